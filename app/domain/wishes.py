@@ -1,0 +1,97 @@
+"""微心愿 lifecycle: the legal transitions and who may make them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from app.domain.codes import WishState
+from app.domain.policy import VisitPolicy
+from app.domain.records import Wish
+
+S = WishState
+
+TRANSITIONS: dict[WishState, frozenset[WishState]] = {
+    S.COLLECTED: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED}),
+    S.APPROVED: frozenset({S.PUBLISHED, S.CANCELLED}),
+    S.REJECTED: frozenset(),
+    S.PUBLISHED: frozenset({S.CLAIMED, S.CANCELLED}),
+    # A claim that is released (no contact within the policy's days) goes back to published.
+    S.CLAIMED: frozenset({S.FULFILLED, S.PUBLISHED, S.CANCELLED}),
+    S.FULFILLED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+OPEN_STATES = frozenset({S.COLLECTED, S.APPROVED, S.PUBLISHED, S.CLAIMED})
+
+# Only the county server publishes and records claims; devices collect, review, fulfil.
+SERVER_ONLY = frozenset({S.PUBLISHED, S.CLAIMED})
+
+
+class IllegalTransition(ValueError):
+    """The wish cannot move to that state from the one it is in."""
+
+
+@dataclass(frozen=True)
+class WishCheck:
+    ok: bool
+    reason: str = ""
+
+
+def check_transition(current: WishState, target: WishState, *, on_server: bool) -> WishCheck:
+    if target not in TRANSITIONS[current]:
+        return WishCheck(False, f"心愿状态不能从「{current}」变为「{target}」")
+    if target in SERVER_ONLY and not on_server:
+        return WishCheck(False, "只有县级平台可以发布心愿或登记认领")
+    return WishCheck(True)
+
+
+def transition(
+    wish: Wish, target: WishState, *, on: date, on_server: bool = False, **fields: object
+) -> Wish:
+    """A copy of `wish` in `target` state, with the fields that transition records."""
+    check = check_transition(wish.state, target, on_server=on_server)
+    if not check.ok:
+        raise IllegalTransition(check.reason)
+    updates: dict[str, object] = {"state": target, **fields}
+    if target in (S.APPROVED, S.REJECTED):
+        updates.setdefault("reviewed_on", on)
+    if target == S.REJECTED and not updates.get("reject_reason"):
+        raise IllegalTransition("驳回心愿需要填写理由")
+    if target == S.CLAIMED:
+        if not updates.get("claimed_by"):
+            raise IllegalTransition("认领心愿需要填写认领人或组织")
+        updates.setdefault("claimed_on", on)
+    if target == S.FULFILLED:
+        updates.setdefault("fulfilled_on", on)
+    if target == S.PUBLISHED:
+        updates.setdefault("claimed_by", "")
+        updates.setdefault("claimed_on", None)
+    return wish.model_copy(update=updates)
+
+
+def review_problems(wish: Wish, others: list[Wish], policy: VisitPolicy) -> list[str]:
+    """Why a collected wish should not be approved (value cap, one open wish per household)."""
+    problems: list[str] = []
+    if wish.value_yuan > policy.wish_value_cap_yuan:
+        problems.append(f"心愿金额 {wish.value_yuan} 元超过上限 {policy.wish_value_cap_yuan} 元")
+    open_others = [
+        w
+        for w in others
+        if w.household_id == wish.household_id
+        and w.id != wish.id
+        and w.state in OPEN_STATES
+        and w.state != S.COLLECTED
+    ]
+    if len(open_others) >= policy.open_wishes_per_household:
+        problems.append("该家庭已有未完成的心愿")
+    return problems
+
+
+def claim_expired(wish: Wish, policy: VisitPolicy, today: date) -> bool:
+    """A claim with no contact within the policy's days is released back to published."""
+    return (
+        wish.state == S.CLAIMED
+        and wish.claimed_on is not None
+        and today > wish.claimed_on + timedelta(days=policy.wish_claim_contact_days)
+    )

@@ -1,0 +1,212 @@
+"""Schema migrations of the device store, as plain SQL kept in order.
+
+`PRAGMA user_version` holds the schema version. Each step runs in one transaction, so a
+process killed mid-migration leaves the previous version intact. A test checks that
+migrating from version 1 gives exactly the schema the SQLModel tables describe.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+from app.store.errors import SandboxError
+
+# Version 1: the records, photos, outbox and logs.
+V1 = [
+    "CREATE TABLE access_log ("
+    "id VARCHAR NOT NULL, "
+    "action VARCHAR NOT NULL, "
+    "record_id VARCHAR NOT NULL, "
+    "worker_id VARCHAR NOT NULL, "
+    "hlc VARCHAR NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE TABLE consents ("
+    "id VARCHAR NOT NULL, "
+    "area_code VARCHAR NOT NULL, "
+    "created_hlc VARCHAR NOT NULL, "
+    "updated_hlc VARCHAR NOT NULL, "
+    "author_worker_id VARCHAR NOT NULL, "
+    "device_id VARCHAR NOT NULL, "
+    "server_seq INTEGER NOT NULL, "
+    "household_id VARCHAR NOT NULL, "
+    "person_id VARCHAR NOT NULL, "
+    "action VARCHAR NOT NULL, "
+    "details BLOB NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_consents_area_code ON consents (area_code)",
+    "CREATE INDEX ix_consents_household_id ON consents (household_id)",
+    "CREATE INDEX ix_consents_person_id ON consents (person_id)",
+    "CREATE TABLE households ("
+    "id VARCHAR NOT NULL, "
+    "area_code VARCHAR NOT NULL, "
+    "created_hlc VARCHAR NOT NULL, "
+    "updated_hlc VARCHAR NOT NULL, "
+    "author_worker_id VARCHAR NOT NULL, "
+    "device_id VARCHAR NOT NULL, "
+    "server_seq INTEGER NOT NULL, "
+    "register_status VARCHAR NOT NULL, "
+    "address BLOB, "
+    "phone BLOB, "
+    "phone_bidx BLOB, "
+    "details BLOB NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_households_area_code ON households (area_code)",
+    "CREATE INDEX ix_households_phone_bidx ON households (phone_bidx)",
+    "CREATE TABLE meta (key VARCHAR NOT NULL, value VARCHAR NOT NULL, PRIMARY KEY (key))",
+    "CREATE TABLE needs ("
+    "id VARCHAR NOT NULL, "
+    "area_code VARCHAR NOT NULL, "
+    "created_hlc VARCHAR NOT NULL, "
+    "updated_hlc VARCHAR NOT NULL, "
+    "author_worker_id VARCHAR NOT NULL, "
+    "device_id VARCHAR NOT NULL, "
+    "server_seq INTEGER NOT NULL, "
+    "household_id VARCHAR NOT NULL, "
+    "status VARCHAR NOT NULL, "
+    "details BLOB NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_needs_area_code ON needs (area_code)",
+    "CREATE INDEX ix_needs_household_id ON needs (household_id)",
+    "CREATE TABLE outbox ("
+    "seq INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "
+    "mutation_id VARCHAR NOT NULL, "
+    "record_type VARCHAR NOT NULL, "
+    "record_id VARCHAR NOT NULL, "
+    "kind VARCHAR NOT NULL, "
+    "kind_version INTEGER NOT NULL, "
+    "base_seq INTEGER NOT NULL, "
+    "hlc VARCHAR NOT NULL, "
+    "state VARCHAR NOT NULL, "
+    "payload BLOB NOT NULL, "
+    "UNIQUE (mutation_id)"
+    ")",
+    "CREATE INDEX ix_outbox_record_id ON outbox (record_id)",
+    "CREATE INDEX ix_outbox_state ON outbox (state)",
+    "CREATE TABLE persons ("
+    "id VARCHAR NOT NULL, "
+    "area_code VARCHAR NOT NULL, "
+    "created_hlc VARCHAR NOT NULL, "
+    "updated_hlc VARCHAR NOT NULL, "
+    "author_worker_id VARCHAR NOT NULL, "
+    "device_id VARCHAR NOT NULL, "
+    "server_seq INTEGER NOT NULL, "
+    "household_id VARCHAR NOT NULL, "
+    "name BLOB, "
+    "id_number BLOB, "
+    "id_number_bidx BLOB, "
+    "phone BLOB, "
+    "phone_bidx BLOB, "
+    "details BLOB NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_persons_area_code ON persons (area_code)",
+    "CREATE INDEX ix_persons_household_id ON persons (household_id)",
+    "CREATE INDEX ix_persons_id_number_bidx ON persons (id_number_bidx)",
+    "CREATE INDEX ix_persons_phone_bidx ON persons (phone_bidx)",
+    "CREATE TABLE photos ("
+    "id VARCHAR NOT NULL, "
+    "record_id VARCHAR NOT NULL, "
+    "mime VARCHAR NOT NULL, "
+    "content BLOB, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_photos_record_id ON photos (record_id)",
+    "CREATE TABLE referrals ("
+    "id VARCHAR NOT NULL, "
+    "area_code VARCHAR NOT NULL, "
+    "created_hlc VARCHAR NOT NULL, "
+    "updated_hlc VARCHAR NOT NULL, "
+    "author_worker_id VARCHAR NOT NULL, "
+    "device_id VARCHAR NOT NULL, "
+    "server_seq INTEGER NOT NULL, "
+    "household_id VARCHAR NOT NULL, "
+    "person_id VARCHAR NOT NULL, "
+    "direction VARCHAR NOT NULL, "
+    "status VARCHAR NOT NULL, "
+    "details BLOB NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_referrals_area_code ON referrals (area_code)",
+    "CREATE INDEX ix_referrals_household_id ON referrals (household_id)",
+    "CREATE INDEX ix_referrals_person_id ON referrals (person_id)",
+    "CREATE TABLE share_log ("
+    "id VARCHAR NOT NULL, "
+    "person_id VARCHAR NOT NULL, "
+    "hlc VARCHAR NOT NULL, "
+    "details BLOB NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_share_log_person_id ON share_log (person_id)",
+    "CREATE TABLE visits ("
+    "id VARCHAR NOT NULL, "
+    "area_code VARCHAR NOT NULL, "
+    "created_hlc VARCHAR NOT NULL, "
+    "updated_hlc VARCHAR NOT NULL, "
+    "author_worker_id VARCHAR NOT NULL, "
+    "device_id VARCHAR NOT NULL, "
+    "server_seq INTEGER NOT NULL, "
+    "household_id VARCHAR NOT NULL, "
+    "kind VARCHAR NOT NULL, "
+    "mode VARCHAR NOT NULL, "
+    "outcome VARCHAR NOT NULL, "
+    "details BLOB NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_visits_area_code ON visits (area_code)",
+    "CREATE INDEX ix_visits_household_id ON visits (household_id)",
+    "CREATE TABLE wishes ("
+    "id VARCHAR NOT NULL, "
+    "area_code VARCHAR NOT NULL, "
+    "created_hlc VARCHAR NOT NULL, "
+    "updated_hlc VARCHAR NOT NULL, "
+    "author_worker_id VARCHAR NOT NULL, "
+    "device_id VARCHAR NOT NULL, "
+    "server_seq INTEGER NOT NULL, "
+    "household_id VARCHAR NOT NULL, "
+    "state VARCHAR NOT NULL, "
+    "details BLOB NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_wishes_area_code ON wishes (area_code)",
+    "CREATE INDEX ix_wishes_household_id ON wishes (household_id)",
+]
+
+# Version 2: sync bookkeeping: the conflicts a coordinator can revert, and the reason a
+# rejected mutation sits in the dead-letter list.
+V2 = [
+    "CREATE TABLE conflicts ("
+    "id VARCHAR NOT NULL, "
+    "record_type VARCHAR NOT NULL, "
+    "record_id VARCHAR NOT NULL, "
+    "state VARCHAR NOT NULL, "
+    "hlc VARCHAR NOT NULL, "
+    "details BLOB NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_conflicts_record_id ON conflicts (record_id)",
+    "CREATE INDEX ix_conflicts_state ON conflicts (state)",
+    "ALTER TABLE outbox ADD COLUMN reason BLOB",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2]
+LATEST = len(MIGRATIONS)
+
+
+def schema_version(conn: Connection) -> int:
+    return int(conn.execute(text("PRAGMA user_version")).scalar_one())
+
+
+def migrate(conn: Connection, target: int = LATEST) -> int:
+    """Bring the schema to `target`; returns the version it started from."""
+    start = schema_version(conn)
+    if start > LATEST:
+        raise SandboxError(f"数据库版本 {start} 比本程序支持的版本 {LATEST} 新，请升级应用。")
+    for version in range(start + 1, target + 1):
+        for statement in MIGRATIONS[version - 1]:
+            conn.execute(text(statement))
+        conn.execute(text(f"PRAGMA user_version = {version}"))
+    return start

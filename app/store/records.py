@@ -1,0 +1,135 @@
+"""How each record type maps onto its table: which fields are plaintext, which sealed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as MappingT
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table
+
+from app.domain import identity
+from app.domain.records import (
+    BOOKKEEPING,
+    ConsentEvent,
+    Household,
+    Need,
+    Person,
+    Record,
+    Referral,
+    Visit,
+    Wish,
+)
+from app.store.columns import Codec, Damaged
+from app.store.errors import IntegrityError
+from app.store.tables import (
+    ConsentRow,
+    HouseholdRow,
+    NeedRow,
+    PersonRow,
+    ReferralRow,
+    VisitRow,
+    WishRow,
+)
+
+
+def _blind_id_number(value: str) -> str:
+    return identity.normalise_id_number(value)
+
+
+def _blind_phone(value: str) -> str:
+    return identity.normalise_phone(value).replace("-", "")
+
+
+BLIND_KINDS = {"id_number": _blind_id_number, "phone": _blind_phone}
+
+
+@dataclass(frozen=True)
+class RecordMapping:
+    """`plain` fields are plaintext columns, `sealed` fields their own encrypted columns;
+    every other field of the record goes into the encrypted `details` JSON."""
+
+    record: type[Record]
+    table: Table
+    plain: tuple[str, ...]
+    sealed: tuple[str, ...] = ()
+    blind: tuple[tuple[str, str], ...] = ()  # (field, blind-index column); kind = field
+    insert_only: bool = False
+
+    @property
+    def type_name(self) -> str:
+        return self.record.type_name
+
+    def to_row(self, record: Record, codec: Codec) -> dict[str, Any]:
+        data = record.model_dump(mode="json")
+        row = {k: data.pop(k) for k in (*BOOKKEEPING, "area_code", *self.plain, *self.sealed)}
+        for fieldname, column in self.blind:
+            value = row.get(fieldname)
+            row[column] = (
+                codec.blind_index(fieldname, BLIND_KINDS[fieldname](value)) if value else None
+            )
+        row["details"] = data
+        return row
+
+    def from_row(self, row: MappingT[str, Any]) -> Record:
+        """The record, or IntegrityError naming it when a sealed value fails to open."""
+        details = row["details"]
+        for column in (*self.sealed, "details"):
+            if isinstance(row[column], Damaged):
+                raise IntegrityError(self.type_name, row["id"], column)
+        data = {k: row[k] for k in (*BOOKKEEPING, "area_code", *self.plain, *self.sealed)}
+        data.update(details)
+        for fieldname in self.sealed:
+            if data[fieldname] is None:
+                data.pop(fieldname)
+        return self.record.model_validate(data)
+
+
+MAPPINGS: dict[str, RecordMapping] = {
+    m.type_name: m
+    for m in (
+        RecordMapping(
+            Household,
+            HouseholdRow.__table__,  # type: ignore[attr-defined]
+            plain=("register_status",),
+            sealed=("address", "phone"),
+            blind=(("phone", "phone_bidx"),),
+        ),
+        RecordMapping(
+            Person,
+            PersonRow.__table__,  # type: ignore[attr-defined]
+            plain=("household_id",),
+            sealed=("name", "id_number", "phone"),
+            blind=(("id_number", "id_number_bidx"), ("phone", "phone_bidx")),
+        ),
+        RecordMapping(
+            Visit,
+            VisitRow.__table__,  # type: ignore[attr-defined]
+            plain=("household_id", "kind", "mode", "outcome"),
+            insert_only=True,
+        ),
+        RecordMapping(Need, NeedRow.__table__, plain=("household_id", "status")),  # type: ignore[attr-defined]
+        RecordMapping(
+            ConsentEvent,
+            ConsentRow.__table__,  # type: ignore[attr-defined]
+            plain=("household_id", "person_id", "action"),
+            insert_only=True,
+        ),
+        RecordMapping(Wish, WishRow.__table__, plain=("household_id", "state")),  # type: ignore[attr-defined]
+        RecordMapping(
+            Referral,
+            ReferralRow.__table__,  # type: ignore[attr-defined]
+            plain=("household_id", "person_id", "direction", "status"),
+        ),
+    )
+}
+
+# Parents before children: the order records are written, exported and synced in.
+TYPE_ORDER = ("household", "person", "visit", "need", "consent", "wish", "referral")
+
+
+def mapping_for(type_name: str) -> RecordMapping:
+    try:
+        return MAPPINGS[type_name]
+    except KeyError:
+        raise ValueError(f"未知的记录类型：{type_name!r}") from None

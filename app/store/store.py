@@ -1,0 +1,469 @@
+"""The unlocked store of one worker sandbox: repositories, outbox and logs in one place.
+
+Every change is written in one SQLite transaction together with its outbox mutation and
+the persisted HLC, so a crash keeps both or neither. Reads that meet a damaged value
+raise IntegrityError naming the record; `load_all(..., skip_damaged=True)` reads the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.pool import NullPool
+
+from app.domain import identity
+from app.domain.codes import WishState
+from app.domain.ids import new_id
+from app.domain.records import BOOKKEEPING, Record
+from app.domain.wishes import check_transition
+from app.store.columns import Codec, attach_codec
+from app.store.errors import IllegalEdit, IntegrityError, Locked, NotFound
+from app.store.migrations import migrate
+from app.store.records import MAPPINGS, TYPE_ORDER, RecordMapping, mapping_for
+from app.store.tables import AccessLogRow, MetaRow, OutboxRow, PhotoRow, ShareLogRow
+from sync.hlc import HybridClock
+
+R = TypeVar("R", bound=Record)
+
+OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+META = MetaRow.__table__  # type: ignore[attr-defined]
+PHOTOS = PhotoRow.__table__  # type: ignore[attr-defined]
+SHARES = ShareLogRow.__table__  # type: ignore[attr-defined]
+ACCESS = AccessLogRow.__table__  # type: ignore[attr-defined]
+
+Progress = Callable[[int], None]
+
+
+def open_engine(path: Path, codec: Codec) -> Engine:
+    """A SQLite engine whose sealed columns use `codec`; temp data stays in memory."""
+    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        # The stdlib driver's own transaction handling gets in the way of BEGIN IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA temp_store=MEMORY")
+        cur.execute("PRAGMA secure_delete=ON")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    attach_codec(engine, codec)
+    return engine
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """An outbox entry as the sync client sends it."""
+
+    seq: int
+    mutation_id: str
+    record_type: str
+    record_id: str
+    kind: str
+    kind_version: int
+    base_seq: int
+    hlc: str
+    payload: dict[str, Any]
+    state: str = "pending"
+    reason: str | None = None
+
+
+class Store:
+    """One unlocked sandbox. `close()` drops the key and the connections."""
+
+    def __init__(
+        self,
+        path: Path,
+        codec: Codec,
+        *,
+        device_id: str,
+        worker_id: str = "",
+        wall_ms: Callable[[], int] | None = None,
+    ) -> None:
+        self.path = path
+        self.device_id = device_id
+        self.worker_id = worker_id
+        self._codec: Codec | None = codec
+        self.engine: Engine | None = open_engine(path, codec)
+        with self.engine.begin() as conn:
+            migrate(conn)
+            last = conn.execute(select(META.c.value).where(META.c.key == "hlc")).scalar()
+        self.clock = HybridClock(device_id, last or "", wall=wall_ms)
+
+    # --- plumbing -------------------------------------------------------------------
+
+    @property
+    def codec(self) -> Codec:
+        if self._codec is None:
+            raise Locked()
+        return self._codec
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        if self.engine is None:
+            raise Locked()
+        with self.engine.begin() as conn:
+            yield conn
+            self._set_meta(conn, "hlc", self.clock.last)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        if self.engine is None:
+            raise Locked()
+        with self.engine.connect() as conn:
+            yield conn
+
+    def close(self) -> None:
+        """Lock: forget the key and close every connection."""
+        if self.engine is not None:
+            attach_codec(self.engine, None)
+            self.engine.dispose()
+        wipe = getattr(self._codec, "wipe", None)
+        if wipe is not None:
+            wipe()
+        self._codec = None
+        self.engine = None
+
+    def _set_meta(self, conn: Connection, key: str, value: str) -> None:
+        conn.execute(delete(META).where(META.c.key == key))
+        conn.execute(insert(META).values(key=key, value=value))
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        with self.reading() as conn:
+            value = conn.execute(select(META.c.value).where(META.c.key == key)).scalar()
+        return default if value is None else str(value)
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            self._set_meta(conn, key, value)
+
+    # --- writes ---------------------------------------------------------------------
+
+    def _stamp_new(self, record: R) -> R:
+        stamp = self.clock.now()
+        return record.model_copy(
+            update={
+                "created_hlc": record.created_hlc or stamp,
+                "updated_hlc": stamp,
+                "author_worker_id": record.author_worker_id or self.worker_id,
+                "device_id": record.device_id or self.device_id,
+            }
+        )
+
+    def _queue(
+        self, conn: Connection, record: Record, kind: str, payload: dict[str, Any], base_seq: int
+    ) -> None:
+        conn.execute(
+            insert(OUTBOX).values(
+                mutation_id=new_id(),
+                record_type=record.type_name,
+                record_id=record.id,
+                kind=kind,
+                kind_version=1,
+                base_seq=base_seq,
+                hlc=record.updated_hlc,
+                state="pending",
+                payload=payload,
+            )
+        )
+
+    def add(self, record: R) -> R:
+        """Insert a new record and queue its creation for sync."""
+        return self.add_many([record])[0]  # type: ignore[return-value]
+
+    def add_many(
+        self, records: Iterable[Record], *, queue: bool = True, progress: Progress | None = None
+    ) -> list[Record]:
+        """Insert records in one transaction: all of them or none."""
+        stamped: list[Record] = []
+        with self.transaction() as conn:
+            batch: dict[str, list[dict[str, Any]]] = {}
+            outbox: list[dict[str, Any]] = []
+            for record in records:
+                record = self._stamp_new(record)
+                mapping = mapping_for(record.type_name)
+                batch.setdefault(record.type_name, []).append(mapping.to_row(record, self.codec))
+                if queue:
+                    outbox.append(self._outbox_row(record, "create", record.content(), 0))
+                stamped.append(record)
+                if len(stamped) % 2000 == 0:
+                    self._flush(conn, batch, outbox)
+                    if progress:
+                        progress(2000)
+            self._flush(conn, batch, outbox)
+            if progress:
+                progress(len(stamped) % 2000)
+        return stamped
+
+    def _outbox_row(
+        self, record: Record, kind: str, payload: dict[str, Any], base_seq: int
+    ) -> dict[str, Any]:
+        return {
+            "mutation_id": new_id(),
+            "record_type": record.type_name,
+            "record_id": record.id,
+            "kind": kind,
+            "kind_version": 1,
+            "base_seq": base_seq,
+            "hlc": record.updated_hlc,
+            "state": "pending",
+            "payload": payload,
+        }
+
+    def _flush(
+        self, conn: Connection, batch: dict[str, list[dict[str, Any]]], outbox: list[dict[str, Any]]
+    ) -> None:
+        for type_name in TYPE_ORDER:
+            rows = batch.pop(type_name, None)
+            if rows:
+                conn.execute(insert(MAPPINGS[type_name].table), rows)
+        if outbox:
+            conn.execute(insert(OUTBOX), outbox)
+            outbox.clear()
+
+    def update(self, record: R) -> R:
+        """Write the changed fields of `record` and queue them; unchanged = no-op."""
+        return self.update_many([record])[0]  # type: ignore[return-value]
+
+    def update_many(self, records: Iterable[Record]) -> list[Record]:
+        out: list[Record] = []
+        with self.transaction() as conn:
+            for record in records:
+                out.append(self._update(conn, record))
+        return out
+
+    def _update(self, conn: Connection, record: R) -> R:
+        mapping = mapping_for(record.type_name)
+        current, base_seq = self._get_row(conn, mapping, record.id)
+        if current is None:
+            raise NotFound(record.type_name, record.id)
+        before, after = current.content(), record.content()
+        changed = {k: v for k, v in after.items() if before.get(k) != v}
+        if not changed:
+            return current  # type: ignore[return-value]
+        if mapping.insert_only:
+            raise IllegalEdit(f"{record.type_name} 记录保存后不可修改，请新增一条更正记录。")
+        if "area_code" in changed and record.type_name != "household":
+            raise IllegalEdit("记录的区划代码随所属家庭，不能单独修改。")
+        stamped = record.model_copy(
+            update={k: getattr(current, k) for k in BOOKKEEPING} | {"updated_hlc": self.clock.now()}
+        )
+        kind, payload = "update", {"fields": changed}
+        if record.type_name == "wish" and "state" in changed:
+            check = check_transition(
+                WishState(before["state"]), WishState(after["state"]), on_server=False
+            )
+            if not check.ok:
+                raise IllegalEdit(check.reason)
+            kind = "transition"
+            payload = {"from": before["state"], "to": after["state"], "fields": changed}
+        row = mapping.to_row(stamped, self.codec)
+        conn.execute(update(mapping.table).where(mapping.table.c.id == record.id).values(**row))
+        self._queue(conn, stamped, kind, payload, base_seq)
+        return stamped
+
+    # --- reads ----------------------------------------------------------------------
+
+    def _get_row(
+        self, conn: Connection, mapping: RecordMapping, record_id: str
+    ) -> tuple[Record | None, int]:
+        row = (
+            conn.execute(select(mapping.table).where(mapping.table.c.id == record_id))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None, 0
+        return mapping.from_row(row), int(row["server_seq"])
+
+    def get(self, record_type: type[R], record_id: str) -> R:
+        with self.reading() as conn:
+            record, _ = self._get_row(conn, mapping_for(record_type.type_name), record_id)
+        if record is None:
+            raise NotFound(record_type.type_name, record_id)
+        return record  # type: ignore[return-value]
+
+    def exists(self, type_name: str, record_id: str) -> bool:
+        table = mapping_for(type_name).table
+        with self.reading() as conn:
+            return (
+                conn.execute(select(table.c.id).where(table.c.id == record_id)).first() is not None
+            )
+
+    def load_all(
+        self,
+        record_type: type[R],
+        *,
+        household_id: str | None = None,
+        skip_damaged: bool = False,
+        damaged: list[IntegrityError] | None = None,
+    ) -> list[R]:
+        """Every record of a type (or of one household); damaged ones raise or are skipped."""
+        mapping = mapping_for(record_type.type_name)
+        query = select(mapping.table)
+        if household_id is not None:
+            key = (
+                mapping.table.c.id
+                if record_type.type_name == "household"
+                else (mapping.table.c.household_id)
+            )
+            query = query.where(key == household_id)
+        out: list[R] = []
+        with self.reading() as conn:
+            for row in conn.execute(query).mappings():
+                try:
+                    out.append(mapping.from_row(row))  # type: ignore[arg-type]
+                except IntegrityError as exc:
+                    if not skip_damaged:
+                        raise
+                    if damaged is not None:
+                        damaged.append(exc)
+        return out
+
+    def iter_rows(self, type_name: str) -> Iterator[dict[str, Any]]:
+        """Raw decrypted rows (for the search index), without building records."""
+        table = mapping_for(type_name).table
+        with self.reading() as conn:
+            for row in conn.execute(select(table)).mappings():
+                yield dict(row)
+
+    def persons_with_id_number(self, id_number: str) -> list[str]:
+        """Ids of persons with this ID number, by blind index (no decryption)."""
+        table = mapping_for("person").table
+        bidx = self.codec.blind_index("id_number", identity.normalise_id_number(id_number))
+        with self.reading() as conn:
+            rows = conn.execute(select(table.c.id).where(table.c.id_number_bidx == bidx))
+            return [r[0] for r in rows]
+
+    def persons_with_phone(self, phone: str) -> list[str]:
+        table = mapping_for("person").table
+        bidx = self.codec.blind_index("phone", identity.normalise_phone(phone).replace("-", ""))
+        with self.reading() as conn:
+            rows = conn.execute(select(table.c.id).where(table.c.phone_bidx == bidx))
+            return [r[0] for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self.reading() as conn:
+            return {
+                name: int(conn.execute(select(func.count()).select_from(m.table)).scalar_one())
+                for name, m in MAPPINGS.items()
+            }
+
+    # --- outbox ---------------------------------------------------------------------
+
+    def pending(self, limit: int = 500) -> list[Mutation]:
+        with self.reading() as conn:
+            rows = conn.execute(
+                select(OUTBOX)
+                .where(OUTBOX.c.state == "pending")
+                .order_by(OUTBOX.c.seq)
+                .limit(limit)
+            ).mappings()
+            return [self._mutation(r) for r in rows]
+
+    def dead_letters(self) -> list[Mutation]:
+        with self.reading() as conn:
+            rows = conn.execute(
+                select(OUTBOX).where(OUTBOX.c.state == "dead").order_by(OUTBOX.c.seq)
+            ).mappings()
+            return [self._mutation(r) for r in rows]
+
+    @staticmethod
+    def _mutation(row: Any) -> Mutation:
+        payload = row["payload"]
+        if not isinstance(payload, dict):
+            raise IntegrityError("outbox", str(row["seq"]), "payload")
+        return Mutation(
+            seq=row["seq"],
+            mutation_id=row["mutation_id"],
+            record_type=row["record_type"],
+            record_id=row["record_id"],
+            kind=row["kind"],
+            kind_version=row["kind_version"],
+            base_seq=row["base_seq"],
+            hlc=row["hlc"],
+            payload=payload,
+            state=row["state"],
+            reason=row["reason"] if isinstance(row["reason"], str) else None,
+        )
+
+    def outbox_counts(self) -> dict[str, int]:
+        with self.reading() as conn:
+            rows = conn.execute(select(OUTBOX.c.state, func.count()).group_by(OUTBOX.c.state))
+            counts = {"pending": 0, "dead": 0}
+            counts.update({state: int(n) for state, n in rows})
+            return counts
+
+    # --- photos and logs ------------------------------------------------------------
+
+    def put_photo(self, record_id: str, content: bytes, mime: str = "image/jpeg") -> str:
+        photo_id = new_id()
+        with self.transaction() as conn:
+            conn.execute(
+                insert(PHOTOS).values(id=photo_id, record_id=record_id, mime=mime, content=content)
+            )
+        return photo_id
+
+    def get_photo(self, photo_id: str) -> tuple[bytes, str]:
+        with self.reading() as conn:
+            row = conn.execute(select(PHOTOS).where(PHOTOS.c.id == photo_id)).mappings().first()
+        if row is None:
+            raise NotFound("photo", photo_id)
+        if not isinstance(row["content"], bytes):
+            raise IntegrityError("photo", photo_id, "content")
+        return row["content"], row["mime"]
+
+    def log_access(self, action: str, record_id: str = "") -> None:
+        """A deliberate read of personal data (an ID number shown in full, an export)."""
+        with self.transaction() as conn:
+            conn.execute(
+                insert(ACCESS).values(
+                    id=new_id(),
+                    action=action,
+                    record_id=record_id,
+                    worker_id=self.worker_id,
+                    hlc=self.clock.now(),
+                )
+            )
+
+    def access_log(self) -> list[dict[str, Any]]:
+        with self.reading() as conn:
+            return [dict(r) for r in conn.execute(select(ACCESS).order_by(ACCESS.c.hlc)).mappings()]
+
+    def log_share(self, person_id: str, details: dict[str, Any]) -> None:
+        """Every share: date, recipient, purpose, data categories (GB/T 35273 §9.2)."""
+        with self.transaction() as conn:
+            conn.execute(
+                insert(SHARES).values(
+                    id=new_id(), person_id=person_id, hlc=self.clock.now(), details=details
+                )
+            )
+
+    def share_log(self, person_id: str | None = None) -> list[dict[str, Any]]:
+        query = select(SHARES).order_by(SHARES.c.hlc)
+        if person_id is not None:
+            query = query.where(SHARES.c.person_id == person_id)
+        with self.reading() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]

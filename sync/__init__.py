@@ -1,0 +1,1 @@
+"""Everything that crosses the network: protocol, clock, merge rules, client, server."""
