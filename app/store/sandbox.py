@@ -34,6 +34,7 @@ from app.store.crypto import (
     wrap_key,
 )
 from app.store.errors import LockedOut, SandboxError, TryLater, WrongPin
+from app.store.store import Store
 
 KEYFILE_FORMAT = 1
 FREE_TRIES = 5
@@ -306,3 +307,13 @@ def find_sandbox(
         if worker in (s.worker_name, s.info.sandbox_id):
             return s
     raise SandboxError(f"找不到工作人员「{worker}」的账户。")
+
+
+def open_store(sandbox: Sandbox, key: DataKey) -> Store:
+    """The unlocked store of a sandbox, writing as its device and worker."""
+    return Store(
+        sandbox.db_path,
+        key,
+        device_id=sandbox.info.device_id,
+        worker_id=sandbox.info.worker_id or sandbox.info.sandbox_id,
+    )

@@ -7,7 +7,7 @@ raise IntegrityError naming the record; `load_all(..., skip_damaged=True)` reads
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,23 +172,6 @@ class Store:
             }
         )
 
-    def _queue(
-        self, conn: Connection, record: Record, kind: str, payload: dict[str, Any], base_seq: int
-    ) -> None:
-        conn.execute(
-            insert(OUTBOX).values(
-                mutation_id=new_id(),
-                record_type=record.type_name,
-                record_id=record.id,
-                kind=kind,
-                kind_version=1,
-                base_seq=base_seq,
-                hlc=record.updated_hlc,
-                state="pending",
-                payload=payload,
-            )
-        )
-
     def add(self, record: R) -> R:
         """Insert a new record and queue its creation for sync."""
         return self.add_many([record])[0]  # type: ignore[return-value]
@@ -197,24 +180,50 @@ class Store:
         self, records: Iterable[Record], *, queue: bool = True, progress: Progress | None = None
     ) -> list[Record]:
         """Insert records in one transaction: all of them or none."""
-        stamped: list[Record] = []
+        return self.write(records, (), queue=queue, progress=progress)[0]
+
+    def write(
+        self,
+        creates: Iterable[Record],
+        updates: Iterable[Record],
+        *,
+        queue: bool = True,
+        progress: Progress | None = None,
+    ) -> tuple[list[Record], list[Record]]:
+        """New records and edits in one transaction, each queued for sync: all or none."""
         with self.transaction() as conn:
-            batch: dict[str, list[dict[str, Any]]] = {}
-            outbox: list[dict[str, Any]] = []
-            for record in records:
-                record = self._stamp_new(record)
-                mapping = mapping_for(record.type_name)
-                batch.setdefault(record.type_name, []).append(mapping.to_row(record, self.codec))
-                if queue:
-                    outbox.append(self._outbox_row(record, "create", record.content(), 0))
-                stamped.append(record)
-                if len(stamped) % 2000 == 0:
-                    self._flush(conn, batch, outbox)
-                    if progress:
-                        progress(2000)
-            self._flush(conn, batch, outbox)
-            if progress:
-                progress(len(stamped) % 2000)
+            created = self._insert(conn, creates, queue, progress)
+            updated = []
+            for record in updates:
+                updated.append(self._update(conn, record))
+                if progress:
+                    progress(1)
+        return created, updated
+
+    def _insert(
+        self,
+        conn: Connection,
+        records: Iterable[Record],
+        queue: bool,
+        progress: Progress | None,
+    ) -> list[Record]:
+        stamped: list[Record] = []
+        batch: dict[str, list[dict[str, Any]]] = {}
+        outbox: list[dict[str, Any]] = []
+        for record in records:
+            record = self._stamp_new(record)
+            mapping = mapping_for(record.type_name)
+            batch.setdefault(record.type_name, []).append(mapping.to_row(record, self.codec))
+            if queue:
+                outbox.append(self._outbox_row(record, "create", record.content(), 0))
+            stamped.append(record)
+            if len(stamped) % 2000 == 0:
+                self._flush(conn, batch, outbox)
+                if progress:
+                    progress(2000)
+        self._flush(conn, batch, outbox)
+        if progress:
+            progress(len(stamped) % 2000)
         return stamped
 
     def _outbox_row(
@@ -248,11 +257,7 @@ class Store:
         return self.update_many([record])[0]  # type: ignore[return-value]
 
     def update_many(self, records: Iterable[Record]) -> list[Record]:
-        out: list[Record] = []
-        with self.transaction() as conn:
-            for record in records:
-                out.append(self._update(conn, record))
-        return out
+        return self.write((), records)[1]
 
     def _update(self, conn: Connection, record: R) -> R:
         mapping = mapping_for(record.type_name)
@@ -281,7 +286,7 @@ class Store:
             payload = {"from": before["state"], "to": after["state"], "fields": changed}
         row = mapping.to_row(stamped, self.codec)
         conn.execute(update(mapping.table).where(mapping.table.c.id == record.id).values(**row))
-        self._queue(conn, stamped, kind, payload, base_seq)
+        conn.execute(insert(OUTBOX).values(**self._outbox_row(stamped, kind, payload, base_seq)))
         return stamped
 
     # --- reads ----------------------------------------------------------------------
@@ -342,11 +347,16 @@ class Store:
                         damaged.append(exc)
         return out
 
-    def iter_rows(self, type_name: str) -> Iterator[dict[str, Any]]:
-        """Raw decrypted rows (for the search index), without building records."""
+    def iter_rows(
+        self, type_name: str, columns: Sequence[str] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Raw decrypted rows (for the search index), without building records.
+
+        `columns` limits what is read, and so what is decrypted; damaged values are `Damaged`."""
         table = mapping_for(type_name).table
+        query = select(*(table.c[name] for name in columns)) if columns else select(table)
         with self.reading() as conn:
-            for row in conn.execute(select(table)).mappings():
+            for row in conn.execute(query).mappings():
                 yield dict(row)
 
     def persons_with_id_number(self, id_number: str) -> list[str]:

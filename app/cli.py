@@ -1,0 +1,250 @@
+"""The `doorstep` command: thin entry points over the store, the sync client and the server.
+
+Errors reach the operator as one sentence on stderr and a non-zero exit status, never a
+traceback (set DOORSTEP_DEBUG=1 to see one). A wrong PIN exits with status 3.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from app.store.errors import LockedOut, StoreError, TryLater, WrongPin
+from app.store.sandbox import Sandbox, find_sandbox, open_store
+from app.store.store import Store
+
+EXIT_FAILURE = 1
+EXIT_WRONG_PIN = 3
+
+app = typer.Typer(
+    name="doorstep",
+    help="Doorstep 入户走访：离线采集、加密存储、与县级平台同步。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+device_app = typer.Typer(help="本设备上的工作人员账户与数据。", no_args_is_help=True)
+app.add_typer(device_app, name="device")
+
+DataDir = Annotated[Path, typer.Option("--data-dir", help="本设备的数据目录。")]
+WorkerOpt = Annotated[
+    str | None, typer.Option("--worker", help="账户（工作人员姓名）；设备上只有一个账户时可省略。")
+]
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def read_pin(env: str = "DOORSTEP_PIN", *, confirm: bool = False, prompt: str = "PIN") -> str:
+    """The PIN from the environment, or asked on a terminal (twice when setting it)."""
+    pin = os.environ.get(env)
+    if pin:
+        return pin
+    if not sys.stdin.isatty():
+        fail(f"请通过环境变量 {env} 提供 PIN，或在终端中运行以便输入。")
+    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
+
+
+@contextmanager
+def unlocked(data_dir: Path, worker: str | None = None) -> Iterator[tuple[Sandbox, Store]]:
+    sandbox = find_sandbox(data_dir, worker)
+    store = open_store(sandbox, sandbox.unlock(read_pin()))
+    try:
+        yield sandbox, store
+    finally:
+        store.close()
+
+
+@contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; silent otherwise."""
+    if not sys.stderr.isatty() or total <= 0:
+        yield lambda _n: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+@device_app.command("init")
+def device_init(
+    data_dir: DataDir,
+    worker: Annotated[
+        str | None, typer.Option("--worker", help="工作人员姓名（单机账户）。")
+    ] = None,
+    server: Annotated[str | None, typer.Option("--server", help="县级平台地址。")] = None,
+    enroll_code: Annotated[str | None, typer.Option("--enroll-code", help="一次性注册码。")] = None,
+) -> None:
+    """Create a worker sandbox: standalone (--worker) or enrolled with the county server."""
+    if server or enroll_code:
+        if not (server and enroll_code):
+            fail("注册设备需要同时提供 --server 和 --enroll-code。")
+        from sync.client import enroll
+
+        pin = read_pin(confirm=True)
+        sandbox = enroll(data_dir, server, enroll_code, pin)
+    else:
+        if not worker:
+            fail("请用 --worker 提供工作人员姓名，或用 --server 和 --enroll-code 注册设备。")
+        pin = read_pin(confirm=True)
+        sandbox, key = Sandbox.create(data_dir, worker, pin)
+        open_store(sandbox, key).close()
+    typer.echo(f"已为「{sandbox.worker_name}」创建账户：{sandbox.path}")
+
+
+@device_app.command("demo-data")
+def device_demo_data(
+    data_dir: DataDir,
+    households: Annotated[int, typer.Option("--households", min=1, max=200_000)],
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    worker: WorkerOpt = None,
+) -> None:
+    """Fill the sandbox with realistic demo households (local only, not queued for sync)."""
+    from app.demo.generator import generate
+
+    with unlocked(data_dir, worker) as (_sandbox, store):
+        scope = (store.meta("scope") or "330702").split(",")
+        data = generate(households, seed=seed, today=date.today(), scope=scope)
+        records = list(data.records())
+        with progress_bar(len(records), "写入演示数据") as advance:
+            store.add_many(records, queue=False, progress=advance)
+        typer.echo(f"已写入 {len(records)} 条演示记录（{households} 户）。")
+
+
+@device_app.command("export")
+def device_export(
+    data_dir: DataDir,
+    out: Annotated[Path, typer.Option("--out", help="输出的 JSON Lines 文件。")],
+    mask: Annotated[bool, typer.Option("--mask", help="遮蔽姓名、证件号、电话和地址。")] = False,
+    skip_damaged: Annotated[
+        bool, typer.Option("--skip-damaged", help="跳过损坏的记录，并在 stderr 列出。")
+    ] = False,
+    worker: WorkerOpt = None,
+) -> None:
+    """Export every record as JSON Lines (format in app/store/transfer.py and the README)."""
+    from app.store.transfer import export_records
+
+    with unlocked(data_dir, worker) as (_sandbox, store):
+        total = sum(store.counts().values())
+        with progress_bar(total, "导出") as advance:
+            report = export_records(
+                store, out, mask=mask, skip_damaged=skip_damaged, progress=advance
+            )
+    for damaged in report.damaged:
+        typer.echo(f"已跳过损坏的记录 {damaged.record_type}/{damaged.record_id}", err=True)
+    typer.echo(f"已导出 {report.written} 条记录到 {out}。")
+
+
+@device_app.command("import")
+def device_import(
+    data_dir: DataDir,
+    file: Annotated[Path, typer.Argument(help="要导入的 JSON Lines 文件。")],
+    worker: WorkerOpt = None,
+) -> None:
+    """Import records: new ids are created, known ids edited; all queued for sync."""
+    from app.store.transfer import ImportFailed, import_records
+
+    if not file.is_file():
+        fail(f"找不到文件 {file}。")
+    with unlocked(data_dir, worker) as (_sandbox, store):
+        try:
+            with progress_bar(1, "导入") as _advance:
+                report = import_records(store, file)
+        except ImportFailed as exc:
+            for error in exc.errors:
+                typer.echo(str(error), err=True)
+            fail(str(exc))
+    typer.echo(
+        f"已导入：新增 {report.created} 条，修改 {report.updated} 条，未变 {report.unchanged} 条。"
+    )
+
+
+@device_app.command("change-pin")
+def device_change_pin(data_dir: DataDir, worker: WorkerOpt = None) -> None:
+    """Change the PIN (old in DOORSTEP_PIN, new in DOORSTEP_NEW_PIN); nothing is re-encrypted."""
+    sandbox = find_sandbox(data_dir, worker)
+    old = read_pin()
+    new = read_pin("DOORSTEP_NEW_PIN", confirm=True, prompt="新 PIN")
+    sandbox.change_pin(old, new)
+    typer.echo("PIN 已更改。")
+
+
+@device_app.command("status")
+def device_status(data_dir: DataDir, worker: WorkerOpt = None) -> None:
+    """Counts per record type and the changes waiting for sync."""
+    with unlocked(data_dir, worker) as (sandbox, store):
+        counts = store.counts()
+        outbox = store.outbox_counts()
+        last_sync = store.meta("last_sync_at") or "从未同步"
+    typer.echo(f"账户：{sandbox.worker_name}（设备 {sandbox.info.device_id}）")
+    for type_name, n in counts.items():
+        typer.echo(f"  {type_name:<10} {n}")
+    typer.echo(f"待同步：{outbox['pending']}　被拒绝：{outbox['dead']}　上次同步：{last_sync}")
+
+
+@device_app.command("recover")
+def device_recover(
+    data_dir: DataDir,
+    recovery_key: Annotated[Path, typer.Option("--recovery-key", help="县级恢复私钥文件。")],
+    worker: WorkerOpt = None,
+) -> None:
+    """Reopen a locked-out sandbox with the county's recovery key; new PIN in DOORSTEP_NEW_PIN."""
+    import base64
+
+    sandbox = find_sandbox(data_dir, worker)
+    try:
+        private = base64.b64decode(recovery_key.read_text().strip(), validate=True)
+    except (OSError, ValueError):
+        fail(f"无法读取恢复私钥文件 {recovery_key}。")
+    sandbox.recover(private, read_pin("DOORSTEP_NEW_PIN", confirm=True, prompt="新 PIN"))
+    typer.echo("账户已恢复，请使用新 PIN 解锁。")
+
+
+def _mount_server() -> None:
+    try:
+        from sync.server.cli import server_app
+    except ImportError as exc:
+        missing = exc.name or "server"
+
+        @app.command("server", help="县级平台（需要安装 doorstep[server]）。")
+        def server_missing() -> None:
+            fail(
+                f"县级平台需要额外的依赖（缺少 {missing}），请安装：pip install 'doorstep[server]'。"
+            )
+
+        return
+    app.add_typer(server_app, name="server")
+
+
+_mount_server()
+
+
+def main() -> None:
+    """Console entry point: every known error becomes one sentence and an exit status."""
+    try:
+        app()
+    except (WrongPin, TryLater, LockedOut) as exc:
+        typer.echo(str(exc), err=True)
+        sys.exit(EXIT_WRONG_PIN)
+    except StoreError as exc:
+        typer.echo(str(exc), err=True)
+        sys.exit(EXIT_FAILURE)
+    except KeyboardInterrupt:
+        typer.echo("已取消。", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("DOORSTEP_DEBUG"):
+            raise
+        typer.echo(f"意外错误：{type(exc).__name__}: {exc}".splitlines()[0], err=True)
+        sys.exit(EXIT_FAILURE)
