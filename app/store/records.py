@@ -41,6 +41,9 @@ def _blind_phone(value: str) -> str:
     return identity.normalise_phone(value).replace("-", "")
 
 
+ROW_SEP = "\x1f"
+ROW_KEY = "_row"
+
 BLIND_KINDS = {"id_number": _blind_id_number, "phone": _blind_phone}
 
 
@@ -68,20 +71,41 @@ class RecordMapping:
             row[column] = (
                 codec.blind_index(fieldname, BLIND_KINDS[fieldname](value)) if value else None
             )
+        # The row id sealed inside each value binds it to its row: a value copied onto
+        # another record fails to open there, like one moved to another column.
+        for fieldname in self.sealed:
+            if row[fieldname] is not None:
+                row[fieldname] = record.id + ROW_SEP + row[fieldname]
+        data[ROW_KEY] = record.id
         row["details"] = data
         return row
 
+    def open_sealed(self, row: MappingT[str, Any], fieldname: str) -> str | Damaged | None:
+        """One sealed field's plaintext, checked against the row it belongs to."""
+        value = row[fieldname]
+        if value is None or isinstance(value, Damaged):
+            return value
+        owner, sep, plain = value.partition(ROW_SEP) if isinstance(value, str) else ("", "", "")
+        if not sep or owner != row["id"]:
+            return Damaged(fieldname)
+        return plain
+
     def from_row(self, row: MappingT[str, Any]) -> Record:
         """The record, or IntegrityError naming it when a sealed value fails to open."""
+        record_id = row["id"]
         details = row["details"]
-        for column in (*self.sealed, "details"):
-            if isinstance(row[column], Damaged):
-                raise IntegrityError(self.type_name, row["id"], column)
-        data = {k: row[k] for k in (*BOOKKEEPING, "area_code", *self.plain, *self.sealed)}
-        data.update(details)
+        if isinstance(details, Damaged) or not isinstance(details, dict):
+            raise IntegrityError(self.type_name, record_id, "details")
+        if details.get(ROW_KEY) != record_id:
+            raise IntegrityError(self.type_name, record_id, "details")
+        data = {k: row[k] for k in (*BOOKKEEPING, "area_code", *self.plain)}
         for fieldname in self.sealed:
-            if data[fieldname] is None:
-                data.pop(fieldname)
+            value = self.open_sealed(row, fieldname)
+            if isinstance(value, Damaged):
+                raise IntegrityError(self.type_name, record_id, fieldname)
+            if value is not None:
+                data[fieldname] = value
+        data.update((k, v) for k, v in details.items() if k != ROW_KEY)
         return self.record.model_validate(data)
 
 

@@ -350,14 +350,23 @@ class Store:
     def iter_rows(
         self, type_name: str, columns: Sequence[str] | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Raw decrypted rows (for the search index), without building records.
+        """Decrypted rows without building records (fast paths such as the search index).
 
-        `columns` limits what is read, and so what is decrypted; damaged values are `Damaged`."""
-        table = mapping_for(type_name).table
-        query = select(*(table.c[name] for name in columns)) if columns else select(table)
+        Only `columns` are read (all when None); sealed fields hold their plaintext, or a
+        `Damaged` marker when they fail to open or belong to another row.
+        """
+        mapping = mapping_for(type_name)
+        wanted = tuple(columns or mapping.table.c.keys())
+        sealed = [f for f in mapping.sealed if f in wanted]
+        if sealed and "id" not in wanted:
+            wanted = ("id", *wanted)
+        query = select(*(mapping.table.c[name] for name in wanted))
         with self.reading() as conn:
             for row in conn.execute(query).mappings():
-                yield dict(row)
+                out = dict(row)
+                for fieldname in sealed:
+                    out[fieldname] = mapping.open_sealed(row, fieldname)
+                yield out
 
     def persons_with_id_number(self, id_number: str) -> list[str]:
         """Ids of persons with this ID number, by blind index (no decryption)."""

@@ -1,0 +1,510 @@
+"""在册对象探访关爱率 (visit coverage) and 重大变故响应率, computed once for device and server.
+
+The definition is DOMAIN.md's "Coverage": for a report period P and a household h whose
+window type W(h) and counting modes follow its categories and members' flags, the
+counted windows are those of type W(h) that end inside P and at whose end h was on the
+register; h is due if one window counts, covered if every counted window holds a
+qualifying visit; overdue households are listed with their last qualifying visit.
+
+Readings of DOMAIN.md written down here:
+
+- 在册对象探访关爱率 counts households holding at least one category of the registered
+  class (特困, 低保, 低保边缘, 孤儿, 困境儿童); their window still follows every category
+  and flag they hold (a 低保 household with a member living alone at 85 is weekly).
+  `classes=None` runs the same computation for every household that has a visit rule.
+- The records passed in are taken as they stood at the end of P: the domain keeps no
+  history of categories and flags, only of the register (`registered_on`, `left_on`).
+- A visit corrected by an amendment (`amends_visit_id`) is replaced by the amendment.
+- The last qualifying visit of an overdue household is the latest on or before P's end.
+- The worker responsible for a household is `responsible[household_id]`, else the
+  visiting worker of its latest visit; the team is `worker_teams[worker]`, else the team
+  recorded on that worker's latest visit to the household.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from operator import attrgetter
+from typing import Any
+
+from app.domain.areas import COUNTIES
+from app.domain.calendar import Window, parse_period, windows_ending_in
+from app.domain.codes import Category, Frequency, ServedClass, Team, VisitMode
+from app.domain.policy import (
+    Requirement,
+    VisitPolicy,
+    major_event_deadline,
+    qualifies,
+    requirement_for,
+)
+from app.domain.records import Household, Need, Person, Referral, Visit, Wish
+
+REGISTERED_ONLY: frozenset[ServedClass] = frozenset({ServedClass.REGISTERED})
+UNASSIGNED = "unassigned"  # row key of households with no worker, team or category
+
+CATEGORY_NAMES: dict[str, str] = {
+    Category.TEKUN: "特困供养人员",
+    Category.DIBAO: "低保对象",
+    Category.ZHICHUXING: "支出型贫困对象",
+    Category.DIBIAN: "低保边缘对象",
+    Category.ORPHAN: "孤儿",
+    Category.CHILD_IN_DIFFICULTY: "困境儿童",
+    Category.DE_FACTO_UNSUPPORTED_CHILD: "事实无人抚养儿童",
+    Category.EXITED: "近3年退出救助对象",
+    Category.REJECTED: "2年内申请未通过对象",
+    Category.TEMPORARY_AID: "1年内临时救助对象",
+    Category.SPECIAL_AID: "专项救助保障对象",
+    Category.LOW_INCOME: "低收入家庭",
+    Category.LEFT_BEHIND_CHILD: "留守儿童",
+}
+
+TEAM_NAMES: dict[str, str] = {
+    Team.CIVIL_AFFAIRS: "乡镇（街道）民政干部",
+    Team.COORDINATOR: "村（社区）救助协理员",
+    Team.SOCIAL_WORKER: "社工",
+    Team.VOLUNTEER: "志愿者",
+    Team.GRID_WORKER: "网格员",
+}
+
+
+class Breakdown(StrEnum):
+    """The ways a report is broken down (分组统计)."""
+
+    COUNTY = "county"
+    TOWNSHIP = "township"
+    VILLAGE = "village"
+    WORKER = "worker"
+    TEAM = "team"
+    CATEGORY = "category"
+
+
+BREAKDOWN_NAMES: dict[Breakdown, str] = {
+    Breakdown.COUNTY: "县（市、区）",
+    Breakdown.TOWNSHIP: "乡镇（街道）",
+    Breakdown.VILLAGE: "村（社区）",
+    Breakdown.WORKER: "责任人",
+    Breakdown.TEAM: "队伍",
+    Breakdown.CATEGORY: "类别",
+}
+
+
+class InvalidBreakdown(ValueError):
+    """A breakdown is one of county, township, village, worker, team, category."""
+
+
+def parse_breakdown(value: str | Breakdown | None) -> Breakdown | None:
+    """The breakdown named by `value`; None or "" means the overall figure only."""
+    if value is None or value == "":
+        return None
+    try:
+        return Breakdown(str(value).strip().lower())
+    except ValueError:
+        choices = "、".join(b.value for b in Breakdown)
+        raise InvalidBreakdown(f"无法识别的分组方式：{value!r}（应为 {choices} 之一）") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """What a report counts: its code, title and the JSON keys and headers of its figures."""
+
+    code: str
+    title: str
+    count_key: str
+    count_label: str
+    total_key: str | None = None  # None for a plain count with no rate
+    total_label: str = ""
+    rate_label: str = ""
+    subject: str = "户"  # the unit counted in the rows: 户, 件, 个, 家
+
+
+COVERAGE = Measure(
+    "visit_coverage",
+    "在册对象探访关爱率",
+    "covered",
+    "已探访户数",
+    "due",
+    "应探访户数",
+    "探访关爱率",
+)
+MAJOR_EVENT_RESPONSE = Measure(
+    "major_event_response",
+    "重大变故响应率",
+    "answered",
+    "按时上门数",
+    "events",
+    "重大变故数",
+    "响应率",
+    "件",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A numerator over a denominator (`total` None for a plain count)."""
+
+    count: int
+    total: int | None = None
+
+    @property
+    def rate(self) -> float | None:
+        """count / total as a float 0..1; None when nothing was due."""
+        if not self.total:
+            return None
+        return self.count / self.total
+
+    def to_json(self, measure: Measure) -> dict[str, Any]:
+        if measure.total_key is None:
+            return {measure.count_key: self.count}
+        return {measure.total_key: self.total, measure.count_key: self.count, "rate": self.rate}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a breakdown: an area, worker, team or category and its tally."""
+
+    key: str
+    name: str
+    tally: Tally
+
+    def to_json(self, measure: Measure) -> dict[str, Any]:
+        return {"key": self.key, "name": self.name, **self.tally.to_json(measure)}
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueHousehold:
+    """A household due but not covered in the period (逾期未探访)."""
+
+    household_id: str
+    area_code: str
+    worker_id: str | None
+    last_visit: date | None  # the latest qualifying visit on or before the period's end
+
+    def to_json(self) -> dict[str, Any]:
+        last = self.last_visit.isoformat() if self.last_visit else None
+        return {"household_id": self.household_id, "last_visit": last}
+
+
+@dataclass(frozen=True)
+class Report:
+    """A measured indicator for a period, overall and broken down."""
+
+    measure: Measure
+    period: str
+    window: Window
+    by: Breakdown | None
+    overall: Tally
+    rows: tuple[Row, ...] = ()
+    overdue: tuple[OverdueHousehold, ...] | None = None  # coverage reports only
+
+    def to_json(self) -> dict[str, Any]:
+        """The report's JSON; a coverage report has exactly period, overall, rows, overdue."""
+        out: dict[str, Any] = {"period": self.period}
+        if self.measure is not COVERAGE:
+            out["indicator"] = self.measure.code
+        out["overall"] = self.overall.to_json(self.measure)
+        out["rows"] = [row.to_json(self.measure) for row in self.rows]
+        if self.overdue is not None:
+            out["overdue"] = [item.to_json() for item in self.overdue]
+        return out
+
+
+@dataclass(slots=True)
+class Case:
+    """One household with its members, visits (sorted, corrections applied) and its people."""
+
+    household: Household
+    members: list[Person] = field(default_factory=list)
+    visits: list[Visit] = field(default_factory=list)
+    days: list[date] = field(default_factory=list)  # visit dates, parallel to `visits`
+    worker: str | None = None
+    team: str | None = None
+
+    def served(self, classes: Collection[ServedClass] | None) -> bool:
+        if classes is None:
+            return True
+        return any(c.served_class in classes for c in self.household.categories)
+
+    def last_qualifying(self, requirement: Requirement, until: date) -> date | None:
+        i = bisect_right(self.days, until) - 1
+        while i >= 0:
+            if qualifies(self.visits[i], requirement):
+                return self.days[i]
+            i -= 1
+        return None
+
+    def visited_in(self, window: Window, requirement: Requirement) -> bool:
+        lo = bisect_left(self.days, window.start)
+        hi = bisect_right(self.days, window.end)
+        return any(qualifies(self.visits[i], requirement) for i in range(lo, hi))
+
+
+class Caseload:
+    """The records a report reads, grouped by household once so that reports are linear.
+
+    Build it once from plain domain records (the device from its store, the server from
+    its database) and ask it for as many periods and breakdowns as needed.
+    """
+
+    def __init__(
+        self,
+        households: Iterable[Household],
+        persons: Iterable[Person] = (),
+        visits: Iterable[Visit] = (),
+        needs: Iterable[Need] = (),
+        wishes: Iterable[Wish] = (),
+        referrals: Iterable[Referral] = (),
+        *,
+        responsible: Mapping[str, str] | None = None,
+        worker_teams: Mapping[str, str] | None = None,
+    ) -> None:
+        self.cases: dict[str, Case] = {h.id: Case(h) for h in households}
+        cases = self.cases
+        for person in persons:
+            case = cases.get(person.household_id)
+            if case is not None:
+                case.members.append(person)
+        visits = visits if isinstance(visits, Sequence) else list(visits)
+        amended = {v.amends_visit_id for v in visits if v.amends_visit_id is not None}
+        for visit in visits:
+            case = cases.get(visit.household_id)
+            if case is not None and visit.id not in amended:
+                case.visits.append(visit)
+        by_time = attrgetter("visited_at")
+        responsible = responsible or {}
+        worker_teams = worker_teams or {}
+        for hid, case in cases.items():
+            case.visits.sort(key=by_time)
+            case.days = [v.visited_at.date() for v in case.visits]
+            case.worker = responsible.get(hid) or (
+                case.visits[-1].worker_id if case.visits else None
+            )
+            case.team = worker_teams.get(case.worker or "") or next(
+                (str(v.team) for v in reversed(case.visits) if v.worker_id == case.worker), None
+            )
+        self.needs = list(needs)
+        self.wishes = list(wishes)
+        self.referrals = list(referrals)
+
+    def keys(
+        self,
+        case: Case | None,
+        area_code: str,
+        by: Breakdown,
+        classes: Collection[ServedClass] | None,
+    ) -> list[str]:
+        """The row keys a household (or a record of an unknown household) counts under."""
+        if by == Breakdown.COUNTY:
+            return [area_code[:6]]
+        if by == Breakdown.TOWNSHIP:
+            return [area_code[:9]]
+        if by == Breakdown.VILLAGE:
+            return [area_code]
+        if case is None:
+            return [UNASSIGNED]
+        if by == Breakdown.WORKER:
+            return [case.worker or UNASSIGNED]
+        if by == Breakdown.TEAM:
+            return [case.team or UNASSIGNED]
+        cats = [
+            str(c)
+            for c in dict.fromkeys(case.household.categories)
+            if classes is None or c.served_class in classes
+        ]
+        return cats or [UNASSIGNED]
+
+
+class Tallies:
+    """Adds up counts overall and per row key; rows come out named and in a stable order."""
+
+    def __init__(self, by: Breakdown | None) -> None:
+        self.by = by
+        self.count = 0
+        self.total = 0
+        self.rows: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+
+    def add(self, keys: Iterable[str], count: int, total: int = 1) -> None:
+        self.count += count
+        self.total += total
+        if self.by is not None:
+            for key in keys:
+                row = self.rows[key]
+                row[0] += count
+                row[1] += total
+
+    def overall(self, with_total: bool = True) -> Tally:
+        return Tally(self.count, self.total if with_total else None)
+
+    def named_rows(
+        self, names: Mapping[str, str] | None, with_total: bool = True
+    ) -> tuple[Row, ...]:
+        keys = sort_keys(self.by, self.rows)
+        return tuple(
+            Row(
+                key,
+                row_name(self.by, key, names),
+                Tally(self.rows[key][0], self.rows[key][1] if with_total else None),
+            )
+            for key in keys
+        )
+
+
+def sort_keys(by: Breakdown | None, keys: Iterable[str]) -> list[str]:
+    """Areas and workers by code, teams and categories in the codes' order, unassigned last."""
+    order: dict[str, int] = {}
+    if by == Breakdown.TEAM:
+        order = {t.value: i for i, t in enumerate(Team)}
+    elif by == Breakdown.CATEGORY:
+        order = {c.value: i for i, c in enumerate(Category)}
+    return sorted(keys, key=lambda k: (k == UNASSIGNED, order.get(k, len(order)), k))
+
+
+def row_name(by: Breakdown | None, key: str, names: Mapping[str, str] | None) -> str:
+    """A row's display name: from `names` (areas by 6/9/12-digit code, workers by id)."""
+    names = names or {}
+    if key == UNASSIGNED:
+        return "未指定"
+    if key in names:
+        return names[key]
+    if by in (Breakdown.COUNTY, Breakdown.TOWNSHIP, Breakdown.VILLAGE):
+        padded = key.ljust(12, "0")
+        return names.get(padded) or COUNTIES.get(key) or key
+    if by == Breakdown.TEAM:
+        return TEAM_NAMES.get(key, key)
+    if by == Breakdown.CATEGORY:
+        return CATEGORY_NAMES.get(key, key)
+    return key
+
+
+def coverage(
+    caseload: Caseload,
+    period: str,
+    *,
+    policy: VisitPolicy,
+    by: str | Breakdown | None = None,
+    classes: Collection[ServedClass] | None = REGISTERED_ONLY,
+    names: Mapping[str, str] | None = None,
+) -> Report:
+    """在册对象探访关爱率 for `period` (2026-11, 2026-Q4, 2026): due, covered, rate, overdue.
+
+    Raises InvalidPeriod or InvalidBreakdown for a period or breakdown it cannot read.
+    """
+    window = parse_period(period)
+    breakdown = parse_breakdown(by)
+    windows: dict[Frequency, list[Window]] = {
+        freq: windows_ending_in(freq, window) for freq in Frequency
+    }
+    tallies = Tallies(breakdown)
+    overdue: list[OverdueHousehold] = []
+    for case in caseload.cases.values():
+        if not case.served(classes):
+            continue
+        requirement = requirement_for(policy, case.household, case.members)
+        if requirement is None:
+            continue
+        on_register = case.household.on_register
+        counted = [w for w in windows[requirement.frequency] if on_register(w.end)]
+        if not counted:
+            continue
+        covered = all(case.visited_in(w, requirement) for w in counted)
+        keys = (
+            caseload.keys(case, case.household.area_code, breakdown, classes) if breakdown else ()
+        )
+        tallies.add(keys, int(covered))
+        if not covered:
+            last = case.last_qualifying(requirement, window.end)
+            overdue.append(
+                OverdueHousehold(case.household.id, case.household.area_code, case.worker, last)
+            )
+    overdue.sort(
+        key=lambda o: (
+            o.last_visit is not None,
+            o.last_visit or date.min,
+            o.area_code,
+            o.household_id,
+        )
+    )
+    return Report(
+        COVERAGE,
+        period.strip(),
+        window,
+        breakdown,
+        tallies.overall(),
+        tallies.named_rows(names),
+        tuple(overdue),
+    )
+
+
+def coverage_report(
+    households: Iterable[Household],
+    persons: Iterable[Person],
+    visits: Iterable[Visit],
+    period: str,
+    *,
+    policy: VisitPolicy,
+    by: str | Breakdown | None = None,
+    responsible: Mapping[str, str] | None = None,
+    worker_teams: Mapping[str, str] | None = None,
+    classes: Collection[ServedClass] | None = REGISTERED_ONLY,
+    names: Mapping[str, str] | None = None,
+) -> Report:
+    """One coverage report straight from records; build a Caseload to ask for several."""
+    caseload = Caseload(
+        households, persons, visits, responsible=responsible, worker_teams=worker_teams
+    )
+    return coverage(caseload, period, policy=policy, by=by, classes=classes, names=names)
+
+
+def major_event_response(
+    caseload: Caseload,
+    period: str,
+    *,
+    policy: VisitPolicy,
+    by: str | Breakdown | None = None,
+    classes: Collection[ServedClass] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Report:
+    """重大变故响应率: events starting in the period answered by a home visit in time.
+
+    An event starts on its date, or on the day it was recorded if later; it is answered
+    when someone was met at home between the event's date and the policy's deadline.
+    Events of households not on the register when the event started are left out.
+    """
+    window = parse_period(period)
+    breakdown = parse_breakdown(by)
+    tallies = Tallies(breakdown)
+    for case in caseload.cases.values():
+        if not case.served(classes):
+            continue
+        for person in case.members:
+            deadline = major_event_deadline(policy, person)
+            if deadline is None or person.major_event_date is None:
+                continue
+            event_day = person.major_event_date
+            start = max(event_day, person.major_event_recorded_on or event_day)
+            if start not in window or not case.household.on_register(start):
+                continue
+            lo = bisect_left(case.days, event_day)
+            hi = bisect_right(case.days, deadline)
+            answered = any(
+                case.visits[i].mode == VisitMode.HOME and case.visits[i].is_contact
+                for i in range(lo, hi)
+            )
+            keys = (
+                caseload.keys(case, case.household.area_code, breakdown, classes)
+                if breakdown
+                else ()
+            )
+            tallies.add(keys, int(answered))
+    return Report(
+        MAJOR_EVENT_RESPONSE,
+        period.strip(),
+        window,
+        breakdown,
+        tallies.overall(),
+        tallies.named_rows(names),
+    )
