@@ -1,8 +1,9 @@
 """Subset Noto Sans CJK SC to GB2312 + punctuation for the bundled app font.
 
 Run once after `apt-get install fonts-noto-cjk` (Debian); writes
-assets/fonts/NotoSansSC-Regular.otf and -Bold.otf. The app registers them with
-`page.fonts`, so Chinese never shows as boxes, also in the browser offline.
+assets/fonts/NotoSansSC-Regular.otf (about 3 MB). The app registers it with `page.fonts`,
+so Chinese never shows as boxes, also in the browser offline; Flutter draws bold text
+from the regular face, so one weight is enough.
 Usage: python build_scripts/subset_font.py [--source-dir /usr/share/fonts/opentype/noto]
 """
 
@@ -79,10 +80,9 @@ def main() -> None:
     for lo, hi in BLOCKS:
         codepoints.update(range(lo, hi + 1))
     OUT.mkdir(parents=True, exist_ok=True)
-    for weight in ("Regular", "Bold"):
-        out = OUT / f"NotoSansSC-{weight}.otf"
-        subset_face(args.source_dir / f"NotoSansCJK-{weight}.ttc", out, codepoints)
-        print(f"{out.relative_to(ROOT)}: {out.stat().st_size / 1e6:.1f} MB")
+    out = OUT / "NotoSansSC-Regular.otf"
+    subset_face(args.source_dir / "NotoSansCJK-Regular.ttc", out, codepoints)
+    print(f"{out.relative_to(ROOT)}: {out.stat().st_size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":

@@ -80,3 +80,19 @@ def chromium_path() -> str:
         missing_service("Debian's chromium is not installed (apt-get install chromium)")
         raise AssertionError("unreachable")
     return path
+
+
+@pytest.fixture(scope="session")
+def doorstep() -> list[str]:
+    """The installed console command."""
+    import sys
+
+    found = shutil.which("doorstep") or str(Path(sys.executable).parent / "doorstep")
+    return [found]
+
+
+@pytest.fixture
+def cli_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_")}
+    env["DOORSTEP_PIN"] = TEST_PIN
+    return env

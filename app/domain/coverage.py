@@ -35,6 +35,7 @@ from typing import Any
 from app.domain.areas import COUNTIES
 from app.domain.calendar import Window, parse_period, windows_ending_in
 from app.domain.codes import Category, Frequency, ServedClass, Team, VisitMode
+from app.domain.labels import label
 from app.domain.policy import (
     Requirement,
     VisitPolicy,
@@ -46,30 +47,6 @@ from app.domain.records import Household, Need, Person, Referral, Visit, Wish
 
 REGISTERED_ONLY: frozenset[ServedClass] = frozenset({ServedClass.REGISTERED})
 UNASSIGNED = "unassigned"  # row key of households with no worker, team or category
-
-CATEGORY_NAMES: dict[str, str] = {
-    Category.TEKUN: "特困供养人员",
-    Category.DIBAO: "低保对象",
-    Category.ZHICHUXING: "支出型贫困对象",
-    Category.DIBIAN: "低保边缘对象",
-    Category.ORPHAN: "孤儿",
-    Category.CHILD_IN_DIFFICULTY: "困境儿童",
-    Category.DE_FACTO_UNSUPPORTED_CHILD: "事实无人抚养儿童",
-    Category.EXITED: "近3年退出救助对象",
-    Category.REJECTED: "2年内申请未通过对象",
-    Category.TEMPORARY_AID: "1年内临时救助对象",
-    Category.SPECIAL_AID: "专项救助保障对象",
-    Category.LOW_INCOME: "低收入家庭",
-    Category.LEFT_BEHIND_CHILD: "留守儿童",
-}
-
-TEAM_NAMES: dict[str, str] = {
-    Team.CIVIL_AFFAIRS: "乡镇（街道）民政干部",
-    Team.COORDINATOR: "村（社区）救助协理员",
-    Team.SOCIAL_WORKER: "社工",
-    Team.VOLUNTEER: "志愿者",
-    Team.GRID_WORKER: "网格员",
-}
 
 
 class Breakdown(StrEnum):
@@ -373,10 +350,10 @@ def row_name(by: Breakdown | None, key: str, names: Mapping[str, str] | None) ->
     if by in (Breakdown.COUNTY, Breakdown.TOWNSHIP, Breakdown.VILLAGE):
         padded = key.ljust(12, "0")
         return names.get(padded) or COUNTIES.get(key) or key
-    if by == Breakdown.TEAM:
-        return TEAM_NAMES.get(key, key)
-    if by == Breakdown.CATEGORY:
-        return CATEGORY_NAMES.get(key, key)
+    if by == Breakdown.TEAM and key in Team._value2member_map_:
+        return label(Team(key))
+    if by == Breakdown.CATEGORY and key in Category._value2member_map_:
+        return label(Category(key))
     return key
 
 
@@ -388,15 +365,19 @@ def coverage(
     by: str | Breakdown | None = None,
     classes: Collection[ServedClass] | None = REGISTERED_ONLY,
     names: Mapping[str, str] | None = None,
+    as_of: date | None = None,
 ) -> Report:
     """在册对象探访关爱率 for `period` (2026-11, 2026-Q4, 2026): due, covered, rate, overdue.
 
-    Raises InvalidPeriod or InvalidBreakdown for a period or breakdown it cannot read.
+    `as_of` (a period still in progress) counts only the windows ended by that day; by
+    default every window ending in the period counts, as DOMAIN.md defines. Raises
+    InvalidPeriod or InvalidBreakdown for a period or breakdown it cannot read.
     """
     window = parse_period(period)
     breakdown = parse_breakdown(by)
+    until = window.end if as_of is None else min(window.end, as_of)
     windows: dict[Frequency, list[Window]] = {
-        freq: windows_ending_in(freq, window) for freq in Frequency
+        freq: [w for w in windows_ending_in(freq, window) if w.end <= until] for freq in Frequency
     }
     tallies = Tallies(breakdown)
     overdue: list[OverdueHousehold] = []
@@ -416,7 +397,7 @@ def coverage(
         )
         tallies.add(keys, int(covered))
         if not covered:
-            last = case.last_qualifying(requirement, window.end)
+            last = case.last_qualifying(requirement, until)
             overdue.append(
                 OverdueHousehold(case.household.id, case.household.area_code, case.worker, last)
             )

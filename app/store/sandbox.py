@@ -156,14 +156,15 @@ class Sandbox:
     def _save(self) -> None:
         _write_atomic(self.path / "keys.json", self.info.to_json())
 
-    def _kek(self, pin: str, params: ScryptParams) -> bytes:
-        extra = (
-            self.keystore.secret(f"doorstep-{self.info.sandbox_id}")
-            if (self.info.uses_keystore and self.keystore is not None)
-            else b""
-        )
+    def _require_keystore(self) -> None:
         if self.info.uses_keystore and self.keystore is None:
             raise SandboxError("此账户的密钥保存在设备密钥库中，当前无法访问密钥库。")
+
+    def _kek(self, pin: str, params: ScryptParams) -> bytes:
+        self._require_keystore()
+        extra = b""
+        if self.info.uses_keystore and self.keystore is not None:
+            extra = self.keystore.secret(f"doorstep-{self.info.sandbox_id}")
         return params.derive(pin, extra)
 
     @classmethod
@@ -212,6 +213,7 @@ class Sandbox:
         attempts = self.info.attempts
         if attempts.locked_out:
             raise LockedOut()
+        self._require_keystore()
         now = self._clock()
         if attempts.last_failure_at is not None and now < attempts.last_failure_at:
             attempts.last_failure_at = now

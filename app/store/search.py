@@ -16,8 +16,8 @@ import itertools
 import re
 import unicodedata
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from pypinyin import Style, pinyin
 
@@ -120,6 +120,24 @@ class SearchHit:
     matched: str
 
 
+# Ranks, best first. Within a rank, a match through the likeliest spelling comes before
+# one through a rarer reading (丁 is also zheng), then the order is by pinyin and name.
+_EXACT, _NAME_PREFIX, _INITIALS_PREFIX, _PINYIN_PREFIX, _SUBSTRING = range(5)
+
+Texts = tuple[tuple[str, int], ...]  # (text, 1 if only a rarer reading spells it else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class _Forms:
+    """What one folded name is indexed under; shared by everyone with that name.
+
+    `groups` pairs with `SearchIndex._groups`: name, initials and pinyin texts starting
+    at the first character or syllable, then those starting at a later one."""
+
+    primary: str
+    groups: tuple[Texts, Texts, Texts, Texts, Texts, Texts]
+
+
 @dataclass(slots=True)
 class _Entry:
     person_id: str
@@ -128,32 +146,72 @@ class _Entry:
     area_code: str
     id_last4: str
     order: tuple[str, str, str]
-    name_rows: list[tuple[str, int, int]]
-    pinyin_rows: list[tuple[str, int, int]]
-    initials_rows: list[tuple[str, int, int]]
+    forms: _Forms
 
 
-# Ranks, best first, and what each reports as `matched`.
-_EXACT, _NAME_PREFIX, _INITIALS_PREFIX, _PINYIN_PREFIX, _SUBSTRING = range(5)
+class _Postings:
+    """Distinct texts kept sorted, each with the codes (entry key * 2 + rarer reading)
+    of the entries indexed under it: a prefix query is a bisect and a short walk."""
+
+    __slots__ = ("codes", "texts")
+
+    def __init__(self) -> None:
+        self.codes: dict[str, list[int]] = {}
+        self.texts: list[str] = []
+
+    def add(self, text: str, code: int, *, keep_sorted: bool) -> None:
+        codes = self.codes.get(text)
+        if codes is not None:
+            codes.append(code)
+            return
+        self.codes[text] = [code]
+        if keep_sorted:
+            insort(self.texts, text)
+
+    def sort(self) -> None:
+        self.texts = sorted(self.codes)
+
+    def discard(self, text: str, code: int) -> None:
+        codes = self.codes.get(text)
+        if codes is None or code not in codes:
+            return
+        codes.remove(code)
+        if not codes:
+            del self.codes[text]
+            at = bisect_left(self.texts, text)
+            if at < len(self.texts) and self.texts[at] == text:
+                del self.texts[at]
+
+    def starting_with(self, prefix: str) -> Iterator[tuple[str, list[int]]]:
+        texts, at = self.texts, bisect_left(self.texts, prefix)
+        while at < len(texts) and texts[at].startswith(prefix):
+            yield texts[at], self.codes[texts[at]]
+            at += 1
 
 
-@dataclass
 class SearchIndex:
-    """The index of one unlocked sandbox; `damaged_ids` lists persons it had to skip.
+    """The name index of one unlocked sandbox; `damaged_ids` lists persons it skipped."""
 
-    Each key list holds (suffix, entry, position) sorted, so a prefix of any suffix, that
-    is a substring starting at a character or a syllable, is a bisect away."""
-
-    damaged_ids: list[str] = field(default_factory=list)
-    _entries: dict[int, _Entry] = field(default_factory=dict, repr=False)
-    _by_person: dict[str, int] = field(default_factory=dict, repr=False)
-    _names: list[tuple[str, int, int]] = field(default_factory=list, repr=False)
-    _pinyin: list[tuple[str, int, int]] = field(default_factory=list, repr=False)
-    _initials: list[tuple[str, int, int]] = field(default_factory=list, repr=False)
-    _id_tails: dict[str, set[int]] = field(default_factory=dict, repr=False)
-    _household_area: dict[str, str] = field(default_factory=dict, repr=False)
-    _readings: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
-    _next_key: int = field(default=0, repr=False)
+    def __init__(self) -> None:
+        self.damaged_ids: list[str] = []
+        self._entries: dict[int, _Entry] = {}
+        self._by_person: dict[str, int] = {}
+        self._id_tails: dict[str, set[int]] = {}
+        self._household_area: dict[str, str] = {}
+        self._readings: dict[str, tuple[str, ...]] = {}
+        self._forms: dict[str, _Forms] = {}
+        self._next_key = 0
+        self._name_start, self._name_inner = _Postings(), _Postings()
+        self._initials_start, self._initials_inner = _Postings(), _Postings()
+        self._pinyin_start, self._pinyin_inner = _Postings(), _Postings()
+        self._groups = (
+            self._name_start,
+            self._initials_start,
+            self._pinyin_start,
+            self._name_inner,
+            self._initials_inner,
+            self._pinyin_inner,
+        )
 
     # --- building ---------------------------------------------------------------------
 
@@ -173,13 +231,11 @@ class SearchIndex:
             if isinstance(name, Damaged) or isinstance(id_number, Damaged) or not name:
                 index.damaged_ids.append(row["id"])
                 continue
-            entry = index._add(row["id"], row["household_id"], row["area_code"], name, id_number)
-            index._names.extend(entry.name_rows)
-            index._pinyin.extend(entry.pinyin_rows)
-            index._initials.extend(entry.initials_rows)
-        index._names.sort()
-        index._pinyin.sort()
-        index._initials.sort()
+            index._add(
+                row["id"], row["household_id"], row["area_code"], name, id_number, sort=False
+            )
+        for postings in index._groups:
+            postings.sort()
         return index
 
     def upsert(self, person: Person) -> None:
@@ -187,16 +243,14 @@ class SearchIndex:
         self.remove(person.id)
         if person.id in self.damaged_ids:
             self.damaged_ids.remove(person.id)
-        entry = self._add(
-            person.id, person.household_id, person.area_code, person.name, person.id_number
+        self._add(
+            person.id,
+            person.household_id,
+            person.area_code,
+            person.name,
+            person.id_number,
+            sort=True,
         )
-        for rows, keys in (
-            (entry.name_rows, self._names),
-            (entry.pinyin_rows, self._pinyin),
-            (entry.initials_rows, self._initials),
-        ):
-            for row in rows:
-                insort(keys, row)
 
     def set_household_area(self, household_id: str, area_code: str) -> None:
         """A household moved to another area: its members follow it in the area filter."""
@@ -211,57 +265,74 @@ class SearchIndex:
         if key is None:
             return
         entry = self._entries.pop(key)
-        for rows, keys in (
-            (entry.name_rows, self._names),
-            (entry.pinyin_rows, self._pinyin),
-            (entry.initials_rows, self._initials),
-        ):
-            for row in rows:
-                at = bisect_left(keys, row)
-                if at < len(keys) and keys[at] == row:
-                    del keys[at]
-        tails = self._id_tails.get(entry.id_last4)
-        if tails is not None:
-            tails.discard(key)
+        for postings, texts in zip(self._groups, entry.forms.groups, strict=True):
+            for text, rarer in texts:
+                postings.discard(text, key * 2 + rarer)
+        self._id_tails.get(entry.id_last4, set()).discard(key)
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def _add(
-        self, person_id: str, household_id: str, area_code: str, name: str, id_number: str | None
-    ) -> _Entry:
+        self,
+        person_id: str,
+        household_id: str,
+        area_code: str,
+        name: str,
+        id_number: str | None,
+        *,
+        sort: bool,
+    ) -> None:
         key = self._next_key
         self._next_key += 1
         folded = fold(name)
-        variants = self._spellings(folded)
-        primary = "".join(variants[0]) if variants else folded
+        forms = self._forms.get(folded)
+        if forms is None:
+            forms = self._forms[folded] = self._spell(folded)
         entry = _Entry(
             person_id=person_id,
             household_id=household_id,
             name=name,
             area_code=self._household_area.get(household_id, area_code),
             id_last4=fold(id_number)[-4:] if id_number else "",
-            order=(primary, name, person_id),
-            name_rows=[(folded[i:], key, i) for i in range(len(folded))],
-            pinyin_rows=[],
-            initials_rows=[],
+            order=(forms.primary, name, person_id),
+            forms=forms,
         )
-        pinyin_rows: set[tuple[str, int, int]] = set()
-        initials_rows: set[tuple[str, int, int]] = set()
-        for syllables in variants:
-            initials = "".join(s[0] for s in syllables)
-            for i in range(len(syllables)):
-                pinyin_rows.add(("".join(syllables[i:]), key, i))
-                initials_rows.add((initials[i:], key, i))
-        entry.pinyin_rows = sorted(pinyin_rows)
-        entry.initials_rows = sorted(initials_rows)
         self._entries[key] = entry
         self._by_person[person_id] = key
         if entry.id_last4:
             self._id_tails.setdefault(entry.id_last4, set()).add(key)
-        return entry
+        for postings, texts in zip(self._groups, forms.groups, strict=True):
+            for text, rarer in texts:
+                postings.add(text, key * 2 + rarer, keep_sorted=sort)
 
     # --- pinyin -----------------------------------------------------------------------
+
+    def _spell(self, folded: str) -> _Forms:
+        """The texts a folded name is found by, from all its pinyin spellings."""
+        spellings = self._spellings(folded)
+        found: list[dict[str, int]] = [{}, {}, {}, {}]  # initials, pinyin; start, inner
+        for n, syllables in enumerate(spellings):
+            rarer = 0 if n == 0 else 1
+            initials = "".join(s[0] for s in syllables)
+            for i in range(len(syllables)):
+                at = 0 if i == 0 else 2
+                for texts, text in (
+                    (found[at], initials[i:]),
+                    (found[at + 1], "".join(syllables[i:])),
+                ):
+                    texts[text] = min(texts.get(text, 1), rarer)
+        return _Forms(
+            primary="".join(spellings[0]) if spellings else folded,
+            groups=(
+                ((folded, 0),) if folded else (),
+                tuple(found[0].items()),
+                tuple(found[1].items()),
+                tuple((folded[i:], 0) for i in range(1, len(folded))),
+                tuple(found[2].items()),
+                tuple(found[3].items()),
+            ),
+        )
 
     def _char_readings(self, ch: str) -> tuple[str, ...]:
         """Every toneless reading of a character, cached: a roster has few distinct ones."""
@@ -330,20 +401,39 @@ class SearchIndex:
         q = fold(query).replace("ü", "v").replace("u:", "v")
         if not q or limit <= 0:
             return []
-        best: dict[int, tuple[int, str]] = {}
+        entries = self._entries
+        best: dict[int, tuple[int, int, str]] = {}
         if _ID_TAIL.fullmatch(q):
             for key in self._id_tails.get(q, ()):
-                best[key] = (_EXACT, "id_last4")
+                if area_prefix is None or entries[key].area_code.startswith(area_prefix):
+                    best[key] = (_EXACT, 0, "id_last4")
         else:
-            self._match(best, self._names, q, "name", _EXACT, _NAME_PREFIX)
-            if _LETTERS.fullmatch(q):
-                self._match(best, self._initials, q, "initials", None, _INITIALS_PREFIX)
-                self._match(best, self._pinyin, q, "pinyin", None, _PINYIN_PREFIX)
-        entries = self._entries
-        candidates: Iterator[tuple[int, tuple[str, str, str], int, str]] = (
-            (rank, entries[key].order, key, matched)
-            for key, (rank, matched) in best.items()
-            if area_prefix is None or entries[key].area_code.startswith(area_prefix)
+            worst = _EXACT
+            for postings, matched, rank in self._tiers(q):
+                if rank > worst and len(best) >= limit:
+                    break  # every later hit would rank below `limit` better ones
+                worst = rank
+                for text, codes in postings.starting_with(q):
+                    here = (
+                        _EXACT
+                        if (matched == "name" and rank == _NAME_PREFIX and text == q)
+                        else rank
+                    )
+                    for code in codes:
+                        key = code >> 1
+                        if area_prefix is not None and not entries[key].area_code.startswith(
+                            area_prefix
+                        ):
+                            continue
+                        held = best.get(key)
+                        if held is None or (here, code & 1) < held[:2]:
+                            best[key] = (here, code & 1, matched)
+        ranked = heapq.nsmallest(
+            limit,
+            (
+                (rank, rarer, entries[key].order, key, matched)
+                for key, (rank, rarer, matched) in best.items()
+            ),
         )
         return [
             SearchHit(
@@ -353,41 +443,25 @@ class SearchIndex:
                 area_code=entries[key].area_code,
                 matched=matched,
             )
-            for _, _, key, matched in heapq.nsmallest(limit, candidates)
+            for _, _, _, key, matched in ranked
         ]
 
-    @staticmethod
-    def _match(
-        best: dict[int, tuple[int, str]],
-        keys: list[tuple[str, int, int]],
-        q: str,
-        matched: str,
-        exact_rank: int | None,
-        prefix_rank: int,
-    ) -> None:
-        """Rank every row whose suffix starts with `q`, keeping each entry's best rank."""
-        substring = matched != "initials" or len(q) >= 2
-        for suffix, key, position in _starting_with(keys, q):
-            if position == 0:
-                rank = exact_rank if (exact_rank is not None and suffix == q) else prefix_rank
-            elif substring:
-                rank = _SUBSTRING
-            else:
-                continue
-            held = best.get(key)
-            if held is None or rank < held[0]:
-                best[key] = (rank, matched)
-
-
-def _starting_with(keys: list[tuple[str, int, int]], q: str) -> Iterable[tuple[str, int, int]]:
-    at = bisect_left(keys, (q,))
-    end = len(keys)
-    while at < end:
-        row = keys[at]
-        if not row[0].startswith(q):
-            return
-        yield row
-        at += 1
+    def _tiers(self, q: str) -> list[tuple[_Postings, str, int]]:
+        """Where to look for `q`, best rank first."""
+        tiers = [(self._name_start, "name", _NAME_PREFIX)]
+        letters = _LETTERS.fullmatch(q) is not None
+        if letters:
+            tiers += [
+                (self._initials_start, "initials", _INITIALS_PREFIX),
+                (self._pinyin_start, "pinyin", _PINYIN_PREFIX),
+            ]
+        tiers.append((self._name_inner, "name", _SUBSTRING))
+        if letters:
+            tiers.append((self._pinyin_inner, "pinyin", _SUBSTRING))
+            # One letter inside the initials is no search anyone means.
+            if len(q) >= 2:
+                tiers.append((self._initials_inner, "initials", _SUBSTRING))
+        return tiers
 
 
 def _first(reading: str, readings: tuple[str, ...]) -> tuple[str, ...]:

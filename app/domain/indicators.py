@@ -1,0 +1,434 @@
+"""The 2024–2026 target list (三年目标清单) and the indicators the app measures itself.
+
+Four of the twenty indicators come from the data — 在册对象探访关爱率, 困难群众合理需求兑现率,
+服务项目在册困难群众覆盖率, 微心愿化解数量 — and the rest are entered by the bureau. The
+list, its units and its targets live in assets/policy/indicators.json.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.domain.calendar import Window, parse_period
+from app.domain.codes import NeedStatus, ReferralDirection, ReferralStatus, ServedClass, WishState
+from app.domain.coverage import (
+    COVERAGE,
+    REGISTERED_ONLY,
+    Breakdown,
+    Caseload,
+    Measure,
+    Report,
+    Row,
+    Tallies,
+    Tally,
+    coverage,
+    parse_breakdown,
+    row_name,
+    sort_keys,
+)
+from app.domain.policy import VisitPolicy
+
+TARGET_LIST_PATH = Path(__file__).resolve().parents[2] / "assets" / "policy" / "indicators.json"
+
+NEEDS_FULFILMENT = Measure(
+    "reasonable_needs_fulfilled",
+    "困难群众合理需求兑现率",
+    "fulfilled",
+    "已兑现数",
+    "reasonable",
+    "合理需求数",
+    "兑现率",
+    "件",
+)
+WISHES_FULFILLED = Measure(
+    "wishes_fulfilled", "微心愿化解数量", "fulfilled", "已圆梦数", subject="个"
+)
+SERVICE_COVERAGE = Measure(
+    "service_project_coverage",
+    "服务项目在册困难群众覆盖率",
+    "served",
+    "受益户数",
+    "registered",
+    "在册户数",
+    "覆盖率",
+)
+CHARITIES_INVOLVED = Measure(
+    "charities_involved", "参与帮扶的慈善力量", "charities", "慈善组织和爱心人士数", subject="家"
+)
+
+CLAIMED_STATES = frozenset({WishState.CLAIMED, WishState.FULFILLED})
+
+
+def _households_of(
+    caseload: Caseload, records: Iterable[Any], classes: Collection[ServedClass] | None
+) -> Iterable[tuple[Any, Any, str]]:
+    """Each record with its household's case (None if unknown) and area, filtered by class."""
+    for record in records:
+        case = caseload.cases.get(record.household_id)
+        if classes is not None and (case is None or not case.served(classes)):
+            continue
+        area = case.household.area_code if case is not None else record.area_code
+        yield record, case, area
+
+
+def _report(
+    measure: Measure,
+    period: str,
+    window: Window,
+    tallies: Tallies,
+    names: Mapping[str, str] | None,
+    with_total: bool = True,
+) -> Report:
+    return Report(
+        measure,
+        period.strip(),
+        window,
+        tallies.by,
+        tallies.overall(with_total),
+        tallies.named_rows(names, with_total),
+    )
+
+
+def needs_fulfilment(
+    caseload: Caseload,
+    period: str,
+    *,
+    by: str | Breakdown | None = None,
+    classes: Collection[ServedClass] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Report:
+    """困难群众合理需求兑现率: of the needs raised in the period and assessed reasonable, the share fulfilled.
+
+    A need still awaiting assessment is in neither figure; a reasonable need fulfilled
+    after the period still counts as fulfilled, so past periods can only improve.
+    """
+    window = parse_period(period)
+    breakdown = parse_breakdown(by)
+    tallies = Tallies(breakdown)
+    for need, case, area in _households_of(caseload, caseload.needs, classes):
+        if need.raised_on not in window or need.reasonable is not True:
+            continue
+        keys = caseload.keys(case, area, breakdown, classes) if breakdown else ()
+        tallies.add(keys, int(need.status == NeedStatus.FULFILLED))
+    return _report(NEEDS_FULFILMENT, period, window, tallies, names)
+
+
+def wishes_fulfilled(
+    caseload: Caseload,
+    period: str,
+    *,
+    by: str | Breakdown | None = None,
+    classes: Collection[ServedClass] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Report:
+    """微心愿化解数量: wishes fulfilled (圆梦) on a day inside the period."""
+    window = parse_period(period)
+    breakdown = parse_breakdown(by)
+    tallies = Tallies(breakdown)
+    for wish, case, area in _households_of(caseload, caseload.wishes, classes):
+        if wish.state != WishState.FULFILLED or wish.fulfilled_on not in window:
+            continue
+        keys = caseload.keys(case, area, breakdown, classes) if breakdown else ()
+        tallies.add(keys, 1, 0)
+    return _report(WISHES_FULFILLED, period, window, tallies, names, with_total=False)
+
+
+def service_coverage(
+    caseload: Caseload,
+    period: str,
+    *,
+    by: str | Breakdown | None = None,
+    classes: Collection[ServedClass] | None = REGISTERED_ONLY,
+    names: Mapping[str, str] | None = None,
+) -> Report:
+    """服务项目在册困难群众覆盖率, until service projects exist in the data.
+
+    Of the registered households on the register at the end of the period, the share
+    that received in the period a fulfilled need, a fulfilled wish or a completed referral.
+    """
+    window = parse_period(period)
+    breakdown = parse_breakdown(by)
+    served: set[str] = set()
+    served.update(
+        n.household_id
+        for n in caseload.needs
+        if n.status == NeedStatus.FULFILLED and n.fulfilled_on in window
+    )
+    served.update(
+        w.household_id
+        for w in caseload.wishes
+        if w.state == WishState.FULFILLED and w.fulfilled_on in window
+    )
+    served.update(
+        r.household_id
+        for r in caseload.referrals
+        if r.status == ReferralStatus.COMPLETED and r.completed_on in window
+    )
+    tallies = Tallies(breakdown)
+    for hid, case in caseload.cases.items():
+        household = case.household
+        if not case.served(classes) or not household.on_register(window.end):
+            continue
+        keys = caseload.keys(case, household.area_code, breakdown, classes) if breakdown else ()
+        tallies.add(keys, int(hid in served))
+    return _report(SERVICE_COVERAGE, period, window, tallies, names)
+
+
+def charities_involved(
+    caseload: Caseload,
+    period: str,
+    *,
+    by: str | Breakdown | None = None,
+    classes: Collection[ServedClass] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Report:
+    """Distinct charities and donors involved: referral recipients and wish claimers in the period.
+
+    A referral counts from the day it was sent unless declined; a wish claim from the day
+    it was claimed unless released. Rows count distinct names, so they do not add up.
+    """
+    window = parse_period(period)
+    breakdown = parse_breakdown(by)
+    overall: set[str] = set()
+    rows: dict[str, set[str]] = defaultdict(set)
+
+    def involve(name: str, keys: Iterable[str]) -> None:
+        name = name.strip()
+        if not name:
+            return
+        overall.add(name)
+        for key in keys:
+            rows[key].add(name)
+
+    for referral, case, area in _households_of(caseload, caseload.referrals, classes):
+        if (
+            referral.direction == ReferralDirection.TO_CHARITY
+            and referral.status != ReferralStatus.DECLINED
+            and referral.referred_on in window
+        ):
+            keys = caseload.keys(case, area, breakdown, classes) if breakdown else ()
+            involve(referral.recipient, keys)
+    for wish, case, area in _households_of(caseload, caseload.wishes, classes):
+        if wish.state in CLAIMED_STATES and wish.claimed_on in window:
+            keys = caseload.keys(case, area, breakdown, classes) if breakdown else ()
+            involve(wish.claimed_by, keys)
+    out_rows = tuple(
+        Row(key, row_name(breakdown, key, names), Tally(len(rows[key])))
+        for key in sort_keys(breakdown, rows)
+    )
+    return Report(
+        CHARITIES_INVOLVED, period.strip(), window, breakdown, Tally(len(overall)), out_rows
+    )
+
+
+class Direction(StrEnum):
+    AT_LEAST = ">="
+    AT_MOST = "<="
+    EXACTLY = "="
+
+    @property
+    def symbol(self) -> str:
+        return {">=": "≥", "<=": "≤", "=": ""}[self.value]
+
+
+class Source(StrEnum):
+    MEASURED = "measured"  # 系统统计
+    ENTERED = "entered"  # 民政局填报
+
+
+class Status(StrEnum):
+    MET = "met"  # 达标
+    NOT_MET = "not_met"  # 未达标
+    NO_DATA = "no_data"  # 暂无数据
+
+
+STATUS_NAMES = {Status.MET: "达标", Status.NOT_MET: "未达标", Status.NO_DATA: "暂无数据"}
+SOURCE_NAMES = {Source.MEASURED: "系统统计", Source.ENTERED: "民政局填报"}
+
+
+class IndicatorSpec(BaseModel):
+    """One line of the target list: what is counted, in which unit, and the yearly targets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    number: int = Field(ge=1)
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    group: str = Field(min_length=1)
+    unit: str
+    direction: Direction = Direction.AT_LEAST
+    targets: dict[int, float]
+    source: Source
+
+    def target_text(self, year: int) -> str:
+        target = self.targets.get(year)
+        return "" if target is None else f"{self.direction.symbol}{format_number(target)}"
+
+
+MEASURED_CODES = frozenset(
+    {
+        COVERAGE.code,
+        NEEDS_FULFILMENT.code,
+        SERVICE_COVERAGE.code,
+        WISHES_FULFILLED.code,
+    }
+)
+
+
+class TargetList(BaseModel):
+    """政府救助和慈善帮扶融合发展三年目标清单."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    version: int = 1
+    description: str = ""
+    indicators: list[IndicatorSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TargetList:
+        codes = [i.code for i in self.indicators]
+        if len(set(codes)) != len(codes):
+            raise ValueError("target list names an indicator code twice")
+        measured = {i.code for i in self.indicators if i.source == Source.MEASURED}
+        if not measured <= MEASURED_CODES:
+            raise ValueError(f"the app cannot measure {sorted(measured - MEASURED_CODES)}")
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        return sorted({y for i in self.indicators for y in i.targets})
+
+    def get(self, code: str) -> IndicatorSpec:
+        for spec in self.indicators:
+            if spec.code == code:
+                return spec
+        raise InvalidIndicatorInput(f"目标清单中没有指标：{code!r}")
+
+
+def load_target_list(path: Path | None = None) -> TargetList:
+    """The target list from assets/policy/indicators.json (or a county's own copy)."""
+    return TargetList.model_validate_json((path or TARGET_LIST_PATH).read_text(encoding="utf-8"))
+
+
+class InvalidIndicatorInput(ValueError):
+    """An indicator value, code or year that the target list cannot take."""
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorResult:
+    """One indicator for one year: its value beside the target, and whether it is met."""
+
+    spec: IndicatorSpec
+    year: int
+    target: float | None
+    value: float | None
+    status: Status
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.spec
+        return {
+            "number": s.number,
+            "code": s.code,
+            "name": s.name,
+            "group": s.group,
+            "unit": s.unit,
+            "direction": s.direction.value,
+            "source": s.source.value,
+            "year": self.year,
+            "target": self.target,
+            "value": self.value,
+            "status": self.status.value,
+        }
+
+
+def format_number(value: float) -> str:
+    """80.0 → "80", 3.5 → "3.5", 87.5432 → "87.54"."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _status(direction: Direction, value: float | None, target: float | None) -> Status:
+    if value is None or target is None:
+        return Status.NO_DATA
+    tolerance = 1e-9 * max(1.0, abs(target))
+    met = {
+        Direction.AT_LEAST: value >= target - tolerance,
+        Direction.AT_MOST: value <= target + tolerance,
+        Direction.EXACTLY: abs(value - target) <= tolerance,
+    }[direction]
+    return Status.MET if met else Status.NOT_MET
+
+
+def evaluate(
+    targets: TargetList,
+    year: int,
+    measured: Mapping[str, float | None],
+    entered: Mapping[str, float | None],
+) -> list[IndicatorResult]:
+    """Every indicator of the list for `year`, in the list's order, against its target.
+
+    `measured` holds the app's figures (rates in percent), `entered` the bureau's; an
+    indicator with no value is "no data". Raises InvalidIndicatorInput for a year with no
+    targets, an unknown code, a bureau value for a measured indicator or a negative value.
+    """
+    if year not in targets.years:
+        years = "、".join(str(y) for y in targets.years)
+        raise InvalidIndicatorInput(f"目标清单只有{years}年的目标值，没有{year}年")
+    for code, value in entered.items():
+        spec = targets.get(code)
+        if spec.source == Source.MEASURED:
+            raise InvalidIndicatorInput(f"「{spec.name}」由系统统计，不能手工填报")
+        if value is not None and value < 0:
+            raise InvalidIndicatorInput(f"「{spec.name}」的填报值不能为负数")
+    for code in measured:
+        if targets.get(code).source != Source.MEASURED:
+            raise InvalidIndicatorInput(f"「{targets.get(code).name}」由民政局填报，不是系统统计")
+    results = []
+    for spec in targets.indicators:
+        values = measured if spec.source == Source.MEASURED else entered
+        value = values.get(spec.code)
+        target = spec.targets.get(year)
+        results.append(
+            IndicatorResult(spec, year, target, value, _status(spec.direction, value, target))
+        )
+    return results
+
+
+def percent(tally: Tally) -> float | None:
+    """A tally's rate in percent (computed as count*100/total so 29/100 is exactly 29)."""
+    if not tally.total:
+        return None
+    return tally.count * 100 / tally.total
+
+
+def measured_values(
+    caseload: Caseload, year: int, *, policy: VisitPolicy, as_of: date | None = None
+) -> dict[str, float | None]:
+    """The four measured indicators for a calendar year, rates in percent.
+
+    `as_of` limits coverage to the windows ended by that day (a year still in progress).
+    """
+    period = str(year)
+    visits = coverage(caseload, period, policy=policy, as_of=as_of)
+    return {
+        COVERAGE.code: percent(visits.overall),
+        NEEDS_FULFILMENT.code: percent(needs_fulfilment(caseload, period).overall),
+        SERVICE_COVERAGE.code: percent(service_coverage(caseload, period).overall),
+        WISHES_FULFILLED.code: float(wishes_fulfilled(caseload, period).overall.count),
+    }
+
+
+def indicator_year(text: str | int) -> int:
+    """A report year such as 2026; raises InvalidIndicatorInput otherwise."""
+    try:
+        year = int(str(text).strip())
+    except ValueError:
+        raise InvalidIndicatorInput(f"无法识别的年份：{text!r}（应为如 2026 的四位年份）") from None
+    if not 2000 <= year <= 2100:
+        raise InvalidIndicatorInput(f"无法识别的年份：{text!r}（应为如 2026 的四位年份）")
+    return year

@@ -1,0 +1,93 @@
+"""Schema migrations: a database written by schema version 1 opens and reads today."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.domain.records import Household, Person
+from app.store import migrations
+from app.store.errors import SandboxError
+from app.store.sandbox import Sandbox, open_store
+from app.store.tables import metadata
+from tests.fixtures.make_store_v1 import HOUSEHOLD_ID, PERSON_ID
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "store_v1"
+
+
+def _schema(db: Path) -> dict[str, object]:
+    conn = sqlite3.connect(db)
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    shape: dict[str, object] = {}
+    for table in sorted(t for t in tables if not t.startswith("sqlite_")):
+        columns = conn.execute(f"PRAGMA table_info({table})").fetchall()
+        indexes = sorted(
+            (row[1], row[2])
+            for row in conn.execute(f"PRAGMA index_list({table})").fetchall()
+            if not row[1].startswith("sqlite_autoindex")
+        )
+        shape[table] = {
+            "columns": sorted((c[1], c[2].upper(), c[3], c[5]) for c in columns),
+            "indexes": indexes,
+        }
+    conn.close()
+    return shape
+
+
+@pytest.fixture
+def v1_sandbox(tmp_path: Path) -> Sandbox:
+    target = tmp_path / "device" / "sandboxes" / "v1"
+    shutil.copytree(FIXTURE, target)
+    return Sandbox(target)
+
+
+def test_version_1_database_opens_and_reads(v1_sandbox: Sandbox) -> None:
+    assert sqlite3.connect(v1_sandbox.db_path).execute("PRAGMA user_version").fetchone()[0] == 1
+    store = open_store(v1_sandbox, v1_sandbox.unlock("123456"))
+    assert store.get(Household, HOUSEHOLD_ID).address == "岩头村2组8号"
+    assert store.get(Person, PERSON_ID).name == "周桂英"
+    pending = store.pending()
+    assert [m.record_id for m in pending] == [HOUSEHOLD_ID]
+    assert pending[0].reason is None
+    store.add(Household(area_code="330702102201", address="岩头村2组9号"))
+    store.close()
+    assert (
+        sqlite3.connect(v1_sandbox.db_path).execute("PRAGMA user_version").fetchone()[0]
+        == migrations.LATEST
+    )
+
+
+def test_migrated_schema_is_exactly_the_declared_one(v1_sandbox: Sandbox, tmp_path: Path) -> None:
+    open_store(v1_sandbox, v1_sandbox.unlock("123456")).close()
+    fresh = tmp_path / "fresh.db"
+    engine = create_engine(f"sqlite:///{fresh}")
+    metadata.create_all(engine)
+    engine.dispose()
+    assert _schema(v1_sandbox.db_path) == _schema(fresh)
+
+
+def test_a_failing_migration_leaves_the_previous_version(
+    v1_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = [*migrations.V2[:-1], "ALTER TABLE no_such_table ADD COLUMN x BLOB"]
+    monkeypatch.setattr(migrations, "MIGRATIONS", [migrations.V1, broken])
+    key = v1_sandbox.unlock("123456")
+    with pytest.raises(Exception, match="no_such_table"):
+        open_store(v1_sandbox, key)
+    conn = sqlite3.connect(v1_sandbox.db_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "conflicts" not in tables, "the half-done migration was rolled back"
+
+
+def test_a_database_from_a_newer_app_is_refused(v1_sandbox: Sandbox) -> None:
+    engine = create_engine(f"sqlite:///{v1_sandbox.db_path}")
+    with engine.begin() as conn:
+        conn.execute(text(f"PRAGMA user_version = {migrations.LATEST + 1}"))
+    engine.dispose()
+    with pytest.raises(SandboxError, match="升级"):
+        open_store(v1_sandbox, v1_sandbox.unlock("123456"))
