@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_DRIFT_MS = 5 * 60 * 1000
+MAX_COUNTER = 999_999
 ZERO = "000000000000000.000000."
 
 
@@ -25,6 +26,13 @@ class Stamp:
 
     def __str__(self) -> str:
         return f"{self.wall_ms:015d}.{self.counter:06d}.{self.node}"
+
+    @classmethod
+    def next(cls, wall_ms: int, counter: int, node: str) -> Stamp:
+        """A counter past six digits carries into the wall time, so stamps keep their width."""
+        if counter > MAX_COUNTER:
+            return cls(wall_ms + 1, 0, node)
+        return cls(wall_ms, counter, node)
 
     @classmethod
     def parse(cls, text: str) -> Stamp:
@@ -61,7 +69,7 @@ class HybridClock:
         if wall > self._last.wall_ms:
             self._last = Stamp(wall, 0, self.node)
         else:
-            self._last = Stamp(self._last.wall_ms, self._last.counter + 1, self.node)
+            self._last = Stamp.next(self._last.wall_ms, self._last.counter + 1, self.node)
         return str(self._last)
 
     def observe(self, remote: str) -> None:
@@ -77,7 +85,7 @@ class HybridClock:
             counter = other.counter + 1
         else:
             counter = 0
-        self._last = Stamp(top, counter, self.node)
+        self._last = Stamp.next(top, counter, self.node)
 
 
 def clamp(stamp: str, server_wall_ms: int, max_drift_ms: int = MAX_DRIFT_MS) -> str:

@@ -50,7 +50,7 @@ def parse_scope_code(raw: str) -> str:
         return value
     if len(value) == 9 and value.isdigit():
         parse_area_code(value + "000")
-        return value
+        return value[:6] if value[6:] == "000" else value
     code = parse_area_code(value)
     # A full code that names a township or county is the same scope as its short form.
     if code[9:] == "000":

@@ -70,6 +70,8 @@ def parse_period(text: str) -> Window:
     if not m:
         raise InvalidPeriod(f"无法识别的统计期：{text!r}（应为 2026-11、2026-Q4、2026-H2 或 2026）")
     year = int(m.group(1))
+    if not 1 <= year <= 9998:  # the windows of year 0 or 9999 fall outside `date`
+        raise InvalidPeriod(f"统计期的年份超出范围：{text!r}")
     if m.group(2):
         return window_containing(Frequency.MONTHLY, date(year, int(m.group(2)), 1))
     if m.group(3):

@@ -56,18 +56,20 @@ def transition(
     updates: dict[str, object] = {"state": target, **fields}
     if target in (S.APPROVED, S.REJECTED):
         updates.setdefault("reviewed_on", on)
-    if target == S.REJECTED and not updates.get("reject_reason"):
-        raise IllegalTransition("驳回心愿需要填写理由")
     if target == S.CLAIMED:
-        if not updates.get("claimed_by"):
-            raise IllegalTransition("认领心愿需要填写认领人或组织")
         updates.setdefault("claimed_on", on)
     if target == S.FULFILLED:
         updates.setdefault("fulfilled_on", on)
     if target == S.PUBLISHED:
         updates.setdefault("claimed_by", "")
         updates.setdefault("claimed_on", None)
-    return wish.model_copy(update=updates)
+    # Validated, unlike model_copy: a misspelt field or a blank reason must not slip through.
+    moved = type(wish).model_validate({**wish.model_dump(), **updates})
+    if target == S.REJECTED and not moved.reject_reason:
+        raise IllegalTransition("驳回心愿需要填写理由")
+    if target == S.CLAIMED and not moved.claimed_by:
+        raise IllegalTransition("认领心愿需要填写认领人或组织")
+    return moved
 
 
 def review_problems(wish: Wish, others: list[Wish], policy: VisitPolicy) -> list[str]:

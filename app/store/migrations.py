@@ -192,7 +192,10 @@ V2 = [
     "ALTER TABLE outbox ADD COLUMN reason BLOB",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2]
+# Version 3: the device's sealed credentials from enrolment (sync.client).
+V3 = ["CREATE TABLE secrets (key VARCHAR NOT NULL, value BLOB, PRIMARY KEY (key))"]
+
+MIGRATIONS: list[list[str]] = [V1, V2, V3]
 LATEST = len(MIGRATIONS)
 
 

@@ -24,7 +24,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.pool import NullPool
 
 from app.domain import identity
 from app.domain.codes import WishState
@@ -35,7 +34,7 @@ from app.store.columns import Codec, attach_codec
 from app.store.errors import IllegalEdit, IntegrityError, Locked, NotFound
 from app.store.migrations import migrate
 from app.store.records import MAPPINGS, TYPE_ORDER, RecordMapping, mapping_for
-from app.store.tables import AccessLogRow, MetaRow, OutboxRow, PhotoRow, ShareLogRow
+from app.store.tables import AccessLogRow, MetaRow, OutboxRow, PhotoRow, SecretRow, ShareLogRow
 from sync.hlc import HybridClock
 
 R = TypeVar("R", bound=Record)
@@ -45,13 +44,14 @@ META = MetaRow.__table__  # type: ignore[attr-defined]
 PHOTOS = PhotoRow.__table__  # type: ignore[attr-defined]
 SHARES = ShareLogRow.__table__  # type: ignore[attr-defined]
 ACCESS = AccessLogRow.__table__  # type: ignore[attr-defined]
+SECRETS = SecretRow.__table__  # type: ignore[attr-defined]
 
 Progress = Callable[[int], None]
 
 
 def open_engine(path: Path, codec: Codec) -> Engine:
     """A SQLite engine whose sealed columns use `codec`; temp data stays in memory."""
-    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+    engine = create_engine(f"sqlite:///{path}")
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -158,6 +158,21 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as conn:
             self._set_meta(conn, key, value)
+
+    def secret(self, key: str) -> str | None:
+        """A sealed credential (sync.client keeps the device's enrolment here)."""
+        with self.reading() as conn:
+            value = conn.execute(select(SECRETS.c.value).where(SECRETS.c.key == key)).scalar()
+        if value is not None and not isinstance(value, str):
+            raise IntegrityError("secrets", key, "value")
+        return value
+
+    def set_secrets(self, values: dict[str, str]) -> None:
+        """Store sealed credentials, all in one transaction."""
+        with self.transaction() as conn:
+            for key, value in values.items():
+                conn.execute(delete(SECRETS).where(SECRETS.c.key == key))
+                conn.execute(insert(SECRETS).values(key=key, value=value))
 
     # --- writes ---------------------------------------------------------------------
 
@@ -316,6 +331,19 @@ class Store:
             return (
                 conn.execute(select(table.c.id).where(table.c.id == record_id)).first() is not None
             )
+
+    def existing_ids(self, type_name: str, ids: Iterable[str]) -> set[str]:
+        """Which of `ids` are stored already (one query per thousand ids)."""
+        table = mapping_for(type_name).table
+        wanted = list(ids)
+        found: set[str] = set()
+        with self.reading() as conn:
+            for start in range(0, len(wanted), 1000):
+                chunk = wanted[start : start + 1000]
+                found.update(
+                    r[0] for r in conn.execute(select(table.c.id).where(table.c.id.in_(chunk)))
+                )
+        return found
 
     def load_all(
         self,

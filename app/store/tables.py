@@ -149,6 +149,14 @@ class ConflictRow(SQLModel, table=True):
     details: Any = Field(default=None, sa_type=Sealed("conflicts", "details", "json"))
 
 
+class SecretRow(SQLModel, table=True):
+    """Device credentials from enrolment (signing key, server address, pinned certificate)."""
+
+    __tablename__ = "secrets"
+    key: str = Field(primary_key=True)
+    value: str | None = Field(default=None, sa_type=Sealed("secrets", "value"))
+
+
 class MetaRow(SQLModel, table=True):
     """Non-personal bookkeeping: the HLC, the pull cursor, the schema's own facts."""
 

@@ -34,6 +34,8 @@ from app.store.store import Store
 
 FORMAT_VERSION = 1
 MAX_LINE_BYTES = 1_000_000
+# JSON leaves these raw, but editors and str.splitlines() break lines at them.
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 _NAME_FIELDS = ("name", "guardian_name", "witness", "claimed_by")
 _FREE_TEXT = (
@@ -87,7 +89,8 @@ def record_line(record: Record, *, mask: bool = False) -> str:
     body = {"type": record.type_name, "id": data.pop("id"), **data}
     if mask:
         body = mask_record(body)
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return text.translate(_LINE_BREAKS)
 
 
 @dataclass
@@ -214,17 +217,25 @@ def import_records(
             seen[item.id] = number
             parsed.append((number, item))
 
-    households = {r.id for _, r in parsed if r.type_name == "household"}
-    persons = {r.id for _, r in parsed if r.type_name == "person"}
+    by_type: dict[str, list[str]] = {}
+    for _, record in parsed:
+        by_type.setdefault(record.type_name, []).append(record.id)
+    stored = {name: store.existing_ids(name, ids) for name, ids in by_type.items()}
+    in_file = {name: set(ids) for name, ids in by_type.items()}
+    parents = {
+        name: in_file.get(name, set())
+        | store.existing_ids(name, {getattr(r, f"{name}_id", None) or "" for _, r in parsed})
+        for name in ("household", "person")
+    }
     creates: list[Record] = []
     updates: list[Record] = []
     report = ImportReport()
     for number, record in parsed:
-        problem = _reference_problem(store, record, households, persons)
+        problem = _reference_problem(record, parents)
         if problem:
             errors.append(LineError(number, problem))
             continue
-        if not store.exists(record.type_name, record.id):
+        if record.id not in stored[record.type_name]:
             fresh = record.model_copy(update={k: "" for k in BOOKKEEPING if k != "id"})
             creates.append(fresh)
             continue
@@ -255,17 +266,11 @@ def _edit_problem(current: Record, edited: Record) -> str | None:
     return None
 
 
-def _reference_problem(
-    store: Store, record: Record, households: set[str], persons: set[str]
-) -> str | None:
+def _reference_problem(record: Record, parents: dict[str, set[str]]) -> str | None:
     household_id = getattr(record, "household_id", None)
-    if (
-        household_id
-        and household_id not in households
-        and not store.exists("household", household_id)
-    ):
+    if household_id and household_id not in parents["household"]:
         return f"所属家庭 {household_id} 不存在"
     person_id = getattr(record, "person_id", None)
-    if person_id and person_id not in persons and not store.exists("person", person_id):
+    if person_id and person_id not in parents["person"]:
         return f"所属人员 {person_id} 不存在"
     return None

@@ -80,6 +80,21 @@ def test_full_pinyin_prefix_and_from_any_syllable(store: Store) -> None:
     assert _names(index, "angsan") == []
 
 
+def test_middle_of_the_name_finds_only_names_with_that_ending(store: Store) -> None:
+    _add(store, ["陈建国", "王德华", "李国强", "张建华", "赵建"])
+    index = SearchIndex.build(store)
+
+    assert _names(index, "建国") == ["陈建国"]
+    assert _names(index, "jianguo") == ["陈建国"]
+    assert _names(index, "guo") == ["陈建国", "李国强"]
+    assert _names(index, "dehua") == ["王德华"]
+    assert _names(index, "jianhua") == ["张建华"]
+    # 强 is also read jiang: that spelling finds 李国强, after the likelier matches.
+    assert _names(index, "jian") == ["陈建国", "张建华", "赵建", "李国强"]
+    assert _names(index, "qiang") == ["李国强"]
+    assert _names(index, "gq") == ["李国强"]
+
+
 def test_initials(store: Store) -> None:
     _add(store, ["张三", "张三丰", "赵四", "王小明"])
     index = SearchIndex.build(store)

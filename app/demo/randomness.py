@@ -1,0 +1,92 @@
+"""The one seeded random source of a demo run, with the draws demo data needs.
+
+Everything a run produces, record ids included, comes from this generator, so the same
+seed, day and arguments give the same bytes. Never time, os.urandom or `new_id()`.
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta, timezone
+from itertools import accumulate
+from typing import Generic, TypeVar
+
+CHINA = timezone(timedelta(hours=8), "CST")
+"""Demo moments are in China Standard Time (UTC+8, no daylight saving)."""
+
+T = TypeVar("T")
+
+_HOME_HOURS = (8, 9, 9, 10, 10, 11, 14, 14, 15, 15, 16, 17)
+_PHONE_HOURS = (9, 10, 11, 12, 15, 16, 17, 18, 19, 20)
+
+
+class Weighted(Generic[T]):
+    """A fixed weighted choice, prepared once and drawn many times."""
+
+    def __init__(self, weights: Mapping[T, float]) -> None:
+        self.items: list[T] = list(weights)
+        self.cum = list(accumulate(weights.values()))
+
+    def pick(self, rng: random.Random) -> T:
+        return self.items[bisect(self.cum, rng.random() * self.cum[-1])]
+
+
+class DemoRandom(random.Random):
+    """`random.Random(seed)` plus record ids and the date and time draws of demo data."""
+
+    def record_id(self, at: datetime) -> str:
+        """A UUIDv7 (RFC 9562) whose timestamp is `at` and whose random bits come from the seed."""
+        ms = int(at.timestamp() * 1000) & ((1 << 48) - 1)
+        rand = self.getrandbits(74)
+        value = ms << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62 | rand & ((1 << 62) - 1)
+        h = f"{value:032x}"  # what str(uuid.UUID(int=value)) gives, without building one
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    def chance(self, p: float) -> bool:
+        return self.random() < p
+
+    def day_between(self, first: date, last: date) -> date:
+        """A day in [first, last]; `first` itself when the range is empty."""
+        span = (last - first).days
+        return first + timedelta(days=self.randint(0, span)) if span > 0 else first
+
+    def workday_between(self, first: date, last: date) -> date:
+        """Like `day_between`, but weekends are drawn a third as often as on a calendar."""
+        day = self.day_between(first, last)
+        if day.isoweekday() > 5 and self.chance(0.7):
+            day = self.day_between(first, last)
+        return day
+
+    def moment(self, day: date, *, phone: bool = False) -> datetime:
+        """A time of day on `day` in working hours (phone calls run into the evening)."""
+        hour = self.choice(_PHONE_HOURS if phone else _HOME_HOURS)
+        return datetime.combine(day, time(hour, self.randint(0, 59)), CHINA)
+
+    def some(self, items: Sequence[T], lo: int, hi: int) -> list[T]:
+        """Between lo and hi distinct items, in the order they appear in `items`."""
+        count = min(len(items), self.randint(lo, hi) if hi > lo else lo)
+        if count == 1:
+            return [items[int(self.random() * len(items))]]
+        chosen = self.sample(range(len(items)), count)
+        return [items[i] for i in sorted(chosen)]
+
+
+def years_before(day: date, years: int) -> date:
+    """The same day `years` earlier (28 February for 29 February in a common year)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def birth_for_age(rng: DemoRandom, today: date, age: int) -> date:
+    """A birth date that makes a person exactly `age` years old on `today`."""
+    latest = years_before(today, age)
+    earliest = years_before(today, age + 1) + timedelta(days=1)
+    return rng.day_between(earliest, latest)
+
+
+def start_of(day: date) -> datetime:
+    return datetime.combine(day, time(9), CHINA)

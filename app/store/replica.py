@@ -1,0 +1,233 @@
+"""The device side of sync inside the store: pulled pages, push answers, eviction.
+
+Each function is one SQLite transaction: a pulled page is written together with its
+cursor, so an interrupted pull resumes at the last committed page; push answers clear
+the outbox, send rejected mutations to the dead-letter list and restore the server's copy
+of records whose change did not win. Rows with pending mutations keep the local overlay
+(`sync.merge.overlay`) on top of what the server sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, not_, or_, select, update
+
+from app.domain.ids import new_id
+from app.domain.records import RECORD_TYPES
+from app.store.records import MAPPINGS, TYPE_ORDER, mapping_for
+from app.store.store import Mutation, Store
+from app.store.tables import ConflictRow, MetaRow, OutboxRow
+from sync import merge
+
+OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+META = MetaRow.__table__  # type: ignore[attr-defined]
+CONFLICTS = ConflictRow.__table__  # type: ignore[attr-defined]
+
+CURSOR = "sync.cursor"
+SCOPE = "sync.scope"
+BACKFILL = "sync.backfill"
+
+
+@dataclass
+class PageResult:
+    pulled: int = 0
+    evicted: int = 0
+    scope_changed: bool = False
+
+
+@dataclass
+class AnswerResult:
+    pushed: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+
+
+def _get_meta(conn: Connection, key: str) -> str | None:
+    value = conn.execute(select(META.c.value).where(META.c.key == key)).scalar()
+    return None if value is None else str(value)
+
+
+def _set_meta(conn: Connection, key: str, value: str | None) -> None:
+    conn.execute(delete(META).where(META.c.key == key))
+    if value is not None:
+        conn.execute(insert(META).values(key=key, value=value))
+
+
+def sync_state(store: Store) -> dict[str, Any]:
+    """Cursor, scope and any backfill in progress (plain meta, nothing personal)."""
+    with store.reading() as conn:
+        backfill = _get_meta(conn, BACKFILL)
+        return {
+            "cursor": int(_get_meta(conn, CURSOR) or 0),
+            "scope": json.loads(_get_meta(conn, SCOPE) or "[]"),
+            "backfill": json.loads(backfill) if backfill else None,
+        }
+
+
+def set_scope(store: Store, scope: list[str]) -> None:
+    with store.transaction() as conn:
+        _set_meta(conn, SCOPE, json.dumps(sorted(scope)))
+
+
+def _pending_for(conn: Connection, record_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    ids = set(record_ids)
+    if not ids:
+        return {}
+    pending_ids = {
+        r[0]
+        for r in conn.execute(select(OUTBOX.c.record_id).where(OUTBOX.c.state == "pending"))
+        if r[0] in ids
+    }
+    out: dict[str, list[dict[str, Any]]] = {}
+    if not pending_ids:
+        return out
+    rows = conn.execute(
+        select(OUTBOX)
+        .where(OUTBOX.c.state == "pending", OUTBOX.c.record_id.in_(sorted(pending_ids)))
+        .order_by(OUTBOX.c.seq)
+    ).mappings()
+    for row in rows:
+        out.setdefault(row["record_id"], []).append(
+            {"kind": row["kind"], "hlc": row["hlc"], "payload": row["payload"]}
+        )
+    return out
+
+
+def _write_records(
+    conn: Connection, store: Store, items: list[tuple[str, dict[str, Any], int]]
+) -> int:
+    """Upsert (type, record JSON, server seq) items, each under its pending overlay."""
+    pending = _pending_for(conn, (data["id"] for _, data, _ in items))
+    batch: dict[str, list[dict[str, Any]]] = {}
+    for type_name, data, server_seq in items:
+        if data["id"] in pending:
+            data = merge.overlay(data, pending[data["id"]])
+        record = RECORD_TYPES[type_name].model_validate(data)
+        row = mapping_for(type_name).to_row(record, store.codec)
+        row["server_seq"] = server_seq
+        batch.setdefault(type_name, []).append(row)
+    for type_name in TYPE_ORDER:
+        rows = batch.get(type_name)
+        if rows:
+            conn.execute(insert(MAPPINGS[type_name].table).prefix_with("OR REPLACE"), rows)
+    return len(items)
+
+
+def _delete_records(conn: Connection, items: Iterable[tuple[str, str]]) -> int:
+    by_type: dict[str, list[str]] = {}
+    for type_name, record_id in items:
+        if type_name in MAPPINGS:
+            by_type.setdefault(type_name, []).append(record_id)
+    count = 0
+    for type_name, ids in by_type.items():
+        table = MAPPINGS[type_name].table
+        count += conn.execute(delete(table).where(table.c.id.in_(ids))).rowcount or 0
+    return count
+
+
+def _evict_outside(conn: Connection, scope: list[str]) -> int:
+    """Delete every record whose area is outside `scope` (its plaintext area code)."""
+    count = 0
+    for mapping in MAPPINGS.values():
+        table = mapping.table
+        keep = or_(*[table.c.area_code.like(f"{code}%") for code in scope]) if scope else None
+        query = delete(table) if keep is None else delete(table).where(not_(keep))
+        count += conn.execute(query).rowcount or 0
+    return count
+
+
+def apply_page(store: Store, page: dict[str, Any], *, backfill: bool = False) -> PageResult:
+    """Write one pulled page and its cursor in one transaction.
+
+    A page that reports a new scope first evicts what left it; areas that joined the
+    scope are queued as a backfill (pulled from the start up to the old cursor).
+    """
+    result = PageResult()
+    with store.transaction() as conn:
+        scope = sorted(page["scope"])
+        if not backfill:
+            stored = json.loads(_get_meta(conn, SCOPE) or "null")
+            if stored is not None and stored != scope:
+                result.scope_changed = True
+                result.evicted += _evict_outside(conn, scope)
+                old_cursor = int(_get_meta(conn, CURSOR) or 0)
+                added = [c for c in scope if not any(c.startswith(o) for o in stored)]
+                if added and old_cursor > 0:
+                    _set_meta(
+                        conn,
+                        BACKFILL,
+                        json.dumps({"areas": added, "until": old_cursor, "cursor": 0}),
+                    )
+            _set_meta(conn, SCOPE, json.dumps(scope))
+        items = [(c["t"], c["r"], c["s"]) for c in page["changes"] if c["t"] in RECORD_TYPES]
+        result.pulled = _write_records(conn, store, items)
+        result.evicted += _delete_records(conn, ((e["t"], e["id"]) for e in page["evictions"]))
+        if backfill:
+            state = json.loads(_get_meta(conn, BACKFILL) or "null")
+            if state is not None:
+                state["cursor"] = page["cursor"]
+                _set_meta(conn, BACKFILL, None if not page["more"] else json.dumps(state))
+        else:
+            _set_meta(conn, CURSOR, str(page["cursor"]))
+    return result
+
+
+def apply_answers(
+    store: Store, sent: list[Mutation], answers: list[dict[str, Any]]
+) -> AnswerResult:
+    """Clear answered mutations, dead-letter rejections, keep conflicts, restore records."""
+    result = AnswerResult()
+    by_seq = {m.seq: m for m in sent}
+    restore: list[tuple[str, dict[str, Any], int]] = []
+    drop: list[tuple[str, str]] = []
+    with store.transaction() as conn:
+        for answer in answers:
+            mutation = by_seq.get(answer["seq"])
+            if mutation is None:
+                continue
+            status = answer["status"]
+            if status == "rejected":
+                conn.execute(
+                    update(OUTBOX)
+                    .where(OUTBOX.c.seq == mutation.seq)
+                    .values(state="dead", reason=answer.get("reason") or "服务器拒绝了此变更。")
+                )
+                result.rejected += 1
+            else:
+                conn.execute(delete(OUTBOX).where(OUTBOX.c.seq == mutation.seq))
+                result.pushed += 1
+            for conflict in answer.get("conflicts") or []:
+                result.conflicts += 1
+                conn.execute(
+                    insert(CONFLICTS).values(
+                        id=conflict.get("id") or new_id(),
+                        record_type=mutation.record_type,
+                        record_id=mutation.record_id,
+                        state="open",
+                        hlc=conflict.get("kept_hlc", ""),
+                        details=conflict,
+                    )
+                    .prefix_with("OR REPLACE")
+                )
+            if answer.get("record") is not None:
+                restore.append((mutation.record_type, answer["record"], answer["server_seq"]))
+            elif status == "rejected":
+                drop.append((mutation.record_type, mutation.record_id))
+        if restore:
+            _write_records(conn, store, restore)
+        if drop:
+            _delete_records(conn, drop)
+    return result
+
+
+def local_conflicts(store: Store, state: str = "open") -> list[dict[str, Any]]:
+    """Conflicts the server reported on this device's changes (field, kept, lost)."""
+    with store.reading() as conn:
+        rows = conn.execute(
+            select(CONFLICTS).where(CONFLICTS.c.state == state).order_by(CONFLICTS.c.hlc)
+        ).mappings()
+        return [dict(r) for r in rows]

@@ -1,0 +1,277 @@
+"""Consent (信息共享同意): grant, withdraw, and the history of one household's consents.
+
+A grant names the recipient, the purpose, the data categories and a duration, and how it
+was given: a signature drawn on the screen, a photo of the signed paper form, or verbally
+before a witness. A child under 14 is consented for by a guardian (PIPL art. 31).
+Withdrawal is one action, as easy as granting (art. 15); it stops future sharing at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from app.domain.codes import ConsentAction, ConsentMethod, DataCategory
+from app.domain.consent import fold, seen_for_new_event
+from app.domain.ids import new_id
+from app.domain.labels import label, text
+from app.domain.records import ConsentEvent, Household, Person
+from app.ui.viewmodels.errors import user_message
+from app.ui.viewmodels.workspace import Workspace
+
+CHILD_AGE = 14
+DURATIONS = (6, 12, 24, 0)  # months; 0 = until withdrawn
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    event_id: str
+    when: datetime
+    action: str
+    granted: bool
+    person: str
+    recipient: str
+    purpose: str
+    detail: str  # method, witness or guardian, categories, duration
+
+
+@dataclass(frozen=True)
+class StateLine:
+    person_id: str
+    person: str
+    recipient: str
+    purpose: str
+    granted: bool
+
+
+def signature_svg(strokes: list[list[Point]], width: float, height: float) -> bytes:
+    """The drawn signature as a small SVG document (what is sealed in the store)."""
+    paths = []
+    for stroke in strokes:
+        if not stroke:
+            continue
+        x0, y0 = stroke[0]
+        d = f"M{x0:.1f},{y0:.1f} " + " ".join(f"L{x:.1f},{y:.1f}" for x, y in stroke[1:])
+        paths.append(f'<path d="{d.strip()}"/>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'fill="none" stroke="black" stroke-width="3" stroke-linecap="round">'
+        + "".join(paths)
+        + "</svg>"
+    ).encode()
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    raise ValueError("bad date")
+
+
+class ConsentVM:
+    """The grant form, the current states and the history of a household's consents."""
+
+    def __init__(
+        self, workspace: Workspace, household_id: str, lang: str = "zh", person_id: str = ""
+    ) -> None:
+        self.ws = workspace
+        self.lang = lang
+        self.household = workspace.store.get(Household, household_id)
+        self.members = sorted(
+            workspace.store.load_all(Person, household_id=household_id),
+            key=lambda p: p.relation != "户主",
+        )
+        self.person_id = person_id or (self.members[0].id if self.members else "")
+        self.recipient = text("consent.default_recipient", lang)
+        self.purpose = text("consent.default_purpose", lang)
+        self.categories: set[DataCategory] = {DataCategory.IDENTITY, DataCategory.NEEDS}
+        self.duration_months = 12
+        self.method = ConsentMethod.SIGNATURE
+        self.witness = ""
+        self.guardian_name = ""
+        self.strokes: list[list[Point]] = []
+        self.pad_size: tuple[float, float] = (600.0, 200.0)
+        self.paper_photo: bytes | None = None
+        self.paper_mime = "image/jpeg"
+        self.errors: dict[str, str] = {}
+        self.message = ""
+        self.load()
+
+    def load(self) -> None:
+        self.events = self.ws.store.load_all(ConsentEvent, household_id=self.household.id)
+
+    # --- form ---------------------------------------------------------------------------
+
+    @property
+    def person(self) -> Person | None:
+        return next((p for p in self.members if p.id == self.person_id), None)
+
+    @property
+    def needs_guardian(self) -> bool:
+        """Under 14 on the day, by birth date: the guardian gives consent."""
+        person = self.person
+        age = person.age_on(self.ws.today()) if person else None
+        return age is not None and age < CHILD_AGE
+
+    def set_person(self, person_id: str) -> None:
+        self.person_id = person_id
+
+    def toggle_category(self, code: str, on: bool) -> None:
+        (self.categories.add if on else self.categories.discard)(DataCategory(code))
+
+    def set_method(self, method: str) -> None:
+        self.method = ConsentMethod(method)
+
+    def set_duration(self, months: int) -> None:
+        self.duration_months = months if months in DURATIONS else 12
+
+    def duration_label(self, months: int) -> str:
+        if months == 0:
+            return text("consent.until_withdrawn", self.lang)
+        return text("consent.months", self.lang, n=months)
+
+    def add_stroke_point(self, x: float, y: float, *, new_stroke: bool = False) -> None:
+        if new_stroke or not self.strokes:
+            self.strokes.append([])
+        self.strokes[-1].append((x, y))
+
+    def clear_signature(self) -> None:
+        self.strokes = []
+
+    @property
+    def signed(self) -> bool:
+        return sum(len(s) for s in self.strokes) >= 2
+
+    def set_paper_photo(self, content: bytes, mime: str = "image/jpeg") -> None:
+        self.paper_photo, self.paper_mime = content, mime
+        self.errors.pop("evidence", None)
+
+    def validate(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if self.person is None:
+            errors["person"] = text("form.choose", self.lang)
+        if not self.recipient.strip():
+            errors["recipient"] = text("form.required", self.lang)
+        if not self.purpose.strip():
+            errors["purpose"] = text("form.required", self.lang)
+        if not self.categories:
+            errors["categories"] = text("form.choose_one", self.lang)
+        if self.method == ConsentMethod.VERBAL and not self.witness.strip():
+            errors["witness"] = text("form.required", self.lang)
+        if self.method == ConsentMethod.SIGNATURE and not self.signed:
+            errors["evidence"] = text("consent.sign_first", self.lang)
+        if self.method == ConsentMethod.PAPER and self.paper_photo is None:
+            errors["evidence"] = text("consent.photo_first", self.lang)
+        if self.needs_guardian and not self.guardian_name.strip():
+            errors["guardian"] = text("consent.guardian_required", self.lang)
+        return errors
+
+    def grant(self) -> ConsentEvent | None:
+        """Record the consent; None (and `errors`) when something is missing."""
+        self.message = ""
+        self.errors = self.validate()
+        if self.errors:
+            names = "、".join(text(f"consent.{k}", self.lang) for k in self.errors)
+            self.message = text("form.fix_named", self.lang, fields=names)
+            return None
+        today = self.ws.today()
+        try:
+            event = ConsentEvent(
+                id=new_id(),
+                area_code=self.household.area_code,
+                household_id=self.household.id,
+                person_id=self.person_id,
+                action=ConsentAction.GRANT,
+                recipient=self.recipient,
+                purpose=self.purpose,
+                data_categories=sorted(self.categories),
+                valid_until=add_months(today, self.duration_months) if self.duration_months else None,
+                method=self.method,
+                witness=self.witness if self.method == ConsentMethod.VERBAL else "",
+                guardian_name=self.guardian_name if self.needs_guardian else "",
+                occurred_at=self.ws.now(),
+                recorded_by=self.ws.profile.worker_id,
+                seen=seen_for_new_event(self.events, self.person_id, self.recipient, self.purpose),
+            )
+            evidence = self._evidence()
+            if evidence is not None:
+                photo_id = self.ws.store.put_photo(event.id, *evidence)
+                event = event.model_copy(update={"evidence_photo_id": photo_id})
+            saved = self.ws.store.add(event)
+        except Exception as exc:
+            self.message = user_message(exc, self.lang)
+            return None
+        self.strokes, self.paper_photo = [], None
+        self.load()
+        return saved
+
+    def _evidence(self) -> tuple[bytes, str] | None:
+        if self.method == ConsentMethod.SIGNATURE:
+            return signature_svg(self.strokes, *self.pad_size), "image/svg+xml"
+        if self.method == ConsentMethod.PAPER and self.paper_photo is not None:
+            return self.paper_photo, self.paper_mime
+        return None
+
+    def withdraw(self, person_id: str, recipient: str, purpose: str) -> ConsentEvent | None:
+        """Withdraw a consent at once; the view asks for confirmation before calling this."""
+        self.message = ""
+        try:
+            event = ConsentEvent(
+                area_code=self.household.area_code,
+                household_id=self.household.id,
+                person_id=person_id,
+                action=ConsentAction.WITHDRAW,
+                recipient=recipient,
+                purpose=purpose,
+                method=ConsentMethod.VERBAL,
+                occurred_at=self.ws.now(),
+                recorded_by=self.ws.profile.worker_id,
+                seen=seen_for_new_event(self.events, person_id, recipient, purpose),
+            )
+            saved = self.ws.store.add(event)
+        except Exception as exc:
+            self.message = user_message(exc, self.lang)
+            return None
+        self.load()
+        return saved
+
+    # --- state and history ---------------------------------------------------------------
+
+    def states(self) -> list[StateLine]:
+        names = {p.id: p.name for p in self.members}
+        return [
+            StateLine(s.person_id, names.get(s.person_id, ""), s.recipient, s.purpose, s.granted)
+            for s in fold(self.events)
+        ]
+
+    def history(self) -> list[HistoryLine]:
+        names = {p.id: p.name for p in self.members}
+        lines = []
+        for e in sorted(self.events, key=lambda e: (e.occurred_at, e.created_hlc), reverse=True):
+            detail = [label(e.method, self.lang)] if e.action == ConsentAction.GRANT else []
+            if e.witness:
+                detail.append(text("consent.witness_is", self.lang, name=e.witness))
+            if e.guardian_name:
+                detail.append(text("consent.guardian_is", self.lang, name=e.guardian_name))
+            if e.data_categories:
+                detail.append("、".join(label(c, self.lang) for c in e.data_categories))
+            if e.valid_until:
+                detail.append(text("consent.until", self.lang, day=e.valid_until.isoformat()))
+            lines.append(
+                HistoryLine(
+                    event_id=e.id,
+                    when=e.occurred_at,
+                    action=label(e.action, self.lang),
+                    granted=e.action == ConsentAction.GRANT,
+                    person=names.get(e.person_id, ""),
+                    recipient=e.recipient,
+                    purpose=e.purpose,
+                    detail=" · ".join(detail),
+                )
+            )
+        return lines

@@ -1,0 +1,47 @@
+"""This device's settings (设备设置): language, server override, lock time.
+
+Kept in DATA_DIR/settings.json, beside the sandboxes; it holds nothing personal, so it is
+readable before anyone unlocks. Every worker on a shared device sees the same settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from app.domain.labels import LANGUAGES
+
+LOCK_CHOICES = (1, 2, 5, 10, 15, 30)
+
+
+@dataclass
+class DeviceSettings:
+    language: str = "zh"
+    server_url: str = ""  # overrides the enrolled address when the county moves its server
+    lock_minutes: int = 5
+
+    @classmethod
+    def load(cls, data_dir: Path, *, default_lock: int = 5) -> DeviceSettings:
+        """The saved settings, or the defaults when there are none or they are unreadable."""
+        path = data_dir / "settings.json"
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls(lock_minutes=default_lock)
+        settings = cls(lock_minutes=default_lock)
+        if raw.get("language") in LANGUAGES:
+            settings.language = raw["language"]
+        if isinstance(raw.get("server_url"), str):
+            settings.server_url = raw["server_url"]
+        if isinstance(raw.get("lock_minutes"), int) and 1 <= raw["lock_minutes"] <= 240:
+            settings.lock_minutes = raw["lock_minutes"]
+        return settings
+
+    def save(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path = data_dir / "settings.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)

@@ -1,0 +1,290 @@
+"""Needs (需求) and micro-wishes (微心愿) of my areas, listed by status.
+
+A coordinator assesses needs (合理 or not, with a reason), matches or refers them and
+closes them, and reviews collected wishes; anyone records a fulfilment (兑现 / 圆梦):
+what was done and when, and for a wish an optional photo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from app.domain.codes import NeedStatus, WishState
+from app.domain.labels import label, text
+from app.domain.records import Need, Wish
+from app.domain.wishes import OPEN_STATES, review_problems, transition
+from app.ui.viewmodels.errors import UserError, user_message
+from app.ui.viewmodels.workspace import Workspace
+
+S = NeedStatus
+OPEN_NEEDS = (S.RAISED, S.REASONABLE, S.MATCHED, S.REFERRED)
+# Where a need may go next; "raised" waits for a coordinator's assessment.
+NEED_NEXT: dict[NeedStatus, tuple[NeedStatus, ...]] = {
+    S.RAISED: (S.REASONABLE, S.UNREASONABLE),
+    S.REASONABLE: (S.MATCHED, S.REFERRED, S.FULFILLED, S.CLOSED),
+    S.MATCHED: (S.REFERRED, S.FULFILLED, S.CLOSED),
+    S.REFERRED: (S.FULFILLED, S.CLOSED),
+    S.UNREASONABLE: (),
+    S.FULFILLED: (),
+    S.CLOSED: (),
+}
+COORDINATOR_ONLY = frozenset({S.REASONABLE, S.UNREASONABLE, S.MATCHED, S.REFERRED, S.CLOSED})
+
+
+@dataclass(frozen=True)
+class NeedItem:
+    need_id: str
+    household_id: str
+    household: str
+    village: str
+    area: str
+    description: str
+    status: NeedStatus
+    status_label: str
+    raised_on: date
+    detail: str  # reason, resource or fulfilment
+    actions: tuple[NeedStatus, ...]
+
+
+class NeedsVM:
+    """Needs of my households, one status (or all open ones) at a time."""
+
+    def __init__(self, workspace: Workspace, lang: str = "zh") -> None:
+        self.ws = workspace
+        self.lang = lang
+        self.filter: str = "open"
+        self.message = ""
+        self.load()
+
+    def load(self) -> None:
+        households = self.ws.roster.households
+        self.needs = {
+            n.id: n for n in self.ws.store.load_all(Need, skip_damaged=True) if n.household_id in households
+        }
+
+    def filters(self) -> list[tuple[str, str]]:
+        counts = self.counts()
+        out = [("open", text("needs.open", self.lang, n=sum(counts[s] for s in OPEN_NEEDS)))]
+        out += [(s.value, f"{label(s, self.lang)} {counts[s]}") for s in NeedStatus]
+        return out
+
+    def counts(self) -> dict[NeedStatus, int]:
+        counts = {s: 0 for s in NeedStatus}
+        for need in self.needs.values():
+            counts[need.status] += 1
+        return counts
+
+    def set_filter(self, value: str) -> None:
+        self.filter = value
+
+    def items(self) -> list[NeedItem]:
+        wanted = set(OPEN_NEEDS) if self.filter == "open" else {NeedStatus(self.filter)}
+        needs = sorted(
+            (n for n in self.needs.values() if n.status in wanted), key=lambda n: n.raised_on
+        )
+        return [self._item(n) for n in needs]
+
+    def _item(self, need: Need) -> NeedItem:
+        household = self.ws.roster.households[need.household_id]
+        detail = (
+            need.fulfilment_note
+            or need.closed_reason
+            or need.assessment_reason
+            or need.resource
+        )
+        if need.fulfilled_on:
+            detail = f"{need.fulfilled_on.isoformat()} {detail}"
+        actions = tuple(
+            s
+            for s in NEED_NEXT[need.status]
+            if self.ws.profile.is_coordinator or s not in COORDINATOR_ONLY
+        )
+        return NeedItem(
+            need_id=need.id,
+            household_id=need.household_id,
+            household=self.ws.household_title(need.household_id),
+            village=self.ws.area_name(household.area_code),
+            area=label(need.area, self.lang),
+            description=need.description,
+            status=need.status,
+            status_label=label(need.status, self.lang),
+            raised_on=need.raised_on,
+            detail=detail,
+            actions=actions,
+        )
+
+    def action_label(self, status: NeedStatus) -> str:
+        return text(f"needs.to.{status.value}", self.lang)
+
+    def needs_note(self, status: NeedStatus) -> bool:
+        """Whether the move asks for a note (reason, resource or what was done)."""
+        return status in (S.UNREASONABLE, S.MATCHED, S.REFERRED, S.FULFILLED, S.CLOSED)
+
+    def move(self, need_id: str, target: str, note: str = "", on: date | None = None) -> bool:
+        """Assess, match, refer, fulfil or close a need; False (and `message`) if refused."""
+        self.message = ""
+        try:
+            need = self.needs[need_id]
+            status = NeedStatus(target)
+            if status not in NEED_NEXT[need.status]:
+                raise UserError(text("needs.illegal", self.lang))
+            if status in COORDINATOR_ONLY and not self.ws.profile.is_coordinator:
+                raise UserError(text("needs.coordinator_only", self.lang))
+            if self.needs_note(status) and not note.strip():
+                raise UserError(text("needs.note_required", self.lang))
+            updates: dict[str, object] = {"status": status}
+            if status == S.UNREASONABLE:
+                updates["assessment_reason"] = note
+            elif status == S.REASONABLE:
+                updates["assessment_reason"] = note
+            elif status in (S.MATCHED, S.REFERRED):
+                updates["resource"] = note
+            elif status == S.FULFILLED:
+                updates["fulfilment_note"] = note
+                updates["fulfilled_on"] = on or self.ws.today()
+            elif status == S.CLOSED:
+                updates["closed_reason"] = note
+            changed = Need.model_validate({**need.model_dump(), **updates})
+            self.needs[need_id] = self.ws.store.update(changed)
+        except Exception as exc:
+            self.message = user_message(exc, self.lang)
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class WishItem:
+    wish_id: str
+    household_id: str
+    household: str
+    village: str
+    title: str
+    description: str
+    value_yuan: int
+    state: WishState
+    state_label: str
+    collected_on: date
+    problems: tuple[str, ...]  # why a reviewer should hesitate
+    detail: str
+    actions: tuple[WishState, ...]
+
+
+class WishesVM:
+    """Micro-wishes of my households by state; review, fulfil (圆梦) or cancel them."""
+
+    def __init__(self, workspace: Workspace, lang: str = "zh") -> None:
+        self.ws = workspace
+        self.lang = lang
+        self.filter = WishState.COLLECTED
+        self.message = ""
+        self.load()
+
+    def load(self) -> None:
+        households = self.ws.roster.households
+        self.wishes = {
+            w.id: w
+            for w in self.ws.store.load_all(Wish, skip_damaged=True)
+            if w.household_id in households
+        }
+
+    def counts(self) -> dict[WishState, int]:
+        counts = {s: 0 for s in WishState}
+        for wish in self.wishes.values():
+            counts[wish.state] += 1
+        return counts
+
+    def filters(self) -> list[tuple[str, str]]:
+        counts = self.counts()
+        return [(s.value, f"{label(s, self.lang)} {counts[s]}") for s in WishState]
+
+    def set_filter(self, value: str) -> None:
+        self.filter = WishState(value)
+
+    def items(self) -> list[WishItem]:
+        wishes = sorted(
+            (w for w in self.wishes.values() if w.state == self.filter),
+            key=lambda w: w.collected_on,
+        )
+        others = list(self.wishes.values())
+        return [self._item(w, others) for w in wishes]
+
+    def _actions(self, wish: Wish) -> tuple[WishState, ...]:
+        coordinator = self.ws.profile.is_coordinator
+        if wish.state == WishState.COLLECTED and coordinator:
+            return (WishState.APPROVED, WishState.REJECTED, WishState.CANCELLED)
+        if wish.state == WishState.CLAIMED:
+            return (WishState.FULFILLED, WishState.CANCELLED) if coordinator else (WishState.FULFILLED,)
+        if wish.state in OPEN_STATES and coordinator:
+            return (WishState.CANCELLED,)
+        return ()
+
+    def _item(self, wish: Wish, others: list[Wish]) -> WishItem:
+        household = self.ws.roster.households[wish.household_id]
+        problems = (
+            tuple(review_problems(wish, others, self.ws.policy))
+            if wish.state == WishState.COLLECTED
+            else ()
+        )
+        detail = wish.reject_reason or wish.cancel_reason or wish.fulfilment_note
+        if wish.claimed_by:
+            detail = text("wishes.claimed_by", self.lang, who=wish.claimed_by) + (
+                f" · {detail}" if detail else ""
+            )
+        if wish.fulfilled_on:
+            detail = f"{wish.fulfilled_on.isoformat()} {detail}"
+        return WishItem(
+            wish_id=wish.id,
+            household_id=wish.household_id,
+            household=self.ws.household_title(wish.household_id),
+            village=self.ws.area_name(household.area_code),
+            title=wish.title,
+            description=wish.description,
+            value_yuan=wish.value_yuan,
+            state=wish.state,
+            state_label=label(wish.state, self.lang),
+            collected_on=wish.collected_on,
+            problems=problems,
+            detail=detail,
+            actions=self._actions(wish),
+        )
+
+    def action_label(self, state: WishState) -> str:
+        return text(f"wishes.to.{state.value}", self.lang)
+
+    def needs_note(self, state: WishState) -> bool:
+        return state in (WishState.REJECTED, WishState.FULFILLED, WishState.CANCELLED)
+
+    def move(
+        self,
+        wish_id: str,
+        target: str,
+        note: str = "",
+        on: date | None = None,
+        photo: tuple[bytes, str] | None = None,
+    ) -> bool:
+        """Review, fulfil or cancel a wish; False (and `message`) if the move is refused."""
+        self.message = ""
+        try:
+            wish = self.wishes[wish_id]
+            state = WishState(target)
+            if state not in self._actions(wish):
+                raise UserError(text("wishes.illegal", self.lang))
+            if self.needs_note(state) and not note.strip():
+                raise UserError(text("needs.note_required", self.lang))
+            fields: dict[str, object] = {}
+            if state == WishState.REJECTED:
+                fields["reject_reason"] = note
+            elif state == WishState.CANCELLED:
+                fields["cancel_reason"] = note
+            elif state == WishState.FULFILLED:
+                fields["fulfilment_note"] = note
+                fields["fulfilled_on"] = on or self.ws.today()
+                if photo is not None:
+                    fields["photo_id"] = self.ws.store.put_photo(wish.id, *photo)
+            changed = transition(wish, state, on=self.ws.today(), **fields)
+            self.wishes[wish_id] = self.ws.store.update(changed)
+        except Exception as exc:
+            self.message = user_message(exc, self.lang)
+            return False
+        return True

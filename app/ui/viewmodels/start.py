@@ -1,0 +1,179 @@
+"""Start screen (开始): choose the worker, unlock with the PIN pad, or enrol this device.
+
+Several workers share one tablet: each has a sandbox of their own, listed by name. A new
+worker enrols with the county server's address and a one-time code, and sets a PIN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from app.domain.labels import text
+from app.domain.policy import VisitPolicy
+from app.store.errors import SandboxError, StoreError
+from app.store.sandbox import MIN_PIN_LENGTH, Sandbox, list_sandboxes, open_store, validate_pin
+from app.ui.viewmodels.device import DeviceSettings
+from app.ui.viewmodels.errors import user_message
+from app.ui.viewmodels.workspace import Workspace
+
+MAX_PIN_LENGTH = 12
+Enroll = Callable[[Path, str, str, str], Sandbox]
+
+
+def default_enroll() -> Enroll | None:
+    """The sync client's `enroll`, when this build has it."""
+    try:
+        from sync.client import enroll
+    except ImportError:
+        return None
+    return enroll
+
+
+@dataclass(frozen=True)
+class Account:
+    sandbox_id: str
+    worker_name: str
+
+
+class StartVM:
+    """Accounts on this device, the PIN being typed, the enrolment form, and the message."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        settings: DeviceSettings,
+        *,
+        policy: VisitPolicy | None = None,
+        enroll: Enroll | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        self.data_dir = data_dir
+        self.settings = settings
+        self.policy = policy
+        self.enroll_fn = enroll if enroll is not None else default_enroll()
+        self.clock = clock
+        self.accounts: list[Account] = []
+        self.selected: str | None = None
+        self.pin = ""
+        self.message = ""
+        self.enrolling = False
+        self.server_url = settings.server_url
+        self.code = ""
+        self.new_pin = ""
+        self.new_pin_again = ""
+        self.errors: dict[str, str] = {}
+        self.refresh()
+
+    @property
+    def lang(self) -> str:
+        return self.settings.language
+
+    def refresh(self) -> None:
+        """Re-read the accounts; select the only one, or keep the current choice."""
+        try:
+            sandboxes = list_sandboxes(self.data_dir)
+        except StoreError as exc:
+            self.accounts, self.message = [], str(exc)
+            return
+        self.accounts = [Account(s.info.sandbox_id, s.worker_name) for s in sandboxes]
+        ids = {a.sandbox_id for a in self.accounts}
+        if self.selected not in ids:
+            self.selected = self.accounts[0].sandbox_id if len(self.accounts) == 1 else None
+        self.enrolling = not self.accounts
+
+    @property
+    def selected_name(self) -> str:
+        return next((a.worker_name for a in self.accounts if a.sandbox_id == self.selected), "")
+
+    def select(self, sandbox_id: str) -> None:
+        self.selected, self.pin, self.message = sandbox_id, "", ""
+
+    # --- the PIN pad -----------------------------------------------------------------
+
+    def press(self, digit: str) -> None:
+        if digit.isdigit() and len(digit) == 1 and len(self.pin) < MAX_PIN_LENGTH:
+            self.pin += digit
+
+    def backspace(self) -> None:
+        self.pin = self.pin[:-1]
+
+    def set_pin(self, value: str) -> None:
+        """Typed on a keyboard: digits only, at most MAX_PIN_LENGTH."""
+        self.pin = "".join(c for c in value if c.isdigit())[:MAX_PIN_LENGTH]
+
+    @property
+    def pin_dots(self) -> str:
+        return "●" * len(self.pin)
+
+    def unlock(self) -> Workspace | None:
+        """Open the selected sandbox with the PIN; on failure the message says why."""
+        self.message = ""
+        if self.selected is None:
+            self.message = text("start.choose_worker", self.lang)
+            return None
+        if len(self.pin) < MIN_PIN_LENGTH:
+            self.message = text("start.pin_short", self.lang, n=MIN_PIN_LENGTH)
+            return None
+        pin, self.pin = self.pin, ""
+        try:
+            sandbox = Sandbox(self.data_dir / "sandboxes" / self.selected)
+            store = open_store(sandbox, sandbox.unlock(pin))
+        except Exception as exc:  # every failure becomes a sentence on the screen
+            self.message = user_message(exc, self.lang)
+            return None
+        try:
+            return Workspace(
+                sandbox,
+                store,
+                policy=self.policy,
+                lock_minutes=self.settings.lock_minutes,
+                clock=self.clock,
+            )
+        except Exception as exc:
+            store.close()
+            self.message = user_message(exc, self.lang)
+            return None
+
+    # --- enrolment -------------------------------------------------------------------
+
+    def start_enrolling(self) -> None:
+        self.enrolling, self.message, self.errors = True, "", {}
+
+    def cancel_enrolling(self) -> None:
+        if self.accounts:
+            self.enrolling, self.message, self.errors = False, "", {}
+
+    def enrol(self) -> Workspace | None:
+        """Enrol this device for a worker with the county's one-time code, then unlock."""
+        self.errors, self.message = {}, ""
+        if not self.server_url.strip():
+            self.errors["server_url"] = text("form.required", self.lang)
+        if not self.code.strip():
+            self.errors["code"] = text("form.required", self.lang)
+        try:
+            validate_pin(self.new_pin)
+        except SandboxError as exc:
+            self.errors["new_pin"] = str(exc)
+        if self.new_pin != self.new_pin_again:
+            self.errors["new_pin_again"] = text("start.pin_mismatch", self.lang)
+        if self.errors:
+            self.message = text("form.fix_fields", self.lang)
+            return None
+        if self.enroll_fn is None:
+            self.message = text("sync.unavailable", self.lang)
+            return None
+        try:
+            sandbox = self.enroll_fn(
+                self.data_dir, self.server_url.strip(), self.code.strip(), self.new_pin
+            )
+        except Exception as exc:
+            self.message = user_message(exc, self.lang)
+            return None
+        self.refresh()
+        self.select(sandbox.info.sandbox_id)
+        self.pin = self.new_pin
+        self.new_pin = self.new_pin_again = self.code = ""
+        return self.unlock()

@@ -1,0 +1,313 @@
+"""The unlocked worker's workspace (工作台): store, policy, profile and the roster in memory.
+
+Everything here lives only while the sandbox is unlocked: `lock()` closes the store (which
+forgets the data key) and drops the roster and the search index with it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from app.domain.areas import COUNTIES, in_scope
+from app.domain.codes import (
+    Category,
+    PersonFlag,
+    RegisterStatus,
+    Role,
+    Team,
+    VisitKind,
+    VisitMode,
+    VisitOutcome,
+)
+from app.domain.policy import VisitPolicy, VisitStatus, visit_status
+from app.domain.records import Household, Person, Visit
+from app.store.columns import Damaged
+from app.store.sandbox import Sandbox
+from app.store.search import SearchIndex
+from app.store.store import Store
+
+ASSETS = Path(__file__).resolve().parents[3] / "assets"
+POLICY_FILE = ASSETS / "policy" / "visit_policy.json"
+COORDINATING_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ADMIN})
+WORKER_SECRET = "sync.worker"  # written by sync.client.enroll
+SCOPE_META = "sync.scope"  # the scope of the last pull (app.store.replica)
+
+
+def load_policy(path: Path = POLICY_FILE) -> VisitPolicy:
+    """The county's visit policy file (assets/policy), validated."""
+    return VisitPolicy.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who is working: identity, team and role, and the areas they serve (my areas)."""
+
+    worker_id: str
+    name: str
+    team: Team
+    role: Role
+    scopes: tuple[str, ...]
+
+    @property
+    def is_coordinator(self) -> bool:
+        """Coordinators (and above) assess needs, review wishes and resolve sync problems."""
+        return self.role in COORDINATING_ROLES
+
+    @classmethod
+    def of(cls, sandbox: Sandbox, store: Store) -> Profile:
+        """From the enrolment the sync client sealed in the store (role, team, areas), with
+        the scope the server last sent; a standalone sandbox uses its meta or defaults."""
+        worker: dict[str, Any] = {}
+        try:
+            worker = json.loads(store.secret(WORKER_SECRET) or "{}")
+        except ValueError:
+            worker = {}
+        team = str(worker.get("team") or store.meta("team") or Team.GRID_WORKER.value)
+        role = str(worker.get("role") or store.meta("role") or Role.WORKER.value)
+        try:
+            scopes = json.loads(store.meta(SCOPE_META) or "null")
+        except ValueError:
+            scopes = None
+        if not scopes:
+            scopes = worker.get("areas") or (store.meta("scope") or "").split(",")
+        return cls(
+            worker_id=store.worker_id,
+            name=str(worker.get("name") or sandbox.worker_name),
+            team=Team(team) if team in Team._value2member_map_ else Team.GRID_WORKER,
+            role=Role(role) if role in Role._value2member_map_ else Role.WORKER,
+            scopes=tuple(str(s).strip() for s in scopes if str(s).strip()),
+        )
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+class Roster:
+    """The households of my areas, held in memory for the Today and household lists (花名册).
+
+    Members and visits here are summaries built without full validation, for speed: members
+    carry name, relation, birth date and flags; visits carry household, time, kind, mode and
+    outcome. Screens that show a household read its full records from the store.
+    """
+
+    def __init__(self) -> None:
+        self.households: dict[str, Household] = {}
+        self.members: dict[str, list[Person]] = {}
+        self.visits: dict[str, list[Visit]] = {}
+        self.damaged: list[str] = []
+
+    @classmethod
+    def load(cls, store: Store, scopes: tuple[str, ...]) -> Roster:
+        roster = cls()
+        for row in store.iter_rows(
+            "household", columns=("id", "area_code", "register_status", "address", "details")
+        ):
+            if not scopes or in_scope(row["area_code"], scopes):
+                household = roster._household(row)
+                if household is not None:
+                    roster.households[household.id] = household
+        for row in store.iter_rows(
+            "person", columns=("id", "area_code", "household_id", "name", "details")
+        ):
+            if row["household_id"] in roster.households:
+                person = roster._person(row)
+                if person is not None:
+                    roster.members.setdefault(person.household_id, []).append(person)
+        for row in store.iter_rows(
+            "visit", columns=("id", "area_code", "household_id", "kind", "mode", "outcome", "details")
+        ):
+            if row["household_id"] in roster.households:
+                visit = roster._visit(row)
+                if visit is not None:
+                    roster.visits.setdefault(visit.household_id, []).append(visit)
+        return roster
+
+    def _household(self, row: dict[str, Any]) -> Household | None:
+        details, address = row["details"], row["address"]
+        if isinstance(details, Damaged) or isinstance(address, Damaged):
+            self.damaged.append(row["id"])
+            return None
+        return Household.model_construct(
+            id=row["id"],
+            area_code=row["area_code"],
+            address=address or "",
+            categories=[Category(c) for c in details.get("categories", [])],
+            register_status=RegisterStatus(row["register_status"]),
+            registered_on=_day(details.get("registered_on")),
+            left_on=_day(details.get("left_on")),
+        )
+
+    def _person(self, row: dict[str, Any]) -> Person | None:
+        details, name = row["details"], row["name"]
+        if isinstance(details, Damaged) or isinstance(name, Damaged):
+            self.damaged.append(row["id"])
+            return None
+        return Person.model_construct(
+            id=row["id"],
+            area_code=row["area_code"],
+            household_id=row["household_id"],
+            name=name or "",
+            relation=details.get("relation", "户主"),
+            birth_date=_day(details.get("birth_date")),
+            gender=details.get("gender"),
+            flags=[PersonFlag(f) for f in details.get("flags", [])],
+            major_event_date=_day(details.get("major_event_date")),
+            major_event_recorded_on=_day(details.get("major_event_recorded_on")),
+            lives_alone=bool(details.get("lives_alone", False)),
+        )
+
+    def _visit(self, row: dict[str, Any]) -> Visit | None:
+        details = row["details"]
+        if isinstance(details, Damaged) or "visited_at" not in details:
+            self.damaged.append(row["id"])
+            return None
+        return Visit.model_construct(
+            id=row["id"],
+            area_code=row["area_code"],
+            household_id=row["household_id"],
+            kind=VisitKind(row["kind"]),
+            visited_at=datetime.fromisoformat(details["visited_at"]),
+            mode=VisitMode(row["mode"]),
+            outcome=VisitOutcome(row["outcome"]),
+        )
+
+    # --- keeping it current after a local change ---------------------------------------
+
+    def put_household(self, household: Household) -> None:
+        self.households[household.id] = household
+
+    def put_person(self, person: Person) -> None:
+        people = self.members.setdefault(person.household_id, [])
+        people[:] = [p for p in people if p.id != person.id] + [person]
+
+    def add_visit(self, visit: Visit) -> None:
+        self.visits.setdefault(visit.household_id, []).append(visit)
+
+    def head(self, household_id: str) -> Person | None:
+        """The head of household (户主), or the first member."""
+        people = self.members.get(household_id, [])
+        return next((p for p in people if p.relation == "户主"), people[0] if people else None)
+
+
+class Workspace:
+    """One unlocked worker: store, policy, profile, roster, name search and idle timer."""
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        store: Store,
+        *,
+        policy: VisitPolicy | None = None,
+        lock_minutes: int = 5,
+        clock: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        self.sandbox = sandbox
+        self.store = store
+        self.policy = policy or load_policy()
+        self.profile = Profile.of(sandbox, store)
+        self.lock_minutes = lock_minutes
+        self.clock = clock
+        self.roster = Roster.load(store, self.profile.scopes)
+        self._statuses: dict[str, VisitStatus | None] = {}
+        self._search: SearchIndex | None = None
+        self._search_lock = threading.Lock()
+        self._area_names = self._load_area_names()
+        self.last_activity = clock()
+        self.locked = False
+
+    # --- time and idle lock ------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return self.clock().date()
+
+    def touch(self) -> None:
+        """Someone used the app: the idle timer starts again."""
+        self.last_activity = self.clock()
+
+    def idle_expired(self) -> bool:
+        return (self.clock() - self.last_activity).total_seconds() >= self.lock_minutes * 60
+
+    def lock(self) -> None:
+        """Forget the key, the roster and the index; the sandbox must be unlocked again."""
+        if not self.locked:
+            self.store.close()
+            self.roster = Roster()
+            self._search = None
+            self._statuses.clear()
+            self.locked = True
+
+    def reload(self) -> None:
+        """Re-read the roster after a sync brought other workers' changes (and scope)."""
+        self.profile = Profile.of(self.sandbox, self.store)
+        roster = Roster.load(self.store, self.profile.scopes)
+        search = SearchIndex.build(self.store)
+        with self._search_lock:
+            self.roster, self._search = roster, search
+        self._statuses.clear()
+        self._area_names = self._load_area_names()
+
+    # --- look-ups --------------------------------------------------------------------
+
+    def search_index(self) -> SearchIndex:
+        """The name index, built on first use (or by `warm_up` in the background)."""
+        with self._search_lock:
+            if self._search is None:
+                self._search = SearchIndex.build(self.store)
+            return self._search
+
+    def warm_up(self) -> None:
+        """Build the search index now, so the first search is instant."""
+        self.search_index()
+
+    def status(self, household_id: str) -> VisitStatus | None:
+        """When the household's next visit is due, under the policy, today."""
+        if household_id not in self._statuses:
+            household = self.roster.households.get(household_id)
+            self._statuses[household_id] = (
+                None
+                if household is None
+                else visit_status(
+                    self.policy,
+                    household,
+                    self.roster.members.get(household_id, []),
+                    self.roster.visits.get(household_id, []),
+                    self.today(),
+                )
+            )
+        return self._statuses[household_id]
+
+    def forget_status(self, household_id: str) -> None:
+        self._statuses.pop(household_id, None)
+
+    def _load_area_names(self) -> dict[str, str]:
+        try:
+            names = json.loads(self.store.meta("area_names") or "{}")
+        except ValueError:
+            names = {}
+        return {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
+
+    def area_name(self, code: str) -> str:
+        """The village's name if the county sent it, else the county name and the code."""
+        if code in self._area_names:
+            return self._area_names[code]
+        county = COUNTIES.get(code[:6])
+        return f"{county} {code}" if county else code
+
+    def villages(self) -> list[tuple[str, str]]:
+        """(code, name) of the villages my households live in, by code."""
+        codes = sorted({h.area_code for h in self.roster.households.values()})
+        return [(c, self.area_name(c)) for c in codes]
+
+    def household_title(self, household_id: str) -> str:
+        head = self.roster.head(household_id)
+        return head.name if head is not None else self.roster.households[household_id].address

@@ -1,0 +1,144 @@
+"""The screen base: builds an `ft.View` around a body rebuilt from the view-model.
+
+Top-level screens (首页, 家庭, 需求, 心愿, 设置) carry the navigation: a bar at the bottom
+when the window is narrow (tablet held upright, 600 px), a rail on the left when wide
+(laptop, 1440 px). Every screen shows the sync bar at the top.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.ui import widgets as w
+
+if TYPE_CHECKING:
+    from app.ui.shell import Shell
+
+WIDE = 900
+CONTENT_MAX = 1100
+
+# (screen key, icon, selected icon, label key)
+DESTINATIONS = (
+    ("today", ft.Icons.HOME_OUTLINED, ft.Icons.HOME, "nav.today"),
+    ("households", ft.Icons.PEOPLE_OUTLINE, ft.Icons.PEOPLE, "nav.households"),
+    ("needs", ft.Icons.ASSIGNMENT_OUTLINED, ft.Icons.ASSIGNMENT, "nav.needs"),
+    ("wishes", ft.Icons.CARD_GIFTCARD_OUTLINED, ft.Icons.CARD_GIFTCARD, "nav.wishes"),
+    ("settings", ft.Icons.SETTINGS_OUTLINED, ft.Icons.SETTINGS, "nav.settings"),
+)
+
+
+class Screen:
+    """One screen: `content()` returns the body's controls from the view-model's state."""
+
+    key = ""
+    top_level = False
+    scroll = True
+    sync_bar = True
+
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+        self.body = ft.Column(spacing=14, expand=True, scroll=ft.ScrollMode.AUTO if self.scroll else None)
+        self.view: ft.View | None = None
+
+    # --- to implement ---------------------------------------------------------------
+
+    def title(self) -> str:
+        raise NotImplementedError
+
+    def content(self) -> list[ft.Control]:
+        raise NotImplementedError
+
+    def actions(self) -> list[ft.Control]:
+        return []
+
+    def floating(self) -> ft.FloatingActionButton | None:
+        return None
+
+    def on_show(self) -> None:
+        """Called when the screen comes (back) to the top: re-read what may have changed."""
+
+    # --- shared -----------------------------------------------------------------------
+
+    def t(self, key: str, **values: Any) -> str:
+        return self.shell.t(key, **values)
+
+    def act(self, fn: Any) -> Any:
+        """Wrap an event handler: counts as activity; errors become a message, never a crash."""
+        return self.shell.handler(fn)
+
+    def refresh(self) -> None:
+        """Rebuild the body from the view-model and send the change."""
+        self.body.controls = self.content()
+        if self.view is not None and self.view.page is not None:
+            self.view.update()
+
+    def build_view(self) -> ft.View:
+        self.body.controls = self.content()
+        inner = ft.Container(
+            content=self.body,
+            padding=ft.Padding.symmetric(horizontal=16, vertical=12),
+            expand=True,
+            alignment=ft.Alignment.TOP_CENTER,
+        )
+        centred = ft.Row(
+            [ft.Container(content=inner, width=None, expand=True)],
+            expand=True,
+            alignment=ft.MainAxisAlignment.CENTER,
+            vertical_alignment=ft.CrossAxisAlignment.START,
+        )
+        if self.shell.wide:
+            inner.width = min(CONTENT_MAX, max(self.shell.width - 120, 400))
+            centred.controls = [inner]
+        column: list[ft.Control] = []
+        if self.sync_bar and self.shell.sync_bar is not None:
+            column.append(self.shell.sync_bar.control())
+        column.append(centred)
+        main = ft.Column(column, spacing=0, expand=True)
+        navigation_bar = None
+        if self.top_level and self.shell.wide:
+            main = ft.Row([self._rail(), ft.VerticalDivider(width=1), main], expand=True, spacing=0)
+        elif self.top_level:
+            navigation_bar = self._bar()
+        appbar = ft.AppBar(
+            title=ft.Text(self.title(), size=w.TITLE, weight=ft.FontWeight.BOLD),
+            actions=[*self.actions(), ft.Container(width=8)],
+            automatically_imply_leading=not self.top_level,
+            toolbar_height=60,
+        )
+        self.view = ft.View(
+            route=f"/{self.key}",
+            controls=[main],
+            appbar=appbar,
+            navigation_bar=navigation_bar,
+            floating_action_button=self.floating(),
+            padding=0,
+            spacing=0,
+        )
+        return self.view
+
+    def _index(self) -> int:
+        return next((i for i, d in enumerate(DESTINATIONS) if d[0] == self.key), 0)
+
+    def _bar(self) -> ft.NavigationBar:
+        return ft.NavigationBar(
+            selected_index=self._index(),
+            destinations=[
+                ft.NavigationBarDestination(icon=icon, selected_icon=sel, label=self.t(label))
+                for _, icon, sel, label in DESTINATIONS
+            ],
+            on_change=self.act(lambda e: self.shell.go_to(DESTINATIONS[int(e.control.selected_index)][0])),
+        )
+
+    def _rail(self) -> ft.NavigationRail:
+        return ft.NavigationRail(
+            selected_index=self._index(),
+            label_type=ft.NavigationRailLabelType.ALL,
+            min_width=96,
+            destinations=[
+                ft.NavigationRailDestination(icon=icon, selected_icon=sel, label=self.t(label))
+                for _, icon, sel, label in DESTINATIONS
+            ],
+            on_change=self.act(lambda e: self.shell.go_to(DESTINATIONS[int(e.control.selected_index)][0])),
+        )

@@ -1,0 +1,199 @@
+"""Small building blocks shared by the screens: big buttons, choice groups, sections.
+
+Touch targets are at least 48 px high and text is 16–18 px: the people using this are on
+a doorstep with a tablet, often outdoors. Every interactive control carries a label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import flet as ft
+
+from app.domain.policy import Urgency
+
+TOUCH = 52
+TEXT = 17
+SMALL = 15
+TITLE = 20
+
+URGENCY_COLOURS = {
+    Urgency.MAJOR_EVENT: ft.Colors.RED_700,
+    Urgency.OVERDUE: ft.Colors.DEEP_ORANGE_700,
+    Urgency.DUE_SOON: ft.Colors.AMBER_800,
+    Urgency.DUE: ft.Colors.BLUE_GREY_600,
+    Urgency.DONE: ft.Colors.GREEN_700,
+}
+
+Handler = Callable[..., Any]
+
+
+def button(
+    label: str,
+    on_click: Handler | None,
+    *,
+    icon: ft.IconData | None = None,
+    kind: str = "filled",
+    expand: bool | int | None = None,
+    width: float | None = None,
+    disabled: bool = False,
+    color: str | None = None,
+) -> ft.Control:
+    """A big labelled button; `kind` is filled, tonal, outlined or text."""
+    cls = {
+        "filled": ft.FilledButton,
+        "tonal": ft.FilledTonalButton,
+        "outlined": ft.OutlinedButton,
+        "text": ft.TextButton,
+    }[kind]
+    style = ft.ButtonStyle(
+        text_style=ft.TextStyle(size=TEXT),
+        padding=ft.Padding.symmetric(horizontal=18, vertical=10),
+        bgcolor=color,
+    )
+    return cls(
+        content=label,
+        icon=icon,
+        on_click=on_click,
+        height=TOUCH,
+        expand=expand,
+        width=width,
+        disabled=disabled,
+        style=style,
+    )
+
+
+def icon_button(icon: ft.IconData, label: str, on_click: Handler | None) -> ft.IconButton:
+    """An icon button; its tooltip is also its label for screen readers and tests."""
+    return ft.IconButton(icon=icon, tooltip=label, on_click=on_click, icon_size=26)
+
+
+def choice_group(
+    options: Iterable[tuple[str, str]],
+    selected: Iterable[str],
+    on_change: Callable[[str, bool], None],
+    *,
+    multi: bool = False,
+) -> ft.Row:
+    """A row of big toggle buttons: one choice, or several when `multi`."""
+    options = list(options)
+    chosen = set(selected)
+    row = ft.Row(wrap=True, spacing=8, run_spacing=8)
+
+    def render() -> None:
+        row.controls = [
+            button(
+                text,
+                lambda _e, v=value: pick(v),
+                kind="filled" if value in chosen else "outlined",
+                icon=ft.Icons.CHECK if value in chosen else None,
+            )
+            for value, text in options
+        ]
+
+    def pick(value: str) -> None:
+        if multi:
+            (chosen.discard if value in chosen else chosen.add)(value)
+        else:
+            chosen.clear()
+            chosen.add(value)
+        on_change(value, value in chosen)
+        render()
+        row.update()
+
+    render()
+    return row
+
+
+def text_field(
+    label: str,
+    value: str = "",
+    on_change: Handler | None = None,
+    *,
+    multiline: bool = False,
+    password: bool = False,
+    keyboard: ft.KeyboardType | None = None,
+    hint: str | None = None,
+    expand: bool | int | None = None,
+    width: float | None = None,
+    max_length: int | None = None,
+    on_submit: Handler | None = None,
+    on_blur: Handler | None = None,
+    autofocus: bool = False,
+) -> ft.TextField:
+    """A labelled text field; the label is what screen readers and tests find it by."""
+    return ft.TextField(
+        label=label,
+        value=value,
+        on_change=on_change,
+        multiline=multiline,
+        min_lines=3 if multiline else None,
+        max_lines=6 if multiline else 1,
+        password=password,
+        can_reveal_password=False,
+        keyboard_type=keyboard or ft.KeyboardType.TEXT,
+        hint_text=hint,
+        expand=expand,
+        width=width,
+        max_length=max_length,
+        text_size=TEXT,
+        on_submit=on_submit,
+        on_blur=on_blur,
+        autofocus=autofocus,
+    )
+
+
+def heading(text: str, size: int = TITLE) -> ft.Text:
+    return ft.Text(text, size=size, weight=ft.FontWeight.BOLD)
+
+
+def body(text: str, *, size: int = TEXT, color: str | None = None, selectable: bool = False) -> ft.Text:
+    return ft.Text(text, size=size, color=color, selectable=selectable)
+
+
+def muted(text: str, size: int = SMALL) -> ft.Text:
+    return ft.Text(text, size=size, color=ft.Colors.ON_SURFACE_VARIANT)
+
+
+def section(title: str, controls: list[ft.Control], *, trailing: ft.Control | None = None) -> ft.Control:
+    """A titled card holding a group of controls."""
+    header: list[ft.Control] = [ft.Text(title, size=18, weight=ft.FontWeight.BOLD, expand=True)]
+    if trailing is not None:
+        header.append(trailing)
+    return ft.Card(
+        content=ft.Container(
+            padding=16,
+            content=ft.Column(
+                [ft.Row(header, vertical_alignment=ft.CrossAxisAlignment.CENTER), *controls],
+                spacing=10,
+            ),
+        ),
+    )
+
+
+def pill(text: str, colour: str) -> ft.Container:
+    """A small coloured label (urgency, state)."""
+    return ft.Container(
+        content=ft.Text(text, size=14, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
+        bgcolor=colour,
+        border_radius=12,
+        padding=ft.Padding.symmetric(horizontal=10, vertical=3),
+    )
+
+
+def error_text(message: str) -> ft.Text:
+    return ft.Text(message, size=TEXT, color=ft.Colors.ERROR, visible=bool(message))
+
+
+def tappable(content: ft.Control, on_click: Handler, label: str) -> ft.Control:
+    """A card-like row that opens something; labelled for screen readers."""
+    return ft.Container(
+        content=content,
+        on_click=on_click,
+        padding=ft.Padding.symmetric(horizontal=16, vertical=12),
+        border_radius=12,
+        bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+        ink=True,
+        tooltip=label,
+    )

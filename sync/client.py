@@ -1,0 +1,563 @@
+"""The device's sync client: enrolment, then push and pull over httpx (同步).
+
+`enroll` turns a one-time code into a worker sandbox whose credentials (an Ed25519
+signing key, the server address, the pinned certificate) are sealed in the store; after
+that, unlocking needs no network. `SyncClient.sync()` pushes every pending mutation,
+then pulls the change feed page by page (see `sync.protocol` for the guarantees).
+Every failure is a `SyncError` whose message is one Chinese sentence; nothing queued is
+ever dropped by a failed sync.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import ipaddress
+import json
+import os
+import random
+import shutil
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from app.store import replica
+from app.store.errors import SandboxError
+from app.store.sandbox import Keystore, Sandbox, validate_pin
+from app.store.store import Store
+from sync.protocol import (
+    DEFAULT_PAGE,
+    HEADER_DEVICE,
+    HEADER_NONCE,
+    HEADER_PROTOCOL,
+    HEADER_SERVER_TIME,
+    HEADER_SIGNATURE,
+    HEADER_TIMESTAMP,
+    HEADER_WORKER,
+    MAX_BATCH,
+    PROTOCOL_VERSION,
+    EnrollResponse,
+    signing_text,
+)
+
+SECRET_KEY = "sync.signing_key"
+SECRET_SERVER = "sync.server_url"
+SECRET_CERT = "sync.cert_pem"
+SECRET_WORKER = "sync.worker"
+SERVER_URL_ENV = "DOORSTEP_SERVER_URL"
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class SyncError(Exception):
+    """Base of sync failures; the message is one sentence for the person at the device."""
+
+    message = "同步失败，数据已保留在本机，请稍后再试。"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+
+
+class ServerUnreachable(SyncError):
+    message = "无法连接服务器，数据已保留在本机，请稍后再试。"
+
+
+class ServerFailed(SyncError):
+    message = "服务器暂时出错，数据已保留在本机，请稍后再试。"
+
+
+class DeviceRevoked(SyncError):
+    message = "此设备已被县级管理员注销，本机上的账户数据已清除。"
+
+
+class ProtocolMismatch(SyncError):
+    message = "应用版本与服务器不兼容，请升级应用后再同步。"
+
+
+class CertificateMismatch(SyncError):
+    message = "服务器证书与登记时不一致，已停止连接以保护数据，请联系县级管理员。"
+
+
+class InsecureServer(SyncError):
+    message = "只能通过 HTTPS 连接服务器（本机地址除外）。"
+
+
+class NotEnrolled(SyncError):
+    message = "此账户尚未登记到县级服务器，请先用登记码完成设备登记。"
+
+
+class EnrollmentFailed(SyncError):
+    message = "设备登记失败。"
+
+
+class RequestRefused(SyncError):
+    """The server refused a request (4xx); the message is the server's sentence."""
+
+
+# --- reports --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """What the UI shows while syncing: the phase and how far it got."""
+
+    phase: str  # "push" | "pull"
+    done: int
+    total: int | None = None
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    evicted: int = 0
+    round_trips: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    seconds: float = 0.0
+
+    def one_line(self) -> str:
+        return (
+            f"同步完成：上传 {self.pushed} 条，下载 {self.pulled} 条，"
+            f"冲突 {self.conflicts} 条，被拒绝 {self.rejected} 条。"
+        )
+
+
+# --- transport security ---------------------------------------------------------------
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str) -> str:
+    """The URL without a trailing slash, or InsecureServer for plain http to another host."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SyncError(f"服务器地址无效：{url}")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise InsecureServer()
+    return url.strip().rstrip("/")
+
+
+def fingerprint_of(der: bytes) -> str:
+    return hashlib.sha256(der).hexdigest()
+
+
+def fetch_certificate(url: str, timeout: float = 10.0) -> bytes:
+    """The server's certificate (DER) as presented, before trusting anything."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port or 443
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        with (
+            socket.create_connection((host, port), timeout=timeout) as sock,
+            ctx.wrap_socket(sock, server_hostname=host) as tls,
+        ):
+            der = tls.getpeercert(binary_form=True)
+    except OSError:
+        raise ServerUnreachable() from None
+    if not der:
+        raise CertificateMismatch()
+    return der
+
+
+def pinned_context(cert_pem: str) -> ssl.SSLContext:
+    """Trust exactly the pinned certificate (a county may run its own CA)."""
+    ctx = ssl.create_default_context(cadata=cert_pem)
+    ctx.check_hostname = False
+    ctx.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+    return ctx
+
+
+def _verify_for(url: str, cert_pem: str | None) -> ssl.SSLContext | bool:
+    if url.startswith("https") and cert_pem:
+        return pinned_context(cert_pem)
+    return True
+
+
+# --- enrolment ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnrolmentCode:
+    code: str
+    server: str = ""
+    fingerprint: str = ""
+
+
+def parse_code(text: str) -> EnrolmentCode:
+    """A typed code, or the QR payload ``doorstep:enroll?code=..&server=..&pin=sha256:..``."""
+    text = text.strip()
+    if not text.startswith("doorstep:enroll?"):
+        return EnrolmentCode(text)
+    query = parse_qs(text.split("?", 1)[1])
+    pin = query.get("pin", [""])[0]
+    return EnrolmentCode(
+        query.get("code", [""])[0],
+        query.get("server", [""])[0],
+        pin.removeprefix("sha256:").lower(),
+    )
+
+
+def enroll(
+    data_dir: Path,
+    server_url: str,
+    code: str,
+    pin: str,
+    *,
+    keystore: Keystore | None = None,
+    fingerprint: str | None = None,
+    device_name: str = "",
+    scrypt_n: int = 2**15,
+    transport: httpx.BaseTransport | None = None,
+) -> Sandbox:
+    """Redeem a one-time code and create the worker's sandbox with its credentials sealed.
+
+    `code` may be the QR payload, which can carry the server address and the certificate
+    fingerprint to pin; identity and scope come from the server.
+    """
+    parsed = parse_code(code)
+    url = check_url(server_url or parsed.server)
+    pin_fp = (fingerprint or parsed.fingerprint).lower().removeprefix("sha256:").replace(":", "")
+    try:
+        validate_pin(pin)
+    except SandboxError as exc:
+        raise EnrollmentFailed(str(exc)) from None
+    cert_pem: str | None = None
+    if url.startswith("https") and pin_fp:
+        der = fetch_certificate(url)
+        if fingerprint_of(der) != pin_fp:
+            raise CertificateMismatch()
+        cert_pem = ssl.DER_cert_to_PEM_cert(der)
+    signing_key = Ed25519PrivateKey.generate()
+    public = signing_key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    body = {
+        "code": parsed.code,
+        "public_key": base64.b64encode(public).decode(),
+        "device_name": device_name[:100],
+    }
+    with _http_client(url, cert_pem, transport) as client:
+        response = _send(client, "POST", "/v1/enroll", json.dumps(body).encode(), {})
+    if response.status_code != 200:
+        _raise_for(response)
+    answer = EnrollResponse.model_validate_json(response.content)
+    try:
+        sandbox, key = Sandbox.create(
+            data_dir,
+            answer.worker.name,
+            pin,
+            keystore=keystore,
+            scrypt_n=scrypt_n,
+            device_id=answer.device_id,
+        )
+    except SandboxError as exc:
+        raise EnrollmentFailed(str(exc)) from None
+    sandbox.info.worker_id = answer.worker.id
+    sandbox.escrow_to(key, base64.b64decode(answer.recovery_public_key))
+    store = Store(sandbox.db_path, key, device_id=answer.device_id, worker_id=answer.worker.id)
+    try:
+        store.clock.observe(answer.server_hlc)
+        private = signing_key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        secrets = {
+            SECRET_KEY: base64.b64encode(private).decode(),
+            SECRET_SERVER: url,
+            SECRET_WORKER: answer.worker.model_dump_json(),
+        }
+        if cert_pem:
+            secrets[SECRET_CERT] = cert_pem
+        store.set_secrets(secrets)
+    finally:
+        store.close()
+    return sandbox
+
+
+# --- HTTP -----------------------------------------------------------------------------
+
+
+def _http_client(
+    url: str, cert_pem: str | None, transport: httpx.BaseTransport | None, timeout: float = 30.0
+) -> httpx.Client:
+    return httpx.Client(
+        base_url=url,
+        verify=_verify_for(url, cert_pem),
+        transport=transport,
+        timeout=httpx.Timeout(timeout, connect=10.0),
+        headers={HEADER_PROTOCOL: str(PROTOCOL_VERSION), "Accept-Encoding": "gzip"},
+    )
+
+
+def _send(
+    client: httpx.Client, method: str, target: str, body: bytes | None, headers: dict[str, str]
+) -> httpx.Response:
+    content = None
+    extra = dict(headers)
+    if body is not None:
+        extra["Content-Type"] = "application/json"
+        if len(body) > 1024:
+            content = gzip.compress(body, compresslevel=5)
+            extra["Content-Encoding"] = "gzip"
+        else:
+            content = body
+    try:
+        return client.request(method, target, content=content, headers=extra)
+    except ssl.SSLCertVerificationError:
+        raise CertificateMismatch() from None
+    except httpx.ConnectError as exc:
+        if isinstance(exc.__cause__, ssl.SSLCertVerificationError) or "CERTIFICATE" in str(exc):
+            raise CertificateMismatch() from None
+        raise ServerUnreachable() from None
+    except httpx.TransportError:
+        raise ServerUnreachable() from None
+
+
+def _error_body(response: httpx.Response) -> tuple[str, str]:
+    try:
+        data = response.json()
+        return str(data.get("code", "")), str(data.get("message", ""))
+    except (ValueError, AttributeError):
+        return "", ""
+
+
+def _raise_for(response: httpx.Response) -> None:
+    code, message = _error_body(response)
+    status = response.status_code
+    if status == 426 or code == "protocol_version":
+        raise ProtocolMismatch()
+    if code == "device_revoked":
+        raise DeviceRevoked()
+    if status >= 500:
+        raise ServerFailed()
+    if code == "code_unusable":
+        raise EnrollmentFailed(message or "登记码无效、已使用或已过期。")
+    raise RequestRefused(message or f"服务器拒绝了请求（HTTP {status}）。")
+
+
+class SyncClient:
+    """Syncs one unlocked store with the county server it was enrolled with."""
+
+    def __init__(
+        self,
+        store: Store,
+        server_url: str | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        attempts: int = 5,
+        backoff_s: float = 0.25,
+        timeout_s: float = 30.0,
+        page_size: int = DEFAULT_PAGE,
+        batch_size: int = MAX_BATCH,
+        wall_ms: Callable[[], int] | None = None,
+    ) -> None:
+        self.store = store
+        key = store.secret(SECRET_KEY)
+        enrolled_url = store.secret(SECRET_SERVER)
+        worker = store.secret(SECRET_WORKER)
+        if not key or not enrolled_url or not worker:
+            raise NotEnrolled()
+        self._key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(key))
+        self.worker = json.loads(worker)
+        self.url = check_url(server_url or os.environ.get(SERVER_URL_ENV) or enrolled_url)
+        self._cert = store.secret(SECRET_CERT)
+        self._transport = transport
+        self.attempts = attempts
+        self.backoff_s = backoff_s
+        self.timeout_s = timeout_s
+        self.page_size = page_size
+        self.batch_size = batch_size
+        self._wall = wall_ms or (lambda: int(time.time() * 1000))
+        self._offset_ms = 0
+        self._report = SyncReport()
+
+    # --- requests ---------------------------------------------------------------------
+
+    def _signed_headers(self, method: str, target: str, body: bytes) -> dict[str, str]:
+        stamp = str(self._wall() + self._offset_ms)
+        nonce = os.urandom(16).hex()
+        text = signing_text(method, target, stamp, nonce, hashlib.sha256(body).hexdigest())
+        return {
+            HEADER_DEVICE: self.store.device_id,
+            HEADER_WORKER: self.worker["id"],
+            HEADER_TIMESTAMP: stamp,
+            HEADER_NONCE: nonce,
+            HEADER_SIGNATURE: base64.b64encode(self._key.sign(text)).decode(),
+        }
+
+    def _request(
+        self, client: httpx.Client, method: str, target: str, payload: Any = None
+    ) -> dict[str, Any]:
+        """One call with retries: transport errors, 5xx, replays and clock skew retry."""
+        body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+        last: SyncError = ServerUnreachable()
+        for attempt in range(self.attempts):
+            if attempt:
+                delay = self.backoff_s * (2 ** (attempt - 1))
+                time.sleep(delay * (0.5 + random.random()))
+            headers = self._signed_headers(method, target, body)
+            try:
+                response = _send(client, method, target, body if payload is not None else None, headers)
+            except (ServerUnreachable, ServerFailed) as exc:
+                last = exc
+                continue
+            self._report.round_trips += 1
+            self._report.bytes_sent += len(body)
+            self._report.bytes_received += response.num_bytes_downloaded
+            if response.status_code == 200:
+                try:
+                    return response.json()  # type: ignore[no-any-return]
+                except ValueError:
+                    last = ServerFailed()
+                    continue
+            code, _ = _error_body(response)
+            if code == "clock_skew":
+                server_ms = response.headers.get(HEADER_SERVER_TIME, "")
+                if server_ms.isdigit():
+                    self._offset_ms = int(server_ms) - self._wall()
+                last = RequestRefused("设备时间与服务器相差太多。")
+                continue
+            if code == "replayed":
+                last = RequestRefused("请求被服务器视为重复。")
+                continue
+            if response.status_code >= 500 or response.status_code == 429:
+                last = ServerFailed()
+                continue
+            if code == "device_revoked":
+                self._wipe()
+            _raise_for(response)
+        raise last
+
+    def _wipe(self) -> None:
+        """A revoked device forgets its key and deletes the sandbox."""
+        path = self.store.path.parent
+        self.store.close()
+        if (path / "keys.json").is_file():
+            Sandbox(path).wipe()
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+    # --- sync -------------------------------------------------------------------------
+
+    def sync(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
+        """Push everything pending, then pull until the feed is drained."""
+        self._report = SyncReport()
+        started = time.perf_counter()
+        with _http_client(self.url, self._cert, self._transport, self.timeout_s) as client:
+            self._push(client, progress)
+            self._pull(client, progress)
+        self._report.seconds = time.perf_counter() - started
+        return self._report
+
+    def _push(self, client: httpx.Client, progress: Callable[[SyncProgress], None] | None) -> None:
+        total = self.store.outbox_counts()["pending"]
+        done = 0
+        while True:
+            batch = self.store.pending(limit=self.batch_size)
+            if not batch:
+                return
+            payload = {
+                "mutations": [
+                    {
+                        "seq": m.seq,
+                        "mutation_id": m.mutation_id,
+                        "record_type": m.record_type,
+                        "record_id": m.record_id,
+                        "kind": m.kind,
+                        "kind_version": m.kind_version,
+                        "base_seq": m.base_seq,
+                        "hlc": m.hlc,
+                        "payload": m.payload,
+                    }
+                    for m in batch
+                ],
+                "client_hlc": self.store.clock.last,
+            }
+            answer = self._request(client, "POST", "/v1/push", payload)
+            self.store.clock.observe(answer["server_hlc"])
+            result = replica.apply_answers(self.store, batch, answer["answers"])
+            self._report.pushed += result.pushed
+            self._report.rejected += result.rejected
+            self._report.conflicts += result.conflicts
+            done += len(batch)
+            if progress:
+                progress(SyncProgress("push", done, max(total, done)))
+
+    def _pull(self, client: httpx.Client, progress: Callable[[SyncProgress], None] | None) -> None:
+        while True:
+            state = replica.sync_state(self.store)
+            backfill = state["backfill"]
+            if backfill:
+                target = (
+                    f"/v1/pull?after={backfill['cursor']}&limit={self.page_size}"
+                    f"&areas={','.join(backfill['areas'])}&until={backfill['until']}"
+                )
+            else:
+                target = f"/v1/pull?after={state['cursor']}&limit={self.page_size}"
+            page = self._request(client, "GET", target)
+            self.store.clock.observe(page["server_hlc"])
+            result = replica.apply_page(self.store, page, backfill=bool(backfill))
+            self._report.pulled += result.pulled
+            self._report.evicted += result.evicted
+            if progress:
+                progress(SyncProgress("pull", self._report.pulled))
+            if result.scope_changed or backfill:
+                continue
+            if not page["more"]:
+                if replica.sync_state(self.store)["backfill"]:
+                    continue
+                return
+
+    # --- review (coordinators, online) -------------------------------------------------
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        """Open conflicts in this worker's scope (coordinators)."""
+        with _http_client(self.url, self._cert, self._transport, self.timeout_s) as client:
+            return self._request(client, "GET", "/v1/conflicts")  # type: ignore[return-value]
+
+    def revert_conflict(self, conflict_id: str) -> None:
+        """Put the overwritten value back; every device receives it at its next pull."""
+        with _http_client(self.url, self._cert, self._transport, self.timeout_s) as client:
+            self._request(client, "POST", f"/v1/conflicts/{conflict_id}/revert", {})
+
+
+__all__ = [
+    "CertificateMismatch",
+    "DeviceRevoked",
+    "EnrollmentFailed",
+    "InsecureServer",
+    "NotEnrolled",
+    "ProtocolMismatch",
+    "RequestRefused",
+    "ServerFailed",
+    "ServerUnreachable",
+    "SyncClient",
+    "SyncError",
+    "SyncProgress",
+    "SyncReport",
+    "enroll",
+]

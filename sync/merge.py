@@ -1,0 +1,292 @@
+"""Merge rules per record type: the one place the server and the devices take them from.
+
+- Visits and consent events are insert-only: an edit is rejected, a correction is a new
+  record (``amends_visit_id``; a withdrawal event for consent).
+- Households, persons, needs, referrals and wishes merge per field: a write that saw the
+  field's current value (same device, or the server sequence it was based on) applies;
+  concurrent writes are decided by HLC, ties by device id (the stamp's node), and the
+  value that lost is returned as an `Overwrite` for the conflict log.
+- Consent state is folded from the events (``app.domain.consent``); withdrawal wins.
+- Wish state is compare-and-set: a transition applies only from the state it was made
+  in and only if legal for a device; publish and claim are made by the server alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.domain.codes import ConsentAction, ReferralDirection, WishState
+from app.domain.consent import ShareNotAllowed, check_share
+from app.domain.records import BOOKKEEPING, RECORD_TYPES, ConsentEvent, Record
+from app.domain.wishes import check_transition
+
+INSERT_ONLY = frozenset({"visit", "consent"})
+# Fields fixed at creation: what a record hangs off, and where it lives (children follow
+# their household's area; only a household itself moves).
+FIXED_FIELDS = frozenset({"household_id", "person_id", "visit_id", "amends_visit_id"})
+WHOLE_RECORD = "*"
+
+FieldStamp = list[Any]  # [hlc, server seq, device id]
+Stamps = dict[str, FieldStamp]
+
+
+class Rejected(Exception):
+    """A mutation that cannot be applied; the message is the reason the device shows."""
+
+
+@dataclass(frozen=True)
+class Overwrite:
+    """A field value that lost to a concurrent write: kept for a coordinator to revert."""
+
+    field: str
+    kept: Any
+    lost: Any
+    kept_hlc: str
+    lost_hlc: str
+    kept_device: str
+    lost_device: str
+
+
+@dataclass
+class Outcome:
+    """The merged record, its per-field stamps and what the merge overwrote."""
+
+    data: dict[str, Any]
+    stamps: Stamps
+    status: str = "applied"
+    changed: bool = True
+    overwrites: list[Overwrite] = field(default_factory=list)
+
+
+def validate(record_type: str, data: dict[str, Any]) -> Record:
+    """The record as the domain model sees it, or Rejected with the first problem."""
+    model = RECORD_TYPES.get(record_type)
+    if model is None:
+        raise Rejected(f"未知的记录类型：{record_type}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or record_type
+        message = str(first.get("msg", "无效")).removeprefix("Value error, ")
+        raise Rejected(f"记录内容无效（{where}）：{message}") from None
+
+
+def create(
+    record_type: str,
+    record_id: str,
+    payload: dict[str, Any],
+    *,
+    hlc: str,
+    seq: int,
+    device_id: str,
+    worker_id: str,
+) -> Outcome:
+    """A new record from a device's create mutation; bookkeeping is the server's."""
+    content = {k: v for k, v in payload.items() if k not in BOOKKEEPING}
+    data = content | {
+        "id": record_id,
+        "created_hlc": hlc,
+        "updated_hlc": hlc,
+        "author_worker_id": worker_id,
+        "device_id": device_id,
+    }
+    record = validate(record_type, data)
+    return Outcome(record.model_dump(mode="json"), {WHOLE_RECORD: [hlc, seq, device_id]})
+
+
+def same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal apart from bookkeeping (a create sent again after its answer was lost)."""
+    skip = set(BOOKKEEPING)
+    return {k: v for k, v in a.items() if k not in skip} == {
+        k: v for k, v in b.items() if k not in skip
+    }
+
+
+def _stamp_of(stamps: Stamps, name: str) -> FieldStamp:
+    return stamps.get(name) or stamps.get(WHOLE_RECORD) or ["", 0, ""]
+
+
+def update(
+    record_type: str,
+    data: dict[str, Any],
+    stamps: Stamps,
+    fields: dict[str, Any],
+    *,
+    hlc: str,
+    base_seq: int,
+    seq: int,
+    device_id: str,
+) -> Outcome:
+    """Per-field last-writer-wins for the fields a device changed."""
+    if record_type in INSERT_ONLY:
+        raise Rejected("探访和同意记录保存后不可修改，请新增一条更正或撤回记录。")
+    if record_type == "wish" and "state" in fields:
+        raise Rejected("心愿状态只能以状态变更提交。")
+    return _merge_fields(
+        record_type, data, stamps, fields, hlc=hlc, base_seq=base_seq, seq=seq, device=device_id
+    )
+
+
+def _merge_fields(
+    record_type: str,
+    data: dict[str, Any],
+    stamps: Stamps,
+    fields: dict[str, Any],
+    *,
+    hlc: str,
+    base_seq: int,
+    seq: int,
+    device: str,
+    force: bool = False,
+) -> Outcome:
+    bad = sorted(set(fields) & (set(BOOKKEEPING) | FIXED_FIELDS))
+    if bad:
+        raise Rejected(f"字段「{bad[0]}」创建后不能修改。")
+    if "area_code" in fields and record_type != "household":
+        raise Rejected("记录的区划代码随所属家庭，不能单独修改。")
+    new_data = dict(data)
+    new_stamps = {k: list(v) for k, v in stamps.items()}
+    overwrites: list[Overwrite] = []
+    applied = lost = 0
+    for name, value in fields.items():
+        old_hlc, old_seq, old_device = _stamp_of(stamps, name)
+        old_value = data.get(name)
+        saw_it = force or old_device == device or old_seq <= base_seq
+        if saw_it or hlc > old_hlc:
+            if not saw_it and old_value != value:
+                overwrites.append(
+                    Overwrite(name, value, old_value, hlc, old_hlc, device, old_device)
+                )
+            new_data[name] = value
+            new_stamps[name] = [max(hlc, old_hlc), seq, device]
+            applied += 1
+        else:
+            if old_value != value:
+                overwrites.append(
+                    Overwrite(name, old_value, value, old_hlc, hlc, old_device, device)
+                )
+            lost += 1
+    if applied:
+        new_data["updated_hlc"] = max(hlc, str(data.get("updated_hlc", "")))
+    merged = validate(record_type, new_data).model_dump(mode="json")
+    concurrent = any(
+        _stamp_of(stamps, k)[1] > base_seq and _stamp_of(stamps, k)[2] != device
+        for k in stamps
+        if k not in fields
+    )
+    status = "conflict" if overwrites else ("merged" if (lost or concurrent) else "applied")
+    return Outcome(merged, new_stamps, status, merged != data, overwrites)
+
+
+def transition(
+    data: dict[str, Any],
+    stamps: Stamps,
+    payload: dict[str, Any],
+    *,
+    hlc: str,
+    seq: int,
+    device_id: str,
+    on_server: bool = False,
+) -> Outcome:
+    """A wish state change, compare-and-set on the state it was made from."""
+    try:
+        source, target = WishState(payload["from"]), WishState(payload["to"])
+    except (KeyError, ValueError):
+        raise Rejected("心愿状态变更缺少有效的原状态或目标状态。") from None
+    fields = dict(payload.get("fields") or {})
+    fields["state"] = target.value
+    current = WishState(data["state"])
+    if current != source:
+        raise Rejected(
+            f"心愿已被他人处理：当前状态为「{current}」，不能再从「{source}」变为「{target}」。"
+        )
+    check = check_transition(current, target, on_server=on_server)
+    if not check.ok:
+        raise Rejected(check.reason)
+    return _merge_fields(
+        "wish", data, stamps, fields, hlc=hlc, base_seq=0, seq=seq, device=device_id, force=True
+    )
+
+
+def server_write(
+    record_type: str,
+    data: dict[str, Any],
+    stamps: Stamps,
+    fields: dict[str, Any],
+    *,
+    hlc: str,
+    seq: int,
+) -> Outcome:
+    """A change made on the server (roster import, conflict revert): it saw everything."""
+    return _merge_fields(
+        record_type, data, stamps, fields, hlc=hlc, base_seq=seq, seq=seq, device="server",
+        force=True,
+    )
+
+
+def check_referral(referral: dict[str, Any], consent_events: list[dict[str, Any]], on: Any) -> None:
+    """A referral to a charity needs a current consent covering its data categories."""
+    if referral.get("direction") != ReferralDirection.TO_CHARITY.value:
+        return
+    events = [ConsentEvent.model_validate(e) for e in consent_events]
+    try:
+        check_share(
+            events,
+            referral["person_id"],
+            referral["recipient"],
+            referral["purpose"],
+            referral.get("data_categories") or [],
+            on,
+        )
+    except ShareNotAllowed as exc:
+        raise Rejected(f"{exc}，转介未被接受。") from None
+
+
+def consent_granted(events: list[dict[str, Any]], person_id: str, recipient: str, purpose: str) -> bool:
+    """Whether the folded consent state is granted (withdrawal wins over concurrent grants)."""
+    from app.domain.consent import state_for
+
+    parsed = [ConsentEvent.model_validate(e) for e in events]
+    return state_for(parsed, person_id, recipient, purpose).granted
+
+
+def overlay(data: dict[str, Any], pending: list[dict[str, Any]]) -> dict[str, Any]:
+    """The server's record with the device's pending mutations replayed on top (by seq).
+
+    Each item of `pending` is ``{"kind", "hlc", "payload"}``; the result is what the
+    device shows until the server has answered those mutations.
+    """
+    out = dict(data)
+    for mutation in pending:
+        payload = mutation["payload"]
+        if mutation["kind"] == "create":
+            changes = {k: v for k, v in payload.items() if k not in BOOKKEEPING}
+        else:
+            changes = dict(payload.get("fields") or {})
+            if mutation["kind"] == "transition" and "to" in payload:
+                changes["state"] = payload["to"]
+        out.update(changes)
+        out["updated_hlc"] = max(str(out.get("updated_hlc", "")), mutation["hlc"])
+    return out
+
+
+__all__ = [
+    "INSERT_ONLY",
+    "ConsentAction",
+    "Outcome",
+    "Overwrite",
+    "Rejected",
+    "check_referral",
+    "consent_granted",
+    "create",
+    "overlay",
+    "same_content",
+    "server_write",
+    "transition",
+    "update",
+    "validate",
+]

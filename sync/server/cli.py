@@ -1,0 +1,241 @@
+"""`doorstep server ...`: run the county server and administer it from a shell.
+
+Each command is thin: it opens the database (``--db`` or ``DOORSTEP_DATABASE_URL``,
+migrating it to the newest schema), calls one service and prints the result. Errors are
+one sentence on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from sync.server.context import ServerContext
+from sync.server.errors import ApiError
+from sync.server.services import admin, exchange, roster
+from sync.server.settings import Settings
+
+server_app = typer.Typer(
+    name="server",
+    help="县级服务器：运行、管理工作人员和设备、导入花名册、导出数据。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="DOORSTEP_DATABASE_URL", help="数据库地址（默认本目录下的 SQLite 文件）"),
+]
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def friendly(command: F) -> F:
+    """Turn every expected failure into one sentence on stderr and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except roster.RosterInvalid as exc:
+            typer.echo(str(exc), err=True)
+            for line in exc.lines():
+                typer.echo(line, err=True)
+            raise typer.Exit(1) from None
+        except ApiError as exc:
+            fail(exc.message)
+        except (OperationalError, ArgumentError) as exc:
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+            fail(f"无法打开数据库：{reason}")
+        except SQLAlchemyError as exc:
+            fail(f"数据库操作失败：{type(exc).__name__}")
+        except OSError as exc:
+            fail(f"文件操作失败：{exc.strerror or exc}（{exc.filename or ''}）")
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_context(db: str | None) -> ServerContext:
+    settings = Settings() if db is None else Settings(database_url=db)
+    return ServerContext.open(settings)
+
+
+@server_app.command()
+@friendly
+def run(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+    cert: Annotated[str, typer.Option(envvar="DOORSTEP_TLS_CERT", help="TLS 证书（PEM）")] = "",
+    key: Annotated[str, typer.Option(envvar="DOORSTEP_TLS_KEY", help="TLS 私钥（PEM）")] = "",
+    workers: Annotated[int, typer.Option(help="进程数（仅 PostgreSQL 时大于 1）")] = 1,
+) -> None:
+    """运行县级服务器（uvicorn）。"""
+    import uvicorn
+
+    settings = Settings() if db is None else Settings(database_url=db)
+    settings.tls_cert, settings.tls_key = cert or settings.tls_cert, key or settings.tls_key
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        fail("启用 HTTPS 需要同时提供 --cert 和 --key。")
+    ctx = ServerContext.open(settings)
+    admin.recovery_public_key(ctx)
+    if workers > 1:
+        if ctx.db.is_sqlite:
+            fail("SQLite 数据库只能用单个进程运行，请使用 PostgreSQL 或 --workers 1。")
+        import os
+
+        os.environ["DOORSTEP_DATABASE_URL"] = settings.database_url
+        ctx.db.dispose()
+        uvicorn.run(
+            "sync.server.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            ssl_certfile=settings.tls_cert or None,
+            ssl_keyfile=settings.tls_key or None,
+            log_level="warning",
+        )
+        return
+    from sync.server.app import create_app
+
+    uvicorn.run(
+        create_app(settings, ctx=ctx),
+        host=host,
+        port=port,
+        ssl_certfile=settings.tls_cert or None,
+        ssl_keyfile=settings.tls_key or None,
+        log_level="warning",
+    )
+
+
+@server_app.command("add-worker")
+@friendly
+def add_worker(
+    name: Annotated[str, typer.Option("--name", help="姓名")],
+    role: Annotated[str, typer.Option("--role", help="worker / coordinator / supervisor / admin")],
+    team: Annotated[
+        str,
+        typer.Option(
+            "--team", help="civil_affairs / coordinator / social_worker / volunteer / grid_worker"
+        ),
+    ],
+    area: Annotated[list[str], typer.Option("--area", help="负责区划：6、9 或 12 位代码，可多次")],
+    db: DbOption = None,
+) -> None:
+    """新增工作人员，打印其编号。"""
+    worker = admin.create_worker(open_context(db), name, role, team, area)
+    typer.echo(worker.id)
+
+
+@server_app.command("set-areas")
+@friendly
+def set_areas(
+    worker: Annotated[str, typer.Option("--worker", help="工作人员编号")],
+    area: Annotated[list[str], typer.Option("--area", help="新的负责区划，可多次")],
+    db: DbOption = None,
+) -> None:
+    """调整工作人员的负责区划；其设备下次同步时移除范围外的数据。"""
+    codes = admin.set_areas(open_context(db), worker, area)
+    typer.echo(" ".join(codes))
+
+
+@server_app.command("enroll-code")
+@friendly
+def enroll_code(
+    worker: Annotated[str, typer.Option("--worker", help="工作人员编号")],
+    qr: Annotated[Path | None, typer.Option("--qr", help="同时保存二维码 PNG")] = None,
+    hours: Annotated[int | None, typer.Option("--hours", min=1, max=24 * 30, help="有效小时数")] = None,
+    db: DbOption = None,
+) -> None:
+    """生成一次性设备登记码（打印登记码，可另存二维码）。"""
+    issued = admin.issue_code(open_context(db), worker, hours=hours)
+    if qr is not None:
+        admin.qr_png(issued.qr_text, qr)
+    typer.echo(issued.code)
+    typer.echo(f"有效期至 {issued.expires_at:%Y-%m-%d %H:%M} UTC", err=True)
+
+
+@server_app.command("revoke-device")
+@friendly
+def revoke_device(
+    device: Annotated[str, typer.Option("--device", help="设备编号")],
+    db: DbOption = None,
+) -> None:
+    """注销设备：它下次连接时被拒绝并清除本机数据。"""
+    admin.revoke_device(open_context(db), device)
+    typer.echo(f"设备 {device} 已注销。")
+
+
+@server_app.command("import-roster")
+@friendly
+def import_roster(
+    file: Annotated[Path, typer.Argument(help="花名册 CSV 或 XLSX（模板见 assets/templates）")],
+    db: DbOption = None,
+) -> None:
+    """导入花名册：有错误时逐行报告且不导入任何数据；重复导入不产生变化。"""
+    if not file.is_file():
+        fail(f"找不到文件：{file}")
+    report = roster.import_roster(open_context(db), file)
+    typer.echo(report.one_line())
+
+
+@server_app.command("demo-data")
+@friendly
+def demo_data(
+    households: Annotated[int, typer.Option("--households", min=1, max=200_000, help="户数")],
+    seed: Annotated[int, typer.Option("--seed", help="随机种子（同一种子生成相同数据）")] = 1,
+    today: Annotated[str | None, typer.Option("--today", help="演示数据的“今天”（YYYY-MM-DD）")] = None,
+    db: DbOption = None,
+) -> None:
+    """生成演示数据（区划、工作人员和记录）并写入服务器。"""
+    try:
+        day = date.fromisoformat(today) if today else None
+    except ValueError:
+        fail(f"日期格式应为 YYYY-MM-DD：{today}")
+        return
+    loaded = exchange.load_demo(open_context(db), households, seed=seed, today=day)
+    for worker_id, name, areas in loaded.workers:
+        typer.echo(f"{worker_id}\t{name}\t{areas}")
+    typer.echo(f"已写入 {loaded.records} 条记录、{len(loaded.workers)} 名工作人员。", err=True)
+
+
+@server_app.command()
+@friendly
+def export(
+    out: Annotated[Path, typer.Option("--out", help="输出文件（JSON Lines）")],
+    mask: Annotated[bool, typer.Option("--mask", help="遮蔽姓名、证件号、电话等")] = False,
+    db: DbOption = None,
+) -> None:
+    """导出全部记录为 JSON Lines（与设备导出格式相同），并记入审计日志。"""
+    written = exchange.export_jsonl(open_context(db), out, mask=mask)
+    typer.echo(f"已导出 {written} 条记录到 {out}。")
+
+
+@server_app.command("recovery-key")
+@friendly
+def recovery_key(db: DbOption = None) -> None:
+    """打印县级恢复私钥（base64），用于重新打开被锁定的设备账户；每次读取都记入审计日志。"""
+    typer.echo(base64.b64encode(admin.recovery_private_key(open_context(db))).decode())
+
+
+def main() -> None:  # pragma: no cover - `python -m sync.server.cli`
+    server_app(prog_name="doorstep server")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""API errors: each a class with an HTTP status, a stable code and one sentence.
+
+Every error the server answers, its own or the framework's, is JSON
+``{"code": ..., "message": ...}``; nothing answers a bare 500 page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("doorstep.server")
+
+
+class ApiError(Exception):
+    """Base: `status`, `code` and the sentence a person reads."""
+
+    status = 400
+    code = "bad_request"
+    message = "请求无效。"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+
+
+class BadRequest(ApiError):
+    pass
+
+
+class Unauthorized(ApiError):
+    status, code, message = 401, "unauthorized", "请求未通过身份验证。"
+
+
+class DeviceRevoked(ApiError):
+    status, code, message = 401, "device_revoked", "此设备已被注销，本地数据将被清除。"
+
+
+class Replayed(ApiError):
+    status, code, message = 401, "replayed", "重复的请求已被拒绝。"
+
+
+class ClockSkew(ApiError):
+    status, code, message = 401, "clock_skew", "请求时间与服务器相差太多，请校准时间后重试。"
+
+
+class Forbidden(ApiError):
+    status, code, message = 403, "forbidden", "您的角色无权执行此操作。"
+
+
+class NotFound(ApiError):
+    status, code, message = 404, "not_found", "找不到请求的对象。"
+
+
+class Conflict(ApiError):
+    status, code, message = 409, "conflict", "操作与当前状态冲突。"
+
+
+class Gone(ApiError):
+    status, code, message = 410, "code_unusable", "登记码无效、已使用或已过期。"
+
+
+class TooLarge(ApiError):
+    status, code, message = 413, "too_large", "请求内容过大。"
+
+
+class VersionMismatch(ApiError):
+    status, code, message = 426, "protocol_version", "客户端协议版本与服务器不兼容，请升级应用。"
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message}, status_code=status)
+
+
+_STATUS_CODES = {
+    400: ("bad_request", "请求无效。"),
+    401: ("unauthorized", "请求未通过身份验证。"),
+    403: ("forbidden", "无权访问。"),
+    404: ("not_found", "找不到请求的地址。"),
+    405: ("method_not_allowed", "此地址不支持该请求方法。"),
+    406: ("not_acceptable", "无法提供所请求的格式。"),
+    413: ("too_large", "请求内容过大。"),
+    415: ("unsupported_media_type", "不支持的内容类型。"),
+}
+
+
+def install(app: FastAPI) -> None:
+    """Register the JSON error handlers on `app`."""
+
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "请求"
+        msg = str(first.get("msg", "格式不正确")).removeprefix("Value error, ")
+        return error_response(422, "invalid_request", f"请求内容无效（{where}）：{msg}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message = _STATUS_CODES.get(exc.status_code, ("http_error", "请求无法处理。"))
+        return error_response(exc.status_code, code, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal", "服务器内部错误，请稍后重试。")

@@ -1,0 +1,85 @@
+"""Admin over HTTP (county admins): workers, their areas, enrolment codes, devices."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Path, Response
+from starlette.concurrency import run_in_threadpool
+
+from sync.protocol import AreasUpdate, DeviceOut, EnrollCodeOut, WorkerCreate, WorkerInfo
+from sync.server.auth import Caller, context, require_role
+from sync.server.context import ServerContext
+from sync.server.services import admin
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+admin_only = require_role("admin")
+ID = Path(min_length=1, max_length=64)
+
+
+@router.post("/workers", response_model=WorkerInfo)
+async def create_worker(
+    body: WorkerCreate, caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
+) -> WorkerInfo:
+    worker = await run_in_threadpool(
+        lambda: admin.create_worker(
+            ctx, body.name, body.role, body.team, body.areas, actor=caller.worker_id
+        )
+    )
+    areas = admin.parse_areas(body.areas)
+    return WorkerInfo(id=worker.id, name=worker.name, role=worker.role, team=worker.team, areas=areas)
+
+
+@router.put("/workers/{worker_id}/areas", response_model=list[str])
+async def set_areas(
+    body: AreasUpdate,
+    worker_id: str = ID,
+    caller: Caller = Depends(admin_only),
+    ctx: ServerContext = Depends(context),
+) -> list[str]:
+    return await run_in_threadpool(
+        lambda: admin.set_areas(ctx, worker_id, body.areas, actor=caller.worker_id)
+    )
+
+
+@router.post("/workers/{worker_id}/enroll-code", response_model=EnrollCodeOut)
+async def enroll_code(
+    worker_id: str = ID, caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
+) -> EnrollCodeOut:
+    issued = await run_in_threadpool(
+        lambda: admin.issue_code(ctx, worker_id, actor=caller.worker_id)
+    )
+    return EnrollCodeOut(
+        code=issued.code, expires_at=issued.expires_at.isoformat(), qr_text=issued.qr_text
+    )
+
+
+@router.post(
+    "/workers/{worker_id}/enroll-code.png",
+    responses={200: {"content": {"image/png": {}}}},
+    response_class=Response,
+)
+async def enroll_code_png(
+    worker_id: str = ID, caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
+) -> Response:
+    issued = await run_in_threadpool(
+        lambda: admin.issue_code(ctx, worker_id, actor=caller.worker_id)
+    )
+    return Response(admin.qr_png(issued.qr_text), media_type="image/png")
+
+
+@router.get("/devices", response_model=list[DeviceOut])
+async def list_devices(
+    caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
+) -> list[DeviceOut]:
+    rows = await run_in_threadpool(admin.devices, ctx)
+    return [
+        DeviceOut(id=d.id, worker_id=d.worker_id, status=d.status, enrolled_at=d.enrolled_at.isoformat())
+        for d in rows
+    ]
+
+
+@router.post("/devices/{device_id}/revoke", response_model=DeviceOut)
+async def revoke(
+    device_id: str = ID, caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
+) -> DeviceOut:
+    d = await run_in_threadpool(lambda: admin.revoke_device(ctx, device_id, actor=caller.worker_id))
+    return DeviceOut(id=d.id, worker_id=d.worker_id, status=d.status, enrolled_at=d.enrolled_at.isoformat())

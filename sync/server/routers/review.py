@@ -1,0 +1,72 @@
+"""Coordinators: conflicts and the server-only wish transitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path
+from starlette.concurrency import run_in_threadpool
+
+from app.domain.codes import WishState
+from sync.protocol import ConflictOut, WishAction
+from sync.server.auth import Caller, context, require_role
+from sync.server.context import ServerContext
+from sync.server.errors import BadRequest
+from sync.server.services import review
+
+router = APIRouter(tags=["review"])
+reviewer = require_role("coordinator", "supervisor", "admin")
+ID = Path(min_length=1, max_length=64)
+
+
+@router.get("/v1/conflicts", response_model=list[ConflictOut])
+async def list_conflicts(
+    caller: Caller = Depends(reviewer), ctx: ServerContext = Depends(context)
+) -> list[ConflictOut]:
+    """Open conflicts in the caller's scope."""
+    return await run_in_threadpool(review.conflicts, ctx, caller)
+
+
+@router.post("/v1/conflicts/{conflict_id}/revert")
+async def revert_conflict(
+    conflict_id: str = ID,
+    caller: Caller = Depends(reviewer),
+    ctx: ServerContext = Depends(context),
+) -> dict[str, int]:
+    """Put the overwritten value back (a new change every device receives)."""
+    seq = await run_in_threadpool(review.revert, ctx, caller, conflict_id)
+    return {"seq": seq}
+
+
+@router.post("/v1/wishes/{wish_id}/publish")
+async def publish_wish(
+    wish_id: str = ID, caller: Caller = Depends(reviewer), ctx: ServerContext = Depends(context)
+) -> dict[str, Any]:
+    """发布: an approved wish goes out to donors."""
+    return await run_in_threadpool(
+        lambda: review.wish_action(
+            ctx, caller.worker_id, wish_id, WishState.PUBLISHED, areas=caller.areas
+        )
+    )
+
+
+@router.post("/v1/wishes/{wish_id}/claim")
+async def claim_wish(
+    body: WishAction,
+    wish_id: str = ID,
+    caller: Caller = Depends(reviewer),
+    ctx: ServerContext = Depends(context),
+) -> dict[str, Any]:
+    """认领: a named donor or organisation claims a published wish."""
+    if not body.claimed_by.strip():
+        raise BadRequest("请填写认领人或组织。")
+    return await run_in_threadpool(
+        lambda: review.wish_action(
+            ctx,
+            caller.worker_id,
+            wish_id,
+            WishState.CLAIMED,
+            areas=caller.areas,
+            claimed_by=body.claimed_by.strip(),
+        )
+    )

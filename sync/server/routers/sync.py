@@ -1,0 +1,43 @@
+"""Push and pull."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Response
+from starlette.concurrency import run_in_threadpool
+
+from sync.protocol import DEFAULT_PAGE, MAX_PAGE, PullPage, PushRequest, PushResponse
+from sync.server.auth import Caller, authenticated, context
+from sync.server.context import ServerContext
+from sync.server.errors import BadRequest
+from sync.server.services import sync as service
+
+router = APIRouter(tags=["sync"])
+
+
+@router.post("/v1/push", response_model=PushResponse)
+async def push(
+    body: PushRequest,
+    caller: Caller = Depends(authenticated),
+    ctx: ServerContext = Depends(context),
+) -> PushResponse:
+    """Apply a batch of mutations exactly once; one answer per mutation."""
+    return await run_in_threadpool(service.push, ctx, caller, body)
+
+
+@router.get("/v1/pull", response_model=PullPage)
+async def pull(
+    after: int = Query(0, ge=0, le=2**62),
+    limit: int = Query(DEFAULT_PAGE, ge=1, le=MAX_PAGE),
+    areas: str = Query("", max_length=2000, description="comma-separated scope codes"),
+    until: int | None = Query(None, ge=0, le=2**62),
+    caller: Caller = Depends(authenticated),
+    ctx: ServerContext = Depends(context),
+) -> Response:
+    """One page of the change feed after `after`, in the caller's scope."""
+    codes = [c.strip() for c in areas.split(",") if c.strip()]
+    if any(not c.isdigit() or len(c) not in (6, 9, 12) for c in codes):
+        raise BadRequest("区划参数应为 6、9 或 12 位数字代码。")
+    body = await run_in_threadpool(
+        service.pull, ctx, caller, after=after, limit=limit, areas=codes or None, until=until
+    )
+    return Response(body, media_type="application/json")

@@ -1,0 +1,100 @@
+"""Bulk data in and out of the server: JSON Lines export (the device export's format,
+`app.store.transfer`) and the demo data set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from app.domain.records import RECORD_TYPES, Record
+from app.store.records import TYPE_ORDER
+from app.store.transfer import record_line
+from sync import merge
+from sync.server.context import ServerContext, set_meta
+from sync.server.services import admin, audit
+from sync.server.services.feed import Feed
+from sync.server.tables import Area, RecordRow, Worker
+
+
+def export_jsonl(
+    ctx: ServerContext, out: Path, *, mask: bool = False, actor: str = "cli"
+) -> int:
+    """Every record, parents first, one JSON object per line; the file appears complete."""
+    tmp = out.with_name(out.name + ".partial")
+    written = 0
+    with ctx.db.reading() as s, open(tmp, "w", encoding="utf-8") as fh:
+        for type_name in TYPE_ORDER:
+            rows = s.execute(
+                select(RecordRow.data).where(RecordRow.type == type_name).order_by(RecordRow.seq)  # type: ignore[arg-type]
+            ).scalars()
+            model = RECORD_TYPES[type_name]
+            for data in rows:
+                fh.write(record_line(model.model_validate_json(data), mask=mask) + "\n")
+                written += 1
+    tmp.replace(out)
+    with ctx.db.small_write() as s:
+        audit.record(s, "export", actor=actor, file=out.name, records=written, masked=mask)
+    return written
+
+
+@dataclass(frozen=True)
+class DemoLoad:
+    workers: list[tuple[str, str, str]]  # (id, name, areas)
+    records: int
+
+
+def load_records(ctx: ServerContext, records: list[Record], *, actor: str = "cli") -> int:
+    """Insert records as server changes (parents first); existing ids are left alone."""
+    written = 0
+    with ctx.db.writing() as s:
+        feed = Feed(s)
+        for record in records:
+            data = record.model_dump(mode="json")
+            hlc = data.get("updated_hlc") or ctx.clock.now()
+            if not data.get("created_hlc"):
+                data["created_hlc"] = data["updated_hlc"] = hlc
+            if feed.get(data["id"]) is not None:
+                continue
+            merge.validate(record.type_name, data)
+            feed.insert(record.type_name, data, {merge.WHOLE_RECORD: [hlc, 0, "server"]})
+            written += 1
+            if written % 5000 == 0:
+                s.flush()
+        feed.close()
+        audit.record(s, "records_loaded", actor=actor, records=written)
+        set_meta(s, "hlc", ctx.clock.last)
+    return written
+
+
+def load_demo(
+    ctx: ServerContext,
+    households: int,
+    *,
+    seed: int = 1,
+    today: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DemoLoad:
+    """Generate the demo county (app.demo) and load its areas, workers and records."""
+    from app.demo.generator import generate
+
+    demo: Any = generate(households, seed=seed, today=today or date.today())
+    with ctx.db.small_write() as s:
+        for code, name in demo.areas.items():
+            if s.get(Area, code) is None:
+                s.add(Area(code=code, name=name))
+    workers = []
+    for w in demo.workers:
+        with ctx.db.reading() as s:
+            exists = s.get(Worker, w.id) is not None
+        if not exists:
+            admin.create_worker(ctx, w.name, str(w.role), str(w.team), list(w.areas), worker_id=w.id)
+        workers.append((w.id, w.name, ",".join(w.areas)))
+    if progress:
+        progress(f"{len(workers)} workers")
+    written = load_records(ctx, list(demo.records()))
+    return DemoLoad(workers, written)

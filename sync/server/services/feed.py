@@ -1,0 +1,88 @@
+"""The change feed's write side: records get a server sequence when they change.
+
+Used by pushes, roster imports, demo data, conflict reverts and server-only wish
+transitions alike, always inside `Database.writing()` so sequences commit in order.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from sync import merge
+from sync.server.db import current_seq
+from sync.server.tables import Counter, Move, RecordRow
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+class Feed:
+    """Hands out sequence numbers within one write transaction and writes records."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._start = current_seq(session)
+        self.last = self._start
+
+    def next(self) -> int:
+        self.last += 1
+        return self.last
+
+    def close(self) -> None:
+        """Store the new head of the sequence (in the same transaction)."""
+        if self.last != self._start:
+            self.session.execute(update(Counter).where(Counter.name == "seq").values(value=self.last))
+
+    def get(self, record_id: str) -> RecordRow | None:
+        return self.session.get(RecordRow, record_id)
+
+    def insert(self, record_type: str, data: dict[str, Any], stamps: merge.Stamps) -> RecordRow:
+        row = RecordRow(
+            id=data["id"],
+            type=record_type,
+            area_code=data["area_code"],
+            household_id=data.get("household_id") if record_type != "household" else data["id"],
+            seq=self.next(),
+            data=dumps(data),
+            stamps=stamps,
+        )
+        self.session.add(row)
+        return row
+
+    def replace(self, row: RecordRow, data: dict[str, Any], stamps: merge.Stamps) -> None:
+        """New content for `row`; a household that changed area takes its records along."""
+        old_area = row.area_code
+        row.data = dumps(data)
+        row.stamps = stamps
+        row.seq = self.next()
+        row.area_code = data["area_code"]
+        self.session.add(row)
+        if row.area_code != old_area:
+            self.session.add(
+                Move(seq=row.seq, record_type=row.type, record_id=row.id, from_area=old_area)
+            )
+            if row.type == "household":
+                self._move_children(row.id, old_area, row.area_code)
+
+    def _move_children(self, household_id: str, old_area: str, new_area: str) -> None:
+        self.session.flush()
+        children = self.session.exec(
+            select(RecordRow).where(
+                RecordRow.household_id == household_id, RecordRow.type != "household"
+            )
+        )
+        for child in children:
+            data = json.loads(child.data)
+            data["area_code"] = new_area
+            child.data = dumps(data)
+            child.area_code = new_area
+            child.seq = self.next()
+            self.session.add(child)
+            self.session.add(
+                Move(seq=child.seq, record_type=child.type, record_id=child.id, from_area=old_area)
+            )

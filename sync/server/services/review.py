@@ -1,0 +1,118 @@
+"""Coordinator review: conflicts to revert, and the wish transitions only the server makes
+(publish to donors, record a claim)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+from sqlmodel import col, select
+
+from app.domain.codes import WishState
+from app.domain.wishes import IllegalTransition
+from app.domain.wishes import transition as wish_transition
+from sync import merge
+from sync.protocol import ConflictOut
+from sync.server.auth import Caller
+from sync.server.context import ServerContext, set_meta
+from sync.server.errors import Conflict as ConflictError
+from sync.server.errors import NotFound
+from sync.server.scope import area_filter
+from sync.server.services import audit
+from sync.server.services.feed import Feed
+from sync.server.tables import Conflict
+
+
+def conflicts(ctx: ServerContext, caller: Caller, state: str = "open") -> list[ConflictOut]:
+    """Conflicts on records in the caller's scope, newest first."""
+    with ctx.db.reading() as s:
+        rows = s.exec(
+            select(Conflict)
+            .where(Conflict.state == state, area_filter(Conflict.area_code, caller.areas))
+            .order_by(col(Conflict.created_at).desc())
+            .limit(1000)
+        )
+        return [
+            ConflictOut(
+                id=c.id,
+                record_type=c.record_type,
+                record_id=c.record_id,
+                field=c.field,
+                kept=json.loads(c.kept),
+                lost=json.loads(c.lost),
+                kept_hlc=c.kept_hlc,
+                lost_hlc=c.lost_hlc,
+                kept_device=c.kept_device,
+                lost_device=c.lost_device,
+                state=c.state,
+                area_code=c.area_code,
+            )
+            for c in rows
+        ]
+
+
+def revert(ctx: ServerContext, caller: Caller, conflict_id: str) -> int:
+    """Write the value that lost back as a new server change; returns its sequence."""
+    with ctx.db.writing() as s:
+        conflict = s.get(Conflict, conflict_id)
+        if conflict is None or not merge_scope(conflict.area_code, caller):
+            raise NotFound("找不到此冲突记录。")
+        if conflict.state != "open":
+            raise ConflictError("此冲突已处理。")
+        feed = Feed(s)
+        row = feed.get(conflict.record_id)
+        if row is None:
+            raise NotFound("冲突所属的记录已不存在。")
+        hlc = ctx.clock.now()
+        try:
+            outcome = merge.server_write(
+                row.type,
+                json.loads(row.data),
+                row.stamps,
+                {conflict.field: json.loads(conflict.lost)},
+                hlc=hlc,
+                seq=feed.last + 1,
+            )
+        except merge.Rejected as exc:
+            raise ConflictError(str(exc)) from None
+        feed.replace(row, outcome.data, outcome.stamps)
+        feed.close()
+        conflict.state = "reverted"
+        conflict.resolved_by = caller.worker_id
+        conflict.resolved_at = datetime.now(UTC)
+        s.add(conflict)
+        audit.record(
+            s, "conflict_reverted", actor=caller.worker_id, conflict=conflict_id, record=row.id
+        )
+        set_meta(s, "hlc", ctx.clock.last)
+        return row.seq
+
+
+def merge_scope(area_code: str, caller: Caller) -> bool:
+    return any(area_code.startswith(code) for code in caller.areas)
+
+
+def wish_action(
+    ctx: ServerContext, actor: str, wish_id: str, target: WishState, *, areas: tuple[str, ...] | None, **fields: object
+) -> dict[str, object]:
+    """Publish or record a claim (server-only transitions); returns the wish as stored."""
+    with ctx.db.writing() as s:
+        feed = Feed(s)
+        row = feed.get(wish_id)
+        if row is None or row.type != "wish" or (areas is not None and not any(row.area_code.startswith(a) for a in areas)):
+            raise NotFound("找不到此心愿。")
+        current = merge.validate("wish", json.loads(row.data))
+        try:
+            changed = wish_transition(current, target, on=date.today(), on_server=True, **fields)
+        except IllegalTransition as exc:
+            raise ConflictError(str(exc)) from None
+        before, after = current.content(), changed.content()
+        delta = {k: v for k, v in after.items() if before.get(k) != v}
+        outcome = merge.server_write(
+            "wish", json.loads(row.data), row.stamps, delta, hlc=ctx.clock.now(), seq=feed.last + 1
+        )
+        feed.replace(row, outcome.data, outcome.stamps)
+        feed.close()
+        audit.record(s, f"wish_{target.value}", actor=actor, wish=wish_id)
+        set_meta(s, "hlc", ctx.clock.last)
+        return outcome.data

@@ -1,0 +1,448 @@
+"""Roster import (花名册导入): the provincial register of households and persons, as CSV
+or XLSX with Chinese column headers, one row per person (the household columns repeat).
+
+The whole file is checked first: every bad row is reported with its row number (the
+header is row 1) and reason, and then nothing is imported. A household is known by its
+户编号, a person by 身份证号 (or 户编号 + 姓名 without one), so importing the same file
+again changes nothing; a newer roster updates what changed, and households of the
+file's townships that are no longer listed are marked as having left the register on
+the import date (``register_status=left``, ``left_on``). Column reference:
+assets/templates/roster.md; the templates beside it have the headers and one example.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session, select
+
+from app.domain.areas import InvalidAreaCode, parse_area_code
+from app.domain.codes import Category, PersonFlag, RegisterStatus
+from app.domain.ids import new_id
+from app.domain.labels import CODE_LABELS
+from app.domain.records import RECORD_TYPES
+from sync import merge
+from sync.server.context import ServerContext, set_meta
+from sync.server.services import audit
+from sync.server.services.feed import Feed
+from sync.server.tables import RecordRow, RosterKey
+
+HOUSEHOLD_KEY = "户编号"
+AREA = "区划代码"
+ADDRESS = "家庭住址"
+HOUSEHOLD_PHONE = "家庭电话"
+CATEGORIES = "救助类别"
+REGISTERED_ON = "纳入日期"
+INCOME = "家庭年收入（元）"
+NAME = "姓名"
+ID_NUMBER = "身份证号"
+RELATION = "与户主关系"
+PERSON_PHONE = "个人电话"
+FLAGS = "特殊情况"
+LIVES_ALONE = "独居"
+
+COLUMNS = (
+    HOUSEHOLD_KEY,
+    AREA,
+    ADDRESS,
+    HOUSEHOLD_PHONE,
+    CATEGORIES,
+    REGISTERED_ON,
+    INCOME,
+    NAME,
+    ID_NUMBER,
+    RELATION,
+    PERSON_PHONE,
+    FLAGS,
+    LIVES_ALONE,
+)
+REQUIRED = (HOUSEHOLD_KEY, AREA, ADDRESS, NAME)
+HOUSEHOLD_COLUMNS = (AREA, ADDRESS, HOUSEHOLD_PHONE, CATEGORIES, REGISTERED_ON, INCOME)
+
+EXAMPLE_ROWS = (
+    ("330702102201-0001", "330702102201", "岩头村3组12号", "0579-82345678", "低保、留守儿童",
+     "2023-05-01", "18000", "王秀英", "330702195503120021", "户主", "13905791234", "高龄独居", "是"),
+    ("330702102201-0001", "330702102201", "岩头村3组12号", "0579-82345678", "低保、留守儿童",
+     "2023-05-01", "18000", "王小明", "330702201506010037", "孙子", "", "", "否"),
+)  # fmt: skip
+
+_CATEGORY_WORDS = {label: code for code, (label, _) in CODE_LABELS[Category].items()} | {
+    "近三年退出救助": "exited",
+    "特困": "tekun",
+    "低保户": "dibao",
+}
+_FLAG_WORDS = {label: code for code, (label, _) in CODE_LABELS[PersonFlag].items()}
+_SEPARATORS = ("、", "，", ",", ";", "；", "/", " ")
+
+
+class RosterInvalid(Exception):
+    """The roster has bad rows; `problems` lists each as (row number, reason)."""
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        self.problems = problems
+        super().__init__(f"花名册有 {len(problems)} 处错误，未导入任何数据。")
+
+    def lines(self) -> list[str]:
+        return [f"第 {row} 行：{reason}" if row else reason for row, reason in self.problems]
+
+
+@dataclass
+class ImportReport:
+    households_created: int = 0
+    households_updated: int = 0
+    households_left: int = 0
+    persons_created: int = 0
+    persons_updated: int = 0
+    unchanged: int = 0
+    left: list[str] = field(default_factory=list)  # household keys that left the register
+
+    def one_line(self) -> str:
+        return (
+            f"新增 {self.households_created} 户、{self.persons_created} 人；"
+            f"更新 {self.households_updated} 户、{self.persons_updated} 人；"
+            f"退出在册 {self.households_left} 户；未变 {self.unchanged} 条。"
+        )
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_table(path: Path) -> list[list[str]]:
+    """The sheet as rows of text cells (first sheet of an XLSX; CSV in UTF-8 or GB18030)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise RosterInvalid([(0, f"无法读取 Excel 文件：{type(exc).__name__}")]) from None
+        try:
+            sheet = book.worksheets[0]
+            return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            book.close()
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise RosterInvalid([(0, "CSV 文件编码无法识别（应为 UTF-8 或 GB18030）。")])
+    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+
+
+# --- checking -----------------------------------------------------------------------------
+
+
+def _split(text: str) -> list[str]:
+    for sep in _SEPARATORS[1:]:
+        text = text.replace(sep, _SEPARATORS[0])
+    return [p for p in (s.strip() for s in text.split(_SEPARATORS[0])) if p]
+
+
+def _codes(text: str, words: dict[str, str], valid: set[str], what: str) -> list[str]:
+    out = []
+    for part in _split(text):
+        code = words.get(part, part)
+        if code not in valid:
+            raise ValueError(f"{what}「{part}」无法识别")
+        if code not in out:
+            out.append(code)
+    return out
+
+
+def _date(text: str, what: str) -> str | None:
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d"):
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    raise ValueError(f"{what}「{text}」不是有效日期（如 2024-05-01）")
+
+
+@dataclass
+class _Row:
+    number: int
+    household_key: str
+    household: dict[str, Any]
+    person_key: str
+    person: dict[str, Any]
+
+
+def _parse_row(number: int, cells: dict[str, str]) -> _Row:
+    for column in REQUIRED:
+        if not cells.get(column):
+            raise ValueError(f"「{column}」不能为空")
+    try:
+        area = parse_area_code(cells[AREA])
+    except InvalidAreaCode as exc:
+        raise ValueError(str(exc)) from None
+    income = cells.get(INCOME, "")
+    if income and not income.isdigit():
+        raise ValueError(f"「{INCOME}」应为整数元：{income}")
+    household = {
+        "area_code": area,
+        "address": cells[ADDRESS],
+        "phone": cells.get(HOUSEHOLD_PHONE, ""),
+        "categories": _codes(
+            cells.get(CATEGORIES, ""), _CATEGORY_WORDS, {c.value for c in Category}, "救助类别"
+        ),
+        "registered_on": _date(cells.get(REGISTERED_ON, ""), REGISTERED_ON),
+        "annual_income_yuan": int(income) if income else None,
+    }
+    alone = cells.get(LIVES_ALONE, "")
+    if alone not in ("", "是", "否"):
+        raise ValueError(f"「{LIVES_ALONE}」应填“是”或“否”：{alone}")
+    id_number = cells.get(ID_NUMBER, "").upper()
+    person = {
+        "name": cells[NAME],
+        "id_number": id_number or None,
+        "relation": cells.get(RELATION, "") or "户主",
+        "phone": cells.get(PERSON_PHONE, ""),
+        "flags": _codes(
+            cells.get(FLAGS, ""), _FLAG_WORDS, {f.value for f in PersonFlag}, "特殊情况"
+        ),
+        "lives_alone": alone == "是",
+    }
+    key = cells[HOUSEHOLD_KEY]
+    return _Row(number, key, household, id_number or f"{key}/{cells[NAME]}", person)
+
+
+_FIELD_COLUMNS = {
+    "area_code": AREA,
+    "address": ADDRESS,
+    "categories": CATEGORIES,
+    "registered_on": REGISTERED_ON,
+    "annual_income_yuan": INCOME,
+    "name": NAME,
+    "id_number": ID_NUMBER,
+    "relation": RELATION,
+    "flags": FLAGS,
+}
+
+
+def _check_models(row: _Row) -> None:
+    """Build the domain records once, so every domain rule reports against its row."""
+    h_id = new_id()
+    area = row.household["area_code"]
+    for kind, data, phone_column in (
+        ("household", {"id": h_id, **row.household}, HOUSEHOLD_PHONE),
+        ("person", {"id": new_id(), "household_id": h_id, "area_code": area, **row.person}, PERSON_PHONE),
+    ):
+        try:
+            RECORD_TYPES[kind].model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = str(first["loc"][0]) if first.get("loc") else ""
+            column = phone_column if name == "phone" else _FIELD_COLUMNS.get(name, "")
+            message = str(first.get("msg", "")).removeprefix("Value error, ")
+            raise ValueError(f"「{column}」{message}" if column else message) from None
+
+
+def check(table: list[list[str]]) -> list[_Row]:
+    """Every row parsed, or RosterInvalid listing every problem with its row number."""
+    if not table or not any(table[0]):
+        raise RosterInvalid([(1, "文件为空或缺少表头。")])
+    header = [h.strip() for h in table[0]]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise RosterInvalid([(1, f"缺少必需的列：{'、'.join(missing)}")])
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if unknown:
+        raise RosterInvalid([(1, f"无法识别的列：{'、'.join(unknown)}")])
+    problems: list[tuple[int, str]] = []
+    rows: list[_Row] = []
+    first_of: dict[str, _Row] = {}
+    seen_people: dict[str, int] = {}
+    for index, cells in enumerate(table[1:], start=2):
+        if not any(cells):
+            continue
+        named = {header[i]: cells[i] for i in range(min(len(header), len(cells))) if header[i]}
+        try:
+            row = _parse_row(index, named)
+            rows_household = first_of.get(row.household_key)
+            if rows_household is not None and rows_household.household != row.household:
+                raise ValueError(
+                    f"户编号 {row.household_key} 的家庭信息与第 {rows_household.number} 行不一致"
+                )
+            if row.person_key in seen_people:
+                raise ValueError(f"与第 {seen_people[row.person_key]} 行是同一人")
+            _check_models(row)
+        except ValueError as exc:
+            problems.append((index, str(exc)))
+            continue
+        first_of.setdefault(row.household_key, row)
+        seen_people[row.person_key] = index
+        rows.append(row)
+    if problems:
+        raise RosterInvalid(problems)
+    if not rows:
+        raise RosterInvalid([(2, "花名册中没有数据行。")])
+    return rows
+
+
+# --- importing ----------------------------------------------------------------------------
+
+
+def _key_row(s: Session, kind: str, key: str) -> RosterKey | None:
+    return s.get(RosterKey, (kind, key))
+
+
+def _upsert(
+    s: Session,
+    feed: Feed,
+    ctx: ServerContext,
+    kind: str,
+    key: str,
+    content: dict[str, Any],
+    stamp_tag: str,
+) -> tuple[str, str]:
+    """Create or update one record from the roster; returns (record id, what happened)."""
+    link = _key_row(s, kind, key)
+    row: RecordRow | None = feed.get(link.record_id) if link else None
+    if row is None:
+        hlc = ctx.clock.now()
+        record_id = link.record_id if link else new_id()
+        data = content | {
+            "id": record_id,
+            "created_hlc": hlc,
+            "updated_hlc": hlc,
+            "author_worker_id": "roster",
+            "device_id": "server",
+        }
+        data = merge.validate(kind, data).model_dump(mode="json")
+        feed.insert(kind, data, {merge.WHOLE_RECORD: [hlc, feed.last + 1, "server"]})
+        if link is None:
+            s.add(RosterKey(kind=kind, key=key, record_id=record_id, last_import=stamp_tag))
+        return record_id, "created"
+    current = json.loads(row.data)
+    changes = {k: v for k, v in content.items() if current.get(k) != v}
+    if link is not None:
+        link.last_import = stamp_tag
+        s.add(link)
+    if not changes:
+        return row.id, "unchanged"
+    outcome = merge.server_write(
+        kind, current, row.stamps, changes, hlc=ctx.clock.now(), seq=feed.last + 1
+    )
+    feed.replace(row, outcome.data, outcome.stamps)
+    return row.id, "updated"
+
+
+def import_roster(
+    ctx: ServerContext, path: Path, *, actor: str = "cli", today: date | None = None
+) -> ImportReport:
+    """Check the whole file, then import it in one transaction (all or nothing)."""
+    rows = check(read_table(path))
+    today = today or date.today()
+    report = ImportReport()
+    tag = today.isoformat()
+    with ctx.db.writing() as s:
+        feed = Feed(s)
+        household_ids: dict[str, str] = {}
+        for row in rows:
+            if row.household_key not in household_ids:
+                content = dict(row.household)
+                content.update(register_status=RegisterStatus.REGISTERED.value, left_on=None)
+                record_id, what = _upsert(s, feed, ctx, "household", row.household_key, content, tag)
+                household_ids[row.household_key] = record_id
+                _count(report, "households", what)
+            person = dict(row.person) | {
+                "household_id": household_ids[row.household_key],
+                "area_code": row.household["area_code"],
+            }
+            _, what = _upsert(s, feed, ctx, "person", row.person_key, person, tag)
+            _count(report, "persons", what)
+        townships = {row.household["area_code"][:9] for row in rows}
+        for link in s.exec(select(RosterKey).where(RosterKey.kind == "household")):
+            if link.key in household_ids:
+                continue
+            record = feed.get(link.record_id)
+            if record is None or record.area_code[:9] not in townships:
+                continue
+            data = json.loads(record.data)
+            if data.get("register_status") == RegisterStatus.LEFT.value:
+                continue
+            outcome = merge.server_write(
+                "household",
+                data,
+                record.stamps,
+                {"register_status": RegisterStatus.LEFT.value, "left_on": tag},
+                hlc=ctx.clock.now(),
+                seq=feed.last + 1,
+            )
+            feed.replace(record, outcome.data, outcome.stamps)
+            report.households_left += 1
+            report.left.append(link.key)
+        feed.close()
+        audit.record(
+            s,
+            "roster_imported",
+            actor=actor,
+            file=path.name,
+            rows=len(rows),
+            summary=report.one_line(),
+        )
+        set_meta(s, "hlc", ctx.clock.last)
+    return report
+
+
+def _count(report: ImportReport, kind: str, what: str) -> None:
+    if what == "unchanged":
+        report.unchanged += 1
+    else:
+        name = f"{kind}_{what}"
+        setattr(report, name, getattr(report, name) + 1)
+
+
+def write_templates(folder: Path) -> tuple[Path, Path]:
+    """The CSV and XLSX templates: the headers and the example household."""
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path = folder / "roster_template.csv"
+    with open(csv_path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        writer.writerows(EXAMPLE_ROWS)
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "花名册"
+    sheet.append(list(COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for example in EXAMPLE_ROWS:
+        sheet.append(list(example))
+    for column in sheet.columns:
+        letter = column[0].column_letter
+        sheet.column_dimensions[letter].width = 20
+        for cell in column:
+            cell.number_format = "@"  # text: ID numbers and codes keep their digits
+    xlsx_path = folder / "roster_template.xlsx"
+    book.save(xlsx_path)
+    return csv_path, xlsx_path

@@ -1,0 +1,332 @@
+"""Push and pull (同步): the server half of the protocol in `sync.protocol`.
+
+A push is one transaction: each mutation is merged by `sync.merge`, its answer stored
+under (device, seq) and the device's watermark raised, so a batch sent again is answered
+from the log and changes nothing. A pull reads the feed after a cursor, in scope.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.domain.areas import in_scope
+from app.domain.ids import new_id
+from app.domain.records import RECORD_TYPES
+from sync import merge
+from sync.hlc import Stamp, clamp
+from sync.protocol import (
+    ConflictInfo,
+    MutationAnswer,
+    MutationIn,
+    PushRequest,
+    PushResponse,
+)
+from sync.server.auth import Caller
+from sync.server.context import ServerContext, set_meta, wall_ms
+from sync.server.db import current_seq
+from sync.server.errors import Forbidden
+from sync.server.scope import area_filter
+from sync.server.services import audit
+from sync.server.services.feed import Feed, dumps
+from sync.server.tables import Conflict, Device, Move, MutationLog, RecordRow
+
+OUT_OF_SCOPE = "记录所在区划不在您的负责范围内。"
+
+
+def push(ctx: ServerContext, caller: Caller, request: PushRequest) -> PushResponse:
+    """Apply a batch exactly once; one answer per mutation, in the order sent."""
+    if request.client_hlc:
+        try:
+            ctx.clock.observe(clamp(request.client_hlc, wall_ms(), ctx.settings.max_drift_ms))
+        except ValueError:
+            pass
+    answers: list[MutationAnswer] = []
+    with ctx.db.writing() as s:
+        device = s.get(Device, caller.device_id)
+        assert device is not None  # authenticated just before
+        feed = Feed(s)
+        by_seq: dict[int, MutationAnswer] = {}
+        for mutation in sorted(request.mutations, key=lambda m: m.seq):
+            if mutation.seq in by_seq:
+                answers.append(by_seq[mutation.seq].model_copy(update={"duplicate": True}))
+                continue
+            if mutation.seq <= device.last_seq:
+                answer = _logged_answer(s, caller.device_id, mutation.seq)
+            else:
+                answer = _apply(ctx, s, feed, caller, mutation)
+                device.last_seq = mutation.seq
+                s.add(
+                    MutationLog(
+                        device_id=caller.device_id,
+                        seq=mutation.seq,
+                        mutation_id=mutation.mutation_id,
+                        record_type=mutation.record_type,
+                        record_id=mutation.record_id,
+                        kind=mutation.kind,
+                        status=answer.status,
+                        reason=answer.reason,
+                        server_seq=answer.server_seq,
+                        conflicts=[c.model_dump(mode="json") for c in answer.conflicts],
+                        received_at=datetime.now(UTC),
+                    )
+                )
+            by_seq[mutation.seq] = answer
+            answers.append(answer)
+        feed.close()
+        s.add(device)
+        set_meta(s, "hlc", ctx.clock.last)
+    return PushResponse(answers=answers, server_hlc=ctx.clock.now())
+
+
+def _logged_answer(s: Session, device_id: str, seq: int) -> MutationAnswer:
+    log = s.get(MutationLog, (device_id, seq))
+    if log is None:
+        return MutationAnswer(seq=seq, status="applied", duplicate=True)
+    return MutationAnswer(
+        seq=seq,
+        status=log.status,  # type: ignore[arg-type]
+        reason=log.reason,
+        server_seq=log.server_seq,
+        duplicate=True,
+        conflicts=[ConflictInfo.model_validate(c) for c in log.conflicts],
+    )
+
+
+def _apply(
+    ctx: ServerContext, s: Session, feed: Feed, caller: Caller, m: MutationIn
+) -> MutationAnswer:
+    existing = feed.get(m.record_id)
+    try:
+        answer = _merge(ctx, s, feed, caller, m, existing)
+    except merge.Rejected as exc:
+        answer = MutationAnswer(seq=m.seq, status="rejected", reason=str(exc))
+    # Whenever the device's change did not win outright, it gets the server's copy back,
+    # so its own row converges even if the feed has nothing newer for it.
+    if answer.status != "applied" and existing is not None:
+        if in_scope(existing.area_code, caller.areas):
+            answer.record = json.loads(existing.data)
+            answer.server_seq = existing.seq
+    return answer
+
+
+def _stamp(ctx: ServerContext, caller: Caller, m: MutationIn) -> str:
+    try:
+        stamp = Stamp.parse(m.hlc)
+    except ValueError:
+        raise merge.Rejected("变更的时间戳格式无效。") from None
+    if stamp.node != caller.device_id:
+        raise merge.Rejected("变更的时间戳不属于此设备。")
+    clamped = clamp(m.hlc, wall_ms(), ctx.settings.max_drift_ms)
+    ctx.clock.observe(clamped)
+    return clamped
+
+
+def _merge(
+    ctx: ServerContext,
+    s: Session,
+    feed: Feed,
+    caller: Caller,
+    m: MutationIn,
+    existing: RecordRow | None,
+) -> MutationAnswer:
+    if m.record_type not in RECORD_TYPES:
+        raise merge.Rejected(f"未知的记录类型：{m.record_type[:32]}")
+    if existing is not None and existing.type != m.record_type:
+        raise merge.Rejected("记录编号已被另一类记录使用。")
+    hlc = _stamp(ctx, caller, m)
+    if m.kind == "create":
+        return _create(s, feed, caller, m, existing, hlc)
+    if existing is None or not in_scope(existing.area_code, caller.areas):
+        raise merge.Rejected("记录不存在或不在您的负责范围内。")
+    data = json.loads(existing.data)
+    if m.kind == "transition":
+        if m.record_type != "wish":
+            raise merge.Rejected("只有心愿记录有状态变更。")
+        outcome = merge.transition(
+            data, existing.stamps, m.payload, hlc=hlc, seq=feed.last + 1, device_id=caller.device_id
+        )
+    else:
+        fields = m.payload.get("fields")
+        if not isinstance(fields, dict) or not fields:
+            raise merge.Rejected("修改内容为空或格式不正确。")
+        outcome = merge.update(
+            m.record_type,
+            data,
+            existing.stamps,
+            fields,
+            hlc=hlc,
+            base_seq=m.base_seq,
+            seq=feed.last + 1,
+            device_id=caller.device_id,
+        )
+    if outcome.data["area_code"] != existing.area_code and not in_scope(
+        outcome.data["area_code"], caller.areas
+    ):
+        raise merge.Rejected("家庭只能迁往您负责的区划。")
+    if outcome.changed or outcome.stamps != existing.stamps:
+        feed.replace(existing, outcome.data, outcome.stamps)
+    conflicts = _log_conflicts(s, m.record_type, existing, outcome.overwrites)
+    return MutationAnswer(
+        seq=m.seq, status=outcome.status, server_seq=existing.seq, conflicts=conflicts  # type: ignore[arg-type]
+    )
+
+
+def _create(
+    s: Session,
+    feed: Feed,
+    caller: Caller,
+    m: MutationIn,
+    existing: RecordRow | None,
+    hlc: str,
+) -> MutationAnswer:
+    outcome = merge.create(
+        m.record_type,
+        m.record_id,
+        m.payload,
+        hlc=hlc,
+        seq=feed.last + 1,
+        device_id=caller.device_id,
+        worker_id=caller.worker_id,
+    )
+    data = outcome.data
+    if existing is not None:
+        if merge.same_content(json.loads(existing.data), data):
+            return MutationAnswer(seq=m.seq, status="applied", server_seq=existing.seq)
+        raise merge.Rejected("记录编号已存在。")
+    if not in_scope(data["area_code"], caller.areas):
+        raise merge.Rejected(OUT_OF_SCOPE)
+    if m.record_type != "household":
+        parent = feed.get(data["household_id"])
+        if parent is None or parent.type != "household":
+            raise merge.Rejected("所属家庭不存在。")
+        if parent.area_code != data["area_code"]:
+            raise merge.Rejected("记录的区划代码必须与所属家庭一致。")
+        person_id = data.get("person_id")
+        if person_id:
+            person = feed.get(person_id)
+            if person is None or person.type != "person" or person.household_id != parent.id:
+                raise merge.Rejected("所涉及的家庭成员不存在或不属于该家庭。")
+        if m.record_type == "referral":
+            merge.check_referral(data, _consents(s, data["person_id"]), date.today())
+    row = feed.insert(m.record_type, data, outcome.stamps)
+    return MutationAnswer(seq=m.seq, status="applied", server_seq=row.seq)
+
+
+def _consents(s: Session, person_id: str) -> list[dict[str, Any]]:
+    rows = s.execute(
+        select(RecordRow.data).where(RecordRow.type == "consent", RecordRow.data.contains(person_id))  # type: ignore[attr-defined]
+    ).scalars()
+    return [d for d in (json.loads(r) for r in rows) if d.get("person_id") == person_id]
+
+
+def _log_conflicts(
+    s: Session, record_type: str, row: RecordRow, overwrites: list[merge.Overwrite]
+) -> list[ConflictInfo]:
+    out = []
+    for o in overwrites:
+        conflict = Conflict(
+            id=new_id(),
+            record_type=record_type,
+            record_id=row.id,
+            area_code=row.area_code,
+            field=o.field,
+            kept=dumps(o.kept),
+            lost=dumps(o.lost),
+            kept_hlc=o.kept_hlc,
+            lost_hlc=o.lost_hlc,
+            kept_device=o.kept_device,
+            lost_device=o.lost_device,
+            created_at=datetime.now(UTC),
+        )
+        s.add(conflict)
+        out.append(
+            ConflictInfo(
+                id=conflict.id,
+                field=o.field,
+                kept=o.kept,
+                lost=o.lost,
+                kept_hlc=o.kept_hlc,
+                lost_hlc=o.lost_hlc,
+            )
+        )
+    return out
+
+
+def pull(
+    ctx: ServerContext,
+    caller: Caller,
+    *,
+    after: int,
+    limit: int,
+    areas: list[str] | None = None,
+    until: int | None = None,
+) -> bytes:
+    """One page of the feed as JSON bytes (a `PullPage`), built without re-parsing records."""
+    requested = tuple(areas) if areas else caller.areas
+    for code in requested:
+        if not in_scope(code, caller.areas):
+            raise Forbidden(f"区划 {code} 不在您的负责范围内。")
+    with ctx.db.reading() as s:
+        head = current_seq(s)
+        bound = head if until is None else min(until, head)
+        rows = s.execute(
+            select(RecordRow.seq, RecordRow.type, RecordRow.data)
+            .where(
+                RecordRow.seq > after,  # type: ignore[arg-type]
+                RecordRow.seq <= bound,  # type: ignore[arg-type]
+                area_filter(RecordRow.area_code, requested),
+            )
+            .order_by(RecordRow.seq)  # type: ignore[arg-type]
+            .limit(limit)
+        ).all()
+        moves = s.execute(
+            select(Move.seq, Move.record_type, Move.record_id, RecordRow.area_code)
+            .join(RecordRow, RecordRow.id == Move.record_id)  # type: ignore[arg-type]
+            .where(
+                Move.seq > after,  # type: ignore[arg-type]
+                Move.seq <= bound,  # type: ignore[arg-type]
+                area_filter(Move.from_area, requested),
+            )
+            .order_by(Move.seq)  # type: ignore[arg-type]
+            .limit(limit)
+        ).all()
+    items: list[tuple[int, str, Any]] = [(r[0], "c", r) for r in rows]
+    items += [(m[0], "e", m) for m in moves]
+    items.sort(key=lambda item: item[0])
+    full = len(rows) == limit or len(moves) == limit
+    items = items[:limit]
+    cursor = items[-1][0] if full and items else max(bound, after)
+    changes = [f'{{"t":"{r[1]}","s":{r[0]},"r":{r[2]}}}' for _, kind, r in items if kind == "c"]
+    evictions = [
+        {"t": m[1], "id": m[2], "s": m[0]}
+        for _, kind, m in items
+        if kind == "e" and not in_scope(m[3], caller.areas)
+    ]
+    if changes:
+        with ctx.db.small_write() as s:
+            audit.record(
+                s,
+                "records_read",
+                actor=caller.worker_id,
+                device_id=caller.device_id,
+                count=len(changes),
+                after=after,
+                cursor=cursor,
+            )
+    tail = json.dumps(
+        {
+            "evictions": evictions,
+            "cursor": cursor,
+            "more": bool(full),
+            "server_hlc": ctx.clock.now(),
+            "scope": list(caller.areas),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return ('{"changes":[' + ",".join(changes) + "]," + tail[1:]).encode()

@@ -1,0 +1,25 @@
+"""Server settings from the environment (``DOORSTEP_*``) or the command line.
+
+The database is a SQLite file by default (the embedded setup for a trial or a small
+county); PostgreSQL is the production database and behaves the same.
+"""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """What a county server needs to know; every value has a working default."""
+
+    model_config = SettingsConfigDict(env_prefix="DOORSTEP_", extra="ignore")
+
+    database_url: str = "sqlite:///doorstep-server.db"
+    public_url: str = ""  # the address devices use, written into enrolment QR codes
+    tls_cert: str = ""  # PEM file: uvicorn serves it, QR codes carry its fingerprint
+    tls_key: str = ""
+    max_body_bytes: int = 8 * 1024 * 1024
+    enroll_code_hours: int = 72
+    signature_window_s: int = 300
+    max_drift_ms: int = 5 * 60 * 1000
+    db_pool_size: int = 20

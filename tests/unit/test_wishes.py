@@ -1,0 +1,186 @@
+"""微心愿 lifecycle: every legal and illegal transition, who may make it, review rules."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import product
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from app.domain.codes import WishState
+from app.domain.ids import new_id
+from app.domain.policy import VisitPolicy
+from app.domain.records import Wish
+from app.domain.wishes import (
+    OPEN_STATES,
+    SERVER_ONLY,
+    TRANSITIONS,
+    IllegalTransition,
+    check_transition,
+    claim_expired,
+    review_problems,
+    transition,
+)
+
+S = WishState
+POLICY = VisitPolicy(rules=[{"who": ["tekun"], "frequency": "monthly", "modes": ["home"]}])
+HOUSEHOLD = new_id()
+DAY = date(2026, 4, 1)
+
+LEGAL = {
+    (S.COLLECTED, S.APPROVED),
+    (S.COLLECTED, S.REJECTED),
+    (S.COLLECTED, S.CANCELLED),
+    (S.APPROVED, S.PUBLISHED),
+    (S.APPROVED, S.CANCELLED),
+    (S.PUBLISHED, S.CLAIMED),
+    (S.PUBLISHED, S.CANCELLED),
+    (S.CLAIMED, S.FULFILLED),
+    (S.CLAIMED, S.PUBLISHED),  # claim released: no contact in time
+    (S.CLAIMED, S.CANCELLED),
+}
+ALL_PAIRS = list(product(WishState, WishState))
+
+
+def wish(state: WishState = S.COLLECTED, household_id: str = HOUSEHOLD, **fields: Any) -> Wish:
+    return Wish(
+        area_code="330702102201",
+        household_id=household_id,
+        title="一台助听器",
+        value_yuan=fields.pop("value_yuan", 300),
+        state=state,
+        collected_on=date(2026, 3, 1),
+        **fields,
+    )
+
+
+def test_the_transition_table_is_the_documented_lifecycle() -> None:
+    assert {(a, b) for a, targets in TRANSITIONS.items() for b in targets} == LEGAL
+    assert set(TRANSITIONS) == set(WishState)
+
+
+@pytest.mark.parametrize(("current", "target"), ALL_PAIRS)
+def test_on_the_server_exactly_the_legal_transitions_pass(
+    current: WishState, target: WishState
+) -> None:
+    check = check_transition(current, target, on_server=True)
+    assert check.ok == ((current, target) in LEGAL)
+    if not check.ok:
+        assert current in check.reason and target in check.reason
+
+
+@pytest.mark.parametrize(("current", "target"), ALL_PAIRS)
+def test_on_a_device_server_only_states_are_refused(current: WishState, target: WishState) -> None:
+    check = check_transition(current, target, on_server=False)
+    assert check.ok == ((current, target) in LEGAL and target not in SERVER_ONLY)
+
+
+def test_publishing_and_claiming_are_the_server_only_steps() -> None:
+    assert SERVER_ONLY == {S.PUBLISHED, S.CLAIMED}
+    assert check_transition(S.APPROVED, S.PUBLISHED, on_server=False).reason == (
+        "只有县级平台可以发布心愿或登记认领"
+    )
+
+
+@pytest.mark.parametrize("final", [S.REJECTED, S.FULFILLED, S.CANCELLED])
+def test_final_states_go_nowhere(final: WishState) -> None:
+    for target in WishState:
+        with pytest.raises(IllegalTransition):
+            transition(wish(final), target, on=DAY, on_server=True)
+
+
+def test_approval_records_the_review_date() -> None:
+    approved = transition(wish(), S.APPROVED, on=DAY)
+    assert (approved.state, approved.reviewed_on) == (S.APPROVED, DAY)
+
+
+def test_rejection_needs_a_reason() -> None:
+    with pytest.raises(IllegalTransition, match="理由"):
+        transition(wish(), S.REJECTED, on=DAY)
+    rejected = transition(wish(), S.REJECTED, on=DAY, reject_reason="不属于困难群众的合理需求")
+    assert (rejected.state, rejected.reviewed_on) == (S.REJECTED, DAY)
+
+
+def test_a_blank_reason_or_claimer_is_no_reason_or_claimer() -> None:
+    with pytest.raises(IllegalTransition, match="理由"):
+        transition(wish(), S.REJECTED, on=DAY, reject_reason="   ")
+    with pytest.raises(IllegalTransition, match="认领"):
+        transition(wish(S.PUBLISHED), S.CLAIMED, on=DAY, on_server=True, claimed_by="  ")
+
+
+def test_transition_fields_are_validated_like_the_record() -> None:
+    with pytest.raises(ValidationError):
+        transition(wish(S.CLAIMED), S.FULFILLED, on=DAY, fulfilment_nte="送到家中")
+    with pytest.raises(ValidationError):
+        transition(wish(S.CLAIMED), S.FULFILLED, on=DAY, fulfilled_on="下周")
+
+
+def test_claim_needs_a_claimer_and_records_the_day() -> None:
+    published = wish(S.PUBLISHED)
+    with pytest.raises(IllegalTransition, match="认领"):
+        transition(published, S.CLAIMED, on=DAY, on_server=True)
+    claimed = transition(published, S.CLAIMED, on=DAY, on_server=True, claimed_by="金华市慈善总会")
+    assert (claimed.claimed_by, claimed.claimed_on) == ("金华市慈善总会", DAY)
+
+
+def test_a_device_cannot_publish_or_claim() -> None:
+    with pytest.raises(IllegalTransition, match="县级平台"):
+        transition(wish(S.APPROVED), S.PUBLISHED, on=DAY)
+    with pytest.raises(IllegalTransition, match="县级平台"):
+        transition(wish(S.PUBLISHED), S.CLAIMED, on=DAY, claimed_by="某爱心企业")
+
+
+def test_releasing_a_claim_clears_the_claimer() -> None:
+    claimed = wish(S.CLAIMED, claimed_by="某爱心企业", claimed_on=date(2026, 3, 20))
+    released = transition(claimed, S.PUBLISHED, on=DAY, on_server=True)
+    assert (released.state, released.claimed_by, released.claimed_on) == (S.PUBLISHED, "", None)
+
+
+def test_fulfilment_on_a_device_records_the_day_and_keeps_the_original() -> None:
+    claimed = wish(S.CLAIMED, claimed_by="某爱心企业", claimed_on=date(2026, 3, 20))
+    done = transition(claimed, S.FULFILLED, on=DAY, fulfilment_note="助听器已送到")
+    assert (done.state, done.fulfilled_on, done.fulfilment_note) == (
+        S.FULFILLED,
+        DAY,
+        "助听器已送到",
+    )
+    assert claimed.state == S.CLAIMED
+    assert done.id == claimed.id
+
+
+def test_review_flags_a_wish_over_the_value_cap() -> None:
+    assert review_problems(wish(value_yuan=500), [], POLICY) == []
+    problems = review_problems(wish(value_yuan=501), [], POLICY)
+    assert len(problems) == 1 and "500" in problems[0]
+
+
+@pytest.mark.parametrize("other_state", sorted(OPEN_STATES - {S.COLLECTED}))
+def test_review_flags_a_second_open_wish_of_the_household(other_state: WishState) -> None:
+    candidate = wish()
+    other = wish(other_state)
+    assert review_problems(candidate, [candidate, other], POLICY) == ["该家庭已有未完成的心愿"]
+
+
+def test_review_ignores_closed_collected_and_other_households_wishes() -> None:
+    candidate = wish()
+    others = [
+        candidate,
+        wish(S.FULFILLED),
+        wish(S.REJECTED, reject_reason="重复"),
+        wish(S.CANCELLED),
+        wish(S.COLLECTED),
+        wish(S.APPROVED, household_id=new_id()),
+    ]
+    assert review_problems(candidate, others, POLICY) == []
+    roomy = POLICY.model_copy(update={"open_wishes_per_household": 2})
+    assert review_problems(candidate, [wish(S.APPROVED)], roomy) == []
+
+
+def test_claim_expires_after_the_contact_days() -> None:
+    claimed = wish(S.CLAIMED, claimed_by="某爱心企业", claimed_on=date(2026, 3, 20))
+    assert not claim_expired(claimed, POLICY, date(2026, 3, 27))
+    assert claim_expired(claimed, POLICY, date(2026, 3, 28))
+    assert not claim_expired(wish(S.PUBLISHED), POLICY, date(2027, 1, 1))
+    assert not claim_expired(wish(S.CLAIMED, claimed_by="某爱心企业"), POLICY, date(2027, 1, 1))
