@@ -176,3 +176,61 @@ def raw_client(url: str) -> httpx.Client:
 
 
 os.environ.setdefault("DOORSTEP_TEST", "1")
+
+
+def signed(
+    device: Device,
+    method: str,
+    target: str,
+    payload: object = None,
+    *,
+    headers: dict[str, str] | None = None,
+    raw: bytes | None = None,
+) -> httpx.Response:
+    """A request signed with the device's own credentials, outside SyncClient's loop."""
+    import json
+
+    client = device.client()
+    body = raw if raw is not None else (b"" if payload is None else json.dumps(payload).encode())
+    sig = client._signed_headers(method, target, body)
+    with raw_client(device.url) as http:
+        return http.request(
+            method,
+            target,
+            content=body if (payload is not None or raw is not None) else None,
+            headers={**sig, "Content-Type": "application/json", **(headers or {})},
+        )
+
+
+def push_payload(device: Device) -> dict[str, object]:
+    return {
+        "mutations": [
+            {
+                "seq": m.seq,
+                "mutation_id": m.mutation_id,
+                "record_type": m.record_type,
+                "record_id": m.record_id,
+                "kind": m.kind,
+                "kind_version": m.kind_version,
+                "base_seq": m.base_seq,
+                "hlc": m.hlc,
+                "payload": m.payload,
+            }
+            for m in device.store.pending()
+        ]
+    }
+
+
+class FailAfter(httpx.HTTPTransport):
+    """A transport that cuts the connection from the `n`-th request on (a lost network)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+        self.count = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.count += 1
+        if self.count > self.n:
+            raise httpx.ConnectError("network down", request=request)
+        return super().handle_request(request)

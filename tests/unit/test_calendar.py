@@ -113,7 +113,20 @@ def test_parse_period(text: str, start: date, end: date) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "26", "2026-13", "2026-00", "2026-1", "2026-Q0", "2026-Q5", "2026-H3", "2026/11", "0000", "9999-12", "9999"],
+    [
+        "",
+        "26",
+        "2026-13",
+        "2026-00",
+        "2026-1",
+        "2026-Q0",
+        "2026-Q5",
+        "2026-H3",
+        "2026/11",
+        "0000",
+        "9999-12",
+        "9999",
+    ],
 )
 def test_bad_periods_raise_invalid_period(text: str) -> None:
     with pytest.raises(InvalidPeriod):

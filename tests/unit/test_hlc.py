@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -130,7 +131,7 @@ def test_string_order_is_tuple_order(a: Stamp, b: Stamp) -> None:
 def test_now_is_strictly_increasing_whatever_the_wall_clock_does(readings: list[int]) -> None:
     clock = HybridClock(NODE, wall=walls(*readings))
     stamps = [clock.now() for _ in readings]
-    assert all(a < b for a, b in zip(stamps, stamps[1:], strict=False))
+    assert all(a < b for a, b in pairwise(stamps))
 
 
 @given(STAMPS, st.integers(min_value=0, max_value=2 * NOW_MS))
@@ -143,7 +144,8 @@ def test_clamped_stamps_are_never_ahead_of_the_limit(stamp: Stamp, server: int) 
 OPS = st.lists(
     st.tuples(
         st.integers(min_value=0, max_value=2 * NOW_MS),
-        st.none() | st.builds(Stamp, st.integers(0, 2 * NOW_MS), st.integers(0, 999_999), st.just("s")),
+        st.none()
+        | st.builds(Stamp, st.integers(0, 2 * NOW_MS), st.integers(0, 999_999), st.just("s")),
     ),
     min_size=1,
     max_size=40,

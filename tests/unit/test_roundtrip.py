@@ -11,7 +11,7 @@ import json
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,7 @@ DAYS = st.dates(min_value=date(2020, 1, 1), max_value=date(2026, 12, 31))
 TIMES = st.datetimes(
     min_value=datetime(2020, 1, 1),
     max_value=datetime(2026, 12, 31),
-    timezones=st.sampled_from([None, timezone.utc, timezone(timedelta(hours=8))]),
+    timezones=st.sampled_from([None, UTC, timezone(timedelta(hours=8))]),
 )
 GPS = st.none() | st.builds(
     GeoPoint,

@@ -78,7 +78,7 @@ def test_on_a_device_server_only_states_are_refused(current: WishState, target: 
 
 
 def test_publishing_and_claiming_are_the_server_only_steps() -> None:
-    assert SERVER_ONLY == {S.PUBLISHED, S.CLAIMED}
+    assert {S.PUBLISHED, S.CLAIMED} == SERVER_ONLY
     assert check_transition(S.APPROVED, S.PUBLISHED, on_server=False).reason == (
         "只有县级平台可以发布心愿或登记认领"
     )

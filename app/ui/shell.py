@@ -1,0 +1,228 @@
+"""The app shell: one per browser tab or app window.
+
+It owns the page (theme, bundled font, views), the navigation stack, messages (snackbars),
+the idle lock, and the unlocked workspace. Screens never catch errors themselves: every
+handler goes through `handler()`, which turns any error into a Chinese message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import flet as ft
+
+from app.domain.labels import text
+from app.domain.policy import VisitPolicy
+from app.ui.viewmodels.device import DeviceSettings
+from app.ui.viewmodels.errors import user_message
+from app.ui.viewmodels.start import Enroll
+from app.ui.viewmodels.sync import SyncerFactory, default_syncer
+from app.ui.viewmodels.workspace import Workspace, load_policy
+from app.ui.views.base import WIDE, Screen
+
+log = logging.getLogger("doorstep.ui")
+
+FONT_FAMILY = "Noto Sans SC"
+FONT_ASSET = "fonts/NotoSansSC-Regular.otf"
+IDLE_CHECK_S = 5.0
+
+
+class Shell:
+    """Navigation, messages, idle lock and the current workspace for one page."""
+
+    def __init__(
+        self,
+        page: ft.Page,
+        data_dir: Path,
+        *,
+        clock: Callable[[], datetime] = datetime.now,
+        syncer: SyncerFactory = default_syncer,
+        enroll: Enroll | None = None,
+        policy: VisitPolicy | None = None,
+    ) -> None:
+        self.page = page
+        self.data_dir = data_dir
+        self.clock = clock
+        self.syncer = syncer
+        self.enroll = enroll
+        self.policy = policy or load_policy()
+        self.settings = DeviceSettings.load(data_dir, default_lock=self.policy.idle_lock_minutes)
+        self.ws: Workspace | None = None
+        self.sync_bar: Any = None
+        self.stack: list[Screen] = []
+        self._idle_task: Any = None
+
+    # --- page setup -----------------------------------------------------------------
+
+    def start(self) -> None:
+        page = self.page
+        page.title = self.t("app.title")
+        page.fonts = {FONT_FAMILY: FONT_ASSET}
+        page.theme = ft.Theme(
+            font_family=FONT_FAMILY,
+            color_scheme_seed=ft.Colors.TEAL,
+            visual_density=ft.VisualDensity.COMFORTABLE,
+        )
+        page.theme_mode = ft.ThemeMode.LIGHT
+        page.on_view_pop = self.handler(self._on_view_pop)
+        page.on_resize = self.handler(self._on_resize)
+        page.on_keyboard_event = lambda _e: self.touch()
+        self._wide = self.wide
+        self.show_start()
+
+    @property
+    def lang(self) -> str:
+        return self.settings.language
+
+    def t(self, key: str, **values: Any) -> str:
+        return text(key, self.lang, **values)
+
+    @property
+    def width(self) -> float:
+        return float(self.page.width or 0)
+
+    @property
+    def wide(self) -> bool:
+        return self.width >= WIDE
+
+    def _on_resize(self, _e: Any) -> None:
+        if self.wide != self._wide:
+            self._wide = self.wide
+            self.render()
+
+    # --- navigation -----------------------------------------------------------------
+
+    def render(self) -> None:
+        """Rebuild the views of the stack (after navigation, a resize or a language change)."""
+        self.page.views.clear()
+        for screen in self.stack:
+            self.page.views.append(screen.build_view())
+        self.page.update()
+
+    def replace(self, screen: Screen) -> None:
+        """Make `screen` the only one (top-level navigation)."""
+        self.stack = [screen]
+        screen.on_show()
+        self.render()
+
+    def push(self, screen: Screen) -> None:
+        self.stack.append(screen)
+        screen.on_show()
+        self.render()
+
+    def pop(self) -> None:
+        """Back to the previous screen, which re-reads what may have changed."""
+        if len(self.stack) > 1:
+            self.stack.pop()
+            self.stack[-1].on_show()
+            self.render()
+
+    def _on_view_pop(self, _e: Any) -> None:
+        self.pop()
+
+    def go_to(self, key: str) -> None:
+        """One of the top-level destinations."""
+        from app.ui.views import needs, settings, today
+        from app.ui.views import households as hh
+
+        screens: dict[str, Callable[[Shell], Screen]] = {
+            "today": today.TodayScreen,
+            "households": hh.HouseholdsScreen,
+            "needs": needs.NeedsScreen,
+            "wishes": needs.WishesScreen,
+            "settings": settings.SettingsScreen,
+        }
+        self.replace(screens[key](self))
+
+    def show_start(self, message: str = "") -> None:
+        from app.ui.views.start import StartScreen
+
+        self.sync_bar = None
+        self.replace(StartScreen(self, message=message))
+
+    # --- the workspace ----------------------------------------------------------------
+
+    def unlocked(self, ws: Workspace) -> None:
+        """A worker unlocked: open Today, build the name index in the background."""
+        from app.ui.views.sync import SyncBar
+
+        self.ws = ws
+        self.sync_bar = SyncBar(self)
+        self.go_to("today")
+        self.page.run_thread(self._warm_up, ws)
+        self.page.run_task(self.sync_bar.check_online)
+        if self._idle_task is None:
+            self._idle_task = self.page.run_task(self._idle_watch)
+
+    @staticmethod
+    def _warm_up(ws: Workspace) -> None:
+        try:
+            ws.warm_up()
+        except Exception as exc:  # a locked store or damaged rows: searching will say so
+            log.info("search index not built in advance: %s", type(exc).__name__)
+
+    def lock(self, message: str = "") -> None:
+        """Lock now: forget the key and go back to the start screen."""
+        if self.ws is not None:
+            self.ws.lock()
+            self.ws = None
+        self.show_start(message)
+
+    def touch(self) -> None:
+        if self.ws is not None:
+            self.ws.touch()
+
+    async def _idle_watch(self) -> None:
+        while True:
+            await asyncio.sleep(IDLE_CHECK_S)
+            ws = self.ws
+            syncing = self.sync_bar is not None and self.sync_bar.vm.syncing
+            if ws is not None and not syncing and ws.idle_expired():
+                self.lock(self.t("start.locked_idle"))
+
+    # --- messages and handlers --------------------------------------------------------
+
+    def snack(self, message: str, *, error: bool = False) -> None:
+        if not message:
+            return
+        self.page.show_dialog(
+            ft.SnackBar(
+                content=ft.Text(message, size=17),
+                bgcolor=ft.Colors.RED_700 if error else None,
+                show_close_icon=True,
+                duration=ft.Duration(seconds=6 if error else 4),
+            )
+        )
+
+    def handler(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """An event handler that counts as activity and turns every error into a message.
+
+        It passes on as many arguments as `fn` takes (Flet passes the event)."""
+        sig = inspect.signature(fn).parameters.values()
+        takes = 99 if any(p.kind == p.VAR_POSITIONAL for p in sig) else len(sig)
+
+        if inspect.iscoroutinefunction(fn):
+
+            async def run_async(*args: Any) -> None:
+                self.touch()
+                try:
+                    await fn(*args[:takes])
+                except Exception as exc:
+                    self.snack(user_message(exc, self.lang), error=True)
+
+            return run_async
+
+        def run(*args: Any) -> None:
+            self.touch()
+            try:
+                fn(*args[:takes])
+            except Exception as exc:
+                self.snack(user_message(exc, self.lang), error=True)
+
+        return run

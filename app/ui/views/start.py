@@ -1,0 +1,188 @@
+"""Start screen: pick the worker, unlock with the PIN pad, or enrol this device."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.ui import widgets as w
+from app.ui.viewmodels.start import StartVM
+from app.ui.views.base import Screen
+
+if TYPE_CHECKING:
+    from app.ui.shell import Shell
+
+PAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
+
+
+class StartScreen(Screen):
+    key = "start"
+    sync_bar = False
+
+    def __init__(self, shell: Shell, message: str = "") -> None:
+        super().__init__(shell)
+        self.vm = StartVM(
+            shell.data_dir,
+            shell.settings,
+            policy=shell.policy,
+            enroll=shell.enroll,
+            clock=shell.clock,
+        )
+        self.vm.message = message
+        self.busy = False
+        self.pin_field = w.text_field(
+            "PIN",
+            on_change=self.act(self._typed),
+            password=True,
+            keyboard=ft.KeyboardType.NUMBER,
+            on_submit=self.act(self._unlock),
+            width=320,
+            autofocus=True,
+        )
+        self.message = ft.Text("", size=w.TEXT, color=ft.Colors.ERROR, text_align=ft.TextAlign.CENTER)
+
+    def title(self) -> str:
+        return self.t("app.title")
+
+    def content(self) -> list[ft.Control]:
+        self.message.value = self.vm.message
+        self.message.visible = bool(self.vm.message)
+        inner = self._enrol_form() if self.vm.enrolling else self._unlock_form()
+        return [
+            ft.Row(
+                [ft.Container(ft.Column(inner, spacing=16, horizontal_alignment=ft.CrossAxisAlignment.CENTER), width=460)],
+                alignment=ft.MainAxisAlignment.CENTER,
+            )
+        ]
+
+    # --- unlock -----------------------------------------------------------------------
+
+    def _unlock_form(self) -> list[ft.Control]:
+        vm = self.vm
+        out: list[ft.Control] = [ft.Icon(ft.Icons.LOCK_OUTLINE, size=56, color=ft.Colors.PRIMARY)]
+        if len(vm.accounts) > 1:
+            out.append(w.body(self.t("start.who")))
+            out.append(
+                w.choice_group(
+                    [(a.sandbox_id, a.worker_name) for a in vm.accounts],
+                    [vm.selected] if vm.selected else [],
+                    self.act(lambda value, _on: self._select(value)),
+                )
+            )
+        if vm.selected:
+            out.append(w.heading(self.t("start.hello", name=vm.selected_name)))
+        self.pin_field.value = vm.pin
+        out.append(self.pin_field)
+        out.append(self._pad())
+        out.append(self.message)
+        if self.busy:
+            out.append(ft.ProgressRing(width=36, height=36))
+        out.append(
+            w.button(self.t("start.add_worker"), self.act(self._start_enrolling), kind="text", icon=ft.Icons.PERSON_ADD)
+        )
+        return out
+
+    def _pad(self) -> ft.Control:
+        def key(label: str, on_click: Any, *, kind: str = "tonal") -> ft.Control:
+            return ft.Container(w.button(label, on_click, kind=kind, width=100), padding=4)
+
+        rows = [
+            ft.Row([key(d, self.act(lambda _e, d=d: self._press(d))) for d in PAD[i : i + 3]], alignment=ft.MainAxisAlignment.CENTER)
+            for i in (0, 3, 6)
+        ]
+        rows.append(
+            ft.Row(
+                [
+                    key(self.t("start.backspace"), self.act(self._backspace), kind="outlined"),
+                    key("0", self.act(lambda _e: self._press("0"))),
+                    key(self.t("start.unlock"), self.act(self._unlock), kind="filled"),
+                ],
+                alignment=ft.MainAxisAlignment.CENTER,
+            )
+        )
+        return ft.Column(rows, spacing=0)
+
+    def _select(self, sandbox_id: str) -> None:
+        self.vm.select(sandbox_id)
+        self.refresh()
+
+    def _typed(self, e: Any) -> None:
+        self.vm.set_pin(e.control.value or "")
+
+    def _press(self, digit: str) -> None:
+        self.vm.press(digit)
+        self.pin_field.value = self.vm.pin
+        self.pin_field.update()
+
+    def _backspace(self) -> None:
+        self.vm.backspace()
+        self.pin_field.value = self.vm.pin
+        self.pin_field.update()
+
+    async def _unlock(self) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        self.refresh()
+        try:
+            ws = await asyncio.to_thread(self.vm.unlock)
+        finally:
+            self.busy = False
+        if ws is None:
+            self.refresh()
+            return
+        self.shell.unlocked(ws)
+
+    # --- enrol ------------------------------------------------------------------------
+
+    def _start_enrolling(self) -> None:
+        self.vm.start_enrolling()
+        self.refresh()
+
+    def _enrol_form(self) -> list[ft.Control]:
+        vm = self.vm
+
+        def bind(attr: str) -> Any:
+            return self.act(lambda e: setattr(vm, attr, e.control.value or ""))
+
+        def field(label_key: str, attr: str, **kw: Any) -> ft.TextField:
+            f = w.text_field(self.t(label_key), getattr(vm, attr), bind(attr), width=420, **kw)
+            f.error = vm.errors.get(attr)
+            return f
+
+        out: list[ft.Control] = [
+            ft.Icon(ft.Icons.PHONELINK_LOCK, size=56, color=ft.Colors.PRIMARY),
+            w.heading(self.t("start.enrol_title")),
+            w.muted(self.t("start.enrol_hint")),
+            field("start.server_url", "server_url", keyboard=ft.KeyboardType.URL, hint="https://"),
+            field("start.code", "code"),
+            field("start.new_pin", "new_pin", password=True, keyboard=ft.KeyboardType.NUMBER),
+            field("start.new_pin_again", "new_pin_again", password=True, keyboard=ft.KeyboardType.NUMBER),
+            self.message,
+        ]
+        if self.busy:
+            out.append(ft.ProgressRing(width=36, height=36))
+        out.append(w.button(self.t("start.enrol"), self.act(self._enrol), icon=ft.Icons.VERIFIED_USER, width=420))
+        if vm.accounts:
+            out.append(w.button(self.t("common.back"), self.act(self._cancel_enrol), kind="text"))
+        return out
+
+    def _cancel_enrol(self) -> None:
+        self.vm.cancel_enrolling()
+        self.refresh()
+
+    async def _enrol(self) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        self.refresh()
+        try:
+            ws = await asyncio.to_thread(self.vm.enrol)
+        finally:
+            self.busy = False
+        if ws is None:
+            self.refresh()
+            return
+        self.shell.unlocked(ws)
