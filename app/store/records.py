@@ -6,7 +6,7 @@ from collections.abc import Mapping as MappingT
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import RowMapping, Table
 
 from app.domain import identity
 from app.domain.records import (
@@ -40,6 +40,8 @@ def _blind_id_number(value: str) -> str:
 def _blind_phone(value: str) -> str:
     return identity.normalise_phone(value).replace("-", "")
 
+
+RowLike = RowMapping | MappingT[str, Any]
 
 ROW_SEP = "\x1f"
 ROW_KEY = "_row"
@@ -80,7 +82,7 @@ class RecordMapping:
         row["details"] = data
         return row
 
-    def open_sealed(self, row: MappingT[str, Any], fieldname: str) -> str | Damaged | None:
+    def open_sealed(self, row: RowLike, fieldname: str) -> str | Damaged | None:
         """One sealed field's plaintext, checked against the row it belongs to."""
         value = row[fieldname]
         if value is None or isinstance(value, Damaged):
@@ -90,7 +92,7 @@ class RecordMapping:
             return Damaged(fieldname)
         return plain
 
-    def from_row(self, row: MappingT[str, Any]) -> Record:
+    def from_row(self, row: RowLike) -> Record:
         """The record, or IntegrityError naming it when a sealed value fails to open."""
         record_id = row["id"]
         details = row["details"]
