@@ -77,7 +77,9 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
         yield lambda n: bar.advance(task, n)
 
 
-@device_app.command("init")
+@device_app.command(
+    "init", help="新建工作人员账户：单机（--worker）或向县级平台登记（--server --enroll-code）。"
+)
 def device_init(
     data_dir: DataDir,
     worker: Annotated[
@@ -103,7 +105,7 @@ def device_init(
     typer.echo(f"已为「{sandbox.worker_name}」创建账户：{sandbox.path}")
 
 
-@device_app.command("demo-data")
+@device_app.command("demo-data", help="写入演示数据（仅本机，不进入同步队列）。")
 def device_demo_data(
     data_dir: DataDir,
     households: Annotated[int, typer.Option("--households", min=1, max=200_000)],
@@ -122,7 +124,7 @@ def device_demo_data(
         typer.echo(f"已写入 {len(records)} 条演示记录（{households} 户）。")
 
 
-@device_app.command("export")
+@device_app.command("export", help="导出全部记录为 JSON Lines（格式见 README）。")
 def device_export(
     data_dir: DataDir,
     out: Annotated[Path, typer.Option("--out", help="输出的 JSON Lines 文件。")],
@@ -146,7 +148,9 @@ def device_export(
     typer.echo(f"已导出 {report.written} 条记录到 {out}。")
 
 
-@device_app.command("import")
+@device_app.command(
+    "import", help="导入 JSON Lines：新编号为新增，已有编号为修改；全部进入同步队列。"
+)
 def device_import(
     data_dir: DataDir,
     file: Annotated[Path, typer.Argument(help="要导入的 JSON Lines 文件。")],
@@ -170,7 +174,10 @@ def device_import(
     )
 
 
-@device_app.command("change-pin")
+@device_app.command(
+    "change-pin",
+    help="更改 PIN（旧 PIN 用 DOORSTEP_PIN，新 PIN 用 DOORSTEP_NEW_PIN），数据无需重新加密。",
+)
 def device_change_pin(data_dir: DataDir, worker: WorkerOpt = None) -> None:
     """Change the PIN (old in DOORSTEP_PIN, new in DOORSTEP_NEW_PIN); nothing is re-encrypted."""
     sandbox = find_sandbox(data_dir, worker)
@@ -180,7 +187,7 @@ def device_change_pin(data_dir: DataDir, worker: WorkerOpt = None) -> None:
     typer.echo("PIN 已更改。")
 
 
-@device_app.command("status")
+@device_app.command("status", help="各类记录数量、待同步和被拒绝的更改。")
 def device_status(data_dir: DataDir, worker: WorkerOpt = None) -> None:
     """Counts per record type and the changes waiting for sync."""
     with unlocked(data_dir, worker) as (sandbox, store):
@@ -193,7 +200,29 @@ def device_status(data_dir: DataDir, worker: WorkerOpt = None) -> None:
     typer.echo(f"待同步：{outbox['pending']}　被拒绝：{outbox['dead']}　上次同步：{last_sync}")
 
 
-@device_app.command("recover")
+@device_app.command("sync", help="先上传本机更改，再下载；两者都完成才返回 0。")
+def device_sync(
+    data_dir: DataDir,
+    server: Annotated[
+        str | None,
+        typer.Option("--server", help="覆盖登记的平台地址（也可用 DOORSTEP_SERVER_URL）。"),
+    ] = None,
+    worker: WorkerOpt = None,
+) -> None:
+    """Push pending changes, then pull; exits 0 only if both completed."""
+    from sync.client import SyncClient, SyncError
+
+    with unlocked(data_dir, worker) as (_sandbox, store):
+        try:
+            report = SyncClient(store, server).sync()
+        except SyncError as exc:
+            fail(str(exc))
+    typer.echo(report.one_line())
+
+
+@device_app.command(
+    "recover", help="用县级恢复私钥重新打开被锁定的账户；新 PIN 用 DOORSTEP_NEW_PIN。"
+)
 def device_recover(
     data_dir: DataDir,
     recovery_key: Annotated[Path, typer.Option("--recovery-key", help="县级恢复私钥文件。")],

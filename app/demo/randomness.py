@@ -81,6 +81,10 @@ class DemoRandom(random.Random):
         count = min(len(items), self.randint(lo, hi) if hi > lo else lo)
         if count == 1:
             return [self.choice(items)]
+        if count == 2:
+            first = int(self.random() * len(items))
+            second = (first + 1 + int(self.random() * (len(items) - 1))) % len(items)
+            return [items[min(first, second)], items[max(first, second)]]
         chosen = self.sample(range(len(items)), count)
         return [items[i] for i in sorted(chosen)]
 

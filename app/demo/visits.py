@@ -143,6 +143,9 @@ class HistoryWriter:
             lo, hi = max(window.start, start), min(window.end, last)
             if lo <= hi:
                 share = self._plan.team.quality
+                if lo == start > window.start and start != hh.registered_on:
+                    # The history starts inside this window: it had its visit or not before.
+                    share *= ((window.end - lo).days + 1) / ((window.end - window.start).days + 1)
                 if today in window:
                     elapsed = ((today - window.start).days + 1) / ((window.end - window.start).days + 1)
                     share *= min(1.0, elapsed * 1.4)
@@ -150,7 +153,7 @@ class HistoryWriter:
                     self._care(lo, hi, self._mode(modes, requirement))
                     if rng.chance(_EXTRA[freq]):
                         self._care(lo, hi, self._mode(modes, requirement))
-                elif rng.chance(0.35):
+                elif rng.chance(0.3):
                     self._attempt(rng.workday_between(lo, hi))
             window = next_window(freq, window)
 

@@ -1,0 +1,239 @@
+"""Household (家庭详情): members, needs, wishes, consent state, and the visit timeline."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import flet as ft
+
+from app.domain.codes import VisitKind
+from app.ui import widgets as w
+from app.ui.viewmodels.household import HouseholdVM, MemberLine, TimelineEntry
+from app.ui.views.base import Screen
+
+if TYPE_CHECKING:
+    from app.ui.shell import Shell
+
+TIMELINE_PAGE = 20
+
+
+class HouseholdScreen(Screen):
+    key = "household"
+
+    def __init__(self, shell: Shell, household_id: str) -> None:
+        super().__init__(shell)
+        assert shell.ws is not None
+        self.vm = HouseholdVM(shell.ws, household_id, shell.lang)
+        self.timeline_shown = TIMELINE_PAGE
+
+    def title(self) -> str:
+        return self.vm.title
+
+    def on_show(self) -> None:
+        self.vm.load()
+
+    def content(self) -> list[ft.Control]:
+        vm = self.vm
+        header: list[ft.Control] = [
+            ft.Row(
+                [
+                    ft.Text(vm.title, size=24, weight=ft.FontWeight.BOLD),
+                    w.muted(vm.village),
+                    *(
+                        [w.pill(self.t("households.reported"), ft.Colors.PURPLE_400)]
+                        if vm.reported
+                        else []
+                    ),
+                ],
+                wrap=True,
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+            w.body(f"{self.t('household.address')}：{vm.household.address}"),
+        ]
+        if vm.phone:
+            header.append(w.body(f"{self.t('household.phone')}：{vm.phone}"))
+        if vm.categories:
+            header.append(w.body(f"{self.t('household.categories')}：{vm.categories}"))
+        status_colour = w.URGENCY_COLOURS.get(vm.urgency, ft.Colors.GREY) if vm.urgency else ft.Colors.GREY
+        header.append(
+            ft.Row(
+                [ft.Icon(ft.Icons.EVENT, color=status_colour), w.body(vm.status_line(), color=status_colour)],
+                wrap=True,
+            )
+        )
+        actions = ft.Row(
+            [
+                w.button(self.t("household.new_visit"), self.act(self._new_visit), icon=ft.Icons.ADD_TASK),
+                w.button(self.t("household.knock"), self.act(self._knock), icon=ft.Icons.DOOR_FRONT_DOOR, kind="tonal"),
+                w.button(self.t("household.consent"), self.act(self._consent), icon=ft.Icons.VERIFIED_USER, kind="outlined"),
+            ],
+            wrap=True,
+            spacing=10,
+            run_spacing=10,
+        )
+        left = [
+            w.section(self.t("household.members"), [self._member(m) for m in vm.member_lines()] or [w.muted("—")]),
+            w.section(self.t("household.open_needs"), self._needs()),
+            w.section(self.t("household.wishes"), self._wishes()),
+            w.section(self.t("household.consents"), self._consents()),
+        ]
+        right = [w.section(self.t("household.timeline"), self._timeline())]
+        return [
+            *header,
+            actions,
+            ft.ResponsiveRow(
+                [
+                    ft.Column(left, col={"xs": 12, "lg": 6}, spacing=10),
+                    ft.Column(right, col={"xs": 12, "lg": 6}, spacing=10),
+                ],
+                spacing=10,
+                run_spacing=10,
+                vertical_alignment=ft.CrossAxisAlignment.START,
+            ),
+        ]
+
+    def _member(self, m: MemberLine) -> ft.Control:
+        facts = [m.relation]
+        if m.gender:
+            facts.append(m.gender)
+        if m.age is not None:
+            facts.append(self.t("household.age", n=m.age))
+        rows: list[ft.Control] = [
+            ft.Row(
+                [ft.Text(m.name, size=18, weight=ft.FontWeight.BOLD), w.muted(" · ".join(facts))],
+                wrap=True,
+            )
+        ]
+        if m.has_id:
+            reveal = w.button(
+                self.t("household.hide_id") if m.revealed else self.t("household.show_id"),
+                self.act(lambda _e, p=m.person_id, shown=m.revealed: self._toggle_id(p, shown)),
+                kind="text",
+                icon=ft.Icons.VISIBILITY_OFF if m.revealed else ft.Icons.VISIBILITY,
+            )
+            rows.append(
+                ft.Row(
+                    [w.body(f"{self.t('household.id_number')}：{m.id_shown}", selectable=m.revealed), reveal],
+                    wrap=True,
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                )
+            )
+        if m.flags:
+            rows.append(w.body(m.flags, color=ft.Colors.DEEP_ORANGE_800, size=w.SMALL))
+        if m.major_event:
+            rows.append(w.body(m.major_event, color=ft.Colors.RED_700, size=w.SMALL))
+        if m.under_14:
+            rows.append(w.muted(self.t("household.child_guardian")))
+        return ft.Container(ft.Column(rows, spacing=2), padding=ft.Padding.only(bottom=8))
+
+    def _needs(self) -> list[ft.Control]:
+        needs = self.vm.open_needs()
+        if not needs:
+            return [w.muted(self.t("household.no_needs"))]
+        return [
+            ft.Column(
+                [
+                    ft.Row([w.pill(n.area, ft.Colors.TEAL_700), w.muted(f"{n.status} · {n.raised_on.isoformat()}")], wrap=True),
+                    w.body(n.description),
+                ],
+                spacing=2,
+            )
+            for n in needs
+        ]
+
+    def _wishes(self) -> list[ft.Control]:
+        wishes = self.vm.wish_lines()
+        if not wishes:
+            return [w.muted(self.t("household.no_wishes"))]
+        return [
+            ft.Row(
+                [w.pill(x.state, ft.Colors.PINK_400 if x.open else ft.Colors.GREY), w.body(f"{x.title}（{x.value_yuan} 元）")],
+                wrap=True,
+            )
+            for x in wishes
+        ]
+
+    def _consents(self) -> list[ft.Control]:
+        lines = self.vm.consent_lines()
+        if not lines:
+            return [w.muted(self.t("household.no_consents"))]
+        out: list[ft.Control] = []
+        for c in lines:
+            colour = ft.Colors.GREEN_700 if c.granted else ft.Colors.GREY_700
+            out.append(
+                ft.Column(
+                    [
+                        ft.Row([w.pill(c.state, colour), ft.Text(c.person, size=w.TEXT, weight=ft.FontWeight.BOLD)], wrap=True),
+                        w.body(f"{c.recipient} · {c.purpose}", size=w.SMALL),
+                        *([w.muted(c.categories)] if c.categories else []),
+                    ],
+                    spacing=2,
+                )
+            )
+        return out
+
+    def _timeline(self) -> list[ft.Control]:
+        entries = self.vm.timeline()
+        if not entries:
+            return [w.muted(self.t("household.no_visits"))]
+        out: list[ft.Control] = [self._entry(e) for e in entries[: self.timeline_shown]]
+        if len(entries) > self.timeline_shown:
+            out.append(
+                w.button(
+                    self.t("common.more", n=len(entries) - self.timeline_shown),
+                    self.act(self._more_visits),
+                    kind="outlined",
+                )
+            )
+        return out
+
+    def _entry(self, e: TimelineEntry) -> ft.Control:
+        rows: list[ft.Control] = [
+            ft.Row(
+                [
+                    ft.Icon(ft.Icons.CHECK_CIRCLE if e.counts else ft.Icons.CANCEL_OUTLINED, color=ft.Colors.GREEN_700 if e.counts else ft.Colors.GREY, size=20),
+                    ft.Text(e.when.strftime("%Y-%m-%d %H:%M"), size=w.SMALL, weight=ft.FontWeight.BOLD),
+                    w.body(e.title, size=w.SMALL),
+                ],
+                wrap=True,
+            )
+        ]
+        if e.care:
+            rows.append(w.body(f"{self.t('visit.care')}：{e.care}", size=w.SMALL))
+        if e.observations:
+            rows.append(w.body(e.observations, size=w.SMALL))
+        if e.companions:
+            rows.append(w.muted(f"{self.t('visit.companions')}：{e.companions}"))
+        for need in e.needs:
+            rows.append(w.body(f"{self.t('visit.need')}：{need}", size=w.SMALL, color=ft.Colors.TEAL_800))
+        return ft.Container(
+            ft.Column(rows, spacing=2),
+            padding=ft.Padding.only(left=10, bottom=8),
+            border=ft.Border.only(left=ft.BorderSide(3, ft.Colors.OUTLINE_VARIANT)),
+        )
+
+    def _toggle_id(self, person_id: str, shown: bool) -> None:
+        if shown:
+            self.vm.hide_id(person_id)
+        else:
+            self.vm.reveal_id(person_id)
+        self.refresh()
+
+    def _more_visits(self) -> None:
+        self.timeline_shown += TIMELINE_PAGE
+        self.refresh()
+
+    def _new_visit(self) -> None:
+        from app.ui.views.visit import NewVisitScreen
+
+        self.shell.push(NewVisitScreen(self.shell, self.vm.household_id, VisitKind.CARE))
+
+    def _knock(self) -> None:
+        from app.ui.views.visit import NewVisitScreen
+
+        self.shell.push(NewVisitScreen(self.shell, self.vm.household_id, VisitKind.KNOCK))
+
+    def _consent(self) -> None:
+        from app.ui.views.consent import ConsentScreen
+
+        self.shell.push(ConsentScreen(self.shell, self.vm.household_id))
