@@ -162,9 +162,11 @@ def device_import(
     if not file.is_file():
         fail(f"找不到文件 {file}。")
     with unlocked(data_dir, worker) as (_sandbox, store):
+        with open(file, "rb") as fh:
+            lines = sum(1 for _ in fh)
         try:
-            with progress_bar(1, "导入") as _advance:
-                report = import_records(store, file)
+            with progress_bar(lines, "导入") as advance:
+                report = import_records(store, file, progress=advance)
         except ImportFailed as exc:
             for error in exc.errors:
                 typer.echo(str(error), err=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Path, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -12,7 +14,7 @@ from sync.server.services import admin
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 admin_only = require_role("admin")
-ID = Path(min_length=1, max_length=64)
+PathId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post("/workers", response_model=WorkerInfo)
@@ -31,7 +33,7 @@ async def create_worker(
 @router.put("/workers/{worker_id}/areas", response_model=list[str])
 async def set_areas(
     body: AreasUpdate,
-    worker_id: str = ID,
+    worker_id: PathId,
     caller: Caller = Depends(admin_only),
     ctx: ServerContext = Depends(context),
 ) -> list[str]:
@@ -42,7 +44,7 @@ async def set_areas(
 
 @router.post("/workers/{worker_id}/enroll-code", response_model=EnrollCodeOut)
 async def enroll_code(
-    worker_id: str = ID, caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
+    worker_id: PathId, caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
 ) -> EnrollCodeOut:
     issued = await run_in_threadpool(
         lambda: admin.issue_code(ctx, worker_id, actor=caller.worker_id)
@@ -58,7 +60,7 @@ async def enroll_code(
     response_class=Response,
 )
 async def enroll_code_png(
-    worker_id: str = ID, caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
+    worker_id: PathId, caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
 ) -> Response:
     issued = await run_in_threadpool(
         lambda: admin.issue_code(ctx, worker_id, actor=caller.worker_id)
@@ -79,7 +81,7 @@ async def list_devices(
 
 @router.post("/devices/{device_id}/revoke", response_model=DeviceOut)
 async def revoke(
-    device_id: str = ID, caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
+    device_id: PathId, caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
 ) -> DeviceOut:
     d = await run_in_threadpool(lambda: admin.revoke_device(ctx, device_id, actor=caller.worker_id))
     return DeviceOut(id=d.id, worker_id=d.worker_id, status=d.status, enrolled_at=d.enrolled_at.isoformat())

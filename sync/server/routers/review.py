@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path
@@ -16,7 +18,7 @@ from sync.server.services import review
 
 router = APIRouter(tags=["review"])
 reviewer = require_role("coordinator", "supervisor", "admin")
-ID = Path(min_length=1, max_length=64)
+PathId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.get("/v1/conflicts", response_model=list[ConflictOut])
@@ -29,7 +31,7 @@ async def list_conflicts(
 
 @router.post("/v1/conflicts/{conflict_id}/revert")
 async def revert_conflict(
-    conflict_id: str = ID,
+    conflict_id: PathId,
     caller: Caller = Depends(reviewer),
     ctx: ServerContext = Depends(context),
 ) -> dict[str, int]:
@@ -40,7 +42,7 @@ async def revert_conflict(
 
 @router.post("/v1/wishes/{wish_id}/publish")
 async def publish_wish(
-    wish_id: str = ID, caller: Caller = Depends(reviewer), ctx: ServerContext = Depends(context)
+    wish_id: PathId, caller: Caller = Depends(reviewer), ctx: ServerContext = Depends(context)
 ) -> dict[str, Any]:
     """发布: an approved wish goes out to donors."""
     return await run_in_threadpool(
@@ -53,7 +55,7 @@ async def publish_wish(
 @router.post("/v1/wishes/{wish_id}/claim")
 async def claim_wish(
     body: WishAction,
-    wish_id: str = ID,
+    wish_id: PathId,
     caller: Caller = Depends(reviewer),
     ctx: ServerContext = Depends(context),
 ) -> dict[str, Any]:
