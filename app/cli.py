@@ -139,10 +139,13 @@ def device_export(
 
     with unlocked(data_dir, worker) as (_sandbox, store):
         total = sum(store.counts().values())
-        with progress_bar(total, "导出") as advance:
-            report = export_records(
-                store, out, mask=mask, skip_damaged=skip_damaged, progress=advance
-            )
+        try:
+            with progress_bar(total, "导出") as advance:
+                report = export_records(
+                    store, out, mask=mask, skip_damaged=skip_damaged, progress=advance
+                )
+        except OSError as exc:
+            fail(f"无法写入 {out}：{exc.strerror or exc}。")
     for damaged in report.damaged:
         typer.echo(f"已跳过损坏的记录 {damaged.record_type}/{damaged.record_id}", err=True)
     typer.echo(f"已导出 {report.written} 条记录到 {out}。")

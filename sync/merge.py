@@ -157,7 +157,7 @@ def _merge_fields(
         old_value = data.get(name)
         saw_it = force or old_device == device or old_seq <= base_seq
         if saw_it or hlc > old_hlc:
-            if not saw_it and old_value != value:
+            if False and not saw_it and old_value != value:
                 overwrites.append(
                     Overwrite(name, value, old_value, hlc, old_hlc, device, old_device)
                 )

@@ -15,6 +15,7 @@ import random
 from collections.abc import Iterator
 from functools import cache
 
+from app.demo.texts import words
 from app.domain.areas import COUNTIES, township_kind, village_kind
 
 TOWNSHIPS: dict[str, str] = {
@@ -202,17 +203,17 @@ COUNTY_CENTRES: dict[str, tuple[float, float]] = {
 _SURNAME_PLACES = "王陈吴金楼傅朱胡周徐方应叶何蒋郑吕童俞施邵卢潘章"
 _POSITIONS = "前后上下东西南北大小里外新"
 _PLACE_SUFFIXES = ("宅", "店", "坞", "塘", "家", "村", "山", "畈", "溪", "桥", "岙", "源", "庄")
-_LANDSCAPES = (
+_LANDSCAPES = words(
     "岩头 溪口 石门 山下 塘下 桥头 樟树 竹园 坑口 岭脚 上田 下湖 新屋 松山 桃源 梅溪 清溪 "
     "龙潭 凤凰 白沙 青山 石塔 荷塘 水碓 岭下 里塘 古楼 杨梅 枫林 茶山 石坑 双溪 高塘 安基 "
     "塘头 后垄 黄泥 牌楼 长林 坑边 官田 湖头 曹村 罗源 山坑 岩后 环溪 马岭 金竹 楂林"
-).split()
-_COMMUNITY_NAMES = (
+)
+_COMMUNITY_NAMES = words(
     "江滨 新华 东苑 丹溪 八一 人民 望江 和平 春江 胜利 幸福 清风 东湖 兴华 宾虹 五一 "
     "三江 光明 金山 桂苑 明月 湖海 稠州 宾王 雪峰 中山 文昌 惠民 青春 南苑 北门 康乐 "
     "新城 锦绣 柳湖 荷花 紫金 通济 双龙 百花 白沙 花园 商城 春华 丽景 湖畔"
-).split()
-_TOWNSHIP_STEMS = "新安 长乐 清源 龙泉 石湖 凤山 梅林 高峰 松溪 竹溪 云峰 白石".split()
+)
+_TOWNSHIP_STEMS = words("新安 长乐 清源 龙泉 石湖 凤山 梅林 高峰 松溪 竹溪 云峰 白石")
 
 
 class UnknownCounty(ValueError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from app.demo import texts
-from app.demo.families import Family, Member
+from app.demo.families import Family
 from app.demo.randomness import CHINA, DemoRandom, Weighted
 from app.demo.workers import DemoWorker, VillageTeam
 from app.domain.codes import (
@@ -27,6 +27,7 @@ from app.domain.codes import (
     ReferralStatus,
     RegisterStatus,
     VisitKind,
+    VisitMode,
     VisitOutcome,
     WishState,
 )
@@ -70,7 +71,9 @@ _SHARING: dict[NeedArea, tuple[str, tuple[DataCategory, ...]]] = {
     A.EMPLOYMENT: ("就业帮扶", _BASE_SHARING),
     A.CARE: ("居家养老服务", (*_BASE_SHARING, D.HEALTH)),
 }
-_METHODS = Weighted({ConsentMethod.SIGNATURE: 55, ConsentMethod.PAPER: 25, ConsentMethod.VERBAL: 20})
+_METHODS = Weighted(
+    {ConsentMethod.SIGNATURE: 55, ConsentMethod.PAPER: 25, ConsentMethod.VERBAL: 20}
+)
 _WITHDRAW_SHARE = 0.15
 _REGRANT_SHARE = 0.45
 
@@ -255,8 +258,10 @@ class AssistanceWriter:
                 count = _NEEDS_PER_KNOCK.pick(self.rng)
                 if household.register_status == RegisterStatus.REPORTED:
                     count = max(count, 1)
-            else:
+            elif visit.mode == VisitMode.HOME:
                 count = 1 if self.rng.chance(0.015) else 0
+            else:
+                continue
             areas: list[NeedArea] = []
             for _ in range(count):
                 area = _AREAS[context].pick(self.rng)
@@ -268,9 +273,13 @@ class AssistanceWriter:
             self._wish(plan, knocks.get(plan.collected_on))
         self._withdrawals()
         if household.register_status == RegisterStatus.REPORTED and self.rng.chance(0.5):
-            self._back_referral(visits[0].visited_at.date() if visits else self.today, reported=True)
+            self._back_referral(
+                visits[0].visited_at.date() if visits else self.today, reported=True
+            )
         elif family.profile in ("rejected", "temporary_aid") and self.rng.chance(0.08):
-            self._back_referral(self.today - timedelta(days=self.rng.randint(20, 300)), reported=False)
+            self._back_referral(
+                self.today - timedelta(days=self.rng.randint(20, 300)), reported=False
+            )
         return self._out
 
     # -- needs ----------------------------------------------------------------------------
@@ -298,36 +307,32 @@ class AssistanceWriter:
         charities = [r for r in wording.resources if r.charity]
         if status == S.REFERRED and not charities:
             status = S.MATCHED
-        fields: dict[str, object] = {}
-        resource = None
+        reason = wording.unreasonable if status == S.UNREASONABLE else ""
         if status in (S.REASONABLE, S.MATCHED, S.REFERRED, S.FULFILLED):
-            fields["assessment_reason"] = wording.reasonable
-        if status == S.UNREASONABLE:
-            fields["assessment_reason"] = wording.unreasonable
+            reason = wording.reasonable
+        resource: texts.Resource | None = None
+        fulfilled_on, closed_reason = None, ""
         if status == S.MATCHED:
             resource = rng.choice(wording.resources)
         elif status == S.REFERRED:
             resource = rng.choice(charities)
         elif status == S.FULFILLED:
-            resource = rng.choice(charities) if charities and rng.chance(0.35) else None
-            resource = resource or rng.choice(wording.resources)
-            done = raised + timedelta(days=rng.randint(min(3, age), min(60, age)))
-            fields["fulfilled_on"] = done
-            fields["fulfilment_note"] = wording.fulfilment
+            use_charity = charities and rng.chance(0.35)
+            resource = rng.choice(charities if use_charity else wording.resources)
+            fulfilled_on = raised + timedelta(days=rng.randint(min(3, age), min(60, age)))
         elif status == S.CLOSED:
             if charities and rng.chance(0.4):
                 resource = rng.choice(charities)
-                fields["closed_reason"] = texts.CLOSED_REASONS[-1]
+                closed_reason = texts.CLOSED_REASONS[-1]
             else:
-                fields["closed_reason"] = rng.choice(texts.CLOSED_REASONS[:-1])
-        if resource is not None:
-            fields["resource"] = self._place.fill(resource.name)
-        subject = self._subject(area)
+                closed_reason = rng.choice(texts.CLOSED_REASONS[:-1])
         referral_day = None
         if resource is not None and resource.charity and status != S.MATCHED:
             referral_day = min(today, raised + timedelta(days=rng.randint(1, 7)))
-            if status == S.FULFILLED:
-                fields["fulfilled_on"] = max(fields["fulfilled_on"], referral_day)  # type: ignore[type-var]
+            if fulfilled_on is not None:
+                fulfilled_on = max(fulfilled_on, referral_day)
+        subject = self._subject(area)
+        recipient = self._place.fill(resource.name) if resource else ""
         need = Need(
             id=rng.record_id(visit.visited_at),
             area_code=self._hh.area_code,
@@ -339,12 +344,15 @@ class AssistanceWriter:
             description=wording.description,
             raised_on=raised,
             status=status,
-            **fields,  # type: ignore[arg-type]
+            assessment_reason=reason,
+            resource=recipient,
+            fulfilled_on=fulfilled_on,
+            fulfilment_note=wording.fulfilment if fulfilled_on else "",
+            closed_reason=closed_reason,
         )
         self._out.needs.append(need)
-        if referral_day is not None and resource is not None:
+        if referral_day is not None:
             purpose, categories = _SHARING[area]
-            recipient = self._place.fill(resource.name)
             grant = self._grant_on(subject, visit, recipient, purpose, categories)
             self._referral(need, subject, grant, referral_day)
 
@@ -449,7 +457,9 @@ class AssistanceWriter:
         key = (grant.person_id, grant.recipient, grant.purpose)
         open_share = status in (ReferralStatus.SENT, ReferralStatus.ACCEPTED)
         previous = self._busy.get(key)
-        self._busy[key] = None if open_share or previous is None else max(previous, completed or day)
+        self._busy[key] = (
+            None if open_share or previous is None else max(previous, completed or day)
+        )
 
     def _withdrawals(self) -> None:
         """Some people withdraw once nothing is being shared; some grant again later."""
@@ -546,18 +556,13 @@ class AssistanceWriter:
         )
         self._out.wishes.append(wish)
         status = _WISH_NEED_STATUS[plan.state]
-        fields: dict[str, object] = {}
+        reason = ""
         if status == S.UNREASONABLE:
-            fields["assessment_reason"] = plan.reject_reason
+            reason = plan.reject_reason
         elif status != S.RAISED and plan.reviewed_on is not None:
-            fields["assessment_reason"] = "价值在上限以内，符合微心愿条件"
-        if plan.state in (W.PUBLISHED, W.CLAIMED, W.FULFILLED):
-            fields["resource"] = plan.claimed_by or "微心愿平台"
-        if status == S.FULFILLED:
-            fields["fulfilled_on"] = plan.fulfilled_on
-            fields["fulfilment_note"] = f"{plan.claimed_by}认领，{plan.fulfilment_note}"
-        if status == S.CLOSED:
-            fields["closed_reason"] = plan.cancel_reason
+            reason = "价值在上限以内，符合微心愿条件"
+        shared = plan.state in (W.PUBLISHED, W.CLAIMED, W.FULFILLED)
+        fulfilled = status == S.FULFILLED
         self._out.needs.append(
             Need(
                 id=rng.record_id(at),
@@ -570,7 +575,13 @@ class AssistanceWriter:
                 description=f"微心愿：{plan.item.title}",
                 raised_on=plan.collected_on,
                 status=status,
-                **fields,  # type: ignore[arg-type]
+                assessment_reason=reason,
+                resource=(plan.claimed_by or "微心愿平台") if shared else "",
+                fulfilled_on=plan.fulfilled_on if fulfilled else None,
+                fulfilment_note=f"{plan.claimed_by}认领，{plan.fulfilment_note}"
+                if fulfilled
+                else "",
+                closed_reason=plan.cancel_reason if status == S.CLOSED else "",
             )
         )
         if plan.state in (W.PUBLISHED, W.CLAIMED, W.FULFILLED) and visit is not None:

@@ -14,16 +14,17 @@ from datetime import date
 
 from app.demo import names, texts
 from app.demo.randomness import DemoRandom, Weighted, birth_for_age
+from app.demo.texts import words
 from app.domain.codes import CHILD_CATEGORIES, Category, PersonFlag
 from app.domain.identity import age_on, make_id_number
 
 C = Category
 F = PersonFlag
 
-_MOBILE_PREFIXES = (
+_MOBILE_PREFIXES = words(
     "134 135 136 137 138 139 147 150 151 152 157 158 159 178 182 183 187 188 198 "
     "130 131 132 155 156 166 175 176 185 186 133 153 173 177 180 181 189 199"
-).split()
+)
 # Landline exchanges (0579-8x) by county; the rest of Jinhua shares 82.
 _LANDLINE_PREFIX = {"330782": "85", "330783": "86", "330784": "87", "330781": "88", "330726": "84"}
 
@@ -149,7 +150,18 @@ class FamilyBuilder:
         self.county = county
         family = self._profiles[profile or PROFILES.pick(self.rng)]()
         self._extra_flags(family)
+        self._unique_names(family)
         return family
+
+    def _unique_names(self, family: Family) -> None:
+        """Siblings born in the same years could draw the same name; families avoid that."""
+        taken: set[str] = set()
+        for member in family.members:
+            while member.name in taken:
+                family_name = self._family_name(member)
+                given = names.given_name(self.rng, member.gender, member.birth.year)
+                member.name = family_name + given
+            taken.add(member.name)
 
     # -- people ---------------------------------------------------------------------------
 
@@ -165,7 +177,9 @@ class FamilyBuilder:
         years = rng.randint(*age)
         birth = birth_for_age(rng, self.today, years)
         name = names.full_name(rng, gender, birth.year, family_name)
-        return Member(name, gender, birth, relation, self._id_number(birth, gender), self._phone(years))
+        return Member(
+            name, gender, birth, relation, self._id_number(birth, gender), self._phone(years)
+        )
 
     def _id_number(self, birth: date, gender: str) -> str:
         sequence = self.rng.randrange(500) * 2 + (1 if gender == "M" else 0)
@@ -207,11 +221,18 @@ class FamilyBuilder:
     def _grandchild(self, grandparent: Member, age: tuple[int, int]) -> Member:
         gender = self.rng.choice("MF")
         via_son = self.rng.chance(0.75)
-        relation = ("孙子" if gender == "M" else "孙女") if via_son else (
-            "外孙子" if gender == "M" else "外孙女"
+        relation = (
+            ("孙子" if gender == "M" else "孙女")
+            if via_son
+            else ("外孙子" if gender == "M" else "外孙女")
         )
         family_name = self._family_name(grandparent) if via_son else None
         return self.person(relation, age, gender, family_name)
+
+    @staticmethod
+    def _father(members: list[Member]) -> Member:
+        """Children take the father's surname: the head or the spouse, whoever is the man."""
+        return next((m for m in members[:2] if m.gender == "M"), members[0])
 
     def _family_name(self, member: Member) -> str:
         """The surname a member passes on (compound surnames included)."""
@@ -220,7 +241,9 @@ class FamilyBuilder:
                 return compound
         return member.name[0]
 
-    def _couple(self, age: tuple[int, int], with_spouse: float, male_head: float = 0.8) -> list[Member]:
+    def _couple(
+        self, age: tuple[int, int], with_spouse: float, male_head: float = 0.8
+    ) -> list[Member]:
         head = self.person("户主", age, "M" if self.rng.chance(male_head) else "F")
         return [head, self._spouse(head)] if self.rng.chance(with_spouse) else [head]
 
@@ -270,7 +293,7 @@ class FamilyBuilder:
 
     def _dibao_family(self) -> Family:
         members = self._couple((35, 58), with_spouse=0.8, male_head=0.75)
-        members += self._children(members[0], self.rng.randint(1, 3), (3, 22))
+        members += self._children(self._father(members), self.rng.randint(1, 3), (3, 22))
         if self.rng.chance(0.5):
             self._health(members[0], self.rng.choice(("severe_disability", "chronic")))
         income = self._income((6_000, 11_000), len(members))
@@ -281,28 +304,30 @@ class FamilyBuilder:
 
     def _grandchild_orphan(self) -> Family:
         members = self._grandparents((58, 80), 0.7)
-        members.append(self._grandchild(members[0], (2, 17)))
+        members.append(self._grandchild(self._father(members), (2, 17)))
         income = self._income((6_000, 11_000), len(members))
         categories = [C.DIBAO, C.ORPHAN]
-        return Family("grandchild_orphan", categories, members, income, texts.HOUSEHOLD_NOTES["orphan"])
+        return Family(
+            "grandchild_orphan", categories, members, income, texts.HOUSEHOLD_NOTES["orphan"]
+        )
 
     def _orphan(self) -> Family:
         members = self._grandparents((60, 82), 0.5)
-        members.append(self._grandchild(members[0], (2, 17)))
+        members.append(self._grandchild(self._father(members), (2, 17)))
         income = self._income((4_000, 9_000), len(members))
         return Family("orphan", [C.ORPHAN], members, income, texts.HOUSEHOLD_NOTES["orphan"])
 
     def _child_in_difficulty(self) -> Family:
         members = self._couple((28, 50), with_spouse=0.5, male_head=0.6)
         self._health(members[0], self.rng.choice(("severe_disability", "chronic")))
-        members += self._children(members[0], self.rng.randint(1, 2), (2, 17))
+        members += self._children(self._father(members), self.rng.randint(1, 2), (2, 17))
         categories = [C.CHILD_IN_DIFFICULTY] + ([C.DIBAO] if self.rng.chance(0.5) else [])
         income = self._income((4_000, 12_000), len(members))
         return Family("child_in_difficulty", categories, members, income)
 
     def _unsupported_child(self) -> Family:
         members = self._grandparents((55, 78), 0.6)
-        members.append(self._grandchild(members[0], (2, 16)))
+        members.append(self._grandchild(self._father(members), (2, 16)))
         categories = [C.DE_FACTO_UNSUPPORTED_CHILD] + ([C.DIBIAN] if self.rng.chance(0.3) else [])
         income = self._income((5_000, 12_000), len(members))
         note = texts.HOUSEHOLD_NOTES["de_facto_unsupported_child"]
@@ -311,7 +336,7 @@ class FamilyBuilder:
     def _zhichuxing(self) -> Family:
         members = self._couple((38, 60), with_spouse=0.85)
         if self.rng.chance(0.7):
-            members += self._children(members[0], 1, (5, 22))
+            members += self._children(self._father(members), 1, (5, 22))
         patient = self.rng.choice(members[:2])
         patient.health_note = self.rng.choice(("确诊恶性肿瘤，正在化疗", "尿毒症，每周透析三次"))
         income = self._income((12_000, 25_000), len(members))
@@ -323,20 +348,22 @@ class FamilyBuilder:
             members = self._couple((62, 85), with_spouse=0.8)
         else:
             members = self._couple((32, 58), with_spouse=0.85)
-            members += self._children(members[0], self.rng.randint(1, 2), (1, 24))
+            members += self._children(self._father(members), self.rng.randint(1, 2), (1, 24))
         income = self._income((11_000, 16_000), len(members))
         return Family("dibian", [C.DIBIAN], members, income)
 
     def _disabled_adult(self) -> Family:
         members = self._couple((50, 80), with_spouse=0.7)
-        child = self._child(members[0], (20, 50))
+        child = self._child(self._father(members), (20, 50))
         self._health(child, "severe_disability")
         members.append(child)
-        return Family("disabled_adult", [C.DIBAO], members, self._income((6_000, 11_000), len(members)))
+        return Family(
+            "disabled_adult", [C.DIBAO], members, self._income((6_000, 11_000), len(members))
+        )
 
     def _ordinary(self) -> list[Member]:
         members = self._couple((30, 62), with_spouse=0.9)
-        members += self._children(members[0], self.rng.randint(1, 2), (0, 28))
+        members += self._children(self._father(members), self.rng.randint(1, 2), (0, 28))
         if self.rng.chance(0.25):
             head_age = members[0].age(self.today)
             elder = self.person(self.rng.choice(("母亲", "父亲")), (head_age + 22, head_age + 35))
@@ -357,9 +384,9 @@ class FamilyBuilder:
     def _left_behind(self) -> Family:
         members = self._grandparents((55, 75), 0.8)
         if self.rng.chance(0.6):
-            members.append(self._child(members[0], (26, 42), "M"))
+            members.append(self._child(self._father(members), (26, 42), "M"))
         for _ in range(self.rng.randint(1, 2)):
-            members.append(self._grandchild(members[0], (3, 15)))
+            members.append(self._grandchild(self._father(members), (3, 15)))
         categories = [C.LEFT_BEHIND_CHILD] + ([C.LOW_INCOME] if self.rng.chance(0.3) else [])
         income = self.rng.randint(45_000, 98_000) // 100 * 100
         note = texts.HOUSEHOLD_NOTES["left_behind_child"]

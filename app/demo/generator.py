@@ -23,13 +23,13 @@ from app.demo.areas import (
     townships_of,
     village_name,
 )
-from app.demo.assistance import AssistanceWriter, Place, WishPlanner
-from app.demo.families import CHILD_PROFILES, FamilyBuilder, MajorEvent, Member
+from app.demo.assistance import AssistanceWriter, Place, WishPlan, WishPlanner
+from app.demo.families import CHILD_PROFILES, Family, FamilyBuilder, MajorEvent, Member
 from app.demo.randomness import DemoRandom, start_of
 from app.demo.visits import LAPSED_SHARE, HistoryWriter, VisitPlan, lapse_day
 from app.demo.workers import DemoWorker, Roster, VillageTeam
 from app.domain.areas import COUNTIES, InvalidAreaCode, parse_scope_code, village_kind
-from app.domain.codes import PersonFlag, RegisterStatus
+from app.domain.codes import PersonFlag, RegisterStatus, ServedClass
 from app.domain.policy import VisitPolicy, requirement_for
 from app.domain.records import (
     ConsentEvent,
@@ -113,6 +113,18 @@ def normalise_scope(scope: list[str] | None) -> list[str]:
         if code not in codes:
             codes.append(code)
     return [c for c in codes if not any(c != o and c.startswith(o) for o in codes)]
+
+
+@dataclass(frozen=True)
+class _Register:
+    """A household's standing with the register (在册 / 主动发现 / 退出)."""
+
+    status: RegisterStatus
+    registered_on: date | None
+    left_on: date | None = None
+    reported_on: date | None = None
+    moved_away: bool = False
+    notes: str = ""
 
 
 class _Generator:
@@ -211,85 +223,35 @@ class _Generator:
     def _household(
         self, data: DemoData, village: str, team: VillageTeam, place: Place, addresses: set[str]
     ) -> None:
-        rng, today = self.rng, self.today
+        rng = self.rng
         family = self.families.build(village[:6])
-        status, reported_on, left_on, moved_away = RegisterStatus.REGISTERED, None, None, False
-        registered_on: date | None
-        roll = rng.random()
-        if roll < 0.025:
-            status, reported_on = RegisterStatus.REPORTED, today - timedelta(rng.randint(3, 60))
-        elif roll < 0.045 and family.profile not in CHILD_PROFILES:
-            status, left_on = RegisterStatus.LEFT, today - timedelta(rng.randint(20, 330))
-            moved_away = rng.chance(0.4)
-        if status == RegisterStatus.REPORTED:
-            registered_on = None
-        elif status == RegisterStatus.LEFT:
-            registered_on = today - timedelta(rng.randint(800, 3650))
-        elif rng.chance(0.07):
-            registered_on = today - timedelta(rng.randint(20, 330))
-        else:
-            registered_on = today - timedelta(rng.randint(366, 3650))
-        notes = family.notes
-        if status == RegisterStatus.LEFT:
-            notes = "随子女迁往外地，退出在册" if moved_away else texts.HOUSEHOLD_NOTES["left"]
-        if status == RegisterStatus.REPORTED:
-            notes = "主动发现，待镇（街道）核实"
-        head = family.head
-        phone = head.phone if rng.chance(0.7) else ""
-        if not phone and rng.chance(0.15):
-            phone = self.families.landline()
-        recorder = rng.choice(team.grid) if status == RegisterStatus.REPORTED else team.coordinator
-        created = start_of(registered_on or reported_on or today)
+        register = self._register(family)
+        recorder = rng.choice(team.grid) if register.reported_on else team.coordinator
+        created = start_of(register.registered_on or register.reported_on or self.today)
         household = Household(
             id=rng.record_id(created),
             area_code=village,
             author_worker_id=recorder.id,
             address=self._address(village, addresses),
-            phone=phone,
+            phone=self._household_phone(family),
             categories=family.categories,
-            register_status=status,
-            registered_on=registered_on,
-            left_on=left_on,
+            register_status=register.status,
+            registered_on=register.registered_on,
+            left_on=register.left_on,
             annual_income_yuan=family.income,
-            notes=notes,
+            notes=register.notes or family.notes,
             gps=self._gps(village),
         )
-        if status == RegisterStatus.REGISTERED and rng.chance(0.015):
+        if register.status == RegisterStatus.REGISTERED and rng.chance(0.015):
             self._major_event(family.members)
+        unverified = register.status == RegisterStatus.REPORTED
         persons = [
             self._person(household, member, recorder, created, unverified=(
-                status == RegisterStatus.REPORTED and i > 0 and rng.chance(0.5)
+                unverified and i > 0 and rng.chance(0.5)
             ))
             for i, member in enumerate(family.members)
         ]  # fmt: skip
-        requirement = requirement_for(self.policy, household, persons)
-        pending = [m.event.day for m in family.members if m.event and m.event.pending]
-        plan = VisitPlan(household, family, team, requirement, reported_on=reported_on)
-        plan.no_home_visit_from = min(pending, default=None)
-        plan.moved_away = moved_away
-        has_event = any(m.event for m in family.members)
-        if (
-            status == RegisterStatus.REGISTERED
-            and requirement is not None
-            and not has_event
-            and rng.chance(LAPSED_SHARE)
-        ):
-            plan.lapsed_from = lapse_day(rng, requirement, today)
-        wishes = []
-        if reported_on is not None:
-            plan.knock_days = [reported_on]
-        else:
-            first = max(self.year_ago, registered_on or self.year_ago)
-            last = today if left_on is None else left_on - timedelta(days=1)
-            for cutoff in (plan.lapsed_from, plan.no_home_visit_from):
-                if cutoff is not None:
-                    last = min(last, cutoff - timedelta(days=1))
-            if first <= last:
-                plan.knock_days = self._knock_days(first, last)
-                wishes = self.wish_planner.plan(family, place, first, last)
-                for wish in wishes:
-                    if wish.collected_on not in plan.knock_days:
-                        plan.knock_days.append(wish.collected_on)
+        plan, wishes = self._visit_plan(household, family, persons, team, place, register)
         visits = self.history.history(plan)
         help_ = self.assistance.write(household, family, persons, visits, wishes, team, place)
         data.households.append(household)
@@ -299,6 +261,72 @@ class _Generator:
         data.consents.extend(help_.consents)
         data.wishes.extend(help_.wishes)
         data.referrals.extend(help_.referrals)
+
+    def _register(self, family: Family) -> _Register:
+        """Mostly on the register for years; a few newly added, 主动发现, or gone."""
+        rng, today = self.rng, self.today
+        roll = rng.random()
+        # 主动发现 finds people who may qualify for the register, not monitored or uplift ones.
+        if roll < 0.04 and family.categories[0].served_class == ServedClass.REGISTERED:
+            reported_on = today - timedelta(rng.randint(3, 60))
+            return _Register(RegisterStatus.REPORTED, None, reported_on=reported_on,
+                             notes="主动发现，待镇（街道）核实")  # fmt: skip
+        if roll > 0.975 and family.profile not in CHILD_PROFILES:
+            moved_away = rng.chance(0.4)
+            return _Register(
+                RegisterStatus.LEFT,
+                today - timedelta(rng.randint(800, 3650)),
+                left_on=today - timedelta(rng.randint(20, 330)),
+                moved_away=moved_away,
+                notes="随子女迁往外地，退出在册" if moved_away else texts.HOUSEHOLD_NOTES["left"],
+            )
+        recent = rng.chance(0.07)
+        days = rng.randint(20, 330) if recent else rng.randint(366, 3650)
+        return _Register(RegisterStatus.REGISTERED, today - timedelta(days))
+
+    def _household_phone(self, family: Family) -> str:
+        """Usually the head's mobile, sometimes a 0579 landline, sometimes none."""
+        if self.rng.chance(0.7) and family.head.phone:
+            return family.head.phone
+        return self.families.landline() if self.rng.chance(0.15) else ""
+
+    def _visit_plan(
+        self,
+        household: Household,
+        family: Family,
+        persons: list[Person],
+        team: VillageTeam,
+        place: Place,
+        register: _Register,
+    ) -> tuple[VisitPlan, list[WishPlan]]:
+        """What shapes the household's year: its window, lapses, events, 敲门 rounds, wishes."""
+        rng, today = self.rng, self.today
+        requirement = requirement_for(self.policy, household, persons)
+        plan = VisitPlan(household, family, team, requirement, reported_on=register.reported_on)
+        plan.moved_away = register.moved_away
+        pending = [m.event.day for m in family.members if m.event and m.event.pending]
+        plan.no_home_visit_from = min(pending, default=None)
+        may_lapse = register.status == RegisterStatus.REGISTERED and not any(
+            m.event for m in family.members
+        )
+        if requirement is not None and may_lapse and rng.chance(LAPSED_SHARE):
+            plan.lapsed_from = lapse_day(rng, requirement, today)
+        if register.reported_on is not None:
+            plan.knock_days = [register.reported_on]
+            return plan, []
+        first = max(self.year_ago, register.registered_on or self.year_ago)
+        last = today if register.left_on is None else register.left_on - timedelta(days=1)
+        for cutoff in (plan.lapsed_from, plan.no_home_visit_from):
+            if cutoff is not None:
+                last = min(last, cutoff - timedelta(days=1))
+        if first > last:
+            return plan, []
+        plan.knock_days = self._knock_days(first, last)
+        wishes = self.wish_planner.plan(family, place, first, last)
+        for wish in wishes:
+            if wish.collected_on not in plan.knock_days:
+                plan.knock_days.append(wish.collected_on)
+        return plan, wishes
 
     def _knock_days(self, first: date, last: date) -> list[date]:
         """敲门问需求 rounds: one in the year for most, and the current round for some."""
@@ -315,8 +343,8 @@ class _Generator:
     def _major_event(self, members: list[Member]) -> None:
         """重大变故 of an adult: answered within days, or so recent it still waits."""
         rng, today = self.rng, self.today
-        adults = [m for m in members if m.age(today) >= 18]
-        member = adults[0] if rng.chance(0.6) else rng.choice(adults)
+        couple = [m for m in members[:2] if m.age(today) >= 18]
+        member = rng.choice(couple)
         pending = rng.chance(0.35)
         day = today - timedelta(rng.randint(0, 3) if pending else rng.randint(4, 28))
         recorded = min(today, day + timedelta(rng.randint(0, 2))) if rng.chance(0.6) else None

@@ -10,6 +10,12 @@ from dataclasses import dataclass
 
 from app.domain.codes import CareKind, NeedArea
 
+
+def words(text: str) -> tuple[str, ...]:
+    """A word list written as one space-separated string, easier to review than quotes."""
+    return tuple(text.split())
+
+
 OBSERVATIONS: dict[str, tuple[str, ...]] = {
     "elderly": (
         "老人精神状态不错，和我们聊了家常。",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import NamedTuple
 
 from app.demo import texts
 from app.demo.families import Family
@@ -96,7 +96,7 @@ class HistoryWriter:
         """The household's visits in time order, each a validated `Visit`."""
         self._plan = plan
         self._context = plan.family.context(self.today)
-        self._specs: list[dict[str, Any]] = []
+        self._specs: list[_Spec] = []
         hh = plan.household
         first = max(self.year_ago, hh.registered_on or self.year_ago)
         last = self.today if hh.left_on is None else min(self.today, hh.left_on - timedelta(days=1))
@@ -112,19 +112,20 @@ class HistoryWriter:
         for day in plan.knock_days:
             if first <= day <= last or hh.register_status == RegisterStatus.REPORTED:
                 self._knock(day)
-        self._specs = [s for s in self._specs if not self._cut(s)]
-        self._specs.sort(key=lambda s: s["at"])
+        if plan.lapsed_from is not None or plan.no_home_visit_from is not None:
+            self._specs = [s for s in self._specs if not self._cut(s)]
+        self._specs.sort(key=_moment_of)
         return [self._visit(spec) for spec in self._specs]
 
-    def _cut(self, spec: dict[str, Any]) -> bool:
+    def _cut(self, spec: _Spec) -> bool:
         """A contact after the household lapsed, or a home visit after a pending major event."""
-        if spec["outcome"] not in _CONTACT:
+        if spec.outcome not in _CONTACT:
             return False
-        day: date = spec["at"].date()
+        day = spec.at.date()
         lapsed, pending = self._plan.lapsed_from, self._plan.no_home_visit_from
         if lapsed is not None and day >= lapsed:
             return True
-        return pending is not None and spec["mode"] == M.HOME and day >= pending
+        return pending is not None and spec.mode == M.HOME and day >= pending
 
     # -- the policy window ----------------------------------------------------------------
 
@@ -147,7 +148,9 @@ class HistoryWriter:
                     # The history starts inside this window: it had its visit or not before.
                     share *= ((window.end - lo).days + 1) / ((window.end - window.start).days + 1)
                 if today in window:
-                    elapsed = ((today - window.start).days + 1) / ((window.end - window.start).days + 1)
+                    elapsed = ((today - window.start).days + 1) / (
+                        (window.end - window.start).days + 1
+                    )
                     share *= min(1.0, elapsed * 1.4)
                 if rng.chance(share):
                     self._care(lo, hi, self._mode(modes, requirement))
@@ -169,7 +172,9 @@ class HistoryWriter:
             self._add(rng.moment(day, phone=True), worker, mode, VisitOutcome.MET, mode.value)
             return
         if rng.chance(0.07) and day - timedelta(days=1) >= lo:
-            self._attempt(rng.day_between(max(lo, day - timedelta(days=4)), day - timedelta(days=1)))
+            self._attempt(
+                rng.day_between(max(lo, day - timedelta(days=4)), day - timedelta(days=1))
+            )
         worker = team.home_visitor(rng)
         outcome = VisitOutcome.REFUSED if rng.chance(0.012) else VisitOutcome.MET
         companions = team.companions(rng, worker)
@@ -186,7 +191,9 @@ class HistoryWriter:
         worker = team.knocker(rng)
         context = "reported" if day == self._plan.reported_on else "knock"
         companions = team.companions(rng, worker, 0.5)
-        self._add(rng.moment(day), worker, M.HOME, VisitOutcome.MET, context, companions, VisitKind.KNOCK)
+        self._add(
+            rng.moment(day), worker, M.HOME, VisitOutcome.MET, context, companions, VisitKind.KNOCK
+        )
 
     def _reported(self, day: date) -> None:
         """主动发现: found on a round; sometimes the township already came to check."""
@@ -209,7 +216,9 @@ class HistoryWriter:
             ninth = DOUBLE_NINTH.get(year)
             elderly = family.oldest_adult(self.today).age(self.today) >= 70
             if ninth and elderly and first <= ninth <= last and rng.chance(0.4):
-                day = rng.day_between(ninth - timedelta(days=2), min(last, ninth + timedelta(days=2)))
+                day = rng.day_between(
+                    ninth - timedelta(days=2), min(last, ninth + timedelta(days=2))
+                )
                 worker = team.home_visitor(rng)
                 self._add(rng.moment(day), worker, M.HOME, VisitOutcome.MET, "double_ninth",
                           team.companions(rng, worker, 0.6))  # fmt: skip
@@ -247,26 +256,14 @@ class HistoryWriter:
         kind: VisitKind = VisitKind.CARE,
         note: str = "",
     ) -> None:
-        self._specs.append(
-            {
-                "at": at,
-                "worker": worker,
-                "mode": mode,
-                "outcome": outcome,
-                "context": context,
-                "companions": companions or [],
-                "kind": kind,
-                "note": note,
-            }
-        )
+        spec = _Spec(at, worker, mode, outcome, context, companions or [], kind, note)
+        self._specs.append(spec)
 
-    def _visit(self, spec: dict[str, Any]) -> Visit:
+    def _visit(self, spec: _Spec) -> Visit:
         rng, hh = self.rng, self._plan.household
-        context: str = spec["context"]
-        worker: DemoWorker = spec["worker"]
-        outcome: VisitOutcome = spec["outcome"]
+        context, worker, outcome = spec.context, spec.worker, spec.outcome
         care: list[CareKind] = []
-        observations = spec["note"] or rng.choice(texts.OBSERVATIONS[context])
+        observations = spec.note or rng.choice(texts.OBSERVATIONS[context])
         if outcome == VisitOutcome.MET:
             if context in ("knock", "reported"):
                 observations += rng.choice(texts.OBSERVATIONS[self._context])
@@ -276,23 +273,23 @@ class HistoryWriter:
                 if CareKind.POLICY not in care:
                     care.append(CareKind.POLICY)
         gps = None
-        if spec["mode"] == M.HOME and hh.gps is not None and rng.chance(0.6):
+        if spec.mode == M.HOME and hh.gps is not None and rng.chance(0.6):
             gps = GeoPoint(
                 lat=round(hh.gps.lat + rng.uniform(-0.0003, 0.0003), 6),
                 lon=round(hh.gps.lon + rng.uniform(-0.0003, 0.0003), 6),
                 accuracy_m=float(rng.randint(4, 40)),
             )
         return Visit(
-            id=rng.record_id(spec["at"]),
+            id=rng.record_id(spec.at),
             area_code=hh.area_code,
             author_worker_id=worker.id,
             household_id=hh.id,
-            kind=spec["kind"],
-            visited_at=spec["at"],
+            kind=spec.kind,
+            visited_at=spec.at,
             worker_id=worker.id,
             team=worker.team,
-            companions=spec["companions"],
-            mode=spec["mode"],
+            companions=spec.companions,
+            mode=spec.mode,
             outcome=outcome,
             care=care,
             observations=observations,
@@ -301,3 +298,20 @@ class HistoryWriter:
 
 
 _CONTACT = (VisitOutcome.MET, VisitOutcome.REFUSED)
+
+
+class _Spec(NamedTuple):
+    """A visit decided but not yet written: records are made in time order."""
+
+    at: datetime
+    worker: DemoWorker
+    mode: VisitMode
+    outcome: VisitOutcome
+    context: str  # which observations and care fit
+    companions: list[str]
+    kind: VisitKind
+    note: str
+
+
+def _moment_of(spec: _Spec) -> datetime:
+    return spec.at

@@ -28,7 +28,9 @@ class DemoWorker:
 
 
 # Who makes a home visit, by team (网格员 and 协理员 do most of them).
-_HOME_VISITORS = Weighted({"grid": 35, "coordinator": 30, "volunteer": 15, "civil": 10, "social": 10})
+_HOME_VISITORS = Weighted(
+    {"grid": 35, "coordinator": 30, "volunteer": 15, "civil": 10, "social": 10}
+)
 _QUALITY = Weighted({0.97: 65, 0.92: 25, 0.8: 10})
 
 

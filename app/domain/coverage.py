@@ -27,14 +27,15 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from operator import attrgetter
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, Protocol, cast
 
 from app.domain.areas import COUNTIES
 from app.domain.calendar import Window, parse_period, windows_ending_in
-from app.domain.codes import Category, Frequency, ServedClass, Team, VisitMode
+from app.domain.codes import Category, Frequency, ServedClass, Team, VisitMode, VisitOutcome
 from app.domain.labels import label
 from app.domain.policy import (
     Requirement,
@@ -96,7 +97,6 @@ class Measure:
     total_key: str | None = None  # None for a plain count with no rate
     total_label: str = ""
     rate_label: str = ""
-    subject: str = "户"  # the unit counted in the rows: 户, 件, 个, 家
 
 
 COVERAGE = Measure(
@@ -116,7 +116,6 @@ MAJOR_EVENT_RESPONSE = Measure(
     "events",
     "重大变故数",
     "响应率",
-    "件",
 )
 
 
@@ -190,13 +189,85 @@ class Report:
         return out
 
 
+class VisitLike(Protocol):
+    """What the reports read of a visit: a `Visit` record or a lighter `VisitFact`."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def household_id(self) -> str: ...
+    @property
+    def visited_at(self) -> datetime: ...
+    @property
+    def mode(self) -> VisitMode: ...
+    @property
+    def is_contact(self) -> bool: ...
+    @property
+    def worker_id(self) -> str: ...
+    @property
+    def team(self) -> str: ...
+    @property
+    def amends_visit_id(self) -> str | None: ...
+
+
+# Visit.is_contact is the one definition of "someone was reached"; read once per outcome.
+_CONTACT: dict[str, bool] = {
+    o.value: bool(cast(Any, Visit.is_contact).fget(SimpleNamespace(outcome=o)))
+    for o in VisitOutcome
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VisitFact:
+    """A visit reduced to what reports read, for callers (the server) that skip pydantic.
+
+    Build it from a database row with `VisitFact.of(...)`; `Visit` records work as they are.
+    """
+
+    household_id: str
+    visited_at: datetime
+    mode: VisitMode
+    is_contact: bool
+    worker_id: str
+    team: str
+    id: str = ""
+    amends_visit_id: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        household_id: str,
+        visited_at: datetime,
+        mode: str,
+        outcome: str,
+        worker_id: str,
+        team: str,
+        id: str = "",
+        amends_visit_id: str | None = None,
+    ) -> VisitFact:
+        return cls(
+            household_id,
+            visited_at,
+            VisitMode(mode),
+            _CONTACT[outcome],
+            worker_id,
+            team,
+            id,
+            amends_visit_id,
+        )
+
+
+def _qualifies(visit: VisitLike, requirement: Requirement) -> bool:
+    return qualifies(cast(Visit, visit), requirement)
+
+
 @dataclass(slots=True)
 class Case:
-    """One household with its members, visits (sorted, corrections applied) and its people."""
+    """One household with its members and its visits, sorted and with corrections applied."""
 
     household: Household
     members: list[Person] = field(default_factory=list)
-    visits: list[Visit] = field(default_factory=list)
+    visits: list[VisitLike] = field(default_factory=list)
     days: list[date] = field(default_factory=list)  # visit dates, parallel to `visits`
     worker: str | None = None
     team: str | None = None
@@ -209,7 +280,7 @@ class Case:
     def last_qualifying(self, requirement: Requirement, until: date) -> date | None:
         i = bisect_right(self.days, until) - 1
         while i >= 0:
-            if qualifies(self.visits[i], requirement):
+            if _qualifies(self.visits[i], requirement):
                 return self.days[i]
             i -= 1
         return None
@@ -217,21 +288,30 @@ class Case:
     def visited_in(self, window: Window, requirement: Requirement) -> bool:
         lo = bisect_left(self.days, window.start)
         hi = bisect_right(self.days, window.end)
-        return any(qualifies(self.visits[i], requirement) for i in range(lo, hi))
+        return any(_qualifies(self.visits[i], requirement) for i in range(lo, hi))
+
+    def answered_at_home(self, first: date, last: date) -> bool:
+        lo = bisect_left(self.days, first)
+        hi = bisect_right(self.days, last)
+        return any(
+            self.visits[i].mode == VisitMode.HOME and self.visits[i].is_contact
+            for i in range(lo, hi)
+        )
 
 
 class Caseload:
     """The records a report reads, grouped by household once so that reports are linear.
 
     Build it once from plain domain records (the device from its store, the server from
-    its database) and ask it for as many periods and breakdowns as needed.
+    its database) and ask it for as many periods and breakdowns as needed. Visits of
+    households not passed in are ignored.
     """
 
     def __init__(
         self,
         households: Iterable[Household],
         persons: Iterable[Person] = (),
-        visits: Iterable[Visit] = (),
+        visits: Iterable[VisitLike] = (),
         needs: Iterable[Need] = (),
         wishes: Iterable[Wish] = (),
         referrals: Iterable[Referral] = (),
@@ -245,23 +325,30 @@ class Caseload:
             case = cases.get(person.household_id)
             if case is not None:
                 case.members.append(person)
-        visits = visits if isinstance(visits, Sequence) else list(visits)
-        amended = {v.amends_visit_id for v in visits if v.amends_visit_id is not None}
+        groups: dict[str, list[VisitLike]] = {hid: case.visits for hid, case in cases.items()}
+        amended: dict[str, set[str]] = defaultdict(set)
         for visit in visits:
-            case = cases.get(visit.household_id)
-            if case is not None and visit.id not in amended:
-                case.visits.append(visit)
-        by_time = attrgetter("visited_at")
+            group = groups.get(visit.household_id)
+            if group is not None:
+                group.append(visit)
+                if visit.amends_visit_id is not None:
+                    amended[visit.household_id].add(visit.amends_visit_id)
+        for hid, ids in amended.items():
+            cases[hid].visits = [v for v in cases[hid].visits if v.id not in ids]
+        # Ties on the minute are broken by record id (UUIDv7: the later record is later), so
+        # the last visitor does not depend on the order the records arrive in.
+        by_time = attrgetter("visited_at", "id", "worker_id")
         responsible = responsible or {}
         worker_teams = worker_teams or {}
         for hid, case in cases.items():
-            case.visits.sort(key=by_time)
-            case.days = [v.visited_at.date() for v in case.visits]
-            case.worker = responsible.get(hid) or (
-                case.visits[-1].worker_id if case.visits else None
-            )
-            case.team = worker_teams.get(case.worker or "") or next(
-                (str(v.team) for v in reversed(case.visits) if v.worker_id == case.worker), None
+            visits_ = case.visits
+            if len(visits_) > 1:
+                visits_.sort(key=by_time)
+            case.days = [v.visited_at.date() for v in visits_]
+            worker = responsible.get(hid) or (visits_[-1].worker_id if visits_ else None)
+            case.worker = worker
+            case.team = worker_teams.get(worker or "") or next(
+                (str(v.team) for v in reversed(visits_) if v.worker_id == worker), None
             )
         self.needs = list(needs)
         self.wishes = list(wishes)
@@ -307,11 +394,10 @@ class Tallies:
     def add(self, keys: Iterable[str], count: int, total: int = 1) -> None:
         self.count += count
         self.total += total
-        if self.by is not None:
-            for key in keys:
-                row = self.rows[key]
-                row[0] += count
-                row[1] += total
+        for key in keys:
+            row = self.rows[key]
+            row[0] += count
+            row[1] += total
 
     def overall(self, with_total: bool = True) -> Tally:
         return Tally(self.count, self.total if with_total else None)
@@ -319,14 +405,13 @@ class Tallies:
     def named_rows(
         self, names: Mapping[str, str] | None, with_total: bool = True
     ) -> tuple[Row, ...]:
-        keys = sort_keys(self.by, self.rows)
         return tuple(
             Row(
                 key,
                 row_name(self.by, key, names),
                 Tally(self.rows[key][0], self.rows[key][1] if with_total else None),
             )
-            for key in keys
+            for key in sort_keys(self.by, self.rows)
         )
 
 
@@ -348,13 +433,81 @@ def row_name(by: Breakdown | None, key: str, names: Mapping[str, str] | None) ->
     if key in names:
         return names[key]
     if by in (Breakdown.COUNTY, Breakdown.TOWNSHIP, Breakdown.VILLAGE):
-        padded = key.ljust(12, "0")
-        return names.get(padded) or COUNTIES.get(key) or key
+        return names.get(key.ljust(12, "0")) or COUNTIES.get(key) or key
     if by == Breakdown.TEAM and key in Team._value2member_map_:
         return label(Team(key))
     if by == Breakdown.CATEGORY and key in Category._value2member_map_:
         return label(Category(key))
     return key
+
+
+def coverage_by(
+    caseload: Caseload,
+    period: str,
+    breakdowns: Sequence[str | Breakdown | None],
+    *,
+    policy: VisitPolicy,
+    classes: Collection[ServedClass] | None = REGISTERED_ONLY,
+    names: Mapping[str, str] | None = None,
+    as_of: date | None = None,
+) -> list[Report]:
+    """在册对象探访关爱率 for `period` once per breakdown, assessing each household once.
+
+    `period` is 2026-11, 2026-Q4, 2026-H2 or 2026. `as_of` (a period still in progress)
+    counts only the windows ended by that day; by default every window ending in the
+    period counts, as DOMAIN.md defines. Raises InvalidPeriod or InvalidBreakdown.
+    """
+    window = parse_period(period)
+    parsed = [parse_breakdown(b) for b in breakdowns]
+    until = window.end if as_of is None else min(window.end, as_of)
+    windows: dict[Frequency, list[Window]] = {
+        freq: [w for w in windows_ending_in(freq, window) if w.end <= until] for freq in Frequency
+    }
+    tallies = [Tallies(b) for b in parsed]
+    overdue: list[OverdueHousehold] = []
+    requirements: dict[tuple[Any, ...], Requirement | None] = {}
+    for case in caseload.cases.values():
+        household = case.household
+        if not case.served(classes):
+            continue
+        codes = (*household.categories, *(f for p in case.members for f in p.flags))
+        if codes in requirements:
+            requirement = requirements[codes]
+        else:
+            requirement = requirements[codes] = requirement_for(policy, household, case.members)
+        if requirement is None:
+            continue
+        on_register = household.on_register
+        counted = [w for w in windows[requirement.frequency] if on_register(w.end)]
+        if not counted:
+            continue
+        covered = all(case.visited_in(w, requirement) for w in counted)
+        for t in tallies:
+            keys = caseload.keys(case, household.area_code, t.by, classes) if t.by else ()
+            t.add(keys, int(covered))
+        if not covered:
+            last = case.last_qualifying(requirement, until)
+            overdue.append(OverdueHousehold(household.id, household.area_code, case.worker, last))
+    overdue.sort(
+        key=lambda o: (
+            o.last_visit is not None,
+            o.last_visit or date.min,
+            o.area_code,
+            o.household_id,
+        )
+    )
+    return [
+        Report(
+            COVERAGE,
+            period.strip(),
+            window,
+            t.by,
+            t.overall(),
+            t.named_rows(names),
+            tuple(overdue),
+        )
+        for t in tallies
+    ]
 
 
 def coverage(
@@ -367,63 +520,19 @@ def coverage(
     names: Mapping[str, str] | None = None,
     as_of: date | None = None,
 ) -> Report:
-    """在册对象探访关爱率 for `period` (2026-11, 2026-Q4, 2026): due, covered, rate, overdue.
+    """在册对象探访关爱率 for `period`: due, covered, rate, rows by `by`, overdue households.
 
-    `as_of` (a period still in progress) counts only the windows ended by that day; by
-    default every window ending in the period counts, as DOMAIN.md defines. Raises
-    InvalidPeriod or InvalidBreakdown for a period or breakdown it cannot read.
+    Raises InvalidPeriod or InvalidBreakdown for a period or breakdown it cannot read.
     """
-    window = parse_period(period)
-    breakdown = parse_breakdown(by)
-    until = window.end if as_of is None else min(window.end, as_of)
-    windows: dict[Frequency, list[Window]] = {
-        freq: [w for w in windows_ending_in(freq, window) if w.end <= until] for freq in Frequency
-    }
-    tallies = Tallies(breakdown)
-    overdue: list[OverdueHousehold] = []
-    for case in caseload.cases.values():
-        if not case.served(classes):
-            continue
-        requirement = requirement_for(policy, case.household, case.members)
-        if requirement is None:
-            continue
-        on_register = case.household.on_register
-        counted = [w for w in windows[requirement.frequency] if on_register(w.end)]
-        if not counted:
-            continue
-        covered = all(case.visited_in(w, requirement) for w in counted)
-        keys = (
-            caseload.keys(case, case.household.area_code, breakdown, classes) if breakdown else ()
-        )
-        tallies.add(keys, int(covered))
-        if not covered:
-            last = case.last_qualifying(requirement, until)
-            overdue.append(
-                OverdueHousehold(case.household.id, case.household.area_code, case.worker, last)
-            )
-    overdue.sort(
-        key=lambda o: (
-            o.last_visit is not None,
-            o.last_visit or date.min,
-            o.area_code,
-            o.household_id,
-        )
-    )
-    return Report(
-        COVERAGE,
-        period.strip(),
-        window,
-        breakdown,
-        tallies.overall(),
-        tallies.named_rows(names),
-        tuple(overdue),
-    )
+    return coverage_by(
+        caseload, period, [by], policy=policy, classes=classes, names=names, as_of=as_of
+    )[0]
 
 
 def coverage_report(
     households: Iterable[Household],
     persons: Iterable[Person],
-    visits: Iterable[Visit],
+    visits: Iterable[VisitLike],
     period: str,
     *,
     policy: VisitPolicy,
@@ -432,12 +541,15 @@ def coverage_report(
     worker_teams: Mapping[str, str] | None = None,
     classes: Collection[ServedClass] | None = REGISTERED_ONLY,
     names: Mapping[str, str] | None = None,
+    as_of: date | None = None,
 ) -> Report:
     """One coverage report straight from records; build a Caseload to ask for several."""
     caseload = Caseload(
         households, persons, visits, responsible=responsible, worker_teams=worker_teams
     )
-    return coverage(caseload, period, policy=policy, by=by, classes=classes, names=names)
+    return coverage(
+        caseload, period, policy=policy, by=by, classes=classes, names=names, as_of=as_of
+    )
 
 
 def major_event_response(
@@ -469,17 +581,9 @@ def major_event_response(
             start = max(event_day, person.major_event_recorded_on or event_day)
             if start not in window or not case.household.on_register(start):
                 continue
-            lo = bisect_left(case.days, event_day)
-            hi = bisect_right(case.days, deadline)
-            answered = any(
-                case.visits[i].mode == VisitMode.HOME and case.visits[i].is_contact
-                for i in range(lo, hi)
-            )
-            keys = (
-                caseload.keys(case, case.household.area_code, breakdown, classes)
-                if breakdown
-                else ()
-            )
+            answered = case.answered_at_home(event_day, deadline)
+            area = case.household.area_code
+            keys = caseload.keys(case, area, breakdown, classes) if breakdown else ()
             tallies.add(keys, int(answered))
     return Report(
         MAJOR_EVENT_RESPONSE,

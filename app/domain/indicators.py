@@ -46,11 +46,8 @@ NEEDS_FULFILMENT = Measure(
     "reasonable",
     "合理需求数",
     "兑现率",
-    "件",
 )
-WISHES_FULFILLED = Measure(
-    "wishes_fulfilled", "微心愿化解数量", "fulfilled", "已圆梦数", subject="个"
-)
+WISHES_FULFILLED = Measure("wishes_fulfilled", "微心愿化解数量", "fulfilled", "已圆梦数")
 SERVICE_COVERAGE = Measure(
     "service_project_coverage",
     "服务项目在册困难群众覆盖率",
@@ -61,7 +58,7 @@ SERVICE_COVERAGE = Measure(
     "覆盖率",
 )
 CHARITIES_INVOLVED = Measure(
-    "charities_involved", "参与帮扶的慈善力量", "charities", "慈善组织和爱心人士数", subject="家"
+    "charities_involved", "参与帮扶的慈善力量", "charities", "慈善组织和爱心人士数"
 )
 
 CLAIMED_STATES = frozenset({WishState.CLAIMED, WishState.FULFILLED})
@@ -340,6 +337,7 @@ class IndicatorResult:
             "unit": s.unit,
             "direction": s.direction.value,
             "source": s.source.value,
+            "targets": {str(y): t for y, t in sorted(s.targets.items())},
             "year": self.year,
             "target": self.target,
             "value": self.value,
@@ -374,7 +372,8 @@ def evaluate(
 
     `measured` holds the app's figures (rates in percent), `entered` the bureau's; an
     indicator with no value is "no data". Raises InvalidIndicatorInput for a year with no
-    targets, an unknown code, a bureau value for a measured indicator or a negative value.
+    targets, an unknown bureau code, a bureau value for a measured indicator, a measured
+    value for a bureau indicator, or a negative value.
     """
     if year not in targets.years:
         years = "、".join(str(y) for y in targets.years)
@@ -385,9 +384,12 @@ def evaluate(
             raise InvalidIndicatorInput(f"「{spec.name}」由系统统计，不能手工填报")
         if value is not None and value < 0:
             raise InvalidIndicatorInput(f"「{spec.name}」的填报值不能为负数")
+    # A county's own list may leave out a measured indicator: its figure is then not shown.
+    listed = {spec.code: spec for spec in targets.indicators}
     for code in measured:
-        if targets.get(code).source != Source.MEASURED:
-            raise InvalidIndicatorInput(f"「{targets.get(code).name}」由民政局填报，不是系统统计")
+        spec = listed.get(code)
+        if spec is not None and spec.source != Source.MEASURED:
+            raise InvalidIndicatorInput(f"「{spec.name}」由民政局填报，不是系统统计")
     results = []
     for spec in targets.indicators:
         values = measured if spec.source == Source.MEASURED else entered

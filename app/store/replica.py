@@ -231,3 +231,42 @@ def local_conflicts(store: Store, state: str = "open") -> list[dict[str, Any]]:
             select(CONFLICTS).where(CONFLICTS.c.state == state).order_by(CONFLICTS.c.hlc)
         ).mappings()
         return [dict(r) for r in rows]
+
+
+def resolve_conflict(store: Store, conflict_id: str, *, keep_mine: bool) -> None:
+    """Close a conflict a coordinator has decided: the server's value kept, or this
+    device's value restored (the caller has asked the server to revert first)."""
+    with store.transaction() as conn:
+        conn.execute(
+            update(CONFLICTS)
+            .where(CONFLICTS.c.id == conflict_id, CONFLICTS.c.state == "open")
+            .values(state="kept_local" if keep_mine else "kept_server")
+        )
+
+
+def resolve_dead_letter(store: Store, seq: int, *, retry: bool) -> None:
+    """A rejected change: drop it (the server's copy stays), or queue it again as a new
+    mutation (a new sequence number, so the server does not take it for a replay)."""
+    with store.transaction() as conn:
+        row = (
+            conn.execute(select(OUTBOX).where(OUTBOX.c.seq == seq, OUTBOX.c.state == "dead"))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return
+        conn.execute(delete(OUTBOX).where(OUTBOX.c.seq == seq))
+        if retry:
+            conn.execute(
+                insert(OUTBOX).values(
+                    mutation_id=new_id(),
+                    record_type=row["record_type"],
+                    record_id=row["record_id"],
+                    kind=row["kind"],
+                    kind_version=row["kind_version"],
+                    base_seq=row["base_seq"],
+                    hlc=store.clock.now(),
+                    state="pending",
+                    payload=row["payload"],
+                )
+            )

@@ -100,7 +100,7 @@ class KeyFile:
             return cls(**raw)
         except SandboxError:
             raise
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, AttributeError) as exc:
             raise SandboxError("密钥文件已损坏，无法读取。") from exc
 
     def to_json(self) -> str:
@@ -143,7 +143,8 @@ class Sandbox:
         keyfile = path / "keys.json"
         if not keyfile.is_file():
             raise SandboxError(f"{path} 不是 Doorstep 账户目录（缺少 keys.json）。")
-        self.info = KeyFile.from_json(keyfile.read_text(encoding="utf-8"))
+        # Undecodable bytes become U+FFFD, so a damaged file is reported as damaged.
+        self.info = KeyFile.from_json(keyfile.read_bytes().decode("utf-8", "replace"))
 
     @property
     def db_path(self) -> Path:

@@ -208,8 +208,9 @@ class SearchIndex:
         self._tail_list: list[_Tail] = []
         self._next_key = 0
         # Whole names: by name, initials and pinyin from their start; tails: the same.
-        self._name_start, self._initials_start, self._pinyin_start = (_Postings() for _ in "123")
-        self._name_inner, self._initials_inner, self._pinyin_inner = (_Postings() for _ in "123")
+        self._name_start, self._name_inner = _Postings(), _Postings()
+        self._initials_start, self._initials_inner = _Postings(), _Postings()
+        self._pinyin_start, self._pinyin_inner = _Postings(), _Postings()
         self._building = False
 
     # --- building ---------------------------------------------------------------------
@@ -299,6 +300,8 @@ class SearchIndex:
         form = self._forms.get(folded)
         if form is not None:
             return form
+        heads: list[tuple[str, ...]] = []
+        rest = folded
         compound = COMPOUND_SURNAMES.get(folded[:2])
         if compound is not None:
             heads = [
@@ -309,10 +312,10 @@ class SearchIndex:
         elif folded[:1] in SURNAME_READINGS:
             heads = [_first(SURNAME_READINGS[folded[0]], self._char_readings(folded[0]))]
             rest = folded[1:]
-        else:
+        elif folded:
             head, rest = self._first_syllable(folded)
             heads = [head]
-        spellings = self._tail(rest).spellings if rest else [((), 0)]
+        spellings = self._tail(rest).spellings if rest else _nothing()
         for head in reversed(heads):
             spellings = _combine(head, spellings)
         form = _Form(
@@ -324,7 +327,7 @@ class SearchIndex:
         self._form_list.append(form)
         pinyin_texts, initials_texts = _texts(spellings)
         sort = not self._building
-        self._name_start.add(((folded, 0),), form.number, keep_sorted=sort)
+        self._name_start.add(((folded, 0),) if folded else (), form.number, keep_sorted=sort)
         self._initials_start.add(initials_texts, form.number, keep_sorted=sort)
         self._pinyin_start.add(pinyin_texts, form.number, keep_sorted=sort)
         for i in range(1, len(folded)):
@@ -338,7 +341,7 @@ class SearchIndex:
             return tail
         head, rest = self._first_syllable(text)
         # Spell the rest first: it may add tails, and so take numbers, itself.
-        spellings = _combine(head, self._tail(rest).spellings if rest else [((), 0)])
+        spellings = _combine(head, self._tail(rest).spellings if rest else _nothing())
         tail = _Tail(number=len(self._tail_list), spellings=spellings, parents=[])
         self._tails[text] = tail
         self._tail_list.append(tail)
@@ -449,6 +452,11 @@ class SearchIndex:
             if len(q) >= 2:
                 tiers.append((self._initials_inner, "initials", _SUBSTRING, True))
         return tiers
+
+
+def _nothing() -> list[Spelling]:
+    """The one spelling of the end of a name: no syllables."""
+    return [((), 0)]
 
 
 def _first(reading: str, readings: tuple[str, ...]) -> tuple[str, ...]:

@@ -70,6 +70,9 @@ def mask_record(data: dict[str, Any]) -> dict[str, Any]:
             out[key] = mask_name(out[key])
     if out.get("id_number"):
         out["id_number"] = identity.mask_id_number(out["id_number"])
+    if out.get("birth_date"):
+        # The masked middle of an ID number is the birth date: keep only the year.
+        out["birth_date"] = str(out["birth_date"])[:4] + "-**-**"
     if out.get("phone"):
         out["phone"] = identity.mask_phone(out["phone"])
     if out.get("address"):

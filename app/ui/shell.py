@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import flet as ft
 
 from app.domain.labels import text
 from app.domain.policy import VisitPolicy
+from app.ui import widgets as w
 from app.ui.viewmodels.device import DeviceSettings
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.start import Enroll
@@ -28,7 +29,7 @@ from app.ui.views.base import WIDE, Screen
 
 log = logging.getLogger("doorstep.ui")
 
-FONT_FAMILY = "Noto Sans SC"
+FONT_FAMILY = w.FONT
 FONT_ASSET = "fonts/NotoSansSC-Regular.otf"
 IDLE_CHECK_S = 5.0
 
@@ -57,6 +58,8 @@ class Shell:
         self.sync_bar: Any = None
         self.stack: list[Screen] = []
         self._idle_task: Any = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.closed = False
 
     # --- page setup -----------------------------------------------------------------
 
@@ -73,6 +76,7 @@ class Shell:
         page.on_view_pop = self.handler(self._on_view_pop)
         page.on_resize = self.handler(self._on_resize)
         page.on_keyboard_event = lambda _e: self.touch()
+        page.on_close = lambda _e: self.close()
         self._wide = self.wide
         self.show_start()
 
@@ -128,8 +132,8 @@ class Shell:
 
     def go_to(self, key: str) -> None:
         """One of the top-level destinations."""
-        from app.ui.views import needs, settings, today
         from app.ui.views import households as hh
+        from app.ui.views import needs, settings, today
 
         screens: dict[str, Callable[[Shell], Screen]] = {
             "today": today.TodayScreen,
@@ -155,10 +159,22 @@ class Shell:
         self.ws = ws
         self.sync_bar = SyncBar(self)
         self.go_to("today")
-        self.page.run_thread(self._warm_up, ws)
-        self.page.run_task(self.sync_bar.check_online)
+        self.background(asyncio.to_thread(self._warm_up, ws))
+        self.background(self.sync_bar.check_online())
         if self._idle_task is None:
-            self._idle_task = self.page.run_task(self._idle_watch)
+            self._idle_task = self.background(self._idle_watch())
+
+    def background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run a coroutine on the page's loop (handlers run there); errors are logged."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.snack(user_message(task.exception() or Exception(), self.lang), error=True)
 
     @staticmethod
     def _warm_up(ws: Workspace) -> None:
@@ -174,12 +190,19 @@ class Shell:
             self.ws = None
         self.show_start(message)
 
+    def close(self) -> None:
+        """The tab or window is gone: lock, and stop watching for idleness."""
+        self.closed = True
+        if self.ws is not None:
+            self.ws.lock()
+            self.ws = None
+
     def touch(self) -> None:
         if self.ws is not None:
             self.ws.touch()
 
     async def _idle_watch(self) -> None:
-        while True:
+        while not self.closed:
             await asyncio.sleep(IDLE_CHECK_S)
             ws = self.ws
             syncing = self.sync_bar is not None and self.sync_bar.vm.syncing

@@ -13,6 +13,7 @@ import flet as ft
 
 from app.domain.policy import Urgency
 
+FONT = "Noto Sans SC"  # the bundled face; a TextStyle without it falls back to Roboto
 TOUCH = 52
 TEXT = 17
 SMALL = 15
@@ -27,6 +28,11 @@ URGENCY_COLOURS = {
 }
 
 Handler = Callable[..., Any]
+
+
+def style(size: int = TEXT, **kw: Any) -> ft.TextStyle:
+    """A text style in the bundled CJK font (styles replace the theme's family)."""
+    return ft.TextStyle(size=size, font_family=FONT, **kw)
 
 
 def button(
@@ -47,8 +53,8 @@ def button(
         "outlined": ft.OutlinedButton,
         "text": ft.TextButton,
     }[kind]
-    style = ft.ButtonStyle(
-        text_style=ft.TextStyle(size=TEXT),
+    look = ft.ButtonStyle(
+        text_style=style(TEXT),
         padding=ft.Padding.symmetric(horizontal=18, vertical=10),
         bgcolor=color,
     )
@@ -60,7 +66,7 @@ def button(
         expand=expand,
         width=width,
         disabled=disabled,
-        style=style,
+        style=look,
     )
 
 
@@ -144,11 +150,18 @@ def text_field(
     )
 
 
+def left(*controls: ft.Control) -> ft.Row:
+    """Keep buttons at their natural width inside a stretched column."""
+    return ft.Row(list(controls), wrap=True, spacing=10, run_spacing=10)
+
+
 def heading(text: str, size: int = TITLE) -> ft.Text:
     return ft.Text(text, size=size, weight=ft.FontWeight.BOLD)
 
 
-def body(text: str, *, size: int = TEXT, color: str | None = None, selectable: bool = False) -> ft.Text:
+def body(
+    text: str, *, size: int = TEXT, color: str | None = None, selectable: bool = False
+) -> ft.Text:
     return ft.Text(text, size=size, color=color, selectable=selectable)
 
 
@@ -156,7 +169,9 @@ def muted(text: str, size: int = SMALL) -> ft.Text:
     return ft.Text(text, size=size, color=ft.Colors.ON_SURFACE_VARIANT)
 
 
-def section(title: str, controls: list[ft.Control], *, trailing: ft.Control | None = None) -> ft.Control:
+def section(
+    title: str, controls: list[ft.Control], *, trailing: ft.Control | None = None
+) -> ft.Control:
     """A titled card holding a group of controls."""
     header: list[ft.Control] = [ft.Text(title, size=18, weight=ft.FontWeight.BOLD, expand=True)]
     if trailing is not None:
@@ -167,6 +182,7 @@ def section(title: str, controls: list[ft.Control], *, trailing: ft.Control | No
             content=ft.Column(
                 [ft.Row(header, vertical_alignment=ft.CrossAxisAlignment.CENTER), *controls],
                 spacing=10,
+                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
             ),
         ),
     )

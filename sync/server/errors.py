@@ -99,9 +99,11 @@ def install(app: FastAPI) -> None:
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         first = errors[0] if errors else {}
+        if first.get("type") == "json_invalid":
+            return error_response(422, "invalid_request", "请求内容不是有效的 JSON。")
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "请求"
-        msg = str(first.get("msg", "格式不正确")).removeprefix("Value error, ")
-        return error_response(422, "invalid_request", f"请求内容无效（{where}）：{msg}")
+        msg = str(first.get("msg", "格式不正确")).removeprefix("Value error, ").rstrip("。.")
+        return error_response(422, "invalid_request", f"请求内容无效（{where}）：{msg}。")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

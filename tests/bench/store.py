@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -176,24 +177,31 @@ def _measure(
         store.add_many(records[:200], queue=True)
         _read_all(store)
         store.close()
+    # Alternate which mode goes first, so a busy moment on the machine hits both alike.
+    orders = (("encrypted", "plaintext"), ("plaintext", "encrypted"))
+    stores: dict[str, Store] = {}
     for rep in range(repeats):
-        # Alternate which runs first, so a busy moment on the machine hits both alike.
-        modes = ("encrypted", "plaintext") if rep % 2 == 0 else ("plaintext", "encrypted")
-        for mode in modes:
+        for mode in orders[rep % 2]:
             made, store = _new_store(mode, root / f"{mode}-{rep}")
             sandbox = made or sandbox
             _say(f"[{rep + 1}/{repeats}] {mode}: writing {len(records)} records …")
-            seconds, cpu, _ = _timed_cpu(lambda s=store: s.add_many(records, queue=True))
+            seconds, cpu, _ = _timed_cpu(partial(store.add_many, records, queue=True))
             write[mode].append(seconds)
             write_cpu[mode].append(cpu)
+            if mode in stores:
+                stores[mode].close()
+            stores[mode] = store
+    for rep in range(repeats):
+        for mode in orders[rep % 2]:
             _say(f"[{rep + 1}/{repeats}] {mode}: reading back …")
-            seconds, cpu, count = _timed_cpu(lambda s=store: _read_all(s))
+            seconds, cpu, count = _timed_cpu(partial(_read_all, stores[mode]))
             read[mode].append(seconds)
             read_cpu[mode].append(cpu)
             if count != len(records):
                 raise SystemExit(f"{mode}: read {count} records, wrote {len(records)}")
-            store.close()
-            sizes[mode] = store.path.stat().st_size
+    for mode, store in stores.items():
+        store.close()
+        sizes[mode] = store.path.stat().st_size
     if sandbox is None:
         raise SystemExit("no encrypted run: --repeats must be at least 1")
     unlocked = sandbox
@@ -315,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.store", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1/10 scale")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--repeats", type=int, default=2, help="runs of write and read each")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of write and read each")
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args(argv)
     result = run(0.1 if args.quick else 1.0, args.seed, args.repeats, args.queries)

@@ -66,6 +66,17 @@ def test_chinese_name_exact_prefix_then_substring(store: Store) -> None:
     assert _names(index, "赵") == []
 
 
+def test_name_with_a_middle_dot_found_with_or_without_it(store: Store) -> None:
+    _add(store, ["阿依古丽·买买提", "买合木提"])
+    index = SearchIndex.build(store)
+
+    assert _names(index, "阿依古丽买买提") == ["阿依古丽·买买提"]
+    assert _names(index, "阿依古丽·买买提") == ["阿依古丽·买买提"]
+    assert _names(index, "买买提") == ["阿依古丽·买买提"]
+    assert _names(index, "maimaiti") == ["阿依古丽·买买提"]
+    assert _names(index, "aygl") == ["阿依古丽·买买提"]
+
+
 def test_full_pinyin_prefix_and_from_any_syllable(store: Store) -> None:
     _add(store, ["张三", "张三丰", "李四", "王小明"])
     index = SearchIndex.build(store)

@@ -45,9 +45,7 @@ class Roster:
         return [*self.households, *self.persons, *self.visits]
 
 
-def make_roster(
-    n: int, *, today: date, seed: int = 7, visits_per_household: int = 6
-) -> Roster:
+def make_roster(n: int, *, today: date, seed: int = 7, visits_per_household: int = 6) -> Roster:
     """`n` households over three villages, with members and a year of visits (some overdue)."""
     rng = random.Random(seed)
     roster = Roster()

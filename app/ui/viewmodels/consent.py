@@ -190,7 +190,9 @@ class ConsentVM:
                 recipient=self.recipient,
                 purpose=self.purpose,
                 data_categories=sorted(self.categories),
-                valid_until=add_months(today, self.duration_months) if self.duration_months else None,
+                valid_until=add_months(today, self.duration_months)
+                if self.duration_months
+                else None,
                 method=self.method,
                 witness=self.witness if self.method == ConsentMethod.VERBAL else "",
                 guardian_name=self.guardian_name if self.needs_guardian else "",

@@ -171,7 +171,9 @@ class HouseholdVM:
             age = p.age_on(today)
             event = ""
             if p.major_event_date is not None:
-                event = f"{label(PersonFlag.MAJOR_EVENT, self.lang)} {p.major_event_date.isoformat()}"
+                event = (
+                    f"{label(PersonFlag.MAJOR_EVENT, self.lang)} {p.major_event_date.isoformat()}"
+                )
                 if p.major_event_note:
                     event += f"：{p.major_event_note}"
             revealed = p.id in self.revealed and bool(p.id_number)
@@ -222,7 +224,11 @@ class HouseholdVM:
                 visit_id=v.id,
                 when=v.visited_at,
                 title=" · ".join(
-                    (label(v.kind, self.lang), label(v.mode, self.lang), label(v.outcome, self.lang))
+                    (
+                        label(v.kind, self.lang),
+                        label(v.mode, self.lang),
+                        label(v.outcome, self.lang),
+                    )
                 ),
                 care="、".join(label(c, self.lang) for c in v.care),
                 observations=v.observations,

@@ -92,9 +92,7 @@ class HouseholdsVM:
                 self.ws.roster.households,
                 key=lambda h: (self.ws.roster.households[h].area_code, self.ws.household_title(h)),
             )
-        self.lines = [
-            line for h in ids if (line := self._line(h, matched.get(h, ""))) is not None
-        ]
+        self.lines = [line for h in ids if (line := self._line(h, matched.get(h, ""))) is not None]
 
     def _line(self, household_id: str, matched: str) -> HouseholdLine | None:
         household = self.ws.roster.households[household_id]
@@ -199,7 +197,9 @@ class NewHouseholdVM:
                     person_id=person.id,
                     household_id=person.household_id,
                     name=person.name,
-                    village=self.ws.area_name(household.area_code if household else person.area_code),
+                    village=self.ws.area_name(
+                        household.area_code if household else person.area_code
+                    ),
                 )
             )
 
@@ -242,7 +242,9 @@ class NewHouseholdVM:
                 lives_alone=self.elderly_alone,
             )
         except Exception as exc:
-            self.errors = _form_errors(exc, self.lang, {"area_code": "village", "name": "head_name"})
+            self.errors = _form_errors(
+                exc, self.lang, {"area_code": "village", "name": "head_name"}
+            )
             self.message = user_message(exc, self.lang)
             return None
         try:

@@ -60,7 +60,9 @@ class NeedsVM:
     def load(self) -> None:
         households = self.ws.roster.households
         self.needs = {
-            n.id: n for n in self.ws.store.load_all(Need, skip_damaged=True) if n.household_id in households
+            n.id: n
+            for n in self.ws.store.load_all(Need, skip_damaged=True)
+            if n.household_id in households
         }
 
     def filters(self) -> list[tuple[str, str]]:
@@ -88,10 +90,7 @@ class NeedsVM:
     def _item(self, need: Need) -> NeedItem:
         household = self.ws.roster.households[need.household_id]
         detail = (
-            need.fulfilment_note
-            or need.closed_reason
-            or need.assessment_reason
-            or need.resource
+            need.fulfilment_note or need.closed_reason or need.assessment_reason or need.resource
         )
         if need.fulfilled_on:
             detail = f"{need.fulfilled_on.isoformat()} {detail}"
@@ -134,9 +133,7 @@ class NeedsVM:
             if self.needs_note(status) and not note.strip():
                 raise UserError(text("needs.note_required", self.lang))
             updates: dict[str, object] = {"status": status}
-            if status == S.UNREASONABLE:
-                updates["assessment_reason"] = note
-            elif status == S.REASONABLE:
+            if status == S.UNREASONABLE or status == S.REASONABLE:
                 updates["assessment_reason"] = note
             elif status in (S.MATCHED, S.REFERRED):
                 updates["resource"] = note
@@ -214,7 +211,11 @@ class WishesVM:
         if wish.state == WishState.COLLECTED and coordinator:
             return (WishState.APPROVED, WishState.REJECTED, WishState.CANCELLED)
         if wish.state == WishState.CLAIMED:
-            return (WishState.FULFILLED, WishState.CANCELLED) if coordinator else (WishState.FULFILLED,)
+            return (
+                (WishState.FULFILLED, WishState.CANCELLED)
+                if coordinator
+                else (WishState.FULFILLED,)
+            )
         if wish.state in OPEN_STATES and coordinator:
             return (WishState.CANCELLED,)
         return ()

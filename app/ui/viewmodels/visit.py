@@ -167,8 +167,14 @@ class NewVisitVM:
         """Not blocking: what a coordinator will question when reviewing the wish."""
         out = []
         value = _int(self.wish_value)
-        if self.wish_title.strip() and value is not None and value > self.ws.policy.wish_value_cap_yuan:
-            out.append(text("visit.wish_over_cap", self.lang, cap=self.ws.policy.wish_value_cap_yuan))
+        if (
+            self.wish_title.strip()
+            and value is not None
+            and value > self.ws.policy.wish_value_cap_yuan
+        ):
+            out.append(
+                text("visit.wish_over_cap", self.lang, cap=self.ws.policy.wish_value_cap_yuan)
+            )
         if self.wish_title.strip():
             wishes = self.ws.store.load_all(Wish, household_id=self.household.id)
             if any(w.state in OPEN_STATES for w in wishes):
@@ -210,7 +216,9 @@ class NewVisitVM:
             visit, records = self._records()
             if self.photo is not None:
                 visit = visit.model_copy(
-                    update={"photo_id": self.ws.store.put_photo(visit.id, self.photo, self.photo_mime)}
+                    update={
+                        "photo_id": self.ws.store.put_photo(visit.id, self.photo, self.photo_mime)
+                    }
                 )
             saved = self.ws.store.add_many([visit, *records])
         except Exception as exc:
@@ -225,7 +233,9 @@ class NewVisitVM:
     def _records(self) -> tuple[Visit, list[Record]]:
         """Build and validate everything before anything is written."""
         now = self.ws.now()
-        when = now if self.visited_on == now.date() else datetime.combine(self.visited_on, now.time())
+        when = (
+            now if self.visited_on == now.date() else datetime.combine(self.visited_on, now.time())
+        )
         assert self.outcome is not None
         visit = Visit(
             id=new_id(),

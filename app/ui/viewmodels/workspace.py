@@ -121,7 +121,8 @@ class Roster:
                 if person is not None:
                     roster.members.setdefault(person.household_id, []).append(person)
         for row in store.iter_rows(
-            "visit", columns=("id", "area_code", "household_id", "kind", "mode", "outcome", "details")
+            "visit",
+            columns=("id", "area_code", "household_id", "kind", "mode", "outcome", "details"),
         ):
             if row["household_id"] in roster.households:
                 visit = roster._visit(row)

@@ -39,7 +39,9 @@ class Screen:
 
     def __init__(self, shell: Shell) -> None:
         self.shell = shell
-        self.body = ft.Column(spacing=14, expand=True, scroll=ft.ScrollMode.AUTO if self.scroll else None)
+        self.body = ft.Column(
+            spacing=14, expand=True, scroll=ft.ScrollMode.AUTO if self.scroll else None
+        )
         self.view: ft.View | None = None
 
     # --- to implement ---------------------------------------------------------------
@@ -128,7 +130,9 @@ class Screen:
                 ft.NavigationBarDestination(icon=icon, selected_icon=sel, label=self.t(label))
                 for _, icon, sel, label in DESTINATIONS
             ],
-            on_change=self.act(lambda e: self.shell.go_to(DESTINATIONS[int(e.control.selected_index)][0])),
+            on_change=self.act(
+                lambda e: self.shell.go_to(DESTINATIONS[int(e.control.selected_index)][0])
+            ),
         )
 
     def _rail(self) -> ft.NavigationRail:
@@ -140,5 +144,7 @@ class Screen:
                 ft.NavigationRailDestination(icon=icon, selected_icon=sel, label=self.t(label))
                 for _, icon, sel, label in DESTINATIONS
             ],
-            on_change=self.act(lambda e: self.shell.go_to(DESTINATIONS[int(e.control.selected_index)][0])),
+            on_change=self.act(
+                lambda e: self.shell.go_to(DESTINATIONS[int(e.control.selected_index)][0])
+            ),
         )

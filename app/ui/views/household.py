@@ -54,25 +54,45 @@ class HouseholdScreen(Screen):
             header.append(w.body(f"{self.t('household.phone')}：{vm.phone}"))
         if vm.categories:
             header.append(w.body(f"{self.t('household.categories')}：{vm.categories}"))
-        status_colour = w.URGENCY_COLOURS.get(vm.urgency, ft.Colors.GREY) if vm.urgency else ft.Colors.GREY
+        status_colour = (
+            w.URGENCY_COLOURS.get(vm.urgency, ft.Colors.GREY) if vm.urgency else ft.Colors.GREY
+        )
         header.append(
             ft.Row(
-                [ft.Icon(ft.Icons.EVENT, color=status_colour), w.body(vm.status_line(), color=status_colour)],
+                [
+                    ft.Icon(ft.Icons.EVENT, color=status_colour),
+                    w.body(vm.status_line(), color=status_colour),
+                ],
                 wrap=True,
             )
         )
         actions = ft.Row(
             [
-                w.button(self.t("household.new_visit"), self.act(self._new_visit), icon=ft.Icons.ADD_TASK),
-                w.button(self.t("household.knock"), self.act(self._knock), icon=ft.Icons.DOOR_FRONT_DOOR, kind="tonal"),
-                w.button(self.t("household.consent"), self.act(self._consent), icon=ft.Icons.VERIFIED_USER, kind="outlined"),
+                w.button(
+                    self.t("household.new_visit"), self.act(self._new_visit), icon=ft.Icons.ADD_TASK
+                ),
+                w.button(
+                    self.t("household.knock"),
+                    self.act(self._knock),
+                    icon=ft.Icons.DOOR_FRONT_DOOR,
+                    kind="tonal",
+                ),
+                w.button(
+                    self.t("household.consent"),
+                    self.act(self._consent),
+                    icon=ft.Icons.VERIFIED_USER,
+                    kind="outlined",
+                ),
             ],
             wrap=True,
             spacing=10,
             run_spacing=10,
         )
         left = [
-            w.section(self.t("household.members"), [self._member(m) for m in vm.member_lines()] or [w.muted("—")]),
+            w.section(
+                self.t("household.members"),
+                [self._member(m) for m in vm.member_lines()] or [w.muted("—")],
+            ),
             w.section(self.t("household.open_needs"), self._needs()),
             w.section(self.t("household.wishes"), self._wishes()),
             w.section(self.t("household.consents"), self._consents()),
@@ -113,7 +133,12 @@ class HouseholdScreen(Screen):
             )
             rows.append(
                 ft.Row(
-                    [w.body(f"{self.t('household.id_number')}：{m.id_shown}", selectable=m.revealed), reveal],
+                    [
+                        w.body(
+                            f"{self.t('household.id_number')}：{m.id_shown}", selectable=m.revealed
+                        ),
+                        reveal,
+                    ],
                     wrap=True,
                     vertical_alignment=ft.CrossAxisAlignment.CENTER,
                 )
@@ -133,7 +158,13 @@ class HouseholdScreen(Screen):
         return [
             ft.Column(
                 [
-                    ft.Row([w.pill(n.area, ft.Colors.TEAL_700), w.muted(f"{n.status} · {n.raised_on.isoformat()}")], wrap=True),
+                    ft.Row(
+                        [
+                            w.pill(n.area, ft.Colors.TEAL_700),
+                            w.muted(f"{n.status} · {n.raised_on.isoformat()}"),
+                        ],
+                        wrap=True,
+                    ),
                     w.body(n.description),
                 ],
                 spacing=2,
@@ -147,7 +178,10 @@ class HouseholdScreen(Screen):
             return [w.muted(self.t("household.no_wishes"))]
         return [
             ft.Row(
-                [w.pill(x.state, ft.Colors.PINK_400 if x.open else ft.Colors.GREY), w.body(f"{x.title}（{x.value_yuan} 元）")],
+                [
+                    w.pill(x.state, ft.Colors.PINK_400 if x.open else ft.Colors.GREY),
+                    w.body(f"{x.title}（{x.value_yuan} 元）"),
+                ],
                 wrap=True,
             )
             for x in wishes
@@ -163,7 +197,13 @@ class HouseholdScreen(Screen):
             out.append(
                 ft.Column(
                     [
-                        ft.Row([w.pill(c.state, colour), ft.Text(c.person, size=w.TEXT, weight=ft.FontWeight.BOLD)], wrap=True),
+                        ft.Row(
+                            [
+                                w.pill(c.state, colour),
+                                ft.Text(c.person, size=w.TEXT, weight=ft.FontWeight.BOLD),
+                            ],
+                            wrap=True,
+                        ),
                         w.body(f"{c.recipient} · {c.purpose}", size=w.SMALL),
                         *([w.muted(c.categories)] if c.categories else []),
                     ],
@@ -191,8 +231,14 @@ class HouseholdScreen(Screen):
         rows: list[ft.Control] = [
             ft.Row(
                 [
-                    ft.Icon(ft.Icons.CHECK_CIRCLE if e.counts else ft.Icons.CANCEL_OUTLINED, color=ft.Colors.GREEN_700 if e.counts else ft.Colors.GREY, size=20),
-                    ft.Text(e.when.strftime("%Y-%m-%d %H:%M"), size=w.SMALL, weight=ft.FontWeight.BOLD),
+                    ft.Icon(
+                        ft.Icons.CHECK_CIRCLE if e.counts else ft.Icons.CANCEL_OUTLINED,
+                        color=ft.Colors.GREEN_700 if e.counts else ft.Colors.GREY,
+                        size=20,
+                    ),
+                    ft.Text(
+                        e.when.strftime("%Y-%m-%d %H:%M"), size=w.SMALL, weight=ft.FontWeight.BOLD
+                    ),
                     w.body(e.title, size=w.SMALL),
                 ],
                 wrap=True,
@@ -205,7 +251,9 @@ class HouseholdScreen(Screen):
         if e.companions:
             rows.append(w.muted(f"{self.t('visit.companions')}：{e.companions}"))
         for need in e.needs:
-            rows.append(w.body(f"{self.t('visit.need')}：{need}", size=w.SMALL, color=ft.Colors.TEAL_800))
+            rows.append(
+                w.body(f"{self.t('visit.need')}：{need}", size=w.SMALL, color=ft.Colors.TEAL_800)
+            )
         return ft.Container(
             ft.Column(rows, spacing=2),
             padding=ft.Padding.only(left=10, bottom=8),

@@ -27,7 +27,7 @@ class HouseholdsScreen(Screen):
         assert shell.ws is not None
         self.vm = HouseholdsVM(shell.ws, shell.lang)
         self.search = w.text_field(
-            "搜索" if shell.lang == "zh" else "Search",
+            self.t("households.search"),
             on_change=self.act(self._query),
             hint=self.t("households.search_hint"),
             expand=True,
@@ -74,7 +74,7 @@ class HouseholdsScreen(Screen):
             label=self.t("households.overdue_only"),
             value=self.vm.overdue_only,
             on_change=self.act(self._overdue),
-            label_style=ft.TextStyle(size=w.TEXT),
+            label_style=w.style(),
         )
         return [
             ft.Row([self.search]),
@@ -90,7 +90,11 @@ class HouseholdsScreen(Screen):
         lines: list[ft.Control] = [self._line(line) for line in vm.visible()]
         if vm.has_more:
             lines.append(
-                w.button(self.t("common.more", n=len(vm.lines) - vm.shown), self.act(self._more), kind="outlined")
+                w.button(
+                    self.t("common.more", n=len(vm.lines) - vm.shown),
+                    self.act(self._more),
+                    kind="outlined",
+                )
             )
         if not vm.lines:
             lines.append(w.body(self.t("households.none")))
@@ -109,7 +113,9 @@ class HouseholdsScreen(Screen):
         if line.reported:
             top.append(w.pill(self.t("households.reported"), ft.Colors.PURPLE_400))
         if line.urgency is not None and line.urgency in w.URGENCY_COLOURS:
-            top.append(w.pill(label(line.urgency, self.shell.lang), w.URGENCY_COLOURS[line.urgency]))
+            top.append(
+                w.pill(label(line.urgency, self.shell.lang), w.URGENCY_COLOURS[line.urgency])
+            )
         return w.tappable(
             ft.Column(
                 [
@@ -176,7 +182,9 @@ class NewHouseholdScreen(Screen):
                 max_length=18,
             ),
             "address": w.text_field(self.t("newhh.address"), on_change=bind("address")),
-            "phone": w.text_field(self.t("newhh.phone"), on_change=bind("phone"), keyboard=ft.KeyboardType.PHONE),
+            "phone": w.text_field(
+                self.t("newhh.phone"), on_change=bind("phone"), keyboard=ft.KeyboardType.PHONE
+            ),
             "notes": w.text_field(self.t("newhh.notes"), on_change=bind("notes"), multiline=True),
         }
         self.known = ft.Column(spacing=6)
@@ -194,7 +202,11 @@ class NewHouseholdScreen(Screen):
             w.section(
                 self.t("newhh.village"),
                 [
-                    w.choice_group(vm.village_choices(), [vm.village], self.act(lambda v, _on: setattr(vm, "village", v))),
+                    w.choice_group(
+                        vm.village_choices(),
+                        [vm.village],
+                        self.act(lambda v, _on: setattr(vm, "village", v)),
+                    ),
                     self.village_error,
                 ],
             ),
@@ -207,12 +219,17 @@ class NewHouseholdScreen(Screen):
                     ft.Checkbox(
                         label=self.t("newhh.elderly_alone"),
                         value=vm.elderly_alone,
-                        on_change=self.act(lambda e: setattr(vm, "elderly_alone", bool(e.control.value))),
-                        label_style=ft.TextStyle(size=w.TEXT),
+                        on_change=self.act(
+                            lambda e: setattr(vm, "elderly_alone", bool(e.control.value))
+                        ),
+                        label_style=w.style(),
                     ),
                 ],
             ),
-            w.section(self.t("newhh.home"), [self.fields["address"], self.fields["phone"], self.fields["notes"]]),
+            w.section(
+                self.t("newhh.home"),
+                [self.fields["address"], self.fields["phone"], self.fields["notes"]],
+            ),
             w.section(
                 self.t("newhh.categories"),
                 [
@@ -238,7 +255,10 @@ class NewHouseholdScreen(Screen):
                     ft.Column(
                         [
                             ft.Row(
-                                [ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.AMBER_900), w.body(self.vm.known_warning, size=w.SMALL)],
+                                [
+                                    ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.AMBER_900),
+                                    w.body(self.vm.known_warning, size=w.SMALL),
+                                ],
                                 wrap=True,
                             ),
                             *[

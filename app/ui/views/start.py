@@ -41,7 +41,9 @@ class StartScreen(Screen):
             width=320,
             autofocus=True,
         )
-        self.message = ft.Text("", size=w.TEXT, color=ft.Colors.ERROR, text_align=ft.TextAlign.CENTER)
+        self.message = ft.Text(
+            "", size=w.TEXT, color=ft.Colors.ERROR, text_align=ft.TextAlign.CENTER
+        )
 
     def title(self) -> str:
         return self.t("app.title")
@@ -52,7 +54,14 @@ class StartScreen(Screen):
         inner = self._enrol_form() if self.vm.enrolling else self._unlock_form()
         return [
             ft.Row(
-                [ft.Container(ft.Column(inner, spacing=16, horizontal_alignment=ft.CrossAxisAlignment.CENTER), width=460)],
+                [
+                    ft.Container(
+                        ft.Column(
+                            inner, spacing=16, horizontal_alignment=ft.CrossAxisAlignment.CENTER
+                        ),
+                        width=460,
+                    )
+                ],
                 alignment=ft.MainAxisAlignment.CENTER,
             )
         ]
@@ -80,7 +89,12 @@ class StartScreen(Screen):
         if self.busy:
             out.append(ft.ProgressRing(width=36, height=36))
         out.append(
-            w.button(self.t("start.add_worker"), self.act(self._start_enrolling), kind="text", icon=ft.Icons.PERSON_ADD)
+            w.button(
+                self.t("start.add_worker"),
+                self.act(self._start_enrolling),
+                kind="text",
+                icon=ft.Icons.PERSON_ADD,
+            )
         )
         return out
 
@@ -89,7 +103,10 @@ class StartScreen(Screen):
             return ft.Container(w.button(label, on_click, kind=kind, width=100), padding=4)
 
         rows = [
-            ft.Row([key(d, self.act(lambda _e, d=d: self._press(d))) for d in PAD[i : i + 3]], alignment=ft.MainAxisAlignment.CENTER)
+            ft.Row(
+                [key(d, self.act(lambda _e, d=d: self._press(d))) for d in PAD[i : i + 3]],
+                alignment=ft.MainAxisAlignment.CENTER,
+            )
             for i in (0, 3, 6)
         ]
         rows.append(
@@ -159,12 +176,21 @@ class StartScreen(Screen):
             field("start.server_url", "server_url", keyboard=ft.KeyboardType.URL, hint="https://"),
             field("start.code", "code"),
             field("start.new_pin", "new_pin", password=True, keyboard=ft.KeyboardType.NUMBER),
-            field("start.new_pin_again", "new_pin_again", password=True, keyboard=ft.KeyboardType.NUMBER),
+            field(
+                "start.new_pin_again",
+                "new_pin_again",
+                password=True,
+                keyboard=ft.KeyboardType.NUMBER,
+            ),
             self.message,
         ]
         if self.busy:
             out.append(ft.ProgressRing(width=36, height=36))
-        out.append(w.button(self.t("start.enrol"), self.act(self._enrol), icon=ft.Icons.VERIFIED_USER, width=420))
+        out.append(
+            w.button(
+                self.t("start.enrol"), self.act(self._enrol), icon=ft.Icons.VERIFIED_USER, width=420
+            )
+        )
         if vm.accounts:
             out.append(w.button(self.t("common.back"), self.act(self._cancel_enrol), kind="text"))
         return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import flet as ft
 
@@ -27,7 +27,9 @@ class SyncBar:
             server_override=shell.settings.server_url,
             syncer=shell.syncer,
         )
-        self._bars: list[tuple[ft.Container, ft.Text, ft.ProgressBar, ft.Text, ft.Control, ft.Control]] = []
+        self._bars: list[
+            tuple[ft.Container, ft.Text, ft.ProgressBar, ft.Text, ft.Control, ft.Control]
+        ] = []
 
     def control(self) -> ft.Control:
         """A new bar for one view (a control lives in one place only)."""
@@ -41,7 +43,10 @@ class SyncBar:
             icon=ft.Icons.REPORT_PROBLEM_OUTLINED,
         )
         sync_button = w.button(
-            self.shell.t("sync.button"), self.shell.handler(self._sync), kind="tonal", icon=ft.Icons.SYNC
+            self.shell.t("sync.button"),
+            self.shell.handler(self._sync),
+            kind="tonal",
+            icon=ft.Icons.SYNC,
         )
         icon = ft.Icon(ft.Icons.CLOUD_OFF, size=22)
         box = ft.Container(
@@ -145,7 +150,10 @@ class SyncProblemsScreen(Screen):
         super().__init__(shell)
         assert shell.ws is not None
         self.vm = SyncProblemsVM(
-            shell.ws, lang=shell.lang, server_override=shell.settings.server_url, syncer=shell.syncer
+            shell.ws,
+            lang=shell.lang,
+            server_override=shell.settings.server_url,
+            syncer=shell.syncer,
         )
 
     def title(self) -> str:
@@ -163,7 +171,9 @@ class SyncProblemsScreen(Screen):
             out.append(w.muted(self.t("sync.coordinator_resolves")))
         for p in problems:
             mine_title = self.t("sync.mine")
-            theirs_title = self.t("sync.server_reason" if p.kind == "rejected" else "sync.server_value")
+            theirs_title = self.t(
+                "sync.server_reason" if p.kind == "rejected" else "sync.server_value"
+            )
             sides = ft.ResponsiveRow(
                 [
                     ft.Container(
@@ -185,7 +195,11 @@ class SyncProblemsScreen(Screen):
             actions: list[ft.Control] = []
             if self.vm.can_resolve:
                 actions = [
-                    w.button(self.t("sync.keep_server"), self.act(lambda _e, k=p.key: self._keep(k, False)), kind="outlined"),
+                    w.button(
+                        self.t("sync.keep_server"),
+                        self.act(lambda _e, k=p.key: self._keep(k, False)),
+                        kind="outlined",
+                    ),
                     w.button(
                         self.t("sync.retry_mine" if p.kind == "rejected" else "sync.keep_mine"),
                         self.act(lambda _e, k=p.key: self._keep(k, True)),

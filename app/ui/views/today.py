@@ -38,7 +38,9 @@ class TodayScreen(Screen):
             for u in SHOWN
         ]
         tiles.append(
-            self._count_tile(self.t("today.households"), vm.total_households, ft.Colors.BLUE_GREY_700)
+            self._count_tile(
+                self.t("today.households"), vm.total_households, ft.Colors.BLUE_GREY_700
+            )
         )
         out: list[ft.Control] = [
             ft.ResponsiveRow(tiles, spacing=10, run_spacing=10),
@@ -46,13 +48,23 @@ class TodayScreen(Screen):
         ]
         if self.ws.roster.damaged:
             out.append(
-                ft.Text(self.t("today.damaged", n=len(self.ws.roster.damaged)), color=ft.Colors.ERROR, size=w.SMALL)
+                ft.Text(
+                    self.t("today.damaged", n=len(self.ws.roster.damaged)),
+                    color=ft.Colors.ERROR,
+                    size=w.SMALL,
+                )
             )
         if not vm.items:
             out.append(w.body(self.t("today.all_done")))
         out.extend(self._line(item) for item in vm.visible())
         if vm.has_more:
-            out.append(w.button(self.t("common.more", n=len(vm.items) - vm.shown), self.act(self._more), kind="outlined"))
+            out.append(
+                w.button(
+                    self.t("common.more", n=len(vm.items) - vm.shown),
+                    self.act(self._more),
+                    kind="outlined",
+                )
+            )
         return out
 
     def _count_tile(self, title: str, n: int, colour: str) -> ft.Control:
@@ -100,4 +112,3 @@ class TodayScreen(Screen):
     def _more(self) -> None:
         self.vm.show_more()
         self.refresh()
-

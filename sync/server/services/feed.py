@@ -7,10 +7,11 @@ transitions alike, always inside `Database.writing()` so sequences commit in ord
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sync import merge
 from sync.server.db import current_seq
@@ -28,6 +29,7 @@ class Feed:
         self.session = session
         self._start = current_seq(session)
         self.last = self._start
+        self._known: dict[str, RecordRow | None] = {}
 
     def next(self) -> int:
         self.last += 1
@@ -38,8 +40,19 @@ class Feed:
         if self.last != self._start:
             self.session.execute(update(Counter).where(Counter.name == "seq").values(value=self.last))
 
+    def preload(self, record_ids: Iterable[str]) -> None:
+        """Read the rows a batch will touch in a few queries instead of one per mutation."""
+        wanted = sorted({i for i in record_ids if i and i not in self._known})
+        for start in range(0, len(wanted), 1000):
+            chunk = wanted[start : start + 1000]
+            self._known.update(dict.fromkeys(chunk))
+            rows = self.session.exec(select(RecordRow).where(col(RecordRow.id).in_(chunk)))
+            self._known.update({row.id: row for row in rows})
+
     def get(self, record_id: str) -> RecordRow | None:
-        return self.session.get(RecordRow, record_id)
+        if record_id not in self._known:
+            self._known[record_id] = self.session.get(RecordRow, record_id)
+        return self._known[record_id]
 
     def insert(self, record_type: str, data: dict[str, Any], stamps: merge.Stamps) -> RecordRow:
         row = RecordRow(
@@ -52,6 +65,7 @@ class Feed:
             stamps=stamps,
         )
         self.session.add(row)
+        self._known[row.id] = row
         return row
 
     def replace(self, row: RecordRow, data: dict[str, Any], stamps: merge.Stamps) -> None:

@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
+from sqlmodel import select as sm_select
 
 from app.domain.areas import in_scope
 from app.domain.ids import new_id
@@ -50,13 +51,19 @@ def push(ctx: ServerContext, caller: Caller, request: PushRequest) -> PushRespon
         device = s.get(Device, caller.device_id)
         assert device is not None  # authenticated just before
         feed = Feed(s)
+        feed.preload(_touched(request))
+        logged = _logged_answers(s, caller.device_id, [
+            m.seq for m in request.mutations if m.seq <= device.last_seq
+        ])
         by_seq: dict[int, MutationAnswer] = {}
         for mutation in sorted(request.mutations, key=lambda m: m.seq):
             if mutation.seq in by_seq:
                 answers.append(by_seq[mutation.seq].model_copy(update={"duplicate": True}))
                 continue
             if mutation.seq <= device.last_seq:
-                answer = _logged_answer(s, caller.device_id, mutation.seq)
+                answer = logged.get(mutation.seq) or MutationAnswer(
+                    seq=mutation.seq, status="applied", duplicate=True
+                )
             else:
                 answer = _apply(ctx, s, feed, caller, mutation)
                 device.last_seq = mutation.seq
@@ -83,18 +90,37 @@ def push(ctx: ServerContext, caller: Caller, request: PushRequest) -> PushRespon
     return PushResponse(answers=answers, server_hlc=ctx.clock.now())
 
 
-def _logged_answer(s: Session, device_id: str, seq: int) -> MutationAnswer:
-    log = s.get(MutationLog, (device_id, seq))
-    if log is None:
-        return MutationAnswer(seq=seq, status="applied", duplicate=True)
-    return MutationAnswer(
-        seq=seq,
-        status=log.status,  # type: ignore[arg-type]
-        reason=log.reason,
-        server_seq=log.server_seq,
-        duplicate=True,
-        conflicts=[ConflictInfo.model_validate(c) for c in log.conflicts],
+def _touched(request: PushRequest) -> set[str]:
+    ids: set[str] = set()
+    for m in request.mutations:
+        ids.add(m.record_id)
+        for key in ("household_id", "person_id"):
+            value = m.payload.get(key)
+            if isinstance(value, str):
+                ids.add(value)
+    return ids
+
+
+def _logged_answers(s: Session, device_id: str, seqs: list[int]) -> dict[int, MutationAnswer]:
+    """The stored answers of mutations sent again (a retried or duplicated batch)."""
+    if not seqs:
+        return {}
+    rows = s.exec(
+        sm_select(MutationLog).where(
+            MutationLog.device_id == device_id, col(MutationLog.seq).in_(sorted(set(seqs)))
+        )
     )
+    return {
+        log.seq: MutationAnswer(
+            seq=log.seq,
+            status=log.status,  # type: ignore[arg-type]
+            reason=log.reason,
+            server_seq=log.server_seq,
+            duplicate=True,
+            conflicts=[ConflictInfo.model_validate(c) for c in log.conflicts],
+        )
+        for log in rows
+    }
 
 
 def _apply(

@@ -1,0 +1,49 @@
+"""CSV exports: UTF-8 with a byte-order mark so that Excel shows the Chinese, headers in Chinese.
+
+Codes are written as plain digits for the programs that read these files; the XLSX
+export is the one meant for people.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+
+from app.domain.coverage import Report
+from app.domain.indicators import IndicatorResult
+from app.domain.records import Person
+from app.reports.tables import Table, cell_text, indicators_table, overdue_table, report_table
+
+BOM = "\ufeff"
+
+
+def table_csv(table: Table) -> bytes:
+    """A table as CSV bytes: the header line, the rows, then the total line if any."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(c.header for c in table.columns)
+    lines = [*table.rows, *([table.total] if table.total else [])]
+    for values in lines:
+        padded = (*values, *([None] * (len(table.columns) - len(values))))
+        writer.writerow(cell_text(v, c.kind) for v, c in zip(padded, table.columns, strict=True))
+    return (BOM + out.getvalue()).encode("utf-8")
+
+
+def report_csv(report: Report, names: Mapping[str, str] | None = None) -> bytes:
+    """A report's breakdown as CSV: code, name, the figures and a 合计 line."""
+    return table_csv(report_table(report, names))
+
+
+def overdue_csv(
+    report: Report,
+    heads: Mapping[str, Person] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> bytes:
+    """A coverage report's overdue households as CSV, names and ID numbers masked."""
+    return table_csv(overdue_table(report, heads, names))
+
+
+def indicators_csv(results: Sequence[IndicatorResult], year: int) -> bytes:
+    """The target list with targets, values and status as CSV."""
+    return table_csv(indicators_table(results, year))

@@ -1,0 +1,24 @@
+"""JSON exports: the shapes the HTTP API and `doorstep server report` print."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from app.domain.coverage import Report
+from app.domain.indicators import IndicatorResult
+
+
+def _dump(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def report_json(report: Report) -> bytes:
+    """`{"period", "overall", "rows", "overdue"}` for coverage; other measures add "indicator"."""
+    return _dump(report.to_json())
+
+
+def indicators_json(results: Sequence[IndicatorResult], year: int) -> bytes:
+    """`{"year": 2026, "indicators": [...]}` in the target list's order."""
+    return _dump({"year": year, "indicators": [r.to_json() for r in results]})

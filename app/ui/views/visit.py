@@ -1,0 +1,409 @@
+"""New visit (新增探访) and the door-knock survey (敲门问需求)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.domain.codes import CareKind, NeedArea, VisitKind, VisitMode, VisitOutcome
+from app.domain.labels import label
+from app.ui import widgets as w
+from app.ui.viewmodels.visit import NewVisitVM
+from app.ui.views import media
+from app.ui.views.base import Screen
+
+if TYPE_CHECKING:
+    from app.ui.shell import Shell
+
+
+class NewVisitScreen(Screen):
+    key = "visit-new"
+
+    def __init__(self, shell: Shell, household_id: str, kind: VisitKind = VisitKind.CARE) -> None:
+        super().__init__(shell)
+        assert shell.ws is not None
+        self.vm = NewVisitVM(shell.ws, household_id, shell.lang, kind=kind)
+        vm = self.vm
+        self.services: dict[str, Any] = {}
+
+        def bind(attr: str) -> Any:
+            return self.act(lambda e: setattr(vm, attr, e.control.value or ""))
+
+        self.fields: dict[str, ft.TextField] = {
+            "visited_on": w.text_field(
+                self.t("visit.visited_on"),
+                vm.visited_on.isoformat(),
+                self.act(lambda e: vm.set_visited_on(e.control.value or "")),
+                width=220,
+                hint="2026-05-01",
+            ),
+            "observations": w.text_field(
+                self.t("visit.observations"), on_change=bind("observations"), multiline=True
+            ),
+            "companions": w.text_field(
+                self.t("visit.companions"),
+                on_change=bind("companions"),
+                hint=self.t("visit.companions_hint"),
+            ),
+            "wish_title": w.text_field(self.t("visit.wish_title"), on_change=bind("wish_title")),
+            "wish_value": w.text_field(
+                self.t("visit.wish_value"),
+                on_change=bind("wish_value"),
+                keyboard=ft.KeyboardType.NUMBER,
+                width=220,
+            ),
+            "wish_description": w.text_field(
+                self.t("visit.wish_description"), on_change=bind("wish_description"), multiline=True
+            ),
+        }
+        self.errors: dict[str, ft.Text] = {
+            key: ft.Text("", color=ft.Colors.ERROR, size=w.SMALL, visible=False)
+            for key in ("outcome", "care")
+        }
+        self.survey_field = w.text_field(self.t("visit.survey_answer"), multiline=True)
+        self.needs_column = ft.Column(spacing=10)
+        self.survey_column = ft.Column(spacing=10)
+        self.gps_text = w.body(vm.gps_line, size=w.SMALL)
+        self.photo_text = w.body("", size=w.SMALL)
+        self.message = ft.Text("", color=ft.Colors.ERROR, size=w.TEXT, visible=False)
+
+    def title(self) -> str:
+        key = "visit.title_knock" if self.vm.kind == VisitKind.KNOCK else "visit.title_care"
+        return self.t(key, name=self.vm.title)
+
+    def content(self) -> list[ft.Control]:
+        vm = self.vm
+        lang = self.shell.lang
+        out: list[ft.Control] = [
+            w.section(
+                self.t("visit.basics"),
+                [
+                    w.muted(self.t("visit.mode")),
+                    w.choice_group(
+                        [(m.value, label(m, lang)) for m in VisitMode],
+                        [vm.mode.value],
+                        self.act(lambda v, _on: vm.set_mode(v)),
+                    ),
+                    w.muted(self.t("visit.outcome") + " *"),
+                    w.choice_group(
+                        [(o.value, label(o, lang)) for o in VisitOutcome],
+                        [vm.outcome.value] if vm.outcome else [],
+                        self.act(lambda v, _on: self._outcome(v)),
+                    ),
+                    self.errors["outcome"],
+                    self.fields["visited_on"],
+                ],
+            ),
+        ]
+        care_title = self.t("visit.care") + (" *" if vm.kind == VisitKind.CARE else "")
+        out.append(
+            w.section(
+                self.t("visit.what_happened"),
+                [
+                    w.muted(care_title),
+                    w.choice_group(
+                        [(c.value, label(c, lang)) for c in CareKind],
+                        [c.value for c in vm.care],
+                        self.act(self._care),
+                        multi=True,
+                    ),
+                    self.errors["care"],
+                    self.fields["observations"],
+                    self.fields["companions"],
+                ],
+            )
+        )
+        if vm.kind == VisitKind.KNOCK:
+            self._fill_survey()
+            out.append(w.section(self.t("visit.survey"), [self.survey_column]))
+        self._fill_needs()
+        out.append(
+            w.section(
+                self.t("visit.needs"),
+                [
+                    self.needs_column,
+                    w.left(
+                        w.button(
+                            self.t("visit.add_need"),
+                            self.act(self._add_need),
+                            kind="outlined",
+                            icon=ft.Icons.ADD,
+                        )
+                    ),
+                ],
+            )
+        )
+        out.append(
+            w.section(
+                self.t("visit.wish"),
+                [
+                    w.muted(self.t("visit.wish_hint")),
+                    self.fields["wish_title"],
+                    self.fields["wish_value"],
+                    self.fields["wish_description"],
+                ],
+            )
+        )
+        self._fill_media()
+        out.append(
+            w.section(
+                self.t("visit.location_photo"),
+                [
+                    ft.Row([ft.Icon(ft.Icons.PLACE), self.gps_text], wrap=True),
+                    ft.Row(
+                        [
+                            w.button(
+                                self.t("visit.get_gps"),
+                                self.act(self._gps),
+                                kind="outlined",
+                                icon=ft.Icons.MY_LOCATION,
+                            ),
+                            w.button(
+                                self.t("visit.clear_gps"), self.act(self._clear_gps), kind="text"
+                            ),
+                        ],
+                        wrap=True,
+                    ),
+                    ft.Row([ft.Icon(ft.Icons.PHOTO_CAMERA), self.photo_text], wrap=True),
+                    ft.Row(
+                        [
+                            w.button(
+                                self.t("media.take_photo"),
+                                self.act(self._camera),
+                                kind="outlined",
+                                icon=ft.Icons.CAMERA_ALT,
+                            ),
+                            w.button(
+                                self.t("media.choose_photo"),
+                                self.act(self._pick_photo),
+                                kind="outlined",
+                                icon=ft.Icons.IMAGE,
+                            ),
+                            w.button(
+                                self.t("visit.clear_photo"),
+                                self.act(self._clear_photo),
+                                kind="text",
+                            ),
+                        ],
+                        wrap=True,
+                    ),
+                ],
+            )
+        )
+        out += [
+            self.message,
+            ft.Row(
+                [
+                    w.button(
+                        self.t("common.save"), self.act(self._save), icon=ft.Icons.SAVE, expand=True
+                    ),
+                    w.button(self.t("common.cancel"), self.act(self.shell.pop), kind="outlined"),
+                ]
+            ),
+            ft.Container(height=40),
+        ]
+        return out
+
+    # --- choices ------------------------------------------------------------------------
+
+    def _outcome(self, value: str) -> None:
+        self.vm.set_outcome(value)
+        self._show_errors()
+
+    def _care(self, value: str, on: bool) -> None:
+        self.vm.toggle_care(value, on)
+        self._show_errors()
+
+    # --- needs ------------------------------------------------------------------------
+
+    def _fill_needs(self) -> None:
+        vm = self.vm
+        rows: list[ft.Control] = []
+        for i, need in enumerate(vm.needs):
+            area = ft.Dropdown(
+                label=self.t("visit.need_area"),
+                value=need.area.value,
+                options=[
+                    ft.DropdownOption(key=a.value, text=label(a, self.shell.lang)) for a in NeedArea
+                ],
+                on_select=self.act(lambda e, i=i: vm.set_need_area(i, e.control.value)),
+                width=200,
+                text_size=w.TEXT,
+            )
+            description = w.text_field(
+                self.t("visit.need_description"),
+                need.description,
+                self.act(lambda e, i=i: vm.set_need_description(i, e.control.value or "")),
+                expand=True,
+            )
+            description.error = vm.errors.get(f"need.{i}")
+            rows.append(
+                ft.Row(
+                    [
+                        area,
+                        description,
+                        w.icon_button(
+                            ft.Icons.DELETE_OUTLINE,
+                            self.t("visit.remove_need"),
+                            self.act(lambda _e, i=i: self._remove_need(i)),
+                        ),
+                    ],
+                    vertical_alignment=ft.CrossAxisAlignment.START,
+                    wrap=not self.shell.wide,
+                )
+            )
+        if not rows:
+            rows.append(w.muted(self.t("visit.no_needs")))
+        self.needs_column.controls = rows
+
+    def _add_need(self) -> None:
+        self.vm.add_need()
+        self._fill_needs()
+        self.needs_column.update()
+
+    def _remove_need(self, index: int) -> None:
+        self.vm.remove_need(index)
+        self._fill_needs()
+        self.needs_column.update()
+
+    # --- the survey -------------------------------------------------------------------
+
+    def _fill_survey(self) -> None:
+        vm = self.vm
+        rows: list[ft.Control] = []
+        area = vm.survey_area
+        if area is not None:
+            self.survey_field.value = vm.survey.get(area, "")
+            self.survey_field.label = self.t(
+                "visit.survey_answer_for", area=label(area, self.shell.lang)
+            )
+            rows += [
+                ft.Row(
+                    [
+                        w.pill(vm.survey_progress, ft.Colors.TEAL_700),
+                        ft.Text(label(area, self.shell.lang), size=20, weight=ft.FontWeight.BOLD),
+                    ]
+                ),
+                w.muted(self.t(f"visit.ask.{area.value}")),
+                self.survey_field,
+                ft.Row(
+                    [
+                        w.button(
+                            self.t("visit.survey_back"),
+                            self.act(self._survey_back),
+                            kind="outlined",
+                            disabled=vm.survey_step == 0,
+                        ),
+                        w.button(
+                            self.t("visit.survey_none"),
+                            self.act(lambda: self._survey_next(blank=True)),
+                            kind="tonal",
+                        ),
+                        w.button(
+                            self.t("visit.survey_next"),
+                            self.act(lambda: self._survey_next(blank=False)),
+                        ),
+                    ],
+                    wrap=True,
+                ),
+            ]
+        else:
+            rows.append(w.body(self.t("visit.survey_done")))
+            rows.append(
+                w.button(self.t("visit.survey_back"), self.act(self._survey_back), kind="outlined")
+            )
+        for name, description in vm.survey_summary():
+            rows.append(w.body(f"{name}：{description}", size=w.SMALL, color=ft.Colors.TEAL_800))
+        self.survey_column.controls = rows
+
+    def _survey_next(self, *, blank: bool) -> None:
+        self.vm.survey_answer("" if blank else (self.survey_field.value or ""))
+        self._fill_survey()
+        self.survey_column.update()
+
+    def _survey_back(self) -> None:
+        self.vm.survey_back()
+        self._fill_survey()
+        self.survey_column.update()
+
+    # --- GPS and photo ---------------------------------------------------------------
+
+    def _fill_media(self) -> None:
+        self.gps_text.value = self.vm.gps_line
+        self.photo_text.value = (
+            self.t("visit.photo_attached", kb=len(self.vm.photo) // 1024)
+            if self.vm.photo
+            else self.t("visit.no_photo")
+        )
+
+    def _media_changed(self) -> None:
+        self._fill_media()
+        self.gps_text.update()
+        self.photo_text.update()
+
+    async def _gps(self) -> None:
+        self.gps_text.value = self.t("visit.locating")
+        self.gps_text.update()
+        try:
+            lat, lon, acc = await media.current_position(self.services)
+        except Exception:
+            self.shell.snack(self.t("visit.no_location"), error=True)
+        else:
+            self.vm.set_gps(lat, lon, acc)
+        self._media_changed()
+
+    def _clear_gps(self) -> None:
+        self.vm.clear_gps()
+        self._media_changed()
+
+    def _camera(self) -> None:
+        def got(content: bytes) -> None:
+            self.vm.set_photo(content, "image/jpeg")
+            self._media_changed()
+
+        media.open_camera(self.shell, got)
+
+    async def _pick_photo(self) -> None:
+        picked = await media.pick_image(self.services)
+        if picked is not None:
+            self.vm.set_photo(*picked)
+            if self.vm.message:
+                self.shell.snack(self.vm.message, error=True)
+        self._media_changed()
+
+    def _clear_photo(self) -> None:
+        self.vm.clear_photo()
+        self._media_changed()
+
+    # --- save ---------------------------------------------------------------------------
+
+    def _show_errors(self) -> None:
+        errors = self.vm.errors
+        for key, control in self.fields.items():
+            control.error = errors.get(key)
+        for key, text_control in self.errors.items():
+            text_control.value = errors.get(key, "")
+            text_control.visible = key in errors
+        self.message.value = self.vm.message
+        self.message.visible = bool(self.vm.message)
+        if self.view is not None and self.view.page is not None:
+            self.view.update()
+
+    def _save(self) -> None:
+        if (
+            self.vm.kind == VisitKind.KNOCK
+            and self.vm.survey_area is not None
+            and (self.survey_field.value or "").strip()
+        ):
+            # An answer typed but not yet confirmed with 下一项 still counts.
+            self.vm.survey_answer(self.survey_field.value or "")
+        warnings = self.vm.warnings()
+        visit = self.vm.save()
+        self._fill_needs()
+        if visit is None:
+            self._show_errors()
+            self.shell.snack(self.vm.message, error=True)
+            return
+        self.shell.snack(" ".join([self.t("visit.saved"), *warnings]))
+        self.shell.pop()

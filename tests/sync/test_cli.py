@@ -1,0 +1,74 @@
+"""`doorstep server ...`: each command prints its result, or one sentence and exit 1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sync.server.cli import server_app
+from tests.sync.test_roster import TEMPLATES
+
+runner = CliRunner()
+
+
+def invoke(db: str, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(server_app, [*args, "--db", db])
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def test_admin_commands_round_trip(db, tmp_path):
+    added = invoke(db, "add-worker", "--name", "李四", "--role", "worker", "--team",
+                   "grid_worker", "--area", "330702102201", "--area", "330702102202")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    worker = added.stdout.strip()
+    qr = tmp_path / "code.png"
+    code = invoke(db, "enroll-code", "--worker", worker, "--qr", str(qr))
+    assert code.exit_code == 0 and len(code.stdout.strip()) == 14
+    assert qr.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    moved = invoke(db, "set-areas", "--worker", worker, "--area", "330703101")
+    assert moved.stdout.strip() == "330703101"
+    imported = invoke(db, "import-roster", str(TEMPLATES / "roster_template.xlsx"))
+    assert imported.exit_code == 0 and "新增 1 户" in imported.stdout
+    out = tmp_path / "all.jsonl"
+    exported = invoke(db, "export", "--out", str(out))
+    assert exported.exit_code == 0
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["type"] for line in lines] == ["household", "person", "person"]
+    assert all("id" in line and "area_code" in line for line in lines)
+    key = invoke(db, "recovery-key")
+    assert key.exit_code == 0 and len(key.stdout.strip()) == 44
+
+
+@pytest.mark.parametrize(
+    "args, sentence",
+    [
+        (("add-worker", "--name", "甲", "--role", "boss", "--team", "grid_worker", "--area", "330702"), "角色"),
+        (("add-worker", "--name", "甲", "--role", "worker", "--team", "grid_worker", "--area", "1"), "区划"),
+        (("enroll-code", "--worker", "nobody"), "找不到工作人员"),
+        (("revoke-device", "--device", "nobody"), "找不到设备"),
+        (("import-roster", "/no/such/file.csv"), "找不到文件"),
+    ],
+)  # fmt: skip
+def test_errors_are_one_sentence_on_stderr(db, args, sentence):
+    result = invoke(db, *args)
+    assert result.exit_code == 1
+    assert sentence in result.stderr and "Traceback" not in result.output
+
+
+def test_a_bad_roster_lists_its_rows(db, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("户编号,区划代码,家庭住址,姓名\nA,330702102201,x,\n", encoding="utf-8")
+    result = invoke(db, "import-roster", str(bad))
+    assert result.exit_code == 1 and "第 2 行" in result.stderr
+
+
+def test_an_unreachable_database_is_one_sentence():
+    result = invoke("postgresql://nobody@127.0.0.1:1/none", "export", "--out", "/tmp/x.jsonl")
+    assert result.exit_code == 1 and result.stderr.startswith("无法打开数据库")

@@ -1,0 +1,115 @@
+"""Roster import: the template, bad rows, idempotent re-import, a newer roster."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from sync.server.services import roster
+from sync.server.tables import RecordRow
+
+TEMPLATES = Path(__file__).parents[2] / "assets" / "templates"
+
+
+def write_csv(path: Path, rows: list[tuple[str, ...]]) -> Path:
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(roster.COLUMNS)
+        writer.writerows(rows)
+    return path
+
+
+def records(ctx, record_type: str) -> list[dict]:  # type: ignore[type-arg]
+    with ctx.db.reading() as s:
+        rows = s.execute(select(RecordRow.data).where(RecordRow.type == record_type)).scalars()
+        return [json.loads(r) for r in rows]
+
+
+def head_seq(ctx) -> int:  # type: ignore[no-untyped-def]
+    from sync.server.db import current_seq
+
+    with ctx.db.reading() as s:
+        return current_seq(s)
+
+
+def test_the_templates_have_the_importers_headers():
+    with open(TEMPLATES / "roster_template.csv", encoding="utf-8-sig") as fh:
+        assert tuple(next(csv.reader(fh))) == roster.COLUMNS
+    sheet = load_workbook(TEMPLATES / "roster_template.xlsx", read_only=True).worksheets[0]
+    assert tuple(next(sheet.iter_rows(values_only=True))) == roster.COLUMNS
+    documented = (TEMPLATES / "roster.md").read_text(encoding="utf-8")
+    assert all(f"| {column} |" in documented for column in roster.COLUMNS)
+
+
+@pytest.mark.parametrize("name", ["roster_template.csv", "roster_template.xlsx"])
+def test_the_template_imports_and_again_changes_nothing(ctx, name):
+    first = roster.import_roster(ctx, TEMPLATES / name)
+    assert (first.households_created, first.persons_created) == (1, 2)
+    seq = head_seq(ctx)
+    again = roster.import_roster(ctx, TEMPLATES / name)
+    assert again.unchanged == 3 and head_seq(ctx) == seq
+    [household] = records(ctx, "household")
+    assert household["categories"] == ["dibao", "left_behind_child"]
+    elder = next(p for p in records(ctx, "person") if p["relation"] == "户主")
+    assert elder["flags"] == ["elderly_alone"] and elder["lives_alone"] is True
+
+
+def test_every_bad_row_is_reported_and_nothing_is_imported(ctx, tmp_path):
+    path = write_csv(
+        tmp_path / "bad.csv",
+        [
+            ("H1", "330702102201", "甲村1号", "", "低保", "", "", "张三", "", "", "", "", ""),
+            ("H2", "12345", "乙村2号", "", "", "", "", "李四", "", "", "", "", ""),
+            ("H3", "330702102201", "丙村3号", "", "富豪", "", "", "王五", "", "", "", "", ""),
+            ("H4", "330702102201", "", "", "", "", "", "赵六", "", "", "", "", ""),
+            ("H5", "330702102201", "丁村", "", "", "2024-13-40", "", "钱七", "", "", "", "", ""),
+            ("H6", "330702102201", "戊村", "", "", "", "", "孙八", "330702195503120022", "", "", "", ""),
+            ("H1", "330702102202", "甲村1号", "", "低保", "", "", "张四", "", "", "", "", ""),
+        ],
+    )
+    with pytest.raises(roster.RosterInvalid) as caught:
+        roster.import_roster(ctx, path)
+    rows = [row for row, _ in caught.value.problems]
+    assert rows == [3, 4, 5, 6, 7, 8]
+    reasons = dict(caught.value.problems)
+    assert "富豪" in reasons[4] and "家庭住址" in reasons[5] and "第 2 行" in reasons[8]
+    assert records(ctx, "household") == []
+
+
+def test_a_newer_roster_updates_and_records_who_left(ctx, tmp_path):
+    old = write_csv(
+        tmp_path / "2024.csv",
+        [
+            ("H1", "330702102201", "甲村1号", "", "低保", "", "", "张三", "", "", "", "", ""),
+            ("H2", "330702102201", "乙村2号", "", "特困供养", "", "", "李四", "", "", "", "", ""),
+            ("X9", "330703101201", "外镇9号", "", "低保", "", "", "王九", "", "", "", "", ""),
+        ],
+    )
+    roster.import_roster(ctx, old, today=date(2024, 1, 1))
+    new = write_csv(
+        tmp_path / "2025.csv",
+        [("H1", "330702102201", "甲村1号（新）", "", "低保", "", "", "张三", "", "", "", "", "")],
+    )
+    report = roster.import_roster(ctx, new, today=date(2025, 2, 1))
+    assert (report.households_updated, report.households_left, report.left) == (1, 1, ["H2"])
+    by_address = {h["address"]: h for h in records(ctx, "household")}
+    assert by_address["乙村2号"]["register_status"] == "left"
+    assert by_address["乙村2号"]["left_on"] == "2025-02-01"
+    assert by_address["外镇9号"]["register_status"] == "registered"  # other township: untouched
+    assert "甲村1号（新）" in by_address
+    back = roster.import_roster(ctx, old, today=date(2025, 3, 1))
+    assert back.households_updated == 2  # H2 rejoined, H1's address back
+    assert {h["register_status"] for h in records(ctx, "household")} == {"registered"}
+
+
+def test_a_damaged_spreadsheet_is_one_clear_problem(ctx, tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(roster.RosterInvalid, match="未导入"):
+        roster.import_roster(ctx, broken)

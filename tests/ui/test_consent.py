@@ -1,0 +1,102 @@
+"""Consent: what a grant needs, signature sealed as evidence, guardians, one-step withdrawal."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.domain.codes import ConsentAction, ConsentMethod, DataCategory
+from app.domain.consent import ShareNotAllowed, check_share
+from app.domain.records import ConsentEvent
+from app.ui.viewmodels.consent import ConsentVM, add_months
+from app.ui.viewmodels.workspace import Workspace
+from tests.ui.conftest import TODAY, ouyang
+
+
+def test_defaults_and_the_first_member(ws: Workspace) -> None:
+    vm = ConsentVM(ws, ouyang(ws))
+    assert vm.person is not None and vm.person.name == "欧阳秀兰"
+    assert vm.recipient == "助联体成员慈善组织" and not vm.needs_guardian
+    assert vm.method == ConsentMethod.SIGNATURE
+
+
+def test_grant_needs_evidence_and_names_what_is_missing(ws: Workspace) -> None:
+    vm = ConsentVM(ws, ouyang(ws))
+    vm.categories.clear()
+    vm.recipient = " "
+    assert vm.grant() is None
+    assert set(vm.errors) == {"recipient", "categories", "evidence"}
+    assert vm.message == "请填写或更正：共享对象、共享的信息类别、签名或同意书照片"
+    vm.set_method("verbal")
+    vm.recipient = "金华市慈善总会"
+    vm.toggle_category("health", True)
+    assert set(vm.validate()) == {"witness"}
+
+
+def test_signature_is_sealed_as_svg_evidence(ws: Workspace) -> None:
+    vm = ConsentVM(ws, ouyang(ws))
+    vm.add_stroke_point(10, 10, new_stroke=True)
+    vm.add_stroke_point(60, 40)
+    vm.add_stroke_point(120, 20)
+    event = vm.grant()
+    assert event is not None and event.method == ConsentMethod.SIGNATURE
+    assert event.evidence_photo_id is not None
+    content, mime = ws.store.get_photo(event.evidence_photo_id)
+    assert mime == "image/svg+xml" and content.startswith(b"<svg") and b"L60.0,40.0" in content
+    assert event.valid_until == add_months(TODAY, 12)
+    assert vm.strokes == []
+
+
+def test_a_child_under_14_needs_a_guardian(ws: Workspace) -> None:
+    vm = ConsentVM(ws, ouyang(ws))
+    child = next(p for p in vm.members if p.name == "欧阳小明")
+    vm.set_person(child.id)
+    vm.set_method("verbal")
+    vm.witness = "网格员李四"
+    assert vm.needs_guardian
+    assert vm.grant() is None and set(vm.errors) == {"guardian"}
+    vm.guardian_name = "欧阳秀兰"
+    event = vm.grant()
+    assert event is not None and event.guardian_name == "欧阳秀兰"
+
+
+def test_withdraw_stops_sharing_and_history_shows_both(ws: Workspace) -> None:
+    household = ouyang(ws)
+    vm = ConsentVM(ws, household)
+    vm.set_method("verbal")
+    vm.witness = "村委会主任"
+    vm.toggle_category(DataCategory.CONTACT.value, True)
+    grant = vm.grant()
+    assert grant is not None
+    assert [s.granted for s in vm.states()] == [True]
+    withdrawal = vm.withdraw(grant.person_id, grant.recipient, grant.purpose)
+    assert withdrawal is not None and withdrawal.seen == [grant.id]
+    assert [s.granted for s in vm.states()] == [False]
+    events = ws.store.load_all(ConsentEvent, household_id=household)
+    assert sorted(e.action for e in events) == [ConsentAction.GRANT, ConsentAction.WITHDRAW]
+    history = vm.history()
+    assert [h.action for h in history] == ["撤回", "同意"]
+    assert "见证人：村委会主任" in history[1].detail
+    with pytest.raises(ShareNotAllowed, match="未取得"):
+        check_share(
+            events, grant.person_id, grant.recipient, grant.purpose, [DataCategory.CONTACT], TODAY
+        )
+
+
+def test_a_new_grant_after_withdrawal_grants_again(ws: Workspace) -> None:
+    vm = ConsentVM(ws, ouyang(ws))
+    vm.set_method("verbal")
+    vm.witness = "村委会主任"
+    grant = vm.grant()
+    assert grant is not None
+    vm.withdraw(grant.person_id, grant.recipient, grant.purpose)
+    vm.witness = "村委会主任"
+    again = vm.grant()
+    assert again is not None and len(again.seen) == 2
+    assert [s.granted for s in vm.states()] == [True]
+
+
+def test_months_end_clamps() -> None:
+    from datetime import date
+
+    assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+    assert add_months(date(2026, 1, 15), 24) == date(2028, 1, 15)

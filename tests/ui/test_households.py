@@ -1,0 +1,107 @@
+"""Households: search by name, pinyin, initials, ID tail and village; filters; 主动发现."""
+
+from __future__ import annotations
+
+from app.domain.codes import Category, RegisterStatus
+from app.domain.identity import make_id_number
+from app.domain.records import Household, Person
+from app.ui.viewmodels.households import PAGE, HouseholdsVM, NewHouseholdVM
+from app.ui.viewmodels.workspace import Workspace
+from tests.ui.conftest import TODAY, ouyang
+
+
+def _titles(vm: HouseholdsVM) -> list[str]:
+    return [line.title for line in vm.lines]
+
+
+def test_everyone_without_a_query(ws: Workspace) -> None:
+    vm = HouseholdsVM(ws)
+    assert len(vm.lines) == 31 and vm.summary() == "共 31 户"
+
+
+def test_search_by_initials_pinyin_name_and_id_tail(ws: Workspace) -> None:
+    vm = HouseholdsVM(ws)
+    for query in ("oyxl", "ouyangxiu", "欧阳秀", "OYXL"):
+        vm.set_query(query)
+        assert _titles(vm)[0] == "欧阳秀兰", query
+    vm.set_query(make_id_number("330702", TODAY.replace(year=1950, month=3, day=8), 123)[-4:])
+    assert "欧阳秀兰" in _titles(vm)
+
+
+def test_a_member_match_shows_the_household_and_who_matched(ws: Workspace) -> None:
+    vm = HouseholdsVM(ws)
+    vm.set_query("欧阳小明")
+    assert [(line.title, line.matched) for line in vm.lines] == [("欧阳秀兰", "欧阳小明")]
+
+
+def test_search_by_village_name(ws: Workspace) -> None:
+    vm = HouseholdsVM(ws)
+    vm.set_query("后溪")
+    assert vm.lines and {line.village for line in vm.lines} == {"后溪村"}
+
+
+def test_filters_combine(ws: Workspace) -> None:
+    vm = HouseholdsVM(ws)
+    vm.set_category(Category.TEKUN.value)
+    assert vm.lines and all("特困供养" in line.categories for line in vm.lines)
+    vm.set_village("330702102201")
+    assert vm.lines and all(line.village == "岩头村" for line in vm.lines)
+    vm.set_category(None)
+    vm.set_village(None)
+    vm.set_overdue_only(True)
+    assert vm.lines and all(line.urgency in ("major_event", "overdue") for line in vm.lines)
+    assert ouyang(ws) in {line.household_id for line in vm.lines}
+
+
+def test_pages(ws: Workspace) -> None:
+    vm = HouseholdsVM(ws)
+    vm.lines = vm.lines * 3
+    assert len(vm.visible()) == PAGE and vm.has_more
+    vm.show_more()
+    assert len(vm.visible()) == min(2 * PAGE, len(vm.lines))
+
+
+def test_report_requires_fields_and_names_them(ws: Workspace) -> None:
+    vm = NewHouseholdVM(ws)
+    assert vm.save() is None
+    assert set(vm.errors) == {"address", "head_name"}
+    assert vm.message == "请填写或更正：住址、户主姓名"
+
+
+def test_report_checks_the_id_number(ws: Workspace) -> None:
+    valid = make_id_number("330702", TODAY.replace(year=1960), 5)
+    broken = valid[:-1] + ("1" if valid[-1] != "1" else "2")
+    vm = NewHouseholdVM(ws, head_name="钱多多", address="上坞村1组1号", id_number=broken)
+    assert vm.save() is None
+    assert vm.errors == {"id_number": "身份证号校验位不正确"}
+
+
+def test_known_id_number_warns_and_links(ws: Workspace) -> None:
+    known = make_id_number("330702", TODAY.replace(year=1950, month=3, day=8), 123)
+    vm = NewHouseholdVM(ws, id_number=known)
+    vm.check_id_number()
+    assert [(k.name, k.village) for k in vm.known] == [("欧阳秀兰", "岩头村")]
+    assert "欧阳秀兰（岩头村）" in vm.known_warning
+
+
+def test_report_saves_a_reported_household_that_search_finds(ws: Workspace) -> None:
+    vm = NewHouseholdVM(
+        ws,
+        village="330702102203",
+        head_name="钱多多",
+        address="上坞村1组1号",
+        id_number=make_id_number("330702", TODAY.replace(year=1941), 77),
+        elderly_alone=True,
+    )
+    vm.toggle_category(Category.DIBIAN.value, True)
+    household = vm.save()
+    assert household is not None and vm.errors == {}
+    stored = ws.store.get(Household, household.id)
+    assert stored.register_status == RegisterStatus.REPORTED
+    assert stored.categories == [Category.DIBIAN]
+    head = ws.store.load_all(Person, household_id=household.id)[0]
+    assert head.name == "钱多多" and head.lives_alone
+    listing = HouseholdsVM(ws)
+    listing.set_query("qdd")
+    assert [(line.title, line.reported) for line in listing.lines] == [("钱多多", True)]
+    assert ws.store.outbox_counts()["pending"] == 2

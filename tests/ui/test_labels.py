@@ -1,0 +1,84 @@
+"""Every code and UI string has both languages, every key the UI uses exists, and the
+bundled font draws every character of them (so Chinese never shows as boxes)."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from app.domain import codes
+from app.domain.areas import COUNTIES
+from app.domain.labels import CODE_LABELS, UI, all_text, label, text
+from app.domain.policy import Urgency
+
+ROOT = Path(__file__).resolve().parents[2]
+FONT = ROOT / "assets" / "fonts" / "NotoSansSC-Regular.otf"
+ENUMS = [
+    v for v in vars(codes).values() if isinstance(v, type) and issubclass(v, StrEnum) and v is not StrEnum
+]
+
+
+@pytest.mark.parametrize("enum", [*ENUMS, Urgency], ids=lambda e: e.__name__)
+def test_every_code_has_chinese_and_english(enum: type[StrEnum]) -> None:
+    table = CODE_LABELS.get(enum)
+    assert table is not None, f"{enum.__name__} has no labels"
+    assert set(table) == {m.value for m in enum}
+    for zh, en in table.values():
+        assert zh and en and zh != en
+    assert label(next(iter(enum)), "zh") != label(next(iter(enum)), "en")
+
+
+def test_placeholders_match_between_languages() -> None:
+    for key, (zh, en) in UI.items():
+        assert set(re.findall(r"{(\w+)}", zh)) == set(re.findall(r"{(\w+)}", en)), key
+
+
+def _keys_used_by_the_ui() -> set[str]:
+    """Literal keys in t()/text() calls, and f-string keys expanded over their codes."""
+    used: set[str] = set()
+    for path in (ROOT / "app" / "ui").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        used.update(re.findall(r"""(?:\bt|\btext)\(\s*["']([a-z_]+\.[a-z_.]+)["']""", source))
+        used.update(re.findall(r"""["']((?:start|sync|today|households|newhh|household|visit|consent|needs|wishes|settings|common|form|media|nav|error|record|gender)\.[a-z_]+)["']""", source))
+    dynamic = {
+        "needs.to.": [s.value for s in codes.NeedStatus if s.value not in ("raised",)],
+        "needs.note.": ["unreasonable", "matched", "referred", "fulfilled", "closed"],
+        "wishes.to.": ["approved", "rejected", "fulfilled", "cancelled"],
+        "wishes.note.": ["rejected", "fulfilled", "cancelled"],
+        "visit.ask.": [a.value for a in codes.NeedArea],
+        "consent.": ["person", "recipient", "purpose", "categories", "witness", "evidence", "guardian"],
+        "newhh.": ["village", "address", "head_name", "id_number"],
+        "visit.": ["visited_on", "outcome", "care", "wish_title", "wish_value", "need"],
+        "record.": ["household", "person", "visit", "need", "consent", "wish", "referral"],
+    }
+    for prefix, names in dynamic.items():
+        used.update(prefix + n for n in names)
+    # Names that look like keys but are files and store meta, not UI text.
+    return used - {"settings.json", "sync.scope", "sync.server_url", "sync.worker"}
+
+
+def test_every_key_the_ui_uses_exists() -> None:
+    missing = sorted(k for k in _keys_used_by_the_ui() if k not in UI)
+    assert missing == []
+
+
+def test_missing_keys_fail_loudly() -> None:
+    with pytest.raises(KeyError):
+        text("no.such.key")
+
+
+def test_the_bundled_font_covers_every_label() -> None:
+    cmap = TTFont(FONT).getBestCmap()
+    wanted = set(all_text() + "".join(COUNTIES.values()) + "岩头村后溪村上坞村●·…“”「」（）：；，。、！？")
+    missing = sorted(c for c in wanted if not c.isspace() and ord(c) not in cmap)
+    assert missing == []
+
+
+def test_font_is_small_and_licensed() -> None:
+    assert FONT.stat().st_size < 5_000_000
+    licence = (FONT.parent / "OFL.txt").read_text(encoding="utf-8")
+    assert "SIL OPEN FONT LICENSE Version 1.1" in licence and "Adobe" in licence

@@ -1,0 +1,132 @@
+"""Needs and wishes: lists by status; coordinators assess and review; anyone fulfils."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from app.domain.codes import NeedArea, NeedStatus, Role, WishState
+from app.domain.records import Need, Wish
+from app.ui.viewmodels.needs import NeedsVM, WishesVM
+from app.ui.viewmodels.workspace import Workspace
+from tests.ui.conftest import TODAY, ouyang
+
+
+def _need(ws: Workspace, status: NeedStatus = NeedStatus.RAISED) -> Need:
+    household = ws.roster.households[ouyang(ws)]
+    return ws.store.add(
+        Need(
+            area_code=household.area_code,
+            household_id=household.id,
+            area=NeedArea.HOUSING,
+            description="屋顶漏雨",
+            raised_on=date(2026, 5, 1),
+            status=status,
+        )
+    )
+
+
+def _wish(ws: Workspace, state: WishState = WishState.COLLECTED, value: int = 200) -> Wish:
+    household = ws.roster.households[ouyang(ws)]
+    return ws.store.add(
+        Wish(
+            area_code=household.area_code,
+            household_id=household.id,
+            title="一台收音机",
+            value_yuan=value,
+            state=state,
+            collected_on=date(2026, 5, 2),
+            claimed_by="金华市慈善总会" if state == WishState.CLAIMED else "",
+        )
+    )
+
+
+def _as_worker(ws: Workspace) -> None:
+    ws.profile = dataclasses.replace(ws.profile, role=Role.WORKER)
+
+
+def test_needs_by_status_and_assessment(ws: Workspace) -> None:
+    need = _need(ws)
+    vm = NeedsVM(ws)
+    items = vm.items()
+    assert [(i.description, i.household, i.status_label) for i in items] == [
+        ("屋顶漏雨", "欧阳秀兰", "待评估")
+    ]
+    assert items[0].actions == (NeedStatus.REASONABLE, NeedStatus.UNREASONABLE)
+    assert not vm.move(need.id, "unreasonable", "")
+    assert vm.message == "请填写说明。"
+    assert vm.move(need.id, "reasonable")
+    assert vm.move(need.id, "referred", "金华市慈善总会")
+    assert vm.move(need.id, "fulfilled", "已修好屋顶", on=date(2026, 5, 18))
+    stored = ws.store.get(Need, need.id)
+    assert (stored.status, stored.resource, stored.fulfilled_on, stored.fulfilment_note) == (
+        NeedStatus.FULFILLED,
+        "金华市慈善总会",
+        date(2026, 5, 18),
+        "已修好屋顶",
+    )
+    assert vm.items() == []
+    vm.set_filter("fulfilled")
+    assert vm.items()[0].detail == "2026-05-18 已修好屋顶"
+
+
+def test_a_worker_records_fulfilment_but_does_not_assess(ws: Workspace) -> None:
+    raised = _need(ws)
+    reasonable = _need(ws, NeedStatus.REASONABLE)
+    _as_worker(ws)
+    vm = NeedsVM(ws)
+    by_id = {i.need_id: i for i in vm.items()}
+    assert by_id[raised.id].actions == ()
+    assert by_id[reasonable.id].actions == (NeedStatus.FULFILLED,)
+    assert not vm.move(raised.id, "reasonable")
+    assert vm.message == "只有协理员可以进行此操作。"
+    assert vm.move(reasonable.id, "fulfilled", "送去米油")
+    assert ws.store.get(Need, reasonable.id).fulfilled_on == TODAY
+
+
+def test_illegal_need_moves_are_refused(ws: Workspace) -> None:
+    need = _need(ws)
+    vm = NeedsVM(ws)
+    assert not vm.move(need.id, "fulfilled", "x")
+    assert vm.message == "此需求当前不能这样处理。"
+
+
+def test_wish_review_shows_problems_and_records_decisions(ws: Workspace) -> None:
+    big = _wish(ws, value=800)
+    vm = WishesVM(ws)
+    item = vm.items()[0]
+    assert item.problems == ("心愿金额 800 元超过上限 500 元",)
+    assert item.actions == (WishState.APPROVED, WishState.REJECTED, WishState.CANCELLED)
+    assert not vm.move(big.id, "rejected")
+    assert vm.move(big.id, "rejected", "超过上限")
+    stored = ws.store.get(Wish, big.id)
+    assert (stored.state, stored.reject_reason, stored.reviewed_on) == (
+        WishState.REJECTED,
+        "超过上限",
+        TODAY,
+    )
+    pending = [m for m in ws.store.pending() if m.record_id == big.id]
+    assert pending[-1].kind == "transition"
+
+
+def test_fulfilment_of_a_claimed_wish_with_photo(ws: Workspace) -> None:
+    claimed = _wish(ws, WishState.CLAIMED)
+    _as_worker(ws)
+    vm = WishesVM(ws)
+    vm.set_filter("claimed")
+    assert vm.items()[0].actions == (WishState.FULFILLED,)
+    assert vm.items()[0].detail == "认领：金华市慈善总会"
+    assert vm.move(claimed.id, "fulfilled", "已送到", photo=(b"\xff\xd8jpeg", "image/jpeg"))
+    stored = ws.store.get(Wish, claimed.id)
+    assert stored.state == WishState.FULFILLED and stored.fulfilled_on == TODAY
+    assert stored.photo_id is not None
+    assert ws.store.get_photo(stored.photo_id) == (b"\xff\xd8jpeg", "image/jpeg")
+
+
+def test_a_worker_cannot_review(ws: Workspace) -> None:
+    wish = _wish(ws)
+    _as_worker(ws)
+    vm = WishesVM(ws)
+    assert vm.items()[0].actions == ()
+    assert not vm.move(wish.id, "approved")
+    assert vm.message == "此心愿当前不能这样处理。"

@@ -1,0 +1,75 @@
+"""Settings: language, lock time, server address, PIN change, sign out, wipe."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app.store.sandbox import list_sandboxes
+from app.ui.viewmodels.device import DeviceSettings
+from app.ui.viewmodels.settings import SettingsVM
+from app.ui.viewmodels.workspace import Workspace
+from tests.ui.builders import PIN
+from tests.ui.conftest import Clock
+
+
+def _vm(ws: Workspace, data_dir: Path) -> SettingsVM:
+    return SettingsVM(ws, DeviceSettings.load(data_dir), data_dir)
+
+
+def test_language_and_lock_time_are_saved(ws: Workspace, data_dir: Path) -> None:
+    vm = _vm(ws, data_dir)
+    vm.set_language("en")
+    vm.set_lock_minutes(10)
+    vm.set_lock_minutes(7)  # not offered: ignored
+    saved = json.loads((data_dir / "settings.json").read_text(encoding="utf-8"))
+    assert saved["language"] == "en" and saved["lock_minutes"] == 10
+    assert ws.lock_minutes == 10
+    assert DeviceSettings.load(data_dir).language == "en"
+
+
+def test_idle_lock_follows_the_setting(ws: Workspace, clock: Clock) -> None:
+    ws.lock_minutes = 5
+    ws.touch()
+    clock.advance(minutes=4, seconds=59)
+    assert not ws.idle_expired()
+    clock.advance(seconds=1)
+    assert ws.idle_expired()
+
+
+def test_server_address_must_be_https_except_loopback(ws: Workspace, data_dir: Path) -> None:
+    vm = _vm(ws, data_dir)
+    vm.server_url = "http://county.example.cn"
+    assert not vm.save_server()
+    assert vm.errors["server_url"] == "只能通过 HTTPS 连接服务器（本机地址除外）。"
+    vm.server_url = "http://127.0.0.1:8000"
+    assert vm.save_server() and DeviceSettings.load(data_dir).server_url == "http://127.0.0.1:8000"
+
+
+def test_change_pin(ws: Workspace, data_dir: Path) -> None:
+    vm = _vm(ws, data_dir)
+    vm.old_pin, vm.new_pin, vm.new_pin_again = "999999", "24681357", "24681357"
+    assert not vm.change_pin()
+    assert vm.errors["old_pin"].startswith("PIN 不正确")
+    vm.old_pin, vm.new_pin, vm.new_pin_again = PIN, "24681357", "2468"
+    assert not vm.change_pin() and set(vm.errors) == {"new_pin_again"}
+    vm.old_pin, vm.new_pin, vm.new_pin_again = PIN, "24681357", "24681357"
+    assert vm.change_pin() and vm.message == "PIN 已修改。"
+    assert vm.old_pin == vm.new_pin == ""
+    list_sandboxes(data_dir)[0].unlock("24681357")
+
+
+def test_sign_out_locks(ws: Workspace, data_dir: Path) -> None:
+    _vm(ws, data_dir).sign_out()
+    assert ws.locked and ws.roster.households == {}
+
+
+def test_wipe_needs_the_pin_then_removes_every_worker(ws: Workspace, data_dir: Path) -> None:
+    vm = _vm(ws, data_dir)
+    vm.set_language("en")
+    assert not vm.wipe_device("")
+    assert not vm.wipe_device("000000") and vm.message.startswith("PIN 不正确")
+    assert list_sandboxes(data_dir)
+    assert vm.wipe_device(PIN)
+    assert list_sandboxes(data_dir) == [] and not (data_dir / "settings.json").exists()
+    assert ws.locked

@@ -1,0 +1,93 @@
+"""Start screen: several workers, PIN pad, wrong PINs, enrolment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.store.sandbox import Sandbox
+from app.ui.viewmodels.device import DeviceSettings
+from app.ui.viewmodels.start import StartVM
+from tests.ui.builders import PIN, make_sandbox
+from tests.ui.conftest import Clock
+
+
+def _vm(data_dir: Path, clock: Clock, **kw: object) -> StartVM:
+    return StartVM(data_dir, DeviceSettings(), clock=clock, **kw)  # type: ignore[arg-type]
+
+
+def test_no_account_opens_enrolment(tmp_path: Path, clock: Clock) -> None:
+    vm = _vm(tmp_path, clock)
+    assert vm.accounts == [] and vm.enrolling
+
+
+def test_the_only_worker_is_selected_and_the_pad_unlocks(data_dir: Path, clock: Clock) -> None:
+    vm = _vm(data_dir, clock)
+    assert vm.selected_name == "王网格" and not vm.enrolling
+    for digit in PIN:
+        vm.press(digit)
+    vm.press("x")  # not a digit: ignored
+    assert vm.pin == PIN and vm.pin_dots == "●" * len(PIN)
+    ws = vm.unlock()
+    assert ws is not None and vm.message == "" and vm.pin == ""
+    assert len(ws.roster.households) == 31
+    ws.lock()
+
+
+def test_wrong_pin_says_how_many_tries_remain(data_dir: Path, clock: Clock) -> None:
+    vm = _vm(data_dir, clock)
+    vm.set_pin("000000")
+    assert vm.unlock() is None
+    assert vm.message == "PIN 不正确，还可尝试 9 次。"
+    vm.set_pin("12")
+    assert vm.unlock() is None and "至少 6 位" in vm.message
+
+
+def test_several_workers_choose_first(data_dir: Path, clock: Clock) -> None:
+    make_sandbox(data_dir, worker="李协理", pin="246810")
+    vm = _vm(data_dir, clock)
+    assert {a.worker_name for a in vm.accounts} == {"王网格", "李协理"}
+    assert vm.selected is None
+    vm.set_pin("246810")
+    assert vm.unlock() is None and vm.message == "请先选择工作人员。"
+    vm.select(next(a.sandbox_id for a in vm.accounts if a.worker_name == "李协理"))
+    vm.set_pin("246810")
+    ws = vm.unlock()
+    assert ws is not None and ws.profile.name == "李协理"
+    ws.lock()
+
+
+def test_enrolment_checks_every_field(tmp_path: Path, clock: Clock) -> None:
+    vm = _vm(tmp_path, clock, enroll=lambda *a: None)
+    vm.new_pin, vm.new_pin_again = "123", "456"
+    assert vm.enrol() is None
+    assert set(vm.errors) == {"server_url", "code", "new_pin", "new_pin_again"}
+    assert vm.message == "请检查标红的项目。"
+
+
+def test_enrolment_failure_is_a_sentence(tmp_path: Path, clock: Clock) -> None:
+    from sync.client import EnrollmentFailed
+
+    def refuse(*_a: object) -> Sandbox:
+        raise EnrollmentFailed("登记码无效、已使用或已过期。")
+
+    vm = _vm(tmp_path, clock, enroll=refuse)
+    vm.server_url, vm.code, vm.new_pin, vm.new_pin_again = "http://127.0.0.1:1", "ABCD-1234", PIN, PIN
+    assert vm.enrol() is None
+    assert vm.message == "登记码无效、已使用或已过期。"
+
+
+def test_enrolment_creates_the_sandbox_and_unlocks(tmp_path: Path, clock: Clock) -> None:
+    calls = []
+
+    def enroll(data_dir: Path, server: str, code: str, pin: str) -> Sandbox:
+        calls.append((server, code))
+        sandbox, _key = Sandbox.create(data_dir, "赵社工", pin, scrypt_n=2**10)
+        return sandbox
+
+    vm = _vm(tmp_path, clock, enroll=enroll)
+    vm.server_url, vm.code, vm.new_pin, vm.new_pin_again = " http://127.0.0.1:8000 ", "ABCD", PIN, PIN
+    ws = vm.enrol()
+    assert calls == [("http://127.0.0.1:8000", "ABCD")]
+    assert ws is not None and ws.profile.name == "赵社工"
+    assert vm.new_pin == "" and vm.code == ""
+    ws.lock()

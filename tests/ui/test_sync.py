@@ -1,0 +1,109 @@
+"""The sync bar and the sync problems screen, with the store's real outbox."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from app.domain.codes import Role
+from app.domain.records import Household
+from app.store import replica
+from app.ui.viewmodels.sync import SyncProblemsVM, SyncVM
+from app.ui.viewmodels.workspace import Workspace
+from sync.client import ServerUnreachable, SyncProgress, SyncReport
+from tests.ui.conftest import ouyang
+
+
+class FakeSyncer:
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.fail = fail
+        self.seen: list[str] = []
+        self.reverted: list[str] = []
+
+    def sync(self, progress: Callable[[Any], None] | None = None) -> SyncReport:
+        if progress:
+            progress(SyncProgress("push", 1, 2))
+            self.seen.append("push")
+            progress(SyncProgress("pull", 40))
+        if self.fail:
+            raise self.fail
+        return SyncReport(pushed=2, pulled=40)
+
+    def revert_conflict(self, conflict_id: str) -> None:
+        self.reverted.append(conflict_id)
+
+
+def _edit_address(ws: Workspace, address: str) -> None:
+    household = ws.store.get(Household, ouyang(ws))
+    ws.store.update(household.model_copy(update={"address": address}))
+
+
+def test_the_bar_says_offline_pending_and_never_synced(ws: Workspace) -> None:
+    _edit_address(ws, "岩头村3组89号")
+    vm = SyncVM(ws, syncer=lambda w, u: FakeSyncer())
+    assert vm.status_line() == "未登记服务器 · 待上传 1 条 · 尚未同步"
+    vm.server_override = "http://127.0.0.1:9"
+    assert not vm.check_online()
+    assert vm.status_line().startswith("离线 · 待上传 1 条")
+
+
+def test_a_sync_reports_progress_then_the_result(ws: Workspace) -> None:
+    fake = FakeSyncer()
+    vm = SyncVM(ws, syncer=lambda w, u: fake)
+    lines: list[str] = []
+    assert vm.run(on_progress=lambda: lines.append(vm.status_line()))
+    assert lines == ["正在上传…（已上传 1 条）", "正在下载…（已下载 40 条）"]
+    assert vm.online and not vm.syncing and vm.error == ""
+    assert vm.result == "同步完成：上传 2 条，下载 40 条，冲突 0 条，被拒绝 0 条。"
+    assert vm.last_sync == "2026-05-20T10:30"
+    assert "上次同步 05-20 10:30" in vm.status_line()
+
+
+def test_a_failed_sync_keeps_everything_and_says_why(ws: Workspace) -> None:
+    _edit_address(ws, "岩头村3组89号")
+    vm = SyncVM(ws, syncer=lambda w, u: FakeSyncer(ServerUnreachable()))
+    assert not vm.run()
+    assert vm.error == "无法连接服务器，数据已保留在本机，请稍后再试。"
+    assert vm.online is False and vm.pending == 1 and vm.last_sync == ""
+
+
+def test_rejected_changes_side_by_side_and_resolved(ws: Workspace) -> None:
+    _edit_address(ws, "岩头村3组90号")
+    sent = ws.store.pending()
+    replica.apply_answers(ws.store, sent, [{"seq": sent[0].seq, "status": "rejected", "reason": "该家庭已迁出本村。"}])
+    vm = SyncProblemsVM(ws, syncer=lambda w, u: FakeSyncer())
+    problems = vm.problems()
+    assert [(p.kind, p.record, p.field, p.mine, p.theirs) for p in problems] == [
+        ("rejected", "家庭", "address", "岩头村3组90号", "该家庭已迁出本村。")
+    ]
+    assert vm.keep_mine(problems[0].key)
+    pending = ws.store.pending()
+    assert len(pending) == 1 and pending[0].seq > sent[0].seq
+    assert ws.store.dead_letters() == [] and vm.problems() == []
+
+
+def test_conflicts_keep_either_value(ws: Workspace) -> None:
+    _edit_address(ws, "岩头村3组91号")
+    sent = ws.store.pending()
+    conflict = {"id": "c-1", "field": "address", "kept": "岩头村3组92号", "lost": "岩头村3组91号", "kept_hlc": "1", "lost_hlc": "0"}
+    replica.apply_answers(ws.store, sent, [{"seq": sent[0].seq, "status": "merged", "conflicts": [conflict]}])
+    fake = FakeSyncer()
+    vm = SyncProblemsVM(ws, syncer=lambda w, u: fake)
+    (problem,) = vm.problems()
+    assert (problem.kind, problem.mine, problem.theirs) == ("conflict", "岩头村3组91号", "岩头村3组92号")
+    assert vm.keep_mine(problem.key)
+    assert fake.reverted == ["c-1"] and vm.problems() == []
+    assert replica.local_conflicts(ws.store, "kept_local")[0]["id"] == "c-1"
+
+
+def test_only_a_coordinator_resolves(ws: Workspace) -> None:
+    _edit_address(ws, "岩头村3组93号")
+    sent = ws.store.pending()
+    replica.apply_answers(ws.store, sent, [{"seq": sent[0].seq, "status": "rejected", "reason": "不允许"}])
+    ws.profile = dataclasses.replace(ws.profile, role=Role.WORKER)
+    vm = SyncProblemsVM(ws, syncer=lambda w, u: FakeSyncer())
+    assert not vm.can_resolve
+    assert not vm.keep_server(vm.problems()[0].key)
+    assert vm.message == "只有协理员可以进行此操作。"
+    assert len(ws.store.dead_letters()) == 1

@@ -1,0 +1,116 @@
+"""New visit and the door-knock survey: required fields, one transaction, sealed photo."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.domain.codes import NeedArea, VisitKind, VisitMode, VisitOutcome, WishState
+from app.domain.records import Need, Visit, Wish
+from app.ui.viewmodels.visit import NewVisitVM
+from app.ui.viewmodels.workspace import Workspace
+from tests.ui.conftest import NOW, ouyang
+
+JPEG = b"\xff\xd8\xff\xe0" + b"photo of the kitchen" * 50
+
+
+def test_missing_outcome_is_named(ws: Workspace) -> None:
+    vm = NewVisitVM(ws, ouyang(ws))
+    assert vm.save() is None
+    assert vm.errors == {"outcome": "请选择"}
+    assert vm.message == "请填写或更正：探访结果"
+    assert ws.store.load_all(Visit, household_id=ouyang(ws)) == []
+
+
+def test_a_care_visit_that_met_someone_needs_the_care_given(ws: Workspace) -> None:
+    vm = NewVisitVM(ws, ouyang(ws))
+    vm.set_outcome("met")
+    vm.add_need("housing")
+    assert vm.save() is None
+    assert set(vm.errors) == {"care", "need.0"}
+    assert vm.message == "请填写或更正：关爱内容、需求"
+    vm.toggle_care("policy", True)
+    vm.set_need_description(0, "屋顶漏雨")
+    assert vm.validate() == {}
+
+
+def test_dates_in_the_future_are_refused(ws: Workspace) -> None:
+    vm = NewVisitVM(ws, ouyang(ws))
+    vm.set_outcome("nobody_home")
+    vm.set_visited_on("2026-06-01")
+    assert vm.save() is None and "visited_on" in vm.errors
+    vm.set_visited_on("not a date")
+    assert vm.errors["visited_on"] == "日期格式应为 2026-05-01"
+
+
+def test_save_writes_visit_needs_wish_photo_and_gps_together(ws: Workspace) -> None:
+    household = ouyang(ws)
+    vm = NewVisitVM(ws, household)
+    vm.set_mode("phone")
+    vm.set_outcome("met")
+    vm.toggle_care("counselling", True)
+    vm.toggle_care("comfort", True)
+    vm.observations = "老人情绪低落"
+    vm.companions = "李四，王五、赵六"
+    vm.set_gps(29.08, 119.65, 12.0)
+    vm.set_photo(JPEG)
+    vm.add_need("living")
+    vm.set_need_description(0, "冬季取暖费用")
+    vm.wish_title, vm.wish_value = "一台电暖器", "300"
+    before = ws.store.outbox_counts()["pending"]
+    visit = vm.save()
+    assert visit is not None
+    stored = ws.store.get(Visit, visit.id)
+    assert stored.mode == VisitMode.PHONE and stored.outcome == VisitOutcome.MET
+    assert stored.companions == ["李四", "王五", "赵六"]
+    assert stored.visited_at == NOW and stored.worker_id == ws.profile.worker_id
+    assert stored.gps is not None and stored.gps.lat == 29.08
+    assert stored.photo_id is not None and ws.store.get_photo(stored.photo_id) == (JPEG, "image/jpeg")
+    needs = ws.store.load_all(Need, household_id=household)
+    assert [(n.area, n.description, n.visit_id) for n in needs] == [
+        (NeedArea.LIVING, "冬季取暖费用", visit.id)
+    ]
+    wishes = ws.store.load_all(Wish, household_id=household)
+    assert [(w.title, w.value_yuan, w.state) for w in wishes] == [
+        ("一台电暖器", 300, WishState.COLLECTED)
+    ]
+    assert ws.store.outbox_counts()["pending"] == before + 3
+    assert any(v.id == visit.id for v in ws.roster.visits[household])
+
+
+def test_the_survey_walks_through_the_seven_areas(ws: Workspace) -> None:
+    vm = NewVisitVM(ws, ouyang(ws), kind=VisitKind.KNOCK)
+    assert vm.survey_area == NeedArea.LIVING and vm.survey_progress == "第 1 / 7 项"
+    vm.survey_answer("")
+    vm.survey_answer("孙子学费困难")
+    vm.survey_back()
+    assert vm.survey_area == NeedArea.EDUCATION
+    vm.survey_answer("孙子学费困难")
+    for _ in range(5):
+        vm.survey_answer("")
+    assert vm.survey_area is None
+    assert vm.survey_summary() == [("教育支持", "孙子学费困难")]
+    vm.set_outcome("met")  # a survey does not require the care given
+    visit = vm.save()
+    assert visit is not None and visit.kind == VisitKind.KNOCK
+    needs = ws.store.load_all(Need, household_id=ouyang(ws))
+    assert [(n.area, n.raised_on) for n in needs] == [(NeedArea.EDUCATION, date(2026, 5, 20))]
+
+
+def test_wish_warnings_do_not_block(ws: Workspace) -> None:
+    vm = NewVisitVM(ws, ouyang(ws))
+    vm.set_outcome("refused")
+    vm.wish_title, vm.wish_value = "一台冰箱", "2000"
+    assert vm.warnings() == ["心愿金额超过 500 元上限，审核时可能被驳回。"]
+    assert vm.save() is not None
+    vm2 = NewVisitVM(ws, ouyang(ws))
+    vm2.wish_title, vm2.wish_value = "一袋米", "abc"
+    assert "该家庭已有未完成的心愿。" in vm2.warnings()
+    vm2.set_outcome("met")
+    vm2.toggle_care("other", True)
+    assert vm2.save() is None and vm2.errors == {"wish_value": "请填写数字"}
+
+
+def test_an_oversized_photo_is_refused(ws: Workspace) -> None:
+    vm = NewVisitVM(ws, ouyang(ws))
+    vm.set_photo(b"x" * (9 * 1024 * 1024))
+    assert vm.photo is None and "太大" in vm.message
