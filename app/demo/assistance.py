@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from app.demo import texts
 from app.demo.families import Family
-from app.demo.randomness import CHINA, DemoRandom, Weighted
+from app.demo.randomness import DemoRandom, Weighted
 from app.demo.workers import DemoWorker, VillageTeam
 from app.domain.codes import (
     ConsentAction,
@@ -74,6 +74,7 @@ _SHARING: dict[NeedArea, tuple[str, tuple[DataCategory, ...]]] = {
 _METHODS = Weighted(
     {ConsentMethod.SIGNATURE: 55, ConsentMethod.PAPER: 25, ConsentMethod.VERBAL: 20}
 )
+_VALID_YEARS = Weighted({1: 60, 2: 25, 0: 15})  # 0: until withdrawn
 _WITHDRAW_SHARE = 0.15
 _REGRANT_SHARE = 0.45
 
@@ -388,7 +389,7 @@ class AssistanceWriter:
         person = self._persons[subject]
         key = (person.id, recipient, purpose)
         method = _METHODS.pick(rng)
-        valid_years = Weighted({1: 60, 2: 25, 0: 15}).pick(rng)
+        valid_years = _VALID_YEARS.pick(rng)
         event = ConsentEvent(
             id=rng.record_id(at),
             area_code=self._hh.area_code,
@@ -438,7 +439,7 @@ class AssistanceWriter:
             status, completed = ReferralStatus.ACCEPTED, None
         categories = [c for c in grant.data_categories if c != D.CONTACT or rng.chance(0.7)]
         referral = Referral(
-            id=rng.record_id(datetime.combine(day, grant.occurred_at.timetz())),
+            id=rng.record_id(datetime.combine(day, grant.occurred_at.time())),
             area_code=self._hh.area_code,
             author_worker_id=self._team.coordinator.id,
             household_id=self._hh.id,
@@ -512,7 +513,7 @@ class AssistanceWriter:
         if status == ReferralStatus.COMPLETED:
             completed = min(self.today, day + timedelta(days=rng.randint(5, 30)))
         referral = Referral(
-            id=rng.record_id(datetime.combine(day, time(9), CHINA)),
+            id=rng.record_id(datetime.combine(day, time(9))),
             area_code=self._hh.area_code,
             author_worker_id=self._team.civil.id,
             household_id=self._hh.id,

@@ -76,9 +76,6 @@ class Family:
         adults = [m for m in self.members if m.age(today) >= 18]
         return max(adults, key=lambda m: m.age(today))
 
-    def youngest(self, today: date) -> Member:
-        return min(self.members, key=lambda m: m.age(today))
-
     def context(self, today: date) -> str:
         """What a visit mostly looks at: elderly, child, disability or family."""
         if any(c in CHILD_CATEGORIES for c in self.categories):
@@ -118,7 +115,7 @@ _ALONE_CATEGORIES = Weighted({C.TEKUN: 3, C.DIBAO: 3, C.DIBIAN: 1, C.LOW_INCOME:
 
 
 class FamilyBuilder:
-    """Builds families for one county; ID numbers are unique across the whole run."""
+    """Builds the families of a run; ID numbers carry their county and are never reused."""
 
     def __init__(self, rng: DemoRandom, today: date, issued: set[str]) -> None:
         self.rng = rng

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from app.demo import texts
 from app.demo.areas import (
-    UnknownCounty,
     area_centre,
     candidate_villages,
     county_name,
@@ -93,7 +92,8 @@ def generate(
     policy: VisitPolicy | None = None,
 ) -> DemoData:
     """`households` demo households in `scope` (county, township or village codes; default
-    the nine Jinhua counties), with a year of history up to `today`."""
+    the nine Jinhua counties), with a year of history up to `today` under `policy` (default:
+    assets/policy/visit_policy.json). Raises InvalidDemoRequest for a scope outside Jinhua."""
     if households < 0:
         raise InvalidDemoRequest("演示家庭数不能为负数")
     scopes = normalise_scope(scope)
@@ -142,10 +142,7 @@ class _Generator:
         self.assistance = AssistanceWriter(self.rng, today)
 
     def run(self, households: int, scopes: list[str]) -> DemoData:
-        try:
-            plan = self._villages(households, scopes)
-        except UnknownCounty as error:
-            raise InvalidDemoRequest(str(error)) from None
+        plan = self._villages(households, scopes)
         data = DemoData(self._areas(scopes, [code for code, _ in plan]), self.roster.workers)
         for village, size in plan:
             team = self.roster.team_for(village, size)

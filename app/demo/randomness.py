@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from _typeshed import SupportsLenAndGetItem
 
 CHINA = timezone(timedelta(hours=8), "CST")
-"""Demo moments are in China Standard Time (UTC+8, no daylight saving)."""
+"""Demo moments are naive local times, as the app records them (`datetime.now()` on the
+device); they are China Standard Time (UTC+8, no daylight saving), which ids assume."""
 
 T = TypeVar("T")
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
@@ -54,7 +55,7 @@ class DemoRandom(random.Random):
 
     def record_id(self, at: datetime) -> str:
         """A UUIDv7 (RFC 9562) whose timestamp is `at` and whose random bits come from the seed."""
-        if at.tzinfo is CHINA:  # the usual case, without the cost of timestamp()
+        if at.tzinfo is None:  # local China time; cheaper than timestamp()
             seconds = (at.toordinal() - _EPOCH_DAY) * 86400 - 8 * 3600
             seconds += at.hour * 3600 + at.minute * 60 + at.second
             ms = seconds * 1000 + at.microsecond // 1000
@@ -84,7 +85,7 @@ class DemoRandom(random.Random):
     def moment(self, day: date, *, phone: bool = False) -> datetime:
         """A time of day on `day` in working hours (phone calls run into the evening)."""
         hour = self.choice(_PHONE_HOURS if phone else _HOME_HOURS)
-        return datetime(day.year, day.month, day.day, hour, self.randint(0, 59), tzinfo=CHINA)
+        return datetime(day.year, day.month, day.day, hour, self.randint(0, 59))
 
     def some(self, items: Sequence[T], lo: int, hi: int) -> list[T]:
         """Between lo and hi distinct items, in the order they appear in `items`."""
@@ -115,4 +116,4 @@ def birth_for_age(rng: DemoRandom, today: date, age: int) -> date:
 
 
 def start_of(day: date) -> datetime:
-    return datetime.combine(day, time(9), CHINA)
+    return datetime.combine(day, time(9))

@@ -385,11 +385,11 @@ def evaluate(
         if value is not None and value < 0:
             raise InvalidIndicatorInput(f"「{spec.name}」的填报值不能为负数")
     # A county's own list may leave out a measured indicator: its figure is then not shown.
-    listed = {spec.code: spec for spec in targets.indicators}
+    listed = {i.code: i for i in targets.indicators}
     for code in measured:
-        spec = listed.get(code)
-        if spec is not None and spec.source != Source.MEASURED:
-            raise InvalidIndicatorInput(f"「{spec.name}」由民政局填报，不是系统统计")
+        bureau = listed.get(code)
+        if bureau is not None and bureau.source != Source.MEASURED:
+            raise InvalidIndicatorInput(f"「{bureau.name}」由民政局填报，不是系统统计")
     results = []
     for spec in targets.indicators:
         values = measured if spec.source == Source.MEASURED else entered

@@ -123,8 +123,14 @@ class SearchHit:
 # Ranks, best first. Within a rank, a match through the likeliest spelling comes before
 # one through a rarer reading (丁 is also zheng), then the order is by pinyin and name.
 _EXACT, _NAME_PREFIX, _INITIALS_PREFIX, _PINYIN_PREFIX, _SUBSTRING = range(5)
+# A hit is scored as one int, smaller is better: rank, rarer reading, the person's place in
+# the pinyin order, and (lowest bits) how it matched.
+_KINDS = ("name", "initials", "pinyin", "id_last4")
+_NAME, _INITIALS, _PINYIN, _ID_LAST4 = range(4)
+_PLACE_BITS = 32
+_PLACE_MASK = (1 << _PLACE_BITS) - 1
 
-Spelling = tuple[tuple[str, ...], int]  # syllables, and how many are not the likeliest
+Spelling = tuple[str, str, int]  # pinyin, initials, how many rarer readings it uses
 Texts = tuple[tuple[str, int], ...]  # (text, 1 if only a rarer reading spells it else 0)
 
 
@@ -206,7 +212,11 @@ class SearchIndex:
         self._form_list: list[_Form] = []
         self._tails: dict[str, _Tail] = {}
         self._tail_list: list[_Tail] = []
-        self._next_key = 0
+        # Keys index `_place`; `_ordered` sorts (order, key) and gives each key its place.
+        self._place: list[int] = []
+        self._ordered: list[tuple[tuple[str, str, str], int]] = []
+        self._by_place: list[int] = []
+        self._placed = True
         # Whole names: by name, initials and pinyin from their start; tails: the same.
         self._name_start, self._name_inner = _Postings(), _Postings()
         self._initials_start, self._initials_inner = _Postings(), _Postings()
@@ -236,6 +246,8 @@ class SearchIndex:
         index._building = False
         for postings in index._all_postings():
             postings.sort()
+        index._ordered.sort()
+        index._place_all()
         return index
 
     def upsert(self, person: Person) -> None:
@@ -259,6 +271,9 @@ class SearchIndex:
             return
         entry = self._entries.pop(key)
         entry.form.members.remove(key)
+        at = bisect_left(self._ordered, (entry.order, key))
+        if at < len(self._ordered) and self._ordered[at][1] == key:
+            del self._ordered[at]
         self._id_tails.get(entry.id_last4, set()).discard(key)
 
     def __len__(self) -> int:
@@ -277,8 +292,8 @@ class SearchIndex:
     def _add(
         self, person_id: str, household_id: str, area_code: str, name: str, id_number: str | None
     ) -> None:
-        key = self._next_key
-        self._next_key += 1
+        key = len(self._place)
+        self._place.append(0)
         form = self._form(fold(name))
         entry = _Entry(
             person_id=person_id,
@@ -294,6 +309,19 @@ class SearchIndex:
         self._by_person[person_id] = key
         if entry.id_last4:
             self._id_tails.setdefault(entry.id_last4, set()).add(key)
+        if self._building:
+            self._ordered.append((entry.order, key))
+        else:
+            insort(self._ordered, (entry.order, key))
+            self._placed = False
+
+    def _place_all(self) -> None:
+        """Give every person its place in the pinyin order (after a build or new persons)."""
+        place = self._place
+        for at, (_, key) in enumerate(self._ordered):
+            place[key] = at
+        self._by_place = [key for _, key in self._ordered]
+        self._placed = True
 
     def _form(self, folded: str) -> _Form:
         """The form of a whole name, indexed (with its tails) the first time it is seen."""
@@ -320,7 +348,7 @@ class SearchIndex:
             spellings = _combine(head, spellings)
         form = _Form(
             number=len(self._form_list),
-            primary="".join(spellings[0][0]) or folded,
+            primary=spellings[0][0] or folded,
             members=[],
         )
         self._forms[folded] = form
@@ -385,78 +413,75 @@ class SearchIndex:
         q = fold(query).replace("ü", "v").replace("u:", "v")
         if not q or limit <= 0:
             return []
-        entries = self._entries
-        best: dict[int, tuple[int, int, str]] = {}
+        if not self._placed:
+            self._place_all()
+        entries, place = self._entries, self._place
+        best: dict[int, int] = {}  # key -> score
         if _ID_TAIL.fullmatch(q):
             for key in self._id_tails.get(q, ()):
                 if area_prefix is None or entries[key].area_code.startswith(area_prefix):
-                    best[key] = (_EXACT, 0, "id_last4")
+                    best[key] = place[key] << 2 | _ID_LAST4
         else:
+            forms, tails = self._form_list, self._tail_list
             worst = _EXACT
-            for postings, matched, rank, inner in self._tiers(q):
+            for postings, kind, rank, inner in self._tiers(q):
                 if rank > worst and len(best) >= limit:
                     break  # every later hit would rank below `limit` better ones
                 worst = rank
                 for text, codes in postings.starting_with(q):
                     here = _EXACT if (rank == _NAME_PREFIX and text == q) else rank
                     for code in codes:
-                        rarer = code & 1
-                        for key in self._members(code >> 1, inner):
-                            if area_prefix is not None and not entries[key].area_code.startswith(
-                                area_prefix
-                            ):
-                                continue
-                            held = best.get(key)
-                            if held is None or (here, rarer) < held[:2]:
-                                best[key] = (here, rarer, matched)
-        ranked = heapq.nsmallest(
-            limit,
-            (
-                (rank, rarer, entries[key].order, key, matched)
-                for key, (rank, rarer, matched) in best.items()
-            ),
-        )
-        return [
-            SearchHit(
-                person_id=entries[key].person_id,
-                household_id=entries[key].household_id,
-                name=entries[key].name,
-                area_code=entries[key].area_code,
-                matched=matched,
+                        base = (here * 2 + (code & 1)) << (_PLACE_BITS + 2) | kind
+                        groups = (
+                            [forms[parent].members for parent in tails[code >> 1].parents]
+                            if inner
+                            else [forms[code >> 1].members]
+                        )
+                        for members in groups:
+                            for key in members:
+                                if area_prefix is not None and not entries[
+                                    key
+                                ].area_code.startswith(area_prefix):
+                                    continue
+                                score = base | place[key] << 2
+                                held = best.get(key)
+                                if held is None or score < held:
+                                    best[key] = score
+        hits = []
+        for score in heapq.nsmallest(limit, best.values()):
+            entry = entries[self._by_place[score >> 2 & _PLACE_MASK]]
+            hits.append(
+                SearchHit(
+                    person_id=entry.person_id,
+                    household_id=entry.household_id,
+                    name=entry.name,
+                    area_code=entry.area_code,
+                    matched=_KINDS[score & 3],
+                )
             )
-            for _, _, _, key, matched in ranked
-        ]
+        return hits
 
-    def _members(self, number: int, inner: bool) -> Iterator[int]:
-        """Entry keys of a form, or of every form that ends with a tail."""
-        if not inner:
-            yield from self._form_list[number].members
-            return
-        forms = self._form_list
-        for parent in self._tail_list[number].parents:
-            yield from forms[parent].members
-
-    def _tiers(self, q: str) -> list[tuple[_Postings, str, int, bool]]:
-        """Where to look for `q`, best rank first: (postings, matched, rank, on tails)."""
-        tiers = [(self._name_start, "name", _NAME_PREFIX, False)]
+    def _tiers(self, q: str) -> list[tuple[_Postings, int, int, bool]]:
+        """Where to look for `q`, best rank first: (postings, kind, rank, on tails)."""
+        tiers = [(self._name_start, _NAME, _NAME_PREFIX, False)]
         letters = _LETTERS.fullmatch(q) is not None
         if letters:
             tiers += [
-                (self._initials_start, "initials", _INITIALS_PREFIX, False),
-                (self._pinyin_start, "pinyin", _PINYIN_PREFIX, False),
+                (self._initials_start, _INITIALS, _INITIALS_PREFIX, False),
+                (self._pinyin_start, _PINYIN, _PINYIN_PREFIX, False),
             ]
-        tiers.append((self._name_inner, "name", _SUBSTRING, True))
+        tiers.append((self._name_inner, _NAME, _SUBSTRING, True))
         if letters:
-            tiers.append((self._pinyin_inner, "pinyin", _SUBSTRING, True))
+            tiers.append((self._pinyin_inner, _PINYIN, _SUBSTRING, True))
             # One letter inside the initials is no search anyone means.
             if len(q) >= 2:
-                tiers.append((self._initials_inner, "initials", _SUBSTRING, True))
+                tiers.append((self._initials_inner, _INITIALS, _SUBSTRING, True))
         return tiers
 
 
 def _nothing() -> list[Spelling]:
     """The one spelling of the end of a name: no syllables."""
-    return [((), 0)]
+    return [("", "", 0)]
 
 
 def _first(reading: str, readings: tuple[str, ...]) -> tuple[str, ...]:
@@ -469,12 +494,12 @@ def _combine(head: tuple[str, ...], spellings: list[Spelling]) -> list[Spelling]
     if not head:
         return spellings
     out = [
-        ((reading, *syllables), rarer + (n > 0))
+        (reading + pinyin_text, reading[0] + initials, rarer + (n > 0))
         for n, reading in enumerate(head)
-        for syllables, rarer in spellings
+        for pinyin_text, initials, rarer in spellings
     ]
     if len(out) > MAX_VARIANTS:
-        out = sorted(out, key=lambda spelling: spelling[1])[:MAX_VARIANTS]
+        out = sorted(out, key=lambda spelling: spelling[2])[:MAX_VARIANTS]
     return out
 
 
@@ -482,14 +507,12 @@ def _texts(spellings: list[Spelling]) -> tuple[Texts, Texts]:
     """Full pinyin and initials of spellings, each flagged 1 if no likeliest one has it."""
     pinyin_texts: dict[str, int] = {}
     initials_texts: dict[str, int] = {}
-    for syllables, rarer in spellings:
-        if not syllables:
+    for pinyin_text, initials, rarer in spellings:
+        if not pinyin_text:
             continue
         flag = 1 if rarer else 0
-        for texts, text in (
-            (pinyin_texts, "".join(syllables)),
-            (initials_texts, "".join(s[0] for s in syllables)),
-        ):
-            if texts.get(text, 2) > flag:
-                texts[text] = flag
+        if pinyin_texts.get(pinyin_text, 2) > flag:
+            pinyin_texts[pinyin_text] = flag
+        if initials_texts.get(initials, 2) > flag:
+            initials_texts[initials] = flag
     return tuple(pinyin_texts.items()), tuple(initials_texts.items())

@@ -176,13 +176,17 @@ def section(
     header: list[ft.Control] = [ft.Text(title, size=18, weight=ft.FontWeight.BOLD, expand=True)]
     if trailing is not None:
         header.append(trailing)
-    return ft.Card(
-        content=ft.Container(
-            padding=16,
-            content=ft.Column(
-                [ft.Row(header, vertical_alignment=ft.CrossAxisAlignment.CENTER), *controls],
-                spacing=10,
-                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+    # A semantics container keeps the card's texts from merging into its first field's label.
+    return ft.Semantics(
+        container=True,
+        content=ft.Card(
+            content=ft.Container(
+                padding=16,
+                content=ft.Column(
+                    [ft.Row(header, vertical_alignment=ft.CrossAxisAlignment.CENTER), *controls],
+                    spacing=10,
+                    horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+                ),
             ),
         ),
     )

@@ -10,9 +10,9 @@ indicators and an XLSX export. Prints a table, then one JSON line. `--quick`: 1/
 
 The county-server half of issue 5's benchmark (100,000 households and 1,000,000 visits
 on PostgreSQL, against a bare GROUP BY query) needs the server's reporting code and is
-not measured here.
+not measured here; `--county 20` times only its pure-Python computation.
 
-    python -m tests.bench.report [--quick]
+    python -m tests.bench.report [--quick] [--county 20]
 """
 
 from __future__ import annotations
@@ -195,6 +195,50 @@ def run(scale: float, seed: int, repeats: int) -> dict[str, Any]:
     }
 
 
+def county_compute(copies: int, seed: int, repeats: int) -> dict[str, Any]:
+    """The pure-Python half of the county report: `copies` × the 5,000 demo households.
+
+    The demo households are copied under fresh ids (same shapes, same visit histories),
+    visits passed as `VisitFact`s as a server would build them from SQL rows. Only the
+    computation is timed; reading PostgreSQL is the server's part.
+    """
+    policy = load_policy()
+    _say(f"county scale: {copies} × {FULL_HOUSEHOLDS} households …")
+    data = generate(FULL_HOUSEHOLDS, seed=seed, today=TODAY)
+    households: list[Household] = []
+    persons: list[Person] = []
+    facts: list[VisitFact] = []
+    for n in range(copies):
+        ids = {h.id: f"{h.id[:-6]}{n:06d}" for h in data.households}
+        households += [h.model_copy(update={"id": ids[h.id]}) for h in data.households]
+        persons += [
+            p.model_copy(update={"household_id": ids[p.household_id]}) for p in data.persons
+        ]
+        facts += [
+            VisitFact.of(ids[v.household_id], v.visited_at, v.mode, v.outcome, v.worker_id, v.team)
+            for v in data.visits
+        ]
+    _say(f"  {len(households)} households, {len(facts)} visits; timing …")
+    build_ms, _, caseload = _best_ms(lambda: Caseload(households, persons, facts), repeats)
+    month_ms, _, month = _best_ms(
+        lambda: coverage(caseload, PERIOD, policy=policy, by="village", names=data.areas),
+        repeats,
+    )
+    year_ms, _, _ = _best_ms(
+        lambda: coverage(caseload, str(TODAY.year), policy=policy, by="village"), repeats
+    )
+    return {
+        "households": len(households),
+        "visits": len(facts),
+        "caseload_build_ms": build_ms,
+        "month_by_village_ms": month_ms,
+        "year_by_village_ms": year_ms,
+        "build_and_month_ms": build_ms + month_ms,
+        "due": month.overall.total,
+        "covered": month.overall.count,
+    }
+
+
 def _table(r: dict[str, Any]) -> str:
     def mark(ok: bool) -> str:
         return "yes" if ok else "NO"
@@ -223,6 +267,16 @@ def _table(r: dict[str, Any]) -> str:
     ]
     for label, ms, goal, ok in rows:
         lines.append(f"{label:34} {ms:>7.1f} ms {goal:>10}  {ok}")
+    county = r.get("county_compute")
+    if county:
+        lines.append("")
+        lines.append(
+            f"county scale, pure Python ({county['households']} households, "
+            f"{county['visits']} visits as VisitFacts):"
+        )
+        lines.append(f"{'  Caseload build':34} {county['caseload_build_ms']:>7.1f} ms")
+        lines.append(f"{'  month by village':34} {county['month_by_village_ms']:>7.1f} ms")
+        lines.append(f"{'  year by village':34} {county['year_by_village_ms']:>7.1f} ms")
     lines.append("")
     lines.append("server part (100k households on PostgreSQL): not measured here")
     return "\n".join(lines)
@@ -233,8 +287,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="1/10 scale")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--county",
+        type=int,
+        default=0,
+        metavar="COPIES",
+        help="also time the pure-Python computation for COPIES × 5,000 households (20: 100k)",
+    )
     args = parser.parse_args(argv)
     result = run(0.1 if args.quick else 1.0, args.seed, args.repeats)
+    if args.county:
+        result["county_compute"] = county_compute(args.county, args.seed, min(args.repeats, 3))
     print(_table(result))
     print(json.dumps(result, ensure_ascii=False, sort_keys=True))
 

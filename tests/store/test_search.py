@@ -217,6 +217,17 @@ def test_area_prefix_filter(store: Store) -> None:
     assert index.search("张三", area_prefix="330703") == []
 
 
+def test_members_follow_their_household_to_another_area(store: Store) -> None:
+    people = _add(store, ["张三", "张三丰"], area=VILLAGE_A)
+    index = SearchIndex.build(store)
+
+    index.set_household_area(people["张三"].household_id, VILLAGE_B)
+
+    assert _names(index, "zs", area_prefix=VILLAGE_A) == []
+    assert _names(index, "zs", area_prefix="330782") == ["张三", "张三丰"]
+    assert {hit.area_code for hit in index.search("zs")} == {VILLAGE_B}
+
+
 def test_hit_carries_person_and_household(store: Store) -> None:
     people = _add(store, ["陈静"])
     index = SearchIndex.build(store)

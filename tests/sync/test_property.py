@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -73,7 +73,9 @@ class World:
 
 operation = st.one_of(
     st.tuples(st.just("visit"), st.integers(0, 2), st.integers(0, 1)),
-    st.tuples(st.just("edit"), st.integers(0, 2), st.integers(0, 1), st.sampled_from(FIELDS)),
+    # One household and two fields: edits from different devices often collide.
+    st.tuples(st.just("edit"), st.integers(0, 2), st.just(0), st.sampled_from(FIELDS)),
+    st.tuples(st.just("edit"), st.integers(0, 2), st.just(0), st.sampled_from(FIELDS)),
     st.tuples(st.just("consent"), st.integers(0, 2), st.integers(0, 1), st.booleans()),
     st.tuples(st.just("wish"), st.integers(0, 2), st.integers(0, 1), st.sampled_from(DEVICE_TARGETS)),
     st.tuples(
@@ -219,11 +221,22 @@ def _target_of(world: World, log) -> WishState:  # type: ignore[no-untyped-def]
 
 
 @settings(
-    max_examples=10,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(ops=st.lists(operation, min_size=3, max_size=14))
+@given(ops=st.lists(operation, min_size=3, max_size=16))
+@example(  # two devices edit one field offline, then sync; the losing value is a conflict
+    ops=[("edit", 0, 0, "notes"), ("edit", 1, 0, "notes"), ("sync", 1, []), ("sync", 0, [])]
+)
+@example(  # concurrent wish decisions: one applies, the other is a dead letter
+    ops=[("wish", 0, 0, WishState.APPROVED), ("wish", 1, 0, WishState.REJECTED),
+         ("sync", 0, ["drop_response"]), ("sync", 1, ["duplicate", "drop_request"])]
+)  # fmt: skip
+@example(  # a grant and a concurrent withdrawal: the withdrawal wins everywhere
+    ops=[("consent", 0, 0, True), ("sync", 0, []), ("sync", 1, []), ("consent", 2, 0, True),
+         ("consent", 1, 0, False), ("sync", 2, ["drop_response"]), ("sync", 1, [])]
+)  # fmt: skip
 def test_devices_converge_with_the_server(ctx, server, tmp_path, ops):
     world = setup_world(ctx, server, tmp_path)
     for device in world.devices:

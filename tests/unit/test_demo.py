@@ -123,6 +123,9 @@ def test_every_record_revalidates_and_nothing_is_dated_after_today(demo: DemoDat
     for record in demo.records():
         again = RECORD_TYPES[record.type_name].model_validate_json(record.model_dump_json())
         assert again == record
+    # Naive local times, as the app records them, so the two sort together.
+    assert all(v.visited_at.tzinfo is None for v in demo.visits)
+    assert all(c.occurred_at.tzinfo is None for c in demo.consents)
     assert max(v.visited_at.date() for v in demo.visits) <= TODAY
     assert max(c.occurred_at.date() for c in demo.consents) <= TODAY
     need_days = [d for n in demo.needs for d in (n.raised_on, n.fulfilled_on) if d]

@@ -92,7 +92,7 @@ class NewVisitScreen(Screen):
                         self.act(lambda v, _on: self._outcome(v)),
                     ),
                     self.errors["outcome"],
-                    self.fields["visited_on"],
+                    w.left(self.fields["visited_on"]),
                 ],
             ),
         ]
@@ -238,21 +238,26 @@ class NewVisitScreen(Screen):
                 expand=True,
             )
             description.error = vm.errors.get(f"need.{i}")
-            rows.append(
-                ft.Row(
-                    [
-                        area,
-                        description,
-                        w.icon_button(
-                            ft.Icons.DELETE_OUTLINE,
-                            self.t("visit.remove_need"),
-                            self.act(lambda _e, i=i: self._remove_need(i)),
-                        ),
-                    ],
-                    vertical_alignment=ft.CrossAxisAlignment.START,
-                    wrap=not self.shell.wide,
-                )
+            remove = w.icon_button(
+                ft.Icons.DELETE_OUTLINE,
+                self.t("visit.remove_need"),
+                self.act(lambda _e, i=i: self._remove_need(i)),
             )
+            if self.shell.wide:
+                rows.append(
+                    ft.Row(
+                        [area, description, remove], vertical_alignment=ft.CrossAxisAlignment.START
+                    )
+                )
+            else:
+                description.expand = None
+                rows.append(
+                    ft.Column(
+                        [ft.Row([area, remove]), description],
+                        spacing=8,
+                        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+                    )
+                )
         if not rows:
             rows.append(w.muted(self.t("visit.no_needs")))
         self.needs_column.controls = rows

@@ -1,0 +1,173 @@
+"""Browser tests: the app served on 127.0.0.1 with a real store, driven in Debian's Chromium.
+
+Flutter draws on a canvas; clicking `flt-semantics-placeholder` turns on the semantics
+tree, after which labelled fields are `<input aria-label=...>` and buttons have role
+button with their text. Never `playwright install`: it would download a browser.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from app.domain.codes import Category, PersonFlag
+from app.domain.identity import make_id_number
+from app.domain.records import Household, Person
+from tests.ui.builders import PIN, make_roster, make_sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "tests" / "screenshots"
+NARROW = (800, 1280)
+WIDE = (1440, 900)
+OUYANG_ADDRESS = "岩头村3组88号"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def seed(data_dir: Path, households: int = 200) -> None:
+    """A worker with `households` households and 欧阳秀兰, whose major event was yesterday."""
+    today = date.today()
+    roster = make_roster(households, today=today)
+    household = Household(
+        area_code="330702102201", address=OUYANG_ADDRESS, categories=[Category.TEKUN]
+    )
+    roster.households.append(household)
+    roster.persons.append(
+        Person(
+            area_code=household.area_code,
+            household_id=household.id,
+            name="欧阳秀兰",
+            id_number=make_id_number("330702", date(1950, 3, 8), 123),
+            relation="户主",
+            flags=[PersonFlag.MAJOR_EVENT],
+            major_event_date=today - timedelta(days=1),
+        )
+    )
+    make_sandbox(data_dir, roster)
+
+
+@dataclass
+class Server:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+
+
+def start_server(data_dir: Path) -> Server:
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.e2e.serve", str(data_dir), str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"app server exited: {(data_dir / 'server.log').read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return Server(f"http://127.0.0.1:{port}/", data_dir, process)
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("app server did not start in 60 s")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data_dir = tmp_path_factory.mktemp("device")
+    seed(data_dir)
+    running = start_server(data_dir)
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is needed: apt-get install -y chromium")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+def open_app(browser: Browser, url: str, size: tuple[int, int] = NARROW) -> Page:
+    """A new tab on the app with Flutter's semantics tree turned on."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(20_000)
+    page.goto(url)
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+    deadline = time.monotonic() + 30
+    while page.locator("input[aria-label='PIN']").count() == 0:
+        if time.monotonic() > deadline:
+            raise AssertionError("the start screen did not appear")
+        placeholder = page.locator("flt-semantics-placeholder")
+        if placeholder.count():
+            placeholder.dispatch_event("click")
+        time.sleep(0.5)
+    return page
+
+
+def settle(page: Page) -> None:
+    """Let a page transition finish: fields typed into mid-animation lose their events."""
+    page.wait_for_timeout(800)
+
+
+def go(page: Page, role: str, name: object) -> None:
+    """Tap a tab or button that opens another screen, and wait for it to settle."""
+    page.get_by_role(role, name=name).click()  # type: ignore[arg-type]
+    settle(page)
+
+
+def unlock(page: Page, pin: str = PIN) -> None:
+    page.get_by_label("PIN").fill(pin)
+    page.get_by_role("button", name="解锁").click()
+    page.get_by_text("我负责的家庭").wait_for()
+    settle(page)
+
+
+def shoot(page: Page, name: str) -> Path:
+    """A screenshot into tests/screenshots (git-ignored), after the frame settles."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    time.sleep(0.8)
+    path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}x{page.viewport_size['height']}.png"  # type: ignore[index]
+    page.screenshot(path=str(path))
+    return path
