@@ -22,6 +22,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -421,7 +422,9 @@ class SyncClient:
                 time.sleep(delay * (0.5 + random.random()))
             headers = self._signed_headers(method, target, body)
             try:
-                response = _send(client, method, target, body if payload is not None else None, headers)
+                response = _send(
+                    client, method, target, body if payload is not None else None, headers
+                )
             except (ServerUnreachable, ServerFailed) as exc:
                 last = exc
                 continue
@@ -507,27 +510,42 @@ class SyncClient:
             if progress:
                 progress(SyncProgress("push", done, max(total, done)))
 
+    def _pull_target(self, state: dict[str, Any]) -> str:
+        backfill = state["backfill"]
+        if backfill:
+            return (
+                f"/v1/pull?after={backfill['cursor']}&limit={self.page_size}"
+                f"&areas={','.join(backfill['areas'])}&until={backfill['until']}"
+            )
+        return f"/v1/pull?after={state['cursor']}&limit={self.page_size}"
+
     def _pull(self, client: httpx.Client, progress: Callable[[SyncProgress], None] | None) -> None:
-        while True:
-            state = replica.sync_state(self.store)
-            backfill = state["backfill"]
-            if backfill:
-                target = (
-                    f"/v1/pull?after={backfill['cursor']}&limit={self.page_size}"
-                    f"&areas={','.join(backfill['areas'])}&until={backfill['until']}"
-                )
-            else:
-                target = f"/v1/pull?after={state['cursor']}&limit={self.page_size}"
-            page = self._request(client, "GET", target)
-            self.store.clock.observe(page["server_hlc"])
-            result = replica.apply_page(self.store, page, backfill=bool(backfill))
-            self._report.pulled += result.pulled
-            self._report.evicted += result.evicted
-            if progress:
-                progress(SyncProgress("pull", self._report.pulled))
-            if result.scope_changed or backfill:
-                continue
-            if not page["more"]:
+        """Pages until the feed is drained; the next page is fetched while this one is
+        written (each page still commits with its own cursor, so resuming stays exact)."""
+        with ThreadPoolExecutor(max_workers=1) as fetcher:
+            ahead: tuple[str, Future[dict[str, Any]]] | None = None
+            while True:
+                state = replica.sync_state(self.store)
+                target = self._pull_target(state)
+                if ahead is not None and ahead[0] == target:
+                    page = ahead[1].result()
+                else:
+                    if ahead is not None:
+                        ahead[1].cancel()
+                    page = self._request(client, "GET", target)
+                ahead = None
+                steady = not state["backfill"] and sorted(page["scope"]) == state["scope"]
+                if page["more"] and steady:
+                    following = f"/v1/pull?after={page['cursor']}&limit={self.page_size}"
+                    ahead = (following, fetcher.submit(self._request, client, "GET", following))
+                self.store.clock.observe(page["server_hlc"])
+                result = replica.apply_page(self.store, page, backfill=bool(state["backfill"]))
+                self._report.pulled += result.pulled
+                self._report.evicted += result.evicted
+                if progress:
+                    progress(SyncProgress("pull", self._report.pulled))
+                if result.scope_changed or state["backfill"] or page["more"]:
+                    continue
                 if replica.sync_state(self.store)["backfill"]:
                     continue
                 return

@@ -157,7 +157,7 @@ def _merge_fields(
         old_value = data.get(name)
         saw_it = force or old_device == device or old_seq <= base_seq
         if saw_it or hlc > old_hlc:
-            if False and not saw_it and old_value != value:
+            if not saw_it and old_value != value:
                 overwrites.append(
                     Overwrite(name, value, old_value, hlc, old_hlc, device, old_device)
                 )
@@ -223,7 +223,14 @@ def server_write(
 ) -> Outcome:
     """A change made on the server (roster import, conflict revert): it saw everything."""
     return _merge_fields(
-        record_type, data, stamps, fields, hlc=hlc, base_seq=seq, seq=seq, device="server",
+        record_type,
+        data,
+        stamps,
+        fields,
+        hlc=hlc,
+        base_seq=seq,
+        seq=seq,
+        device="server",
         force=True,
     )
 
@@ -246,7 +253,9 @@ def check_referral(referral: dict[str, Any], consent_events: list[dict[str, Any]
         raise Rejected(f"{exc}，转介未被接受。") from None
 
 
-def consent_granted(events: list[dict[str, Any]], person_id: str, recipient: str, purpose: str) -> bool:
+def consent_granted(
+    events: list[dict[str, Any]], person_id: str, recipient: str, purpose: str
+) -> bool:
     """Whether the folded consent state is granted (withdrawal wins over concurrent grants)."""
     from app.domain.consent import state_for
 

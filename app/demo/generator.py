@@ -7,7 +7,9 @@ through its pydantic model, so it passes the same validation as data entered in 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -97,7 +99,21 @@ def generate(
     if households < 0:
         raise InvalidDemoRequest("演示家庭数不能为负数")
     scopes = normalise_scope(scope)
-    return _Generator(seed, today, policy or load_policy()).run(households, scopes)
+    with _cyclic_gc_paused():
+        return _Generator(seed, today, policy or load_policy()).run(households, scopes)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """A run allocates hundreds of thousands of objects that all stay alive; the cyclic
+    collector would scan them again and again for nothing (about 15% of the time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def normalise_scope(scope: list[str] | None) -> list[str]:

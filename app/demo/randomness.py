@@ -9,16 +9,16 @@ from __future__ import annotations
 import random
 from bisect import bisect
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     from _typeshed import SupportsLenAndGetItem
 
-CHINA = timezone(timedelta(hours=8), "CST")
+CST_OFFSET_SECONDS = 8 * 3600
 """Demo moments are naive local times, as the app records them (`datetime.now()` on the
-device); they are China Standard Time (UTC+8, no daylight saving), which ids assume."""
+device): China Standard Time, UTC+8 with no daylight saving. Record ids assume it."""
 
 T = TypeVar("T")
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
@@ -56,16 +56,16 @@ class DemoRandom(random.Random):
     def record_id(self, at: datetime) -> str:
         """A UUIDv7 (RFC 9562) whose timestamp is `at` and whose random bits come from the seed."""
         if at.tzinfo is None:  # local China time; cheaper than timestamp()
-            seconds = (at.toordinal() - _EPOCH_DAY) * 86400 - 8 * 3600
+            seconds = (at.toordinal() - _EPOCH_DAY) * 86400 - CST_OFFSET_SECONDS
             seconds += at.hour * 3600 + at.minute * 60 + at.second
             ms = seconds * 1000 + at.microsecond // 1000
         else:
             ms = int(at.timestamp() * 1000)
-        ms &= (1 << 48) - 1
         rand = self.getrandbits(74)
-        value = ms << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62 | rand & ((1 << 62) - 1)
-        h = f"{value:032x}"  # what str(uuid.UUID(int=value)) gives, without building one
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        # The canonical text of uuid.UUID(int=...), built without the UUID object.
+        t = f"{ms & 0xFFFFFFFFFFFF:012x}"
+        v = f"{0x8000000000000000 | rand & 0x3FFFFFFFFFFFFFFF:016x}"  # variant 0b10
+        return f"{t[:8]}-{t[8:]}-7{rand >> 62:03x}-{v[:4]}-{v[4:]}"
 
     def chance(self, p: float) -> bool:
         return self.random() < p

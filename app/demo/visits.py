@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import combinations
 from typing import NamedTuple
 
 from app.demo import texts
@@ -267,7 +268,7 @@ class HistoryWriter:
         if outcome == VisitOutcome.MET:
             if context in ("knock", "reported"):
                 observations += rng.choice(texts.OBSERVATIONS[self._context])
-            care = rng.some(texts.CARE_FOR[context], 1, 2)
+            care = list(rng.choice(_CARE_CHOICES[context]))
             if context not in ("phone", "video") and rng.chance(0.3):
                 observations += rng.choice(texts.OBSERVATIONS["policy"])
                 if CareKind.POLICY not in care:
@@ -298,6 +299,11 @@ class HistoryWriter:
 
 
 _CONTACT = (VisitOutcome.MET, VisitOutcome.REFUSED)
+# The care a visit of each kind records: one kind, or two in their usual order.
+_CARE_CHOICES: dict[str, list[tuple[CareKind, ...]]] = {
+    context: [(k,) for k in kinds] + list(combinations(kinds, 2))
+    for context, kinds in texts.CARE_FOR.items()
+}
 
 
 class _Spec(NamedTuple):

@@ -46,17 +46,22 @@ class VillageTeam:
     social: DemoWorker
     quality: float  # share of visit windows the team covers
     everyone: list[DemoWorker] = field(default_factory=list)
+    _by_team: dict[str, list[DemoWorker]] = field(default_factory=dict)
+    _others: dict[str, list[str]] = field(default_factory=dict)  # worker id -> the rest
 
     def __post_init__(self) -> None:
         self.everyone = [self.coordinator, *self.grid, *self.volunteers, self.civil, self.social]
+        self._by_team = {
+            "grid": self.grid,
+            "volunteer": self.volunteers,
+            "coordinator": [self.coordinator],
+            "civil": [self.civil],
+            "social": [self.social],
+        }
+        self._others = {w.id: [o.name for o in self.everyone if o is not w] for w in self.everyone}
 
     def home_visitor(self, rng: DemoRandom) -> DemoWorker:
-        who = _HOME_VISITORS.pick(rng)
-        if who == "grid":
-            return rng.choice(self.grid)
-        if who == "volunteer":
-            return rng.choice(self.volunteers)
-        return {"coordinator": self.coordinator, "civil": self.civil, "social": self.social}[who]
+        return rng.choice(self._by_team[_HOME_VISITORS.pick(rng)])
 
     def caller(self, rng: DemoRandom) -> DemoWorker:
         """Phone and video visits: the coordinator or a grid worker."""
@@ -73,8 +78,7 @@ class VillageTeam:
         """Names of the team members who came along, often nobody."""
         if not rng.chance(share):
             return []
-        others = [w.name for w in self.everyone if w.id != worker.id]
-        return rng.some(others, 1, 2 if rng.chance(0.2) else 1)
+        return rng.some(self._others[worker.id], 1, 2 if rng.chance(0.2) else 1)
 
     def someone_else(self, rng: DemoRandom, worker: DemoWorker) -> DemoWorker:
         return rng.choice([w for w in self.everyone if w.id != worker.id])

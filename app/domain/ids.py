@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 
@@ -19,8 +20,9 @@ def new_id(now_ms: int | None = None) -> str:
     return str(uuid.UUID(int=value))
 
 
+_CANONICAL = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
 def is_record_id(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value
-    except (ValueError, AttributeError, TypeError):
-        return False
+    """A canonical, lower-case UUID string (what `new_id` makes)."""
+    return isinstance(value, str) and _CANONICAL.match(value) is not None

@@ -66,8 +66,12 @@ class RecordMapping:
         return self.record.type_name
 
     def to_row(self, record: Record, codec: Codec) -> dict[str, Any]:
-        data = record.model_dump(mode="json")
-        row = {k: data.pop(k) for k in (*BOOKKEEPING, "area_code", *self.plain, *self.sealed)}
+        return self.row_from_json(record.model_dump(mode="json"), codec)
+
+    def row_from_json(self, data: dict[str, Any], codec: Codec) -> dict[str, Any]:
+        """The row for a record already in JSON form (as `model_dump(mode="json")` gives
+        it, or as the sync server sends it); `data` is consumed."""
+        row = {k: data.pop(k, None) for k in (*BOOKKEEPING, "area_code", *self.plain, *self.sealed)}
         for fieldname, column in self.blind:
             value = row.get(fieldname)
             row[column] = (
@@ -77,8 +81,8 @@ class RecordMapping:
         # another record fails to open there, like one moved to another column.
         for fieldname in self.sealed:
             if row[fieldname] is not None:
-                row[fieldname] = record.id + ROW_SEP + row[fieldname]
-        data[ROW_KEY] = record.id
+                row[fieldname] = row["id"] + ROW_SEP + row[fieldname]
+        data[ROW_KEY] = row["id"]
         row["details"] = data
         return row
 

@@ -105,9 +105,13 @@ def _write_records(
     batch: dict[str, list[dict[str, Any]]] = {}
     for type_name, data, server_seq in items:
         if data["id"] in pending:
+            # The local overlay is what the person entered: it passes the domain rules again.
             data = merge.overlay(data, pending[data["id"]])
-        record = RECORD_TYPES[type_name].model_validate(data)
-        row = mapping_for(type_name).to_row(record, store.codec)
+            data = RECORD_TYPES[type_name].model_validate(data).model_dump(mode="json")
+        else:
+            # The server validated this record on the way in; the row is built as it came.
+            data = dict(data)
+        row = mapping_for(type_name).row_from_json(data, store.codec)
         row["server_seq"] = server_seq
         batch.setdefault(type_name, []).append(row)
     for type_name in TYPE_ORDER:
@@ -163,7 +167,12 @@ def apply_page(store: Store, page: dict[str, Any], *, backfill: bool = False) ->
                         json.dumps({"areas": added, "until": old_cursor, "cursor": 0}),
                     )
             _set_meta(conn, SCOPE, json.dumps(scope))
-        items = [(c["t"], c["r"], c["s"]) for c in page["changes"] if c["t"] in RECORD_TYPES]
+        # Defence in depth: a record outside the scope the server itself announced is dropped.
+        items = [
+            (c["t"], c["r"], c["s"])
+            for c in page["changes"]
+            if c["t"] in RECORD_TYPES and any(c["r"]["area_code"].startswith(a) for a in scope)
+        ]
         result.pulled = _write_records(conn, store, items)
         result.evicted += _delete_records(conn, ((e["t"], e["id"]) for e in page["evictions"]))
         if backfill:
@@ -203,7 +212,8 @@ def apply_answers(
             for conflict in answer.get("conflicts") or []:
                 result.conflicts += 1
                 conn.execute(
-                    insert(CONFLICTS).values(
+                    insert(CONFLICTS)
+                    .values(
                         id=conflict.get("id") or new_id(),
                         record_type=mutation.record_type,
                         record_id=mutation.record_id,

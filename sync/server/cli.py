@@ -35,7 +35,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", envvar="DOORSTEP_DATABASE_URL", help="数据库地址（默认本目录下的 SQLite 文件）"),
+    typer.Option(
+        "--db", envvar="DOORSTEP_DATABASE_URL", help="数据库地址（默认本目录下的 SQLite 文件）"
+    ),
 ]
 
 
@@ -159,7 +161,9 @@ def set_areas(
 def enroll_code(
     worker: Annotated[str, typer.Option("--worker", help="工作人员编号")],
     qr: Annotated[Path | None, typer.Option("--qr", help="同时保存二维码 PNG")] = None,
-    hours: Annotated[int | None, typer.Option("--hours", min=1, max=24 * 30, help="有效小时数")] = None,
+    hours: Annotated[
+        int | None, typer.Option("--hours", min=1, max=24 * 30, help="有效小时数")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """生成一次性设备登记码（打印登记码，可另存二维码）。"""
@@ -199,7 +203,9 @@ def import_roster(
 def demo_data(
     households: Annotated[int, typer.Option("--households", min=1, max=200_000, help="户数")],
     seed: Annotated[int, typer.Option("--seed", help="随机种子（同一种子生成相同数据）")] = 1,
-    today: Annotated[str | None, typer.Option("--today", help="演示数据的“今天”（YYYY-MM-DD）")] = None,
+    today: Annotated[
+        str | None, typer.Option("--today", help="演示数据的“今天”（YYYY-MM-DD）")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """生成演示数据（区划、工作人员和记录）并写入服务器。"""

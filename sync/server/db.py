@@ -58,9 +58,7 @@ class Database:
         """One write transaction that holds the sequence lock until it commits."""
         with self._write_lock if self.is_sqlite else _nolock(), self.session() as session:
             if not self.is_sqlite:
-                session.execute(
-                    select(Counter.value).where(Counter.name == SEQ).with_for_update()
-                )
+                session.execute(select(Counter.value).where(Counter.name == SEQ).with_for_update())
             try:
                 yield session
                 session.commit()

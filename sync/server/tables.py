@@ -104,7 +104,9 @@ class Move(ServerModel, table=True):
     """A record that left an area (its household moved): devices of that area evict it."""
 
     __tablename__ = "moves"
-    seq: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    seq: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
     record_type: str
     record_id: str = Field(index=True)
     from_area: str = Field(index=True)
@@ -123,7 +125,9 @@ class MutationLog(ServerModel, table=True):
 
     __tablename__ = "mutations"
     device_id: str = Field(primary_key=True)
-    seq: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    seq: int = Field(
+        primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
     mutation_id: str
     record_type: str
     record_id: str = Field(index=True)

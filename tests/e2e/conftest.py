@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from app.domain.codes import Category, PersonFlag
 from app.domain.identity import make_id_number
@@ -40,6 +40,9 @@ SCREENSHOTS = ROOT / "tests" / "screenshots"
 NARROW = (800, 1280)
 WIDE = (1440, 900)
 OUYANG_ADDRESS = "岩头村3组88号"
+
+# Two cores shared with other work: give the app time before calling a check failed.
+expect.set_options(timeout=20_000)
 
 
 def free_port() -> int:
@@ -157,8 +160,45 @@ def go(page: Page, role: str, name: object) -> None:
     settle(page)
 
 
+def fill(page: Page, label: str, value: str) -> None:
+    """Type into a labelled field. Flutter sets up its editing element when the field
+    takes focus and may reset the DOM input then, so focus first and check it took."""
+    field = scroll_to(page, page.get_by_label(label))
+    for _ in range(4):
+        field.click()
+        page.wait_for_timeout(300)
+        field.fill(value)
+        page.wait_for_timeout(300)
+        if field.input_value() == value:
+            return
+    raise AssertionError(f"could not type into {label!r}")
+
+
+def scroll_to(page: Page, locator: Locator, *, steps: int = 25) -> Locator:
+    """Scroll the screen with the wheel until `locator` is in the semantics tree.
+
+    Flutter only exposes what is on (or near) the screen, so Playwright cannot scroll to
+    it by itself."""
+    size = page.viewport_size or {"width": 800, "height": 1280}
+    page.mouse.move(size["width"] / 2, size["height"] * 0.6)
+    for direction in (1, -1):
+        for _ in range(steps):
+            if locator.count() > 0:
+                return locator
+            page.mouse.wheel(0, 350 * direction)
+            page.wait_for_timeout(250)
+    if locator.count() == 0:
+        raise AssertionError(f"not found on this screen: {locator}")
+    return locator
+
+
+def tap(page: Page, role: str, name: object) -> None:
+    """Scroll to a control and tap it."""
+    scroll_to(page, page.get_by_role(role, name=name)).first.click()  # type: ignore[arg-type]
+
+
 def unlock(page: Page, pin: str = PIN) -> None:
-    page.get_by_label("PIN").fill(pin)
+    fill(page, "PIN", pin)
     page.get_by_role("button", name="解锁").click()
     page.get_by_text("我负责的家庭").wait_for()
     settle(page)

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.store.sandbox import list_sandboxes, open_store
 from app.store.transfer import export_records
-from tests.e2e.conftest import Server, go, open_app, unlock
+from tests.e2e.conftest import Server, fill, go, open_app, scroll_to, tap, unlock
 from tests.ui.builders import PIN
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,7 @@ def test_visit_consent_and_export(browser: Browser, server: Server, tmp_path: Pa
 
     # Households: found by pinyin initials.
     go(page, "tab", "家庭")
-    page.get_by_label("搜索").fill("oyxl")
+    fill(page, "搜索", "oyxl")
     expect(page.get_by_text("共 1 户")).to_be_visible()
     go(page, "button", OPEN_OUYANG)
 
@@ -46,15 +46,15 @@ def test_visit_consent_and_export(browser: Browser, server: Server, tmp_path: Pa
     go(page, "button", "新增探访")
     page.get_by_role("button", name="见到本人").click()
     page.get_by_role("button", name="精神慰藉").click()
-    page.get_by_label("情况记录").fill("老伴刚去世，情绪低落，已安慰")
+    fill(page, "情况记录", "老伴刚去世，情绪低落，已安慰")
     page.get_by_role("button", name="添加需求").click()
-    page.get_by_label("需求说明").fill("丧葬费用有困难")
+    fill(page, "需求说明", "丧葬费用有困难")
     go(page, "button", "保存")
 
     # Back on the household: the visit and its need are in the timeline.
-    expect(page.get_by_text("老伴刚去世，情绪低落，已安慰")).to_be_visible()
-    expect(page.get_by_text("需求：生活保障：丧葬费用有困难")).to_be_visible()
     expect(page.get_by_text(re.compile("^本期已探访"))).to_be_visible()
+    expect(scroll_to(page, page.get_by_text("老伴刚去世，情绪低落，已安慰"))).to_be_visible()
+    expect(scroll_to(page, page.get_by_text("需求：生活保障：丧葬费用有困难"))).to_be_visible()
 
     # Today no longer lists her.
     _back(page)
@@ -64,18 +64,18 @@ def test_visit_consent_and_export(browser: Browser, server: Server, tmp_path: Pa
 
     # Consent: grant (verbal, with a witness), then withdraw with a confirmation.
     go(page, "tab", "家庭")
-    page.get_by_label("搜索").fill("欧阳")
+    fill(page, "搜索", "欧阳")
     go(page, "button", OPEN_OUYANG)
     go(page, "button", "信息共享同意")
-    page.get_by_role("button", name="口头同意（有见证人）").click()
-    page.get_by_label("见证人").fill("村委会主任李明")
-    page.get_by_role("button", name="记录同意").click()
+    tap(page, "button", "口头同意（有见证人）")
+    fill(page, "见证人", "村委会主任李明")
+    tap(page, "button", "记录同意")
     expect(page.get_by_text("同意已记录。")).to_be_visible()
-    page.get_by_role("button", name="撤回同意").click()
+    tap(page, "button", "撤回同意")
     page.get_by_role("button", name="确认撤回").click()
     expect(page.get_by_text("已撤回同意。")).to_be_visible()
     expect(page.get_by_role("button", name="撤回同意")).to_have_count(0)
-    expect(page.get_by_text("见证人：村委会主任李明", exact=False)).to_be_visible()
+    expect(scroll_to(page, page.get_by_text("见证人：村委会主任李明", exact=False))).to_be_visible()
     page.close()
 
     # The export holds the visit and both consent events.

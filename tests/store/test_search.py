@@ -184,11 +184,11 @@ def test_surname_reading_ranks_and_sorts_first(
 
 
 def test_surname_reading_orders_results_by_pinyin(store: Store) -> None:
-    _add(store, ["曾红", "蔡红", "朱红"])
+    _add(store, ["曾红", "陈红", "朱红", "单红", "丁红"])
     index = SearchIndex.build(store)
 
-    # By surname reading 曾 is zeng, so it sorts after 蔡 (cai) and before 朱 (zhu).
-    assert _names(index, "红") == ["蔡红", "曾红", "朱红"]
+    # As surnames 曾 is zeng, not ceng, and 单 is shan, not dan: chen, ding, shan, zeng, zhu.
+    assert _names(index, "红") == ["陈红", "丁红", "单红", "曾红", "朱红"]
 
 
 def test_polyphonic_given_name_found_by_either_reading(store: Store) -> None:

@@ -148,7 +148,11 @@ def new_device(
     """A worker (unless given) and one enrolled device for them, unlocked."""
     if worker_id is None:
         worker = admin.create_worker(
-            ctx, name or f"工作人员{uuid.uuid4().hex[:4]}", role, "grid_worker", areas or [VILLAGE_A]
+            ctx,
+            name or f"工作人员{uuid.uuid4().hex[:4]}",
+            role,
+            "grid_worker",
+            areas or [VILLAGE_A],
         )
         worker_id = worker.id
     code = admin.issue_code(ctx, worker_id).code

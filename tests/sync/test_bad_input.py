@@ -40,8 +40,13 @@ def test_nonsense_mutations_are_rejected_one_by_one_not_failed(device):
         {"record_type": "household", "kind": "create", "payload": [1, 2]},
     ]
     mutations = [
-        {"seq": i + 1, "mutation_id": f"m{i}", "record_id": f"r{i}",
-         "hlc": device.store.clock.now(), **m}  # fmt: skip
+        {
+            "seq": i + 1,
+            "mutation_id": f"m{i}",
+            "record_id": f"r{i}",
+            "hlc": device.store.clock.now(),
+            **m,
+        }
         for i, m in enumerate(junk)
     ]
     response = signed(device, "POST", "/v1/push", {"mutations": mutations})
@@ -58,12 +63,16 @@ def test_oversized_bodies_are_413_also_when_compressed(device, server):
     big = {"mutations": [], "client_hlc": "x" * (3 * 1024 * 1024)}
     check_error(signed(device, "POST", "/v1/push", big), 413, "too_large")
     bomb = gzip.compress(b" " * (3 * 1024 * 1024))
-    response = signed(
-        device, "POST", "/v1/push", raw=bomb, headers={"Content-Encoding": "gzip"}
-    )
+    response = signed(device, "POST", "/v1/push", raw=bomb, headers={"Content-Encoding": "gzip"})
     check_error(response, 413, "too_large")
     check_error(
-        signed(device, "POST", "/v1/push", raw=b"\x1f\x8bnot gzip", headers={"Content-Encoding": "gzip"}),
+        signed(
+            device,
+            "POST",
+            "/v1/push",
+            raw=b"\x1f\x8bnot gzip",
+            headers={"Content-Encoding": "gzip"},
+        ),
         400,
         "bad_encoding",
     )
@@ -95,7 +104,10 @@ def test_protocol_version_is_required_and_checked(device, server):
 def test_replayed_and_forged_requests_are_401(device):
     client = device.client()
     body = json.dumps({"mutations": []}).encode()
-    headers = {**client._signed_headers("POST", "/v1/push", body), "Content-Type": "application/json"}
+    headers = {
+        **client._signed_headers("POST", "/v1/push", body),
+        "Content-Type": "application/json",
+    }
     with raw_client(device.url) as http:
         first = http.post("/v1/push", content=body, headers=headers)
         assert first.status_code == 200
@@ -125,6 +137,10 @@ def test_unknown_paths_and_methods_are_json_errors(server):
         response = http.post("/v1/enroll", json={"code": "AAAA-BBBB", "public_key": "A" * 44})
         check_error(response, 400, "bad_request")
         response = http.post(
-            "/v1/enroll", json={"code": "AAAA-BBBB", "public_key": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}
+            "/v1/enroll",
+            json={
+                "code": "AAAA-BBBB",
+                "public_key": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            },
         )
         check_error(response, 410, "code_unusable")

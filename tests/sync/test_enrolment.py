@@ -77,7 +77,9 @@ def test_a_revoked_device_is_refused_and_wipes_its_sandbox(ctx, server, make_dev
 
 def test_a_revoked_device_keeps_nothing_even_if_reopened(ctx, server, tmp_path):
     worker = admin.create_worker(ctx, "钱七", "worker", "grid_worker", [VILLAGE_A])
-    sandbox = enroll(tmp_path, server.url, admin.issue_code(ctx, worker.id).code, PIN, scrypt_n=2**10)
+    sandbox = enroll(
+        tmp_path, server.url, admin.issue_code(ctx, worker.id).code, PIN, scrypt_n=2**10
+    )
     device = open_device(sandbox, server.url)
     admin.revoke_device(ctx, device.store.device_id)
     with pytest.raises(DeviceRevoked, match="已清除"):

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from app.store.sandbox import Sandbox
 from sync.client import ServerUnreachable, SyncClient
 from sync.server.tables import MutationLog, RecordRow
-from app.store.sandbox import Sandbox
 from tests.sync.conftest import PIN, VILLAGE_A, free_port, new_device, open_device
 from tests.sync.proxy import Fault, Proxy
 from tests.sync.records import household, visit

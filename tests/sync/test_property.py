@@ -5,8 +5,9 @@ scope, no acknowledged change is lost, nothing is duplicated, consent and wish r
 
 from __future__ import annotations
 
-import json
+import contextlib
 import itertools
+import json
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -17,7 +18,7 @@ from sqlalchemy import select
 
 from app.domain.codes import ConsentAction, WishState
 from app.domain.consent import fold
-from app.domain.records import RECORD_TYPES, ConsentEvent, Household, Visit, Wish
+from app.domain.records import RECORD_TYPES, ConsentEvent, Household, Wish
 from app.domain.wishes import TRANSITIONS, check_transition, transition
 from sync.client import SyncClient, SyncError
 from sync.server.tables import Conflict, MutationLog, RecordRow
@@ -77,7 +78,9 @@ operation = st.one_of(
     st.tuples(st.just("edit"), st.integers(0, 2), st.just(0), st.sampled_from(FIELDS)),
     st.tuples(st.just("edit"), st.integers(0, 2), st.just(0), st.sampled_from(FIELDS)),
     st.tuples(st.just("consent"), st.integers(0, 2), st.integers(0, 1), st.booleans()),
-    st.tuples(st.just("wish"), st.integers(0, 2), st.integers(0, 1), st.sampled_from(DEVICE_TARGETS)),
+    st.tuples(
+        st.just("wish"), st.integers(0, 2), st.integers(0, 1), st.sampled_from(DEVICE_TARGETS)
+    ),
     st.tuples(
         st.just("sync"),
         st.integers(0, 2),
@@ -139,10 +142,8 @@ def apply(world: World, op: tuple) -> None:  # type: ignore[type-arg]
         client = SyncClient(
             store, device.url, transport=FaultyTransport(op[2]), attempts=4, backoff_s=0.001
         )
-        try:
+        with contextlib.suppress(SyncError):  # the network gave up; all stays queued
             client.sync()
-        except SyncError:
-            pass  # the network gave up; everything stays queued
 
 
 def server_records(ctx, village: str) -> dict[str, dict]:  # type: ignore[type-arg]
@@ -180,7 +181,9 @@ def check(ctx, world: World) -> None:  # type: ignore[no-untyped-def]
     # Per-field LWW: the latest stamp wins; every other value was seen and replaced, or
     # is kept as a conflict for a coordinator.
     with ctx.db.reading() as s:
-        lost = {(c.record_id, c.field, json.loads(c.lost)) for c in s.exec(select(Conflict)).scalars()}  # type: ignore[call-overload]
+        lost = {
+            (c.record_id, c.field, json.loads(c.lost)) for c in s.exec(select(Conflict)).scalars()
+        }  # type: ignore[call-overload]
     for (record_id, name), edits in world.edits.items():
         final = on_server[record_id][name]
         assert final == max(edits, key=lambda e: e.hlc).value

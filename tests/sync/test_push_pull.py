@@ -13,10 +13,9 @@ from app.domain.records import ConsentEvent, Household, Referral, Visit, Wish
 from app.domain.wishes import transition
 from app.store import replica
 from sync.client import SyncError
-from sync.server.services import admin, review
+from sync.server.services import admin
 from sync.server.tables import MutationLog, RecordRow
 from tests.sync.conftest import (
-    OTHER_VILLAGE,
     TOWNSHIP,
     VILLAGE_A,
     VILLAGE_B,
@@ -44,7 +43,9 @@ def test_a_retried_batch_is_applied_once(ctx, make_device):
     again = signed(device, "POST", "/v1/push", payload).json()
     assert [a["status"] for a in first["answers"]] == ["applied"] * 5
     assert [(a["status"], a["duplicate"]) for a in again["answers"]] == [("applied", True)] * 5
-    assert [a["server_seq"] for a in again["answers"]] == [a["server_seq"] for a in first["answers"]]
+    assert [a["server_seq"] for a in again["answers"]] == [
+        a["server_seq"] for a in first["answers"]
+    ]
     # The device never heard those answers: its own sync sends the batch a third time.
     report = device.sync()
     assert report.pushed == 5 and device.store.pending() == []

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import uuid
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -114,6 +114,11 @@ def test_ids_are_unique_uuid7_from_the_seed(demo: DemoData) -> None:
     for record_id in ids:
         assert is_record_id(record_id)
         assert uuid.UUID(record_id).version == 7
+    # A visit's id carries its moment (China Standard Time), so ids sort like visits.
+    cst = timezone(timedelta(hours=8))
+    for visit in demo.visits[:500]:
+        moment_ms = int(visit.visited_at.replace(tzinfo=cst).timestamp() * 1000)
+        assert uuid.UUID(visit.id).int >> 80 == moment_ms
 
 
 # -- validity ---------------------------------------------------------------------------

@@ -297,7 +297,12 @@ class ConsentScreen(Screen):
             ]
 
     def _draw(self) -> None:
-        paint = cv.Paint(stroke_width=3, color=ft.Colors.BLACK, stroke_cap=ft.StrokeCap.ROUND)
+        paint = ft.Paint(
+            stroke_width=3,
+            color=ft.Colors.BLACK,
+            stroke_cap=ft.StrokeCap.ROUND,
+            style=ft.PaintingStyle.STROKE,
+        )
         shapes: list[cv.Shape] = []
         for stroke in self.vm.strokes:
             for (x1, y1), (x2, y2) in itertools.pairwise(stroke):

@@ -92,7 +92,7 @@ class NewVisitScreen(Screen):
                         self.act(lambda v, _on: self._outcome(v)),
                     ),
                     self.errors["outcome"],
-                    w.left(self.fields["visited_on"]),
+                    self.fields["visited_on"],
                 ],
             ),
         ]

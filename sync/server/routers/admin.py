@@ -27,7 +27,9 @@ async def create_worker(
         )
     )
     areas = admin.parse_areas(body.areas)
-    return WorkerInfo(id=worker.id, name=worker.name, role=worker.role, team=worker.team, areas=areas)
+    return WorkerInfo(
+        id=worker.id, name=worker.name, role=worker.role, team=worker.team, areas=areas
+    )
 
 
 @router.put("/workers/{worker_id}/areas", response_model=list[str])
@@ -74,7 +76,9 @@ async def list_devices(
 ) -> list[DeviceOut]:
     rows = await run_in_threadpool(admin.devices, ctx)
     return [
-        DeviceOut(id=d.id, worker_id=d.worker_id, status=d.status, enrolled_at=d.enrolled_at.isoformat())
+        DeviceOut(
+            id=d.id, worker_id=d.worker_id, status=d.status, enrolled_at=d.enrolled_at.isoformat()
+        )
         for d in rows
     ]
 
@@ -84,4 +88,6 @@ async def revoke(
     device_id: PathId, caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
 ) -> DeviceOut:
     d = await run_in_threadpool(lambda: admin.revoke_device(ctx, device_id, actor=caller.worker_id))
-    return DeviceOut(id=d.id, worker_id=d.worker_id, status=d.status, enrolled_at=d.enrolled_at.isoformat())
+    return DeviceOut(
+        id=d.id, worker_id=d.worker_id, status=d.status, enrolled_at=d.enrolled_at.isoformat()
+    )

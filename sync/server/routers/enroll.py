@@ -14,8 +14,6 @@ router = APIRouter(tags=["enrolment"])
 
 
 @router.post("/v1/enroll", response_model=EnrollResponse)
-async def enroll(
-    body: EnrollRequest, ctx: ServerContext = Depends(context)
-) -> EnrollResponse:
+async def enroll(body: EnrollRequest, ctx: ServerContext = Depends(context)) -> EnrollResponse:
     """Redeem a one-time enrolment code for a device key."""
     return await run_in_threadpool(enrolment.enroll, ctx, body)

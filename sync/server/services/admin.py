@@ -101,7 +101,9 @@ def get_worker(session: Session, worker_id: str) -> Worker:
     return worker
 
 
-def set_areas(ctx: ServerContext, worker_id: str, areas: list[str], *, actor: str = "cli") -> list[str]:
+def set_areas(
+    ctx: ServerContext, worker_id: str, areas: list[str], *, actor: str = "cli"
+) -> list[str]:
     """Replace a worker's areas; their devices evict what left the scope at the next pull."""
     codes = parse_areas(areas)
     with ctx.db.small_write() as s:
@@ -162,7 +164,9 @@ def issue_code(
         if worker.status != "active":
             raise BadRequest(f"工作人员 {worker_id} 已停用，不能登记设备。")
         s.add(
-            EnrollCode(code_hash=hash_code(raw), worker_id=worker_id, created_at=now, expires_at=expires)
+            EnrollCode(
+                code_hash=hash_code(raw), worker_id=worker_id, created_at=now, expires_at=expires
+            )
         )
         audit.record(s, "enroll_code_issued", actor=actor, worker_id=worker_id)
     fingerprint = certificate_fingerprint(ctx.settings.tls_cert) if ctx.settings.tls_cert else ""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,9 +21,7 @@ from sync.server.services.feed import Feed
 from sync.server.tables import Area, RecordRow, Worker
 
 
-def export_jsonl(
-    ctx: ServerContext, out: Path, *, mask: bool = False, actor: str = "cli"
-) -> int:
+def export_jsonl(ctx: ServerContext, out: Path, *, mask: bool = False, actor: str = "cli") -> int:
     """Every record, parents first, one JSON object per line; the file appears complete."""
     tmp = out.with_name(out.name + ".partial")
     written = 0
@@ -48,23 +46,24 @@ class DemoLoad:
     records: int
 
 
-def load_records(ctx: ServerContext, records: list[Record], *, actor: str = "cli") -> int:
-    """Insert records as server changes (parents first); existing ids are left alone."""
-    written = 0
+def load_records(ctx: ServerContext, records: Iterable[Record], *, actor: str = "cli") -> int:
+    """Insert records as server changes, parents first; ids already stored are skipped."""
     with ctx.db.writing() as s:
+        existing = set(s.execute(select(RecordRow.id)).scalars())  # type: ignore[call-overload]
         feed = Feed(s)
-        for record in records:
-            data = record.model_dump(mode="json")
-            hlc = data.get("updated_hlc") or ctx.clock.now()
-            if not data.get("created_hlc"):
-                data["created_hlc"] = data["updated_hlc"] = hlc
-            if feed.get(data["id"]) is not None:
-                continue
-            merge.validate(record.type_name, data)
-            feed.insert(record.type_name, data, {merge.WHOLE_RECORD: [hlc, 0, "server"]})
-            written += 1
-            if written % 5000 == 0:
-                s.flush()
+
+        def rows() -> Iterator[tuple[str, dict[str, Any], merge.Stamps]]:
+            for record in records:
+                if record.id in existing:
+                    continue
+                data = record.model_dump(mode="json")
+                hlc = data.get("updated_hlc") or ctx.clock.now()
+                data["created_hlc"] = data.get("created_hlc") or hlc
+                data["updated_hlc"] = hlc
+                existing.add(record.id)
+                yield record.type_name, data, {merge.WHOLE_RECORD: [hlc, 0, "server"]}
+
+        written = feed.insert_many(rows())
         feed.close()
         audit.record(s, "records_loaded", actor=actor, records=written)
         set_meta(s, "hlc", ctx.clock.last)
@@ -92,7 +91,9 @@ def load_demo(
         with ctx.db.reading() as s:
             exists = s.get(Worker, w.id) is not None
         if not exists:
-            admin.create_worker(ctx, w.name, str(w.role), str(w.team), list(w.areas), worker_id=w.id)
+            admin.create_worker(
+                ctx, w.name, str(w.role), str(w.team), list(w.areas), worker_id=w.id
+            )
         workers.append((w.id, w.name, ",".join(w.areas)))
     if progress:
         progress(f"{len(workers)} workers")

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from sync import merge
@@ -38,7 +38,9 @@ class Feed:
     def close(self) -> None:
         """Store the new head of the sequence (in the same transaction)."""
         if self.last != self._start:
-            self.session.execute(update(Counter).where(Counter.name == "seq").values(value=self.last))
+            self.session.execute(
+                update(Counter).where(Counter.name == "seq").values(value=self.last)
+            )
 
     def preload(self, record_ids: Iterable[str]) -> None:
         """Read the rows a batch will touch in a few queries instead of one per mutation."""
@@ -67,6 +69,34 @@ class Feed:
         self.session.add(row)
         self._known[row.id] = row
         return row
+
+    def insert_many(self, items: Iterable[tuple[str, dict[str, Any], merge.Stamps]]) -> int:
+        """Bulk insert of new records (demo data, benchmarks): Core inserts in chunks."""
+        table = RecordRow.__table__  # type: ignore[attr-defined]
+        batch: list[dict[str, Any]] = []
+        count = 0
+        for record_type, data, stamps in items:
+            batch.append(
+                {
+                    "id": data["id"],
+                    "type": record_type,
+                    "area_code": data["area_code"],
+                    "household_id": data["id"]
+                    if record_type == "household"
+                    else data.get("household_id"),
+                    "seq": self.next(),
+                    "data": dumps(data),
+                    "stamps": stamps,
+                }
+            )
+            if len(batch) == 5000:
+                self.session.execute(insert(table), batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            self.session.execute(insert(table), batch)
+            count += len(batch)
+        return count
 
     def replace(self, row: RecordRow, data: dict[str, Any], stamps: merge.Stamps) -> None:
         """New content for `row`; a household that changed area takes its records along."""

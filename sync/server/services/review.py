@@ -93,13 +93,23 @@ def merge_scope(area_code: str, caller: Caller) -> bool:
 
 
 def wish_action(
-    ctx: ServerContext, actor: str, wish_id: str, target: WishState, *, areas: tuple[str, ...] | None, **fields: object
+    ctx: ServerContext,
+    actor: str,
+    wish_id: str,
+    target: WishState,
+    *,
+    areas: tuple[str, ...] | None,
+    **fields: object,
 ) -> dict[str, object]:
     """Publish or record a claim (server-only transitions); returns the wish as stored."""
     with ctx.db.writing() as s:
         feed = Feed(s)
         row = feed.get(wish_id)
-        if row is None or row.type != "wish" or (areas is not None and not any(row.area_code.startswith(a) for a in areas)):
+        if (
+            row is None
+            or row.type != "wish"
+            or (areas is not None and not any(row.area_code.startswith(a) for a in areas))
+        ):
             raise NotFound("找不到此心愿。")
         current = merge.validate("wish", json.loads(row.data))
         try:

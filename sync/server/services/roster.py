@@ -250,7 +250,11 @@ def _check_models(row: _Row) -> None:
     area = row.household["area_code"]
     for kind, data, phone_column in (
         ("household", {"id": h_id, **row.household}, HOUSEHOLD_PHONE),
-        ("person", {"id": new_id(), "household_id": h_id, "area_code": area, **row.person}, PERSON_PHONE),
+        (
+            "person",
+            {"id": new_id(), "household_id": h_id, "area_code": area, **row.person},
+            PERSON_PHONE,
+        ),
     ):
         try:
             RECORD_TYPES[kind].model_validate(data)
@@ -367,7 +371,9 @@ def import_roster(
             if row.household_key not in household_ids:
                 content = dict(row.household)
                 content.update(register_status=RegisterStatus.REGISTERED.value, left_on=None)
-                record_id, what = _upsert(s, feed, ctx, "household", row.household_key, content, tag)
+                record_id, what = _upsert(
+                    s, feed, ctx, "household", row.household_key, content, tag
+                )
                 household_ids[row.household_key] = record_id
                 _count(report, "households", what)
             person = dict(row.person) | {

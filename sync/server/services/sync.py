@@ -7,6 +7,7 @@ from the log and changes nothing. A pull reads the feed after a cursor, in scope
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, date, datetime
 from typing import Any
@@ -42,19 +43,17 @@ OUT_OF_SCOPE = "记录所在区划不在您的负责范围内。"
 def push(ctx: ServerContext, caller: Caller, request: PushRequest) -> PushResponse:
     """Apply a batch exactly once; one answer per mutation, in the order sent."""
     if request.client_hlc:
-        try:
+        with contextlib.suppress(ValueError):  # a malformed stamp only misses this hint
             ctx.clock.observe(clamp(request.client_hlc, wall_ms(), ctx.settings.max_drift_ms))
-        except ValueError:
-            pass
     answers: list[MutationAnswer] = []
     with ctx.db.writing() as s:
         device = s.get(Device, caller.device_id)
         assert device is not None  # authenticated just before
         feed = Feed(s)
         feed.preload(_touched(request))
-        logged = _logged_answers(s, caller.device_id, [
-            m.seq for m in request.mutations if m.seq <= device.last_seq
-        ])
+        logged = _logged_answers(
+            s, caller.device_id, [m.seq for m in request.mutations if m.seq <= device.last_seq]
+        )
         by_seq: dict[int, MutationAnswer] = {}
         for mutation in sorted(request.mutations, key=lambda m: m.seq):
             if mutation.seq in by_seq:
@@ -64,6 +63,7 @@ def push(ctx: ServerContext, caller: Caller, request: PushRequest) -> PushRespon
                 answer = logged.get(mutation.seq) or MutationAnswer(
                     seq=mutation.seq, status="applied", duplicate=True
                 )
+                _attach_record(answer, feed.get(mutation.record_id), caller)
             else:
                 answer = _apply(ctx, s, feed, caller, mutation)
                 device.last_seq = mutation.seq
@@ -131,13 +131,16 @@ def _apply(
         answer = _merge(ctx, s, feed, caller, m, existing)
     except merge.Rejected as exc:
         answer = MutationAnswer(seq=m.seq, status="rejected", reason=str(exc))
-    # Whenever the device's change did not win outright, it gets the server's copy back,
-    # so its own row converges even if the feed has nothing newer for it.
-    if answer.status != "applied" and existing is not None:
-        if in_scope(existing.area_code, caller.areas):
-            answer.record = json.loads(existing.data)
-            answer.server_seq = existing.seq
+    _attach_record(answer, existing, caller)
     return answer
+
+
+def _attach_record(answer: MutationAnswer, row: RecordRow | None, caller: Caller) -> None:
+    """Whenever a device's change did not win outright, it gets the server's copy back,
+    so its own row converges even if the feed has nothing newer for it."""
+    if answer.status != "applied" and row is not None and in_scope(row.area_code, caller.areas):
+        answer.record = json.loads(row.data)
+        answer.server_seq = row.seq
 
 
 def _stamp(ctx: ServerContext, caller: Caller, m: MutationIn) -> str:
@@ -198,7 +201,10 @@ def _merge(
         feed.replace(existing, outcome.data, outcome.stamps)
     conflicts = _log_conflicts(s, m.record_type, existing, outcome.overwrites)
     return MutationAnswer(
-        seq=m.seq, status=outcome.status, server_seq=existing.seq, conflicts=conflicts  # type: ignore[arg-type]
+        seq=m.seq,
+        status=outcome.status,
+        server_seq=existing.seq,
+        conflicts=conflicts,  # type: ignore[arg-type]
     )
 
 
@@ -245,7 +251,9 @@ def _create(
 
 def _consents(s: Session, person_id: str) -> list[dict[str, Any]]:
     rows = s.execute(
-        select(RecordRow.data).where(RecordRow.type == "consent", RecordRow.data.contains(person_id))  # type: ignore[attr-defined]
+        select(RecordRow.data).where(
+            RecordRow.type == "consent", RecordRow.data.contains(person_id)
+        )  # type: ignore[attr-defined]
     ).scalars()
     return [d for d in (json.loads(r) for r in rows) if d.get("person_id") == person_id]
 
