@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
-from pathlib import Path
 
+from app.assets import load_visit_policy
 from app.demo import texts
 from app.demo.areas import (
     area_centre,
@@ -44,20 +43,13 @@ from app.domain.records import (
     Wish,
 )
 
-__all__ = ["DemoData", "DemoWorker", "InvalidDemoRequest", "generate", "load_policy"]
+__all__ = ["DemoData", "DemoWorker", "InvalidDemoRequest", "generate"]
 
-POLICY_FILE = Path(__file__).resolve().parents[2] / "assets" / "policy" / "visit_policy.json"
 VILLAGE_SIZE = (30, 80)  # households per village
 
 
 class InvalidDemoRequest(ValueError):
     """The demo cannot be generated for these arguments (scope outside Jinhua, bad count)."""
-
-
-@cache
-def load_policy(path: Path = POLICY_FILE) -> VisitPolicy:
-    """The visit policy shipped in assets/policy (Jinhua defaults of DOMAIN.md)."""
-    return VisitPolicy.model_validate_json(path.read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -100,7 +92,7 @@ def generate(
         raise InvalidDemoRequest("演示家庭数不能为负数")
     scopes = normalise_scope(scope)
     with _cyclic_gc_paused():
-        return _Generator(seed, today, policy or load_policy()).run(households, scopes)
+        return _Generator(seed, today, policy or load_visit_policy()).run(households, scopes)
 
 
 @contextmanager

@@ -12,7 +12,6 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -35,8 +34,6 @@ from app.domain.coverage import (
     sort_keys,
 )
 from app.domain.policy import VisitPolicy
-
-TARGET_LIST_PATH = Path(__file__).resolve().parents[2] / "assets" / "policy" / "indicators.json"
 
 NEEDS_FULFILMENT = Measure(
     "reasonable_needs_fulfilled",
@@ -306,11 +303,6 @@ class TargetList(BaseModel):
             if spec.code == code:
                 return spec
         raise InvalidIndicatorInput(f"目标清单中没有指标：{code!r}")
-
-
-def load_target_list(path: Path | None = None) -> TargetList:
-    """The target list from assets/policy/indicators.json (or a county's own copy)."""
-    return TargetList.model_validate_json((path or TARGET_LIST_PATH).read_text(encoding="utf-8"))
 
 
 class InvalidIndicatorInput(ValueError):

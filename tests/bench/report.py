@@ -30,7 +30,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.demo.generator import generate, load_policy
+from app.assets import load_visit_policy as load_policy
+from app.demo.generator import generate
 from app.domain.coverage import Breakdown, Caseload, VisitFact, coverage, coverage_by
 from app.domain.indicators import measured_values
 from app.domain.records import Household, Need, Person, Referral, Visit, Wish

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.assets import load_target_list
 from app.domain.codes import Category, NeedStatus, ReferralStatus, WishState
 from app.domain.coverage import Caseload, Tally
 from app.domain.indicators import (
@@ -19,7 +20,6 @@ from app.domain.indicators import (
     charities_involved,
     evaluate,
     indicator_year,
-    load_target_list,
     measured_values,
     needs_fulfilment,
     percent,

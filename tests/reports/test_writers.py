@@ -10,10 +10,11 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from app.assets import load_target_list
 from app.domain.codes import Category, NeedStatus
 from app.domain.coverage import Breakdown, Caseload, coverage_by
 from app.domain.identity import make_id_number
-from app.domain.indicators import evaluate, load_target_list, needs_fulfilment
+from app.domain.indicators import evaluate, needs_fulfilment
 from app.reports import (
     household_heads,
     indicators_csv,

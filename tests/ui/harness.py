@@ -76,6 +76,10 @@ def label_of(control: BaseControl) -> str:
 
 INTERACTIVE = (
     ft.Button,
+    ft.FilledButton,
+    ft.FilledTonalButton,
+    ft.OutlinedButton,
+    ft.TextButton,
     ft.IconButton,
     ft.TextField,
     ft.Checkbox,
@@ -102,7 +106,9 @@ class Client:
         self.session.apply_page_patch(
             {"width": self.size[0], "height": self.size[1], "web": True, "route": "/"}
         )
-        self.session.get_page_patch()
+        # The real server sends this patch in its register-client answer; encoding it is
+        # what snapshots the controls, so that later updates produce patches.
+        msgpack.packb(self.session.get_page_patch(), default=_encode)
         self.shell = Shell(self.session.page, self.data_dir, **self.shell_options)
         self.shell.start()
         return self

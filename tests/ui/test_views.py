@@ -66,7 +66,10 @@ def test_every_screen_builds_and_is_labelled(data_dir: Path, clock: Clock, size:
         client.shell.go_to("households")
         await client.click("主动发现")
         assert client.top().route == "/household-new" and _unlabelled(client) == []
-        await client.click("同步问题") if client.has_text("同步问题") else None
+        from app.ui.views.sync import SyncProblemsScreen
+
+        client.shell.push(SyncProblemsScreen(client.shell))
+        assert client.has_text("没有需要处理的同步问题。") and _unlabelled(client) == []
         client.shell.lock()
         assert client.top().route == "/start"
 

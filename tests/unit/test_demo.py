@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from app.demo.generator import DemoData, InvalidDemoRequest, generate, load_policy
+from app.assets import load_visit_policy as load_policy
+from app.demo.generator import DemoData, InvalidDemoRequest, generate
 from app.domain import consent, identity
 from app.domain.areas import COUNTIES, parse_area_code
 from app.domain.codes import (

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from app.assets import load_visit_policy
 from app.domain.codes import (
     Category,
     Frequency,
@@ -32,7 +33,7 @@ from app.domain.policy import (
 from app.domain.records import Household, Person, Visit
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "assets" / "policy" / "visit_policy.json"
-POLICY = VisitPolicy.model_validate_json(POLICY_FILE.read_text(encoding="utf-8"))
+POLICY = load_visit_policy()
 AREA = "330702102201"
 C, P, M = Category, PersonFlag, VisitMode
 ALL_MODES = frozenset(VisitMode)
