@@ -338,6 +338,13 @@ def _send(
         raise ServerUnreachable() from None
 
 
+def _wire_size(request: httpx.Request) -> int:
+    """Bytes of the request as sent: request line, headers and (compressed) body."""
+    head = len(request.method) + len(request.url.raw_path) + 11
+    head += sum(len(k) + len(v) + 4 for k, v in request.headers.raw)
+    return head + len(request.content)
+
+
 def _error_body(response: httpx.Response) -> tuple[str, str]:
     try:
         data = response.json()
@@ -429,7 +436,7 @@ class SyncClient:
                 last = exc
                 continue
             self._report.round_trips += 1
-            self._report.bytes_sent += len(body)
+            self._report.bytes_sent += _wire_size(response.request)
             self._report.bytes_received += response.num_bytes_downloaded
             if response.status_code == 200:
                 try:

@@ -114,13 +114,13 @@ class MutationIn(Wire):
     """One outbox entry; `payload` is the content (create), changed fields (update) or
     ``{"from", "to", "fields"}`` (wish transition)."""
 
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=2**62)
     mutation_id: str = Field(max_length=64)
     record_type: str = Field(max_length=32)
     record_id: str = Field(max_length=64)
     kind: MutationKind
     kind_version: int = Field(default=1, ge=1, le=1)
-    base_seq: int = Field(default=0, ge=0)
+    base_seq: int = Field(default=0, ge=0, le=2**62)
     hlc: str = Field(max_length=120)
     payload: dict[str, Any]
 

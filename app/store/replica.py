@@ -18,6 +18,7 @@ from sqlalchemy import Connection, delete, insert, not_, or_, select, update
 
 from app.domain.ids import new_id
 from app.domain.records import RECORD_TYPES
+from app.store.columns import Sealed
 from app.store.records import MAPPINGS, TYPE_ORDER, mapping_for
 from app.store.store import Mutation, Store
 from app.store.tables import ConflictRow, MetaRow, OutboxRow
@@ -117,8 +118,30 @@ def _write_records(
     for type_name in TYPE_ORDER:
         rows = batch.get(type_name)
         if rows:
-            conn.execute(insert(MAPPINGS[type_name].table).prefix_with("OR REPLACE"), rows)
+            _upsert_rows(conn, MAPPINGS[type_name].table, rows)
     return len(items)
+
+
+def _upsert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT OR REPLACE through the driver's executemany: a first sync writes tens of
+    thousands of rows, and the statement layer would cost more than the encryption.
+    Sealed columns are still sealed by their own column type."""
+    columns = list(rows[0])
+    binders = [
+        table.c[name].type.process_bind_param if isinstance(table.c[name].type, Sealed) else None
+        for name in columns
+    ]
+    dialect = conn.dialect
+    params = [
+        tuple(
+            row[name] if bind is None else bind(row[name], dialect)
+            for name, bind in zip(columns, binders, strict=True)
+        )
+        for row in rows
+    ]
+    names = ", ".join(columns)
+    marks = ", ".join("?" * len(columns))
+    conn.exec_driver_sql(f"INSERT OR REPLACE INTO {table.name} ({names}) VALUES ({marks})", params)
 
 
 def _delete_records(conn: Connection, items: Iterable[tuple[str, str]]) -> int:
@@ -168,11 +191,14 @@ def apply_page(store: Store, page: dict[str, Any], *, backfill: bool = False) ->
                     )
             _set_meta(conn, SCOPE, json.dumps(scope))
         # Defence in depth: a record outside the scope the server itself announced is dropped.
-        items = [
-            (c["t"], c["r"], c["s"])
-            for c in page["changes"]
-            if c["t"] in RECORD_TYPES and any(c["r"]["area_code"].startswith(a) for a in scope)
-        ]
+        allowed: dict[str, bool] = {}
+        items = []
+        for change in page["changes"]:
+            area = change["r"]["area_code"]
+            if area not in allowed:
+                allowed[area] = any(area.startswith(code) for code in scope)
+            if allowed[area] and change["t"] in RECORD_TYPES:
+                items.append((change["t"], change["r"], change["s"]))
         result.pulled = _write_records(conn, store, items)
         result.evicted += _delete_records(conn, ((e["t"], e["id"]) for e in page["evictions"]))
         if backfill:

@@ -209,7 +209,8 @@ def error_text(message: str) -> ft.Text:
 def tappable(content: ft.Control, on_click: Handler, label: str) -> ft.Control:
     """A card-like row that opens something; labelled for screen readers."""
     return ft.Container(
-        content=content,
+        # A Row takes the full width, so the whole line is the touch target.
+        content=ft.Row([content]),
         on_click=on_click,
         padding=ft.Padding.symmetric(horizontal=16, vertical=12),
         border_radius=12,

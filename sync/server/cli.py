@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -206,6 +205,9 @@ def demo_data(
     today: Annotated[
         str | None, typer.Option("--today", help="演示数据的“今天”（YYYY-MM-DD）")
     ] = None,
+    scope: Annotated[
+        list[str] | None, typer.Option("--scope", help="只生成这些区划（6、9 或 12 位），可多次")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """生成演示数据（区划、工作人员和记录）并写入服务器。"""
@@ -214,7 +216,7 @@ def demo_data(
     except ValueError:
         fail(f"日期格式应为 YYYY-MM-DD：{today}")
         return
-    loaded = exchange.load_demo(open_context(db), households, seed=seed, today=day)
+    loaded = exchange.load_demo(open_context(db), households, seed=seed, today=day, scope=scope)
     for worker_id, name, areas in loaded.workers:
         typer.echo(f"{worker_id}\t{name}\t{areas}")
     typer.echo(f"已写入 {loaded.records} 条记录、{len(loaded.workers)} 名工作人员。", err=True)
@@ -244,4 +246,4 @@ def main() -> None:  # pragma: no cover - `python -m sync.server.cli`
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -18,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from sync.server.tables import Counter
 
@@ -58,7 +58,9 @@ class Database:
         """One write transaction that holds the sequence lock until it commits."""
         with self._write_lock if self.is_sqlite else _nolock(), self.session() as session:
             if not self.is_sqlite:
-                session.execute(select(Counter.value).where(Counter.name == SEQ).with_for_update())
+                session.execute(
+                    select(col(Counter.value)).where(col(Counter.name) == SEQ).with_for_update()
+                )
             try:
                 yield session
                 session.commit()
@@ -128,12 +130,14 @@ def next_seqs(session: Session, count: int) -> int:
     """Reserve `count` sequence numbers; returns the first. Call inside `writing()`."""
     value = session.execute(
         update(Counter)
-        .where(Counter.name == SEQ)
-        .values(value=Counter.value + count)
-        .returning(Counter.value)
+        .where(col(Counter.name) == SEQ)
+        .values(value=col(Counter.value) + count)
+        .returning(col(Counter.value))
     ).scalar_one()
     return int(value) - count + 1
 
 
 def current_seq(session: Session) -> int:
-    return int(session.execute(select(Counter.value).where(Counter.name == SEQ)).scalar_one())
+    return int(
+        session.execute(select(col(Counter.value)).where(col(Counter.name) == SEQ)).scalar_one()
+    )

@@ -74,6 +74,10 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        target = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+        if b"%00" in target.lower() or b"\x00" in target:
+            await _send_error(send, 400, "bad_request", "请求地址含有不允许的空字符。")
+            return
         encoding = headers.get(b"content-encoding", b"").lower().strip()
         if encoding == b"gzip":
             try:
@@ -95,6 +99,10 @@ class BodyLimit:
             ] + [(b"content-length", str(len(body)).encode())]
         elif encoding not in (b"", b"identity"):
             await _send_error(send, 415, "unsupported_encoding", "不支持的请求内容编码。")
+            return
+        # PostgreSQL text cannot hold NUL; no Doorstep value needs it.
+        if b"\\u0000" in body or b"\x00" in body:
+            await _send_error(send, 400, "bad_request", "请求内容含有不允许的空字符。")
             return
         sent = False
 

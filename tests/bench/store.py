@@ -4,6 +4,11 @@ The same schema and code path run twice on the same demo data: once sealing ever
 value with AES-256-GCM, once with `PlaintextCodec` (values in the clear) as the baseline.
 Prints a table, then one JSON line with every figure. `--quick` runs at 1/10 scale.
 
+Each run is timed three ways: wall clock; CPU time; and wall clock less the time the process
+sat runnable waiting for a CPU (Linux /proc/self/schedstat), which is what the run takes
+on an idle machine. Goals are judged on the last: on a shared machine the wall clock
+mostly measures the other processes. All three are printed.
+
     python -m tests.bench.store [--quick]
 """
 
@@ -19,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -41,6 +46,7 @@ PIN = "135790"
 TODAY = date(2026, 11, 28)
 FULL_HOUSEHOLDS = 10_000
 FULL_VISITS = 100_000
+MODES = ("encrypted", "plaintext")
 GOALS = {
     "write_ratio": 1.5,
     "read_ratio": 1.5,
@@ -48,25 +54,44 @@ GOALS = {
     "unlock_index_s": 2.0,
     "search_p95_ms": 50.0,
 }
+SCHEDSTAT = Path("/proc/self/schedstat")
 
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _timed(fn: Callable[[], T]) -> tuple[float, T]:
-    gc.collect()
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
+@dataclass(frozen=True)
+class Timing:
+    """Seconds of one run: wall clock, on a CPU, and runnable but waiting for a CPU."""
+
+    wall: float
+    cpu: float
+    queued: float
+
+    @property
+    def busy(self) -> float:
+        """The wall clock less the wait for a CPU: the run on an idle machine."""
+        return self.wall - self.queued
+
+    def figures(self) -> dict[str, float]:
+        return asdict(self) | {"busy": self.busy}
 
 
-def _timed_cpu(fn: Callable[[], T]) -> tuple[float, float, T]:
-    """Wall and CPU seconds: on a shared machine the CPU time shows the work done."""
+def _queued_s() -> float:
+    try:
+        return int(SCHEDSTAT.read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def timed(fn: Callable[[], T]) -> tuple[Timing, T]:
     gc.collect()
-    start, cpu = time.perf_counter(), time.process_time()
+    wall, cpu, queued = time.perf_counter(), time.process_time(), _queued_s()
     result = fn()
-    return time.perf_counter() - start, time.process_time() - cpu, result
+    return Timing(
+        time.perf_counter() - wall, time.process_time() - cpu, _queued_s() - queued
+    ), result
 
 
 @dataclass
@@ -112,6 +137,13 @@ def _read_all(store: Store) -> int:
     return sum(len(store.load_all(t)) for t in (Household, Person, Visit))
 
 
+def _unlock_and_index(sandbox: Sandbox) -> tuple[Store, SearchIndex]:
+    """What the app does after the PIN: read the key file, unlock, open, index."""
+    opened = Sandbox(sandbox.path)
+    store = Store(opened.db_path, opened.unlock(PIN), device_id=opened.info.device_id)
+    return store, SearchIndex.build(store)
+
+
 def _queries(persons: Sequence[Person], count: int, seed: int) -> list[tuple[str, str, str]]:
     """(kind, query, person id): what a worker types looking for someone on the roster."""
     rng = random.Random(seed)
@@ -139,10 +171,18 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[at]
 
 
+def _best(runs: list[Timing]) -> Timing:
+    return min(runs, key=lambda t: t.busy)
+
+
+def _median(runs: list[Timing]) -> Timing:
+    return sorted(runs, key=lambda t: t.busy)[len(runs) // 2]
+
+
 def run(scale: float, seed: int, repeats: int, queries: int) -> dict[str, Any]:
     households = max(10, round(FULL_HOUSEHOLDS * scale))
     _say(f"generating demo data: {households} households …")
-    gen_s, work = _timed(lambda: workload(households, round(FULL_VISITS * scale), seed))
+    took, work = timed(lambda: workload(households, round(FULL_VISITS * scale), seed))
     counts = {
         "households": len(work.households),
         "persons": len(work.persons),
@@ -151,7 +191,7 @@ def run(scale: float, seed: int, repeats: int, queries: int) -> dict[str, Any]:
     }
     _say(
         f"  {counts['households']} households, {counts['persons']} persons, "
-        f"{counts['visits']} visits in {gen_s:.1f} s"
+        f"{counts['visits']} visits in {took.wall:.1f} s"
     )
     asked = _queries(work.persons, queries, seed)
     records = work.records
@@ -168,29 +208,27 @@ def _measure(
 ) -> dict[str, Any]:
     """Every figure; `records` is emptied once written, so that unlock and search run
     with a heap like the app's after a PIN, not one holding the whole workload."""
-    write: dict[str, list[float]] = {"encrypted": [], "plaintext": []}
-    read: dict[str, list[float]] = {"encrypted": [], "plaintext": []}
-    write_cpu: dict[str, list[float]] = {"encrypted": [], "plaintext": []}
-    read_cpu: dict[str, list[float]] = {"encrypted": [], "plaintext": []}
-    sandbox: Sandbox | None = None
-    sizes: dict[str, int] = {}
+    if repeats < 1:
+        raise SystemExit("--repeats must be at least 1")
+    write: dict[str, list[Timing]] = {mode: [] for mode in MODES}
+    read: dict[str, list[Timing]] = {mode: [] for mode in MODES}
     # Warm both paths (statement caches, serializers) so neither pays for it in the timing.
-    for mode in ("encrypted", "plaintext"):
+    for mode in MODES:
         store = _new_store(mode, root / f"warm-{mode}")[1]
         store.add_many(records[:200], queue=True)
         _read_all(store)
         store.close()
     # Alternate which mode goes first, so a busy moment on the machine hits both alike.
-    orders = (("encrypted", "plaintext"), ("plaintext", "encrypted"))
+    orders = (MODES, MODES[::-1])
     stores: dict[str, Store] = {}
+    sandbox: Sandbox | None = None
     for rep in range(repeats):
         for mode in orders[rep % 2]:
             made, store = _new_store(mode, root / f"{mode}-{rep}")
             sandbox = made or sandbox
             _say(f"[{rep + 1}/{repeats}] {mode}: writing {len(records)} records …")
-            seconds, cpu, _ = _timed_cpu(partial(store.add_many, records, queue=True))
-            write[mode].append(seconds)
-            write_cpu[mode].append(cpu)
+            took, _ = timed(partial(store.add_many, records, queue=True))
+            write[mode].append(took)
             if mode in stores:
                 stores[mode].close()
             stores[mode] = store
@@ -200,29 +238,28 @@ def _measure(
     for rep in range(repeats):
         for mode in orders[rep % 2]:
             _say(f"[{rep + 1}/{repeats}] {mode}: reading back …")
-            seconds, cpu, count = _timed_cpu(partial(_read_all, stores[mode]))
-            read[mode].append(seconds)
-            read_cpu[mode].append(cpu)
+            took, count = timed(partial(_read_all, stores[mode]))
+            read[mode].append(took)
             if count != total:
                 raise SystemExit(f"{mode}: read {count} records, wrote {total}")
+    sizes = {}
     for mode, store in stores.items():
         store.close()
         sizes[mode] = store.path.stat().st_size
-    if sandbox is None:
-        raise SystemExit("no encrypted run: --repeats must be at least 1")
+    assert sandbox is not None  # the first repeat wrote an encrypted sandbox
     unlocked = sandbox
 
     _say("unlock (scrypt 2**15) …")
-    unlock = [_timed(lambda: Sandbox(unlocked.path).unlock(PIN))[0] for _ in range(5)]
+    unlock = [timed(lambda: Sandbox(unlocked.path).unlock(PIN))[0] for _ in range(5)]
 
     _say("unlock + search index …")
-    unlock_index: list[float] = []
+    unlock_index: list[Timing] = []
     for _ in range(3):
-        seconds, (store, index) = _timed(lambda: _unlock_and_index(unlocked))
-        unlock_index.append(seconds)
+        took, (store, index) = timed(lambda: _unlock_and_index(unlocked))
+        unlock_index.append(took)
         store.close()
     store, _ = _unlock_and_index(unlocked)
-    index_s, _ = _timed(lambda: SearchIndex.build(store))
+    index_build, _ = timed(lambda: SearchIndex.build(store))
     store.close()
 
     _say(f"search: {len(asked)} queries …")
@@ -232,32 +269,38 @@ def _measure(
     for kind, query, person_id in asked:
         start = time.perf_counter()
         hits = index.search(query)
-        seconds = time.perf_counter() - start
-        latencies.setdefault(kind, []).append(seconds * 1000)
+        latencies.setdefault(kind, []).append((time.perf_counter() - start) * 1000)
         if kind in ("name", "pinyin"):
             found["asked"] += 1
             found["found"] += any(h.person_id == person_id for h in hits)
     every = [ms for values in latencies.values() for ms in values]
 
-    best_write = {mode: min(values) for mode, values in write.items()}
-    best_read = {mode: min(values) for mode, values in read.items()}
-    cpu_write = {mode: min(values) for mode, values in write_cpu.items()}
-    cpu_read = {mode: min(values) for mode, values in read_cpu.items()}
+    best_write = {mode: _best(runs) for mode, runs in write.items()}
+    best_read = {mode: _best(runs) for mode, runs in read.items()}
+
+    def ratio(best: dict[str, Timing], field: str) -> float:
+        enc, plain = (getattr(best[mode], field) for mode in MODES)
+        return float(enc / plain)
+
     return {
-        "write_s": best_write,
-        "read_s": best_read,
-        "write_ratio": best_write["encrypted"] / best_write["plaintext"],
-        "read_ratio": best_read["encrypted"] / best_read["plaintext"],
-        "write_cpu_s": cpu_write,
-        "read_cpu_s": cpu_read,
-        "write_cpu_ratio": cpu_write["encrypted"] / cpu_write["plaintext"],
-        "read_cpu_ratio": cpu_read["encrypted"] / cpu_read["plaintext"],
-        "write_runs_s": write,
-        "read_runs_s": read,
+        "cpu_wait_measured": SCHEDSTAT.exists(),
+        "write_s": {mode: t.figures() for mode, t in best_write.items()},
+        "read_s": {mode: t.figures() for mode, t in best_read.items()},
+        "write_ratio": ratio(best_write, "busy"),
+        "read_ratio": ratio(best_read, "busy"),
+        "write_wall_ratio": ratio(best_write, "wall"),
+        "read_wall_ratio": ratio(best_read, "wall"),
+        "write_cpu_ratio": ratio(best_write, "cpu"),
+        "read_cpu_ratio": ratio(best_read, "cpu"),
+        "write_runs": {mode: [t.figures() for t in runs] for mode, runs in write.items()},
+        "read_runs": {mode: [t.figures() for t in runs] for mode, runs in read.items()},
         "db_bytes": sizes,
-        "unlock_s": statistics.median(unlock),
-        "unlock_index_s": statistics.median(unlock_index),
-        "index_build_s": index_s,
+        "unlock_s": _median(unlock).busy,
+        "unlock_wall_s": statistics.median(t.wall for t in unlock),
+        "unlock_index_s": _median(unlock_index).busy,
+        "unlock_index_wall_s": statistics.median(t.wall for t in unlock_index),
+        "index_build_s": index_build.busy,
+        "index_build_wall_s": index_build.wall,
         "indexed_persons": len(index),
         "damaged_persons": len(index.damaged_ids),
         "search_queries": len(every),
@@ -269,63 +312,64 @@ def _measure(
     }
 
 
-def _unlock_and_index(sandbox: Sandbox) -> tuple[Store, SearchIndex]:
-    """What the app does after the PIN: open the key file, unlock, open, index."""
-    opened = Sandbox(sandbox.path)
-    store = Store(opened.db_path, opened.unlock(PIN), device_id=opened.info.device_id)
-    return store, SearchIndex.build(store)
-
-
 def _table(result: dict[str, Any]) -> str:
     w, r = result["write_s"], result["read_s"]
     met = {key: result[key] <= goal for key, goal in GOALS.items()}
+
+    def pair(label: str, t: dict[str, dict[str, float]], field: str, ratio: float) -> tuple:
+        enc, plain = (t[mode][field] for mode in MODES)
+        return (label, f"{enc:.2f} s", f"{plain:.2f} s", f"{ratio:.2f}×")
+
     rows = [
-        ("bulk write (add_many, queued)", f"{w['encrypted']:.2f} s", f"{w['plaintext']:.2f} s",
-         f"{result['write_ratio']:.2f}×", "≤ 1.5×", met["write_ratio"]),
-        ("full read (load_all)", f"{r['encrypted']:.2f} s", f"{r['plaintext']:.2f} s",
-         f"{result['read_ratio']:.2f}×", "≤ 1.5×", met["read_ratio"]),
-        ("  CPU time, bulk write", f"{result['write_cpu_s']['encrypted']:.2f} s",
-         f"{result['write_cpu_s']['plaintext']:.2f} s", f"{result['write_cpu_ratio']:.2f}×",
-         "", None),
-        ("  CPU time, full read", f"{result['read_cpu_s']['encrypted']:.2f} s",
-         f"{result['read_cpu_s']['plaintext']:.2f} s", f"{result['read_cpu_ratio']:.2f}×",
-         "", None),
+        (*pair("bulk write, idle machine", w, "busy", result["write_ratio"]), "≤ 1.5×",
+         met["write_ratio"]),
+        (*pair("  wall clock", w, "wall", result["write_wall_ratio"]), "", None),
+        (*pair("  CPU time", w, "cpu", result["write_cpu_ratio"]), "", None),
+        (*pair("full read, idle machine", r, "busy", result["read_ratio"]), "≤ 1.5×",
+         met["read_ratio"]),
+        (*pair("  wall clock", r, "wall", result["read_wall_ratio"]), "", None),
+        (*pair("  CPU time", r, "cpu", result["read_cpu_ratio"]), "", None),
         ("unlock (scrypt 2**15)", f"{result['unlock_s']:.3f} s", "", "", "≤ 0.5 s",
          met["unlock_s"]),
+        ("  wall clock", f"{result['unlock_wall_s']:.3f} s", "", "", "", None),
         ("unlock + search index", f"{result['unlock_index_s']:.3f} s", "", "", "≤ 2 s",
          met["unlock_index_s"]),
-        ("  of which index build", f"{result['index_build_s']:.3f} s", "", "", "", None),
-        ("search p50", f"{result['search_p50_ms']:.2f} ms", "", "", "", None),
-        ("search p95", f"{result['search_p95_ms']:.2f} ms", "", "", "≤ 50 ms",
+        ("  wall clock", f"{result['unlock_index_wall_s']:.3f} s", "", "", "", None),
+        ("  index build alone", f"{result['index_build_s']:.3f} s", "", "", "", None),
+        ("search p50 (wall clock)", f"{result['search_p50_ms']:.2f} ms", "", "", "", None),
+        ("search p95 (wall clock)", f"{result['search_p95_ms']:.2f} ms", "", "", "≤ 50 ms",
          met["search_p95_ms"]),
     ]  # fmt: skip
-    head = (
+    lines = [
         f"Store benchmark: {result['households']} households, {result['persons']} persons, "
-        f"{result['visits']} visits ({result['records']} records), scale {result['scale']}"
-    )
-    lines = [head, ""]
-    lines.append(f"{'':32} {'encrypted':>12} {'plaintext':>12} {'ratio':>8} {'goal':>9}  met")
+        f"{result['visits']} visits ({result['records']} records), scale {result['scale']}",
+        "",
+        f"{'':28} {'encrypted':>12} {'plaintext':>12} {'ratio':>8} {'goal':>9}  met",
+    ]
     for label, enc, plain, ratio, goal, ok in rows:
         mark = "" if ok is None else ("yes" if ok else "NO")
-        lines.append(f"{label:32} {enc:>12} {plain:>12} {ratio:>8} {goal:>9}  {mark}")
+        lines.append(f"{label:28} {enc:>12} {plain:>12} {ratio:>8} {goal:>9}  {mark}")
+    if not result["cpu_wait_measured"]:
+        lines.append("(no /proc/self/schedstat here: 'idle machine' figures are wall clock)")
     sizes = result["db_bytes"]
-    lines.append("")
-    lines.append(
-        f"database size: encrypted {sizes['encrypted'] / 1e6:.1f} MB, "
-        f"plaintext {sizes['plaintext'] / 1e6:.1f} MB"
-    )
-    found = result["search_found"]
     by_kind = ", ".join(f"{k} {v:.2f}" for k, v in result["search_p95_ms_by_kind"].items())
-    lines.append(f"search p95 by kind (ms): {by_kind}")
-    lines.append(
+    found = result["search_found"]
+    lines += [
+        "",
+        f"database size: encrypted {sizes['encrypted'] / 1e6:.1f} MB, "
+        f"plaintext {sizes['plaintext'] / 1e6:.1f} MB",
+        f"search p95 by kind (ms): {by_kind}",
         f"full-name and full-pinyin queries that found their person: "
-        f"{found['found']}/{found['asked']}"
-    )
+        f"{found['found']}/{found['asked']}",
+    ]
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.store", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench.store",
+        description="Encrypted store vs plaintext baseline: write, read, unlock, search.",
+    )
     parser.add_argument("--quick", action="store_true", help="1/10 scale")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--repeats", type=int, default=3, help="runs of write and read each")

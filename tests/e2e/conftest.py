@@ -8,6 +8,7 @@ button with their text. Never `playwright install`: it would download a browser.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,9 +21,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from app.domain.codes import Category, PersonFlag
+from app.domain.codes import Category, NeedArea, NeedStatus, PersonFlag
 from app.domain.identity import make_id_number
-from app.domain.records import Household, Person
+from app.domain.records import Household, Need, Person, Wish
+from app.store import replica
+from app.store.sandbox import open_store
+from app.store.store import Store
 from tests.ui.builders import PIN, make_roster, make_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,7 +74,76 @@ def seed(data_dir: Path, households: int = 200) -> None:
             major_event_date=today - timedelta(days=1),
         )
     )
-    make_sandbox(data_dir, roster)
+    sandbox = make_sandbox(data_dir, roster)
+    store = open_store(sandbox, sandbox.unlock(PIN))
+    try:
+        add_needs_wishes_and_a_rejection(store, roster.households[:6], today)
+    finally:
+        store.close()
+
+
+def add_needs_wishes_and_a_rejection(
+    store: Store, households: list[Household], today: date
+) -> None:
+    """Something in every list: needs by status, wishes by state, one rejected change."""
+    areas = list(NeedArea)
+    needs = [
+        Need(
+            area_code=h.area_code,
+            household_id=h.id,
+            area=areas[i % len(areas)],
+            description=text,
+            raised_on=today - timedelta(days=10 + i),
+            status=status,
+        )
+        for i, (h, text, status) in enumerate(
+            zip(
+                households,
+                [
+                    "冬季取暖费用",
+                    "孙子学费困难",
+                    "慢性病用药报销",
+                    "屋顶漏雨需修缮",
+                    "希望找份保洁工作",
+                    "需要助餐服务",
+                ],
+                [
+                    NeedStatus.RAISED,
+                    NeedStatus.RAISED,
+                    NeedStatus.REASONABLE,
+                    NeedStatus.MATCHED,
+                    NeedStatus.RAISED,
+                    NeedStatus.REFERRED,
+                ],
+                strict=True,
+            )
+        )
+    ]
+    wishes = [
+        Wish(
+            area_code=households[0].area_code,
+            household_id=households[0].id,
+            title="一台电暖器",
+            value_yuan=300,
+            collected_on=today - timedelta(days=5),
+        ),
+        Wish(
+            area_code=households[1].area_code,
+            household_id=households[1].id,
+            title="一辆儿童自行车",
+            value_yuan=650,
+            collected_on=today - timedelta(days=3),
+        ),
+    ]
+    store.add_many([*needs, *wishes], queue=False)
+    household = households[2]
+    store.update(household.model_copy(update={"address": household.address + "（新址）"}))
+    sent = store.pending()
+    replica.apply_answers(
+        store,
+        sent,
+        [{"seq": sent[0].seq, "status": "rejected", "reason": "该家庭住址已由协理员更新。"}],
+    )
 
 
 @dataclass
@@ -156,14 +229,14 @@ def settle(page: Page) -> None:
 
 def go(page: Page, role: str, name: object) -> None:
     """Tap a tab or button that opens another screen, and wait for it to settle."""
-    page.get_by_role(role, name=name).click()  # type: ignore[arg-type]
+    page.get_by_role(role, name=name).first.click()  # type: ignore[arg-type]
     settle(page)
 
 
 def fill(page: Page, label: str, value: str) -> None:
     """Type into a labelled field. Flutter sets up its editing element when the field
     takes focus and may reset the DOM input then, so focus first and check it took."""
-    field = scroll_to(page, page.get_by_label(label))
+    field = scroll_to(page, page.get_by_label(label, exact=True))
     for _ in range(4):
         field.click()
         page.wait_for_timeout(300)
@@ -192,13 +265,25 @@ def scroll_to(page: Page, locator: Locator, *, steps: int = 25) -> Locator:
     return locator
 
 
+def nav(page: Page, destination: str) -> None:
+    """A top-level destination: a tab in the bottom bar, or a button in the side rail."""
+    tab = page.get_by_role("tab", name=destination, exact=True)
+    if tab.count():
+        tab.click()
+    else:
+        page.get_by_role("button", name=re.compile(f"^{destination} Tab")).click()
+    settle(page)
+
+
 def tap(page: Page, role: str, name: object) -> None:
     """Scroll to a control and tap it."""
     scroll_to(page, page.get_by_role(role, name=name)).first.click()  # type: ignore[arg-type]
 
 
 def unlock(page: Page, pin: str = PIN) -> None:
-    fill(page, "PIN", pin)
+    """Unlock with the PIN pad, as a worker on a tablet does."""
+    for digit in pin:
+        page.get_by_role("button", name=digit, exact=True).click()
     page.get_by_role("button", name="解锁").click()
     page.get_by_text("我负责的家庭").wait_for()
     settle(page)

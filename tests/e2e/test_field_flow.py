@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.store.sandbox import list_sandboxes, open_store
 from app.store.transfer import export_records
-from tests.e2e.conftest import Server, fill, go, open_app, scroll_to, tap, unlock
+from tests.e2e.conftest import Server, fill, go, nav, open_app, scroll_to, tap, unlock
 from tests.ui.builders import PIN
 
 pytestmark = pytest.mark.browser
@@ -37,7 +37,7 @@ def test_visit_consent_and_export(browser: Browser, server: Server, tmp_path: Pa
     expect(page.get_by_text(re.compile("^重大变故 1 户"))).to_be_visible()
 
     # Households: found by pinyin initials.
-    go(page, "tab", "家庭")
+    nav(page, "家庭")
     fill(page, "搜索", "oyxl")
     expect(page.get_by_text("共 1 户")).to_be_visible()
     go(page, "button", OPEN_OUYANG)
@@ -58,12 +58,12 @@ def test_visit_consent_and_export(browser: Browser, server: Server, tmp_path: Pa
 
     # Today no longer lists her.
     _back(page)
-    go(page, "tab", "首页")
+    nav(page, "首页")
     expect(page.get_by_text(re.compile("^重大变故 0 户"))).to_be_visible()
     expect(page.get_by_role("button", name=OPEN_OUYANG)).to_have_count(0)
 
     # Consent: grant (verbal, with a witness), then withdraw with a confirmation.
-    go(page, "tab", "家庭")
+    nav(page, "家庭")
     fill(page, "搜索", "欧阳")
     go(page, "button", OPEN_OUYANG)
     go(page, "button", "信息共享同意")

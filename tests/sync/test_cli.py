@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
 from sync.server.cli import server_app
+from tests.sync.conftest import free_port
 from tests.sync.test_roster import TEMPLATES
 
 runner = CliRunner()
@@ -72,3 +78,34 @@ def test_a_bad_roster_lists_its_rows(db, tmp_path):
 def test_an_unreachable_database_is_one_sentence():
     result = invoke("postgresql://nobody@127.0.0.1:1/none", "export", "--out", "/tmp/x.jsonl")
     assert result.exit_code == 1 and result.stderr.startswith("无法打开数据库")
+
+
+def test_demo_data_loads_workers_and_records(db):
+    result = invoke(db, "demo-data", "--households", "12", "--seed", "3", "--scope", "330702102")
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.stdout.strip().splitlines()]
+    assert rows and all(len(row) == 3 for row in rows)
+    again = invoke(db, "demo-data", "--households", "12", "--seed", "3", "--scope", "330702102")
+    assert again.exit_code == 0 and "已写入 0 条记录" in again.stderr  # same seed: nothing new
+    outside = invoke(db, "demo-data", "--households", "5", "--scope", "110101")
+    assert outside.exit_code == 1 and "金华" in outside.stderr
+
+
+def test_run_serves_the_api(tmp_path):
+    port = free_port()
+    code = "from sync.server.cli import server_app; server_app(prog_name='doorstep server')"
+    env = {**os.environ, "DOORSTEP_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}"}
+    proc = subprocess.Popen([sys.executable, "-c", code, "run", "--port", str(port)], env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+        assert health.json() == {"ok": True, "protocol": 1}
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -224,7 +224,7 @@ def _target_of(world: World, log) -> WishState:  # type: ignore[no-untyped-def]
 
 
 @settings(
-    max_examples=12,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

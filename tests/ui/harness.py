@@ -91,7 +91,9 @@ INTERACTIVE = (
 class Client:
     """One page (a browser tab) with the app's shell, driven from the test."""
 
-    def __init__(self, data_dir: Path, *, width: int = 800, height: int = 1280, **shell: Any) -> None:
+    def __init__(
+        self, data_dir: Path, *, width: int = 800, height: int = 1280, **shell: Any
+    ) -> None:
         self.data_dir = data_dir
         self.size = (width, height)
         self.shell_options = shell
@@ -143,17 +145,31 @@ class Client:
             if isinstance(d, ft.SnackBar) and isinstance(d.content, ft.Text)
         ]
 
-    def find(self, label: str, kind: type[BaseControl] | tuple[type, ...] = INTERACTIVE) -> BaseControl:
+    def find(
+        self, label: str, kind: type[BaseControl] | tuple[type, ...] = INTERACTIVE
+    ) -> BaseControl:
         """The first interactive control whose label (text, tooltip) is `label` or starts with it."""
         for c in self.controls():
-            if isinstance(c, kind) and getattr(c, "visible", True) and label_of(c).startswith(label):
+            if (
+                isinstance(c, kind)
+                and getattr(c, "visible", True)
+                and label_of(c).startswith(label)
+            ):
                 return c
         for c in self.controls():  # tappable containers are labelled by their tooltip
-            if isinstance(c, ft.Container) and c.on_click and str(c.tooltip or "").startswith(label):
+            if (
+                isinstance(c, ft.Container)
+                and c.on_click
+                and str(c.tooltip or "").startswith(label)
+            ):
                 return c
-        raise AssertionError(f"no control labelled {label!r} on {self.top().route}: {self.texts()[:20]}")
+        raise AssertionError(
+            f"no control labelled {label!r} on {self.top().route}: {self.texts()[:20]}"
+        )
 
-    async def event(self, control: BaseControl, name: str, props: dict[str, Any] | None = None) -> None:
+    async def event(
+        self, control: BaseControl, name: str, props: dict[str, Any] | None = None
+    ) -> None:
         assert self.session is not None
         if props:
             self.session.apply_patch(control._i, props)

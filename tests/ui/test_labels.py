@@ -18,7 +18,9 @@ from app.domain.policy import Urgency
 ROOT = Path(__file__).resolve().parents[2]
 FONT = ROOT / "assets" / "fonts" / "NotoSansSC-Regular.otf"
 ENUMS = [
-    v for v in vars(codes).values() if isinstance(v, type) and issubclass(v, StrEnum) and v is not StrEnum
+    v
+    for v in vars(codes).values()
+    if isinstance(v, type) and issubclass(v, StrEnum) and v is not StrEnum
 ]
 
 
@@ -43,14 +45,27 @@ def _keys_used_by_the_ui() -> set[str]:
     for path in (ROOT / "app" / "ui").rglob("*.py"):
         source = path.read_text(encoding="utf-8")
         used.update(re.findall(r"""(?:\bt|\btext)\(\s*["']([a-z_]+\.[a-z_.]+)["']""", source))
-        used.update(re.findall(r"""["']((?:start|sync|today|households|newhh|household|visit|consent|needs|wishes|settings|common|form|media|nav|error|record|gender)\.[a-z_]+)["']""", source))
+        used.update(
+            re.findall(
+                r"""["']((?:start|sync|today|households|newhh|household|visit|consent|needs|wishes|settings|common|form|media|nav|error|record|gender)\.[a-z_]+)["']""",
+                source,
+            )
+        )
     dynamic = {
         "needs.to.": [s.value for s in codes.NeedStatus if s.value not in ("raised",)],
         "needs.note.": ["unreasonable", "matched", "referred", "fulfilled", "closed"],
         "wishes.to.": ["approved", "rejected", "fulfilled", "cancelled"],
         "wishes.note.": ["rejected", "fulfilled", "cancelled"],
         "visit.ask.": [a.value for a in codes.NeedArea],
-        "consent.": ["person", "recipient", "purpose", "categories", "witness", "evidence", "guardian"],
+        "consent.": [
+            "person",
+            "recipient",
+            "purpose",
+            "categories",
+            "witness",
+            "evidence",
+            "guardian",
+        ],
         "newhh.": ["village", "address", "head_name", "id_number"],
         "visit.": ["visited_on", "outcome", "care", "wish_title", "wish_value", "need"],
         "record.": ["household", "person", "visit", "need", "consent", "wish", "referral"],
@@ -73,7 +88,9 @@ def test_missing_keys_fail_loudly() -> None:
 
 def test_the_bundled_font_covers_every_label() -> None:
     cmap = TTFont(FONT).getBestCmap()
-    wanted = set(all_text() + "".join(COUNTIES.values()) + "岩头村后溪村上坞村●·…“”「」（）：；，。、！？")
+    wanted = set(
+        all_text() + "".join(COUNTIES.values()) + "岩头村后溪村上坞村●·…“”「」（）：；，。、！？"
+    )
     missing = sorted(c for c in wanted if not c.isspace() and ord(c) not in cmap)
     assert missing == []
 

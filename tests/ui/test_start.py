@@ -71,7 +71,12 @@ def test_enrolment_failure_is_a_sentence(tmp_path: Path, clock: Clock) -> None:
         raise EnrollmentFailed("登记码无效、已使用或已过期。")
 
     vm = _vm(tmp_path, clock, enroll=refuse)
-    vm.server_url, vm.code, vm.new_pin, vm.new_pin_again = "http://127.0.0.1:1", "ABCD-1234", PIN, PIN
+    vm.server_url, vm.code, vm.new_pin, vm.new_pin_again = (
+        "http://127.0.0.1:1",
+        "ABCD-1234",
+        PIN,
+        PIN,
+    )
     assert vm.enrol() is None
     assert vm.message == "登记码无效、已使用或已过期。"
 
@@ -85,7 +90,12 @@ def test_enrolment_creates_the_sandbox_and_unlocks(tmp_path: Path, clock: Clock)
         return sandbox
 
     vm = _vm(tmp_path, clock, enroll=enroll)
-    vm.server_url, vm.code, vm.new_pin, vm.new_pin_again = " http://127.0.0.1:8000 ", "ABCD", PIN, PIN
+    vm.server_url, vm.code, vm.new_pin, vm.new_pin_again = (
+        " http://127.0.0.1:8000 ",
+        "ABCD",
+        PIN,
+        PIN,
+    )
     ws = vm.enrol()
     assert calls == [("http://127.0.0.1:8000", "ABCD")]
     assert ws is not None and ws.profile.name == "赵社工"

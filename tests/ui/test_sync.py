@@ -71,7 +71,9 @@ def test_a_failed_sync_keeps_everything_and_says_why(ws: Workspace) -> None:
 def test_rejected_changes_side_by_side_and_resolved(ws: Workspace) -> None:
     _edit_address(ws, "岩头村3组90号")
     sent = ws.store.pending()
-    replica.apply_answers(ws.store, sent, [{"seq": sent[0].seq, "status": "rejected", "reason": "该家庭已迁出本村。"}])
+    replica.apply_answers(
+        ws.store, sent, [{"seq": sent[0].seq, "status": "rejected", "reason": "该家庭已迁出本村。"}]
+    )
     vm = SyncProblemsVM(ws, syncer=lambda w, u: FakeSyncer())
     problems = vm.problems()
     assert [(p.kind, p.record, p.field, p.mine, p.theirs) for p in problems] == [
@@ -86,12 +88,25 @@ def test_rejected_changes_side_by_side_and_resolved(ws: Workspace) -> None:
 def test_conflicts_keep_either_value(ws: Workspace) -> None:
     _edit_address(ws, "岩头村3组91号")
     sent = ws.store.pending()
-    conflict = {"id": "c-1", "field": "address", "kept": "岩头村3组92号", "lost": "岩头村3组91号", "kept_hlc": "1", "lost_hlc": "0"}
-    replica.apply_answers(ws.store, sent, [{"seq": sent[0].seq, "status": "merged", "conflicts": [conflict]}])
+    conflict = {
+        "id": "c-1",
+        "field": "address",
+        "kept": "岩头村3组92号",
+        "lost": "岩头村3组91号",
+        "kept_hlc": "1",
+        "lost_hlc": "0",
+    }
+    replica.apply_answers(
+        ws.store, sent, [{"seq": sent[0].seq, "status": "merged", "conflicts": [conflict]}]
+    )
     fake = FakeSyncer()
     vm = SyncProblemsVM(ws, syncer=lambda w, u: fake)
     (problem,) = vm.problems()
-    assert (problem.kind, problem.mine, problem.theirs) == ("conflict", "岩头村3组91号", "岩头村3组92号")
+    assert (problem.kind, problem.mine, problem.theirs) == (
+        "conflict",
+        "岩头村3组91号",
+        "岩头村3组92号",
+    )
     assert vm.keep_mine(problem.key)
     assert fake.reverted == ["c-1"] and vm.problems() == []
     assert replica.local_conflicts(ws.store, "kept_local")[0]["id"] == "c-1"
@@ -100,7 +115,9 @@ def test_conflicts_keep_either_value(ws: Workspace) -> None:
 def test_only_a_coordinator_resolves(ws: Workspace) -> None:
     _edit_address(ws, "岩头村3组93号")
     sent = ws.store.pending()
-    replica.apply_answers(ws.store, sent, [{"seq": sent[0].seq, "status": "rejected", "reason": "不允许"}])
+    replica.apply_answers(
+        ws.store, sent, [{"seq": sent[0].seq, "status": "rejected", "reason": "不允许"}]
+    )
     ws.profile = dataclasses.replace(ws.profile, role=Role.WORKER)
     vm = SyncProblemsVM(ws, syncer=lambda w, u: FakeSyncer())
     assert not vm.can_resolve

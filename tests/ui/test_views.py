@@ -41,7 +41,9 @@ def _unlabelled(client: Client) -> list[str]:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_every_screen_builds_and_is_labelled(data_dir: Path, clock: Clock, size: tuple[int, int]) -> None:
+def test_every_screen_builds_and_is_labelled(
+    data_dir: Path, clock: Clock, size: tuple[int, int]
+) -> None:
     async def go() -> None:
         client = await _unlocked(data_dir, clock, size)
         wide = size[0] >= 900
@@ -56,10 +58,20 @@ def test_every_screen_builds_and_is_labelled(data_dir: Path, clock: Clock, size:
                 await client.tab(tab)
             seen[tab] = client.top().route
             assert _unlabelled(client) == [], client.top().route
-        assert seen == {"家庭": "/households", "需求": "/needs", "心愿": "/wishes", "设置": "/settings", "首页": "/today"}
+        assert seen == {
+            "家庭": "/households",
+            "需求": "/needs",
+            "心愿": "/wishes",
+            "设置": "/settings",
+            "首页": "/today",
+        }
         await client.click("打开欧阳秀兰家")
         assert client.top().route == "/household" and _unlabelled(client) == []
-        for action, route in (("新增探访", "/visit-new"), ("敲门问需求", "/visit-new"), ("信息共享同意", "/consent")):
+        for action, route in (
+            ("新增探访", "/visit-new"),
+            ("敲门问需求", "/visit-new"),
+            ("信息共享同意", "/consent"),
+        ):
             await client.click(action)
             assert client.top().route == route and _unlabelled(client) == [], route
             client.shell.pop()

@@ -64,7 +64,10 @@ def test_save_writes_visit_needs_wish_photo_and_gps_together(ws: Workspace) -> N
     assert stored.companions == ["李四", "王五", "赵六"]
     assert stored.visited_at == NOW and stored.worker_id == ws.profile.worker_id
     assert stored.gps is not None and stored.gps.lat == 29.08
-    assert stored.photo_id is not None and ws.store.get_photo(stored.photo_id) == (JPEG, "image/jpeg")
+    assert stored.photo_id is not None and ws.store.get_photo(stored.photo_id) == (
+        JPEG,
+        "image/jpeg",
+    )
     needs = ws.store.load_all(Need, household_id=household)
     assert [(n.area, n.description, n.visit_id) for n in needs] == [
         (NeedArea.LIVING, "冬季取暖费用", visit.id)

@@ -193,7 +193,11 @@ class HouseholdVM:
                     ),
                     revealed=revealed,
                     has_id=bool(p.id_number),
-                    flags="、".join(label(f, self.lang) for f in p.flags),
+                    flags="、".join(
+                        label(f, self.lang)
+                        for f in p.flags
+                        if not (f == PersonFlag.MAJOR_EVENT and event)
+                    ),
                     major_event=event,
                     under_14=age is not None and age < CHILD_AGE,
                 )

@@ -82,17 +82,17 @@ class Screen:
             content=self.body,
             padding=ft.Padding.symmetric(horizontal=16, vertical=12),
             expand=True,
-            alignment=ft.Alignment.TOP_CENTER,
-        )
-        centred = ft.Row(
-            [ft.Container(content=inner, width=None, expand=True)],
-            expand=True,
-            alignment=ft.MainAxisAlignment.CENTER,
-            vertical_alignment=ft.CrossAxisAlignment.START,
         )
         if self.shell.wide:
-            inner.width = min(CONTENT_MAX, max(self.shell.width - 120, 400))
-            centred.controls = [inner]
+            # On a laptop the content keeps a readable width, centred beside the rail.
+            inner.expand = False
+            inner.width = min(CONTENT_MAX, self.shell.width - (120 if self.top_level else 0))
+        centred = ft.Row(
+            [inner],
+            expand=True,
+            alignment=ft.MainAxisAlignment.CENTER,
+            vertical_alignment=ft.CrossAxisAlignment.STRETCH,
+        )
         column: list[ft.Control] = []
         if self.sync_bar and self.shell.sync_bar is not None:
             column.append(self.shell.sync_bar.control())

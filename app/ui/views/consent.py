@@ -58,8 +58,8 @@ class ConsentScreen(Screen):
                 drag_interval=15,
             ),
         )
-        self.method_box = ft.Column(spacing=10)
-        self.guardian_box = ft.Column(spacing=6)
+        self.method_box = ft.Column(spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.guardian_box = ft.Column(spacing=6, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
     def title(self) -> str:
         return self.t("consent.title")

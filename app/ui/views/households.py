@@ -33,7 +33,7 @@ class HouseholdsScreen(Screen):
             expand=True,
         )
         self.search.prefix_icon = ft.Icons.SEARCH
-        self.results = ft.Column(spacing=8)
+        self.results = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.count = w.muted("")
 
     def title(self) -> str:
@@ -187,7 +187,7 @@ class NewHouseholdScreen(Screen):
             ),
             "notes": w.text_field(self.t("newhh.notes"), on_change=bind("notes"), multiline=True),
         }
-        self.known = ft.Column(spacing=6)
+        self.known = ft.Column(spacing=6, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.message = ft.Text("", color=ft.Colors.ERROR, size=w.TEXT, visible=False)
         self.village_error = ft.Text("", color=ft.Colors.ERROR, size=w.SMALL, visible=False)
 

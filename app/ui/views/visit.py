@@ -62,8 +62,12 @@ class NewVisitScreen(Screen):
             for key in ("outcome", "care")
         }
         self.survey_field = w.text_field(self.t("visit.survey_answer"), multiline=True)
-        self.needs_column = ft.Column(spacing=10)
-        self.survey_column = ft.Column(spacing=10)
+        self.needs_column = ft.Column(
+            spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
+        )
+        self.survey_column = ft.Column(
+            spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
+        )
         self.gps_text = w.body(vm.gps_line, size=w.SMALL)
         self.photo_text = w.body("", size=w.SMALL)
         self.message = ft.Text("", color=ft.Colors.ERROR, size=w.TEXT, visible=False)
@@ -92,7 +96,7 @@ class NewVisitScreen(Screen):
                         self.act(lambda v, _on: self._outcome(v)),
                     ),
                     self.errors["outcome"],
-                    self.fields["visited_on"],
+                    ft.Semantics(container=True, content=self.fields["visited_on"]),
                 ],
             ),
         ]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import segno
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.domain.areas import InvalidAreaCode, parse_scope_code
 from app.domain.codes import Role, Team
@@ -202,7 +202,7 @@ def revoke_device(ctx: ServerContext, device_id: str, *, actor: str = "cli") -> 
 
 def devices(ctx: ServerContext, worker_id: str | None = None) -> list[Device]:
     with ctx.db.reading() as s:
-        query = select(Device).order_by(Device.enrolled_at)
+        query = select(Device).order_by(col(Device.enrolled_at))
         if worker_id is not None:
             query = query.where(Device.worker_id == worker_id)
         return list(s.exec(query))

@@ -39,7 +39,7 @@ def enroll(ctx: ServerContext, request: EnrollRequest) -> EnrollResponse:
                 EnrollCode.expires_at > now,  # type: ignore[arg-type]
             )
             .values(used_at=now, device_id=device_id)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]
         code = s.get(EnrollCode, code_hash)
         if not claimed or code is None:
             raise Gone()

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.domain.records import RECORD_TYPES, Record
 from app.store.records import TYPE_ORDER
 from app.store.transfer import record_line
 from sync import merge
 from sync.server.context import ServerContext, set_meta
+from sync.server.errors import BadRequest
 from sync.server.services import admin, audit
 from sync.server.services.feed import Feed
 from sync.server.tables import Area, RecordRow, Worker
@@ -28,7 +30,9 @@ def export_jsonl(ctx: ServerContext, out: Path, *, mask: bool = False, actor: st
     with ctx.db.reading() as s, open(tmp, "w", encoding="utf-8") as fh:
         for type_name in TYPE_ORDER:
             rows = s.execute(
-                select(RecordRow.data).where(RecordRow.type == type_name).order_by(RecordRow.seq)  # type: ignore[arg-type]
+                select(col(RecordRow.data))
+                .where(col(RecordRow.type) == type_name)
+                .order_by(col(RecordRow.seq))
             ).scalars()
             model = RECORD_TYPES[type_name]
             for data in rows:
@@ -49,7 +53,7 @@ class DemoLoad:
 def load_records(ctx: ServerContext, records: Iterable[Record], *, actor: str = "cli") -> int:
     """Insert records as server changes, parents first; ids already stored are skipped."""
     with ctx.db.writing() as s:
-        existing = set(s.execute(select(RecordRow.id)).scalars())  # type: ignore[call-overload]
+        existing = set(s.execute(select(col(RecordRow.id))).scalars())
         feed = Feed(s)
 
         def rows() -> Iterator[tuple[str, dict[str, Any], merge.Stamps]]:
@@ -76,12 +80,16 @@ def load_demo(
     *,
     seed: int = 1,
     today: date | None = None,
+    scope: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> DemoLoad:
     """Generate the demo county (app.demo) and load its areas, workers and records."""
-    from app.demo.generator import generate
+    from app.demo.generator import InvalidDemoRequest, generate
 
-    demo: Any = generate(households, seed=seed, today=today or date.today())
+    try:
+        demo: Any = generate(households, seed=seed, today=today or date.today(), scope=scope)
+    except InvalidDemoRequest as exc:
+        raise BadRequest(f"{exc}。".replace("。。", "。")) from None
     with ctx.db.small_write() as s:
         for code, name in demo.areas.items():
             if s.get(Area, code) is None:

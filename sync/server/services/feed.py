@@ -39,7 +39,7 @@ class Feed:
         """Store the new head of the sequence (in the same transaction)."""
         if self.last != self._start:
             self.session.execute(
-                update(Counter).where(Counter.name == "seq").values(value=self.last)
+                update(Counter).where(col(Counter.name) == "seq").values(value=self.last)
             )
 
     def preload(self, record_ids: Iterable[str]) -> None:

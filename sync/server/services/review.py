@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from sqlmodel import col, select
 
 from app.domain.codes import WishState
+from app.domain.records import Wish
 from app.domain.wishes import IllegalTransition
 from app.domain.wishes import transition as wish_transition
 from sync import merge
@@ -111,7 +112,7 @@ def wish_action(
             or (areas is not None and not any(row.area_code.startswith(a) for a in areas))
         ):
             raise NotFound("找不到此心愿。")
-        current = merge.validate("wish", json.loads(row.data))
+        current = Wish.model_validate_json(row.data)
         try:
             changed = wish_transition(current, target, on=date.today(), on_server=True, **fields)
         except IllegalTransition as exc:

@@ -251,9 +251,9 @@ def _create(
 
 def _consents(s: Session, person_id: str) -> list[dict[str, Any]]:
     rows = s.execute(
-        select(RecordRow.data).where(
-            RecordRow.type == "consent", RecordRow.data.contains(person_id)
-        )  # type: ignore[attr-defined]
+        select(col(RecordRow.data)).where(
+            col(RecordRow.type) == "consent", col(RecordRow.data).contains(person_id)
+        )
     ).scalars()
     return [d for d in (json.loads(r) for r in rows) if d.get("person_id") == person_id]
 
@@ -309,24 +309,26 @@ def pull(
         head = current_seq(s)
         bound = head if until is None else min(until, head)
         rows = s.execute(
-            select(RecordRow.seq, RecordRow.type, RecordRow.data)
+            select(col(RecordRow.seq), col(RecordRow.type), col(RecordRow.data))
             .where(
-                RecordRow.seq > after,  # type: ignore[arg-type]
-                RecordRow.seq <= bound,  # type: ignore[arg-type]
-                area_filter(RecordRow.area_code, requested),
+                col(RecordRow.seq) > after,
+                col(RecordRow.seq) <= bound,
+                area_filter(col(RecordRow.area_code), requested),
             )
-            .order_by(RecordRow.seq)  # type: ignore[arg-type]
+            .order_by(col(RecordRow.seq))
             .limit(limit)
         ).all()
         moves = s.execute(
-            select(Move.seq, Move.record_type, Move.record_id, RecordRow.area_code)
-            .join(RecordRow, RecordRow.id == Move.record_id)  # type: ignore[arg-type]
-            .where(
-                Move.seq > after,  # type: ignore[arg-type]
-                Move.seq <= bound,  # type: ignore[arg-type]
-                area_filter(Move.from_area, requested),
+            select(
+                col(Move.seq), col(Move.record_type), col(Move.record_id), col(RecordRow.area_code)
             )
-            .order_by(Move.seq)  # type: ignore[arg-type]
+            .join(RecordRow, col(RecordRow.id) == col(Move.record_id))
+            .where(
+                col(Move.seq) > after,
+                col(Move.seq) <= bound,
+                area_filter(col(Move.from_area), requested),
+            )
+            .order_by(col(Move.seq))
             .limit(limit)
         ).all()
     items: list[tuple[int, str, Any]] = [(r[0], "c", r) for r in rows]

@@ -7,8 +7,8 @@ Revises:
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 revision = "0001"
 down_revision = None
@@ -19,17 +19,17 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "areas",
-        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("code", AutoString(), nullable=False),
+        sa.Column("name", AutoString(), nullable=False),
         sa.PrimaryKeyConstraint("code"),
     )
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("device_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("at", UTCDateTime(), nullable=False),
+        sa.Column("actor", AutoString(), nullable=False),
+        sa.Column("device_id", AutoString(), nullable=False),
+        sa.Column("action", AutoString(), nullable=False),
         sa.Column("detail", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -39,21 +39,21 @@ def upgrade() -> None:
 
     op.create_table(
         "conflicts",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("record_type", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("record_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("area_code", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("field", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("id", AutoString(), nullable=False),
+        sa.Column("record_type", AutoString(), nullable=False),
+        sa.Column("record_id", AutoString(), nullable=False),
+        sa.Column("area_code", AutoString(), nullable=False),
+        sa.Column("field", AutoString(), nullable=False),
         sa.Column("kept", sa.Text(), nullable=False),
         sa.Column("lost", sa.Text(), nullable=False),
-        sa.Column("kept_hlc", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("lost_hlc", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("kept_device", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("lost_device", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("resolved_by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("resolved_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("kept_hlc", AutoString(), nullable=False),
+        sa.Column("lost_hlc", AutoString(), nullable=False),
+        sa.Column("kept_device", AutoString(), nullable=False),
+        sa.Column("lost_device", AutoString(), nullable=False),
+        sa.Column("state", AutoString(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("resolved_by", AutoString(), nullable=False),
+        sa.Column("resolved_at", UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("conflicts", schema=None) as batch_op:
@@ -63,16 +63,16 @@ def upgrade() -> None:
 
     op.create_table(
         "counters",
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("name", AutoString(), nullable=False),
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
         "moves",
         sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("record_type", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("record_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("from_area", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("record_type", AutoString(), nullable=False),
+        sa.Column("record_id", AutoString(), nullable=False),
+        sa.Column("from_area", AutoString(), nullable=False),
         sa.PrimaryKeyConstraint("seq"),
     )
     with op.batch_alter_table("moves", schema=None) as batch_op:
@@ -81,17 +81,17 @@ def upgrade() -> None:
 
     op.create_table(
         "mutations",
-        sa.Column("device_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("device_id", AutoString(), nullable=False),
         sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("mutation_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("record_type", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("record_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("mutation_id", AutoString(), nullable=False),
+        sa.Column("record_type", AutoString(), nullable=False),
+        sa.Column("record_id", AutoString(), nullable=False),
+        sa.Column("kind", AutoString(), nullable=False),
+        sa.Column("status", AutoString(), nullable=False),
+        sa.Column("reason", AutoString(), nullable=False),
         sa.Column("server_seq", sa.BigInteger(), nullable=False),
         sa.Column("conflicts", sa.JSON(), nullable=False),
-        sa.Column("received_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("received_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("device_id", "seq"),
     )
     with op.batch_alter_table("mutations", schema=None) as batch_op:
@@ -99,8 +99,8 @@ def upgrade() -> None:
 
     op.create_table(
         "nonces",
-        sa.Column("device_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("nonce", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("device_id", AutoString(), nullable=False),
+        sa.Column("nonce", AutoString(), nullable=False),
         sa.Column("seen_ms", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("device_id", "nonce"),
     )
@@ -109,10 +109,10 @@ def upgrade() -> None:
 
     op.create_table(
         "records",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("type", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("area_code", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("household_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("id", AutoString(), nullable=False),
+        sa.Column("type", AutoString(), nullable=False),
+        sa.Column("area_code", AutoString(), nullable=False),
+        sa.Column("household_id", AutoString(), nullable=True),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("data", sa.Text(), nullable=False),
         sa.Column("stamps", sa.JSON(), nullable=False),
@@ -126,10 +126,10 @@ def upgrade() -> None:
 
     op.create_table(
         "roster_keys",
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("record_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("last_import", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("kind", AutoString(), nullable=False),
+        sa.Column("key", AutoString(), nullable=False),
+        sa.Column("record_id", AutoString(), nullable=False),
+        sa.Column("last_import", AutoString(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "key"),
     )
     with op.batch_alter_table("roster_keys", schema=None) as batch_op:
@@ -137,31 +137,31 @@ def upgrade() -> None:
 
     op.create_table(
         "server_meta",
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("key", AutoString(), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
     op.create_table(
         "workers",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("team", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("id", AutoString(), nullable=False),
+        sa.Column("name", AutoString(), nullable=False),
+        sa.Column("role", AutoString(), nullable=False),
+        sa.Column("team", AutoString(), nullable=False),
+        sa.Column("status", AutoString(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "devices",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("worker_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("public_key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("id", AutoString(), nullable=False),
+        sa.Column("worker_id", AutoString(), nullable=False),
+        sa.Column("public_key", AutoString(), nullable=False),
+        sa.Column("name", AutoString(), nullable=False),
+        sa.Column("status", AutoString(), nullable=False),
         sa.Column("last_seq", sa.BigInteger(), nullable=False),
-        sa.Column("enrolled_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("revoked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("last_seen_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("enrolled_at", UTCDateTime(), nullable=False),
+        sa.Column("revoked_at", UTCDateTime(), nullable=True),
+        sa.Column("last_seen_at", UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["worker_id"],
             ["workers.id"],
@@ -173,12 +173,12 @@ def upgrade() -> None:
 
     op.create_table(
         "enroll_codes",
-        sa.Column("code_hash", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("worker_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("used_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("device_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("code_hash", AutoString(), nullable=False),
+        sa.Column("worker_id", AutoString(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=False),
+        sa.Column("used_at", UTCDateTime(), nullable=True),
+        sa.Column("device_id", AutoString(), nullable=True),
         sa.ForeignKeyConstraint(
             ["worker_id"],
             ["workers.id"],
@@ -190,8 +190,8 @@ def upgrade() -> None:
 
     op.create_table(
         "worker_areas",
-        sa.Column("worker_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("worker_id", AutoString(), nullable=False),
+        sa.Column("code", AutoString(), nullable=False),
         sa.ForeignKeyConstraint(
             ["worker_id"],
             ["workers.id"],
