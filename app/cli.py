@@ -245,6 +245,28 @@ def device_recover(
     typer.echo("账户已恢复，请使用新 PIN 解锁。")
 
 
+@app.command(
+    "demo", help="演示：县级服务器（SQLite，演示数据）+ 浏览器中的入户走访 App，打印地址和 PIN。"
+)
+def demo(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="演示数据目录。")] = Path(
+        "demo-data"
+    ),
+    households: Annotated[int, typer.Option("--households", min=10, max=20_000)] = 300,
+    port: Annotated[int, typer.Option("--port", help="App 的端口。")] = 8550,
+    server_port: Annotated[int, typer.Option("--server-port", help="县级服务器的端口。")] = 8765,
+    fresh: Annotated[bool, typer.Option("--fresh", help="删除旧的演示数据，重新开始。")] = False,
+) -> None:
+    """County server with demo data, a demo device enrolled, the app in a browser tab."""
+    from app.demo.launch import DemoFailed, DemoPlan, run_demo
+
+    plan = DemoPlan(data_dir, households, server_port=server_port, app_port=port, fresh=fresh)
+    try:
+        run_demo(plan, say=typer.echo)
+    except DemoFailed as exc:
+        fail(str(exc))
+
+
 def _mount_server() -> None:
     try:
         from sync.server.cli import server_app

@@ -17,8 +17,8 @@ from typing import Any
 
 import flet as ft
 
+from app.assets import ASSETS_DIR
 from app.ui.shell import Shell
-from app.ui.viewmodels.workspace import ASSETS
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 DATA_DIR_ENV = "DOORSTEP_DATA_DIR"
@@ -66,7 +66,7 @@ def run_web(
         view=ft.AppView.WEB_BROWSER,
         host=host,
         port=port,
-        assets_dir=str(ASSETS),
+        assets_dir=str(ASSETS_DIR),
         no_cdn=True,
     )
 
@@ -74,7 +74,7 @@ def run_web(
 def run_app(data_dir: Path) -> None:
     """The desktop or mobile app (a `flet build` bundle runs this)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    ft.run(make_main(data_dir), assets_dir=str(ASSETS))
+    ft.run(make_main(data_dir), assets_dir=str(ASSETS_DIR))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.domain.codes import ConsentAction, ReferralDirection, WishState
-from app.domain.consent import ShareNotAllowed, check_share
+from app.domain.codes import ReferralDirection, WishState
+from app.domain.consent import ShareNotAllowed, check_share, state_for
 from app.domain.records import BOOKKEEPING, RECORD_TYPES, ConsentEvent, Record
 from app.domain.wishes import check_transition
 
@@ -257,8 +257,6 @@ def consent_granted(
     events: list[dict[str, Any]], person_id: str, recipient: str, purpose: str
 ) -> bool:
     """Whether the folded consent state is granted (withdrawal wins over concurrent grants)."""
-    from app.domain.consent import state_for
-
     parsed = [ConsentEvent.model_validate(e) for e in events]
     return state_for(parsed, person_id, recipient, purpose).granted
 
@@ -281,21 +279,3 @@ def overlay(data: dict[str, Any], pending: list[dict[str, Any]]) -> dict[str, An
         out.update(changes)
         out["updated_hlc"] = max(str(out.get("updated_hlc", "")), mutation["hlc"])
     return out
-
-
-__all__ = [
-    "INSERT_ONLY",
-    "ConsentAction",
-    "Outcome",
-    "Overwrite",
-    "Rejected",
-    "check_referral",
-    "consent_granted",
-    "create",
-    "overlay",
-    "same_content",
-    "server_write",
-    "transition",
-    "update",
-    "validate",
-]

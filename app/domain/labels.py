@@ -214,6 +214,21 @@ UI: dict[str, tuple[str, str]] = {
     "record.consent": ("信息共享同意", "Consent"),
     "record.wish": ("微心愿", "Wish"),
     "record.referral": ("转介", "Referral"),
+    # record fields, as sync problems name them
+    "field.address": ("住址", "Address"),
+    "field.phone": ("电话", "Phone"),
+    "field.categories": ("类别", "Categories"),
+    "field.register_status": ("在册状态", "Register status"),
+    "field.notes": ("备注", "Notes"),
+    "field.name": ("姓名", "Name"),
+    "field.id_number": ("身份证号", "ID number"),
+    "field.flags": ("标记", "Flags"),
+    "field.relation": ("与户主关系", "Relation"),
+    "field.status": ("状态", "Status"),
+    "field.state": ("状态", "State"),
+    "field.description": ("说明", "Description"),
+    "field.observations": ("情况记录", "Observations"),
+    "field.area_code": ("区划", "Area"),
     # start
     "start.who": ("请选择工作人员", "Who is working?"),
     "start.hello": ("{name}，请输入 PIN", "{name}, enter your PIN"),
@@ -579,6 +594,11 @@ def text(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
         raise KeyError(f"no UI text {key!r}")
     template = pair[1] if lang == "en" else pair[0]
     return template.format(**values) if values else template
+
+
+def field_label(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A record field's name for people, or the field name itself."""
+    return text(f"field.{name}", lang) if f"field.{name}" in UI else name
 
 
 def all_text() -> str:

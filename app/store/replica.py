@@ -19,7 +19,7 @@ from sqlalchemy import Connection, delete, insert, not_, or_, select, update
 from app.domain.ids import new_id
 from app.domain.records import RECORD_TYPES
 from app.store.columns import Sealed
-from app.store.records import MAPPINGS, TYPE_ORDER, mapping_for
+from app.store.records import MAPPINGS, TYPE_ORDER
 from app.store.store import Mutation, Store
 from app.store.tables import ConflictRow, MetaRow, OutboxRow
 from sync import merge
@@ -104,6 +104,7 @@ def _write_records(
     """Upsert (type, record JSON, server seq) items, each under its pending overlay."""
     pending = _pending_for(conn, (data["id"] for _, data, _ in items))
     batch: dict[str, list[dict[str, Any]]] = {}
+    codec = store.codec
     for type_name, data, server_seq in items:
         if data["id"] in pending:
             # The local overlay is what the person entered: it passes the domain rules again.
@@ -112,7 +113,7 @@ def _write_records(
         else:
             # The server validated this record on the way in; the row is built as it came.
             data = dict(data)
-        row = mapping_for(type_name).row_from_json(data, store.codec)
+        row = MAPPINGS[type_name].row_from_json(data, codec)
         row["server_seq"] = server_seq
         batch.setdefault(type_name, []).append(row)
     for type_name in TYPE_ORDER:
@@ -132,13 +133,13 @@ def _upsert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
         for name in columns
     ]
     dialect = conn.dialect
-    params = [
-        tuple(
-            row[name] if bind is None else bind(row[name], dialect)
-            for name, bind in zip(columns, binders, strict=True)
-        )
-        for row in rows
-    ]
+    sealed = [(i, bind) for i, bind in enumerate(binders) if bind is not None]
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = [row[name] for name in columns]
+        for i, bind in sealed:
+            values[i] = bind(values[i], dialect)
+        params.append(tuple(values))
     names = ", ".join(columns)
     marks = ", ".join("?" * len(columns))
     conn.exec_driver_sql(f"INSERT OR REPLACE INTO {table.name} ({names}) VALUES ({marks})", params)

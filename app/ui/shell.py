@@ -17,6 +17,7 @@ from typing import Any
 
 import flet as ft
 
+from app.assets import load_visit_policy
 from app.domain.labels import text
 from app.domain.policy import VisitPolicy
 from app.ui import widgets as w
@@ -24,7 +25,7 @@ from app.ui.viewmodels.device import DeviceSettings
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.start import Enroll
 from app.ui.viewmodels.sync import SyncerFactory, default_syncer
-from app.ui.viewmodels.workspace import Workspace, load_policy
+from app.ui.viewmodels.workspace import Workspace
 from app.ui.views.base import WIDE, Screen
 
 log = logging.getLogger("doorstep.ui")
@@ -52,7 +53,7 @@ class Shell:
         self.clock = clock
         self.syncer = syncer
         self.enroll = enroll
-        self.policy = policy or load_policy()
+        self.policy = policy or load_visit_policy()
         self.settings = DeviceSettings.load(data_dir, default_lock=self.policy.idle_lock_minutes)
         self.ws: Workspace | None = None
         self.sync_bar: Any = None

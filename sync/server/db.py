@@ -35,10 +35,13 @@ class Database:
         self._write_lock = threading.Lock()
         if self.is_sqlite:
             self.engine = _sqlite_engine(self.url)
+            # Readers need no write lock: WAL lets them run beside the one writer.
+            self.read_engine = _sqlite_engine(self.url, immediate=False)
         else:
             self.engine = create_engine(
                 self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
+            self.read_engine = self.engine
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (idempotent)."""
@@ -50,7 +53,7 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        with self.session() as session:
+        with Session(self.read_engine, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
@@ -81,6 +84,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()
 
 
 @contextmanager
@@ -96,7 +100,7 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, *, immediate: bool = True) -> Engine:
     engine = create_engine(url, poolclass=NullPool, connect_args={"check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -111,7 +115,7 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 

@@ -181,7 +181,9 @@ def first_sync(work: Path, households: int) -> dict[str, Any]:
             f"({result['records_per_s']}/s), {report.round_trips} round trips, "
             f"{report.bytes_received / 1e6:.1f} MB received (gzip), {report.bytes_sent} B sent"
         )
-        result |= days_work(store, server.url, worker.id)
+        first_day = days_work(store, server.url, worker.id)  # the server's first push
+        result |= {f"first_{k}": v for k, v in first_day.items()}
+        result |= days_work(store, server.url, worker.id)  # a warm server: a usual day
         store.close()
     ctx.db.dispose()
     return result

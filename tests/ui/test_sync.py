@@ -77,7 +77,7 @@ def test_rejected_changes_side_by_side_and_resolved(ws: Workspace) -> None:
     vm = SyncProblemsVM(ws, syncer=lambda w, u: FakeSyncer())
     problems = vm.problems()
     assert [(p.kind, p.record, p.field, p.mine, p.theirs) for p in problems] == [
-        ("rejected", "家庭", "address", "岩头村3组90号", "该家庭已迁出本村。")
+        ("rejected", "家庭", "住址", "岩头村3组90号", "该家庭已迁出本村。")
     ]
     assert vm.keep_mine(problems[0].key)
     pending = ws.store.pending()

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from app.domain.labels import text
+from app.domain.labels import field_label, text
 from app.ui.viewmodels.errors import UserError, user_message
 from app.ui.viewmodels.workspace import Workspace
 
@@ -221,7 +221,7 @@ class SyncProblemsVM:
                         key=f"dead:{m.seq}",
                         kind="rejected",
                         record=self._record(m.record_type),
-                        field=name,
+                        field=field_label(name, self.lang),
                         mine=_show(value),
                         theirs=m.reason or text("sync.refused", self.lang),
                         note=m.kind,
@@ -235,7 +235,7 @@ class SyncProblemsVM:
                     key=f"conflict:{c['id']}",
                     kind="conflict",
                     record=self._record(c.get("record_type", "")),
-                    field=str(details.get("field", "")),
+                    field=field_label(str(details.get("field", "")), self.lang),
                     mine=_show(details.get("lost")),
                     theirs=_show(details.get("kept")),
                     note="",

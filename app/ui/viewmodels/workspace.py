@@ -11,9 +11,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
+from app.assets import load_visit_policy
 from app.domain.areas import COUNTIES, in_scope
 from app.domain.codes import (
     Category,
@@ -32,16 +32,9 @@ from app.store.sandbox import Sandbox
 from app.store.search import SearchIndex
 from app.store.store import Store
 
-ASSETS = Path(__file__).resolve().parents[3] / "assets"
-POLICY_FILE = ASSETS / "policy" / "visit_policy.json"
 COORDINATING_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ADMIN})
 WORKER_SECRET = "sync.worker"  # written by sync.client.enroll
 SCOPE_META = "sync.scope"  # the scope of the last pull (app.store.replica)
-
-
-def load_policy(path: Path = POLICY_FILE) -> VisitPolicy:
-    """The county's visit policy file (assets/policy), validated."""
-    return VisitPolicy.model_validate_json(path.read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -211,7 +204,7 @@ class Workspace:
     ) -> None:
         self.sandbox = sandbox
         self.store = store
-        self.policy = policy or load_policy()
+        self.policy = policy or load_visit_policy()
         self.profile = Profile.of(sandbox, store)
         self.lock_minutes = lock_minutes
         self.clock = clock

@@ -1,0 +1,170 @@
+"""The field app's speed: `python -m tests.bench.ui [--quick]`; ends with one JSON line.
+
+- start → unlock screen: the app process started until Chromium shows the PIN field
+  (server start, page load with CanvasKit from the local wheel, first frame);
+- PIN → Today: the 解锁 tap until the Today screen is built for 5,000 households (real
+  scrypt cost, the roster read and decrypted, every visit status computed, the view sent);
+- open a household with 100 visits: the screen's records read and its view built;
+- save a visit: the 保存 tap until the household screen shows it again (and the store
+  write alone).
+Goals on this machine: ≤ 3 s, ≤ 2 s, ≤ 300 ms, ≤ 300 ms. The in-process measures drive
+the real views over a Flet session without a browser (tests/ui/harness.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, time as clock_time, timedelta
+from pathlib import Path
+
+from app.demo.generator import generate
+from app.domain.codes import Category, Team, VisitOutcome
+from app.domain.records import Household, Person, Visit
+from app.store.sandbox import Sandbox, open_store
+from app.ui.views.household import HouseholdScreen
+from app.ui.views.visit import NewVisitScreen
+from tests.ui.harness import Client
+
+PIN = "20261128"
+SCOPE = "330702"
+
+
+def build(data_dir: Path, households: int) -> str:
+    """A worker sandbox with demo households of 婺城区 and one household with 100 visits."""
+    today = date.today()
+    data = generate(households, seed=1, today=today, scope=[SCOPE])
+    sandbox, key = Sandbox.create(data_dir, "基准测试员", PIN)
+    store = open_store(sandbox, key)
+    try:
+        store.set_meta("scope", SCOPE)
+        store.set_meta("role", "coordinator")
+        store.set_meta("area_names", json.dumps(data.areas, ensure_ascii=False))
+        store.add_many(data.records(), queue=False)
+        village = data.households[0].area_code
+        busy = Household(area_code=village, address="基准村1组100号", categories=[Category.TEKUN])
+        head = Person(area_code=village, household_id=busy.id, name="百访户", relation="户主")
+        visits = [
+            Visit(
+                area_code=village,
+                household_id=busy.id,
+                visited_at=datetime.combine(today - timedelta(days=3 * i + 1), clock_time(10)),
+                worker_id="bench",
+                team=Team.GRID_WORKER,
+                observations=f"第{i}次探访，老人身体尚可。",
+            )
+            for i in range(100)
+        ]
+        store.add_many([busy, head, *visits], queue=False)
+        counts = store.counts()
+    finally:
+        store.close()
+    print(f"data: {counts}", file=sys.stderr)
+    return busy.id
+
+
+def start_to_unlock_screen(data_dir: Path) -> float:
+    """Seconds from starting the app process to the PIN field in Chromium."""
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, start_server, stop_server
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        started = time.perf_counter()
+        server = start_server(data_dir)
+        try:
+            page = browser.new_page(viewport={"width": 800, "height": 1280})
+            page.goto(server.url)
+            page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+            while page.locator("input[aria-label='PIN']").count() == 0:
+                placeholder = page.locator("flt-semantics-placeholder")
+                if placeholder.count():
+                    placeholder.dispatch_event("click")
+                page.wait_for_timeout(20)
+            elapsed = time.perf_counter() - started
+        finally:
+            stop_server(server)
+            browser.close()
+    return elapsed
+
+
+async def in_process(data_dir: Path, busy: str, rounds: int) -> dict[str, float]:
+    unlock, open_busy, save_tap, save_store = [], [], [], []
+    for _ in range(rounds):
+        client = await Client(data_dir).start()
+        await client.type("PIN", PIN)
+        t0 = time.perf_counter()
+        await client.click("解锁")
+        unlock.append(time.perf_counter() - t0)
+        assert client.top().route == "/today", client.texts()[:5]
+        shell = client.shell
+        assert shell is not None
+
+        t0 = time.perf_counter()
+        shell.push(HouseholdScreen(shell, busy))
+        open_busy.append(time.perf_counter() - t0)
+        assert client.has_text("第0次探访，老人身体尚可。")
+
+        screen = NewVisitScreen(shell, busy)
+        shell.push(screen)
+        screen.vm.set_outcome(VisitOutcome.MET.value)
+        screen.vm.toggle_care("comfort", True)
+        screen.vm.observations = "基准测试：一次探访"
+        t0 = time.perf_counter()
+        await client.click("保存")
+        save_tap.append(time.perf_counter() - t0)
+        assert client.top().route == "/household"
+
+        vm = NewVisitScreen(shell, busy).vm
+        vm.set_outcome(VisitOutcome.MET.value)
+        vm.toggle_care("policy", True)
+        t0 = time.perf_counter()
+        assert vm.save() is not None
+        save_store.append(time.perf_counter() - t0)
+        shell.lock()
+    return {
+        "pin_to_today_s": round(statistics.median(unlock), 3),
+        "pin_to_today_worst_s": round(max(unlock), 3),
+        "open_household_100_visits_ms": round(statistics.median(open_busy) * 1000, 1),
+        "save_visit_tap_ms": round(statistics.median(save_tap) * 1000, 1),
+        "save_visit_store_ms": round(statistics.median(save_store) * 1000, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="500 households, one round")
+    args = parser.parse_args()
+    households = 500 if args.quick else 5000
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        t0 = time.perf_counter()
+        busy = build(data_dir, households)
+        print(f"built {households} households in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        start = start_to_unlock_screen(data_dir)
+        print(f"start → unlock screen: {start:.2f} s (goal ≤ 3 s)")
+        figures = asyncio.run(in_process(data_dir, busy, 1 if args.quick else 3))
+    print(f"PIN → Today ({households} households): {figures['pin_to_today_s']:.2f} s (goal ≤ 2 s)")
+    print(f"open a household with 100 visits: {figures['open_household_100_visits_ms']:.0f} ms (goal ≤ 300 ms)")
+    print(f"save a visit (tap 保存 → household shown): {figures['save_visit_tap_ms']:.0f} ms (goal ≤ 300 ms)")
+    print(f"save a visit (store write): {figures['save_visit_store_ms']:.0f} ms")
+    print(
+        json.dumps(
+            {
+                "bench": "ui",
+                "households": households,
+                "start_to_unlock_screen_s": round(start, 2),
+                **figures,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
