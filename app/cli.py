@@ -283,7 +283,10 @@ def _mount_server() -> None:
     app.add_typer(server_app, name="server")
 
 
-_mount_server()
+# The server commands import FastAPI and the server models: mount them only when they can
+# be asked for, so device commands start fast on a tablet or a laptop.
+if sys.argv[1:2] in ([], ["server"], ["--help"], ["-h"]):
+    _mount_server()
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from app.assets import load_visit_policy
 from app.domain.areas import COUNTIES, in_scope
@@ -26,7 +26,7 @@ from app.domain.codes import (
     VisitOutcome,
 )
 from app.domain.policy import VisitPolicy, VisitStatus, visit_status
-from app.domain.records import Household, Person, Visit
+from app.domain.records import Household, Person, Record, Visit
 from app.store.columns import Damaged
 from app.store.sandbox import Sandbox
 from app.store.search import SearchIndex
@@ -76,6 +76,26 @@ class Profile:
             role=Role(role) if role in Role._value2member_map_ else Role.WORKER,
             scopes=tuple(str(s).strip() for s in scopes if str(s).strip()),
         )
+
+
+R = TypeVar("R", bound=Record)
+_FACTORIES: dict[type[Record], tuple[tuple[str, Callable[[], Any]], ...]] = {}
+
+
+def _construct(cls: type[R], **values: Any) -> R:
+    """`cls.model_construct`, filling default-factory fields first: pydantic inspects each
+    factory's signature on every call otherwise, which is most of the cost."""
+    factories = _FACTORIES.get(cls)
+    if factories is None:
+        factories = _FACTORIES[cls] = tuple(
+            (name, f.default_factory)  # type: ignore[misc]
+            for name, f in cls.model_fields.items()
+            if f.default_factory is not None
+        )
+    for name, factory in factories:
+        if name not in values:
+            values[name] = factory()
+    return cls.model_construct(**values)
 
 
 def _day(value: Any) -> date | None:
@@ -128,7 +148,8 @@ class Roster:
         if isinstance(details, Damaged) or isinstance(address, Damaged):
             self.damaged.append(row["id"])
             return None
-        return Household.model_construct(
+        return _construct(
+            Household,
             id=row["id"],
             area_code=row["area_code"],
             address=address or "",
@@ -143,7 +164,8 @@ class Roster:
         if isinstance(details, Damaged) or isinstance(name, Damaged):
             self.damaged.append(row["id"])
             return None
-        return Person.model_construct(
+        return _construct(
+            Person,
             id=row["id"],
             area_code=row["area_code"],
             household_id=row["household_id"],
@@ -162,7 +184,8 @@ class Roster:
         if isinstance(details, Damaged) or "visited_at" not in details:
             self.damaged.append(row["id"])
             return None
-        return Visit.model_construct(
+        return _construct(
+            Visit,
             id=row["id"],
             area_code=row["area_code"],
             household_id=row["household_id"],
