@@ -11,6 +11,7 @@ ever dropped by a failed sync.
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import hashlib
 import ipaddress
@@ -191,10 +192,24 @@ def pinned_context(cert_pem: str) -> ssl.SSLContext:
     return ctx
 
 
+@functools.cache
+def _system_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
 def _verify_for(url: str, cert_pem: str | None) -> ssl.SSLContext | bool:
-    if url.startswith("https") and cert_pem:
-        return pinned_context(cert_pem)
-    return True
+    """The TLS trust for `url`: the pinned certificate, the system's CAs, or none for
+    plain http (loopback only, see `check_url`); contexts are built once, not per sync."""
+    if not url.startswith("https"):
+        return False
+    if cert_pem:
+        return _pinned(cert_pem)
+    return _system_context()
+
+
+@functools.lru_cache(maxsize=8)
+def _pinned(cert_pem: str) -> ssl.SSLContext:
+    return pinned_context(cert_pem)
 
 
 # --- enrolment ------------------------------------------------------------------------

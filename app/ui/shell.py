@@ -8,31 +8,52 @@ handler goes through `handler()`, which turns any error into a Chinese message.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import inspect
 import logging
+import threading
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.assets import load_visit_policy
 from app.domain.labels import text
-from app.domain.policy import VisitPolicy
 from app.ui import widgets as w
 from app.ui.viewmodels.device import DeviceSettings
 from app.ui.viewmodels.errors import user_message
-from app.ui.viewmodels.start import Enroll
-from app.ui.viewmodels.sync import SyncerFactory, default_syncer
-from app.ui.viewmodels.workspace import Workspace
 from app.ui.views.base import WIDE, Screen
+
+if TYPE_CHECKING:
+    from app.domain.policy import VisitPolicy
+    from app.ui.viewmodels.start import Enroll
+    from app.ui.viewmodels.sync import SyncerFactory
+    from app.ui.viewmodels.workspace import Workspace
 
 log = logging.getLogger("doorstep.ui")
 
 FONT_FAMILY = w.FONT
 FONT_ASSET = "fonts/NotoSansSC-Regular.otf"
 IDLE_CHECK_S = 5.0
+# Imported in the background while the start screen shows, so the app serves its first
+# page sooner and the unlock does not wait for them either.
+LATER = (
+    "app.ui.viewmodels.workspace",
+    "app.ui.views.today",
+    "app.ui.views.households",
+    "app.ui.views.household",
+    "app.ui.views.visit",
+    "app.ui.views.consent",
+    "app.ui.views.needs",
+    "app.ui.views.settings",
+    "app.ui.views.sync",
+)
+
+
+def _preload() -> None:
+    for name in LATER:
+        importlib.import_module(name)
 
 
 class Shell:
@@ -44,7 +65,7 @@ class Shell:
         data_dir: Path,
         *,
         clock: Callable[[], datetime] = datetime.now,
-        syncer: SyncerFactory = default_syncer,
+        syncer: SyncerFactory | None = None,
         enroll: Enroll | None = None,
         policy: VisitPolicy | None = None,
     ) -> None:
@@ -53,8 +74,8 @@ class Shell:
         self.clock = clock
         self.syncer = syncer
         self.enroll = enroll
-        self.policy = policy or load_visit_policy()
-        self.settings = DeviceSettings.load(data_dir, default_lock=self.policy.idle_lock_minutes)
+        self.policy = policy  # None: the county's policy file, read at unlock
+        self.settings = DeviceSettings.load(data_dir)
         self.ws: Workspace | None = None
         self.sync_bar: Any = None
         self.stack: list[Screen] = []
@@ -80,6 +101,7 @@ class Shell:
         page.on_close = lambda _e: self.close()
         self._wide = self.wide
         self.show_start()
+        threading.Thread(target=_preload, name="doorstep-preload", daemon=True).start()
 
     @property
     def lang(self) -> str:

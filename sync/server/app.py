@@ -16,7 +16,7 @@ from sync.server.settings import Settings
 
 def create_app(settings: Settings | None = None, *, ctx: ServerContext | None = None) -> FastAPI:
     """The app over `settings` (migrating the database to the newest schema first)."""
-    settings = settings or Settings()
+    settings = settings or (ctx.settings if ctx is not None else Settings())
     ctx = ctx or ServerContext.open(settings)
     app = FastAPI(
         title="Doorstep county server",

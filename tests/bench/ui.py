@@ -20,7 +20,8 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as clock_time, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 from app.demo.generator import generate
@@ -70,9 +71,9 @@ def build(data_dir: Path, households: int) -> str:
 
 def start_to_unlock_screen(data_dir: Path) -> float:
     """Seconds from starting the app process to the PIN field in Chromium."""
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, start_server, stop_server
-
     from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, start_server, stop_server
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -151,8 +152,12 @@ def main() -> None:
         print(f"start → unlock screen: {start:.2f} s (goal ≤ 3 s)")
         figures = asyncio.run(in_process(data_dir, busy, 1 if args.quick else 3))
     print(f"PIN → Today ({households} households): {figures['pin_to_today_s']:.2f} s (goal ≤ 2 s)")
-    print(f"open a household with 100 visits: {figures['open_household_100_visits_ms']:.0f} ms (goal ≤ 300 ms)")
-    print(f"save a visit (tap 保存 → household shown): {figures['save_visit_tap_ms']:.0f} ms (goal ≤ 300 ms)")
+    print(
+        f"open a household with 100 visits: {figures['open_household_100_visits_ms']:.0f} ms (goal ≤ 300 ms)"
+    )
+    print(
+        f"save a visit (tap 保存 → household shown): {figures['save_visit_tap_ms']:.0f} ms (goal ≤ 300 ms)"
+    )
     print(f"save a visit (store write): {figures['save_visit_store_ms']:.0f} ms")
     print(
         json.dumps(

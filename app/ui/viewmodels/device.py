@@ -20,17 +20,17 @@ LOCK_CHOICES = (1, 2, 5, 10, 15, 30)
 class DeviceSettings:
     language: str = "zh"
     server_url: str = ""  # overrides the enrolled address when the county moves its server
-    lock_minutes: int = 5
+    lock_minutes: int | None = None  # None: the county policy's idle_lock_minutes
 
     @classmethod
-    def load(cls, data_dir: Path, *, default_lock: int = 5) -> DeviceSettings:
+    def load(cls, data_dir: Path) -> DeviceSettings:
         """The saved settings, or the defaults when there are none or they are unreadable."""
         path = data_dir / "settings.json"
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return cls(lock_minutes=default_lock)
-        settings = cls(lock_minutes=default_lock)
+            return cls()
+        settings = cls()
         if raw.get("language") in LANGUAGES:
             settings.language = raw["language"]
         if isinstance(raw.get("server_url"), str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from app.domain.codes import NeedStatus, WishState
 from app.domain.labels import label, text
@@ -273,7 +274,7 @@ class WishesVM:
                 raise UserError(text("wishes.illegal", self.lang))
             if self.needs_note(state) and not note.strip():
                 raise UserError(text("needs.note_required", self.lang))
-            fields: dict[str, object] = {}
+            fields: dict[str, Any] = {}
             if state == WishState.REJECTED:
                 fields["reject_reason"] = note
             elif state == WishState.CANCELLED:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.domain.labels import text
 from app.domain.policy import VisitPolicy
@@ -17,7 +18,9 @@ from app.store.errors import SandboxError, StoreError
 from app.store.sandbox import MIN_PIN_LENGTH, Sandbox, list_sandboxes, open_store, validate_pin
 from app.ui.viewmodels.device import DeviceSettings
 from app.ui.viewmodels.errors import user_message
-from app.ui.viewmodels.workspace import Workspace
+
+if TYPE_CHECKING:
+    from app.ui.viewmodels.workspace import Workspace
 
 MAX_PIN_LENGTH = 12
 Enroll = Callable[[Path, str, str, str], Sandbox]
@@ -124,6 +127,8 @@ class StartVM:
         except Exception as exc:  # every failure becomes a sentence on the screen
             self.message = user_message(exc, self.lang)
             return None
+        from app.ui.viewmodels.workspace import Workspace
+
         try:
             return Workspace(
                 sandbox,

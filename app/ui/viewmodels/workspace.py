@@ -6,12 +6,13 @@ forgets the data key) and drops the roster and the search index with it.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from app.assets import load_visit_policy
 from app.domain.areas import COUNTIES, in_scope
@@ -79,23 +80,28 @@ class Profile:
 
 
 R = TypeVar("R", bound=Record)
-_FACTORIES: dict[type[Record], tuple[tuple[str, Callable[[], Any]], ...]] = {}
+_DEFAULTS: dict[type[Record], tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]] = {}
 
 
 def _construct(cls: type[R], **values: Any) -> R:
-    """`cls.model_construct`, filling default-factory fields first: pydantic inspects each
-    factory's signature on every call otherwise, which is most of the cost."""
-    factories = _FACTORIES.get(cls)
-    if factories is None:
-        factories = _FACTORIES[cls] = tuple(
-            (name, f.default_factory)  # type: ignore[misc]
+    """`cls.model_construct` with every field given: pydantic otherwise works out each
+    missing default (and inspects each default factory's signature) on every call."""
+    spec = _DEFAULTS.get(cls)
+    if spec is None:
+        plain = {
+            name: f.default
+            for name, f in cls.model_fields.items()
+            if f.default_factory is None and not f.is_required()
+        }
+        factories: tuple[tuple[str, Callable[[], Any]], ...] = tuple(
+            (name, cast(Callable[[], Any], f.default_factory))
             for name, f in cls.model_fields.items()
             if f.default_factory is not None
         )
-    for name, factory in factories:
-        if name not in values:
-            values[name] = factory()
-    return cls.model_construct(**values)
+        spec = _DEFAULTS[cls] = (plain, factories)
+    plain, factories = spec
+    full = {**plain, **{n: make() for n, make in factories if n not in values}, **values}
+    return cast(R, cls.model_construct(**full))
 
 
 def _day(value: Any) -> date | None:
@@ -107,7 +113,8 @@ class Roster:
 
     Members and visits here are summaries built without full validation, for speed: members
     carry name, relation, birth date and flags; visits carry household, time, kind, mode and
-    outcome. Screens that show a household read its full records from the store.
+    outcome, and only the latest visit of each mode and outcome is kept per household
+    (all the visit rules need). Screens that show a household read its records in full.
     """
 
     def __init__(self) -> None:
@@ -118,6 +125,21 @@ class Roster:
 
     @classmethod
     def load(cls, store: Store, scopes: tuple[str, ...]) -> Roster:
+        # Tens of thousands of long-lived objects and no cycles among them: the cyclic
+        # collector would scan them over and over as they are made and afterwards, so it
+        # pauses, and they are then frozen out of its way until the workspace locks.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            roster = cls._load(store, scopes)
+            gc.freeze()
+            return roster
+        finally:
+            if paused:
+                gc.enable()
+
+    @classmethod
+    def _load(cls, store: Store, scopes: tuple[str, ...]) -> Roster:
         roster = cls()
         for row in store.iter_rows(
             "household", columns=("id", "area_code", "register_status", "address", "details")
@@ -133,14 +155,28 @@ class Roster:
                 person = roster._person(row)
                 if person is not None:
                     roster.members.setdefault(person.household_id, []).append(person)
+        # Only the latest visit of each mode and outcome can change a visit status (the
+        # rules look at the last qualifying visit and at any home contact since an event),
+        # so that is all the roster keeps; tests check it against every visit.
+        latest: dict[tuple[str, str, str], tuple[datetime, dict[str, Any]]] = {}
         for row in store.iter_rows(
             "visit",
             columns=("id", "area_code", "household_id", "kind", "mode", "outcome", "details"),
         ):
-            if row["household_id"] in roster.households:
-                visit = roster._visit(row)
-                if visit is not None:
-                    roster.visits.setdefault(visit.household_id, []).append(visit)
+            if row["household_id"] not in roster.households:
+                continue
+            details = row["details"]
+            if isinstance(details, Damaged) or "visited_at" not in details:
+                roster.damaged.append(row["id"])
+                continue
+            when = datetime.fromisoformat(details["visited_at"]).replace(tzinfo=None)
+            key = (row["household_id"], row["mode"], row["outcome"])
+            held = latest.get(key)
+            if held is None or when > held[0]:
+                latest[key] = (when, row)
+        for _, row in latest.values():
+            visit = roster._visit(row)
+            roster.visits.setdefault(visit.household_id, []).append(visit)
         return roster
 
     def _household(self, row: dict[str, Any]) -> Household | None:
@@ -179,11 +215,9 @@ class Roster:
             lives_alone=bool(details.get("lives_alone", False)),
         )
 
-    def _visit(self, row: dict[str, Any]) -> Visit | None:
+    @staticmethod
+    def _visit(row: dict[str, Any]) -> Visit:
         details = row["details"]
-        if isinstance(details, Damaged) or "visited_at" not in details:
-            self.damaged.append(row["id"])
-            return None
         return _construct(
             Visit,
             id=row["id"],
@@ -222,14 +256,14 @@ class Workspace:
         store: Store,
         *,
         policy: VisitPolicy | None = None,
-        lock_minutes: int = 5,
+        lock_minutes: int | None = None,
         clock: Callable[[], datetime] = datetime.now,
     ) -> None:
         self.sandbox = sandbox
         self.store = store
         self.policy = policy or load_visit_policy()
         self.profile = Profile.of(sandbox, store)
-        self.lock_minutes = lock_minutes
+        self.lock_minutes = lock_minutes or self.policy.idle_lock_minutes
         self.clock = clock
         self.roster = Roster.load(store, self.profile.scopes)
         self._statuses: dict[str, VisitStatus | None] = {}
@@ -257,6 +291,7 @@ class Workspace:
     def lock(self) -> None:
         """Forget the key, the roster and the index; the sandbox must be unlocked again."""
         if not self.locked:
+            gc.unfreeze()
             self.store.close()
             self.roster = Roster()
             self._search = None

@@ -97,7 +97,7 @@ class Screen:
         if self.sync_bar and self.shell.sync_bar is not None:
             column.append(self.shell.sync_bar.control())
         column.append(centred)
-        main = ft.Column(column, spacing=0, expand=True)
+        main: ft.Control = ft.Column(column, spacing=0, expand=True)
         navigation_bar = None
         if self.top_level and self.shell.wide:
             main = ft.Row([self._rail(), ft.VerticalDivider(width=1), main], expand=True, spacing=0)

@@ -88,7 +88,7 @@ class SettingsScreen(Screen):
                     w.muted(self.t("settings.lock_hint")),
                     w.choice_group(
                         [(str(m), text) for m, text in vm.lock_choices()],
-                        [str(vm.settings.lock_minutes)],
+                        [str(vm.ws.lock_minutes)],
                         self.act(lambda v, _on: vm.set_lock_minutes(int(v))),
                     ),
                 ],

@@ -102,7 +102,7 @@ class StartScreen(Screen):
         def key(label: str, on_click: Any, *, kind: str = "tonal") -> ft.Control:
             return ft.Container(w.button(label, on_click, kind=kind, width=100), padding=4)
 
-        rows = [
+        rows: list[ft.Control] = [
             ft.Row(
                 [key(d, self.act(lambda _e, d=d: self._press(d))) for d in PAD[i : i + 3]],
                 alignment=ft.MainAxisAlignment.CENTER,

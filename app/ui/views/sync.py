@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import flet as ft
 
 from app.ui import widgets as w
-from app.ui.viewmodels.sync import SyncProblemsVM, SyncVM
+from app.ui.viewmodels.sync import SyncProblemsVM, SyncVM, default_syncer
 from app.ui.views.base import Screen
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class SyncBar:
             shell.ws,
             lang=shell.lang,
             server_override=shell.settings.server_url,
-            syncer=shell.syncer,
+            syncer=shell.syncer or default_syncer,
         )
         self._bars: list[
             tuple[ft.Container, ft.Text, ft.ProgressBar, ft.Text, ft.Control, ft.Control]
@@ -153,7 +153,7 @@ class SyncProblemsScreen(Screen):
             shell.ws,
             lang=shell.lang,
             server_override=shell.settings.server_url,
-            syncer=shell.syncer,
+            syncer=shell.syncer or default_syncer,
         )
 
     def title(self) -> str:
