@@ -18,7 +18,7 @@ import typer
 
 from app.store.errors import LockedOut, StoreError, TryLater, WrongPin
 from app.store.sandbox import Sandbox, find_sandbox, open_store
-from app.store.store import Store
+from app.store.store import LAST_SYNC_META, Store
 
 EXIT_FAILURE = 1
 EXIT_WRONG_PIN = 3
@@ -198,7 +198,7 @@ def device_status(data_dir: DataDir, worker: WorkerOpt = None) -> None:
     with unlocked(data_dir, worker) as (sandbox, store):
         counts = store.counts()
         outbox = store.outbox_counts()
-        last_sync = store.meta("last_sync_at") or "从未同步"
+        last_sync = store.meta(LAST_SYNC_META) or "从未同步"
     typer.echo(f"账户：{sandbox.worker_name}（设备 {sandbox.info.device_id}）")
     for type_name, n in counts.items():
         typer.echo(f"  {type_name:<10} {n}")

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -36,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from app.store import replica
 from app.store.errors import SandboxError
 from app.store.sandbox import Keystore, Sandbox, validate_pin
-from app.store.store import Store
+from app.store.store import LAST_SYNC_META, Store
 from sync.protocol import (
     DEFAULT_PAGE,
     HEADER_DEVICE,
@@ -496,6 +497,7 @@ class SyncClient:
             self._push(client, progress)
             self._pull(client, progress)
         self._report.seconds = time.perf_counter() - started
+        self.store.set_meta(LAST_SYNC_META, datetime.now().isoformat(timespec="seconds"))
         return self._report
 
     def _push(self, client: httpx.Client, progress: Callable[[SyncProgress], None] | None) -> None:

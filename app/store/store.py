@@ -50,6 +50,9 @@ SECRETS = SecretRow.__table__  # type: ignore[attr-defined]
 
 Progress = Callable[[int], None]
 
+# Meta key: local time of the last sync whose push and pull both completed.
+LAST_SYNC_META = "last_sync_at"
+
 
 def open_engine(path: Path, codec: Codec) -> Engine:
     """A SQLite engine whose sealed columns use `codec`; temp data stays in memory."""

@@ -30,6 +30,16 @@ URGENCY_COLOURS = {
 Handler = Callable[..., Any]
 
 
+def mounted(control: ft.BaseControl | None) -> bool:
+    """Whether the control is on the page now (Flet raises on `.page` when it is not)."""
+    if control is None:
+        return False
+    try:
+        return control.page is not None
+    except RuntimeError:
+        return False
+
+
 def style(size: int = TEXT, **kw: Any) -> ft.TextStyle:
     """A text style in the bundled CJK font (styles replace the theme's family)."""
     return ft.TextStyle(size=size, font_family=FONT, **kw)

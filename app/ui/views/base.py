@@ -73,7 +73,11 @@ class Screen:
     def refresh(self) -> None:
         """Rebuild the body from the view-model and send the change."""
         self.body.controls = self.content()
-        if self.view is not None and self.view.page is not None:
+        self.update_view()
+
+    def update_view(self) -> None:
+        """Send what changed on this screen, if it is on the page."""
+        if self.view is not None and w.mounted(self.view):
             self.view.update()
 
     def build_view(self) -> ft.View:

@@ -350,8 +350,7 @@ class ConsentScreen(Screen):
         self.message.value = self.vm.message
         self.message.visible = bool(self.vm.message)
         if event is None:
-            if self.view is not None:
-                self.view.update()
+            self.update_view()
             self.shell.snack(self.vm.message, error=True)
             return
         self.shell.snack(self.t("consent.recorded"))

@@ -302,8 +302,7 @@ class NewHouseholdScreen(Screen):
         self.message.visible = bool(self.vm.message)
         self._fill_known()
         if household is None:
-            if self.view is not None:
-                self.view.update()
+            self.update_view()
             self.shell.snack(self.vm.message, error=True)
             return
         from app.ui.views.household import HouseholdScreen

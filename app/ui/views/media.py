@@ -73,7 +73,8 @@ def open_camera(shell: Shell, on_photo: Callable[[bytes], None]) -> None:
             status.value = ""
         except Exception:
             status.value = shell.t("media.no_camera")
-        status.update()
+        if w.mounted(status):
+            status.update()
 
     async def take(_e: Any) -> None:
         try:

@@ -107,7 +107,7 @@ class SyncBar:
         alive = []
         for parts in self._bars:
             box = parts[0]
-            if box.page is None:
+            if not w.mounted(box):
                 continue
             alive.append(parts)
             self._fill(*parts)

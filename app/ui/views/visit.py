@@ -396,8 +396,7 @@ class NewVisitScreen(Screen):
             text_control.visible = key in errors
         self.message.value = self.vm.message
         self.message.visible = bool(self.vm.message)
-        if self.view is not None and self.view.page is not None:
-            self.view.update()
+        self.update_view()
 
     def _save(self) -> None:
         if (
