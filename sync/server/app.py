@@ -9,7 +9,7 @@ from sync.protocol import PROTOCOL_VERSION
 from sync.server import errors
 from sync.server.context import ServerContext
 from sync.server.middleware import BodyLimit, ProtocolVersion
-from sync.server.routers import admin, enroll, review
+from sync.server.routers import admin, enroll, reports, review
 from sync.server.routers import sync as sync_routes
 from sync.server.settings import Settings
 
@@ -21,13 +21,14 @@ def create_app(settings: Settings | None = None, *, ctx: ServerContext | None = 
     app = FastAPI(
         title="Doorstep county server",
         version=str(PROTOCOL_VERSION),
-        description="Enrolment, sync (push / pull), review and admin for Doorstep devices. "
+        description="Enrolment, sync (push / pull), review, admin and reports for Doorstep devices. "
         "Every /v1 request carries the Doorstep-Protocol header; errors are "
         '{"code", "message"}.',
     )
     app.state.ctx = ctx
     errors.install(app)
-    for router in (enroll.router, sync_routes.router, review.router, admin.router):
+    routers = (enroll.router, sync_routes.router, review.router, admin.router, reports.router)
+    for router in routers:
         app.include_router(router)
 
     @app.get("/health", tags=["meta"])

@@ -17,9 +17,10 @@ from typing import Annotated, Any, TypeVar
 import typer
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
+from app.reports import write_file
 from sync.server.context import ServerContext
 from sync.server.errors import ApiError
-from sync.server.services import admin, exchange, roster
+from sync.server.services import admin, exchange, reports, roster
 from sync.server.settings import Settings
 
 server_app = typer.Typer(
@@ -239,6 +240,107 @@ def export(
 def recovery_key(db: DbOption = None) -> None:
     """打印县级恢复私钥（base64），用于重新打开被锁定的设备账户；每次读取都记入审计日志。"""
     typer.echo(base64.b64encode(admin.recovery_private_key(open_context(db))).decode())
+
+
+report_app = typer.Typer(
+    name="report",
+    help="报表：在册对象探访关爱率、三年目标清单完成情况（JSON / CSV / XLSX）。",
+    no_args_is_help=True,
+    add_completion=False,
+)
+server_app.add_typer(report_app)
+
+FormatOption = Annotated[str, typer.Option("--format", help="json、csv 或 xlsx")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="输出文件（json、csv 不指定时打印到屏幕）")
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="统计截止日（YYYY-MM-DD）；进行中的统计期默认为今天"),
+]
+
+
+def _as_of(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"日期格式应为 YYYY-MM-DD：{text}")
+        raise AssertionError("unreachable") from None
+
+
+def _emit(export: reports.Export, out: Path | None) -> None:
+    if out is not None:
+        write_file(out, export.body)
+        typer.echo(f"已写入 {out}（{len(export.body)} 字节）。", err=True)
+    elif export.media_type == reports.MEDIA_TYPES[reports.ReportFormat.XLSX]:
+        fail("XLSX 是二进制文件，请用 --out 指定输出文件。")
+    else:
+        typer.echo(export.body, nl=False)
+
+
+@report_app.command("coverage")
+@friendly
+def report_coverage(
+    period: Annotated[
+        str, typer.Option("--period", help="统计期：2026-11、2026-Q4、2026-H2 或 2026")
+    ],
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="分组：county、township、village、worker、team 或 category"),
+    ] = None,
+    fmt: FormatOption = "json",
+    out: OutOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+) -> None:
+    """在册对象探访关爱率：应探访、已探访、探访率，分组明细和逾期未探访名单（xlsx 含全部分组）。"""
+    day = _as_of(as_of)
+    _emit(reports.coverage_export(open_context(db), period, by, fmt, as_of=day), out)
+
+
+@report_app.command("indicators")
+@friendly
+def report_indicators(
+    year: Annotated[str, typer.Option("--year", help="年度，如 2026")],
+    fmt: FormatOption = "json",
+    out: OutOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+) -> None:
+    """三年目标清单 20 项指标：系统统计 4 项，其余为民政局填报值，对照目标判断是否达标。"""
+    day = _as_of(as_of)
+    _emit(reports.indicators_export(open_context(db), year, fmt, as_of=day), out)
+
+
+@server_app.command("set-indicator")
+@friendly
+def set_indicator(
+    year: Annotated[str | None, typer.Option("--year", help="年度，如 2026")] = None,
+    code: Annotated[
+        str | None, typer.Option("--code", help="指标代码（见 report indicators）")
+    ] = None,
+    value: Annotated[str | None, typer.Option("--value", help="填报值（按指标单位）")] = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="批量填报：CSV 文件，列为 code,year,value")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """填报民政局统计的指标值（单项，或用 --csv 批量；有错误时不保存任何一项）。"""
+    if csv_file is not None:
+        if code or value:
+            fail("--csv 不能与 --code、--value 同时使用。")
+        if not csv_file.is_file():
+            fail(f"找不到文件：{csv_file}")
+        count = reports.import_values(open_context(db), csv_file)
+        typer.echo(f"已保存 {count} 项指标值。")
+        return
+    if not (year and code and value is not None):
+        fail("请同时提供 --year、--code 和 --value，或用 --csv 批量填报。")
+        return
+    entered = reports.set_indicator(open_context(db), year, code, value)
+    typer.echo(f"已保存 {entered.code} {entered.year} 年的值：{entered.value:g}。")
 
 
 def main() -> None:  # pragma: no cover - `python -m sync.server.cli`

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from app.domain.codes import Category, NeedArea, NeedStatus, PersonFlag
 from app.domain.identity import make_id_number
@@ -235,15 +236,19 @@ def go(page: Page, role: str, name: object) -> None:
 
 def fill(page: Page, label: str, value: str) -> None:
     """Type into a labelled field. Flutter sets up its editing element when the field
-    takes focus and may reset the DOM input then, so focus first and check it took."""
-    field = scroll_to(page, page.get_by_label(label, exact=True))
-    for _ in range(4):
-        field.click()
-        page.wait_for_timeout(300)
-        field.fill(value)
-        page.wait_for_timeout(300)
-        if field.input_value() == value:
-            return
+    takes focus and may replace the DOM input then, so focus first, check that the text
+    took, and find the field again if it was replaced."""
+    for _ in range(5):
+        try:
+            field = scroll_to(page, page.get_by_label(label, exact=True))
+            field.click(timeout=5_000)
+            page.wait_for_timeout(300)
+            field.fill(value, timeout=5_000)
+            page.wait_for_timeout(300)
+            if field.input_value(timeout=5_000) == value:
+                return
+        except PlaywrightError:
+            page.wait_for_timeout(500)
     raise AssertionError(f"could not type into {label!r}")
 
 
