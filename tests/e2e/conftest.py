@@ -236,27 +236,33 @@ def go(page: Page, role: str, name: object) -> None:
 
 def fill(page: Page, label: str, value: str) -> None:
     """Type into a labelled field. Flutter sets up its editing element when the field
-    takes focus and may replace the DOM input then, so focus first, check that the text
-    took, and find the field again if it was replaced."""
-    for _ in range(5):
+    takes focus and may replace the DOM input then, so check that the text took, and
+    find the field again if it was replaced."""
+    for attempt in range(5):
         try:
             field = scroll_to(page, page.get_by_label(label, exact=True))
-            field.click(timeout=5_000)
-            page.wait_for_timeout(300)
+            if attempt:
+                field.focus(timeout=5_000)
+                page.wait_for_timeout(300)
             field.fill(value, timeout=5_000)
-            page.wait_for_timeout(300)
+            page.wait_for_timeout(400)
             if field.input_value(timeout=5_000) == value:
                 return
-        except PlaywrightError:
+        except (PlaywrightError, AssertionError):
             page.wait_for_timeout(500)
     raise AssertionError(f"could not type into {label!r}")
 
 
-def scroll_to(page: Page, locator: Locator, *, steps: int = 25) -> Locator:
+def scroll_to(page: Page, locator: Locator, *, steps: int = 12) -> Locator:
     """Scroll the screen with the wheel until `locator` is in the semantics tree.
 
     Flutter only exposes what is on (or near) the screen, so Playwright cannot scroll to
     it by itself."""
+    try:
+        locator.first.wait_for(state="attached", timeout=2_000)
+        return locator
+    except PlaywrightError:
+        pass
     size = page.viewport_size or {"width": 800, "height": 1280}
     page.mouse.move(size["width"] / 2, size["height"] * 0.6)
     for direction in (1, -1):
@@ -270,13 +276,26 @@ def scroll_to(page: Page, locator: Locator, *, steps: int = 25) -> Locator:
     return locator
 
 
+TITLES = {"首页": "首页", "家庭": "家庭", "需求": "需求", "心愿": "微心愿", "设置": "设置"}
+
+
 def nav(page: Page, destination: str) -> None:
-    """A top-level destination: a tab in the bottom bar, or a button in the side rail."""
-    tab = page.get_by_role("tab", name=destination, exact=True)
-    if tab.count():
-        tab.click()
-    else:
-        page.get_by_role("button", name=re.compile(f"^{destination} Tab")).click()
+    """A top-level destination: a tab in the bottom bar, or a button in the side rail.
+
+    A tap that lands while the previous screen is still settling can be lost, so tap
+    again until the destination's title shows."""
+    heading = page.get_by_role("heading", name=TITLES[destination], exact=True)
+    for _ in range(4):
+        tab = page.get_by_role("tab", name=destination, exact=True)
+        if tab.count():
+            tab.click()
+        else:
+            page.get_by_role("button", name=re.compile(f"^{destination} Tab")).click()
+        try:
+            heading.wait_for(timeout=5_000)
+            break
+        except PlaywrightError:
+            continue
     settle(page)
 
 

@@ -1,0 +1,150 @@
+"""Issue 5's property: the device and the county server give identical coverage on the same data.
+
+Random small counties (categories, register dates, flags, visits in every mode and outcome,
+corrections) are written both to a device's encrypted store and to the server (SQLite and
+PostgreSQL). Each side computes as it does in production: the device from its store
+(`load_all` and `visit_facts`), the server from its report columns with the lean reads,
+the date-limited visit read and the overdue second pass. Every breakdown, the overall
+figure and the overdue list must match exactly, for random periods and as-of days.
+
+Responsible workers are an input to the domain: the server derives them from workers'
+areas; the device is handed the same assignment (one worker per covered village, so the
+rule has no tie to break) and, for villages nobody covers, both use the last visitor.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from app.domain.calendar import next_window, parse_period, window_containing
+from app.domain.codes import Category, Frequency, PersonFlag, Team, VisitMode, VisitOutcome
+from app.domain.coverage import Breakdown, Caseload, coverage_by
+from app.domain.records import Household, Person, Record
+from app.store.sandbox import Sandbox, open_store
+from sync.server.context import ServerContext
+from sync.server.services import admin, exchange, reports
+from sync.server.tables import Area
+from tests.reports.builders import ANDI_OTHER, POLICY, XIAOSHUN, YANTOU, household, member, visit
+from tests.sync.conftest import ctx, db_url  # noqa: F401
+
+VILLAGES = [YANTOU, ANDI_OTHER, XIAOSHUN]
+AREA_NAMES = {
+    "330702": "婺城区",
+    "330703": "金东区",
+    "330702102": "安地镇",
+    "330703101": "孝顺镇",
+    YANTOU: "岩头村",
+    ANDI_OTHER: "东村",
+    XIAOSHUN: "孝顺村",
+}
+PERIODS = ["2026-02", "2026-06", "2026-09", "2026-11", "2026-12", "2026-Q3", "2026-H2", "2026"]
+teams = st.sampled_from(list(Team))
+
+
+def days_around(period: str) -> st.SearchStrategy[date]:
+    """Days from a few months before the period to a few weeks after it, often on or next
+    to the first or last day of a visit window: where an off-by-one would show."""
+    window = parse_period(period)
+    first, last = window.start - timedelta(days=120), window.end + timedelta(days=30)
+    edges: set[date] = set()
+    for frequency in Frequency:
+        w = window_containing(frequency, first)
+        while w.start <= last:
+            edges |= {w.start, w.end, w.start + timedelta(days=1), w.end - timedelta(days=1)}
+            w = next_window(frequency, w)
+    anyday = st.integers(0, (last - first).days).map(lambda n: first + timedelta(days=n))
+    return anyday | st.sampled_from(sorted(edges))
+
+
+@st.composite
+def counties(draw, period: str):  # type: ignore[no-untyped-def]
+    """Households, their members and visits, and the workers who cover some villages."""
+    days = days_around(period)
+    covered = draw(st.lists(st.sampled_from(VILLAGES), unique=True))
+    workers = {v: (f"w-{v}", draw(teams)) for v in covered}
+    visitors = ["w-a", "w-b", *(w for w, _ in workers.values())]
+    records: list[Record] = []
+    for _ in range(draw(st.integers(1, 8))):
+        categories = draw(st.lists(st.sampled_from(list(Category)), max_size=3, unique=True))
+        registered = draw(st.none() | days)
+        left = draw(st.none() | days)
+        if registered and left and left < registered:
+            registered, left = left, registered
+        h = household(*categories, area=draw(st.sampled_from(VILLAGES)), registered_on=registered, left_on=left)  # fmt: skip
+        flags = draw(st.lists(st.sampled_from([PersonFlag.ELDERLY_ALONE, PersonFlag.SEVERE_DISABILITY]), max_size=2, unique=True))  # fmt: skip
+        records += [h, member(h, *flags)]
+        made = []
+        for _ in range(draw(st.integers(0, 20))):
+            made.append(
+                visit(
+                    h,
+                    draw(days),
+                    draw(st.sampled_from(list(VisitMode))),
+                    draw(st.sampled_from(list(VisitOutcome))),
+                    worker=draw(st.sampled_from(visitors)),
+                    team=draw(teams),
+                    amends=draw(st.none() | st.sampled_from(made)) if made else None,
+                )
+            )
+        records += made
+    return records, workers
+
+
+def device_side(tmp: Path, records: list[Record], workers, period, as_of):  # type: ignore[no-untyped-def]
+    """Coverage as the supervisor's device computes it from its own store."""
+    sandbox, key = Sandbox.create(tmp / uuid.uuid4().hex, "督导", "246810", scrypt_n=2**10)
+    store = open_store(sandbox, key)
+    try:
+        store.add_many(records, queue=False)
+        households = store.load_all(Household)
+        responsible = {h.id: workers[h.area_code][0] for h in households if h.area_code in workers}
+        caseload = Caseload(
+            households,
+            store.load_all(Person),
+            store.visit_facts(),
+            responsible=responsible,
+            worker_teams={w: str(t) for w, t in workers.values()},
+        )
+    finally:
+        store.close()
+    names = {**AREA_NAMES, **{w: f"工作人员{w}" for w, _ in workers.values()}}
+    return coverage_by(
+        caseload, period, [None, *Breakdown], policy=POLICY, names=names, as_of=as_of
+    )
+
+
+def server_side(ctx: ServerContext, records: list[Record], workers, period, as_of):  # type: ignore[no-untyped-def]  # noqa: F811
+    """Coverage as `doorstep server report coverage` computes it, on a server holding only these."""
+    with ctx.db.small_write() as s:
+        for table in ("records", "worker_areas", "workers", "areas"):
+            s.execute(text(f"DELETE FROM {table}"))
+        s.add_all(Area(code=code, name=name) for code, name in AREA_NAMES.items())
+    for village, (worker, team) in workers.items():
+        admin.create_worker(
+            ctx, f"工作人员{worker}", "worker", str(team), [village], worker_id=worker
+        )
+    exchange.load_records(ctx, records)
+    with ctx.db.reading() as session:
+        return reports.coverage_reports(session, period, [None, *Breakdown], as_of=as_of).reports
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.data())
+def test_device_and_server_give_identical_coverage(ctx, tmp_path, data):  # noqa: F811
+    period = data.draw(st.sampled_from(PERIODS), label="period")
+    records, workers = data.draw(counties(period), label="county")
+    as_of = data.draw(st.none() | days_around(period), label="as_of")
+    device = device_side(tmp_path, records, workers, period, as_of)
+    server = server_side(ctx, records, workers, period, as_of)
+    assert [r.to_json() for r in server] == [r.to_json() for r in device]
