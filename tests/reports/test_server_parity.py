@@ -23,9 +23,17 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from app.domain.calendar import next_window, parse_period, window_containing
-from app.domain.codes import Category, Frequency, PersonFlag, Team, VisitMode, VisitOutcome
+from app.domain.codes import (
+    Category,
+    Frequency,
+    PersonFlag,
+    ServedClass,
+    Team,
+    VisitMode,
+    VisitOutcome,
+)
 from app.domain.coverage import Breakdown, Caseload, coverage_by
-from app.domain.records import Household, Person, Record
+from app.domain.records import Household, Person, Record, Visit
 from app.store.sandbox import Sandbox, open_store
 from sync.server.context import ServerContext
 from sync.server.services import admin, exchange, reports
@@ -62,32 +70,53 @@ def days_around(period: str) -> st.SearchStrategy[date]:
     return anyday | st.sampled_from(sorted(edges))
 
 
+REGISTERED = [c for c in Category if c.served_class == ServedClass.REGISTERED]
+OUTCOMES = st.sampled_from(list(VisitOutcome))
+MODES = st.sampled_from(list(VisitMode))
+
+
 @st.composite
 def counties(draw, period: str):  # type: ignore[no-untyped-def]
-    """Households, their members and visits, and the workers who cover some villages."""
+    """Households, their members and visits, and the workers who cover some villages.
+
+    Most households are of the registered class; some are visited on a steady cadence
+    (weekly or monthly, from a random first day) so that they are often just covered, and
+    every household also gets random visits and corrections.
+    """
     days = days_around(period)
+    window = parse_period(period)
     covered = draw(st.lists(st.sampled_from(VILLAGES), unique=True))
     workers = {v: (f"w-{v}", draw(teams)) for v in covered}
-    visitors = ["w-a", "w-b", *(w for w, _ in workers.values())]
+    visitors = st.sampled_from(["w-a", "w-b", *(w for w, _ in workers.values())])
     records: list[Record] = []
     for _ in range(draw(st.integers(1, 8))):
-        categories = draw(st.lists(st.sampled_from(list(Category)), max_size=3, unique=True))
+        categories = draw(st.lists(st.sampled_from(list(Category)), max_size=2, unique=True))
+        if draw(st.booleans()) or not categories:
+            categories.append(draw(st.sampled_from(REGISTERED)))
         registered = draw(st.none() | days)
         left = draw(st.none() | days)
         if registered and left and left < registered:
             registered, left = left, registered
-        h = household(*categories, area=draw(st.sampled_from(VILLAGES)), registered_on=registered, left_on=left)  # fmt: skip
+        area = draw(st.sampled_from(VILLAGES))
+        h = household(*dict.fromkeys(categories), area=area, registered_on=registered, left_on=left)
         flags = draw(st.lists(st.sampled_from([PersonFlag.ELDERLY_ALONE, PersonFlag.SEVERE_DISABILITY]), max_size=2, unique=True))  # fmt: skip
         records += [h, member(h, *flags)]
-        made = []
-        for _ in range(draw(st.integers(0, 20))):
+        when = [draw(days) for _ in range(draw(st.integers(0, 12)))]
+        cadence = draw(st.sampled_from([0, 0, 7, 30]))
+        if cadence:
+            day = window.start - timedelta(days=draw(st.integers(0, 40)))
+            while day <= window.end:
+                when.append(day)
+                day += timedelta(days=cadence)
+        made: list[Visit] = []
+        for day in when:
             made.append(
                 visit(
                     h,
-                    draw(days),
-                    draw(st.sampled_from(list(VisitMode))),
-                    draw(st.sampled_from(list(VisitOutcome))),
-                    worker=draw(st.sampled_from(visitors)),
+                    day,
+                    draw(MODES),
+                    draw(OUTCOMES),
+                    worker=draw(visitors),
                     team=draw(teams),
                     amends=draw(st.none() | st.sampled_from(made)) if made else None,
                 )
