@@ -240,7 +240,8 @@ def fill(page: Page, label: str, value: str) -> None:
     find the field again if it was replaced."""
     for attempt in range(5):
         try:
-            field = scroll_to(page, page.get_by_label(label, exact=True))
+            # A focused, empty field adds its hint to the label: match the label's start.
+            field = scroll_to(page, page.get_by_label(re.compile(rf"^{re.escape(label)}(\s|$)")))
             if attempt:
                 field.focus(timeout=5_000)
                 page.wait_for_timeout(300)
@@ -316,7 +317,7 @@ def unlock(page: Page, pin: str = PIN) -> None:
 def shoot(page: Page, name: str) -> Path:
     """A screenshot into tests/screenshots (git-ignored), after the frame settles."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    time.sleep(0.8)
+    time.sleep(1.5)
     path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}x{page.viewport_size['height']}.png"  # type: ignore[index]
     page.screenshot(path=str(path))
     return path

@@ -18,11 +18,12 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from app.domain.calendar import next_window, parse_period, window_containing
+from app.domain.calendar import next_window, parse_period, window_containing, windows_ending_in
 from app.domain.codes import (
     Category,
     Frequency,
@@ -73,6 +74,7 @@ def days_around(period: str) -> st.SearchStrategy[date]:
 REGISTERED = [c for c in Category if c.served_class == ServedClass.REGISTERED]
 OUTCOMES = st.sampled_from(list(VisitOutcome))
 MODES = st.sampled_from(list(VisitMode))
+CORRECTS = st.integers(0, 9).map(lambda n: n == 0)  # one visit in ten corrects an earlier one
 
 
 @st.composite
@@ -101,24 +103,24 @@ def counties(draw, period: str):  # type: ignore[no-untyped-def]
         h = household(*dict.fromkeys(categories), area=area, registered_on=registered, left_on=left)
         flags = draw(st.lists(st.sampled_from([PersonFlag.ELDERLY_ALONE, PersonFlag.SEVERE_DISABILITY]), max_size=2, unique=True))  # fmt: skip
         records += [h, member(h, *flags)]
-        when = [draw(days) for _ in range(draw(st.integers(0, 12)))]
+        when = [(draw(days), draw(MODES), draw(OUTCOMES)) for _ in range(draw(st.integers(0, 12)))]
         cadence = draw(st.sampled_from([0, 0, 7, 30]))
         if cadence:
             day = window.start - timedelta(days=draw(st.integers(0, 40)))
             while day <= window.end:
-                when.append(day)
+                when.append((day, VisitMode.HOME, VisitOutcome.MET))
                 day += timedelta(days=cadence)
         made: list[Visit] = []
-        for day in when:
+        for day, mode, outcome in when:
             made.append(
                 visit(
                     h,
                     day,
-                    draw(MODES),
-                    draw(OUTCOMES),
+                    mode,
+                    outcome,
                     worker=draw(visitors),
                     team=draw(teams),
-                    amends=draw(st.none() | st.sampled_from(made)) if made else None,
+                    amends=draw(st.sampled_from(made)) if made and draw(CORRECTS) else None,
                 )
             )
         records += made
@@ -176,4 +178,32 @@ def test_device_and_server_give_identical_coverage(ctx, tmp_path, data):  # noqa
     as_of = data.draw(st.none() | days_around(period), label="as_of")
     device = device_side(tmp_path, records, workers, period, as_of)
     server = server_side(ctx, records, workers, period, as_of)
+    assert [r.to_json() for r in server] == [r.to_json() for r in device]
+
+
+def edge_county(period: str) -> tuple[list[Record], dict[str, tuple[str, Team]]]:
+    """For each frequency, a household visited once at home on the first day of every window
+    ending in the period, and one visited only on the last day: all just covered."""
+    window = parse_period(period)
+    who = {
+        Frequency.WEEKLY: (Category.DIBAO, PersonFlag.ELDERLY_ALONE),
+        Frequency.MONTHLY: (Category.TEKUN, None),
+        Frequency.QUARTERLY: (Category.DIBAO, None),
+    }
+    records: list[Record] = []
+    for frequency, (category, flag) in who.items():
+        for edge in ("start", "end"):
+            h = household(category, area=YANTOU)
+            records += [h, member(h, *([flag] if flag else []))]
+            for w in windows_ending_in(frequency, window):
+                records.append(visit(h, getattr(w, edge), worker="w-a"))
+    return records, {YANTOU: (f"w-{YANTOU}", Team.COORDINATOR)}
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_visits_on_the_first_and_last_day_of_windows_count_alike(ctx, tmp_path, period):  # noqa: F811
+    records, workers = edge_county(period)
+    device = device_side(tmp_path, records, workers, period, None)
+    server = server_side(ctx, records, workers, period, None)
+    assert device[0].overall.count == device[0].overall.total > 0
     assert [r.to_json() for r in server] == [r.to_json() for r in device]

@@ -26,11 +26,9 @@ class HouseholdsScreen(Screen):
         super().__init__(shell)
         assert shell.ws is not None
         self.vm = HouseholdsVM(shell.ws, shell.lang)
+        # No hint inside the field: a hint would join its label (搜索) while it is empty.
         self.search = w.text_field(
-            self.t("households.search"),
-            on_change=self.act(self._query),
-            hint=self.t("households.search_hint"),
-            expand=True,
+            self.t("households.search"), on_change=self.act(self._query), expand=True
         )
         self.search.prefix_icon = ft.Icons.SEARCH
         self.results = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
@@ -78,6 +76,7 @@ class HouseholdsScreen(Screen):
         )
         return [
             ft.Row([self.search]),
+            w.muted(self.t("households.search_hint")),
             ft.Row([category, village, overdue], wrap=True, spacing=12, run_spacing=8),
             self.count,
             self.results,
