@@ -192,7 +192,7 @@ Index(
     "ix_records_visit_household",
     _records.c.household_id,
     _records.c.visit_at,
-    postgresql_include=["visit_mode", "visit_outcome"],
+    postgresql_include=["visit_mode", "visit_outcome", "id"],
     postgresql_where=text("type = 'visit'"),
     sqlite_where=text("type = 'visit'"),
 )

@@ -54,7 +54,7 @@ INDEXES: list[tuple[str, list[str], list[str], str]] = [
     (
         "ix_records_visit_household",
         ["household_id", "visit_at"],
-        ["visit_mode", "visit_outcome"],
+        ["visit_mode", "visit_outcome", "id"],
         "type = 'visit'",
     ),
     ("ix_records_visit_amends", ["visit_amends"], [], "visit_amends IS NOT NULL"),
