@@ -165,6 +165,11 @@ def left(*controls: ft.Control) -> ft.Row:
     return ft.Row(list(controls), wrap=True, spacing=10, run_spacing=10)
 
 
+def labelled(control: ft.Control, label: str) -> ft.Control:
+    """Give a control a screen-reader label (Flet's Dropdown has none of its own)."""
+    return ft.Semantics(label=label, content=control)
+
+
 def heading(text: str, size: int = TITLE) -> ft.Text:
     return ft.Text(text, size=size, weight=ft.FontWeight.BOLD)
 

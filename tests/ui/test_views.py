@@ -157,11 +157,12 @@ def test_consent_grant_then_withdraw(data_dir: Path, clock: Clock) -> None:
         store.close()
 
 
-def test_idle_lock(data_dir: Path, clock: Clock) -> None:
-    async def go() -> None:
-        from app.ui import shell as shell_module
+def test_idle_lock(data_dir: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.ui import shell as shell_module
 
-        shell_module.IDLE_CHECK_S = 0.01
+    monkeypatch.setattr(shell_module, "IDLE_CHECK_S", 0.01)
+
+    async def go() -> None:
         client = await _unlocked(data_dir, clock)
         clock.advance(minutes=6)
         await client.settle()

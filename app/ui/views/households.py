@@ -77,7 +77,16 @@ class HouseholdsScreen(Screen):
         return [
             ft.Row([self.search]),
             w.muted(self.t("households.search_hint")),
-            ft.Row([category, village, overdue], wrap=True, spacing=12, run_spacing=8),
+            ft.Row(
+                [
+                    w.labelled(category, self.t("households.category")),
+                    w.labelled(village, self.t("households.village")),
+                    overdue,
+                ],
+                wrap=True,
+                spacing=12,
+                run_spacing=8,
+            ),
             self.count,
             self.results,
             ft.Container(height=80),

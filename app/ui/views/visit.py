@@ -250,14 +250,18 @@ class NewVisitScreen(Screen):
             if self.shell.wide:
                 rows.append(
                     ft.Row(
-                        [area, description, remove], vertical_alignment=ft.CrossAxisAlignment.START
+                        [w.labelled(area, self.t("visit.need_area")), description, remove],
+                        vertical_alignment=ft.CrossAxisAlignment.START,
                     )
                 )
             else:
                 description.expand = None
                 rows.append(
                     ft.Column(
-                        [ft.Row([area, remove]), description],
+                        [
+                            ft.Row([w.labelled(area, self.t("visit.need_area")), remove]),
+                            description,
+                        ],
                         spacing=8,
                         horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
                     )

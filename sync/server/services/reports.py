@@ -42,7 +42,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import exists, func, or_, select, text
+from sqlalchemy import exists, func, or_, select, text, true
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -81,7 +81,7 @@ from app.domain.indicators import (
     indicator_year,
     measured_values,
 )
-from app.domain.policy import VisitPolicy
+from app.domain.policy import VisitPolicy, requirement_for
 from app.domain.records import Household, Need, Person, Referral, Wish
 from app.reports import (
     household_heads,
@@ -332,6 +332,23 @@ def _in_scope(areas: Sequence[str] | None) -> Any:
     return text("1 = 1") if areas is None else area_filter(RECORDS.c.area_code, areas)
 
 
+def _rows(session: Session, query: Any) -> list[tuple[Any, ...]]:
+    """All rows of a large read as plain tuples, straight from the driver's fetchall."""
+    connection = session.connection()
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    params: Any = compiled.params
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup or ())
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        return cast(list[tuple[Any, ...]], cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
@@ -362,16 +379,21 @@ def read_households(
     )
     served: dict[str | None, list[Category] | None] = {}  # categories text -> list, if served
     statuses = {s.value: s for s in RegisterStatus}
+    days: dict[str | None, date | None] = {None: None}  # few distinct register dates
     out: list[HouseholdFacts] = []
-    for hid, area, categories, status, registered_on, left_on in session.execute(query):
+    for hid, area, categories, status, registered_on, left_on in _rows(session, query):
         if categories not in served:
             held = [Category(code) for code in json.loads(categories or "[]")]
             served[categories] = held if any(c.served_class in classes for c in held) else None
         held = served[categories]
         if held is None:
             continue
+        if registered_on not in days:
+            days[registered_on] = _day(registered_on)
+        if left_on not in days:
+            days[left_on] = _day(left_on)
         out.append(
-            HouseholdFacts(hid, area, held, statuses[status], _day(registered_on), _day(left_on))
+            HouseholdFacts(hid, area, held, statuses[status], days[registered_on], days[left_on])
         )
     return out
 
@@ -386,7 +408,7 @@ def read_persons(
     )
     parsed: dict[str, list[PersonFlag]] = {}
     out: list[PersonFacts] = []
-    for hid, flags in session.execute(query):
+    for hid, flags in _rows(session, query):
         if hid not in households:
             continue
         held = parsed.get(flags)
@@ -407,6 +429,12 @@ _VISIT_COLUMNS = (
     RECORDS.c.visit_amends,
 )
 _LEAN_COLUMNS = _VISIT_COLUMNS[:4]
+# The outcomes that reached someone, as VisitFact (so Visit.is_contact) defines them.
+CONTACT_OUTCOMES = tuple(
+    o.value
+    for o in VisitOutcome
+    if VisitFact.of("", datetime.min, VisitMode.HOME, o, "", "").is_contact
+)
 
 
 def _not_amended() -> Any:
@@ -419,6 +447,13 @@ def _not_amended() -> Any:
         fix.c.visit_amends == c.id,
         fix.c.household_id == c.household_id,
     )
+
+
+def _uncorrected(session: Session, areas: Sequence[str] | None) -> Any:
+    """`_not_amended()`, or nothing to check when the scope holds no correction at all."""
+    c = RECORDS.c
+    query = select(c.id).where(c.visit_amends.is_not(None), _in_scope(areas)).limit(1)
+    return _not_amended() if session.execute(query).first() else true()
 
 
 def _facts(rows: Iterable[Any], keep: Callable[[str], bool], who: bool) -> list[VisitFact]:
@@ -445,17 +480,22 @@ def read_visits(
 ) -> list[VisitFact]:
     """Visits of `households` dated `first`..`last` (either open), corrections applied.
 
-    `who=False` leaves out the visiting worker, team and ids: what the computation reads
-    of the visits of a household whose responsible worker is known, and much faster.
+    `who=False` reads only the visits that reached someone, without worker, team and ids:
+    all that coverage reads of a household whose responsible worker is known (its last
+    visitor is never asked for), and much faster.
     """
     c = RECORDS.c
     columns = _VISIT_COLUMNS if who else _LEAN_COLUMNS
-    query = select(*columns).where(_of_type("visit"), _in_scope(areas), _not_amended())
+    query = select(*columns).where(
+        _of_type("visit"), _in_scope(areas), _uncorrected(session, areas)
+    )
+    if not who:
+        query = query.where(c.visit_outcome.in_(CONTACT_OUTCOMES))
     if first is not None:
         query = query.where(c.visit_at >= first.isoformat())
     if last is not None:
         query = query.where(c.visit_at < (last + timedelta(days=1)).isoformat())
-    return _facts(session.execute(query), households.__contains__, who)
+    return _facts(_rows(session, query), households.__contains__, who)
 
 
 def visits_of(session: Session, households: Sequence[str]) -> list[VisitFact]:
@@ -467,13 +507,6 @@ def visits_of(session: Session, households: Sequence[str]) -> list[VisitFact]:
         )
         facts += _facts(session.execute(query), lambda _: True, True)
     return facts
-
-
-CONTACT_OUTCOMES = tuple(
-    o.value
-    for o in VisitOutcome
-    if VisitFact.of("", datetime.min, VisitMode.HOME, o, "", "").is_contact
-)
 
 
 def latest_contacts(session: Session, households: Sequence[str], before: date) -> list[VisitFact]:
@@ -509,6 +542,39 @@ def earliest_counted_day(window: Window) -> date:
     """The first day of the earliest window, of any frequency, that ends inside `window`."""
     starts = [w.start for f in Frequency for w in windows_ending_in(f, window)]
     return min(starts, default=window.start)
+
+
+def may_be_due(
+    households: Sequence[HouseholdFacts],
+    persons: Sequence[PersonFacts],
+    window: Window,
+    until: date,
+    policy: VisitPolicy,
+) -> tuple[list[HouseholdFacts], list[PersonFacts]]:
+    """The households that can be due in the period, and their members.
+
+    A household is due only if a window of its frequency ends in the period (by `until`)
+    with it on the register (DOMAIN.md); the same domain functions coverage uses tell,
+    so the others — a quarterly household in October — are left out before the heavy work.
+    """
+    ends = {f: [w.end for w in windows_ending_in(f, window) if w.end <= until] for f in Frequency}
+    members: dict[str, list[PersonFacts]] = defaultdict(list)
+    for p in persons:
+        members[p.household_id].append(p)
+    requirements: dict[tuple[Any, ...], Any] = {}
+    kept: list[HouseholdFacts] = []
+    for h in households:
+        own = members.get(h.id, [])
+        codes = (*h.categories, *(f for p in own for f in p.flags))
+        if codes not in requirements:
+            requirements[codes] = requirement_for(
+                policy, cast(Household, h), cast(list[Person], own)
+            )
+        requirement = requirements[codes]
+        if requirement is not None and any(map(h.on_register, ends[requirement.frequency])):
+            kept.append(h)
+    ids = {h.id for h in kept}
+    return kept, [p for p in persons if p.household_id in ids]
 
 
 # --- coverage -------------------------------------------------------------------------------
@@ -548,6 +614,8 @@ def coverage_reports(
     households = read_households(session, areas)
     ids = {h.id for h in households}
     persons = read_persons(session, areas, ids)
+    households, persons = may_be_due(households, persons, window, until, policy)
+    ids = {h.id for h in households}
     village_worker: dict[str, str | None] = {}
     responsible: dict[str, str] = {}
     orphans: list[str] = []  # households no worker's scope covers: the last-visitor rule
