@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from app.store import replica
 from app.store.errors import SandboxError
 from app.store.sandbox import Keystore, Sandbox, validate_pin
-from app.store.store import LAST_SYNC_META, Store
+from app.store.store import AREA_NAMES_META, LAST_SYNC_META, Store
 from sync.protocol import (
     DEFAULT_PAGE,
     HEADER_DEVICE,
@@ -297,6 +297,7 @@ def enroll(
     store = Store(sandbox.db_path, key, device_id=answer.device_id, worker_id=answer.worker.id)
     try:
         store.clock.observe(answer.server_hlc)
+        store.set_meta(AREA_NAMES_META, json.dumps(answer.area_names, ensure_ascii=False))
         private = signing_key.private_bytes(
             serialization.Encoding.Raw,
             serialization.PrivateFormat.Raw,

@@ -108,6 +108,10 @@ class EnrollResponse(Wire):
     recovery_public_key: str = Field(description="the county's X25519 key, base64")
     server_hlc: str
     protocol_version: int = PROTOCOL_VERSION
+    area_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="names of the worker's areas and of the counties and townships above them",
+    )
 
 
 class MutationIn(Wire):

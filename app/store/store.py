@@ -52,6 +52,8 @@ Progress = Callable[[int], None]
 
 # Meta key: local time of the last sync whose push and pull both completed.
 LAST_SYNC_META = "last_sync_at"
+# Meta key: JSON map of area code -> name, received at enrolment (names are not personal).
+AREA_NAMES_META = "area_names"
 
 
 def open_engine(path: Path, codec: Codec) -> Engine:

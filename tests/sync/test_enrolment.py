@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from app.store.sandbox import Sandbox
-from app.store.store import Store
+from app.store.store import AREA_NAMES_META, Store
 from sync.client import DeviceRevoked, EnrollmentFailed, InsecureServer, SyncClient, enroll
 from sync.server.services import admin, audit
-from sync.server.tables import metadata
+from sync.server.tables import Area, metadata
 from tests.sync.conftest import PIN, VILLAGE_A, open_device, raw_client
 
 
@@ -44,6 +45,28 @@ def test_enrolment_gives_identity_scope_and_escrow_and_unlocks_offline(ctx, serv
         assert [e.device_id for e in audit.entries(s, "device_enrolled")] == [
             sandbox.info.device_id
         ]
+
+
+def test_enrolment_brings_the_names_of_the_workers_areas(ctx, server, tmp_path):
+    with ctx.db.small_write() as s:
+        for code, name in {
+            "330702": "婺城区",
+            "330702102": "安地镇",
+            VILLAGE_A: "岩头村",
+            "330703101201": "别的村",
+        }.items():
+            if s.get(Area, code) is None:
+                s.add(Area(code=code, name=name))
+    worker = admin.create_worker(ctx, "王五", "worker", "grid_worker", [VILLAGE_A])
+    sandbox = enroll(
+        tmp_path, server.url, admin.issue_code(ctx, worker.id).code, PIN, scrypt_n=2**10
+    )
+    store = Store(sandbox.db_path, sandbox.unlock(PIN), device_id=sandbox.info.device_id)
+    names = json.loads(store.meta(AREA_NAMES_META) or "{}")
+    store.close()
+    assert names[VILLAGE_A] == "岩头村"
+    assert names["330702"] == "婺城区" and names["330702102"] == "安地镇"
+    assert "330703101201" not in names, "only the worker's own areas and those above them"
 
 
 def test_a_code_works_once(ctx, server, tmp_path):

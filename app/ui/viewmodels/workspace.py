@@ -31,7 +31,7 @@ from app.domain.records import Household, Person, Record, Visit
 from app.store.columns import Damaged
 from app.store.sandbox import Sandbox
 from app.store.search import SearchIndex
-from app.store.store import Store
+from app.store.store import AREA_NAMES_META, Store
 
 COORDINATING_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ADMIN})
 WORKER_SECRET = "sync.worker"  # written by sync.client.enroll
@@ -343,7 +343,7 @@ class Workspace:
 
     def _load_area_names(self) -> dict[str, str]:
         try:
-            names = json.loads(self.store.meta("area_names") or "{}")
+            names = json.loads(self.store.meta(AREA_NAMES_META) or "{}")
         except ValueError:
             names = {}
         return {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}

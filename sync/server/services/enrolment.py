@@ -6,7 +6,8 @@ import base64
 import binascii
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlmodel import Session
 
 from app.domain.ids import new_id
 from sync.protocol import EnrollRequest, EnrollResponse, WorkerInfo
@@ -14,7 +15,7 @@ from sync.server.context import ServerContext
 from sync.server.errors import BadRequest, Gone
 from sync.server.services import audit
 from sync.server.services.admin import hash_code, recovery_public_key, worker_areas
-from sync.server.tables import Device, EnrollCode, Worker
+from sync.server.tables import Area, Device, EnrollCode, Worker
 
 
 def enroll(ctx: ServerContext, request: EnrollRequest) -> EnrollResponse:
@@ -56,6 +57,7 @@ def enroll(ctx: ServerContext, request: EnrollRequest) -> EnrollResponse:
             )
         )
         areas = worker_areas(s, worker.id)
+        names = area_names(s, areas)
         audit.record(s, "device_enrolled", actor=worker.id, device_id=device_id)
     return EnrollResponse(
         device_id=device_id,
@@ -64,4 +66,15 @@ def enroll(ctx: ServerContext, request: EnrollRequest) -> EnrollResponse:
         ),
         recovery_public_key=base64.b64encode(recovery).decode(),
         server_hlc=ctx.clock.now(),
+        area_names=names,
     )
+
+
+def area_names(session: Session, scopes: list[str]) -> dict[str, str]:
+    """Names of the areas inside the scopes and of the county and township above each."""
+    parents = {code[:n] for code in scopes for n in (6, 9) if len(code) > n}
+    names: dict[str, str] = {}
+    for code, name in session.execute(select(Area.code, Area.name)):
+        if code in parents or any(code.startswith(scope) for scope in scopes):
+            names[code] = name
+    return names
