@@ -23,7 +23,7 @@ from app.domain.labels import text
 from app.ui import widgets as w
 from app.ui.viewmodels.device import DeviceSettings
 from app.ui.viewmodels.errors import user_message
-from app.ui.views.base import WIDE, Screen
+from app.ui.views.base import DESTINATIONS, WIDE, Screen
 
 if TYPE_CHECKING:
     from app.domain.policy import VisitPolicy
@@ -36,6 +36,7 @@ log = logging.getLogger("doorstep.ui")
 FONT_FAMILY = w.FONT
 FONT_ASSET = "fonts/NotoSansSC-Regular.otf"
 IDLE_CHECK_S = 5.0
+REPORTS_DESTINATION = ("reports", ft.Icons.INSIGHTS_OUTLINED, ft.Icons.INSIGHTS, "nav.reports")
 # Imported in the background while the start screen shows, so the app serves its first
 # page sooner and the unlock does not wait for them either.
 LATER = (
@@ -48,6 +49,7 @@ LATER = (
     "app.ui.views.needs",
     "app.ui.views.settings",
     "app.ui.views.sync",
+    "app.ui.views.reports",
 )
 
 
@@ -156,9 +158,10 @@ class Shell:
     def go_to(self, key: str) -> None:
         """One of the top-level destinations."""
         from app.ui.views import households as hh
-        from app.ui.views import needs, settings, today
+        from app.ui.views import needs, reports, settings, today
 
         screens: dict[str, Callable[[Shell], Screen]] = {
+            "reports": reports.ReportsScreen,
             "today": today.TodayScreen,
             "households": hh.HouseholdsScreen,
             "needs": needs.NeedsScreen,
@@ -166,6 +169,12 @@ class Shell:
             "settings": settings.SettingsScreen,
         }
         self.replace(screens[key](self))
+
+    def destinations(self) -> tuple[tuple[str, Any, Any, str], ...]:
+        """The navigation's destinations: 统计 only for coordinators, supervisors, admins."""
+        if self.ws is not None and self.ws.profile.is_coordinator:
+            return (*DESTINATIONS[:-1], REPORTS_DESTINATION, DESTINATIONS[-1])
+        return DESTINATIONS
 
     def show_start(self, message: str = "") -> None:
         from app.ui.views.start import StartScreen

@@ -9,6 +9,7 @@ from typing import Any
 from app.domain.codes import Role
 from app.domain.records import Household
 from app.store import replica
+from app.store.store import LAST_SYNC_META, Store
 from app.ui.viewmodels.sync import SyncProblemsVM, SyncVM
 from app.ui.viewmodels.workspace import Workspace
 from sync.client import ServerUnreachable, SyncProgress, SyncReport
@@ -18,6 +19,7 @@ from tests.ui.conftest import ouyang
 class FakeSyncer:
     def __init__(self, fail: Exception | None = None) -> None:
         self.fail = fail
+        self.store: Store | None = None
         self.seen: list[str] = []
         self.reverted: list[str] = []
 
@@ -28,6 +30,8 @@ class FakeSyncer:
             progress(SyncProgress("pull", 40))
         if self.fail:
             raise self.fail
+        if self.store is not None:  # like sync.client.SyncClient after a completed sync
+            self.store.set_meta(LAST_SYNC_META, "2026-05-20T10:30:00")
         return SyncReport(pushed=2, pulled=40)
 
     def revert_conflict(self, conflict_id: str) -> None:
@@ -50,13 +54,14 @@ def test_the_bar_says_offline_pending_and_never_synced(ws: Workspace) -> None:
 
 def test_a_sync_reports_progress_then_the_result(ws: Workspace) -> None:
     fake = FakeSyncer()
+    fake.store = ws.store
     vm = SyncVM(ws, syncer=lambda w, u: fake)
     lines: list[str] = []
     assert vm.run(on_progress=lambda: lines.append(vm.status_line()))
     assert lines == ["正在上传…（已上传 1 条）", "正在下载…（已下载 40 条）"]
     assert vm.online and not vm.syncing and vm.error == ""
     assert vm.result == "同步完成：上传 2 条，下载 40 条，冲突 0 条，被拒绝 0 条。"
-    assert vm.last_sync == "2026-05-20T10:30"
+    assert vm.last_sync == "2026-05-20T10:30:00"
     assert "上次同步 05-20 10:30" in vm.status_line()
 
 

@@ -17,10 +17,10 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from app.domain.labels import field_label, text
+from app.store.store import LAST_SYNC_META
 from app.ui.viewmodels.errors import UserError, user_message
 from app.ui.viewmodels.workspace import Workspace
 
-LAST_SYNC_META = "ui.last_sync"
 SERVER_SECRET = "sync.server_url"  # written by sync.client.enroll
 RECORD_KEYS = ("household", "person", "visit", "need", "consent", "wish", "referral")
 
@@ -149,7 +149,6 @@ class SyncVM:
                 self.refresh()
         self.online = True
         self.result = report.one_line() if hasattr(report, "one_line") else ""
-        self.ws.store.set_meta(LAST_SYNC_META, self.ws.now().isoformat(timespec="minutes"))
         self.last_sync = self.ws.store.meta(LAST_SYNC_META) or ""
         self.ws.reload()
         return True

@@ -125,30 +125,32 @@ class Screen:
         return self.view
 
     def _index(self) -> int:
-        return next((i for i, d in enumerate(DESTINATIONS) if d[0] == self.key), 0)
+        return next((i for i, d in enumerate(self.shell.destinations()) if d[0] == self.key), 0)
 
     def _bar(self) -> ft.NavigationBar:
+        destinations = self.shell.destinations()
         return ft.NavigationBar(
             selected_index=self._index(),
             destinations=[
                 ft.NavigationBarDestination(icon=icon, selected_icon=sel, label=self.t(label))
-                for _, icon, sel, label in DESTINATIONS
+                for _, icon, sel, label in destinations
             ],
             on_change=self.act(
-                lambda e: self.shell.go_to(DESTINATIONS[int(e.control.selected_index)][0])
+                lambda e: self.shell.go_to(destinations[int(e.control.selected_index)][0])
             ),
         )
 
     def _rail(self) -> ft.NavigationRail:
+        destinations = self.shell.destinations()
         return ft.NavigationRail(
             selected_index=self._index(),
             label_type=ft.NavigationRailLabelType.ALL,
             min_width=96,
             destinations=[
                 ft.NavigationRailDestination(icon=icon, selected_icon=sel, label=self.t(label))
-                for _, icon, sel, label in DESTINATIONS
+                for _, icon, sel, label in destinations
             ],
             on_change=self.act(
-                lambda e: self.shell.go_to(DESTINATIONS[int(e.control.selected_index)][0])
+                lambda e: self.shell.go_to(destinations[int(e.control.selected_index)][0])
             ),
         )

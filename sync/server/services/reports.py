@@ -81,7 +81,7 @@ from app.domain.indicators import (
     indicator_year,
     measured_values,
 )
-from app.domain.policy import VisitPolicy, requirement_for
+from app.domain.policy import VisitPolicy
 from app.domain.records import Household, Need, Person, Referral, Wish
 from app.reports import (
     household_heads,
@@ -544,39 +544,6 @@ def earliest_counted_day(window: Window) -> date:
     return min(starts, default=window.start)
 
 
-def may_be_due(
-    households: Sequence[HouseholdFacts],
-    persons: Sequence[PersonFacts],
-    window: Window,
-    until: date,
-    policy: VisitPolicy,
-) -> tuple[list[HouseholdFacts], list[PersonFacts]]:
-    """The households that can be due in the period, and their members.
-
-    A household is due only if a window of its frequency ends in the period (by `until`)
-    with it on the register (DOMAIN.md); the same domain functions coverage uses tell,
-    so the others — a quarterly household in October — are left out before the heavy work.
-    """
-    ends = {f: [w.end for w in windows_ending_in(f, window) if w.end <= until] for f in Frequency}
-    members: dict[str, list[PersonFacts]] = defaultdict(list)
-    for p in persons:
-        members[p.household_id].append(p)
-    requirements: dict[tuple[Any, ...], Any] = {}
-    kept: list[HouseholdFacts] = []
-    for h in households:
-        own = members.get(h.id, [])
-        codes = (*h.categories, *(f for p in own for f in p.flags))
-        if codes not in requirements:
-            requirements[codes] = requirement_for(
-                policy, cast(Household, h), cast(list[Person], own)
-            )
-        requirement = requirements[codes]
-        if requirement is not None and any(map(h.on_register, ends[requirement.frequency])):
-            kept.append(h)
-    ids = {h.id for h in kept}
-    return kept, [p for p in persons if p.household_id in ids]
-
-
 # --- coverage -------------------------------------------------------------------------------
 
 
@@ -614,8 +581,6 @@ def coverage_reports(
     households = read_households(session, areas)
     ids = {h.id for h in households}
     persons = read_persons(session, areas, ids)
-    households, persons = may_be_due(households, persons, window, until, policy)
-    ids = {h.id for h in households}
     village_worker: dict[str, str | None] = {}
     responsible: dict[str, str] = {}
     orphans: list[str] = []  # households no worker's scope covers: the last-visitor rule

@@ -1,0 +1,401 @@
+"""Statistics (统计) for coordinators and supervisors: coverage, trend and target-list indicators.
+
+Everything is computed on the device from the local data of the worker's scope with the
+same domain functions the server uses (app.domain.coverage, app.domain.indicators):
+households and members from the workspace's roster, every visit from the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from app.assets import load_target_list
+from app.domain.areas import COUNTIES
+from app.domain.coverage import (
+    Breakdown,
+    Caseload,
+    OverdueHousehold,
+    Report,
+    Row,
+    coverage,
+    coverage_by,
+)
+from app.domain.indicators import (
+    CHARITIES_INVOLVED,
+    MEASURED_CODES,
+    IndicatorResult,
+    Source,
+    Status,
+    TargetList,
+    charities_involved,
+    evaluate,
+    measured_values,
+)
+from app.domain.labels import text
+from app.domain.records import Need, Person, Referral, Wish
+from app.reports.files import write_file
+from app.reports.masking import household_heads
+from app.reports.tables import indicators_table, overdue_table, report_table
+from app.reports.xlsx import tables_xlsx
+from app.store.store import LAST_SYNC_META
+from app.ui.viewmodels.workspace import Workspace
+
+EXPORTS_DIR = "exports"
+TREND_MONTHS = 12
+LEVELS = (Breakdown.COUNTY, Breakdown.TOWNSHIP, Breakdown.VILLAGE)
+PREFIX = {Breakdown.COUNTY: 6, Breakdown.TOWNSHIP: 9, Breakdown.VILLAGE: 12}
+OVERDUE_PAGE = 30
+
+
+class PeriodKind(StrEnum):
+    """The length of a report period: 月, 季度, 年."""
+
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+def period_code(kind: PeriodKind, today: date, back: int = 0) -> str:
+    """The period `back` periods before the one holding `today`: 2026-05, 2026-Q2 or 2026."""
+    if kind == PeriodKind.YEAR:
+        return str(today.year - back)
+    if kind == PeriodKind.QUARTER:
+        index = today.year * 4 + (today.month - 1) // 3 - back
+        return f"{index // 4}-Q{index % 4 + 1}"
+    index = today.year * 12 + today.month - 1 - back
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+@dataclass(frozen=True)
+class AreaLine:
+    """One area of the current drill-down level with its coverage."""
+
+    code: str
+    name: str
+    due: int
+    covered: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
+class OverdueLine:
+    """An overdue household (逾期未探访) with its head's name and last qualifying visit."""
+
+    household_id: str
+    title: str
+    village: str
+    last_visit: date | None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """Coverage of one month of the 12-month trend."""
+
+    period: str
+    due: int
+    covered: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
+class IndicatorLine:
+    """A measured indicator for the year beside its target: met, not met or no data."""
+
+    code: str
+    name: str
+    unit: str
+    value: float | None
+    target_text: str
+    status: Status
+
+
+class ReportsVM:
+    """The statistics screen's state: period, drill-down path, and the figures for both."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        lang: str = "zh",
+        *,
+        exports_dir: Path | None = None,
+        targets: TargetList | None = None,
+    ) -> None:
+        self.ws = workspace
+        self.exports_dir = exports_dir or workspace.sandbox.path.parent.parent / EXPORTS_DIR
+        self.lang = lang
+        self.targets = targets or load_target_list()
+        self.kind = PeriodKind.MONTH
+        self.back = 0
+        self.path: list[str] = []  # county, township, village codes chosen so far
+        self.overdue_shown = OVERDUE_PAGE
+        self.caseload = self._caseload()
+        self.reports: dict[Breakdown | None, Report] = {}
+        self.trend: list[TrendPoint] = []
+        self.indicators: list[IndicatorLine] = []
+        self._trend_for = ""
+        self._indicators_for = 0
+        self.load()
+
+    # --- data -----------------------------------------------------------------------------
+
+    def _caseload(self) -> Caseload:
+        roster, store = self.ws.roster, self.ws.store
+        ids = set(roster.households)
+        persons = [p for people in roster.members.values() for p in people]
+        return Caseload(
+            roster.households.values(),
+            persons,
+            store.visit_facts(ids),
+            [n for n in store.load_all(Need, skip_damaged=True) if n.household_id in ids],
+            [w for w in store.load_all(Wish, skip_damaged=True) if w.household_id in ids],
+            [r for r in store.load_all(Referral, skip_damaged=True) if r.household_id in ids],
+        )
+
+    def reload(self) -> None:
+        """Read the store again (after a sync or a new visit) and recompute."""
+        self.caseload = self._caseload()
+        self._trend_for = ""
+        self._indicators_for = 0
+        self.load()
+
+    @property
+    def period(self) -> str:
+        return period_code(self.kind, self.ws.today(), self.back)
+
+    @property
+    def year(self) -> int:
+        return int(self.period[:4])
+
+    def names(self) -> dict[str, str]:
+        """Display names of the areas in the caseload (villages, townships, counties)."""
+        out: dict[str, str] = {}
+        for case in self.caseload.cases.values():
+            code = case.household.area_code
+            out.setdefault(code, self.ws.area_name(code))
+            out.setdefault(code[:9], self.ws.area_name(code[:9]))
+            out.setdefault(code[:6], COUNTIES.get(code[:6], code[:6]))
+        return out
+
+    def load(self) -> None:
+        """Compute the period's coverage by level and category, the trend and indicators."""
+        today = self.ws.today()
+        breakdowns: list[Breakdown | None] = [None, *LEVELS, Breakdown.CATEGORY]
+        reports = coverage_by(
+            self.caseload,
+            self.period,
+            breakdowns,
+            policy=self.ws.policy,
+            names=self.names(),
+            as_of=today,
+        )
+        self.reports = dict(zip(breakdowns, reports, strict=True))
+        self.overdue_shown = OVERDUE_PAGE
+        last_month = period_code(PeriodKind.MONTH, today)
+        if self._trend_for != last_month:
+            self.trend = self._trend(today)
+            self._trend_for = last_month
+        if self._indicators_for != self.year:
+            self.indicators = self._indicators(today)
+            self._indicators_for = self.year
+
+    def _trend(self, today: date) -> list[TrendPoint]:
+        points = []
+        for back in range(TREND_MONTHS - 1, -1, -1):
+            month = period_code(PeriodKind.MONTH, today, back)
+            overall = coverage(self.caseload, month, policy=self.ws.policy, as_of=today).overall
+            points.append(TrendPoint(month, overall.total or 0, overall.count, overall.rate))
+        return points
+
+    def _indicators(self, today: date) -> list[IndicatorLine]:
+        results = self._results(today) if self.year in self.targets.years else []
+        lines = [
+            IndicatorLine(
+                r.spec.code,
+                r.spec.name,
+                r.spec.unit,
+                r.value,
+                r.spec.target_text(self.year),
+                r.status,
+            )
+            for r in results
+            if r.spec.source == Source.MEASURED and r.spec.code in MEASURED_CODES
+        ]
+        charities = charities_involved(self.caseload, str(self.year))
+        lines.append(
+            IndicatorLine(
+                CHARITIES_INVOLVED.code,
+                CHARITIES_INVOLVED.title,
+                text("reports.unit_count", self.lang),
+                float(charities.overall.count),
+                "",
+                Status.NO_DATA if charities.overall.count == 0 else Status.MET,
+            )
+        )
+        return lines
+
+    def _results(self, today: date) -> list[IndicatorResult]:
+        measured = measured_values(self.caseload, self.year, policy=self.ws.policy, as_of=today)
+        listed = {i.code for i in self.targets.indicators}
+        return evaluate(
+            self.targets, self.year, {k: v for k, v in measured.items() if k in listed}, {}
+        )
+
+    # --- choosing ---------------------------------------------------------------------------
+
+    def choose_kind(self, kind: PeriodKind | str) -> None:
+        self.kind = PeriodKind(kind)
+        self.back = 0
+        self.load()
+
+    def earlier(self) -> None:
+        self.back += 1
+        self.load()
+
+    def later(self) -> None:
+        if self.back > 0:
+            self.back -= 1
+            self.load()
+
+    @property
+    def can_go_later(self) -> bool:
+        return self.back > 0
+
+    def periods(self) -> list[tuple[str, str]]:
+        """(kind, label) of the three period lengths."""
+        return [(k.value, text(f"reports.kind.{k.value}", self.lang)) for k in PeriodKind]
+
+    def period_label(self) -> str:
+        """This month / last quarter / 2025 …, with the period's code."""
+        which = {0: "this", 1: "last"}.get(self.back)
+        name = text(f"reports.{which}.{self.kind.value}", self.lang) if which else self.period
+        return name if which is None else f"{name}（{self.period}）"
+
+    # --- drill-down -------------------------------------------------------------------------
+
+    @property
+    def level(self) -> Breakdown | None:
+        """The breakdown of the current level; None at the household list of a village."""
+        return LEVELS[len(self.path)] if len(self.path) < len(LEVELS) else None
+
+    def drill(self, code: str) -> None:
+        """Open an area of the current level: its townships, villages or households."""
+        if self.level is None or not code.startswith(self.path[-1] if self.path else ""):
+            return
+        self.path.append(code)
+        self.overdue_shown = OVERDUE_PAGE
+
+    def up(self, depth: int = -1) -> None:
+        """Back to a level of the path (0: all areas); one level up by default."""
+        self.path = self.path[:depth]
+        self.overdue_shown = OVERDUE_PAGE
+
+    def crumbs(self) -> list[tuple[int, str]]:
+        """(depth, name) of the path: all areas, then each chosen area."""
+        names = self.names()
+        out = [(0, text("reports.all_areas", self.lang))]
+        for i, code in enumerate(self.path, 1):
+            out.append((i, names.get(code) or self._row_name(code)))
+        return out
+
+    def _row_name(self, code: str) -> str:
+        for level in LEVELS:
+            for row in self.reports[level].rows:
+                if row.key == code:
+                    return row.name
+        return code
+
+    def scope_rate(self) -> Row:
+        """The coverage of the area chosen (or of everything at the top)."""
+        if not self.path:
+            overall = self.reports[None].overall
+            return Row("", text("reports.all_areas", self.lang), overall)
+        level = LEVELS[len(self.path) - 1]
+        code = self.path[-1]
+        return next(r for r in self.reports[level].rows if r.key == code)
+
+    def areas(self) -> list[AreaLine]:
+        """The areas of the current level inside the chosen area."""
+        if self.level is None:
+            return []
+        prefix = self.path[-1] if self.path else ""
+        return [
+            AreaLine(r.key, r.name, r.tally.total or 0, r.tally.count, r.tally.rate)
+            for r in self.reports[self.level].rows
+            if r.key.startswith(prefix)
+        ]
+
+    def overdue(self) -> list[OverdueLine]:
+        """The overdue households inside the chosen area, never visited first."""
+        prefix = self.path[-1] if self.path else ""
+        items: list[OverdueHousehold] = list(self.reports[None].overdue or ())
+        return [
+            OverdueLine(
+                o.household_id,
+                self.ws.household_title(o.household_id),
+                self.ws.area_name(o.area_code),
+                o.last_visit,
+            )
+            for o in items
+            if o.area_code.startswith(prefix)
+        ]
+
+    def show_more(self) -> None:
+        self.overdue_shown += OVERDUE_PAGE
+
+    def categories(self) -> list[AreaLine]:
+        """Coverage by category (a household with two categories counts under both)."""
+        return [
+            AreaLine(r.key, r.name, r.tally.total or 0, r.tally.count, r.tally.rate)
+            for r in self.reports[Breakdown.CATEGORY].rows
+        ]
+
+    # --- freshness and export ------------------------------------------------------------
+
+    def freshness(self) -> str:
+        """数据截至 … from the last sync, or 尚未同步."""
+        stamp = self.ws.store.meta(LAST_SYNC_META)
+        if not stamp:
+            return text("reports.never_synced", self.lang)
+        try:
+            when = datetime.fromisoformat(stamp)
+        except ValueError:
+            return text("reports.never_synced", self.lang)
+        if when.tzinfo is not None:
+            when = when.astimezone().replace(tzinfo=None)
+        return text("reports.data_as_of", self.lang, when=when.strftime("%Y-%m-%d %H:%M"))
+
+    def file_name(self) -> str:
+        return f"探访关爱统计-{self.period}-{self.ws.now().strftime('%Y%m%d-%H%M%S')}.xlsx"
+
+    def default_export_path(self) -> Path:
+        return self.exports_dir / self.file_name()
+
+    def workbook(self) -> bytes:
+        """The period's coverage by county, township, village and category, the overdue
+        list (names and ID numbers masked) and the year's indicators, as one XLSX."""
+        names = self.names()
+        ids = set(self.caseload.cases)
+        persons = [
+            p for p in self.ws.store.load_all(Person, skip_damaged=True) if p.household_id in ids
+        ]
+        ordered = [self.reports[b] for b in (*LEVELS, Breakdown.CATEGORY)]
+        tables = [report_table(r, names) for r in ordered]
+        tables.append(overdue_table(self.reports[None], household_heads(persons), names))
+        if self.year in self.targets.years:
+            tables.append(indicators_table(self._results(self.ws.today()), self.year))
+        return tables_xlsx(tables)
+
+    def export(self, path: Path | str | None = None) -> Path:
+        """Write `workbook()` to `path`, or to the data dir's exports/ folder; logged."""
+        target = Path(path) if path else self.default_export_path()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        written = write_file(target, self.workbook())
+        self.log_export()
+        return written
+
+    def log_export(self) -> None:
+        """An export carries personal data (masked): the access log records it."""
+        self.ws.store.log_access("export_report")
