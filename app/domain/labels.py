@@ -576,7 +576,10 @@ UI: dict[str, tuple[str, str]] = {
     "reports.category_chart": ("按类别探访关爱率柱状图", "Bar chart of coverage by category"),
     "reports.point": ("{name}：{rate}", "{name}: {rate}"),
     "reports.indicators": ("{year}年目标清单指标", "{year} target-list indicators"),
-    "reports.no_targets": ("目标清单没有{year}年的目标值。", "The target list has no {year} targets."),
+    "reports.no_targets": (
+        "目标清单没有{year}年的目标值。",
+        "The target list has no {year} targets.",
+    ),
     "reports.target": ("目标 {target}", "target {target}"),
     "reports.no_target": ("无目标值", "no target"),
     "reports.value": ("当前 {value}", "now {value}"),

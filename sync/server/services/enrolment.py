@@ -6,8 +6,8 @@ import base64
 import binascii
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, select
 
 from app.domain.ids import new_id
 from sync.protocol import EnrollRequest, EnrollResponse, WorkerInfo
@@ -74,7 +74,7 @@ def area_names(session: Session, scopes: list[str]) -> dict[str, str]:
     """Names of the areas inside the scopes and of the county and township above each."""
     parents = {code[:n] for code in scopes for n in (6, 9) if len(code) > n}
     names: dict[str, str] = {}
-    for code, name in session.execute(select(Area.code, Area.name)):
-        if code in parents or any(code.startswith(scope) for scope in scopes):
-            names[code] = name
+    for area in session.exec(select(Area)):
+        if area.code in parents or any(area.code.startswith(scope) for scope in scopes):
+            names[area.code] = area.name
     return names

@@ -1,0 +1,471 @@
+"""Statistics (统计): coverage by area with drill-down, trend, categories, indicators, export.
+
+Charts use flet_charts; every chart has the same figures beside it as proportional bars
+built from Containers, which also stand in for a chart that cannot be built.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.domain.indicators import Status, format_number
+from app.ui import widgets as w
+from app.ui.viewmodels.reports import AreaLine, IndicatorLine, OverdueLine, PeriodKind, ReportsVM
+from app.ui.views.base import Screen
+
+if TYPE_CHECKING:
+    from app.ui.shell import Shell
+
+log = logging.getLogger("doorstep.ui")
+
+STATUS_COLOURS = {
+    Status.MET: ft.Colors.GREEN_700,
+    Status.NOT_MET: ft.Colors.RED_700,
+    Status.NO_DATA: ft.Colors.BLUE_GREY_400,
+}
+CHART_HEIGHT = 220
+
+
+def rate_text(rate: float | None) -> str:
+    """0.875 → "87.5%"; no household due → "—"."""
+    return "—" if rate is None else f"{format_number(rate * 100)}%"
+
+
+def rate_colour(rate: float | None) -> str:
+    if rate is None:
+        return ft.Colors.BLUE_GREY_400
+    if rate >= 0.999999:
+        return ft.Colors.GREEN_700
+    return ft.Colors.AMBER_800 if rate >= 0.8 else ft.Colors.RED_700
+
+
+class ReportsScreen(Screen):
+    key = "reports"
+    top_level = True
+
+    def __init__(self, shell: Shell) -> None:
+        super().__init__(shell)
+        assert shell.ws is not None
+        self.vm = ReportsVM(shell.ws, shell.lang, exports_dir=shell.data_dir / "exports")
+        self._picker: ft.FilePicker | None = None
+
+    def title(self) -> str:
+        return self.t("reports.title")
+
+    def on_show(self) -> None:
+        self.vm.reload()
+
+    def actions(self) -> list[ft.Control]:
+        return [w.icon_button(ft.Icons.DOWNLOAD, self.t("reports.export"), self.act(self._export))]
+
+    # --- body ---------------------------------------------------------------------------
+
+    def content(self) -> list[ft.Control]:
+        return [
+            w.muted(self.vm.freshness()),
+            self._period(),
+            self._coverage(),
+            self._overdue(),
+            self._trend(),
+            self._categories(),
+            self._indicators(),
+            w.left(
+                w.button(self.t("reports.export"), self.act(self._export), icon=ft.Icons.DOWNLOAD),
+                w.button(
+                    self.t("reports.export_to"),
+                    self.act(self._export_to),
+                    icon=ft.Icons.SAVE_ALT,
+                    kind="outlined",
+                ),
+            ),
+        ]
+
+    def _period(self) -> ft.Control:
+        vm = self.vm
+        return w.section(
+            self.t("reports.period"),
+            [
+                w.choice_group(vm.periods(), [vm.kind.value], self.act(self._kind)),
+                ft.Row(
+                    [
+                        w.icon_button(
+                            ft.Icons.CHEVRON_LEFT,
+                            self.t("reports.earlier"),
+                            self.act(self._earlier),
+                        ),
+                        ft.Text(vm.period_label(), size=18, weight=ft.FontWeight.BOLD),
+                        ft.IconButton(
+                            icon=ft.Icons.CHEVRON_RIGHT,
+                            tooltip=self.t("reports.later"),
+                            on_click=self.act(self._later),
+                            icon_size=26,
+                            disabled=not vm.can_go_later,
+                        ),
+                    ],
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                ),
+            ],
+        )
+
+    def _coverage(self) -> ft.Control:
+        vm = self.vm
+        scope = vm.scope_rate()
+        tally = scope.tally
+        crumbs = vm.crumbs()
+        trail: list[ft.Control] = []
+        for depth, name in crumbs[:-1]:
+            trail.append(
+                w.button(
+                    self.t("reports.back_to", name=name),
+                    self.act(lambda _e, d=depth: self._up(d)),
+                    kind="text",
+                    icon=ft.Icons.ARROW_BACK,
+                )
+            )
+        summary = (
+            self.t(
+                "reports.rate_line",
+                due=tally.total or 0,
+                covered=tally.count,
+                rate=rate_text(tally.rate),
+            )
+            if tally.total
+            else self.t("reports.no_due")
+        )
+        controls: list[ft.Control] = [
+            w.left(*trail) if trail else ft.Container(height=0),
+            ft.Row(
+                [
+                    ft.Text(
+                        rate_text(tally.rate),
+                        size=36,
+                        weight=ft.FontWeight.BOLD,
+                        color=rate_colour(tally.rate),
+                    ),
+                    ft.Text(crumbs[-1][1], size=18, expand=True),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+            w.body(summary, size=w.SMALL),
+        ]
+        controls.extend(self._area(line) for line in vm.areas())
+        return w.section(self.t("reports.coverage"), controls)
+
+    def _area(self, line: AreaLine) -> ft.Control:
+        return w.tappable(
+            ft.Column(
+                [
+                    ft.Row(
+                        [
+                            ft.Text(line.name, size=18, weight=ft.FontWeight.BOLD, expand=True),
+                            ft.Text(
+                                rate_text(line.rate),
+                                size=18,
+                                weight=ft.FontWeight.BOLD,
+                                color=rate_colour(line.rate),
+                            ),
+                        ]
+                    ),
+                    proportion_bar(line.rate),
+                    w.muted(
+                        self.t(
+                            "reports.rate_line",
+                            due=line.due,
+                            covered=line.covered,
+                            rate=rate_text(line.rate),
+                        )
+                    ),
+                ],
+                spacing=4,
+                expand=True,
+            ),
+            self.act(lambda _e, code=line.code: self._drill(code)),
+            self.t("reports.open_area", name=line.name),
+        )
+
+    def _overdue(self) -> ft.Control:
+        vm = self.vm
+        items = vm.overdue()
+        controls: list[ft.Control] = [self._overdue_line(o) for o in items[: vm.overdue_shown]]
+        if not items:
+            controls.append(w.body(self.t("reports.no_overdue")))
+        if len(items) > vm.overdue_shown:
+            controls.append(
+                w.button(
+                    self.t("common.more", n=len(items) - vm.overdue_shown),
+                    self.act(self._more),
+                    kind="outlined",
+                )
+            )
+        return w.section(self.t("reports.overdue", n=len(items)), controls)
+
+    def _overdue_line(self, item: OverdueLine) -> ft.Control:
+        last = (
+            self.t("reports.last_visit", day=item.last_visit.isoformat())
+            if item.last_visit
+            else self.t("reports.never_visited")
+        )
+        return w.tappable(
+            ft.Column(
+                [
+                    ft.Row(
+                        [
+                            ft.Text(item.title, size=18, weight=ft.FontWeight.BOLD),
+                            w.muted(item.village),
+                        ],
+                        wrap=True,
+                    ),
+                    w.body(last, size=w.SMALL),
+                ],
+                spacing=4,
+            ),
+            self.act(lambda _e, h=item.household_id: self._open(h)),
+            self.t("today.open", name=item.title),
+        )
+
+    def _trend(self) -> ft.Control:
+        points = self.vm.trend
+        chart = build_chart(lambda: line_chart(points), self.t("reports.trend_chart"))
+        bars = [
+            bar_line(
+                p.period[2:], p.rate, self.t("reports.point", name=p.period, rate=rate_text(p.rate))
+            )
+            for p in points
+        ]
+        return w.section(self.t("reports.trend"), [*chart, *bars])
+
+    def _categories(self) -> ft.Control:
+        lines = self.vm.categories()
+        chart = build_chart(lambda: bar_chart(lines), self.t("reports.category_chart"))
+        bars = [
+            bar_line(
+                line.name,
+                line.rate,
+                self.t("reports.point", name=line.name, rate=rate_text(line.rate)),
+            )
+            for line in lines
+        ]
+        return w.section(self.t("reports.by_category"), [*chart, *bars])
+
+    def _indicators(self) -> ft.Control:
+        vm = self.vm
+        title = self.t("reports.indicators", year=vm.year)
+        if not vm.indicators or vm.year not in vm.targets.years:
+            return w.section(title, [w.body(self.t("reports.no_targets", year=vm.year))])
+        return w.section(title, [self._indicator(line) for line in vm.indicators])
+
+    def _indicator(self, line: IndicatorLine) -> ft.Control:
+        value = "—" if line.value is None else f"{format_number(line.value)}{line.unit}"
+        target = (
+            self.t("reports.target", target=f"{line.target_text}{line.unit}")
+            if line.target_text
+            else self.t("reports.no_target")
+        )
+        status = self.t(f"reports.status.{line.status.value}")
+        return ft.Semantics(
+            label=f"{line.name}：{value}，{target}，{status}",
+            container=True,
+            content=ft.Container(
+                ft.Row(
+                    [
+                        w.pill(status, STATUS_COLOURS[line.status]),
+                        ft.Column(
+                            [
+                                ft.Text(line.name, size=17, weight=ft.FontWeight.BOLD),
+                                w.muted(f"{self.t('reports.value', value=value)} · {target}"),
+                            ],
+                            spacing=2,
+                            expand=True,
+                        ),
+                    ],
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                ),
+                padding=ft.Padding.symmetric(horizontal=12, vertical=10),
+                border_radius=12,
+                border=ft.Border.all(2, STATUS_COLOURS[line.status]),
+            ),
+        )
+
+    # --- handlers -----------------------------------------------------------------------
+
+    def _kind(self, value: str, _chosen: bool) -> None:
+        self.vm.choose_kind(PeriodKind(value))
+        self.refresh()
+
+    def _earlier(self) -> None:
+        self.vm.earlier()
+        self.refresh()
+
+    def _later(self) -> None:
+        self.vm.later()
+        self.refresh()
+
+    def _drill(self, code: str) -> None:
+        self.vm.drill(code)
+        self.refresh()
+
+    def _up(self, depth: int) -> None:
+        self.vm.up(depth)
+        self.refresh()
+
+    def _more(self) -> None:
+        self.vm.show_more()
+        self.refresh()
+
+    def _open(self, household_id: str) -> None:
+        from app.ui.views.household import HouseholdScreen
+
+        self.shell.push(HouseholdScreen(self.shell, household_id))
+
+    def _export(self) -> None:
+        path = self.vm.export()
+        self.shell.snack(self.t("reports.exported", path=str(path)))
+
+    async def _export_to(self) -> None:
+        data = self.vm.workbook()
+        if self._picker is None:
+            self._picker = ft.FilePicker()
+        chosen = await self._picker.save_file(
+            dialog_title=self.t("reports.export_to"),
+            file_name=self.vm.file_name(),
+            file_type=ft.FilePickerFileType.CUSTOM,
+            allowed_extensions=["xlsx"],
+            src_bytes=data,
+        )
+        if chosen is None and not self.shell.page.web:
+            return  # cancelled
+        self.vm.log_export()
+        self.shell.snack(self.t("reports.exported", path=chosen or self.vm.file_name()))
+
+
+# --- charts and bars -------------------------------------------------------------------
+
+
+def proportional(rate: float | None) -> int:
+    """A rate as flex parts out of 1000 for a Container bar."""
+    return 0 if rate is None else max(0, min(1000, round(rate * 1000)))
+
+
+def proportion_bar(rate: float | None, colour: str | None = None) -> ft.Control:
+    """A horizontal bar filled in proportion to `rate` (Containers only, always renders)."""
+    filled = proportional(rate)
+    parts: list[ft.Control] = []
+    if filled:
+        parts.append(
+            ft.Container(bgcolor=colour or rate_colour(rate), expand=filled, border_radius=4)
+        )
+    if filled < 1000:
+        parts.append(ft.Container(expand=1000 - filled))
+    return ft.Container(
+        ft.Row(parts, spacing=0),
+        height=12,
+        border_radius=4,
+        bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+    )
+
+
+def bar_line(name: str, rate: float | None, label: str) -> ft.Control:
+    """A named proportional bar with its rate, labelled for screen readers."""
+    return ft.Semantics(
+        label=label,
+        container=True,
+        content=ft.Row(
+            [
+                ft.Text(name, size=w.SMALL, width=110),
+                ft.Container(proportion_bar(rate), expand=True),
+                ft.Text(rate_text(rate), size=w.SMALL, width=64, text_align=ft.TextAlign.RIGHT),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        ),
+    )
+
+
+def build_chart(make: Any, label: str) -> list[ft.Control]:
+    """The chart `make()` returns, labelled; nothing if flet_charts cannot build it (the
+    proportional bars beside it carry the same figures)."""
+    try:
+        chart = make()
+    except Exception as exc:
+        log.info("chart not built: %s", type(exc).__name__)
+        return []
+    return [ft.Semantics(label=label, container=True, content=chart)]
+
+
+def _axis_label(value: float, text: str) -> Any:
+    import flet_charts as fch
+
+    return fch.ChartAxisLabel(value=value, label=ft.Text(text, size=12))
+
+
+def line_chart(points: list[Any]) -> ft.Control:
+    import flet_charts as fch
+
+    spots = [
+        fch.LineChartDataPoint(i, round(p.rate * 100, 1), tooltip=f"{p.period} {rate_text(p.rate)}")
+        for i, p in enumerate(points)
+        if p.rate is not None
+    ]
+    return fch.LineChart(
+        data_series=[
+            fch.LineChartData(
+                points=spots, color=ft.Colors.TEAL, stroke_width=3, curved=False, point=True
+            )
+        ],
+        min_x=0,
+        max_x=max(len(points) - 1, 1),
+        min_y=0,
+        max_y=100,
+        left_axis=fch.ChartAxis(
+            labels=[_axis_label(v, f"{v}%") for v in (0, 50, 100)], label_size=44
+        ),
+        bottom_axis=fch.ChartAxis(
+            labels=[
+                _axis_label(i, f"{int(p.period[5:])}月")
+                for i, p in enumerate(points)
+                if i % 2 == 0 or i == len(points) - 1
+            ],
+            label_size=28,
+        ),
+        horizontal_grid_lines=fch.ChartGridLines(interval=25, color=ft.Colors.OUTLINE_VARIANT),
+        height=CHART_HEIGHT,
+        expand=True,
+    )
+
+
+def bar_chart(lines: list[AreaLine]) -> ft.Control:
+    import flet_charts as fch
+
+    groups = [
+        fch.BarChartGroup(
+            x=i,
+            rods=[
+                fch.BarChartRod(
+                    from_y=0,
+                    to_y=round((line.rate or 0) * 100, 1),
+                    width=22,
+                    color=rate_colour(line.rate),
+                    border_radius=4,
+                    tooltip=f"{line.name} {rate_text(line.rate)}",
+                )
+            ],
+        )
+        for i, line in enumerate(lines)
+    ]
+    return fch.BarChart(
+        groups=groups,
+        min_y=0,
+        max_y=100,
+        left_axis=fch.ChartAxis(
+            labels=[_axis_label(v, f"{v}%") for v in (0, 50, 100)], label_size=44
+        ),
+        bottom_axis=fch.ChartAxis(
+            labels=[_axis_label(i, line.name[:4]) for i, line in enumerate(lines)],
+            label_size=28,
+        ),
+        horizontal_grid_lines=fch.ChartGridLines(interval=25, color=ft.Colors.OUTLINE_VARIANT),
+        height=CHART_HEIGHT,
+        expand=True,
+    )
