@@ -282,7 +282,7 @@ class ReportsVM:
 
     def drill(self, code: str) -> None:
         """Open an area of the current level: its townships, villages or households."""
-        if self.level is None or not code.startswith(self.path[-1] if self.path else ""):
+        if code not in {line.code for line in self.areas()}:
             return
         self.path.append(code)
         self.overdue_shown = OVERDUE_PAGE

@@ -51,12 +51,16 @@ class ReportsScreen(Screen):
         assert shell.ws is not None
         self.vm = ReportsVM(shell.ws, shell.lang, exports_dir=shell.data_dir / "exports")
         self._picker: ft.FilePicker | None = None
+        self._fresh = True  # computed just now: the first on_show need not read again
 
     def title(self) -> str:
         return self.t("reports.title")
 
     def on_show(self) -> None:
-        self.vm.reload()
+        if self._fresh:
+            self._fresh = False
+        else:
+            self.vm.reload()
 
     def actions(self) -> list[ft.Control]:
         return [w.icon_button(ft.Icons.DOWNLOAD, self.t("reports.export"), self.act(self._export))]
