@@ -81,7 +81,7 @@ from app.domain.indicators import (
     indicator_year,
     measured_values,
 )
-from app.domain.policy import VisitPolicy
+from app.domain.policy import VisitPolicy, requirement_for
 from app.domain.records import Household, Need, Person, Referral, Wish
 from app.reports import (
     household_heads,
@@ -544,6 +544,38 @@ def earliest_counted_day(window: Window) -> date:
     return min(starts, default=window.start)
 
 
+def may_be_due(
+    households: Sequence[HouseholdFacts],
+    persons: Sequence[PersonFacts],
+    window: Window,
+    until: date,
+    policy: VisitPolicy,
+) -> tuple[list[HouseholdFacts], list[PersonFacts]]:
+    """The households whose kind of window ends in the period, and their members.
+
+    Only they can be due (DOMAIN.md: a quarterly household is not due in October); the
+    domain's `requirement_for` tells each household's kind, so the others are left out
+    before the heavy work. What coverage_by does with the rest is unchanged.
+    """
+    ends = {f: any(w.end <= until for w in windows_ending_in(f, window)) for f in Frequency}
+    flags: dict[str, list[PersonFlag]] = defaultdict(list)
+    for p in persons:
+        flags[p.household_id].extend(p.flags)
+    kinds: dict[tuple[Any, ...], bool] = {}
+    kept: list[HouseholdFacts] = []
+    for h in households:
+        own = flags.get(h.id, ())
+        codes = (*h.categories, *own)
+        if codes not in kinds:
+            members = [PersonFacts(h.id, list(own))]
+            requirement = requirement_for(policy, cast(Household, h), cast(list[Person], members))
+            kinds[codes] = requirement is not None and ends[requirement.frequency]
+        if kinds[codes]:
+            kept.append(h)
+    ids = {h.id for h in kept}
+    return kept, [p for p in persons if p.household_id in ids]
+
+
 # --- coverage -------------------------------------------------------------------------------
 
 
@@ -564,27 +596,35 @@ def coverage_reports(
     areas: Sequence[str] | None = None,
     as_of: date | None = None,
     policy: VisitPolicy | None = None,
+    workers: bool | None = None,
 ) -> CoverageData:
     """在册对象探访关爱率 for `period`, one report per breakdown, over `areas` (None: all).
 
     `as_of` is passed to the domain as is (see `as_of_for` for the default the entry
-    points use). Raises InvalidReportRequest for a period or breakdown it cannot read.
+    points use). `workers` (default: when a breakdown is by worker or team) attributes
+    households to their responsible workers, as the overdue list of an XLSX export shows
+    them; no other figure depends on it, so other reports skip it. Raises
+    InvalidReportRequest for a period or breakdown it cannot read.
     """
     window = _period(period)
     parsed = [_breakdown(b) for b in breakdowns]
+    if workers is None:
+        workers = any(b in (Breakdown.WORKER, Breakdown.TEAM) for b in parsed)
     policy = policy or load_visit_policy()
     until = window.end if as_of is None else min(window.end, as_of)
     first = earliest_counted_day(window)
 
-    staff = read_staff(session)
+    staff = read_staff(session) if workers else Staff({}, {}, {})
     names = {**area_names(session), **staff.names}
     households = read_households(session, areas)
     ids = {h.id for h in households}
     persons = read_persons(session, areas, ids)
+    households, persons = may_be_due(households, persons, window, until, policy)
+    ids = {h.id for h in households}
     village_worker: dict[str, str | None] = {}
     responsible: dict[str, str] = {}
     orphans: list[str] = []  # households no worker's scope covers: the last-visitor rule
-    for h in households:
+    for h in households if workers else ():
         if h.area_code not in village_worker:
             village_worker[h.area_code] = staff.responsible(h.area_code)
         worker = village_worker[h.area_code]
@@ -674,7 +714,8 @@ def coverage_export(
     day = as_of_for(window, as_of)
     sheets = ALL_SHEETS if form == ReportFormat.XLSX else (breakdown,)
     with collector_paused(), ctx.db.reading() as session:
-        data = coverage_reports(session, period, sheets, areas=areas, as_of=day)
+        workers = True if form == ReportFormat.XLSX else None  # the overdue sheet shows them
+        data = coverage_reports(session, period, sheets, areas=areas, as_of=day, workers=workers)
         heads = overdue_heads(session, data.overdue_households) if form == ReportFormat.XLSX else {}
     report = data.reports[0]
     if form == ReportFormat.JSON:
