@@ -200,6 +200,7 @@ class Need(Record):
     resource: ShortText = ""  # programme, charity project or 幸福超市 it was matched to
     fulfilled_on: date | None = None
     fulfilment_note: LongText = ""
+    fulfilment_photo_id: RecordId | None = None
     closed_reason: LongText = ""
 
     @property

@@ -84,6 +84,16 @@ def test_a_worker_records_fulfilment_but_does_not_assess(ws: Workspace) -> None:
     assert ws.store.get(Need, reasonable.id).fulfilled_on == TODAY
 
 
+def test_need_fulfilment_keeps_its_photo_encrypted(ws: Workspace) -> None:
+    need = _need(ws, NeedStatus.REASONABLE)
+    vm = NeedsVM(ws)
+    photo = (b"\x89PNG fake photo of the new quilt", "image/png")
+    assert vm.move(need.id, "fulfilled", "送去棉被", photo=photo)
+    stored = ws.store.get(Need, need.id)
+    assert stored.fulfilment_photo_id is not None
+    assert ws.store.get_photo(stored.fulfilment_photo_id) == photo
+
+
 def test_illegal_need_moves_are_refused(ws: Workspace) -> None:
     need = _need(ws)
     vm = NeedsVM(ws)

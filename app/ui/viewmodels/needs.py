@@ -121,8 +121,16 @@ class NeedsVM:
         """Whether the move asks for a note (reason, resource or what was done)."""
         return status in (S.UNREASONABLE, S.MATCHED, S.REFERRED, S.FULFILLED, S.CLOSED)
 
-    def move(self, need_id: str, target: str, note: str = "", on: date | None = None) -> bool:
-        """Assess, match, refer, fulfil or close a need; False (and `message`) if refused."""
+    def move(
+        self,
+        need_id: str,
+        target: str,
+        note: str = "",
+        on: date | None = None,
+        photo: tuple[bytes, str] | None = None,
+    ) -> bool:
+        """Assess, match, refer, fulfil (with an optional photo) or close a need; False (and
+        `message`) if refused."""
         self.message = ""
         try:
             need = self.needs[need_id]
@@ -141,6 +149,8 @@ class NeedsVM:
             elif status == S.FULFILLED:
                 updates["fulfilment_note"] = note
                 updates["fulfilled_on"] = on or self.ws.today()
+                if photo is not None:
+                    updates["fulfilment_photo_id"] = self.ws.store.put_photo(need.id, *photo)
             elif status == S.CLOSED:
                 updates["closed_reason"] = note
             changed = Need.model_validate({**need.model_dump(), **updates})

@@ -139,8 +139,8 @@ class NeedsScreen(Screen):
         )
 
     def _move(self, item: NeedItem, status: NeedStatus) -> None:
-        def done(note: str, _photo: Any) -> None:
-            if not self.vm.move(item.need_id, status.value, note):
+        def done(note: str, photo: tuple[bytes, str] | None) -> None:
+            if not self.vm.move(item.need_id, status.value, note, photo=photo):
                 self.shell.snack(self.vm.message, error=True)
             else:
                 self.shell.snack(self.t("common.saved"))
@@ -152,6 +152,7 @@ class NeedsScreen(Screen):
                 self.vm.action_label(status),
                 self.t(f"needs.note.{status.value}"),
                 self.act(done),
+                with_photo=status == NeedStatus.FULFILLED,
             )
         else:
             done("", None)
