@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping as MappingT
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import RowMapping, Table
@@ -65,13 +66,18 @@ class RecordMapping:
     def type_name(self) -> str:
         return self.record.type_name
 
+    @cached_property
+    def columns(self) -> tuple[str, ...]:
+        """The record fields stored in columns of their own (everything else is `details`)."""
+        return (*BOOKKEEPING, "area_code", *self.plain, *self.sealed)
+
     def to_row(self, record: Record, codec: Codec) -> dict[str, Any]:
         return self.row_from_json(record.model_dump(mode="json"), codec)
 
     def row_from_json(self, data: dict[str, Any], codec: Codec) -> dict[str, Any]:
         """The row for a record already in JSON form (as `model_dump(mode="json")` gives
         it, or as the sync server sends it); `data` is consumed."""
-        row = {k: data.pop(k, None) for k in (*BOOKKEEPING, "area_code", *self.plain, *self.sealed)}
+        row = {k: data.pop(k, None) for k in self.columns}
         for fieldname, column in self.blind:
             value = row.get(fieldname)
             row[column] = (
