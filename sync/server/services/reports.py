@@ -6,12 +6,15 @@ The numbers come from the same functions the device uses (`app.domain.coverage`,
 - households, persons and visits are read from the report columns of `records` (fields
   of the record's JSON that the database generates, see `tables.REPORT_COLUMNS`) through
   covering indexes, and turned into light rows and `VisitFact`s, never pydantic records;
-- only households of the registered class are read (the others are never due), and only
-  visits dated inside the windows that can count (from the first day of the earliest
-  window ending in the period to the period's end), corrections already applied;
+- only households of the registered class whose kind of window (the domain's
+  `requirement_for`) ends in the period are kept: the others cannot be due;
+- of their visits, only those that reached someone, from the first day of the household's
+  earliest counted window to the period's end, corrections already applied;
 - an overdue household whose last qualifying visit lies before those windows gets its
   latest earlier visit per mode in a second, small read, and the overdue list is then
-  recomputed by the same function over the overdue households alone.
+  recomputed by the same function over the overdue households alone;
+- responsible workers are assigned only when the report shows them (by worker or team,
+  and the XLSX overdue list): no other figure depends on them.
 
 Rules this module adds, written down here:
 
@@ -34,15 +37,17 @@ import io
 import json
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import exists, func, or_, select, text, true
+from sqlalchemy import Text, any_, bindparam, exists, func, literal_column, or_, select, text, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -349,6 +354,14 @@ def _rows(session: Session, query: Any) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
+def _one_of(session: Session, column: Any, values: Sequence[str]) -> Any:
+    """SQL: `column` is one of `values`, sent as one array (thousands of ids, one parameter)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("one_of", list(values), type_=ARRAY(Text)))
+    rows = select(literal_column("value")).select_from(func.json_each(json.dumps(list(values))))
+    return column.in_(rows)
+
+
 def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
@@ -477,8 +490,11 @@ def read_visits(
     last: date | None = None,
     *,
     who: bool = True,
+    among: Sequence[str] = (),
 ) -> list[VisitFact]:
     """Visits of `households` dated `first`..`last` (either open), corrections applied.
+
+    `among` names the households to read in SQL (when they are a few of those in scope).
 
     `who=False` reads only the visits that reached someone, without worker, team and ids:
     all that coverage reads of a household whose responsible worker is known (its last
@@ -495,6 +511,8 @@ def read_visits(
         query = query.where(c.visit_at >= first.isoformat())
     if last is not None:
         query = query.where(c.visit_at < (last + timedelta(days=1)).isoformat())
+    if among:
+        query = query.where(_one_of(session, c.household_id, among))
     return _facts(_rows(session, query), households.__contains__, who)
 
 
@@ -550,30 +568,59 @@ def may_be_due(
     window: Window,
     until: date,
     policy: VisitPolicy,
-) -> tuple[list[HouseholdFacts], list[PersonFacts]]:
-    """The households whose kind of window ends in the period, and their members.
+) -> tuple[list[HouseholdFacts], list[PersonFacts], dict[str, date]]:
+    """The households whose kind of window ends in the period, their members, and for each
+    the first day of its earliest such window.
 
-    Only they can be due (DOMAIN.md: a quarterly household is not due in October); the
-    domain's `requirement_for` tells each household's kind, so the others are left out
-    before the heavy work. What coverage_by does with the rest is unchanged.
+    Only they can be due (DOMAIN.md: a quarterly household is not due in October), and
+    only visits from that day on can fall in a window that counts; the domain's
+    `requirement_for` tells each household's kind, so the others are left out before the
+    heavy work. What coverage_by does with the rest is unchanged.
     """
-    ends = {f: any(w.end <= until for w in windows_ending_in(f, window)) for f in Frequency}
+    firsts: dict[Frequency, date] = {}
+    for frequency in Frequency:
+        counted = [w.start for w in windows_ending_in(frequency, window) if w.end <= until]
+        if counted:
+            firsts[frequency] = counted[0]
     flags: dict[str, list[PersonFlag]] = defaultdict(list)
     for p in persons:
         flags[p.household_id].extend(p.flags)
-    kinds: dict[tuple[Any, ...], bool] = {}
+    kinds: dict[tuple[Any, ...], date | None] = {}
     kept: list[HouseholdFacts] = []
+    starts: dict[str, date] = {}
     for h in households:
         own = flags.get(h.id, ())
         codes = (*h.categories, *own)
         if codes not in kinds:
             members = [PersonFacts(h.id, list(own))]
             requirement = requirement_for(policy, cast(Household, h), cast(list[Person], members))
-            kinds[codes] = requirement is not None and ends[requirement.frequency]
-        if kinds[codes]:
+            kinds[codes] = firsts.get(requirement.frequency) if requirement else None
+        start = kinds[codes]
+        if start is not None:
             kept.append(h)
-    ids = {h.id for h in kept}
-    return kept, [p for p in persons if p.household_id in ids]
+            starts[h.id] = start
+    return kept, [p for p in persons if p.household_id in starts], starts
+
+
+def counted_visits(
+    session: Session, areas: Sequence[str] | None, starts: Mapping[str, date], until: date
+) -> list[VisitFact]:
+    """The visits that reached someone of each household from its first counted day to `until`.
+
+    From the latest first day on, every household's visits are read at once; before it,
+    only those of the households whose windows start earlier (the quarterly households in
+    September), named in the query when they are fewer than half.
+    """
+    bounds = sorted(set(starts.values()))
+    if not bounds:
+        return []
+    facts = read_visits(session, areas, starts, bounds[-1], until, who=False)
+    for start, end in pairwise(bounds):
+        earlier = {h for h, first in starts.items() if first <= start}
+        among = sorted(earlier) if len(earlier) * 2 < len(starts) else ()
+        last = end - timedelta(days=1)
+        facts += read_visits(session, areas, earlier, start, last, who=False, among=among)
+    return facts
 
 
 # --- coverage -------------------------------------------------------------------------------
@@ -612,15 +659,14 @@ def coverage_reports(
         workers = any(b in (Breakdown.WORKER, Breakdown.TEAM) for b in parsed)
     policy = policy or load_visit_policy()
     until = window.end if as_of is None else min(window.end, as_of)
-    first = earliest_counted_day(window)
 
     staff = read_staff(session) if workers else Staff({}, {}, {})
     names = {**area_names(session), **staff.names}
     households = read_households(session, areas)
     ids = {h.id for h in households}
     persons = read_persons(session, areas, ids)
-    households, persons = may_be_due(households, persons, window, until, policy)
-    ids = {h.id for h in households}
+    households, persons, starts = may_be_due(households, persons, window, until, policy)
+    ids = set(starts)
     village_worker: dict[str, str | None] = {}
     responsible: dict[str, str] = {}
     orphans: list[str] = []  # households no worker's scope covers: the last-visitor rule
@@ -638,8 +684,8 @@ def coverage_reports(
         facts = read_visits(session, areas, ids)
     else:
         complete = set(orphans)
-        facts = read_visits(session, areas, ids - complete, first, until, who=False)
-        facts += visits_of(session, orphans)
+        lean = {h: day for h, day in starts.items() if h not in complete}
+        facts = counted_visits(session, areas, lean, until) + visits_of(session, orphans)
 
     def compute(
         rows: Sequence[HouseholdFacts],
@@ -663,7 +709,9 @@ def coverage_reports(
     ]
     if missing:
         late = {o.household_id for o in overdue}
-        extra = latest_contacts(session, missing, first)
+        extra: list[VisitFact] = []
+        for start in sorted({starts[h] for h in missing}):
+            extra += latest_contacts(session, [h for h in missing if starts[h] == start], start)
         fixed = compute(
             [h for h in households if h.id in late],
             [p for p in persons if p.household_id in late],
