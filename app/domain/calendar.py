@@ -62,6 +62,10 @@ class InvalidPeriod(ValueError):
     """A report period is `2026-11`, `2026-Q4`, `2026-H2` or `2026`."""
 
 
+# Reports cover the register's lifetime; the bounds also keep every window (an ISO week
+# reaching into the next year) inside what `date` can hold.
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])|H([12])))?$")
 
 
@@ -70,7 +74,7 @@ def parse_period(text: str) -> Window:
     if not m:
         raise InvalidPeriod(f"无法识别的统计期：{text!r}（应为 2026-11、2026-Q4、2026-H2 或 2026）")
     year = int(m.group(1))
-    if not 1 <= year <= 9998:  # the windows of year 0 or 9999 fall outside `date`
+    if not MIN_YEAR <= year <= MAX_YEAR:
         raise InvalidPeriod(f"统计期的年份超出范围：{text!r}")
     if m.group(2):
         return window_containing(Frequency.MONTHLY, date(year, int(m.group(2)), 1))

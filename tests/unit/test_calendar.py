@@ -126,6 +126,8 @@ def test_parse_period(text: str, start: date, end: date) -> None:
         "0000",
         "9999-12",
         "9999",
+        "9998",
+        "1899-12",
     ],
 )
 def test_bad_periods_raise_invalid_period(text: str) -> None:
