@@ -21,7 +21,7 @@ STAMP = VENV / ".doorstep-installed"
 
 
 def ensure_env() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script may be run by an older python3
         sys.exit("Doorstep 需要 Python 3.11 或更新版本。")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.is_file() and STAMP.read_text() == wanted:
