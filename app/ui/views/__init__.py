@@ -1,0 +1,1 @@
+"""Flet views, one module per screen."""
