@@ -7,6 +7,7 @@ when the window is narrow (tablet held upright, 600 px), a rail on the left when
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -29,7 +30,7 @@ DESTINATIONS = (
 )
 
 
-class Screen:
+class Screen(ABC):
     """One screen: `content()` returns the body's controls from the view-model's state."""
 
     key = ""
@@ -46,11 +47,11 @@ class Screen:
 
     # --- to implement ---------------------------------------------------------------
 
-    def title(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def title(self) -> str: ...
 
-    def content(self) -> list[ft.Control]:
-        raise NotImplementedError
+    @abstractmethod
+    def content(self) -> list[ft.Control]: ...
 
     def actions(self) -> list[ft.Control]:
         return []
@@ -60,6 +61,7 @@ class Screen:
 
     def on_show(self) -> None:
         """Called when the screen comes (back) to the top: re-read what may have changed."""
+        return None
 
     # --- shared -----------------------------------------------------------------------
 
