@@ -274,17 +274,8 @@ class ConsentScreen(Screen):
                 w.body(attached, size=w.SMALL),
                 ft.Row(
                     [
-                        w.button(
-                            self.t("media.take_photo"),
-                            self.act(self._camera),
-                            kind="outlined",
-                            icon=ft.Icons.CAMERA_ALT,
-                        ),
-                        w.button(
-                            self.t("media.choose_photo"),
-                            self.act(self._pick_photo),
-                            kind="outlined",
-                            icon=ft.Icons.IMAGE,
+                        *media.photo_buttons(
+                            self.t, self.act(self._camera), self.act(self._pick_photo)
                         ),
                     ],
                     wrap=True,

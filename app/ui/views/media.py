@@ -96,3 +96,13 @@ def open_camera(shell: Shell, on_photo: Callable[[bytes], None]) -> None:
     )
     shell.page.show_dialog(dialog)
     shell.background(start())
+
+
+def photo_buttons(
+    t: Callable[..., str], on_camera: Callable[..., Any], on_pick: Callable[..., Any]
+) -> list[ft.Control]:
+    """The two ways to attach a photo: take one with the camera, or choose a file."""
+    return [
+        w.button(t("media.take_photo"), on_camera, kind="outlined", icon=ft.Icons.CAMERA_ALT),
+        w.button(t("media.choose_photo"), on_pick, kind="outlined", icon=ft.Icons.IMAGE),
+    ]

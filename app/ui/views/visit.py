@@ -172,17 +172,8 @@ class NewVisitScreen(Screen):
                     ft.Row([ft.Icon(ft.Icons.PHOTO_CAMERA), self.photo_text], wrap=True),
                     ft.Row(
                         [
-                            w.button(
-                                self.t("media.take_photo"),
-                                self.act(self._camera),
-                                kind="outlined",
-                                icon=ft.Icons.CAMERA_ALT,
-                            ),
-                            w.button(
-                                self.t("media.choose_photo"),
-                                self.act(self._pick_photo),
-                                kind="outlined",
-                                icon=ft.Icons.IMAGE,
+                            *media.photo_buttons(
+                                self.t, self.act(self._camera), self.act(self._pick_photo)
                             ),
                             w.button(
                                 self.t("visit.clear_photo"),
