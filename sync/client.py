@@ -3,9 +3,10 @@
 `enroll` turns a one-time code into a worker sandbox whose credentials (an Ed25519
 signing key, the server address, the pinned certificate) are sealed in the store; after
 that, unlocking needs no network. `SyncClient.sync()` pushes every pending mutation,
-then pulls the change feed page by page (see `sync.protocol` for the guarantees).
-Every failure is a `SyncError` whose message is one Chinese sentence; nothing queued is
-ever dropped by a failed sync.
+uploads the photos the server lacks, pulls the change feed page by page, then downloads
+the photos its records name (see `sync.protocol` for the guarantees). Every failure is a
+`SyncError` whose message is one Chinese sentence; nothing queued is ever dropped by a
+failed sync, and a photo that fails to travel waits for the next one.
 """
 
 from __future__ import annotations
@@ -27,19 +28,22 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
 
+from app.domain.staff import Staff
 from app.store import replica
-from app.store.errors import SandboxError
+from app.store.errors import IntegrityError, NotFound, SandboxError
 from app.store.sandbox import Keystore, Sandbox, validate_pin
 from app.store.store import AREA_NAMES_META, LAST_SYNC_META, Store
 from sync.protocol import (
     DEFAULT_PAGE,
+    HEADER_CONTENT_SHA256,
     HEADER_DEVICE,
     HEADER_NONCE,
     HEADER_PROTOCOL,
@@ -48,10 +52,17 @@ from sync.protocol import (
     HEADER_TIMESTAMP,
     HEADER_WORKER,
     MAX_BATCH,
+    MAX_PHOTO_BYTES,
+    MAX_PHOTO_BYTES_PER_SYNC,
+    MAX_PHOTOS_PER_SYNC,
     PROTOCOL_VERSION,
     EnrollResponse,
+    StaffList,
+    photo_type,
     signing_text,
 )
+
+T = TypeVar("T")
 
 SECRET_KEY = "sync.signing_key"
 SECRET_SERVER = "sync.server_url"
@@ -131,12 +142,21 @@ class SyncReport:
     bytes_sent: int = 0
     bytes_received: int = 0
     seconds: float = 0.0
+    photos_up: int = 0
+    photos_down: int = 0
+    photos_pending: int = 0  # still to upload or download after this sync
 
     def one_line(self) -> str:
-        return (
+        line = (
             f"同步完成：上传 {self.pushed} 条，下载 {self.pulled} 条，"
             f"冲突 {self.conflicts} 条，被拒绝 {self.rejected} 条。"
         )
+        if self.photos_up or self.photos_down or self.photos_pending:
+            line += (
+                f"照片：上传 {self.photos_up} 张，下载 {self.photos_down} 张，"
+                f"待传 {self.photos_pending} 张。"
+            )
+        return line
 
 
 # --- transport security ---------------------------------------------------------------
@@ -298,6 +318,7 @@ def enroll(
     try:
         store.clock.observe(answer.server_hlc)
         store.set_meta(AREA_NAMES_META, json.dumps(answer.area_names, ensure_ascii=False))
+        store.set_staff(Staff.from_json(m.model_dump() for m in answer.staff))
         private = signing_key.private_bytes(
             serialization.Encoding.Raw,
             serialization.PrivateFormat.Raw,
@@ -332,13 +353,19 @@ def _http_client(
 
 
 def _send(
-    client: httpx.Client, method: str, target: str, body: bytes | None, headers: dict[str, str]
+    client: httpx.Client,
+    method: str,
+    target: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    content_type: str = "application/json",
 ) -> httpx.Response:
+    """One request; JSON bodies over 1 KiB go gzip'd, photos as they are."""
     content = None
     extra = dict(headers)
     if body is not None:
-        extra["Content-Type"] = "application/json"
-        if len(body) > 1024:
+        extra["Content-Type"] = content_type
+        if len(body) > 1024 and content_type == "application/json":
             content = gzip.compress(body, compresslevel=5)
             extra["Content-Encoding"] = "gzip"
         else:
@@ -437,18 +464,31 @@ class SyncClient:
     def _request(
         self, client: httpx.Client, method: str, target: str, payload: Any = None
     ) -> dict[str, Any]:
-        """One call with retries: transport errors, 5xx, replays and clock skew retry."""
-        body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+        """One JSON call with retries (see `_call`)."""
+        body = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+        return self._call(client, method, target, body, lambda r: r.json())
+
+    def _call(
+        self,
+        client: httpx.Client,
+        method: str,
+        target: str,
+        body: bytes | None,
+        read: Callable[[httpx.Response], T],
+        *,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> T:
+        """One call with retries: transport errors, 5xx, replays, clock skew and an answer
+        `read` cannot use (ValueError) retry; other refusals raise at once."""
         last: SyncError = ServerUnreachable()
         for attempt in range(self.attempts):
             if attempt:
                 delay = self.backoff_s * (2 ** (attempt - 1))
                 time.sleep(delay * (0.5 + random.random()))
-            headers = self._signed_headers(method, target, body)
+            signed = self._signed_headers(method, target, body or b"") | (headers or {})
             try:
-                response = _send(
-                    client, method, target, body if payload is not None else None, headers
-                )
+                response = _send(client, method, target, body, signed, content_type)
             except (ServerUnreachable, ServerFailed) as exc:
                 last = exc
                 continue
@@ -457,7 +497,7 @@ class SyncClient:
             self._report.bytes_received += response.num_bytes_downloaded
             if response.status_code == 200:
                 try:
-                    return response.json()  # type: ignore[no-any-return]
+                    return read(response)
                 except ValueError:
                     last = ServerFailed()
                     continue
@@ -496,7 +536,12 @@ class SyncClient:
         started = time.perf_counter()
         with _http_client(self.url, self._cert, self._transport, self.timeout_s) as client:
             self._push(client, progress)
+            self._upload_photos(client)
             self._pull(client, progress)
+            self._download_photos(client)
+            self._fetch_staff(client)
+        counts = self.store.photo_counts()
+        self._report.photos_pending = counts["upload"] + counts["download"]
         self._report.seconds = time.perf_counter() - started
         self.store.set_meta(LAST_SYNC_META, datetime.now().isoformat(timespec="seconds"))
         return self._report
@@ -575,6 +620,65 @@ class SyncClient:
                     continue
                 return
 
+    def _fetch_staff(self, client: httpx.Client) -> None:
+        """The staff of this worker's scope, so that reports pick 责任人 as the server does."""
+        try:
+            answer = StaffList.model_validate(self._request(client, "GET", "/v1/staff"))
+        except ValidationError:
+            raise ServerFailed() from None
+        self.store.set_staff(Staff.from_json(m.model_dump() for m in answer.staff))
+
+    # --- photos -----------------------------------------------------------------------
+
+    def _upload_photos(self, client: httpx.Client) -> None:
+        """PUT each photo the server lacks (after the push, so its record is there); a
+        refused photo stays queued, a lost network leaves the rest for the next sync."""
+        for photo_id, record_id in self.store.photos_to_upload():
+            try:
+                content, _ = self.store.get_photo(photo_id)
+            except (NotFound, IntegrityError):
+                continue
+            mime = photo_type(content)
+            if mime is None or len(content) > MAX_PHOTO_BYTES:
+                continue  # the server would refuse it: it stays counted as waiting
+            target = f"/v1/photos/{photo_id}?record_id={record_id}"
+            headers = {HEADER_CONTENT_SHA256: hashlib.sha256(content).hexdigest()}
+            try:
+                self._call(
+                    client, "PUT", target, content, _receipt, content_type=mime, headers=headers
+                )
+            except RequestRefused:
+                continue
+            except (ServerUnreachable, ServerFailed):
+                return
+            self.store.mark_photo_uploaded(photo_id)
+            self._report.photos_up += 1
+
+    def _download_photos(self, client: httpx.Client) -> None:
+        """GET the photos records here name and the device lacks, a bounded number per
+        sync; one the server cannot give yet (not uploaded) is asked for next time."""
+        replica.want_referenced_photos(self.store)
+        received = 0
+        for photo_id in self.store.photos_to_download(MAX_PHOTOS_PER_SYNC):
+            if received >= MAX_PHOTO_BYTES_PER_SYNC:
+                return
+            try:
+                content, mime = self._call(
+                    client,
+                    "GET",
+                    f"/v1/photos/{photo_id}",
+                    None,
+                    _photo,
+                    headers={"Accept-Encoding": "identity"},
+                )
+            except RequestRefused:
+                continue
+            except (ServerUnreachable, ServerFailed):
+                return
+            received += len(content)
+            if self.store.put_downloaded_photo(photo_id, content, mime):
+                self._report.photos_down += 1
+
     # --- review (coordinators, online) -------------------------------------------------
 
     def conflicts(self) -> list[dict[str, Any]]:
@@ -586,6 +690,25 @@ class SyncClient:
         """Put the overwritten value back; every device receives it at its next pull."""
         with _http_client(self.url, self._cert, self._transport, self.timeout_s) as client:
             self._request(client, "POST", f"/v1/conflicts/{conflict_id}/revert", {})
+
+
+def _receipt(response: httpx.Response) -> dict[str, Any]:
+    data = response.json()
+    if not isinstance(data, dict) or "sha256" not in data:
+        raise ValueError("not a photo receipt")
+    return data
+
+
+def _photo(response: httpx.Response) -> tuple[bytes, str]:
+    """The photo's bytes and type, if they arrived whole (else ValueError: ask again)."""
+    content = response.content
+    expected = response.headers.get(HEADER_CONTENT_SHA256, "")
+    if hashlib.sha256(content).hexdigest() != expected.lower():
+        raise ValueError("photo damaged in transit")
+    mime = photo_type(content)
+    if mime is None:
+        raise ValueError("not a photo")
+    return content, mime
 
 
 __all__ = [

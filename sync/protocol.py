@@ -28,12 +28,13 @@ Guarantees
 
 Transport
 ---------
-HTTPS (plain http only to loopback), JSON bodies, gzip in both directions, every request
-carrying ``Doorstep-Protocol: 1``. A device signs each request with its Ed25519 key
-(registered at enrolment): the signature covers method, path and query, timestamp,
-nonce and the SHA-256 of the uncompressed body. The server refuses a stale timestamp or
-a nonce it has seen (``replayed``); the answer carries the server time so a device with a
-wrong clock corrects its offset and signs again. Errors are JSON ``{"code", "message"}``.
+HTTPS (plain http only to loopback), JSON bodies, gzip in both directions (photos go as
+raw image bytes, uncompressed), every request carrying ``Doorstep-Protocol: 1``. A device
+signs each request with its Ed25519 key (registered at enrolment): the signature covers
+method, path and query, timestamp, nonce and the SHA-256 of the uncompressed body. The
+server refuses a stale timestamp or a nonce it has seen (``replayed``); the answer carries
+the server time so a device with a wrong clock corrects its offset and signs again.
+Errors are JSON ``{"code", "message"}``.
 
 Endpoints (all under ``/v1``)
 -----------------------------
@@ -43,14 +44,40 @@ Endpoints (all under ``/v1``)
 - ``GET /pull?after=SEQ&limit=N[&areas=CODE,...&until=SEQ]`` → ``PullPage``: changes
   (type, seq, full record), evictions, next cursor, whether more follows, server HLC and
   the worker's current scope. ``areas``/``until`` backfill areas added to a scope.
+- ``GET /staff`` → ``StaffList``: the workers whose areas overlap the caller's scope, so
+  that the device's reports pick each household's 责任人 as the server's do; the device
+  fetches it after each pull and keeps it sealed.
 - ``GET /conflicts``, ``POST /conflicts/{id}/revert`` — coordinators review conflicts.
 - ``POST /wishes/{id}/publish``, ``POST /wishes/{id}/claim`` — server-only transitions.
+- ``PUT /photos/{id}?record_id=ID`` — one photo or drawn signature, the body its bytes
+  (``Content-Type: image/jpeg`` or ``image/png``, checked against the magic bytes; at most
+  ``MAX_PHOTO_BYTES``, else 413) with its SHA-256 in ``Doorstep-Content-SHA256`` (a
+  mismatch is 400 ``hash_mismatch``) → ``PhotoReceipt``. Idempotent: the same id with the
+  same bytes is 200 again and changes nothing; other bytes under a stored id are 409
+  ``photo_exists``. The record must be on the server and in the caller's scope, else 409
+  ``record_not_synced`` (the same answer for both, so nothing leaks; the device retries
+  at its next sync).
+- ``GET /photos/{id}`` → the bytes, with ``Content-Type`` and ``Doorstep-Content-SHA256``;
+  404 unless the photo's record lies in the caller's scope. Every read is audit-logged.
 - Admin: workers, scope, enrolment codes (QR PNG), device revocation. A revoked device
   is answered ``401 device_revoked`` and wipes its sandbox.
 
-A sync is: push every pending batch, then pull pages until ``more`` is false; the device
-observes the server HLC each round trip and the server clamps device stamps more than
-five minutes ahead of its own clock.
+A sync is: push every pending batch, then upload each photo the server does not hold
+yet, then pull pages until ``more`` is false, then download the photos that records on
+the device refer to and it lacks (at most ``MAX_PHOTOS_PER_SYNC`` requests or
+``MAX_PHOTO_BYTES_PER_SYNC`` per sync; the rest next time). The device observes the
+server HLC each round trip and the server clamps device stamps more than five minutes
+ahead of its own clock.
+
+Photos
+------
+Photos travel beside the records, not in the outbox: a record names its photo by id
+(``photo_id``, ``evidence_photo_id``, ``fulfilment_photo_id``). The device keeps each
+photo sealed in its store with an ``uploaded`` flag, set only after the server's 200, so
+a lost answer means one harmless PUT more, never a lost or doubled photo. A failed
+upload or download leaves the photo queued and does not fail the record sync; the sync
+summary counts the photos still waiting. A pulled record that names a photo the device
+lacks queues it for download; records evicted from the device take their photos along.
 """
 
 from __future__ import annotations
@@ -68,10 +95,17 @@ HEADER_TIMESTAMP = "Doorstep-Timestamp"
 HEADER_NONCE = "Doorstep-Nonce"
 HEADER_SIGNATURE = "Doorstep-Signature"
 HEADER_SERVER_TIME = "Doorstep-Server-Time"
+HEADER_CONTENT_SHA256 = "Doorstep-Content-SHA256"
 
 MAX_BATCH = 500
 DEFAULT_PAGE = 2000
 MAX_PAGE = 5000
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+MAX_PHOTOS_PER_SYNC = 200
+MAX_PHOTO_BYTES_PER_SYNC = 50 * 1024 * 1024
+
+# The photo types the server takes, by the bytes their files start with.
+PHOTO_MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 
 AnswerStatus = Literal["applied", "merged", "conflict", "rejected"]
 MutationKind = Literal["create", "update", "transition"]
@@ -96,6 +130,24 @@ class WorkerInfo(Wire):
     areas: list[str]
 
 
+class StaffInfo(Wire):
+    """A worker of the device's scope, for reports by 责任人 and team (no personal data
+    but the name); `areas` are only those overlapping the device's scope."""
+
+    id: str
+    name: str
+    role: str
+    team: str
+    active: bool = True
+    areas: list[str]
+
+
+class StaffList(Wire):
+    """``GET /v1/staff``: the staff of the caller's scope."""
+
+    staff: list[StaffInfo]
+
+
 class EnrollRequest(Wire):
     code: str = Field(min_length=4, max_length=64)
     public_key: str = Field(min_length=40, max_length=64, description="Ed25519, base64")
@@ -111,6 +163,9 @@ class EnrollResponse(Wire):
     area_names: dict[str, str] = Field(
         default_factory=dict,
         description="names of the worker's areas and of the counties and townships above them",
+    )
+    staff: list[StaffInfo] = Field(
+        default_factory=list, description="the staff of the worker's scope (see GET /staff)"
     )
 
 
@@ -224,6 +279,24 @@ class DeviceOut(Wire):
     worker_id: str
     status: str
     enrolled_at: str
+
+
+class PhotoReceipt(Wire):
+    """The server holds this photo (``duplicate``: it already did, nothing changed)."""
+
+    id: str
+    record_id: str
+    sha256: str
+    size: int
+    duplicate: bool = False
+
+
+def photo_type(content: bytes) -> str | None:
+    """The MIME type the photo's magic bytes say (JPEG or PNG), or None."""
+    for mime, magic in PHOTO_MAGIC.items():
+        if content.startswith(magic):
+            return mime
+    return None
 
 
 def signing_text(method: str, target: str, timestamp: str, nonce: str, body_sha256: str) -> bytes:

@@ -31,7 +31,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from operator import attrgetter
 from types import SimpleNamespace
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from app.domain.areas import COUNTIES
 from app.domain.calendar import Window, parse_period, windows_ending_in
@@ -217,11 +217,15 @@ _CONTACT: dict[str, bool] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class VisitFact:
-    """A visit reduced to what reports read, for callers (the server) that skip pydantic.
+_MODES: dict[str, VisitMode] = {m.value: m for m in VisitMode}
 
-    Build it from a database row with `VisitFact.of(...)`; `Visit` records work as they are.
+
+class VisitFact(NamedTuple):
+    """A visit reduced to what reports read, for callers that skip pydantic (the server's
+    SQL rows, the device's visit-facts snapshot).
+
+    A tuple, so that building tens of thousands of them stays cheap. Build it from a row
+    with `VisitFact.of(...)`; `Visit` records work as they are.
     """
 
     household_id: str
@@ -232,6 +236,8 @@ class VisitFact:
     team: str
     id: str = ""
     amends_visit_id: str | None = None
+
+    mode_of = staticmethod(_MODES.__getitem__)  # "home" -> VisitMode.HOME, KeyError if none
 
     @classmethod
     def of(
@@ -245,10 +251,11 @@ class VisitFact:
         id: str = "",
         amends_visit_id: str | None = None,
     ) -> VisitFact:
+        """Raises KeyError for a mode or outcome that is not one of the codes."""
         return cls(
             household_id,
             visited_at,
-            VisitMode(mode),
+            _MODES[mode],
             _CONTACT[outcome],
             worker_id,
             team,

@@ -574,6 +574,12 @@ UI: dict[str, tuple[str, str]] = {
     "reports.trend_chart": ("近12个月探访关爱率折线图", "Line chart of coverage over 12 months"),
     "reports.by_category": ("按类别探访关爱率", "Coverage by category"),
     "reports.category_chart": ("按类别探访关爱率柱状图", "Bar chart of coverage by category"),
+    "reports.by_worker": ("按责任人探访关爱率", "Coverage by responsible worker"),
+    "reports.by_team": ("按队伍探访关爱率", "Coverage by team"),
+    "reports.no_staff": (
+        "尚未同步责任人名单，暂按最近一次探访的工作人员统计",
+        "No staff list synced yet: households count under their last visitor",
+    ),
     "reports.point": ("{name}：{rate}", "{name}: {rate}"),
     "reports.indicators": ("{year}年目标清单指标", "{year} target-list indicators"),
     "reports.no_targets": (

@@ -140,6 +140,7 @@ class Person(Record):
     major_event_note: LongText = ""
     lives_alone: bool = False
     health_note: LongText = ""
+    left_on: date | None = None  # no longer listed in the household on the roster
 
     @model_validator(mode="after")
     def _consistent(self) -> Person:
@@ -269,6 +270,8 @@ class Wish(Record):
     reject_reason: LongText = ""
     claimed_by: ShortText = ""
     claimed_on: date | None = None
+    contacted_on: date | None = None  # the donor reached the household: the claim is kept
+    released_on: date | None = None  # last release of a claim with no contact in time
     fulfilled_on: date | None = None
     fulfilment_note: LongText = ""
     photo_id: RecordId | None = None

@@ -63,6 +63,7 @@ def transition(
     if target == S.PUBLISHED:
         updates.setdefault("claimed_by", "")
         updates.setdefault("claimed_on", None)
+        updates.setdefault("contacted_on", None)
     # Validated, unlike model_copy: a misspelt field or a blank reason must not slip through.
     moved = type(wish).model_validate({**wish.model_dump(), **updates})
     if target == S.REJECTED and not moved.reject_reason:
@@ -91,9 +92,30 @@ def review_problems(wish: Wish, others: list[Wish], policy: VisitPolicy) -> list
 
 
 def claim_expired(wish: Wish, policy: VisitPolicy, today: date) -> bool:
-    """A claim with no contact within the policy's days is released back to published."""
+    """A claim with no contact within the policy's days is released back to published.
+
+    Overdue on `today` when more than `wish_claim_contact_days` days have passed since the
+    claim and no contact with the donor was recorded (a contacted claim is kept).
+    """
     return (
         wish.state == S.CLAIMED
         and wish.claimed_on is not None
+        and wish.contacted_on is None
         and today > wish.claimed_on + timedelta(days=policy.wish_claim_contact_days)
     )
+
+
+def release_claim(wish: Wish, policy: VisitPolicy, today: date) -> Wish:
+    """The wish released back to published: claim cleared, the release day recorded."""
+    if not claim_expired(wish, policy, today):
+        raise IllegalTransition("此认领未超过联系期限，不能释放")
+    return transition(wish, S.PUBLISHED, on=today, on_server=True, released_on=today)
+
+
+def record_contact(wish: Wish, on: date) -> Wish:
+    """The donor made contact with the household: the claim is kept (not released)."""
+    if wish.state != S.CLAIMED:
+        raise IllegalTransition(f"只有已认领的心愿可以登记联系，当前状态为「{wish.state}」")
+    if wish.contacted_on is not None:
+        return wish
+    return type(wish).model_validate({**wish.model_dump(), "contacted_on": on})

@@ -195,7 +195,29 @@ V2 = [
 # Version 3: the device's sealed credentials from enrolment (sync.client).
 V3 = ["CREATE TABLE secrets (key VARCHAR NOT NULL, value BLOB, PRIMARY KEY (key))"]
 
-MIGRATIONS: list[list[str]] = [V1, V2, V3]
+# Version 4: the sealed visit-facts snapshot, and the visits touched since it was written,
+# noted by triggers in the same transaction as the change (app/store/facts.py).
+V4 = [
+    "CREATE TABLE snapshots (name VARCHAR NOT NULL, content BLOB, PRIMARY KEY (name))",
+    "CREATE TABLE visits_touched (id VARCHAR NOT NULL, PRIMARY KEY (id))",
+    "INSERT INTO visits_touched (id) SELECT id FROM visits",
+    "CREATE TRIGGER visits_touched_insert AFTER INSERT ON visits BEGIN "
+    "INSERT OR IGNORE INTO visits_touched (id) VALUES (new.id); END",
+    "CREATE TRIGGER visits_touched_update AFTER UPDATE ON visits BEGIN "
+    "INSERT OR IGNORE INTO visits_touched (id) VALUES (old.id); "
+    "INSERT OR IGNORE INTO visits_touched (id) VALUES (new.id); END",
+    "CREATE TRIGGER visits_touched_delete AFTER DELETE ON visits BEGIN "
+    "INSERT OR IGNORE INTO visits_touched (id) VALUES (old.id); END",
+]
+
+# Version 5: photo sync (sync.client): whether the server holds each photo. Photos taken
+# before it have not been uploaded.
+V5 = [
+    "ALTER TABLE photos ADD COLUMN uploaded BOOLEAN NOT NULL DEFAULT 0",
+    "CREATE INDEX ix_photos_uploaded ON photos (uploaded)",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5]
 LATEST = len(MIGRATIONS)
 
 

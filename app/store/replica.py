@@ -4,7 +4,9 @@ Each function is one SQLite transaction: a pulled page is written together with 
 cursor, so an interrupted pull resumes at the last committed page; push answers clear
 the outbox, send rejected mutations to the dead-letter list and restore the server's copy
 of records whose change did not win. Rows with pending mutations keep the local overlay
-(`sync.merge.overlay`) on top of what the server sent.
+(`sync.merge.overlay`) on top of what the server sent. A written record that names a
+photo the device lacks queues that photo for download (an empty row in `photos`);
+evicted records take their photos along.
 """
 
 from __future__ import annotations
@@ -21,16 +23,22 @@ from app.domain.records import RECORD_TYPES
 from app.store.columns import Sealed
 from app.store.records import MAPPINGS, TYPE_ORDER
 from app.store.store import Mutation, Store
-from app.store.tables import ConflictRow, MetaRow, OutboxRow
+from app.store.tables import ConflictRow, MetaRow, OutboxRow, PhotoRow
 from sync import merge
 
 OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 META = MetaRow.__table__  # type: ignore[attr-defined]
 CONFLICTS = ConflictRow.__table__  # type: ignore[attr-defined]
+PHOTOS = PhotoRow.__table__  # type: ignore[attr-defined]
 
 CURSOR = "sync.cursor"
 SCOPE = "sync.scope"
 BACKFILL = "sync.backfill"
+# Set once the records held before photos synced have been searched for their photos.
+PHOTOS_SCANNED = "sync.photos_scanned"
+
+# The record fields that name a photo (visits, wishes; consent evidence; need fulfilment).
+PHOTO_FIELDS = ("photo_id", "evidence_photo_id", "fulfilment_photo_id")
 
 
 @dataclass
@@ -120,7 +128,51 @@ def _write_records(
         rows = batch.get(type_name)
         if rows:
             _upsert_rows(conn, MAPPINGS[type_name].table, rows)
+    _want_photos(conn, (data for _, data, _ in items))
     return len(items)
+
+
+def _want_photos(conn: Connection, records: Iterable[dict[str, Any]]) -> None:
+    """Queue for download the photos these records name that the device does not have."""
+    wanted = [
+        (photo_id, data["id"])
+        for data in records
+        for field in PHOTO_FIELDS
+        if isinstance(photo_id := data.get(field), str) and photo_id
+    ]
+    if wanted:
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO photos (id, record_id, mime, content, uploaded) "
+            "VALUES (?, ?, '', NULL, 1)",
+            wanted,
+        )
+
+
+def want_referenced_photos(store: Store) -> None:
+    """Once per device: queue the photos named by records it received before photos
+    synced (later records queue theirs as they are written)."""
+    if store.meta(PHOTOS_SCANNED):
+        return
+    types = [
+        name
+        for name, cls in RECORD_TYPES.items()
+        if name in MAPPINGS and set(PHOTO_FIELDS) & set(cls.model_fields)
+    ]
+    found: list[dict[str, Any]] = []
+    for type_name in types:
+        for row in store.iter_rows(type_name, ("id", "details")):
+            details = row["details"]
+            if isinstance(details, dict):
+                found.append({"id": row["id"], **{f: details.get(f) for f in PHOTO_FIELDS}})
+    with store.transaction() as conn:
+        _want_photos(conn, found)
+        _set_meta(conn, PHOTOS_SCANNED, "1")
+
+
+def _evict_photos(conn: Connection, record_ids: list[str]) -> None:
+    for start in range(0, len(record_ids), 1000):
+        chunk = record_ids[start : start + 1000]
+        conn.execute(delete(PHOTOS).where(PHOTOS.c.record_id.in_(chunk)))
 
 
 def _upsert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -163,6 +215,8 @@ def _evict_outside(conn: Connection, scope: list[str]) -> int:
     for mapping in MAPPINGS.values():
         table = mapping.table
         keep = or_(*[table.c.area_code.like(f"{code}%") for code in scope]) if scope else None
+        leaving = select(table.c.id) if keep is None else select(table.c.id).where(not_(keep))
+        conn.execute(delete(PHOTOS).where(PHOTOS.c.record_id.in_(leaving)))
         query = delete(table) if keep is None else delete(table).where(not_(keep))
         count += conn.execute(query).rowcount or 0
     return count
@@ -202,6 +256,7 @@ def apply_page(store: Store, page: dict[str, Any], *, backfill: bool = False) ->
                 items.append((change["t"], change["r"], change["s"]))
         result.pulled = _write_records(conn, store, items)
         result.evicted += _delete_records(conn, ((e["t"], e["id"]) for e in page["evictions"]))
+        _evict_photos(conn, [e["id"] for e in page["evictions"]])
         if backfill:
             state = json.loads(_get_meta(conn, BACKFILL) or "null")
             if state is not None:

@@ -7,10 +7,10 @@ raise IntegrityError naming the record; `load_all(..., skip_damaged=True)` reads
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +23,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 
@@ -31,11 +32,13 @@ from app.domain.codes import WishState
 from app.domain.coverage import VisitFact
 from app.domain.ids import new_id
 from app.domain.records import BOOKKEEPING, Record
+from app.domain.staff import Staff
 from app.domain.wishes import check_transition
+from app.store import facts
 from app.store.columns import Codec, attach_codec
 from app.store.errors import IllegalEdit, IntegrityError, Locked, NotFound
 from app.store.migrations import migrate
-from app.store.records import MAPPINGS, ROW_KEY, TYPE_ORDER, RecordMapping, mapping_for
+from app.store.records import MAPPINGS, TYPE_ORDER, RecordMapping, mapping_for
 from app.store.tables import AccessLogRow, MetaRow, OutboxRow, PhotoRow, SecretRow, ShareLogRow
 from sync.hlc import HybridClock
 
@@ -47,6 +50,10 @@ PHOTOS = PhotoRow.__table__  # type: ignore[attr-defined]
 SHARES = ShareLogRow.__table__  # type: ignore[attr-defined]
 ACCESS = AccessLogRow.__table__  # type: ignore[attr-defined]
 SECRETS = SecretRow.__table__  # type: ignore[attr-defined]
+# A photo row with no content waits for its download (sync.client); the sealed column
+# itself is never compared in SQL.
+HAS_CONTENT = text("photos.content IS NOT NULL")
+NO_CONTENT = text("photos.content IS NULL")
 
 Progress = Callable[[int], None]
 
@@ -54,6 +61,9 @@ Progress = Callable[[int], None]
 LAST_SYNC_META = "last_sync_at"
 # Meta key: JSON map of area code -> name, received at enrolment (names are not personal).
 AREA_NAMES_META = "area_names"
+# Sealed secret key: JSON list of the staff of the worker's scope (app.domain.staff), sent at
+# enrolment and after each pull. Staff names are personal, so not in the plaintext meta.
+STAFF_SECRET = "reports.staff"
 
 
 def open_engine(path: Path, codec: Codec) -> Engine:
@@ -118,6 +128,7 @@ class Store:
             migrate(conn)
             last = conn.execute(select(META.c.value).where(META.c.key == "hlc")).scalar()
         self.clock = HybridClock(device_id, last or "", wall=wall_ms)
+        self._facts_snapshot: facts.FactSet | None = None  # as last read or written
 
     # --- plumbing -------------------------------------------------------------------
 
@@ -152,6 +163,7 @@ class Store:
             wipe()
         self._codec = None
         self.engine = None
+        self._facts_snapshot = None
 
     def _set_meta(self, conn: Connection, key: str, value: str) -> None:
         conn.execute(delete(META).where(META.c.key == key))
@@ -180,6 +192,19 @@ class Store:
             for key, value in values.items():
                 conn.execute(delete(SECRETS).where(SECRETS.c.key == key))
                 conn.execute(insert(SECRETS).values(key=key, value=value))
+
+    def staff(self) -> Staff:
+        """The staff of the worker's scope as the server last sent them (none before)."""
+        value = self.secret(STAFF_SECRET)
+        if not value:
+            return Staff()
+        try:
+            return Staff.from_json(json.loads(value))
+        except (ValueError, TypeError, KeyError):
+            raise IntegrityError("secrets", STAFF_SECRET, "value") from None
+
+    def set_staff(self, staff: Staff) -> None:
+        self.set_secrets({STAFF_SECRET: json.dumps(staff.to_json(), ensure_ascii=False)})
 
     # --- writes ---------------------------------------------------------------------
 
@@ -408,32 +433,16 @@ class Store:
     ) -> list[VisitFact]:
         """Visits reduced to what the Today list and reports read, without building records.
 
-        About five times faster than `load_all(Visit)`; damaged rows are skipped and their
-        ids appended to `damaged`.
+        Served from the sealed visit-facts snapshot plus the visits touched since
+        (app/store/facts.py); damaged rows are skipped and their ids appended to `damaged`.
         """
-        facts: list[VisitFact] = []
-        columns = ("id", "household_id", "mode", "outcome", "details")
-        for row in self.iter_rows("visit", columns):
-            if household_ids is not None and row["household_id"] not in household_ids:
-                continue
-            details = row["details"]
-            if not isinstance(details, dict) or details.get(ROW_KEY) != row["id"]:
-                if damaged is not None:
-                    damaged.append(row["id"])
-                continue
-            facts.append(
-                VisitFact.of(
-                    row["household_id"],
-                    datetime.fromisoformat(details["visited_at"]),
-                    row["mode"],
-                    row["outcome"],
-                    details["worker_id"],
-                    details["team"],
-                    row["id"],
-                    details.get("amends_visit_id"),
-                )
-            )
-        return facts
+        with self.transaction() as conn:
+            now, self._facts_snapshot = facts.current(conn, self._facts_snapshot)
+        if damaged is not None:
+            damaged.extend(sorted(now.damaged))
+        if household_ids is None:
+            return list(now.facts.values())
+        return [f for f in now.facts.values() if f.household_id in household_ids]
 
     def persons_with_id_number(self, id_number: str) -> list[str]:
         """Ids of persons with this ID number, by blind index (no decryption)."""
@@ -513,13 +522,63 @@ class Store:
         return photo_id
 
     def get_photo(self, photo_id: str) -> tuple[bytes, str]:
+        """The photo's bytes and type; NotFound also while it waits to be downloaded."""
         with self.reading() as conn:
             row = conn.execute(select(PHOTOS).where(PHOTOS.c.id == photo_id)).mappings().first()
-        if row is None:
+        if row is None or row["content"] is None:
             raise NotFound("photo", photo_id)
         if not isinstance(row["content"], bytes):
             raise IntegrityError("photo", photo_id, "content")
         return row["content"], row["mime"]
+
+    def photos_to_upload(self) -> list[tuple[str, str]]:
+        """(photo id, record id) of the photos taken here that the server does not hold."""
+        with self.reading() as conn:
+            rows = conn.execute(
+                select(PHOTOS.c.id, PHOTOS.c.record_id)
+                .where(PHOTOS.c.uploaded.is_(False), HAS_CONTENT)
+                .order_by(PHOTOS.c.id)
+            )
+            return [(r[0], r[1]) for r in rows]
+
+    def mark_photo_uploaded(self, photo_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(update(PHOTOS).where(PHOTOS.c.id == photo_id).values(uploaded=True))
+
+    def photos_to_download(self, limit: int) -> list[str]:
+        """Ids of photos that records here name and the device lacks (a few, in any order,
+        so that one the server cannot give does not hold back the others)."""
+        with self.reading() as conn:
+            rows = conn.execute(
+                select(PHOTOS.c.id)
+                .where(NO_CONTENT)
+                .order_by(func.random())
+                .limit(limit)
+            )
+            return [r[0] for r in rows]
+
+    def put_downloaded_photo(self, photo_id: str, content: bytes, mime: str) -> bool:
+        """Fill in a photo waiting for download; False if it is no longer wanted (evicted)."""
+        with self.transaction() as conn:
+            done = conn.execute(
+                update(PHOTOS)
+                .where(PHOTOS.c.id == photo_id, NO_CONTENT)
+                .values(content=content, mime=mime, uploaded=True)
+            ).rowcount
+        return bool(done)
+
+    def photo_counts(self) -> dict[str, int]:
+        """Photos waiting to go up (taken here) and to come down (named by records here)."""
+        with self.reading() as conn:
+            up = conn.execute(
+                select(func.count())
+                .select_from(PHOTOS)
+                .where(PHOTOS.c.uploaded.is_(False), HAS_CONTENT)
+            ).scalar_one()
+            down = conn.execute(
+                select(func.count()).select_from(PHOTOS).where(NO_CONTENT)
+            ).scalar_one()
+        return {"upload": int(up), "download": int(down)}
 
     def log_access(self, action: str, record_id: str = "") -> None:
         """A deliberate read of personal data (an ID number shown in full, an export)."""

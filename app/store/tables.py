@@ -89,13 +89,18 @@ class ReferralRow(RecordRow, table=True):
 
 
 class PhotoRow(SQLModel, table=True):
-    """Photos and drawn signatures, sealed like every other personal value."""
+    """Photos and drawn signatures, sealed like every other personal value.
+
+    `uploaded`: the server holds it (taken here and uploaded, or downloaded). A row with no
+    `content` is a photo a pulled record names and the device has not downloaded yet.
+    """
 
     __tablename__ = "photos"
     id: str = Field(primary_key=True)
     record_id: str = Field(index=True)
     mime: str = "image/jpeg"
     content: bytes | None = Field(default=None, sa_type=SealedBytes("photos", "content"))
+    uploaded: bool = Field(default=False, index=True)
 
 
 class OutboxRow(SQLModel, table=True):
@@ -163,3 +168,18 @@ class MetaRow(SQLModel, table=True):
     __tablename__ = "meta"
     key: str = Field(primary_key=True)
     value: str
+
+
+class SnapshotRow(SQLModel, table=True):
+    """Derived data kept ready, sealed: the visit facts of app/store/facts.py."""
+
+    __tablename__ = "snapshots"
+    name: str = Field(primary_key=True)
+    content: str | None = Field(default=None, sa_type=Sealed("snapshots", "content"))
+
+
+class VisitTouchedRow(SQLModel, table=True):
+    """Ids of visits inserted, changed or deleted since the snapshot; filled by triggers."""
+
+    __tablename__ = "visits_touched"
+    id: str = Field(primary_key=True)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -9,16 +15,65 @@ from sync.protocol import PROTOCOL_VERSION
 from sync.server import errors
 from sync.server.context import ServerContext
 from sync.server.middleware import BodyLimit, ProtocolVersion
-from sync.server.routers import admin, enroll, reports, review
+from sync.server.routers import admin, enroll, photos, reports, review, staff
 from sync.server.routers import sync as sync_routes
+from sync.server.services.review import release_stale_claims
 from sync.server.settings import Settings
+
+log = logging.getLogger("doorstep.server")
+
+RELEASE_EVERY_S = 3600.0  # how often the running server releases claims with no contact
+
+
+class ClaimReleaser:
+    """Releases stale wish claims at startup and then every `every_s` seconds, in a thread.
+
+    Each run is one short write transaction; `stop()` wakes the thread and waits for a
+    run in progress to finish. A failed run is logged and tried again at the next tick.
+    """
+
+    def __init__(self, ctx: ServerContext, every_s: float = RELEASE_EVERY_S) -> None:
+        self.ctx = ctx
+        self.every_s = every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="claim-releaser", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(30)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                released = release_stale_claims(self.ctx)
+                if released:
+                    log.info("released %d wish claims with no contact in time", len(released))
+            except Exception:  # the database may be briefly away: try again next time
+                log.exception("releasing stale wish claims failed")
+            self._stop.wait(self.every_s)
 
 
 def create_app(settings: Settings | None = None, *, ctx: ServerContext | None = None) -> FastAPI:
     """The app over `settings` (migrating the database to the newest schema first)."""
     settings = settings or (ctx.settings if ctx is not None else Settings())
     ctx = ctx or ServerContext.open(settings)
+    server_ctx = ctx
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        releaser = ClaimReleaser(server_ctx)
+        releaser.start()
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(releaser.stop)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Doorstep county server",
         version=str(PROTOCOL_VERSION),
         description="Enrolment, sync (push / pull), review, admin and reports for Doorstep devices. "
@@ -27,7 +82,15 @@ def create_app(settings: Settings | None = None, *, ctx: ServerContext | None = 
     )
     app.state.ctx = ctx
     errors.install(app)
-    routers = (enroll.router, sync_routes.router, review.router, admin.router, reports.router)
+    routers = (
+        enroll.router,
+        sync_routes.router,
+        photos.router,
+        staff.router,
+        review.router,
+        admin.router,
+        reports.router,
+    )
     for router in routers:
         app.include_router(router)
 

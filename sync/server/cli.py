@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from app.reports import write_file
 from sync.server.context import ServerContext
 from sync.server.errors import ApiError
-from sync.server.services import admin, exchange, reports, roster
+from sync.server.services import admin, exchange, reports, review, roster
 from sync.server.settings import Settings
 
 server_app = typer.Typer(
@@ -237,9 +237,42 @@ def export(
 
 @server_app.command("recovery-key")
 @friendly
-def recovery_key(db: DbOption = None) -> None:
-    """打印县级恢复私钥（base64），用于重新打开被锁定的设备账户；每次读取都记入审计日志。"""
-    typer.echo(base64.b64encode(admin.recovery_private_key(open_context(db))).decode())
+def recovery_key(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="写入文件（权限 0600，不覆盖已有文件），而不是打印"),
+    ] = None,
+    remove: Annotated[
+        bool,
+        typer.Option("--remove", help="写入并核对文件后，从数据库删除私钥（转为离线保存）"),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """打印县级恢复私钥（base64），或用 --out 写入文件、--remove 转为离线保存；每次读取都记入审计日志。"""
+    if out is None:
+        if remove:
+            fail("--remove 需要同时用 --out 指定保存私钥的文件。")
+        typer.echo(base64.b64encode(admin.recovery_private_key(open_context(db))).decode())
+        return
+    admin.write_recovery_key(open_context(db), out, remove=remove)
+    if remove:
+        typer.echo(f"恢复私钥已写入 {out}，并已从服务器数据库删除；请离线妥善保管此文件。")
+    else:
+        typer.echo(f"恢复私钥已写入 {out}（服务器上仍保留一份）。")
+
+
+@server_app.command("release-claims")
+@friendly
+def release_claims(
+    today: Annotated[
+        str | None, typer.Option("--today", help="按这一天判断（YYYY-MM-DD，默认今天）")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """释放超过联系期限（默认 7 天）仍未登记联系的心愿认领，心愿回到已发布。"""
+    day = _as_of(today)
+    released = review.release_stale_claims(open_context(db), day)
+    typer.echo(f"已释放 {len(released)} 个超期未联系的心愿认领。")
 
 
 report_app = typer.Typer(

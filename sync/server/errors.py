@@ -68,6 +68,10 @@ class TooLarge(ApiError):
     status, code, message = 413, "too_large", "请求内容过大。"
 
 
+class UnsupportedMediaType(ApiError):
+    status, code, message = 415, "unsupported_media_type", "不支持的内容类型。"
+
+
 class VersionMismatch(ApiError):
     status, code, message = 426, "protocol_version", "客户端协议版本与服务器不兼容，请升级应用。"
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Computed,
     Float,
     Index,
+    LargeBinary,
     Text,
     case,
     column,
@@ -261,6 +262,24 @@ class MutationLog(ServerModel, table=True):
     server_seq: int = Field(default=0, sa_type=BigInteger)
     conflicts: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     received_at: datetime
+
+
+class Photo(ServerModel, table=True):
+    """A photo or drawn signature (照片) of a record, as the device that took it sent it.
+
+    `area_code` is the record's area at upload; access follows the record's current area.
+    """
+
+    __tablename__ = "photos"
+    id: str = Field(primary_key=True)
+    record_id: str = Field(index=True)
+    area_code: str = Field(index=True)
+    mime: str
+    sha256: str
+    size: int
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime
+    uploaded_by: str  # device id
 
 
 class Conflict(ServerModel, table=True):

@@ -51,6 +51,7 @@ from app.domain.records import Household, Need, Person, Referral, Visit, Wish
 from app.reports import household_heads, report_xlsx
 from app.store.sandbox import Sandbox
 from app.store.store import Store
+from app.ui.viewmodels.workspace import Roster
 from sync.server.context import ServerContext
 from sync.server.services import reports
 from sync.server.settings import Settings
@@ -126,28 +127,20 @@ def run(scale: float, seed: int, repeats: int) -> dict[str, Any]:
         def read() -> tuple[list[Household], list[Person], list[Visit]]:
             return store.load_all(Household), store.load_all(Person), store.load_all(Visit)
 
-        def read_facts() -> tuple[list[Household], list[Person], list[VisitFact]]:
-            """Visits as VisitFacts straight from decrypted rows, skipping pydantic."""
-            facts = []
-            for row in store.iter_rows(
-                "visit", ("id", "household_id", "mode", "outcome", "details")
-            ):
-                details = row["details"]
-                if not isinstance(details, dict):
-                    continue  # a damaged row: load_all would name it; the report skips it
-                facts.append(
-                    VisitFact.of(
-                        row["household_id"],
-                        datetime.fromisoformat(details["visited_at"]),
-                        row["mode"],
-                        row["outcome"],
-                        details["worker_id"],
-                        details["team"],
-                        row["id"],
-                        details.get("amends_visit_id"),
-                    )
-                )
-            return store.load_all(Household), store.load_all(Person), facts
+        def fresh() -> Store:
+            """The store as just after an unlock: nothing of it held in memory yet."""
+            return Store(sandbox.db_path, key, device_id=sandbox.info.device_id, worker_id="b")
+
+        def read_as_app() -> tuple[list[Household], list[Person], list[VisitFact]]:
+            """What the statistics screen reads: the roster (households and members, as the
+            workspace loads them at unlock) and every visit from the visit-facts snapshot."""
+            opened = fresh()
+            roster = Roster.load(opened, ())
+            persons = [p for people in roster.members.values() for p in people]
+            facts = opened.visit_facts(set(roster.households))
+            assert opened.engine is not None
+            opened.engine.dispose()
+            return list(roster.households.values()), persons, facts
 
         def compute(records: tuple[list[Household], list[Person], Sequence[Any]]) -> Any:
             caseload = Caseload(*records)
@@ -156,12 +149,14 @@ def run(scale: float, seed: int, repeats: int) -> dict[str, Any]:
             )
 
         _say(f"timing {repeats} runs of each step …")
+        rebuild_ms, _, _ = _best_ms(lambda: _rebuild_snapshot(fresh()), 1)
+        app_read_ms, app_read_med, _ = _best_ms(read_as_app, repeats)
+        total_ms, total_med, fast = _best_ms(lambda: compute(read_as_app()), repeats)
         read_ms, read_med, records = _best_ms(read, repeats)
         compute_ms, compute_med, report = _best_ms(lambda: compute(records), repeats)
-        total_ms, total_med, _ = _best_ms(lambda: compute(read()), repeats)
-        facts_ms, facts_med, fast = _best_ms(lambda: compute(read_facts()), repeats)
+        records_ms, records_med, _ = _best_ms(lambda: compute(read()), repeats)
         if fast.to_json() != report.to_json():
-            raise SystemExit("the VisitFact path gave another report than the records")
+            raise SystemExit("the app's read gave another report than the full records")
 
         caseload = Caseload(
             *records,
@@ -203,15 +198,18 @@ def run(scale: float, seed: int, repeats: int) -> dict[str, Any]:
         "rate": report.overall.rate,
         "overdue": len(report.overdue),
         "villages": len(report.rows),
-        "store_read_ms": read_ms,
-        "compute_ms": compute_ms,
+        "app_read_ms": app_read_ms,
         "read_and_compute_ms": total_ms,
-        "read_facts_and_compute_ms": facts_ms,
+        "snapshot_rebuild_ms": rebuild_ms,
+        "compute_ms": compute_ms,
+        "store_read_ms": read_ms,
+        "records_read_and_compute_ms": records_ms,
         "median_ms": {
-            "store_read": read_med,
-            "compute": compute_med,
+            "app_read": app_read_med,
             "read_and_compute": total_med,
-            "read_facts_and_compute": facts_med,
+            "compute": compute_med,
+            "store_read": read_med,
+            "records_read_and_compute": records_med,
         },
         "caseload_build_ms": build_ms,
         "all_breakdowns_ms": all_ms,
@@ -222,12 +220,19 @@ def run(scale: float, seed: int, repeats: int) -> dict[str, Any]:
         "xlsx_ms": xlsx_ms,
         "xlsx_bytes": len(xlsx),
         "goal_ms": GOAL_MS,
-        "met": {
-            "compute": compute_ms <= GOAL_MS,
-            "read_and_compute": total_ms <= GOAL_MS,
-            "read_facts_and_compute": facts_ms <= GOAL_MS,
-        },
+        "met": total_ms <= GOAL_MS,
     }
+
+
+def _rebuild_snapshot(store: Store) -> int:
+    """The first read after a sync brought every visit: the snapshot is written anew."""
+    with store.transaction() as conn:
+        conn.execute(text("DELETE FROM snapshots"))
+        conn.execute(text("INSERT OR IGNORE INTO visits_touched (id) SELECT id FROM visits"))
+    count = len(store.visit_facts())
+    assert store.engine is not None
+    store.engine.dispose()
+    return count
 
 
 def county_compute(copies: int, seed: int, repeats: int) -> dict[str, Any]:
@@ -490,12 +495,14 @@ def _table(r: dict[str, Any]) -> str:
 
     rate = "—" if r["rate"] is None else f"{r['rate'] * 100:.1f}%"
     rows = [
-        ("store read (load_all ×3)", r["store_read_ms"], "", ""),
-        ("coverage from records", r["compute_ms"], f"≤ {GOAL_MS:.0f} ms", mark(r["met"]["compute"])),
-        ("read + coverage", r["read_and_compute_ms"], f"≤ {GOAL_MS:.0f} ms",
-         mark(r["met"]["read_and_compute"])),
-        ("read (visits as facts) + coverage", r["read_facts_and_compute_ms"],
-         f"≤ {GOAL_MS:.0f} ms", mark(r["met"]["read_facts_and_compute"])),
+        ("read as the app does", r["app_read_ms"], "", ""),
+        ("  roster + visit-facts snapshot", r["app_read_ms"], "", ""),
+        ("read + coverage by village", r["read_and_compute_ms"], f"≤ {GOAL_MS:.0f} ms",
+         mark(r["met"])),
+        ("first read after a sync (rebuild)", r["snapshot_rebuild_ms"], "", ""),
+        ("coverage from records in memory", r["compute_ms"], "", ""),
+        ("load_all ×3 (pydantic records)", r["store_read_ms"], "", ""),
+        ("load_all ×3 + coverage", r["records_read_and_compute_ms"], "", ""),
         ("  of which Caseload build", r["caseload_build_ms"], "", ""),
         ("all six breakdowns + overall", r["all_breakdowns_ms"], "", ""),
         ("12-month trend", r["trend_12_months_ms"], "", ""),

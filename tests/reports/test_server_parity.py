@@ -7,9 +7,12 @@ PostgreSQL). Each side computes as it does in production: the device from its st
 the date-limited visit read and the overdue second pass. Every breakdown, the overall
 figure and the overdue list must match exactly, for random periods and as-of days.
 
-Responsible workers are an input to the domain: the server derives them from workers'
-areas; the device is handed the same assignment (one worker per covered village, so the
-rule has no tie to break) and, for villages nobody covers, both use the last visitor.
+Responsible workers (责任人) follow one rule, app.domain.staff, on both sides: the server
+reads every worker from its tables; the device is handed the staff of its scope as
+`GET /v1/staff` answers it, keeps it sealed in its store and applies the same rule. The
+staff is random: workers at village, township and county level, of every team, inactive
+ones, supervisors (never 责任人), a worker of another county the device never hears of,
+and often a village nobody covers (its households count under their last visitor).
 """
 
 from __future__ import annotations
@@ -35,10 +38,12 @@ from app.domain.codes import (
 )
 from app.domain.coverage import Breakdown, Caseload, coverage_by
 from app.domain.records import Household, Person, Record, Visit
+from app.domain.staff import Staff, StaffMember, responsible_for
 from app.store.sandbox import Sandbox, open_store
 from sync.server.context import ServerContext
 from sync.server.services import admin, exchange, reports
-from sync.server.tables import Area
+from sync.server.services.staff import read_staff, staff_info
+from sync.server.tables import Area, Worker
 from tests.reports.builders import ANDI_OTHER, POLICY, XIAOSHUN, YANTOU, household, member, visit
 from tests.sync.conftest import ctx, db_url  # noqa: F401
 
@@ -55,6 +60,10 @@ AREA_NAMES = {
 PERIODS = ["2026-02", "2026-06", "2026-09", "2026-11", "2026-12", "2026-Q3", "2026-H2", "2026"]
 teams = st.sampled_from(list(Team))
 ALL: list[Breakdown | None] = [None, *Breakdown]
+DEVICE_SCOPE = ["330702", "330703"]  # the supervisor's device: both counties of the test
+SCOPE_CODES = [*VILLAGES, "330702102", "330703101", "330702", "330703"]
+ROLES = st.sampled_from(["worker", "worker", "coordinator", "supervisor"])
+OUTSIDER = StaffMember("w-out", "外县人员", "worker", "coordinator", True, ("330781",))
 AREAS_ONLY: list[Breakdown | None] = [None, Breakdown.VILLAGE, Breakdown.CATEGORY]
 
 
@@ -80,8 +89,28 @@ CORRECTS = st.integers(0, 9).map(lambda n: n == 0)  # one visit in ten corrects 
 
 
 @st.composite
+def staffs(draw) -> list[StaffMember]:  # type: ignore[no-untyped-def]
+    """Workers with one or two areas at any level; often one village nobody may cover."""
+    uncovered = draw(st.sampled_from([*VILLAGES, None]))
+    pool = [c for c in SCOPE_CODES if uncovered is None or not uncovered.startswith(c)]
+    members = [OUTSIDER]
+    for i in draw(st.permutations(range(draw(st.integers(0, 6))))):
+        members.append(
+            StaffMember(
+                f"w-{i}",
+                f"工作人员{i}",
+                draw(ROLES),
+                str(draw(teams)),
+                draw(st.integers(0, 3)) > 0,
+                tuple(draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True))),
+            )
+        )
+    return members
+
+
+@st.composite
 def counties(draw, period: str):  # type: ignore[no-untyped-def]
-    """Households, their members and visits, and the workers who cover some villages.
+    """Households, their members and visits, and the staff of the county.
 
     Most households are of the registered class; some are visited on a steady cadence
     (weekly or monthly, from a random first day) so that they are often just covered, and
@@ -89,9 +118,8 @@ def counties(draw, period: str):  # type: ignore[no-untyped-def]
     """
     days = days_around(period)
     window = parse_period(period)
-    covered = draw(st.lists(st.sampled_from(VILLAGES), unique=True))
-    workers = {v: (f"w-{v}", draw(teams)) for v in covered}
-    visitors = st.sampled_from(["w-a", "w-b", *(w for w, _ in workers.values())])
+    workers = draw(staffs())
+    visitors = st.sampled_from(["w-a", "w-b", *(m.id for m in workers if m is not OUTSIDER)])
     records: list[Record] = []
     for _ in range(draw(st.integers(1, 8))):
         categories = draw(st.lists(st.sampled_from(list(Category)), max_size=2, unique=True))
@@ -129,24 +157,29 @@ def counties(draw, period: str):  # type: ignore[no-untyped-def]
     return records, workers
 
 
-def device_side(tmp: Path, records: list[Record], workers, period, as_of):  # type: ignore[no-untyped-def]
-    """Coverage as the supervisor's device computes it from its own store."""
+def device_side(ctx: ServerContext, tmp: Path, records: list[Record], period, as_of):  # type: ignore[no-untyped-def]  # noqa: F811
+    """Coverage as the supervisor's device computes it from its own store, with the staff
+    of its scope as the server sends it (run after `server_side` has loaded the staff)."""
+    with ctx.db.reading() as session:
+        sent = [m.model_dump() for m in staff_info(read_staff(session, DEVICE_SCOPE))]
+    assert OUTSIDER.id not in {m["id"] for m in sent}
     sandbox, key = Sandbox.create(tmp / uuid.uuid4().hex, "督导", "246810", scrypt_n=2**10)
     store = open_store(sandbox, key)
     try:
         store.add_many(records, queue=False)
+        store.set_staff(Staff.from_json(sent))
+        staff = store.staff()
         households = store.load_all(Household)
-        responsible = {h.id: workers[h.area_code][0] for h in households if h.area_code in workers}
         caseload = Caseload(
             households,
             store.load_all(Person),
             store.visit_facts(),
-            responsible=responsible,
-            worker_teams={w: str(t) for w, t in workers.values()},
+            responsible=responsible_for(households, staff),
+            worker_teams=staff.teams,
         )
     finally:
         store.close()
-    names = {**AREA_NAMES, **{w: f"工作人员{w}" for w, _ in workers.values()}}
+    names = {**AREA_NAMES, **staff.names}
     return coverage_by(
         caseload, period, [None, *Breakdown], policy=POLICY, names=names, as_of=as_of
     )
@@ -158,10 +191,12 @@ def server_side(ctx: ServerContext, records: list[Record], workers, period, as_o
         for table in ("records", "worker_areas", "workers", "areas"):
             s.execute(text(f"DELETE FROM {table}"))
         s.add_all(Area(code=code, name=name) for code, name in AREA_NAMES.items())
-    for village, (worker, team) in workers.items():
-        admin.create_worker(
-            ctx, f"工作人员{worker}", "worker", str(team), [village], worker_id=worker
-        )
+    for m in workers:
+        admin.create_worker(ctx, m.name, m.role, m.team, list(m.areas), worker_id=m.id)
+    with ctx.db.small_write() as s:
+        for m in workers:
+            if not m.active:
+                s.get(Worker, m.id).status = "inactive"  # type: ignore[union-attr]
     exchange.load_records(ctx, records)
     with ctx.db.reading() as session:
         return reports.coverage_reports(session, period, by, as_of=as_of).reports
@@ -178,8 +213,8 @@ def test_device_and_server_give_identical_coverage(ctx, tmp_path, data):  # noqa
     period = data.draw(st.sampled_from(PERIODS), label="period")
     records, workers = data.draw(counties(period), label="county")
     as_of = data.draw(st.none() | days_around(period), label="as_of")
-    device = [r.to_json() for r in device_side(tmp_path, records, workers, period, as_of)]
     server = [r.to_json() for r in server_side(ctx, records, workers, period, as_of)]
+    device = [r.to_json() for r in device_side(ctx, tmp_path, records, period, as_of)]
     assert server == device
     # A report with no worker in it skips the responsible workers: the same figures.
     with ctx.db.reading() as session:
@@ -187,7 +222,7 @@ def test_device_and_server_give_identical_coverage(ctx, tmp_path, data):  # noqa
     assert [r.to_json() for r in lean] == [device[ALL.index(b)] for b in AREAS_ONLY]
 
 
-def edge_county(period: str) -> tuple[list[Record], dict[str, tuple[str, Team]]]:
+def edge_county(period: str) -> tuple[list[Record], list[StaffMember]]:
     """For each frequency, a household visited once at home on the first day of every window
     ending in the period, and one visited only on the last day: all just covered."""
     window = parse_period(period)
@@ -203,13 +238,15 @@ def edge_county(period: str) -> tuple[list[Record], dict[str, tuple[str, Team]]]
             records += [h, member(h, *([flag] if flag else []))]
             for w in windows_ending_in(frequency, window):
                 records.append(visit(h, getattr(w, edge), worker="w-a"))
-    return records, {YANTOU: (f"w-{YANTOU}", Team.COORDINATOR)}
+    return records, [
+        StaffMember(f"w-{YANTOU}", "岩头村协理员", "worker", "coordinator", True, (YANTOU,))
+    ]
 
 
 @pytest.mark.parametrize("period", PERIODS)
 def test_visits_on_the_first_and_last_day_of_windows_count_alike(ctx, tmp_path, period):  # noqa: F811
     records, workers = edge_county(period)
-    device = device_side(tmp_path, records, workers, period, None)
     server = server_side(ctx, records, workers, period, None)
+    device = device_side(ctx, tmp_path, records, period, None)
     assert device[0].overall.count == device[0].overall.total > 0
     assert [r.to_json() for r in server] == [r.to_json() for r in device]

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app.domain.records import Person
 from sync.server.services import roster
 from sync.server.tables import RecordRow
 
@@ -127,3 +128,65 @@ def test_a_damaged_spreadsheet_is_one_clear_problem(ctx, tmp_path):
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(roster.RosterInvalid, match="未导入"):
         roster.import_roster(ctx, broken)
+
+
+def test_persons_no_longer_listed_in_a_listed_household_leave_and_can_return(ctx, tmp_path):
+    def row(key: str, address: str, name: str, id_number: str = "") -> tuple[str, ...]:
+        return (key, "330702102201", address, "", "低保", "", "", name, id_number, "", "", "", "")
+
+    full = write_csv(
+        tmp_path / "2024.csv",
+        [
+            row("H1", "甲村1号", "张三", "330702195503120021"),
+            row("H1", "甲村1号", "张小三"),
+            row("H1", "甲村1号", "张二"),
+            row("H2", "乙村2号", "李四"),
+        ],
+    )
+    roster.import_roster(ctx, full, today=date(2024, 1, 1))
+    h1 = next(h for h in records(ctx, "household") if h["address"] == "甲村1号")
+    # A member a worker added on a device was never on the roster: not the roster's to remove.
+    from sync.server.services.feed import Feed
+
+    with ctx.db.writing() as s:
+        feed = Feed(s)
+        added = Person(area_code="330702102201", household_id=h1["id"], name="张新生")
+        feed.insert("person", added.model_dump(mode="json"), {"*": ["0", feed.last + 1, "d"]})
+        feed.close()
+    newer = write_csv(
+        tmp_path / "2025.csv",
+        [row("H1", "甲村1号", "张三", "330702195503120021"), row("H2", "乙村2号", "李四")],
+    )
+    report = roster.import_roster(ctx, newer, today=date(2025, 2, 1))
+    assert (report.persons_left, report.households_left, report.unchanged) == (2, 0, 4)
+    assert sorted(report.persons_gone) == ["H1/张二", "H1/张小三"]
+    assert "人员退出 2 人" in report.one_line()
+    left_on = {p["name"]: p.get("left_on") for p in records(ctx, "person")}
+    assert left_on == {
+        "张三": None,
+        "张小三": "2025-02-01",
+        "张二": "2025-02-01",
+        "李四": None,
+        "张新生": None,
+    }
+    seq = head_seq(ctx)
+    same = roster.import_roster(ctx, newer, today=date(2025, 3, 1))
+    assert (same.persons_left, same.unchanged) == (0, 4) and head_seq(ctx) == seq
+    assert "人员退出 0 人" in same.one_line()
+    back = roster.import_roster(ctx, full, today=date(2025, 4, 1))
+    assert (back.persons_updated, back.persons_left) == (2, 0)
+    assert all(p.get("left_on") is None for p in records(ctx, "person"))
+
+
+def test_a_device_receives_the_persons_who_left(ctx, make_device, tmp_path):
+    device = make_device()
+    rows = [
+        ("H1", "330702102201", "甲村1号", "", "低保", "", "", name, "", "", "", "", "")
+        for name in ("王一", "王二")
+    ]
+    roster.import_roster(ctx, write_csv(tmp_path / "a.csv", rows), today=date(2024, 1, 1))
+    device.sync()
+    roster.import_roster(ctx, write_csv(tmp_path / "b.csv", rows[:1]), today=date(2025, 1, 1))
+    device.sync()
+    by_name = {p.name: p for p in device.store.load_all(Person)}
+    assert by_name["王二"].left_on == date(2025, 1, 1) and by_name["王一"].left_on is None

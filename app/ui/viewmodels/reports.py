@@ -2,7 +2,10 @@
 
 Everything is computed on the device from the local data of the worker's scope with the
 same domain functions the server uses (app.domain.coverage, app.domain.indicators):
-households and members from the workspace's roster, every visit from the store.
+households and members from the workspace's roster, every visit from the store, and
+each household's 责任人 by the domain's rule (app.domain.staff) over the staff of the
+worker's scope that the server sent at the last sync, so that the rows by worker and team
+are the server's.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from app.domain.indicators import (
 )
 from app.domain.labels import text
 from app.domain.records import Need, Person, Referral, Wish
+from app.domain.staff import responsible_for
 from app.reports.files import write_file
 from app.reports.masking import household_heads
 from app.reports.tables import indicators_table, overdue_table, report_table
@@ -47,6 +51,14 @@ EXPORTS_DIR = "exports"
 TREND_MONTHS = 12
 LEVELS = (Breakdown.COUNTY, Breakdown.TOWNSHIP, Breakdown.VILLAGE)
 PREFIX = {Breakdown.COUNTY: 6, Breakdown.TOWNSHIP: 9, Breakdown.VILLAGE: 12}
+BREAKDOWNS: tuple[Breakdown | None, ...] = (
+    None,
+    *LEVELS,
+    Breakdown.WORKER,
+    Breakdown.TEAM,
+    Breakdown.CATEGORY,
+)
+SHEETS = (*LEVELS, Breakdown.WORKER, Breakdown.TEAM, Breakdown.CATEGORY)
 OVERDUE_PAGE = 30
 
 
@@ -131,6 +143,7 @@ class ReportsVM:
         self.back = 0
         self.path: list[str] = []  # county, township, village codes chosen so far
         self.overdue_shown = OVERDUE_PAGE
+        self.staff_names: dict[str, str] = {}
         self.caseload = self._caseload()
         self.reports: dict[Breakdown | None, Report] = {}
         self.trend: list[TrendPoint] = []
@@ -145,6 +158,8 @@ class ReportsVM:
         roster, store = self.ws.roster, self.ws.store
         ids = set(roster.households)
         persons = [p for people in roster.members.values() for p in people]
+        staff = store.staff()
+        self.staff_names = staff.names
         return Caseload(
             roster.households.values(),
             persons,
@@ -152,6 +167,8 @@ class ReportsVM:
             [n for n in store.load_all(Need, skip_damaged=True) if n.household_id in ids],
             [w for w in store.load_all(Wish, skip_damaged=True) if w.household_id in ids],
             [r for r in store.load_all(Referral, skip_damaged=True) if r.household_id in ids],
+            responsible=responsible_for(roster.households.values(), staff),
+            worker_teams=staff.teams,
         )
 
     def reload(self) -> None:
@@ -170,8 +187,9 @@ class ReportsVM:
         return int(self.period[:4])
 
     def names(self) -> dict[str, str]:
-        """Display names of the areas in the caseload (villages, townships, counties)."""
-        out: dict[str, str] = {}
+        """Display names of the areas in the caseload (villages, townships, counties) and
+        of the staff (workers by id)."""
+        out: dict[str, str] = dict(self.staff_names)
         for case in self.caseload.cases.values():
             code = case.household.area_code
             out.setdefault(code, self.ws.area_name(code))
@@ -180,18 +198,18 @@ class ReportsVM:
         return out
 
     def load(self) -> None:
-        """Compute the period's coverage by level and category, the trend and indicators."""
+        """Compute the period's coverage by level, worker, team and category, the trend and
+        indicators."""
         today = self.ws.today()
-        breakdowns: list[Breakdown | None] = [None, *LEVELS, Breakdown.CATEGORY]
         reports = coverage_by(
             self.caseload,
             self.period,
-            breakdowns,
+            BREAKDOWNS,
             policy=self.ws.policy,
             names=self.names(),
             as_of=today,
         )
-        self.reports = dict(zip(breakdowns, reports, strict=True))
+        self.reports = dict(zip(BREAKDOWNS, reports, strict=True))
         self.overdue_shown = OVERDUE_PAGE
         last_month = period_code(PeriodKind.MONTH, today)
         if self._trend_for != last_month:
@@ -345,12 +363,28 @@ class ReportsVM:
     def show_more(self) -> None:
         self.overdue_shown += OVERDUE_PAGE
 
-    def categories(self) -> list[AreaLine]:
-        """Coverage by category (a household with two categories counts under both)."""
+    def _lines(self, by: Breakdown) -> list[AreaLine]:
         return [
             AreaLine(r.key, r.name, r.tally.total or 0, r.tally.count, r.tally.rate)
-            for r in self.reports[Breakdown.CATEGORY].rows
+            for r in self.reports[by].rows
         ]
+
+    def categories(self) -> list[AreaLine]:
+        """Coverage by category (a household with two categories counts under both)."""
+        return self._lines(Breakdown.CATEGORY)
+
+    @property
+    def staff_known(self) -> bool:
+        """Whether the server has sent the staff of the scope (else: last visitors)."""
+        return bool(self.staff_names)
+
+    def workers(self) -> list[AreaLine]:
+        """Coverage by 责任人 (households no one covers: their last visitor)."""
+        return self._lines(Breakdown.WORKER)
+
+    def teams(self) -> list[AreaLine]:
+        """Coverage by team (the 责任人's team)."""
+        return self._lines(Breakdown.TEAM)
 
     # --- freshness and export ------------------------------------------------------------
 
@@ -374,14 +408,14 @@ class ReportsVM:
         return self.exports_dir / self.file_name()
 
     def workbook(self) -> bytes:
-        """The period's coverage by county, township, village and category, the overdue
-        list (names and ID numbers masked) and the year's indicators, as one XLSX."""
+        """The period's coverage by county, township, village, worker, team and category,
+        the overdue list (names and ID numbers masked) and the year's indicators, as one XLSX."""
         names = self.names()
         ids = set(self.caseload.cases)
         persons = [
             p for p in self.ws.store.load_all(Person, skip_damaged=True) if p.household_id in ids
         ]
-        ordered = [self.reports[b] for b in (*LEVELS, Breakdown.CATEGORY)]
+        ordered = [self.reports[b] for b in SHEETS]
         tables = [report_table(r, names) for r in ordered]
         tables.append(overdue_table(self.reports[None], household_heads(persons), names))
         if self.year in self.targets.years:

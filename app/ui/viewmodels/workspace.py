@@ -22,10 +22,9 @@ from app.domain.codes import (
     RegisterStatus,
     Role,
     Team,
-    VisitKind,
     VisitMode,
-    VisitOutcome,
 )
+from app.domain.coverage import VisitLike
 from app.domain.policy import VisitPolicy, VisitStatus, visit_status
 from app.domain.records import Household, Person, Record, Visit
 from app.store.columns import Damaged
@@ -120,7 +119,7 @@ class Roster:
     def __init__(self) -> None:
         self.households: dict[str, Household] = {}
         self.members: dict[str, list[Person]] = {}
-        self.visits: dict[str, list[Visit]] = {}
+        self.visits: dict[str, list[VisitLike]] = {}
         self.damaged: list[str] = []
 
     @classmethod
@@ -155,28 +154,17 @@ class Roster:
                 person = roster._person(row)
                 if person is not None:
                     roster.members.setdefault(person.household_id, []).append(person)
-        # Only the latest visit of each mode and outcome can change a visit status (the
-        # rules look at the last qualifying visit and at any home contact since an event),
-        # so that is all the roster keeps; tests check it against every visit.
-        latest: dict[tuple[str, str, str], tuple[datetime, dict[str, Any]]] = {}
-        for row in store.iter_rows(
-            "visit",
-            columns=("id", "area_code", "household_id", "kind", "mode", "outcome", "details"),
-        ):
-            if row["household_id"] not in roster.households:
-                continue
-            details = row["details"]
-            if isinstance(details, Damaged) or "visited_at" not in details:
-                roster.damaged.append(row["id"])
-                continue
-            when = datetime.fromisoformat(details["visited_at"]).replace(tzinfo=None)
-            key = (row["household_id"], row["mode"], row["outcome"])
+        # Only the latest visit of each mode, reached or not, can change a visit status
+        # (the rules look at the last qualifying visit and at any home contact since an
+        # event), so that is all the roster keeps; tests check it against every visit.
+        latest: dict[tuple[str, VisitMode, bool], VisitLike] = {}
+        for fact in store.visit_facts(set(roster.households), roster.damaged):
+            key = (fact.household_id, fact.mode, fact.is_contact)
             held = latest.get(key)
-            if held is None or when > held[0]:
-                latest[key] = (when, row)
-        for _, row in latest.values():
-            visit = roster._visit(row)
-            roster.visits.setdefault(visit.household_id, []).append(visit)
+            if held is None or fact.visited_at > held.visited_at:
+                latest[key] = fact
+        for fact in latest.values():
+            roster.visits.setdefault(fact.household_id, []).append(fact)
         return roster
 
     def _household(self, row: dict[str, Any]) -> Household | None:
@@ -213,20 +201,6 @@ class Roster:
             major_event_date=_day(details.get("major_event_date")),
             major_event_recorded_on=_day(details.get("major_event_recorded_on")),
             lives_alone=bool(details.get("lives_alone", False)),
-        )
-
-    @staticmethod
-    def _visit(row: dict[str, Any]) -> Visit:
-        details = row["details"]
-        return _construct(
-            Visit,
-            id=row["id"],
-            area_code=row["area_code"],
-            household_id=row["household_id"],
-            kind=VisitKind(row["kind"]),
-            visited_at=datetime.fromisoformat(details["visited_at"]),
-            mode=VisitMode(row["mode"]),
-            outcome=VisitOutcome(row["outcome"]),
         )
 
     # --- keeping it current after a local change ---------------------------------------

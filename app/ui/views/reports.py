@@ -1,4 +1,5 @@
-"""Statistics (统计): coverage by area with drill-down, trend, categories, indicators, export.
+"""Statistics (统计): coverage by area with drill-down, trend, categories, 责任人 and teams,
+indicators, export.
 
 Charts use flet_charts; every chart has the same figures beside it as proportional bars
 built from Containers, which also stand in for a chart that cannot be built.
@@ -75,6 +76,8 @@ class ReportsScreen(Screen):
             self._overdue(),
             self._trend(),
             self._categories(),
+            self._workers(),
+            self._teams(),
             self._indicators(),
             w.left(
                 w.button(self.t("reports.export"), self.act(self._export), icon=ft.Icons.DOWNLOAD),
@@ -244,7 +247,17 @@ class ReportsScreen(Screen):
     def _categories(self) -> ft.Control:
         lines = self.vm.categories()
         chart = build_chart(lambda: bar_chart(lines), self.t("reports.category_chart"))
-        bars = [
+        return w.section(self.t("reports.by_category"), [*chart, *self._bars(lines)])
+
+    def _workers(self) -> ft.Control:
+        notes = [] if self.vm.staff_known else [w.muted(self.t("reports.no_staff"))]
+        return w.section(self.t("reports.by_worker"), [*notes, *self._bars(self.vm.workers())])
+
+    def _teams(self) -> ft.Control:
+        return w.section(self.t("reports.by_team"), self._bars(self.vm.teams()))
+
+    def _bars(self, lines: list[AreaLine]) -> list[ft.Control]:
+        return [
             bar_line(
                 line.name,
                 line.rate,
@@ -252,7 +265,6 @@ class ReportsScreen(Screen):
             )
             for line in lines
         ]
-        return w.section(self.t("reports.by_category"), [*chart, *bars])
 
     def _indicators(self) -> ft.Control:
         vm = self.vm

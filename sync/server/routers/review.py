@@ -70,3 +70,13 @@ async def claim_wish(
             claimed_by=body.claimed_by.strip(),
         )
     )
+
+
+@router.post("/v1/wishes/{wish_id}/contact")
+async def contact_wish(
+    wish_id: PathId, caller: Caller = Depends(reviewer), ctx: ServerContext = Depends(context)
+) -> dict[str, Any]:
+    """联系: the donor of a claimed wish reached the household; the claim is not released."""
+    return await run_in_threadpool(
+        lambda: review.wish_contact(ctx, caller.worker_id, wish_id, areas=caller.areas)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,10 +21,12 @@ from app.store.crypto import generate_recovery_keypair
 from sync.server.context import ServerContext, get_meta, set_meta
 from sync.server.errors import BadRequest, NotFound
 from sync.server.services import audit
-from sync.server.tables import Device, EnrollCode, Worker, WorkerArea
+from sync.server.tables import Device, EnrollCode, ServerMeta, Worker, WorkerArea
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed
 CODE_LENGTH = 12
+PRIVATE_KEY = "recovery_private_key"  # server meta keys of the county's recovery key
+PRIVATE_KEY_MOVED = "recovery_private_key_moved_at"
 
 
 def parse_areas(codes: list[str]) -> list[str]:
@@ -219,7 +222,7 @@ def recovery_public_key(ctx: ServerContext) -> bytes:
         if public:
             return base64.b64decode(public)
         private_raw, public_raw = generate_recovery_keypair()
-        set_meta(s, "recovery_private_key", base64.b64encode(private_raw).decode())
+        set_meta(s, PRIVATE_KEY, base64.b64encode(private_raw).decode())
         set_meta(s, "recovery_public_key", base64.b64encode(public_raw).decode())
         audit.record(s, "recovery_key_created", actor="server")
     return public_raw
@@ -229,8 +232,61 @@ def recovery_private_key(ctx: ServerContext, *, actor: str = "cli") -> bytes:
     """The private half, for re-opening a locked-out sandbox; every read is audited."""
     recovery_public_key(ctx)
     with ctx.db.small_write() as s:
-        value = get_meta(s, "recovery_private_key")
+        value = get_meta(s, PRIVATE_KEY)
+        moved_on = get_meta(s, PRIVATE_KEY_MOVED)
         audit.record(s, "recovery_key_read", actor=actor)
     if not value:
-        raise NotFound("服务器上没有县级恢复私钥（可能已转为离线保存）。")
+        when = f"已于 {moved_on[:10]} " if moved_on else "已"
+        raise NotFound(
+            f"县级恢复私钥{when}转为离线保存，服务器上不再有，请使用离线保存的密钥文件。"
+        )
     return base64.b64decode(value)
+
+
+def write_recovery_key(
+    ctx: ServerContext, out: Path, *, remove: bool = False, actor: str = "cli"
+) -> None:
+    """Write the recovery private key (base64) to a new file only its owner can read; with
+    `remove`, then delete it from the database once the file reads back as the same key.
+
+    The public half stays, so devices still enrol (and escrow to it) as before.
+    """
+    private = recovery_private_key(ctx, actor=actor)
+    text = base64.b64encode(private).decode() + "\n"
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise BadRequest(f"文件 {out} 已存在，不会覆盖；请指定一个新文件。") from None
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if _read_key_file(out) != private or _public_of(private) != recovery_public_key(ctx):
+        raise BadRequest(f"写入 {out} 的私钥读回后不一致，未从服务器删除。")
+    with ctx.db.small_write() as s:
+        row = s.get(ServerMeta, PRIVATE_KEY)
+        if remove and (row is None or base64.b64decode(row.value) != private):
+            raise BadRequest("服务器上的恢复私钥已变化，未删除；请重新导出。")
+        audit.record(s, "recovery_key_written", actor=actor, file=str(out), removed=remove)
+        if not remove or row is None:
+            return
+        s.delete(row)
+        set_meta(s, PRIVATE_KEY_MOVED, datetime.now(UTC).isoformat())
+        audit.record(s, "recovery_key_removed", actor=actor, file=str(out))
+
+
+def _read_key_file(path: Path) -> bytes | None:
+    try:
+        return base64.b64decode(path.read_text().strip(), validate=True)
+    except (OSError, ValueError):
+        return None
+
+
+def _public_of(private: bytes) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    key = X25519PrivateKey.from_private_bytes(private)
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)

@@ -15,6 +15,7 @@ from sync.server.context import ServerContext
 from sync.server.errors import BadRequest, Gone
 from sync.server.services import audit
 from sync.server.services.admin import hash_code, recovery_public_key, worker_areas
+from sync.server.services.staff import read_staff, staff_info
 from sync.server.tables import Area, Device, EnrollCode, Worker
 
 
@@ -58,6 +59,7 @@ def enroll(ctx: ServerContext, request: EnrollRequest) -> EnrollResponse:
         )
         areas = worker_areas(s, worker.id)
         names = area_names(s, areas)
+        staff = staff_info(read_staff(s, areas))
         audit.record(s, "device_enrolled", actor=worker.id, device_id=device_id)
     return EnrollResponse(
         device_id=device_id,
@@ -67,6 +69,7 @@ def enroll(ctx: ServerContext, request: EnrollRequest) -> EnrollResponse:
         recovery_public_key=base64.b64encode(recovery).decode(),
         server_hlc=ctx.clock.now(),
         area_names=names,
+        staff=staff,
     )
 
 

@@ -18,11 +18,12 @@ The numbers come from the same functions the device uses (`app.domain.coverage`,
 
 Rules this module adds, written down here:
 
-- 责任人 (the worker a household counts under): the active field worker (role worker or
-  coordinator) whose narrowest scope code covers the household's village; among several
-  at that level the 救助协理员 first, then 网格员, 社工, 民政干部, 志愿者, then the lowest
-  id. A village no such worker covers falls back to the coverage module's rule (the last
-  visitor), for which its households' whole visit history is read.
+- 责任人 (the worker a household counts under): the domain's rule (app.domain.staff, the
+  same on the device): the active field worker (role worker or coordinator) whose
+  narrowest scope code covers the household's village; among several at that level the
+  救助协理员 first, then 网格员, 社工, 民政干部, 志愿者, then the lowest id. A village no
+  such worker covers falls back to the coverage module's rule (the last visitor), for
+  which its households' whole visit history is read.
 - A period still in progress is reported as of today (windows not yet ended do not count
   yet) unless another day is asked for; a finished period counts every window in it.
 - A report over HTTP covers the caller's areas (or one area inside them); the bureau's
@@ -61,8 +62,6 @@ from app.domain.codes import (
     PersonFlag,
     ReferralStatus,
     RegisterStatus,
-    Role,
-    Team,
     VisitMode,
     VisitOutcome,
     WishState,
@@ -88,6 +87,7 @@ from app.domain.indicators import (
 )
 from app.domain.policy import VisitPolicy, requirement_for
 from app.domain.records import Household, Need, Person, Referral, Wish
+from app.domain.staff import Staff, responsible_for
 from app.reports import (
     household_heads,
     indicators_csv,
@@ -101,18 +101,11 @@ from sync.server.context import ServerContext
 from sync.server.errors import ApiError, BadRequest
 from sync.server.scope import area_filter, within
 from sync.server.services import audit
-from sync.server.tables import Area, IndicatorValue, JsonText, RecordRow, Worker, WorkerArea
+from sync.server.services.staff import read_staff
+from sync.server.tables import Area, IndicatorValue, JsonText, RecordRow
 
 RECORDS = RecordRow.__table__  # type: ignore[attr-defined]
 CHUNK = 1000  # ids per IN (...) list
-RESPONSIBLE_ROLES = frozenset({Role.WORKER.value, Role.COORDINATOR.value})
-RESPONSIBLE_TEAMS = (
-    Team.COORDINATOR,  # 村（社区）救助协理员
-    Team.GRID_WORKER,
-    Team.SOCIAL_WORKER,
-    Team.CIVIL_AFFAIRS,
-    Team.VOLUNTEER,
-)
 ALL_SHEETS: tuple[Breakdown | None, ...] = (None, *Breakdown)
 
 
@@ -281,42 +274,6 @@ class PersonFacts:
     def __init__(self, household_id: str, flags: list[PersonFlag]) -> None:
         self.household_id = household_id
         self.flags = flags
-
-
-@dataclass
-class Staff:
-    """Workers' names and teams, and each village's responsible worker (责任人)."""
-
-    names: dict[str, str]
-    teams: dict[str, str]
-    by_scope: dict[str, list[tuple[int, str]]]  # scope code -> [(team rank, worker id)]
-
-    def responsible(self, village: str) -> str | None:
-        """The worker whose narrowest scope covers `village` (see the module's rule)."""
-        for code in (village, village[:9], village[:6]):
-            candidates = self.by_scope.get(code)
-            if candidates:
-                return min(candidates)[1]
-        return None
-
-
-def read_staff(session: Session) -> Staff:
-    workers = session.execute(
-        select(
-            col(Worker.id), col(Worker.name), col(Worker.role), col(Worker.team), col(Worker.status)
-        )
-    ).all()
-    names = {w: n for w, n, *_ in workers}
-    teams = {w: t for w, _, _, t, _ in workers}
-    field = {
-        w for w, _, role, _, status in workers if role in RESPONSIBLE_ROLES and status == "active"
-    }
-    rank = {t.value: i for i, t in enumerate(RESPONSIBLE_TEAMS)}
-    by_scope: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for worker_id, code in session.execute(select(col(WorkerArea.worker_id), col(WorkerArea.code))):
-        if worker_id in field:
-            by_scope[code].append((rank.get(teams[worker_id], len(rank)), worker_id))
-    return Staff(names, teams, dict(by_scope))
 
 
 def area_names(session: Session) -> dict[str, str]:
@@ -663,24 +620,16 @@ def coverage_reports(
     policy = policy or load_visit_policy()
     until = window.end if as_of is None else min(window.end, as_of)
 
-    staff = read_staff(session) if workers else Staff({}, {}, {})
+    staff = read_staff(session) if workers else Staff()
     names = {**area_names(session), **staff.names}
     households = read_households(session, areas)
     ids = {h.id for h in households}
     persons = read_persons(session, areas, ids)
     households, persons, starts = may_be_due(households, persons, window, until, policy)
     ids = set(starts)
-    village_worker: dict[str, str | None] = {}
-    responsible: dict[str, str] = {}
-    orphans: list[str] = []  # households no worker's scope covers: the last-visitor rule
-    for h in households if workers else ():
-        if h.area_code not in village_worker:
-            village_worker[h.area_code] = staff.responsible(h.area_code)
-        worker = village_worker[h.area_code]
-        if worker is None:
-            orphans.append(h.id)
-        else:
-            responsible[h.id] = worker
+    responsible = responsible_for(households, staff) if workers else {}
+    # Households no worker's scope covers: the last-visitor rule.
+    orphans = [h.id for h in households if h.id not in responsible] if workers else []
     if len(orphans) * 2 > len(households):
         # Mostly unassigned villages: every visit, as the device reads them.
         complete = ids

@@ -1,16 +1,20 @@
-"""Coordinator review: conflicts to revert, and the wish transitions only the server makes
-(publish to donors, record a claim)."""
+"""Coordinator review: conflicts to revert, and the wish changes only the server makes
+(publish to donors, record a claim and the donor's contact, release a claim with no contact
+within the policy's days)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from sqlmodel import col, select
 
+from app.assets import load_visit_policy
 from app.domain.codes import WishState
+from app.domain.policy import VisitPolicy
 from app.domain.records import Wish
-from app.domain.wishes import IllegalTransition
+from app.domain.wishes import IllegalTransition, claim_expired, record_contact, release_claim
 from app.domain.wishes import transition as wish_transition
 from sync import merge
 from sync.protocol import ConflictOut
@@ -21,7 +25,9 @@ from sync.server.errors import NotFound
 from sync.server.scope import area_filter
 from sync.server.services import audit
 from sync.server.services.feed import Feed
-from sync.server.tables import Conflict
+from sync.server.tables import Conflict, JsonText, RecordRow
+
+S_CLAIMED = WishState.CLAIMED.value
 
 
 def conflicts(ctx: ServerContext, caller: Caller, state: str = "open") -> list[ConflictOut]:
@@ -93,6 +99,48 @@ def merge_scope(area_code: str, caller: Caller) -> bool:
     return any(area_code.startswith(code) for code in caller.areas)
 
 
+def _change_wish(
+    ctx: ServerContext,
+    actor: str,
+    wish_id: str,
+    change: Callable[[Wish], Wish],
+    action: str,
+    *,
+    areas: tuple[str, ...] | None,
+) -> dict[str, object]:
+    """Apply a server-made change to one wish as a new change every device receives."""
+    with ctx.db.writing() as s:
+        feed = Feed(s)
+        row = feed.get(wish_id)
+        if (
+            row is None
+            or row.type != "wish"
+            or (areas is not None and not any(row.area_code.startswith(a) for a in areas))
+        ):
+            raise NotFound("找不到此心愿。")
+        try:
+            changed = change(Wish.model_validate_json(row.data))
+        except IllegalTransition as exc:
+            raise ConflictError(str(exc)) from None
+        data = _write_wish(ctx, feed, row, changed)
+        feed.close()
+        audit.record(s, action, actor=actor, wish=wish_id)
+        set_meta(s, "hlc", ctx.clock.last)
+        return data
+
+
+def _write_wish(ctx: ServerContext, feed: Feed, row: RecordRow, changed: Wish) -> dict[str, object]:
+    """Write the fields that differ from the stored wish (merge.server_write, next sequence)."""
+    before = json.loads(row.data)
+    after = changed.content()
+    delta = {k: v for k, v in after.items() if before.get(k) != v}
+    outcome = merge.server_write(
+        "wish", before, row.stamps, delta, hlc=ctx.clock.now(), seq=feed.last + 1
+    )
+    feed.replace(row, outcome.data, outcome.stamps)
+    return outcome.data
+
+
 def wish_action(
     ctx: ServerContext,
     actor: str,
@@ -103,27 +151,64 @@ def wish_action(
     **fields: object,
 ) -> dict[str, object]:
     """Publish or record a claim (server-only transitions); returns the wish as stored."""
+    return _change_wish(
+        ctx,
+        actor,
+        wish_id,
+        lambda wish: wish_transition(wish, target, on=date.today(), on_server=True, **fields),
+        f"wish_{target.value}",
+        areas=areas,
+    )
+
+
+def wish_contact(
+    ctx: ServerContext, actor: str, wish_id: str, *, areas: tuple[str, ...] | None
+) -> dict[str, object]:
+    """The donor of a claimed wish made contact: the claim is kept past the contact days."""
+    return _change_wish(
+        ctx,
+        actor,
+        wish_id,
+        lambda wish: record_contact(wish, date.today()),
+        "wish_contacted",
+        areas=areas,
+    )
+
+
+def release_stale_claims(
+    ctx: ServerContext, today: date | None = None, *, policy: VisitPolicy | None = None
+) -> list[str]:
+    """Release every claim with no contact within the policy's days back to published.
+
+    One write transaction; each released wish is a new change devices receive at their
+    next pull, with an audit entry. Running it again on the same day releases nothing.
+    Returns the ids of the wishes released.
+    """
+    today = today or date.today()
+    policy = policy or load_visit_policy()
+    released: list[str] = []
     with ctx.db.writing() as s:
         feed = Feed(s)
-        row = feed.get(wish_id)
-        if (
-            row is None
-            or row.type != "wish"
-            or (areas is not None and not any(row.area_code.startswith(a) for a in areas))
-        ):
-            raise NotFound("找不到此心愿。")
-        current = Wish.model_validate_json(row.data)
-        try:
-            changed = wish_transition(current, target, on=date.today(), on_server=True, **fields)
-        except IllegalTransition as exc:
-            raise ConflictError(str(exc)) from None
-        before, after = current.content(), changed.content()
-        delta = {k: v for k, v in after.items() if before.get(k) != v}
-        outcome = merge.server_write(
-            "wish", json.loads(row.data), row.stamps, delta, hlc=ctx.clock.now(), seq=feed.last + 1
+        rows = s.exec(
+            select(RecordRow).where(
+                RecordRow.type == "wish", JsonText(col(RecordRow.data), "state") == S_CLAIMED
+            )
         )
-        feed.replace(row, outcome.data, outcome.stamps)
+        for row in list(rows):
+            wish = Wish.model_validate_json(row.data)
+            if not claim_expired(wish, policy, today):
+                continue
+            _write_wish(ctx, feed, row, release_claim(wish, policy, today))
+            audit.record(
+                s,
+                "wish_released",
+                actor="server",
+                wish=row.id,
+                claimed_by=wish.claimed_by,
+                claimed_on=str(wish.claimed_on),
+            )
+            released.append(row.id)
         feed.close()
-        audit.record(s, f"wish_{target.value}", actor=actor, wish=wish_id)
-        set_meta(s, "hlc", ctx.clock.last)
-        return outcome.data
+        if released:
+            set_meta(s, "hlc", ctx.clock.last)
+    return released

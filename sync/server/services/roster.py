@@ -6,7 +6,9 @@ header is row 1) and reason, and then nothing is imported. A household is known 
 户编号, a person by 身份证号 (or 户编号 + 姓名 without one), so importing the same file
 again changes nothing; a newer roster updates what changed, and households of the
 file's townships that are no longer listed are marked as having left the register on
-the import date (``register_status=left``, ``left_on``). Column reference:
+the import date (``register_status=left``, ``left_on``), and so are persons no longer
+listed in a household the file still lists (the person's ``left_on``; cleared again if a
+later roster lists them). Column reference:
 assets/templates/roster.md; the templates beside it have the headers and one example.
 """
 
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.domain.areas import InvalidAreaCode, parse_area_code
 from app.domain.codes import Category, PersonFlag, RegisterStatus
@@ -100,14 +102,17 @@ class ImportReport:
     households_left: int = 0
     persons_created: int = 0
     persons_updated: int = 0
+    persons_left: int = 0
     unchanged: int = 0
     left: list[str] = field(default_factory=list)  # household keys that left the register
+    persons_gone: list[str] = field(default_factory=list)  # person keys no longer listed
 
     def one_line(self) -> str:
         return (
             f"新增 {self.households_created} 户、{self.persons_created} 人；"
             f"更新 {self.households_updated} 户、{self.persons_updated} 人；"
-            f"退出在册 {self.households_left} 户；未变 {self.unchanged} 条。"
+            f"退出在册 {self.households_left} 户；人员退出 {self.persons_left} 人；"
+            f"未变 {self.unchanged} 条。"
         )
 
 
@@ -367,6 +372,7 @@ def import_roster(
     with ctx.db.writing() as s:
         feed = Feed(s)
         household_ids: dict[str, str] = {}
+        listed_persons: set[str] = set()
         for row in rows:
             if row.household_key not in household_ids:
                 content = dict(row.household)
@@ -379,9 +385,12 @@ def import_roster(
             person = dict(row.person) | {
                 "household_id": household_ids[row.household_key],
                 "area_code": row.household["area_code"],
+                "left_on": None,
             }
-            _, what = _upsert(s, feed, ctx, "person", row.person_key, person, tag)
+            person_id, what = _upsert(s, feed, ctx, "person", row.person_key, person, tag)
+            listed_persons.add(person_id)
             _count(report, "persons", what)
+        _mark_persons_left(s, feed, ctx, set(household_ids.values()), listed_persons, tag, report)
         townships = {row.household["area_code"][:9] for row in rows}
         for link in s.exec(select(RosterKey).where(RosterKey.kind == "household")):
             if link.key in household_ids:
@@ -414,6 +423,50 @@ def import_roster(
         )
         set_meta(s, "hlc", ctx.clock.last)
     return report
+
+
+def _mark_persons_left(
+    s: Session,
+    feed: Feed,
+    ctx: ServerContext,
+    households: set[str],
+    listed: set[str],
+    tag: str,
+    report: ImportReport,
+) -> None:
+    """Persons an earlier roster listed in a household this file still lists, and this
+    file no longer does, left the register on the import date (``left_on``). Persons
+    added on devices (never on a roster) are not the roster's to remove."""
+    ordered = sorted(households)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        links = s.exec(
+            select(RosterKey.key, RecordRow)
+            .join(RecordRow, col(RecordRow.id) == col(RosterKey.record_id))
+            .where(
+                RosterKey.kind == "person",
+                RecordRow.type == "person",
+                col(RecordRow.household_id).in_(chunk),
+            )
+            .order_by(col(RosterKey.key))
+        )
+        for key, record in list(links):
+            if record.id in listed:
+                continue
+            data = json.loads(record.data)
+            if data.get("left_on"):
+                continue
+            outcome = merge.server_write(
+                "person",
+                data,
+                record.stamps,
+                {"left_on": tag},
+                hlc=ctx.clock.now(),
+                seq=feed.last + 1,
+            )
+            feed.replace(record, outcome.data, outcome.stamps)
+            report.persons_left += 1
+            report.persons_gone.append(key)
 
 
 def _count(report: ImportReport, kind: str, what: str) -> None:

@@ -1,0 +1,190 @@
+"""The visit-facts snapshot (app/store/facts.py) always answers what the rows hold.
+
+Each test compares `Store.visit_facts()` with the facts read row by row from the visits
+table, after the kinds of change a device sees: new visits, rows rewritten and deleted by a
+pull, more changes than the snapshot takes before it is rewritten, another process opening
+the store, a damaged row, a damaged or foreign snapshot, a rewrite that fails half-way.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app.domain.coverage import VisitFact
+from app.domain.records import Household, Visit
+from app.store import facts
+from app.store.sandbox import Sandbox, open_store
+from app.store.store import Store
+from tests.conftest import TEST_PIN
+from tests.store.helpers import household_with_members, visit_for
+
+
+def truth(store: Store) -> tuple[dict[str, VisitFact], set[str]]:
+    """The facts as the rows hold them, one decryption per row (the slow way)."""
+    found: dict[str, VisitFact] = {}
+    damaged: set[str] = set()
+    columns = ("id", "household_id", "mode", "outcome", "details")
+    for row in store.iter_rows("visit", columns):
+        fact = facts.fact_of(row)
+        if fact is None:
+            damaged.add(row["id"])
+        else:
+            found[row["id"]] = fact
+    return found, damaged
+
+
+def served(store: Store) -> tuple[dict[str, VisitFact], set[str]]:
+    damaged: list[str] = []
+    got = store.visit_facts(damaged=damaged)
+    assert len({f.id for f in got}) == len(got), "a visit twice"
+    return {f.id: f for f in got}, set(damaged)
+
+
+def touched(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM visits_touched").fetchone()[0])
+
+
+def snapshot_bytes(db: Path) -> bytes | None:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            "SELECT content FROM snapshots WHERE name = ?", (facts.VISIT_FACTS,)
+        ).fetchone()
+    return None if row is None else bytes(row[0])
+
+
+def households(store: Store, n: int) -> list[Household]:
+    out = []
+    for i in range(n):
+        household, members = household_with_members(1, seq=i)
+        store.add_many([household, *members])
+        out.append(household)
+    return out
+
+
+def visits(households: list[Household], per: int, start: datetime) -> list[Visit]:
+    return [
+        visit_for(h, start + timedelta(days=d, minutes=i)) for i, h in enumerate(households)
+        for d in range(per)
+    ]  # fmt: skip
+
+
+def test_facts_follow_inserts_updates_and_deletes(store: Store) -> None:
+    homes = households(store, 4)
+    store.add_many(visits(homes, 3, datetime(2026, 9, 1, 9)))
+    assert served(store) == truth(store)
+    assert touched(store.path) == 0, "the first read writes the snapshot"
+
+    store.add(visit_for(homes[0], datetime(2026, 11, 2, 10)))
+    assert served(store) == truth(store)
+    assert touched(store.path) == 1, "a few changes are read on top of the snapshot"
+
+    # A pull rewrites one visit's row and an eviction deletes another's.
+    first, second = sorted(truth(store)[0])[:2]
+    with store.transaction() as conn:
+        conn.execute(text("UPDATE visits SET mode = 'phone' WHERE id = :id"), {"id": first})
+        conn.execute(text("DELETE FROM visits WHERE id = :id"), {"id": second})
+    now, _ = served(store)
+    assert now == truth(store)[0]
+    assert now[first].mode == "phone" and second not in now
+
+
+def test_many_changes_rewrite_the_snapshot(store: Store) -> None:
+    homes = households(store, 10)
+    store.add_many(visits(homes, 2, datetime(2026, 6, 1, 9)))
+    served(store)
+    before = snapshot_bytes(store.path)
+    store.add_many(visits(homes, facts.REFRESH_AFTER // 10 + 1, datetime(2026, 7, 1, 9)))
+    assert served(store) == truth(store)
+    assert touched(store.path) == 0
+    assert snapshot_bytes(store.path) != before
+
+
+def test_another_process_reads_the_snapshot_and_the_changes_since(
+    new_sandbox, tmp_path: Path
+) -> None:
+    sandbox, key = new_sandbox()
+    store = open_store(sandbox, key)
+    homes = households(store, 3)
+    store.add_many(visits(homes, 2, datetime(2026, 10, 1, 9)))
+    served(store)
+    store.add(visit_for(homes[1], datetime(2026, 11, 5, 9)))
+    store.close()
+
+    again = open_store(Sandbox(sandbox.path), sandbox.unlock(TEST_PIN))
+    assert served(again) == truth(again)
+    assert len(served(again)[0]) == 7
+    again.close()
+
+
+def test_a_damaged_visit_is_named_not_served(store: Store) -> None:
+    homes = households(store, 2)
+    store.add_many(visits(homes, 2, datetime(2026, 10, 1, 9)))
+    victim = sorted(truth(store)[0])[0]
+    with sqlite3.connect(store.path) as conn:
+        (blob,) = conn.execute("SELECT details FROM visits WHERE id = ?", (victim,)).fetchone()
+        data = bytearray(blob)
+        data[-3] ^= 0x01
+        conn.execute("UPDATE visits SET details = ? WHERE id = ?", (bytes(data), victim))
+    now, damaged = served(store)
+    assert damaged == {victim} and victim not in now and len(now) == 3
+
+
+@pytest.mark.parametrize("how", ["flip", "foreign", "missing"])
+def test_a_damaged_or_foreign_snapshot_is_rebuilt_from_the_rows(store: Store, how: str) -> None:
+    homes = households(store, 3)
+    store.add_many(visits(homes, 2, datetime(2026, 10, 1, 9)))
+    expected = served(store)
+    store.close()
+    with sqlite3.connect(store.path) as conn:
+        if how == "flip":
+            (blob,) = conn.execute("SELECT content FROM snapshots").fetchone()
+            data = bytearray(blob)
+            data[20] ^= 0x40
+            conn.execute("UPDATE snapshots SET content = ?", (bytes(data),))
+        elif how == "foreign":  # a sealed value moved from another table and column
+            (blob,) = conn.execute("SELECT details FROM visits LIMIT 1").fetchone()
+            conn.execute("UPDATE snapshots SET content = ?", (blob,))
+        else:
+            conn.execute("DELETE FROM snapshots")
+    sandbox = Sandbox(store.path.parent)
+    again = open_store(sandbox, sandbox.unlock(TEST_PIN))
+    assert served(again) == expected == truth(again)
+    again.close()
+
+
+def test_a_rewrite_that_fails_half_way_leaves_the_old_snapshot(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    homes = households(store, 10)
+    store.add_many(visits(homes, 2, datetime(2026, 6, 1, 9)))
+    served(store)
+    before = snapshot_bytes(store.path)
+    store.add_many(visits(homes, facts.REFRESH_AFTER // 10 + 1, datetime(2026, 7, 1, 9)))
+    pending = touched(store.path)
+
+    def fail(self: facts.FactSet) -> str:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(facts.FactSet, "to_json", fail)
+    with pytest.raises(OSError):
+        store.visit_facts()
+    assert snapshot_bytes(store.path) == before and touched(store.path) == pending
+    monkeypatch.undo()
+    assert served(store) == truth(store)
+
+
+def test_no_visit_date_reaches_the_disk_in_the_clear(store: Store) -> None:
+    homes = households(store, 3)
+    written = visits(homes, 2, datetime(2026, 10, 1, 9, 17))
+    store.add_many(written)
+    served(store)
+    raw = b"".join(p.read_bytes() for p in store.path.parent.rglob("*") if p.is_file())
+    assert raw, "nothing to scan"
+    for visit in written:
+        assert visit.visited_at.isoformat().encode() not in raw
