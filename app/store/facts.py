@@ -1,109 +1,219 @@
-"""The visit-facts snapshot: what the Today list and the reports read of every visit, kept
-ready so that a supervisor's 5,000 households do not mean 60,000 decryptions each time.
+"""Summaries kept ready: what the Today list, the household list and the reports read of
+every household, member and visit, so that opening 5,000 households does not mean
+80,000 decryptions and pydantic validations each time.
 
-Every visit row is sealed on its own (app/store/records.py). Reading all of them to build
-`VisitFact`s costs about 15 µs a visit; the snapshot keeps those facts in one sealed value
-(`snapshots` table, AES-GCM like any other personal value), and SQLite triggers note the id
-of every visit inserted, changed or deleted since in `visits_touched`, in the same
-transaction as the change. Reading the facts is then: open the snapshot (once per unlock),
-re-read the few touched rows, done. When the touched rows pile up past `REFRESH_AFTER`, the
-snapshot is rewritten and the list cleared, in one transaction.
+Every row is sealed on its own (app/store/records.py). Reading all of them costs 15–40 µs
+a record; a snapshot keeps the summaries of one record type in one sealed value (the
+`snapshots` table, AES-GCM like any other personal value), and SQLite triggers note the
+id of every row inserted, changed or deleted since in `touched`, in the same transaction
+as the change. Reading the summaries is then: open the snapshot (once per unlock), re-read
+the few touched rows, done. When touched rows pile up past `REFRESH_AFTER`, the snapshot is
+rewritten and its touched ids cleared, in one transaction.
 
 The rows stay the truth: a snapshot that is missing, damaged or of another format is
-rebuilt from them, and a damaged visit row is reported by id, never put in the snapshot.
+rebuilt from them, and a damaged row is reported by id, never put in a snapshot.
+
+Summaries are records built without validation (they were validated when written) and
+with only the fields listed below: households and members carry what lists, search and
+the visit rules read; visits are `VisitFact`s.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import Connection, delete, insert, select
 
+from app.domain.codes import Category, PersonFlag, RegisterStatus
 from app.domain.coverage import VisitFact
+from app.domain.records import Household, Person, Record
+from app.store.columns import Damaged
 from app.store.records import ROW_KEY, mapping_for
-from app.store.tables import SnapshotRow, VisitTouchedRow
+from app.store.tables import SnapshotRow, TouchedRow
 
 SNAPSHOTS = SnapshotRow.__table__  # type: ignore[attr-defined]
-TOUCHED = VisitTouchedRow.__table__  # type: ignore[attr-defined]
-VISIT_FACTS = "visit_facts"
+TOUCHED = TouchedRow.__table__  # type: ignore[attr-defined]
 FORMAT = 1
-REFRESH_AFTER = 500  # touched visits read on top of the snapshot before it is rewritten
+REFRESH_AFTER = 500  # touched rows read on top of a snapshot before it is rewritten
 CHUNK = 500  # ids per IN (...) list
 
+T = TypeVar("T")
+R = TypeVar("R", bound=Record)
 
-@dataclass
-class FactSet:
-    """Visit facts by visit id, and the ids of visit rows that failed to open."""
 
-    facts: dict[str, VisitFact] = field(default_factory=dict)
-    damaged: set[str] = field(default_factory=set)
+# --- records built fast ----------------------------------------------------------------
 
-    def copy(self) -> FactSet:
-        return FactSet(dict(self.facts), set(self.damaged))
+_DEFAULTS: dict[type[Record], tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]] = {}
 
-    def apply(self, touched: Iterable[str], rows: Iterable[dict[str, Any]]) -> None:
-        """Forget the touched ids, then take what their rows hold now (deleted: nothing)."""
-        for visit_id in touched:
-            self.facts.pop(visit_id, None)
-            self.damaged.discard(visit_id)
-        for row in rows:
-            fact = fact_of(row)
-            if fact is None:
-                self.damaged.add(row["id"])
-            else:
-                self.facts[row["id"]] = fact
 
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "format": FORMAT,
-                "name": VISIT_FACTS,
-                "facts": [
-                    [
-                        f.household_id,
-                        f.visited_at.isoformat(),
-                        f.mode.value,
-                        f.is_contact,
-                        f.worker_id,
-                        f.team,
-                        f.id,
-                        f.amends_visit_id,
-                    ]
-                    for f in self.facts.values()
-                ],
-                "damaged": sorted(self.damaged),
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
+def construct(cls: type[R], **values: Any) -> R:
+    """`cls.model_construct` with every field given: pydantic otherwise works out each
+    missing default (and inspects each default factory's signature) on every call."""
+    spec = _DEFAULTS.get(cls)
+    if spec is None:
+        plain = {
+            name: f.default
+            for name, f in cls.model_fields.items()
+            if f.default_factory is None and not f.is_required()
+        }
+        factories: tuple[tuple[str, Callable[[], Any]], ...] = tuple(
+            (name, cast(Callable[[], Any], f.default_factory))
+            for name, f in cls.model_fields.items()
+            if f.default_factory is not None
         )
-
-    @classmethod
-    def from_json(cls, text: str) -> FactSet | None:
-        """The snapshot's facts, or None when it is not one this code wrote."""
-        try:
-            data = json.loads(text)
-            if data.get("format") != FORMAT or data.get("name") != VISIT_FACTS:
-                return None
-            parse = datetime.fromisoformat
-            facts = {
-                vid: VisitFact(hid, parse(at), VisitFact.mode_of(mode), contact, w, t, vid, amends)
-                for hid, at, mode, contact, w, t, vid, amends in data["facts"]
-            }
-            return cls(facts, set(data["damaged"]))
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return None
+        spec = _DEFAULTS[cls] = (plain, factories)
+    plain, factories = spec
+    full = {**plain, **{n: make() for n, make in factories if n not in values}, **values}
+    return cast(R, cls.model_construct(**full))
 
 
-def fact_of(row: dict[str, Any]) -> VisitFact | None:
-    """The facts of a decrypted visit row (id, household_id, mode, outcome, details), or
-    None when its sealed details fail to open or belong to another row."""
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+_CATEGORIES = {c.value: c for c in Category}
+_FLAGS = {f.value: f for f in PersonFlag}
+_STATUSES = {s.value: s for s in RegisterStatus}
+
+
+# --- the three kinds of summary ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind(Generic[T]):
+    """How one record type is summarised: from a decrypted row, and to and from JSON."""
+
+    type_name: str
+    columns: tuple[str, ...]
+    of_row: Callable[[dict[str, Any]], T | None]  # None: the row is damaged
+    to_list: Callable[[T], list[Any]]
+    from_list: Callable[[list[Any]], T]
+
+    @property
+    def snapshot_name(self) -> str:
+        return f"{self.type_name}_summaries"
+
+
+def _sealed_ok(row: dict[str, Any], *names: str) -> bool:
     details = row["details"]
     if not isinstance(details, dict) or details.get(ROW_KEY) != row["id"]:
+        return False
+    return not any(isinstance(row[n], Damaged) for n in names)
+
+
+def _household_of_row(row: dict[str, Any]) -> Household | None:
+    if not _sealed_ok(row, "address"):
         return None
+    details = row["details"]
+    return _household(
+        [
+            row["id"],
+            row["area_code"],
+            row["address"] or "",
+            details.get("categories", []),
+            row["register_status"],
+            details.get("registered_on"),
+            details.get("left_on"),
+        ]
+    )
+
+
+def _household(item: list[Any]) -> Household:
+    hid, area, address, categories, status, registered_on, left_on = item
+    return construct(
+        Household,
+        id=hid,
+        area_code=area,
+        address=address,
+        categories=[_CATEGORIES[c] for c in categories],
+        register_status=_STATUSES[status],
+        registered_on=_day(registered_on),
+        left_on=_day(left_on),
+    )
+
+
+def _household_list(h: Household) -> list[Any]:
+    return [
+        h.id,
+        h.area_code,
+        h.address,
+        [c.value for c in h.categories],
+        h.register_status.value,
+        _iso(h.registered_on),
+        _iso(h.left_on),
+    ]
+
+
+def _person_of_row(row: dict[str, Any]) -> Person | None:
+    if not _sealed_ok(row, "name"):
+        return None
+    d = row["details"]
+    return _person(
+        [
+            row["id"],
+            row["area_code"],
+            row["household_id"],
+            row["name"] or "",
+            d.get("relation", "户主"),
+            d.get("birth_date"),
+            d.get("gender"),
+            d.get("flags", []),
+            d.get("major_event_date"),
+            d.get("major_event_recorded_on"),
+            bool(d.get("lives_alone", False)),
+            d.get("left_on"),
+        ]
+    )
+
+
+def _person(item: list[Any]) -> Person:
+    (pid, area, hid, name, relation, birth, gender, flags, event, recorded, alone, left) = item
+    return construct(
+        Person,
+        id=pid,
+        area_code=area,
+        household_id=hid,
+        name=name,
+        relation=relation,
+        birth_date=_day(birth),
+        gender=gender,
+        flags=[_FLAGS[f] for f in flags],
+        major_event_date=_day(event),
+        major_event_recorded_on=_day(recorded),
+        lives_alone=alone,
+        left_on=_day(left),
+    )
+
+
+def _person_list(p: Person) -> list[Any]:
+    return [
+        p.id,
+        p.area_code,
+        p.household_id,
+        p.name,
+        p.relation,
+        _iso(p.birth_date),
+        p.gender,
+        [f.value for f in p.flags],
+        _iso(p.major_event_date),
+        _iso(p.major_event_recorded_on),
+        p.lives_alone,
+        _iso(p.left_on),
+    ]
+
+
+def _visit_of_row(row: dict[str, Any]) -> VisitFact | None:
+    if not _sealed_ok(row):
+        return None
+    details = row["details"]
     try:
         return VisitFact.of(
             row["household_id"],
@@ -119,55 +229,162 @@ def fact_of(row: dict[str, Any]) -> VisitFact | None:
         return None
 
 
-def _visit_rows(conn: Connection, ids: list[str] | None) -> Iterator[dict[str, Any]]:
-    """Visit rows with their details decrypted: all of them, or those of `ids`."""
-    table = mapping_for("visit").table
-    c = table.c
-    query = select(c.id, c.household_id, c.mode, c.outcome, c.details)
+def _visit(item: list[Any]) -> VisitFact:
+    hid, at, mode, contact, worker, team, vid, amends = item
+    return VisitFact(
+        hid, datetime.fromisoformat(at), VisitFact.mode_of(mode), contact, worker, team, vid, amends
+    )
+
+
+def _visit_list(f: VisitFact) -> list[Any]:
+    return [
+        f.household_id,
+        f.visited_at.isoformat(),
+        f.mode.value,
+        f.is_contact,
+        f.worker_id,
+        f.team,
+        f.id,
+        f.amends_visit_id,
+    ]
+
+
+HOUSEHOLDS: Kind[Household] = Kind(
+    "household",
+    ("id", "area_code", "register_status", "address", "details"),
+    _household_of_row,
+    _household_list,
+    _household,
+)
+PERSONS: Kind[Person] = Kind(
+    "person",
+    ("id", "area_code", "household_id", "name", "details"),
+    _person_of_row,
+    _person_list,
+    _person,
+)
+VISITS: Kind[VisitFact] = Kind(
+    "visit",
+    ("id", "household_id", "mode", "outcome", "details"),
+    _visit_of_row,
+    _visit_list,
+    _visit,
+)
+KINDS: dict[str, Kind[Any]] = {k.type_name: k for k in (HOUSEHOLDS, PERSONS, VISITS)}
+
+
+# --- snapshots -------------------------------------------------------------------------------
+
+
+@dataclass
+class Summaries(Generic[T]):
+    """Summaries of one record type by id, and the ids of rows that failed to open."""
+
+    kind: Kind[T]
+    items: dict[str, T] = field(default_factory=dict)
+    damaged: set[str] = field(default_factory=set)
+
+    def copy(self) -> Summaries[T]:
+        return Summaries(self.kind, dict(self.items), set(self.damaged))
+
+    def apply(self, touched: Iterable[str], rows: Iterable[dict[str, Any]]) -> None:
+        """Forget the touched ids, then take what their rows hold now (deleted: nothing)."""
+        for record_id in touched:
+            self.items.pop(record_id, None)
+            self.damaged.discard(record_id)
+        for row in rows:
+            item = self.kind.of_row(row)
+            if item is None:
+                self.damaged.add(row["id"])
+            else:
+                self.items[row["id"]] = item
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": FORMAT,
+                "name": self.kind.snapshot_name,
+                "items": [self.kind.to_list(item) for item in self.items.values()],
+                "damaged": sorted(self.damaged),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, kind: Kind[T], text: str) -> Summaries[T] | None:
+        """The snapshot's summaries, or None when it is not one this code wrote."""
+        try:
+            data = json.loads(text)
+            if data.get("format") != FORMAT or data.get("name") != kind.snapshot_name:
+                return None
+            items = [kind.from_list(item) for item in data["items"]]
+            return cls(kind, {cast(Any, i).id: i for i in items}, set(data["damaged"]))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+
+def _rows(conn: Connection, kind: Kind[Any], ids: list[str] | None) -> Iterator[dict[str, Any]]:
+    """Rows with their sealed columns decrypted: all of them, or those of `ids`."""
+    mapping = mapping_for(kind.type_name)
+    c = mapping.table.c
+    query = select(*(c[name] for name in kind.columns))
+    sealed = [name for name in mapping.sealed if name in kind.columns]
+
+    def opened(rows: Any) -> Iterator[dict[str, Any]]:
+        for row in rows:
+            out = dict(row)
+            for name in sealed:
+                out[name] = mapping.open_sealed(row, name)
+            yield out
+
     if ids is None:
-        yield from (dict(row) for row in conn.execute(query).mappings())
+        yield from opened(conn.execute(query).mappings())
         return
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        yield from (dict(row) for row in conn.execute(query.where(c.id.in_(chunk))).mappings())
+        yield from opened(conn.execute(query.where(c.id.in_(chunk))).mappings())
 
 
-def read_snapshot(conn: Connection) -> FactSet | None:
-    value = conn.execute(
-        select(SNAPSHOTS.c.content).where(SNAPSHOTS.c.name == VISIT_FACTS)
-    ).scalar()
-    return FactSet.from_json(value) if isinstance(value, str) else None
+def read_snapshot(conn: Connection, kind: Kind[T]) -> Summaries[T] | None:
+    name = kind.snapshot_name
+    value = conn.execute(select(SNAPSHOTS.c.content).where(SNAPSHOTS.c.name == name)).scalar()
+    return Summaries.from_json(kind, value) if isinstance(value, str) else None
 
 
-def touched_ids(conn: Connection) -> list[str]:
-    return [r[0] for r in conn.execute(select(TOUCHED.c.id))]
+def touched_ids(conn: Connection, kind: Kind[Any]) -> list[str]:
+    query = select(TOUCHED.c.id).where(TOUCHED.c.type == kind.type_name)
+    return [r[0] for r in conn.execute(query)]
 
 
-def write_snapshot(conn: Connection, facts: FactSet) -> None:
-    """Replace the snapshot with `facts` and clear the touched list, in `conn`'s transaction."""
-    conn.execute(delete(SNAPSHOTS).where(SNAPSHOTS.c.name == VISIT_FACTS))
-    conn.execute(insert(SNAPSHOTS).values(name=VISIT_FACTS, content=facts.to_json()))
-    conn.execute(delete(TOUCHED))
+def write_snapshot(conn: Connection, summaries: Summaries[Any]) -> None:
+    """Replace the snapshot and clear its touched ids, in `conn`'s transaction."""
+    kind = summaries.kind
+    conn.execute(delete(SNAPSHOTS).where(SNAPSHOTS.c.name == kind.snapshot_name))
+    conn.execute(insert(SNAPSHOTS).values(name=kind.snapshot_name, content=summaries.to_json()))
+    conn.execute(delete(TOUCHED).where(TOUCHED.c.type == kind.type_name))
 
 
-def current(conn: Connection, base: FactSet | None) -> tuple[FactSet, FactSet]:
-    """(the facts as the rows hold them now, the snapshot as stored after this call).
+def current(
+    conn: Connection, kind: Kind[T], base: Summaries[T] | None
+) -> tuple[Summaries[T], Summaries[T]]:
+    """(the summaries as the rows hold them now, the snapshot as stored after this call).
 
     `base` is the snapshot as last read or written by this process (None: read it).
-    `conn` must be in a write transaction when the snapshot may be rewritten.
+    `conn` must be in a write transaction: the snapshot may be rewritten.
     """
     if base is None:
-        base = read_snapshot(conn)
-    touched = touched_ids(conn)
+        base = read_snapshot(conn, kind)
+    touched = touched_ids(conn, kind)
     if base is None:
-        rebuilt = FactSet()
-        rebuilt.apply((), _visit_rows(conn, None))
+        rebuilt = Summaries(kind)
+        rebuilt.apply((), _rows(conn, kind, None))
         write_snapshot(conn, rebuilt)
         return rebuilt, rebuilt
     if not touched:
         return base, base
     now = base.copy()
-    now.apply(touched, _visit_rows(conn, touched))
+    now.apply(touched, _rows(conn, kind, touched))
     if len(touched) > REFRESH_AFTER:
         write_snapshot(conn, now)
         return now, now

@@ -195,19 +195,29 @@ V2 = [
 # Version 3: the device's sealed credentials from enrolment (sync.client).
 V3 = ["CREATE TABLE secrets (key VARCHAR NOT NULL, value BLOB, PRIMARY KEY (key))"]
 
-# Version 4: the sealed visit-facts snapshot, and the visits touched since it was written,
-# noted by triggers in the same transaction as the change (app/store/facts.py).
+
+# Version 4: sealed snapshots of the household, person and visit summaries, and the rows
+# touched since they were written, noted by triggers in the same transaction as the change
+# (app/store/facts.py).
+def _touched(table: str, type_name: str) -> list[str]:
+    def note(ref: str) -> str:
+        return f"INSERT OR IGNORE INTO touched (type, id) VALUES ('{type_name}', {ref}.id);"
+
+    return [
+        f"INSERT INTO touched (type, id) SELECT '{type_name}', id FROM {table}",
+        f"CREATE TRIGGER {table}_touched_insert AFTER INSERT ON {table} BEGIN {note('new')} END",
+        f"CREATE TRIGGER {table}_touched_update AFTER UPDATE ON {table} "
+        f"BEGIN {note('old')} {note('new')} END",
+        f"CREATE TRIGGER {table}_touched_delete AFTER DELETE ON {table} BEGIN {note('old')} END",
+    ]
+
+
 V4 = [
     "CREATE TABLE snapshots (name VARCHAR NOT NULL, content BLOB, PRIMARY KEY (name))",
-    "CREATE TABLE visits_touched (id VARCHAR NOT NULL, PRIMARY KEY (id))",
-    "INSERT INTO visits_touched (id) SELECT id FROM visits",
-    "CREATE TRIGGER visits_touched_insert AFTER INSERT ON visits BEGIN "
-    "INSERT OR IGNORE INTO visits_touched (id) VALUES (new.id); END",
-    "CREATE TRIGGER visits_touched_update AFTER UPDATE ON visits BEGIN "
-    "INSERT OR IGNORE INTO visits_touched (id) VALUES (old.id); "
-    "INSERT OR IGNORE INTO visits_touched (id) VALUES (new.id); END",
-    "CREATE TRIGGER visits_touched_delete AFTER DELETE ON visits BEGIN "
-    "INSERT OR IGNORE INTO visits_touched (id) VALUES (old.id); END",
+    "CREATE TABLE touched (type VARCHAR NOT NULL, id VARCHAR NOT NULL, PRIMARY KEY (type, id))",
+    *_touched("households", "household"),
+    *_touched("persons", "person"),
+    *_touched("visits", "visit"),
 ]
 
 # Version 5: photo sync (sync.client): whether the server holds each photo. Photos taken

@@ -43,6 +43,7 @@ from app.store.tables import AccessLogRow, MetaRow, OutboxRow, PhotoRow, SecretR
 from sync.hlc import HybridClock
 
 R = TypeVar("R", bound=Record)
+T = TypeVar("T")
 
 OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 META = MetaRow.__table__  # type: ignore[attr-defined]
@@ -128,7 +129,7 @@ class Store:
             migrate(conn)
             last = conn.execute(select(META.c.value).where(META.c.key == "hlc")).scalar()
         self.clock = HybridClock(device_id, last or "", wall=wall_ms)
-        self._facts_snapshot: facts.FactSet | None = None  # as last read or written
+        self._snapshots: dict[str, facts.Summaries[Any]] = {}  # as last read or written
 
     # --- plumbing -------------------------------------------------------------------
 
@@ -163,7 +164,7 @@ class Store:
             wipe()
         self._codec = None
         self.engine = None
-        self._facts_snapshot = None
+        self._snapshots = {}
 
     def _set_meta(self, conn: Connection, key: str, value: str) -> None:
         conn.execute(delete(META).where(META.c.key == key))
@@ -428,21 +429,27 @@ class Store:
                     out[fieldname] = mapping.open_sealed(row, fieldname)
                 yield out
 
+    def summaries(self, kind: facts.Kind[T], damaged: list[str] | None = None) -> list[T]:
+        """Every household, person or visit (`facts.HOUSEHOLDS` …) as a summary, without
+        decrypting and validating each row: served from the kind's sealed snapshot plus the
+        rows touched since (app/store/facts.py). Damaged rows are skipped and their ids
+        appended to `damaged`."""
+        with self.transaction() as conn:
+            now, self._snapshots[kind.type_name] = facts.current(
+                conn, kind, self._snapshots.get(kind.type_name)
+            )
+        if damaged is not None:
+            damaged.extend(sorted(now.damaged))
+        return list(now.items.values())
+
     def visit_facts(
         self, household_ids: set[str] | None = None, damaged: list[str] | None = None
     ) -> list[VisitFact]:
-        """Visits reduced to what the Today list and reports read, without building records.
-
-        Served from the sealed visit-facts snapshot plus the visits touched since
-        (app/store/facts.py); damaged rows are skipped and their ids appended to `damaged`.
-        """
-        with self.transaction() as conn:
-            now, self._facts_snapshot = facts.current(conn, self._facts_snapshot)
-        if damaged is not None:
-            damaged.extend(sorted(now.damaged))
+        """Visits reduced to what the Today list and reports read (see `summaries`)."""
+        found = self.summaries(facts.VISITS, damaged)
         if household_ids is None:
-            return list(now.facts.values())
-        return [f for f in now.facts.values() if f.household_id in household_ids]
+            return found
+        return [f for f in found if f.household_id in household_ids]
 
     def persons_with_id_number(self, id_number: str) -> list[str]:
         """Ids of persons with this ID number, by blind index (no decryption)."""
@@ -550,10 +557,7 @@ class Store:
         so that one the server cannot give does not hold back the others)."""
         with self.reading() as conn:
             rows = conn.execute(
-                select(PHOTOS.c.id)
-                .where(NO_CONTENT)
-                .order_by(func.random())
-                .limit(limit)
+                select(PHOTOS.c.id).where(NO_CONTENT).order_by(func.random()).limit(limit)
             )
             return [r[0] for r in rows]
 

@@ -171,15 +171,17 @@ class MetaRow(SQLModel, table=True):
 
 
 class SnapshotRow(SQLModel, table=True):
-    """Derived data kept ready, sealed: the visit facts of app/store/facts.py."""
+    """Summaries kept ready, sealed: one per record type (app/store/facts.py)."""
 
     __tablename__ = "snapshots"
     name: str = Field(primary_key=True)
     content: str | None = Field(default=None, sa_type=Sealed("snapshots", "content"))
 
 
-class VisitTouchedRow(SQLModel, table=True):
-    """Ids of visits inserted, changed or deleted since the snapshot; filled by triggers."""
+class TouchedRow(SQLModel, table=True):
+    """Households, persons and visits inserted, changed or deleted since their snapshot;
+    filled by triggers (app/store/migrations.py, version 4)."""
 
-    __tablename__ = "visits_touched"
+    __tablename__ = "touched"
+    type: str = Field(primary_key=True)
     id: str = Field(primary_key=True)

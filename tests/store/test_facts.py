@@ -11,12 +11,14 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 from sqlalchemy import text
 
+from app.domain.codes import PersonFlag
 from app.domain.coverage import VisitFact
-from app.domain.records import Household, Visit
+from app.domain.records import Household, Person, Visit
 from app.store import facts
 from app.store.sandbox import Sandbox, open_store
 from app.store.store import Store
@@ -28,9 +30,8 @@ def truth(store: Store) -> tuple[dict[str, VisitFact], set[str]]:
     """The facts as the rows hold them, one decryption per row (the slow way)."""
     found: dict[str, VisitFact] = {}
     damaged: set[str] = set()
-    columns = ("id", "household_id", "mode", "outcome", "details")
-    for row in store.iter_rows("visit", columns):
-        fact = facts.fact_of(row)
+    for row in store.iter_rows("visit", facts.VISITS.columns):
+        fact = facts.VISITS.of_row(row)
         if fact is None:
             damaged.add(row["id"])
         else:
@@ -47,13 +48,14 @@ def served(store: Store) -> tuple[dict[str, VisitFact], set[str]]:
 
 def touched(db: Path) -> int:
     with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT count(*) FROM visits_touched").fetchone()[0])
+        query = "SELECT count(*) FROM touched WHERE type = 'visit'"
+        return int(conn.execute(query).fetchone()[0])
 
 
 def snapshot_bytes(db: Path) -> bytes | None:
     with sqlite3.connect(db) as conn:
         row = conn.execute(
-            "SELECT content FROM snapshots WHERE name = ?", (facts.VISIT_FACTS,)
+            "SELECT content FROM snapshots WHERE name = ?", (facts.VISITS.snapshot_name,)
         ).fetchone()
     return None if row is None else bytes(row[0])
 
@@ -143,10 +145,10 @@ def test_a_damaged_or_foreign_snapshot_is_rebuilt_from_the_rows(store: Store, ho
     store.close()
     with sqlite3.connect(store.path) as conn:
         if how == "flip":
-            (blob,) = conn.execute("SELECT content FROM snapshots").fetchone()
-            data = bytearray(blob)
-            data[20] ^= 0x40
-            conn.execute("UPDATE snapshots SET content = ?", (bytes(data),))
+            for name, blob in conn.execute("SELECT name, content FROM snapshots").fetchall():
+                data = bytearray(blob)
+                data[20] ^= 0x40
+                conn.execute("UPDATE snapshots SET content = ? WHERE name = ?", (bytes(data), name))
         elif how == "foreign":  # a sealed value moved from another table and column
             (blob,) = conn.execute("SELECT details FROM visits LIMIT 1").fetchone()
             conn.execute("UPDATE snapshots SET content = ?", (blob,))
@@ -168,10 +170,10 @@ def test_a_rewrite_that_fails_half_way_leaves_the_old_snapshot(
     store.add_many(visits(homes, facts.REFRESH_AFTER // 10 + 1, datetime(2026, 7, 1, 9)))
     pending = touched(store.path)
 
-    def fail(self: facts.FactSet) -> str:
+    def fail(self: facts.Summaries[VisitFact]) -> str:
         raise OSError("disk full")
 
-    monkeypatch.setattr(facts.FactSet, "to_json", fail)
+    monkeypatch.setattr(facts.Summaries, "to_json", fail)
     with pytest.raises(OSError):
         store.visit_facts()
     assert snapshot_bytes(store.path) == before and touched(store.path) == pending
@@ -188,3 +190,30 @@ def test_no_visit_date_reaches_the_disk_in_the_clear(store: Store) -> None:
     assert raw, "nothing to scan"
     for visit in written:
         assert visit.visited_at.isoformat().encode() not in raw
+
+
+@pytest.mark.parametrize("kind", list(facts.KINDS.values()), ids=list(facts.KINDS))
+def test_every_kind_follows_edits_and_deletions(store: Store, kind: facts.Kind[object]) -> None:
+    homes = households(store, 5)
+    store.add_many(visits(homes, 2, datetime(2026, 10, 1, 9)))
+
+    def rows() -> dict[str, object]:
+        found = (kind.of_row(r) for r in store.iter_rows(kind.type_name, kind.columns))
+        return {getattr(item, "id"): item for item in found}  # noqa: B009
+
+    def got() -> dict[str, object]:
+        return {getattr(item, "id"): item for item in store.summaries(kind)}  # noqa: B009
+
+    assert got() == rows()
+    edited = homes[0].model_copy(update={"address": "岩头村9组99号"})
+    store.update(edited)
+    person = store.load_all(Person, household_id=homes[1].id)[0]
+    store.update(person.model_copy(update={"name": "改名后", "flags": [PersonFlag.DISABLED_CARE]}))
+    with store.transaction() as conn:  # an eviction by the pull
+        for table in ("households", "persons", "visits"):
+            column = "id" if table == "households" else "household_id"
+            conn.execute(text(f"DELETE FROM {table} WHERE {column} = :h"), {"h": homes[2].id})
+    assert got() == rows()
+    assert homes[2].id not in got() and len(got()) == len(rows())
+    if kind is facts.HOUSEHOLDS:
+        assert cast(Household, got()[homes[0].id]).address == "岩头村9组99号"

@@ -17,6 +17,7 @@ from app.domain.codes import Category, Team, VisitMode, VisitOutcome, WishState
 from app.domain.coverage import Caseload, coverage
 from app.domain.indicators import Status, TargetList
 from app.domain.records import Household, Person, Visit, Wish
+from app.domain.staff import Staff, StaffMember
 from app.store.sandbox import list_sandboxes, open_store
 from app.store.store import LAST_SYNC_META
 from app.ui.viewmodels.reports import PeriodKind, ReportsVM, period_code
@@ -194,6 +195,32 @@ def test_indicator_statuses(hand: Workspace) -> None:
     assert vm.year == 2023 and [line.code for line in vm.indicators] == ["charities_involved"]
 
 
+def test_rows_by_worker_and_team_follow_the_staff_the_server_sent(hand: Workspace) -> None:
+    vm = ReportsVM(hand)
+    vm.earlier()
+    # Before any sync: no staff, every household counts under its last visitor.
+    assert not vm.staff_known
+    assert [(x.code, x.name, x.due, x.covered) for x in vm.workers()] == [("w1", "w1", 3, 1)]
+    assert [(x.code, x.name) for x in vm.teams()] == [("grid_worker", "网格员")]
+    hand.store.set_staff(
+        Staff(
+            (
+                StaffMember("r2", "乙", "worker", "volunteer", True, (VILLAGE,)),
+                StaffMember("r1", "甲", "coordinator", "coordinator", True, (VILLAGE[:9],)),
+                StaffMember("r0", "丙", "worker", "coordinator", False, (VILLAGE,)),
+            )
+        )
+    )
+    vm.reload()
+    assert vm.staff_known
+    assert [(x.code, x.name, x.due, x.covered) for x in vm.workers()] == [("r2", "乙", 3, 1)]
+    assert [(x.code, x.name) for x in vm.teams()] == [("volunteer", "志愿者")]
+    assert [o.household_id for o in vm.overdue()] == [
+        o.household_id for o in vm.reports[None].overdue or ()
+    ]
+    assert all(o.worker_id == "r2" for o in vm.reports[None].overdue or ())
+
+
 def test_freshness(ws: Workspace) -> None:
     vm = ReportsVM(ws)
     assert vm.freshness() == "尚未同步，仅含本机数据"
@@ -207,7 +234,8 @@ def test_export_writes_a_masked_workbook(hand: Workspace, tmp_path: Path) -> Non
     path = vm.export()
     assert path.parent == tmp_path / "exports" and path.suffix == ".xlsx"
     book = load_workbook(path)
-    assert len(book.sheetnames) == 6  # county, township, village, category, overdue, indicators
+    # county, township, village, worker, team, category, overdue, indicators
+    assert len(book.sheetnames) == 8
     cells = [str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row]
     assert "王*" in cells and "李*" in cells and "王三" not in cells
     chosen = vm.export(tmp_path / "mine.xlsx")
@@ -249,6 +277,8 @@ def test_view_builds_labelled_and_drills(data_dir: Path, clock: Clock, width: in
         assert "统计" in [d.label for d in destinations]
         assert _unlabelled(client) == []
         assert client.has_text("在册对象探访关爱率") and client.has_text("尚未同步")
+        assert client.has_text("按责任人探访关爱率") and client.has_text("按队伍探访关爱率")
+        assert client.has_text("尚未同步责任人名单")
         assert any(type(c).__name__ in ("LineChart", "BarChart") for c in client.controls())
         await client.click("按年")
         assert client.has_text("本年（2026）")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
 from app.demo.generator import generate
 from app.domain.policy import visit_status
 from app.domain.records import Household, Person, Visit
-from app.store.columns import Damaged
 from app.store.sandbox import Sandbox, open_store
 from app.ui.viewmodels.workspace import Roster, Workspace
 
@@ -38,7 +38,19 @@ def test_roster_statuses_match_the_full_records(tmp_path: Path) -> None:
         ws.lock()
 
 
-def test_damaged_rows_are_counted_not_fatal() -> None:
-    roster = Roster()
-    assert roster._household({"id": "x", "details": Damaged("details"), "address": ""}) is None
-    assert roster.damaged == ["x"]
+def test_damaged_rows_are_counted_not_fatal(tmp_path: Path) -> None:
+    data = generate(20, seed=5, today=date(2026, 5, 20), scope=["330702"])
+    sandbox, key = Sandbox.create(tmp_path, "核对员", "135790", scrypt_n=2**10)
+    store = open_store(sandbox, key)
+    store.add_many(data.records(), queue=False)
+    victim = data.households[3].id
+    with sqlite3.connect(store.path) as conn:
+        (blob,) = conn.execute("SELECT details FROM households WHERE id = ?", (victim,)).fetchone()
+        flipped = bytes(blob[:-2]) + bytes([blob[-2] ^ 1]) + bytes(blob[-1:])
+        conn.execute("UPDATE households SET details = ? WHERE id = ?", (flipped, victim))
+    try:
+        roster = Roster.load(store, ())
+        assert roster.damaged == [victim]
+        assert victim not in roster.households and len(roster.households) == 19
+    finally:
+        store.close()

@@ -12,22 +12,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from app.assets import load_visit_policy
 from app.domain.areas import COUNTIES, in_scope
 from app.domain.codes import (
-    Category,
-    PersonFlag,
-    RegisterStatus,
     Role,
     Team,
     VisitMode,
 )
 from app.domain.coverage import VisitLike
 from app.domain.policy import VisitPolicy, VisitStatus, visit_status
-from app.domain.records import Household, Person, Record, Visit
-from app.store.columns import Damaged
+from app.domain.records import Household, Person, Visit
+from app.store import facts
 from app.store.sandbox import Sandbox
 from app.store.search import SearchIndex
 from app.store.store import AREA_NAMES_META, Store
@@ -78,35 +75,6 @@ class Profile:
         )
 
 
-R = TypeVar("R", bound=Record)
-_DEFAULTS: dict[type[Record], tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]] = {}
-
-
-def _construct(cls: type[R], **values: Any) -> R:
-    """`cls.model_construct` with every field given: pydantic otherwise works out each
-    missing default (and inspects each default factory's signature) on every call."""
-    spec = _DEFAULTS.get(cls)
-    if spec is None:
-        plain = {
-            name: f.default
-            for name, f in cls.model_fields.items()
-            if f.default_factory is None and not f.is_required()
-        }
-        factories: tuple[tuple[str, Callable[[], Any]], ...] = tuple(
-            (name, cast(Callable[[], Any], f.default_factory))
-            for name, f in cls.model_fields.items()
-            if f.default_factory is not None
-        )
-        spec = _DEFAULTS[cls] = (plain, factories)
-    plain, factories = spec
-    full = {**plain, **{n: make() for n, make in factories if n not in values}, **values}
-    return cast(R, cls.model_construct(**full))
-
-
-def _day(value: Any) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) and value else None
-
-
 class Roster:
     """The households of my areas, held in memory for the Today and household lists (花名册).
 
@@ -140,20 +108,12 @@ class Roster:
     @classmethod
     def _load(cls, store: Store, scopes: tuple[str, ...]) -> Roster:
         roster = cls()
-        for row in store.iter_rows(
-            "household", columns=("id", "area_code", "register_status", "address", "details")
-        ):
-            if not scopes or in_scope(row["area_code"], scopes):
-                household = roster._household(row)
-                if household is not None:
-                    roster.households[household.id] = household
-        for row in store.iter_rows(
-            "person", columns=("id", "area_code", "household_id", "name", "details")
-        ):
-            if row["household_id"] in roster.households:
-                person = roster._person(row)
-                if person is not None:
-                    roster.members.setdefault(person.household_id, []).append(person)
+        for household in store.summaries(facts.HOUSEHOLDS, roster.damaged):
+            if not scopes or in_scope(household.area_code, scopes):
+                roster.households[household.id] = household
+        for person in store.summaries(facts.PERSONS, roster.damaged):
+            if person.household_id in roster.households:
+                roster.members.setdefault(person.household_id, []).append(person)
         # Only the latest visit of each mode, reached or not, can change a visit status
         # (the rules look at the last qualifying visit and at any home contact since an
         # event), so that is all the roster keeps; tests check it against every visit.
@@ -166,42 +126,6 @@ class Roster:
         for fact in latest.values():
             roster.visits.setdefault(fact.household_id, []).append(fact)
         return roster
-
-    def _household(self, row: dict[str, Any]) -> Household | None:
-        details, address = row["details"], row["address"]
-        if isinstance(details, Damaged) or isinstance(address, Damaged):
-            self.damaged.append(row["id"])
-            return None
-        return _construct(
-            Household,
-            id=row["id"],
-            area_code=row["area_code"],
-            address=address or "",
-            categories=[Category(c) for c in details.get("categories", [])],
-            register_status=RegisterStatus(row["register_status"]),
-            registered_on=_day(details.get("registered_on")),
-            left_on=_day(details.get("left_on")),
-        )
-
-    def _person(self, row: dict[str, Any]) -> Person | None:
-        details, name = row["details"], row["name"]
-        if isinstance(details, Damaged) or isinstance(name, Damaged):
-            self.damaged.append(row["id"])
-            return None
-        return _construct(
-            Person,
-            id=row["id"],
-            area_code=row["area_code"],
-            household_id=row["household_id"],
-            name=name or "",
-            relation=details.get("relation", "户主"),
-            birth_date=_day(details.get("birth_date")),
-            gender=details.get("gender"),
-            flags=[PersonFlag(f) for f in details.get("flags", [])],
-            major_event_date=_day(details.get("major_event_date")),
-            major_event_recorded_on=_day(details.get("major_event_recorded_on")),
-            lives_alone=bool(details.get("lives_alone", False)),
-        )
 
     # --- keeping it current after a local change ---------------------------------------
 
