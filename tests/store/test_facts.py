@@ -217,3 +217,16 @@ def test_every_kind_follows_edits_and_deletions(store: Store, kind: facts.Kind[o
     assert homes[2].id not in got() and len(got()) == len(rows())
     if kind is facts.HOUSEHOLDS:
         assert cast(Household, got()[homes[0].id]).address == "岩头村9组99号"
+
+
+def test_construct_builds_what_model_construct_builds() -> None:
+    household, members = household_with_members(2, seq=3)
+    for record in (household, *members):
+        values = {k: getattr(record, k) for k in ("id", "area_code", "household_id") if k in
+                  type(record).model_fields}  # fmt: skip
+        fast = facts.construct(type(record), **values)
+        slow = type(record).model_construct(**values)
+        assert fast == slow
+        assert fast.__dict__ == slow.__dict__ and list(fast.__dict__) == list(slow.__dict__)
+        assert fast.model_fields_set == slow.model_fields_set
+        assert fast.model_dump() == slow.model_dump()

@@ -129,9 +129,7 @@ def test_a_repeated_upload_is_harmless_and_other_bytes_are_refused(ctx, make_dev
     assert bytes(stored.content) == content
 
 
-def test_a_photo_for_a_record_outside_the_scope_or_not_synced_is_refused(
-    ctx, make_device
-) -> None:
+def test_a_photo_for_a_record_outside_the_scope_or_not_synced_is_refused(ctx, make_device) -> None:
     a, stranger = make_device(areas=[VILLAGE_A]), make_device(areas=[OTHER_VILLAGE])
     v = visit_with_photo(a, jpeg())
     a.sync()
@@ -277,3 +275,19 @@ def test_evicted_records_take_their_photos_along(ctx, make_device) -> None:
     with sqlite3.connect(a.sandbox.db_path) as conn:
         assert conn.execute("SELECT count(*) FROM photos").fetchone() == (0,)
     assert township.store.get_photo(kept.photo_id)
+
+
+def test_a_device_that_pulled_records_before_photos_synced_fetches_their_photos(
+    ctx, make_device
+) -> None:
+    a, b = make_device(), make_device()
+    content = jpeg()
+    v = visit_with_photo(a, content)
+    a.sync(), b.sync()
+    # As b's store was before photo sync: the records are there, their photos never asked for.
+    with sqlite3.connect(b.sandbox.db_path) as conn:
+        conn.execute("DELETE FROM photos")
+        conn.execute("DELETE FROM meta WHERE key = 'sync.photos_scanned'")
+    report = b.sync()
+    assert (report.pulled, report.photos_down, report.photos_pending) == (0, 1, 0)
+    assert b.store.get_photo(v.photo_id or "") == (content, "image/jpeg")

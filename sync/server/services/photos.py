@@ -141,7 +141,7 @@ def fetch(ctx: ServerContext, caller: Caller, photo_id: str) -> PhotoFile:
             .join(RecordRow, col(RecordRow.id) == col(Photo.record_id))
             .where(col(Photo.id) == photo_id)
         ).first()
-    if row is None:
+    if row is None or not in_scope(row[4], caller.areas):
         raise NotFound()
     with ctx.db.small_write() as s:
         audit.record(
