@@ -228,7 +228,7 @@ def _rebuild_snapshot(store: Store) -> int:
     """The first read after a sync brought every visit: the snapshot is written anew."""
     with store.transaction() as conn:
         conn.execute(text("DELETE FROM snapshots"))
-        conn.execute(text("INSERT OR IGNORE INTO visits_touched (id) SELECT id FROM visits"))
+        conn.execute(text("INSERT OR IGNORE INTO touched SELECT 'visit', id FROM visits"))
     count = len(store.visit_facts())
     assert store.engine is not None
     store.engine.dispose()

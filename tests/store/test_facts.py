@@ -222,8 +222,9 @@ def test_every_kind_follows_edits_and_deletions(store: Store, kind: facts.Kind[o
 def test_construct_builds_what_model_construct_builds() -> None:
     household, members = household_with_members(2, seq=3)
     for record in (household, *members):
-        values = {k: getattr(record, k) for k in ("id", "area_code", "household_id") if k in
-                  type(record).model_fields}  # fmt: skip
+        fields = type(record).model_fields
+        values = {k: getattr(record, k) for k, f in fields.items() if f.is_required()}
+        values["id"] = record.id  # and the defaults of the others
         fast = facts.construct(type(record), **values)
         slow = type(record).model_construct(**values)
         assert fast == slow
