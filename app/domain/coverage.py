@@ -31,7 +31,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from operator import attrgetter
 from types import SimpleNamespace
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, NamedTuple, cast
 
 from app.domain.areas import COUNTIES
 from app.domain.calendar import Window, parse_period, windows_ending_in
@@ -39,6 +39,7 @@ from app.domain.codes import Category, Frequency, ServedClass, Team, VisitMode, 
 from app.domain.labels import label
 from app.domain.policy import (
     Requirement,
+    VisitLike,
     VisitPolicy,
     major_event_deadline,
     qualifies,
@@ -189,27 +190,6 @@ class Report:
         return out
 
 
-class VisitLike(Protocol):
-    """What the reports read of a visit: a `Visit` record or a lighter `VisitFact`."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def household_id(self) -> str: ...
-    @property
-    def visited_at(self) -> datetime: ...
-    @property
-    def mode(self) -> VisitMode: ...
-    @property
-    def is_contact(self) -> bool: ...
-    @property
-    def worker_id(self) -> str: ...
-    @property
-    def team(self) -> str: ...
-    @property
-    def amends_visit_id(self) -> str | None: ...
-
-
 # Visit.is_contact is the one definition of "someone was reached"; read once per outcome.
 _CONTACT: dict[str, bool] = {
     o.value: bool(cast(Any, Visit.is_contact).fget(SimpleNamespace(outcome=o)))
@@ -218,6 +198,11 @@ _CONTACT: dict[str, bool] = {
 
 
 _MODES: dict[str, VisitMode] = {m.value: m for m in VisitMode}
+
+
+def visit_mode(code: str) -> VisitMode:
+    """ "home" -> VisitMode.HOME, fast; KeyError for a code that is not a mode."""
+    return _MODES[code]
 
 
 class VisitFact(NamedTuple):
@@ -236,8 +221,6 @@ class VisitFact(NamedTuple):
     team: str
     id: str = ""
     amends_visit_id: str | None = None
-
-    mode_of = staticmethod(_MODES.__getitem__)  # "home" -> VisitMode.HOME, KeyError if none
 
     @classmethod
     def of(
@@ -264,10 +247,6 @@ class VisitFact(NamedTuple):
         )
 
 
-def _qualifies(visit: VisitLike, requirement: Requirement) -> bool:
-    return qualifies(cast(Visit, visit), requirement)
-
-
 @dataclass(slots=True)
 class Case:
     """One household with its members and its visits, sorted and with corrections applied."""
@@ -287,7 +266,7 @@ class Case:
     def last_qualifying(self, requirement: Requirement, until: date) -> date | None:
         i = bisect_right(self.days, until) - 1
         while i >= 0:
-            if _qualifies(self.visits[i], requirement):
+            if qualifies(self.visits[i], requirement):
                 return self.days[i]
             i -= 1
         return None
@@ -295,7 +274,7 @@ class Case:
     def visited_in(self, window: Window, requirement: Requirement) -> bool:
         lo = bisect_left(self.days, window.start)
         hi = bisect_right(self.days, window.end)
-        return any(_qualifies(self.visits[i], requirement) for i in range(lo, hi))
+        return any(qualifies(self.visits[i], requirement) for i in range(lo, hi))
 
     def answered_at_home(self, first: date, last: date) -> bool:
         lo = bisect_left(self.days, first)

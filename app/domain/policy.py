@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.domain.calendar import Window, next_window, previous_window, window_containing
 from app.domain.codes import Category, Frequency, PersonFlag, VisitMode
-from app.domain.records import Household, Person, Visit
+from app.domain.records import Household, Person
 
 
 class FrequencyRule(BaseModel):
@@ -80,7 +82,29 @@ def requirement_for(
     return Requirement(chosen[0][1].frequency, modes, reasons)
 
 
-def qualifies(visit: Visit, requirement: Requirement) -> bool:
+class VisitLike(Protocol):
+    """What the visit rules and reports read of a visit: a `Visit` record, or a lighter
+    `coverage.VisitFact` built from a database row."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def household_id(self) -> str: ...
+    @property
+    def visited_at(self) -> datetime: ...
+    @property
+    def mode(self) -> VisitMode: ...
+    @property
+    def is_contact(self) -> bool: ...
+    @property
+    def worker_id(self) -> str: ...
+    @property
+    def team(self) -> str: ...
+    @property
+    def amends_visit_id(self) -> str | None: ...
+
+
+def qualifies(visit: VisitLike, requirement: Requirement) -> bool:
     """A visit counts if it reached someone (met, or refused at the door) in a mode that counts."""
     return visit.is_contact and visit.mode in requirement.modes
 
@@ -117,7 +141,7 @@ def visit_status(
     policy: VisitPolicy,
     household: Household,
     members: list[Person],
-    visits: list[Visit],
+    visits: Sequence[VisitLike],
     today: date,
 ) -> VisitStatus | None:
     """When the household's next visit is due, and how urgent it is today."""

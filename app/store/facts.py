@@ -31,7 +31,7 @@ from typing import Any, Generic, TypeVar, cast
 from sqlalchemy import Connection, delete, insert, select
 
 from app.domain.codes import Category, PersonFlag, RegisterStatus
-from app.domain.coverage import VisitFact
+from app.domain.coverage import VisitFact, visit_mode
 from app.domain.records import Household, Person, Record
 from app.store.columns import Damaged
 from app.store.records import ROW_KEY, mapping_for
@@ -250,7 +250,7 @@ def _visit_of_row(row: dict[str, Any]) -> VisitFact | None:
 def _visit(item: list[Any]) -> VisitFact:
     hid, at, mode, contact, worker, team, vid, amends = item
     return VisitFact(
-        hid, datetime.fromisoformat(at), VisitFact.mode_of(mode), contact, worker, team, vid, amends
+        hid, datetime.fromisoformat(at), visit_mode(mode), contact, worker, team, vid, amends
     )
 
 

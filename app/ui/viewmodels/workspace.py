@@ -21,8 +21,8 @@ from app.domain.codes import (
     Team,
     VisitMode,
 )
-from app.domain.coverage import VisitLike
-from app.domain.policy import VisitPolicy, VisitStatus, visit_status
+from app.domain.coverage import VisitFact
+from app.domain.policy import VisitLike, VisitPolicy, VisitStatus, visit_status
 from app.domain.records import Household, Person, Visit
 from app.store import facts
 from app.store.sandbox import Sandbox
@@ -117,7 +117,7 @@ class Roster:
         # Only the latest visit of each mode, reached or not, can change a visit status
         # (the rules look at the last qualifying visit and at any home contact since an
         # event), so that is all the roster keeps; tests check it against every visit.
-        latest: dict[tuple[str, VisitMode, bool], VisitLike] = {}
+        latest: dict[tuple[str, VisitMode, bool], VisitFact] = {}
         for fact in store.visit_facts(set(roster.households), roster.damaged):
             key = (fact.household_id, fact.mode, fact.is_contact)
             held = latest.get(key)
