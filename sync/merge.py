@@ -9,6 +9,9 @@
 - Consent state is folded from the events (``app.domain.consent``); withdrawal wins.
 - Wish state is compare-and-set: a transition applies only from the state it was made
   in and only if legal for a device; publish and claim are made by the server alone.
+- Fields only the server writes (a wish's claim, contact and release) cannot be changed
+  by a device: an update or transition that carries one is rejected whole, as a change
+  of ``state`` outside a transition is.
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ INSERT_ONLY = frozenset({"visit", "consent"})
 # their household's area; only a household itself moves).
 FIXED_FIELDS = frozenset({"household_id", "person_id", "visit_id", "amends_visit_id"})
 WHOLE_RECORD = "*"
+# Fields the server alone writes (`server_write`): a wish's claim is recorded, its donor's
+# contact noted and a stale claim released on the county server (app.domain.wishes).
+SERVER_FIELDS: dict[str, frozenset[str]] = {
+    "wish": frozenset({"claimed_by", "claimed_on", "contacted_on", "released_on"}),
+}
 
 FieldStamp = list[Any]  # [hlc, server seq, device id]
 Stamps = dict[str, FieldStamp]
@@ -126,9 +134,17 @@ def update(
         raise Rejected("探访和同意记录保存后不可修改，请新增一条更正或撤回记录。")
     if record_type == "wish" and "state" in fields:
         raise Rejected("心愿状态只能以状态变更提交。")
+    _check_device_fields(record_type, fields)
     return _merge_fields(
         record_type, data, stamps, fields, hlc=hlc, base_seq=base_seq, seq=seq, device=device_id
     )
+
+
+def _check_device_fields(record_type: str, fields: dict[str, Any]) -> None:
+    """Rejected if a device's change names a field only the server writes."""
+    server_only = sorted(set(fields) & SERVER_FIELDS.get(record_type, frozenset()))
+    if server_only:
+        raise Rejected(f"字段「{server_only[0]}」只能由县级平台修改。")
 
 
 def _merge_fields(
@@ -198,6 +214,8 @@ def transition(
     except (KeyError, ValueError):
         raise Rejected("心愿状态变更缺少有效的原状态或目标状态。") from None
     fields = dict(payload.get("fields") or {})
+    if not on_server:
+        _check_device_fields("wish", fields)
     fields["state"] = target.value
     current = WishState(data["state"])
     if current != source:

@@ -14,6 +14,9 @@ Readings of DOMAIN.md written down here:
   `classes=None` runs the same computation for every household that has a visit rule.
 - The records passed in are taken as they stood at the end of P: the domain keeps no
   history of categories and flags, only of the register (`registered_on`, `left_on`).
+- A member who left the household (`Person.left_on`, set by the roster import) on or
+  before the last day counted (P's end, or `as_of`) does not set its window; an event
+  of a member who had left by the day it started is not counted as 重大变故.
 - A visit corrected by an amendment (`amends_visit_id`) is replaced by the amendment.
 - The last qualifying visit of an overdue household is the latest on or before P's end.
 - The worker responsible for a household is `responsible[household_id]`, else the
@@ -42,6 +45,8 @@ from app.domain.policy import (
     VisitLike,
     VisitPolicy,
     major_event_deadline,
+    member_on,
+    members_on,
     qualifies,
     requirement_for,
 )
@@ -456,11 +461,12 @@ def coverage_by(
         household = case.household
         if not case.served(classes):
             continue
-        codes = (*household.categories, *(f for p in case.members for f in p.flags))
+        members = members_on(case.members, until)
+        codes = (*household.categories, *(f for p in members for f in p.flags))
         if codes in requirements:
             requirement = requirements[codes]
         else:
-            requirement = requirements[codes] = requirement_for(policy, household, case.members)
+            requirement = requirements[codes] = requirement_for(policy, household, members, until)
         if requirement is None:
             continue
         on_register = household.on_register
@@ -551,7 +557,8 @@ def major_event_response(
 
     An event starts on its date, or on the day it was recorded if later; it is answered
     when someone was met at home between the event's date and the policy's deadline.
-    Events of households not on the register when the event started are left out.
+    Events of households not on the register when the event started, and of members who
+    had left the household by then, are left out.
     """
     window = parse_period(period)
     breakdown = parse_breakdown(by)
@@ -566,6 +573,8 @@ def major_event_response(
             event_day = person.major_event_date
             start = max(event_day, person.major_event_recorded_on or event_day)
             if start not in window or not case.household.on_register(start):
+                continue
+            if not member_on(person, start):  # the member had left: no event to answer
                 continue
             answered = case.answered_at_home(event_day, deadline)
             area = case.household.area_code

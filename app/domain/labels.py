@@ -344,6 +344,7 @@ UI: dict[str, tuple[str, str]] = {
     "household.knock": ("敲门问需求", "Door-knock survey"),
     "household.consent": ("信息共享同意", "Consent"),
     "household.members": ("家庭成员", "Members"),
+    "household.left": ("已退出（{day}）", "Left ({day})"),
     "household.age": ("{n}岁", "{n} yrs"),
     "household.id_number": ("身份证号", "ID number"),
     "household.show_id": ("显示完整证件号", "Show full ID number"),

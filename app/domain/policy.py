@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -61,17 +61,32 @@ class Requirement:
     reasons: tuple[str, ...]  # the category / flag codes that set the frequency
 
 
+def member_on(person: Person, on: date | None) -> bool:
+    """Still a member of the household at the end of day `on`: a person who left the
+    register (no longer listed on the roster) on or before that day is not. `on` None
+    reads the records as they stand: whoever has a leaving day has left."""
+    left = person.left_on
+    return left is None or (on is not None and left > on)
+
+
+def members_on(members: Iterable[Person], on: date | None) -> list[Person]:
+    """The members still in the household at the end of day `on` (see `member_on`)."""
+    return [p for p in members if member_on(p, on)]
+
+
 def requirement_for(
-    policy: VisitPolicy, household: Household, members: list[Person]
+    policy: VisitPolicy, household: Household, members: list[Person], on: date | None = None
 ) -> Requirement | None:
     """The strictest frequency among the household's categories and its members' flags.
 
-    When several codes share the strictest frequency, only modes that count for all of
-    them count. None means the household has no rule (it is not due for care visits).
+    Members who left on or before `on` (see `member_on`) do not count. When several codes
+    share the strictest frequency, only modes that count for all of them count. None
+    means the household has no rule (it is not due for care visits).
     """
     codes: list[Category | PersonFlag] = list(household.categories)
     for person in members:
-        codes.extend(person.flags)
+        if member_on(person, on):
+            codes.extend(person.flags)
     rules = [(code, rule) for code in codes if (rule := policy.rule_for(code)) is not None]
     if not rules:
         return None
@@ -144,8 +159,12 @@ def visit_status(
     visits: Sequence[VisitLike],
     today: date,
 ) -> VisitStatus | None:
-    """When the household's next visit is due, and how urgent it is today."""
-    requirement = requirement_for(policy, household, members)
+    """When the household's next visit is due, and how urgent it is today.
+
+    Members who left on or before `today` neither set the frequency nor call for a visit.
+    """
+    members = members_on(members, today)
+    requirement = requirement_for(policy, household, members, today)
     if requirement is None:
         return None
     days = sorted(v.visited_at.date() for v in visits if qualifies(v, requirement))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import threading
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
@@ -69,6 +70,35 @@ def unwrap_key(kek: bytes, wrapped: bytes, context: bytes) -> bytes:
         raise DecryptionFailed() from None
 
 
+class NonceSource:
+    """Random 96-bit nonces, drawn from the OS a few thousand at a time.
+
+    A first sync seals well over 100,000 values, and one `os.urandom` call per nonce costs
+    more than the encryption. Each nonce is a fresh slice of the OS's randomness, handed
+    out once under a lock, so no two seals share one whatever thread asks.
+    """
+
+    BATCH = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool = b""
+        self._next = 0
+
+    def take(self) -> bytes:
+        with self._lock:
+            if self._next >= len(self._pool):
+                self._pool = os.urandom(NONCE_BYTES * self.BATCH)
+                self._next = 0
+            start = self._next
+            self._next = start + NONCE_BYTES
+            return self._pool[start : start + NONCE_BYTES]
+
+    def drop(self) -> None:
+        with self._lock:
+            self._pool, self._next = b"", 0
+
+
 @dataclass
 class DataKey:
     """The unlocked data key and its sub-keys; lives only in memory while unlocked."""
@@ -77,6 +107,7 @@ class DataKey:
     key_id: bytes = field(init=False)
     _column: AESGCM = field(init=False, repr=False)
     _index_key: bytes = field(init=False, repr=False)
+    _nonces: NonceSource = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.raw) != KEY_BYTES:
@@ -84,6 +115,7 @@ class DataKey:
         self.key_id = hashlib.sha256(b"doorstep key id|" + self.raw).digest()[:4]
         self._column = AESGCM(_hkdf(self.raw, b"doorstep column v1"))
         self._index_key = _hkdf(self.raw, b"doorstep blind index v1")
+        self._nonces = NonceSource()
 
     @classmethod
     def generate(cls) -> DataKey:
@@ -91,7 +123,7 @@ class DataKey:
 
     def seal(self, plaintext: bytes, context: bytes) -> bytes:
         header = bytes([FORMAT_V1]) + self.key_id
-        nonce = os.urandom(NONCE_BYTES)
+        nonce = self._nonces.take()
         return header + nonce + self._column.encrypt(nonce, plaintext, header + context)
 
     def open(self, blob: bytes, context: bytes) -> bytes:
@@ -113,6 +145,7 @@ class DataKey:
         """Drop references to the key material (Python cannot zero immutable bytes)."""
         self.raw = b""
         self._index_key = b""
+        self._nonces.drop()
 
 
 class PlaintextCodec:

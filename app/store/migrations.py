@@ -221,10 +221,14 @@ V4 = [
 ]
 
 # Version 5: photo sync (sync.client): whether the server holds each photo. Photos taken
-# before it have not been uploaded.
+# before it have not been uploaded; the photos named by records received before it are
+# looked for once (replica.want_referenced_photos), unless the store holds no record yet.
+_RECORD_TABLES = ("households", "persons", "visits", "needs", "consents", "wishes", "referrals")
 V5 = [
     "ALTER TABLE photos ADD COLUMN uploaded BOOLEAN NOT NULL DEFAULT 0",
     "CREATE INDEX ix_photos_uploaded ON photos (uploaded)",
+    "INSERT OR REPLACE INTO meta (key, value) SELECT 'sync.photos_scanned', '1' WHERE "
+    + " AND ".join(f"NOT EXISTS (SELECT 1 FROM {table})" for table in _RECORD_TABLES),
 ]
 
 MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5]

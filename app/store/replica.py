@@ -35,7 +35,7 @@ CURSOR = "sync.cursor"
 SCOPE = "sync.scope"
 BACKFILL = "sync.backfill"
 # Set once the records held before photos synced have been searched for their photos.
-PHOTOS_SCANNED = "sync.photos_scanned"
+PHOTOS_SCANNED = "sync.photos_scanned"  # also set by store migration V5 on an empty store
 
 # The record fields that name a photo (visits, wishes; consent evidence; need fulfilment).
 PHOTO_FIELDS = ("photo_id", "evidence_photo_id", "fulfilment_photo_id")

@@ -1,7 +1,7 @@
 """Issue 5's property: the device and the county server give identical coverage on the same data.
 
-Random small counties (categories, register dates, flags, visits in every mode and outcome,
-corrections) are written both to a device's encrypted store and to the server (SQLite and
+Random small counties (categories, register dates, flags, members who left the household,
+visits in every mode and outcome, corrections) are written both to a device's encrypted store and to the server (SQLite and
 PostgreSQL). Each side computes as it does in production: the device from its store
 (`load_all` and `visit_facts`), the server from its report columns with the lean reads,
 the date-limited visit read and the overdue second pass. Every breakdown, the overall
@@ -133,6 +133,10 @@ def counties(draw, period: str):  # type: ignore[no-untyped-def]
         h = household(*dict.fromkeys(categories), area=area, registered_on=registered, left_on=left)
         flags = draw(st.lists(st.sampled_from([PersonFlag.ELDERLY_ALONE, PersonFlag.SEVERE_DISABILITY]), max_size=2, unique=True))  # fmt: skip
         records += [h, member(h, *flags)]
+        if draw(st.integers(0, 2)) == 0:  # a member who left the household (around the period)
+            gone = member(h, *draw(st.lists(st.sampled_from([PersonFlag.ELDERLY_ALONE, PersonFlag.SEVERE_DISABILITY]), min_size=1, max_size=2, unique=True)), name="李四", relation="子女")  # fmt: skip
+            gone.left_on = draw(days)
+            records.append(gone)
         when = [(draw(days), draw(MODES), draw(OUTCOMES)) for _ in range(draw(st.integers(0, 12)))]
         cadence = draw(st.sampled_from([0, 0, 7, 30]))
         if cadence:
@@ -249,4 +253,24 @@ def test_visits_on_the_first_and_last_day_of_windows_count_alike(ctx, tmp_path, 
     server = server_side(ctx, records, workers, period, None)
     device = device_side(ctx, tmp_path, records, period, None)
     assert device[0].overall.count == device[0].overall.total > 0
+    assert [r.to_json() for r in server] == [r.to_json() for r in device]
+
+
+@pytest.mark.parametrize(
+    ("period", "due", "covered"), [("2026-09", 2, 0), ("2026-11", 1, 1), ("2026-12", 2, 1)]
+)
+def test_a_member_who_left_stops_counting_alike_on_both_sides(ctx, tmp_path, period, due, covered):  # noqa: F811
+    """Two households whose elderly_alone member (weekly) left on 2026-10-15: both weekly
+    in September; then the 特困 one is monthly (a visit a month covers November, none in
+    December) and the 低保 one quarterly (its October visit covers the fourth quarter)."""
+    records: list[Record] = []
+    for category, days in ((Category.TEKUN, [(9, 10), (11, 10)]), (Category.DIBAO, [(10, 20)])):
+        h = household(category, area=YANTOU)
+        elder = member(h, PersonFlag.ELDERLY_ALONE, name="王秀英", relation="母亲")
+        elder.left_on = date(2026, 10, 15)
+        records += [h, elder, *(visit(h, date(2026, m, d)) for m, d in days)]
+    workers = [StaffMember("w-y", "岩头村协理员", "worker", "coordinator", True, (YANTOU,))]
+    server = server_side(ctx, records, workers, period, None)
+    device = device_side(ctx, tmp_path, records, period, None)
+    assert (device[0].overall.total, device[0].overall.count) == (due, covered)
     assert [r.to_json() for r in server] == [r.to_json() for r in device]

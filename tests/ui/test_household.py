@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from app.domain.codes import VisitOutcome
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+from app.domain.codes import PersonFlag, VisitOutcome
+from app.domain.policy import Urgency
+from app.domain.records import Household, Person
+from app.store.sandbox import list_sandboxes, open_store
 from app.ui.viewmodels.consent import ConsentVM
 from app.ui.viewmodels.household import REVEAL_ACTION, HouseholdVM
+from app.ui.viewmodels.today import TodayVM
 from app.ui.viewmodels.visit import NewVisitVM
 from app.ui.viewmodels.workspace import Workspace
-from tests.ui.conftest import ouyang
+from tests.ui.builders import PIN
+from tests.ui.conftest import TODAY, Clock, ouyang
+from tests.ui.harness import Client
 
 
 def test_header_members_and_status(ws: Workspace) -> None:
@@ -64,3 +74,74 @@ def test_consent_state_per_recipient(ws: Workspace) -> None:
         ("欧阳秀兰", "助联体成员慈善组织", True)
     ]
     assert lines[0].state == "已同意（至 2027-05-20）"
+
+
+def test_members_who_left_are_shown_as_such_and_no_longer_count(ws: Workspace) -> None:
+    household = ouyang(ws)
+    head = next(
+        p for p in ws.store.load_all(Person, household_id=household) if p.relation == "户主"
+    )
+    # The county's newer roster no longer lists her husband (高龄独居, weekly): a pull brings it.
+    ws.store.add(
+        Person(
+            area_code=head.area_code,
+            household_id=household,
+            name="欧阳老伯",
+            relation="配偶",
+            flags=[PersonFlag.ELDERLY_ALONE],
+            lives_alone=True,
+            left_on=TODAY - timedelta(days=10),
+        )
+    )
+    ws.reload()
+    vm = HouseholdVM(ws, household)
+    lines = vm.member_lines()
+    assert [(m.name, m.left) for m in lines] == [
+        ("欧阳秀兰", ""),
+        ("欧阳小明", ""),
+        ("欧阳老伯", "已退出（2026-05-10）"),
+    ]
+    assert vm.title == "欧阳秀兰"
+    assert " · 每月 · " in vm.status_line() and "每周" not in vm.status_line()
+    assert HouseholdVM(ws, household, "en").member_lines()[-1].left == "Left (2026-05-10)"
+    # She leaves too, today: her major event no longer calls for a visit, and Today gives
+    # the household's own category as the reason, not a member who left.
+    ws.store.update(head.model_copy(update={"left_on": TODAY}))
+    ws.reload()
+    [item] = [i for i in TodayVM(ws).items if i.household_id == household]
+    assert item.urgency == Urgency.OVERDUE
+    assert item.why.startswith("特困供养 · 每月 · ")
+    assert HouseholdVM(ws, household).member_lines()[0].name == "欧阳小明"
+
+
+def test_the_household_screen_shows_a_member_who_left(data_dir: Path, clock: Clock) -> None:
+    sandbox = list_sandboxes(data_dir)[0]
+    store = open_store(sandbox, sandbox.unlock(PIN))
+    try:
+        [household] = [h for h in store.load_all(Household) if h.address == "岩头村3组88号"]
+        store.add(
+            Person(
+                area_code=household.area_code,
+                household_id=household.id,
+                name="欧阳老伯",
+                relation="配偶",
+                flags=[PersonFlag.ELDERLY_ALONE],
+                left_on=TODAY - timedelta(days=10),
+            )
+        )
+    finally:
+        store.close()
+
+    async def go() -> None:
+        client = await Client(data_dir, clock=clock).start()
+        await client.type("PIN", PIN)
+        await client.click("解锁")
+        await client.settle()
+        await client.tab("家庭")
+        await client.type("搜索", "oyxl")
+        await client.click("打开欧阳秀兰家")
+        assert client.top().route == "/household"
+        assert client.has_text("欧阳老伯") and client.has_text("已退出（2026-05-10）")
+        assert not client.has_text("每周")
+
+    asyncio.run(go())

@@ -14,7 +14,7 @@ from app.domain import identity
 from app.domain.codes import ConsentAction, NeedStatus, PersonFlag, RegisterStatus, WishState
 from app.domain.consent import fold
 from app.domain.labels import label, text
-from app.domain.policy import Urgency, visit_status
+from app.domain.policy import Urgency, member_on, visit_status
 from app.domain.records import ConsentEvent, Household, Need, Person, Visit, Wish
 from app.domain.wishes import OPEN_STATES
 from app.ui.viewmodels.workspace import Workspace
@@ -37,6 +37,7 @@ class MemberLine:
     flags: str
     major_event: str  # "重大变故 2026-05-01：……" or ""
     under_14: bool
+    left: str = ""  # "已退出（2026-05-10）" for a member who left the household, else ""
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,15 @@ class HouseholdVM:
     def load(self) -> None:
         store = self.ws.store
         self.household = store.get(Household, self.household_id)
+        today = self.ws.today()
+        # Members who left the household come last (listed as such, never as its head).
         self.members = sorted(
             store.load_all(Person, household_id=self.household_id),
-            key=lambda p: (p.relation != "户主", p.birth_date or date.max),
+            key=lambda p: (
+                not member_on(p, today),
+                p.relation != "户主",
+                p.birth_date or date.max,
+            ),
         )
         self.visits = sorted(
             store.load_all(Visit, household_id=self.household_id),
@@ -108,15 +115,14 @@ class HouseholdVM:
         )
         self.wishes = store.load_all(Wish, household_id=self.household_id)
         self.consents = store.load_all(ConsentEvent, household_id=self.household_id)
-        self.status = visit_status(
-            self.ws.policy, self.household, self.members, self.visits, self.ws.today()
-        )
+        self.status = visit_status(self.ws.policy, self.household, self.members, self.visits, today)
 
     # --- header -----------------------------------------------------------------------
 
     @property
     def title(self) -> str:
-        head = next((p for p in self.members if p.relation == "户主"), None)
+        today = self.ws.today()
+        head = next((p for p in self.members if p.relation == "户主" and member_on(p, today)), None)
         return head.name if head else self.household.address
 
     @property
@@ -200,6 +206,11 @@ class HouseholdVM:
                     ),
                     major_event=event,
                     under_14=age is not None and age < CHILD_AGE,
+                    left=(
+                        ""
+                        if member_on(p, today) or p.left_on is None
+                        else text("household.left", self.lang, day=p.left_on.isoformat())
+                    ),
                 )
             )
         return lines

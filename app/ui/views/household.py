@@ -120,8 +120,13 @@ class HouseholdScreen(Screen):
             facts.append(self.t("household.age", n=m.age))
         rows: list[ft.Control] = [
             ft.Row(
-                [ft.Text(m.name, size=18, weight=ft.FontWeight.BOLD), w.muted(" · ".join(facts))],
+                [
+                    ft.Text(m.name, size=18, weight=ft.FontWeight.BOLD),
+                    w.muted(" · ".join(facts)),
+                    *([w.pill(m.left, ft.Colors.GREY_600)] if m.left else []),
+                ],
                 wrap=True,
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
             )
         ]
         if m.has_id:

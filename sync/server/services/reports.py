@@ -85,7 +85,7 @@ from app.domain.indicators import (
     indicator_year,
     measured_values,
 )
-from app.domain.policy import VisitPolicy, requirement_for
+from app.domain.policy import VisitPolicy, member_on, requirement_for
 from app.domain.records import Household, Need, Person, Referral, Wish
 from app.domain.staff import Staff, responsible_for
 from app.reports import (
@@ -267,13 +267,17 @@ class HouseholdFacts:
 
 
 class PersonFacts:
-    """What coverage reads of a household member: the flags that set the visit frequency."""
+    """What coverage reads of a household member: the flags that set the visit frequency,
+    and the day the member left the household (they no longer count after it)."""
 
-    __slots__ = ("flags", "household_id")
+    __slots__ = ("flags", "household_id", "left_on")
 
-    def __init__(self, household_id: str, flags: list[PersonFlag]) -> None:
+    def __init__(
+        self, household_id: str, flags: list[PersonFlag], left_on: date | None = None
+    ) -> None:
         self.household_id = household_id
         self.flags = flags
+        self.left_on = left_on
 
 
 def area_names(session: Session) -> dict[str, str]:
@@ -374,20 +378,21 @@ def read_households(
 def read_persons(
     session: Session, areas: Sequence[str] | None, households: Collection[str]
 ) -> list[PersonFacts]:
-    """Members with flags (only flags change a visit requirement) of the given households."""
+    """Members with flags (only flags change a visit requirement) of the given households,
+    with the day they left the household if they did (no report column: read from the JSON)."""
     c = RECORDS.c
-    query = select(c.household_id, c.person_flags).where(
+    query = select(c.household_id, c.person_flags, JsonText(c.data, "left_on")).where(
         _of_type("person"), text("person_flags <> '[]'"), _in_scope(areas)
     )
     parsed: dict[str, list[PersonFlag]] = {}
     out: list[PersonFacts] = []
-    for hid, flags in _rows(session, query):
+    for hid, flags, left_on in _rows(session, query):
         if hid not in households:
             continue
         held = parsed.get(flags)
         if held is None:
             held = parsed[flags] = [PersonFlag(code) for code in json.loads(flags)]
-        out.append(PersonFacts(hid, held))
+        out.append(PersonFacts(hid, held, _day(left_on)))
     return out
 
 
@@ -544,7 +549,8 @@ def may_be_due(
             firsts[frequency] = counted[0]
     flags: dict[str, list[PersonFlag]] = defaultdict(list)
     for p in persons:
-        flags[p.household_id].extend(p.flags)
+        if member_on(cast(Person, p), until):  # as coverage_by counts members
+            flags[p.household_id].extend(p.flags)
     kinds: dict[tuple[Any, ...], date | None] = {}
     kept: list[HouseholdFacts] = []
     starts: dict[str, date] = {}
