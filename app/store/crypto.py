@@ -139,7 +139,7 @@ class DataKey:
     def blind_index(self, kind: str, normalised: str) -> bytes:
         """Keyed HMAC of a normalised value: exact look-ups without storing the value."""
         msg = kind.encode() + b"\x00" + normalised.encode("utf-8")
-        return hmac.new(self._index_key, msg, hashlib.sha256).digest()[:16]
+        return hmac.digest(self._index_key, msg, "sha256")[:16]
 
     def wipe(self) -> None:
         """Drop references to the key material (Python cannot zero immutable bytes)."""

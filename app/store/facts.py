@@ -4,11 +4,14 @@ every household, member and visit, so that opening 5,000 households does not mea
 
 Every row is sealed on its own (app/store/records.py). Reading all of them costs 15–40 µs
 a record; a snapshot keeps the summaries of one record type in one sealed value (the
-`snapshots` table, AES-GCM like any other personal value), and SQLite triggers note the
-id of every row inserted, changed or deleted since in `touched`, in the same transaction
-as the change. Reading the summaries is then: open the snapshot (once per unlock), re-read
-the few touched rows, done. When touched rows pile up past `REFRESH_AFTER`, the snapshot is
-rewritten and its touched ids cleared, in one transaction.
+`snapshots` table, AES-GCM like any other personal value) with the highest rowid it covers.
+Rows inserted since have higher rowids (SQLite gives a new row the largest rowid plus one,
+also when INSERT OR REPLACE replaces a row); SQLite triggers note the id of every row
+changed or deleted since in `touched`, in the same transaction as the change. Reading the
+summaries is then: open the snapshot (once per unlock), re-read the few rows inserted or
+touched since, and check the count against the table's (a rowid reused after the last row
+was deleted would otherwise hide a row; a mismatch rebuilds). When those rows pile up past
+`REFRESH_AFTER`, the snapshot is rewritten and its touched ids cleared, in one transaction.
 
 The rows stay the truth: a snapshot that is missing, damaged or of another format is
 rebuilt from them, and a damaged row is reported by id, never put in a snapshot.
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, literal_column, select
 
 from app.domain.codes import Category, PersonFlag, RegisterStatus
 from app.domain.coverage import VisitFact, visit_mode
@@ -42,6 +45,7 @@ TOUCHED = TouchedRow.__table__  # type: ignore[attr-defined]
 FORMAT = 1
 REFRESH_AFTER = 500  # touched rows read on top of a snapshot before it is rewritten
 CHUNK = 500  # ids per IN (...) list
+ROWID = "_rowid"  # the row's SQLite rowid, as read with it
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Record)
@@ -301,9 +305,13 @@ class Summaries(Generic[T]):
     kind: Kind[T]
     items: dict[str, T] = field(default_factory=dict)
     damaged: set[str] = field(default_factory=set)
+    upto: int = 0  # the highest rowid read
 
     def copy(self) -> Summaries[T]:
-        return Summaries(self.kind, dict(self.items), set(self.damaged))
+        return Summaries(self.kind, dict(self.items), set(self.damaged), self.upto)
+
+    def __len__(self) -> int:
+        return len(self.items) + len(self.damaged)
 
     def apply(self, touched: Iterable[str], rows: Iterable[dict[str, Any]]) -> None:
         """Forget the touched ids, then take what their rows hold now (deleted: nothing)."""
@@ -311,6 +319,7 @@ class Summaries(Generic[T]):
             self.items.pop(record_id, None)
             self.damaged.discard(record_id)
         for row in rows:
+            self.upto = max(self.upto, row[ROWID])
             item = self.kind.of_row(row)
             if item is None:
                 self.damaged.add(row["id"])
@@ -324,6 +333,7 @@ class Summaries(Generic[T]):
                 "name": self.kind.snapshot_name,
                 "items": [self.kind.to_list(item) for item in self.items.values()],
                 "damaged": sorted(self.damaged),
+                "upto": self.upto,
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -337,16 +347,21 @@ class Summaries(Generic[T]):
             if data.get("format") != FORMAT or data.get("name") != kind.snapshot_name:
                 return None
             items = [kind.from_list(item) for item in data["items"]]
-            return cls(kind, {cast(Any, i).id: i for i in items}, set(data["damaged"]))
+            by_id = {cast(Any, i).id: i for i in items}
+            return cls(kind, by_id, set(data["damaged"]), int(data["upto"]))
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
 
 
-def _rows(conn: Connection, kind: Kind[Any], ids: list[str] | None) -> Iterator[dict[str, Any]]:
-    """Rows with their sealed columns decrypted: all of them, or those of `ids`."""
+def _rows(
+    conn: Connection, kind: Kind[Any], *, ids: list[str] | None = None, after: int = 0
+) -> Iterator[dict[str, Any]]:
+    """Rows with their sealed columns decrypted and their rowid: those of `ids`, or all
+    with a rowid above `after`."""
     mapping = mapping_for(kind.type_name)
     c = mapping.table.c
-    query = select(*(c[name] for name in kind.columns))
+    rowid = literal_column("rowid")
+    query = select(rowid.label(ROWID), *(c[name] for name in kind.columns))
     sealed = [name for name in mapping.sealed if name in kind.columns]
 
     def opened(rows: Any) -> Iterator[dict[str, Any]]:
@@ -357,11 +372,16 @@ def _rows(conn: Connection, kind: Kind[Any], ids: list[str] | None) -> Iterator[
             yield out
 
     if ids is None:
-        yield from opened(conn.execute(query).mappings())
+        yield from opened(conn.execute(query.where(rowid > after)).mappings())
         return
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         yield from opened(conn.execute(query.where(c.id.in_(chunk))).mappings())
+
+
+def _count(conn: Connection, kind: Kind[Any]) -> int:
+    table = mapping_for(kind.type_name).table
+    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def read_snapshot(conn: Connection, kind: Kind[T]) -> Summaries[T] | None:
@@ -413,17 +433,20 @@ def _current(
 ) -> tuple[Summaries[T], Summaries[T]]:
     if base is None:
         base = read_snapshot(conn, kind)
-    touched = touched_ids(conn, kind)
-    if base is None:
-        rebuilt = Summaries(kind)
-        rebuilt.apply((), _rows(conn, kind, None))
-        write_snapshot(conn, rebuilt)
-        return rebuilt, rebuilt
-    if not touched:
-        return base, base
-    now = base.copy()
-    now.apply(touched, _rows(conn, kind, touched))
-    if len(touched) > REFRESH_AFTER:
-        write_snapshot(conn, now)
-        return now, now
-    return now, base
+    if base is not None:
+        touched = touched_ids(conn, kind)
+        inserted = list(_rows(conn, kind, after=base.upto))
+        if not touched and not inserted:
+            return base, base
+        now = base.copy()
+        now.apply(touched, _rows(conn, kind, ids=touched))
+        now.apply((), inserted)
+        if len(now) == _count(conn, kind):
+            if len(touched) + len(inserted) <= REFRESH_AFTER:
+                return now, base
+            write_snapshot(conn, now)
+            return now, now
+    rebuilt = Summaries(kind)
+    rebuilt.apply((), _rows(conn, kind))
+    write_snapshot(conn, rebuilt)
+    return rebuilt, rebuilt

@@ -197,15 +197,14 @@ V3 = ["CREATE TABLE secrets (key VARCHAR NOT NULL, value BLOB, PRIMARY KEY (key)
 
 
 # Version 4: sealed snapshots of the household, person and visit summaries, and the rows
-# touched since they were written, noted by triggers in the same transaction as the change
-# (app/store/facts.py).
+# changed or deleted since they were written, noted by triggers in the same transaction as
+# the change (app/store/facts.py; rows inserted since are found by their rowid instead: a
+# trigger per inserted row would triple the cost of a first sync).
 def _touched(table: str, type_name: str) -> list[str]:
     def note(ref: str) -> str:
         return f"INSERT OR IGNORE INTO touched (type, id) VALUES ('{type_name}', {ref}.id);"
 
     return [
-        f"INSERT INTO touched (type, id) SELECT '{type_name}', id FROM {table}",
-        f"CREATE TRIGGER {table}_touched_insert AFTER INSERT ON {table} BEGIN {note('new')} END",
         f"CREATE TRIGGER {table}_touched_update AFTER UPDATE ON {table} "
         f"BEGIN {note('old')} {note('new')} END",
         f"CREATE TRIGGER {table}_touched_delete AFTER DELETE ON {table} BEGIN {note('old')} END",

@@ -83,8 +83,8 @@ def test_facts_follow_inserts_updates_and_deletes(store: Store) -> None:
     assert touched(store.path) == 0, "the first read writes the snapshot"
 
     store.add(visit_for(homes[0], datetime(2026, 11, 2, 10)))
-    assert served(store) == truth(store)
-    assert touched(store.path) == 1, "a few changes are read on top of the snapshot"
+    assert served(store) == truth(store), "a new row is found by its rowid"
+    assert touched(store.path) == 0, "inserts are not noted: no trigger per inserted row"
 
     # A pull rewrites one visit's row and an eviction deletes another's.
     first, second = sorted(truth(store)[0])[:2]
@@ -231,3 +231,40 @@ def test_construct_builds_what_model_construct_builds() -> None:
         assert fast.__dict__ == slow.__dict__ and list(fast.__dict__) == list(slow.__dict__)
         assert fast.model_fields_set == slow.model_fields_set
         assert fast.model_dump() == slow.model_dump()
+
+
+def test_a_reused_rowid_is_caught_by_the_count(store: Store) -> None:
+    """SQLite gives a new row the largest rowid plus one: after the last row is deleted, the
+    next insert reuses its rowid, which is not above what the snapshot covers."""
+    homes = households(store, 2)
+    store.add_many(visits(homes, 2, datetime(2026, 10, 1, 9)))
+    served(store)
+    with store.transaction() as conn:
+        conn.execute(text("DELETE FROM visits WHERE rowid = (SELECT max(rowid) FROM visits)"))
+    store.add(visit_for(homes[1], datetime(2026, 11, 3, 9)))
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("SELECT max(rowid) FROM visits").fetchone()[0] == 4  # reused
+    assert served(store) == truth(store)
+    assert len(served(store)[0]) == 4
+
+
+def test_a_replaced_row_takes_a_new_rowid_and_is_found(store: Store) -> None:
+    """The pull writes with INSERT OR REPLACE: no trigger fires, the new row is found."""
+    homes = households(store, 2)
+    store.add_many(visits(homes, 2, datetime(2026, 10, 1, 9)))
+    served(store)
+    first = sorted(truth(store)[0])[0]
+    with store.transaction() as conn:
+        columns = "id, area_code, created_hlc, updated_hlc, author_worker_id, device_id, "
+        columns += "server_seq, household_id, kind, mode, outcome, details"
+        conn.execute(
+            text(
+                f"INSERT OR REPLACE INTO visits ({columns}) SELECT id, area_code, created_hlc, "
+                "updated_hlc, author_worker_id, device_id, server_seq, household_id, kind, "
+                "'video', outcome, details FROM visits WHERE id = :id"
+            ),
+            {"id": first},
+        )
+    assert touched(store.path) == 0
+    now, _ = served(store)
+    assert now == truth(store)[0] and now[first].mode == "video"
