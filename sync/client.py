@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
 from app.domain.staff import Staff
+from app.memory import collector_paused
 from app.store import replica
 from app.store.errors import IntegrityError, NotFound, SandboxError
 from app.store.sandbox import Keystore, Sandbox, validate_pin
@@ -591,8 +592,9 @@ class SyncClient:
 
     def _pull(self, client: httpx.Client, progress: Callable[[SyncProgress], None] | None) -> None:
         """Pages until the feed is drained; the next page is fetched while this one is
-        written (each page still commits with its own cursor, so resuming stays exact)."""
-        with ThreadPoolExecutor(max_workers=1) as fetcher:
+        written (each page still commits with its own cursor, so resuming stays exact).
+        A page is thousands of short-lived dicts: the cyclic collector pauses meanwhile."""
+        with collector_paused(), ThreadPoolExecutor(max_workers=1) as fetcher:
             ahead: tuple[str, Future[dict[str, Any]]] | None = None
             while True:
                 state = replica.sync_state(self.store)

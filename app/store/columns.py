@@ -31,6 +31,10 @@ class Codec(Protocol):
 _ATTR = "doorstep_codec"
 
 
+# One encoder for every sealed JSON value (json.dumps with options builds one per call).
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def attach_codec(engine: Engine, codec: Codec | None) -> None:
     setattr(engine.dialect, _ATTR, codec)
 
@@ -65,10 +69,7 @@ class Sealed(TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
         if value is None:
             return None
-        if self.kind == "json":
-            plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-        else:
-            plain = str(value).encode("utf-8")
+        plain = _to_json(value).encode() if self.kind == "json" else str(value).encode("utf-8")
         return codec_of(dialect).seal(plain, self._context)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:

@@ -23,10 +23,8 @@ the visit rules read; visits are `VisitFact`s.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar, cast
@@ -36,6 +34,7 @@ from sqlalchemy import Connection, delete, func, insert, literal_column, select
 from app.domain.codes import Category, PersonFlag, RegisterStatus
 from app.domain.coverage import VisitFact, visit_mode
 from app.domain.records import Household, Person, Record
+from app.memory import collector_paused
 from app.store.columns import Damaged
 from app.store.records import ROW_KEY, mapping_for
 from app.store.tables import SnapshotRow, TouchedRow
@@ -360,7 +359,7 @@ def _rows(
     with a rowid above `after`."""
     mapping = mapping_for(kind.type_name)
     c = mapping.table.c
-    rowid = literal_column("rowid")
+    rowid: Any = literal_column("rowid")
     query = select(rowid.label(ROWID), *(c[name] for name in kind.columns))
     sealed = [name for name in mapping.sealed if name in kind.columns]
 
@@ -411,21 +410,8 @@ def current(
     `base` is the snapshot as last read or written by this process (None: read it).
     `conn` must be in a write transaction: the snapshot may be rewritten.
     """
-    with _collector_paused():
+    with collector_paused():
         return _current(conn, kind, base)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Tens of thousands of small long-lived objects and no cycles among them: the cyclic
-    collector would only scan them again and again while they are made."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _current(

@@ -79,6 +79,7 @@ def open_engine(path: Path, codec: Codec) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA temp_store=MEMORY")
+        cur.execute("PRAGMA cache_size=-32000")  # 32 MB: a first sync writes 50 MB of rows
         cur.execute("PRAGMA secure_delete=ON")
         cur.execute("PRAGMA busy_timeout=5000")
         cur.close()

@@ -24,6 +24,7 @@ from app.domain.codes import (
 from app.domain.coverage import VisitFact
 from app.domain.policy import VisitLike, VisitPolicy, VisitStatus, visit_status
 from app.domain.records import Household, Person, Visit
+from app.memory import collector_paused
 from app.store import facts
 from app.store.sandbox import Sandbox
 from app.store.search import SearchIndex
@@ -95,15 +96,10 @@ class Roster:
         # Tens of thousands of long-lived objects and no cycles among them: the cyclic
         # collector would scan them over and over as they are made and afterwards, so it
         # pauses, and they are then frozen out of its way until the workspace locks.
-        paused = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             roster = cls._load(store, scopes)
             gc.freeze()
             return roster
-        finally:
-            if paused:
-                gc.enable()
 
     @classmethod
     def _load(cls, store: Store, scopes: tuple[str, ...]) -> Roster:

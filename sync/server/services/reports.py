@@ -33,13 +33,10 @@ Rules this module adds, written down here:
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import json
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -88,6 +85,7 @@ from app.domain.indicators import (
 from app.domain.policy import VisitPolicy, member_on, requirement_for
 from app.domain.records import Household, Need, Person, Referral, Wish
 from app.domain.staff import Staff, responsible_for
+from app.memory import collector_paused
 from app.reports import (
     household_heads,
     indicators_csv,
@@ -202,38 +200,6 @@ def as_of_for(window: Window, as_of: date | None, today: date | None = None) -> 
         return as_of
     today = today or date.today()
     return today if window.start <= today < window.end else None
-
-
-class _CollectorPause:
-    """Pauses the cyclic garbage collector while reports build their many small objects.
-
-    A county report allocates a million objects that all live until it ends; the collector
-    would walk them again and again for nothing (the demo generator pauses it likewise).
-    Concurrent reports share one switch; it is restored when the last one ends.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._was_enabled = False
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._depth == 0:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._depth += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._depth -= 1
-                if self._depth == 0 and self._was_enabled:
-                    gc.enable()
-
-
-collector_paused = _CollectorPause()
 
 
 # --- light rows -------------------------------------------------------------------------
