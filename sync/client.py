@@ -41,7 +41,7 @@ from app.memory import collector_paused
 from app.store import replica
 from app.store.errors import IntegrityError, NotFound, SandboxError
 from app.store.sandbox import Keystore, Sandbox, validate_pin
-from app.store.store import AREA_NAMES_META, LAST_SYNC_META, Store
+from app.store.store import AREA_NAMES_META, LAST_SYNC_META, STAFF_DIGEST_META, Store
 from sync.protocol import (
     DEFAULT_PAGE,
     HEADER_CONTENT_SHA256,
@@ -58,7 +58,7 @@ from sync.protocol import (
     MAX_PHOTOS_PER_SYNC,
     PROTOCOL_VERSION,
     EnrollResponse,
-    StaffList,
+    StaffInfo,
     photo_type,
     signing_text,
 )
@@ -540,7 +540,6 @@ class SyncClient:
             self._upload_photos(client)
             self._pull(client, progress)
             self._download_photos(client)
-            self._fetch_staff(client)
         counts = self.store.photo_counts()
         self._report.photos_pending = counts["upload"] + counts["download"]
         self._report.seconds = time.perf_counter() - started
@@ -588,7 +587,8 @@ class SyncClient:
                 f"/v1/pull?after={backfill['cursor']}&limit={self.page_size}"
                 f"&areas={','.join(backfill['areas'])}&until={backfill['until']}"
             )
-        return f"/v1/pull?after={state['cursor']}&limit={self.page_size}"
+        digest = self.store.meta(STAFF_DIGEST_META) or ""
+        return f"/v1/pull?after={state['cursor']}&limit={self.page_size}&staff={digest}"
 
     def _pull(self, client: httpx.Client, progress: Callable[[SyncProgress], None] | None) -> None:
         """Pages until the feed is drained; the next page is fetched while this one is
@@ -608,10 +608,11 @@ class SyncClient:
                 ahead = None
                 steady = not state["backfill"] and sorted(page["scope"]) == state["scope"]
                 if page["more"] and steady:
-                    following = f"/v1/pull?after={page['cursor']}&limit={self.page_size}"
+                    following = self._pull_target({**state, "cursor": page["cursor"]})
                     ahead = (following, fetcher.submit(self._request, client, "GET", following))
                 self.store.clock.observe(page["server_hlc"])
                 result = replica.apply_page(self.store, page, backfill=bool(state["backfill"]))
+                self._keep_staff(page)
                 self._report.pulled += result.pulled
                 self._report.evicted += result.evicted
                 if progress:
@@ -622,13 +623,17 @@ class SyncClient:
                     continue
                 return
 
-    def _fetch_staff(self, client: httpx.Client) -> None:
-        """The staff of this worker's scope, so that reports pick 责任人 as the server does."""
+    def _keep_staff(self, page: dict[str, Any]) -> None:
+        """The staff of this worker's scope, sent on the last page when they changed, so
+        that reports pick 责任人 as the server does."""
+        if page.get("staff") is None:
+            return
         try:
-            answer = StaffList.model_validate(self._request(client, "GET", "/v1/staff"))
-        except ValidationError:
+            staff = [StaffInfo.model_validate(m) for m in page["staff"]]
+        except (ValidationError, TypeError):
             raise ServerFailed() from None
-        self.store.set_staff(Staff.from_json(m.model_dump() for m in answer.staff))
+        self.store.set_staff(Staff.from_json(m.model_dump() for m in staff))
+        self.store.set_meta(STAFF_DIGEST_META, str(page.get("staff_digest") or ""))
 
     # --- photos -----------------------------------------------------------------------
 

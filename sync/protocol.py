@@ -41,12 +41,14 @@ Endpoints (all under ``/v1``)
 - ``POST /enroll`` — one-time code + device public key → device id, worker, scope, the
   county's X25519 recovery key, server HLC. Codes expire and work once.
 - ``POST /push`` — ``PushRequest`` → ``PushResponse`` (one ``MutationAnswer`` each).
-- ``GET /pull?after=SEQ&limit=N[&areas=CODE,...&until=SEQ]`` → ``PullPage``: changes
-  (type, seq, full record), evictions, next cursor, whether more follows, server HLC and
-  the worker's current scope. ``areas``/``until`` backfill areas added to a scope.
-- ``GET /staff`` → ``StaffList``: the workers whose areas overlap the caller's scope, so
-  that the device's reports pick each household's 责任人 as the server's do; the device
-  fetches it after each pull and keeps it sealed.
+- ``GET /pull?after=SEQ&limit=N[&areas=CODE,...&until=SEQ][&staff=DIGEST]`` →
+  ``PullPage``: changes (type, seq, full record), evictions, next cursor, whether more
+  follows, server HLC and the worker's current scope. ``areas``/``until`` backfill areas
+  added to a scope. The last page of the steady feed carries ``staff_digest``, and
+  ``staff`` (the workers whose areas overlap the caller's scope, so that the device's
+  reports pick each household's 责任人 as the server's do) only when that digest differs
+  from the request's ``staff``: no extra round trip. The device keeps them sealed.
+- ``GET /staff`` → ``StaffList``: the same staff list, on its own.
 - ``GET /conflicts``, ``POST /conflicts/{id}/revert`` — coordinators review conflicts.
 - ``POST /wishes/{id}/publish``, ``POST /wishes/{id}/claim`` — server-only transitions.
 - ``PUT /photos/{id}?record_id=ID`` — one photo or drawn signature, the body its bytes
@@ -236,6 +238,10 @@ class PullPage(Wire):
     more: bool
     server_hlc: str
     scope: list[str]
+    # The last page of the steady feed: the digest of the scope's staff, and the staff
+    # themselves unless the request's `staff` digest matched.
+    staff_digest: str = ""
+    staff: list[StaffInfo] | None = None
 
 
 class ConflictOut(Wire):

@@ -65,6 +65,8 @@ AREA_NAMES_META = "area_names"
 # Sealed secret key: JSON list of the staff of the worker's scope (app.domain.staff), sent at
 # enrolment and after each pull. Staff names are personal, so not in the plaintext meta.
 STAFF_SECRET = "reports.staff"
+# Meta key: digest of the staff last received (the server resends them when it differs).
+STAFF_DIGEST_META = "staff_digest"
 
 
 def open_engine(path: Path, codec: Codec) -> Engine:

@@ -12,6 +12,7 @@ from pathlib import Path
 from app.domain.codes import Category, Team, VisitMode, VisitOutcome
 from app.domain.coverage import Breakdown
 from app.domain.records import Record
+from app.store.store import STAFF_DIGEST_META
 from app.ui.viewmodels.reports import ReportsVM
 from app.ui.viewmodels.workspace import Workspace
 from sync.server.services import admin, exchange, reports
@@ -116,3 +117,22 @@ def test_reports_vm_rows_by_worker_and_team_equal_the_servers(ctx, make_device) 
     assert [(x.code, x.name, x.due, x.covered) for x in vm.teams()] == by_team
     assert {name for _, name, _, _ in by_worker} >= {"岩头协理员", "安地网格员", "退休社工"}
     assert "岩头志愿者" not in {name for _, name, _, _ in by_worker}  # ranked below 协理员
+
+
+def test_staff_ride_on_the_last_pull_page_only_when_they_changed(ctx, make_device) -> None:
+    """No extra round trip: a sync with nothing new is one push-less pull, and the staff
+    come along only when the server's differ from the digest the device holds."""
+    device = make_device(areas=[VILLAGE_A], name="欧阳明月")
+    device.sync()
+    digest = device.store.meta(STAFF_DIGEST_META)
+    assert digest
+
+    quiet = device.sync()
+    assert quiet.round_trips == 1  # nothing to push: one pull page, no staff request
+    assert device.store.meta(STAFF_DIGEST_META) == digest
+
+    newcomer = _worker(ctx, "新来的协理员", Team.COORDINATOR, [VILLAGE_A])
+    changed = device.sync()
+    assert changed.round_trips == 1
+    assert newcomer in device.store.staff().names
+    assert device.store.meta(STAFF_DIGEST_META) != digest

@@ -30,6 +30,7 @@ async def pull(
     limit: int = Query(DEFAULT_PAGE, ge=1, le=MAX_PAGE),
     areas: str = Query("", max_length=2000, description="comma-separated scope codes"),
     until: int | None = Query(None, ge=0, le=2**62),
+    staff: str = Query("", max_length=64, description="digest of the staff the device holds"),
     caller: Caller = Depends(authenticated),
     ctx: ServerContext = Depends(context),
 ) -> Response:
@@ -38,6 +39,13 @@ async def pull(
     if any(not c.isdigit() or len(c) not in (6, 9, 12) for c in codes):
         raise BadRequest("区划参数应为 6、9 或 12 位数字代码。")
     body = await run_in_threadpool(
-        service.pull, ctx, caller, after=after, limit=limit, areas=codes or None, until=until
+        service.pull,
+        ctx,
+        caller,
+        after=after,
+        limit=limit,
+        areas=codes or None,
+        until=until,
+        staff_digest=staff,
     )
     return Response(body, media_type="application/json")

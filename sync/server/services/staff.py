@@ -2,11 +2,14 @@
 
 The rule that picks a household's 责任人 is the domain's (app.domain.staff); the server's
 reports read every worker, a device is sent those whose areas overlap its scope (at
-enrolment and after every pull) so that it attributes households the same way.
+enrolment, and on the last page of a pull whenever they changed: the device names the
+digest of the staff it holds) so that it attributes households the same way.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -50,3 +53,19 @@ def staff_of_scope(ctx: ServerContext, scope: Sequence[str]) -> StaffList:
     """`GET /v1/staff`: the staff whose areas overlap the caller's scope."""
     with ctx.db.reading() as session:
         return StaffList(staff=staff_info(read_staff(session, scope)))
+
+
+def staff_digest(staff: list[StaffInfo]) -> str:
+    """A short digest of a staff list as sent, so a device need not be sent it again."""
+    text = json.dumps([m.model_dump() for m in staff], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def staff_update(session: Session, scope: Sequence[str], held: str) -> dict[str, object]:
+    """For the last page of a pull: the staff digest, and the staff unless the device's
+    `held` digest already matches."""
+    staff = staff_info(read_staff(session, scope))
+    digest = staff_digest(staff)
+    if digest == held:
+        return {"staff_digest": digest}
+    return {"staff_digest": digest, "staff": [m.model_dump() for m in staff]}

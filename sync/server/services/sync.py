@@ -35,6 +35,7 @@ from sync.server.errors import Forbidden
 from sync.server.scope import area_filter
 from sync.server.services import audit
 from sync.server.services.feed import Feed, dumps
+from sync.server.services.staff import staff_update
 from sync.server.tables import Conflict, Device, Move, MutationLog, RecordRow
 
 OUT_OF_SCOPE = "记录所在区划不在您的负责范围内。"
@@ -299,8 +300,12 @@ def pull(
     limit: int,
     areas: list[str] | None = None,
     until: int | None = None,
+    staff_digest: str = "",
 ) -> bytes:
-    """One page of the feed as JSON bytes (a `PullPage`), built without re-parsing records."""
+    """One page of the feed as JSON bytes (a `PullPage`), built without re-parsing records.
+
+    The last page of the steady feed also carries the staff of the caller's scope when
+    they differ from those of `staff_digest` (see services.staff)."""
     requested = tuple(areas) if areas else caller.areas
     for code in requested:
         if not in_scope(code, caller.areas):
@@ -331,10 +336,12 @@ def pull(
             .order_by(col(Move.seq))
             .limit(limit)
         ).all()
+        full = len(rows) == limit or len(moves) == limit
+        last = not full and until is None and not areas
+        staff = staff_update(s, caller.areas, staff_digest) if last else {}
     items: list[tuple[int, str, Any]] = [(r[0], "c", r) for r in rows]
     items += [(m[0], "e", m) for m in moves]
     items.sort(key=lambda item: item[0])
-    full = len(rows) == limit or len(moves) == limit
     items = items[:limit]
     cursor = items[-1][0] if full and items else max(bound, after)
     changes = [f'{{"t":"{r[1]}","s":{r[0]},"r":{r[2]}}}' for _, kind, r in items if kind == "c"]
@@ -361,6 +368,7 @@ def pull(
             "more": bool(full),
             "server_hlc": ctx.clock.now(),
             "scope": list(caller.areas),
+            **staff,
         },
         ensure_ascii=False,
         separators=(",", ":"),
