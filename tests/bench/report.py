@@ -495,8 +495,7 @@ def _table(r: dict[str, Any]) -> str:
 
     rate = "—" if r["rate"] is None else f"{r['rate'] * 100:.1f}%"
     rows = [
-        ("read as the app does", r["app_read_ms"], "", ""),
-        ("  roster + visit-facts snapshot", r["app_read_ms"], "", ""),
+        ("read as the app does (snapshots)", r["app_read_ms"], "", ""),
         ("read + coverage by village", r["read_and_compute_ms"], f"≤ {GOAL_MS:.0f} ms",
          mark(r["met"])),
         ("first read after a sync (rebuild)", r["snapshot_rebuild_ms"], "", ""),

@@ -277,7 +277,14 @@ def scroll_to(page: Page, locator: Locator, *, steps: int = 12) -> Locator:
     return locator
 
 
-TITLES = {"首页": "首页", "家庭": "家庭", "需求": "需求", "心愿": "微心愿", "设置": "设置"}
+TITLES = {
+    "首页": "首页",
+    "家庭": "家庭",
+    "需求": "需求",
+    "心愿": "微心愿",
+    "统计": "统计",
+    "设置": "设置",
+}
 
 
 def nav(page: Page, destination: str) -> None:

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Browser
 
-from tests.e2e.conftest import NARROW, WIDE, Server, go, nav, open_app, shoot, tap, unlock
+from tests.e2e.conftest import NARROW, WIDE, Server, go, nav, open_app, settle, shoot, tap, unlock
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +47,15 @@ def test_every_screen(browser: Browser, server: Server, size: tuple[int, int]) -
     go(page, "button", "同步问题")
     shots.append(shoot(page, "13-sync-problems"))
     go(page, "button", "Back")
+    nav(page, "统计")  # the seeded worker is a coordinator
+    settle(page)
+    shots.append(shoot(page, "14-reports"))
+    page.mouse.move(size[0] / 2, size[1] / 2)
+    for _ in range(6):
+        page.mouse.wheel(0, 900)
+        page.wait_for_timeout(300)
+    shots.append(shoot(page, "15-reports-by-worker"))
+    nav(page, "设置")
     tap(page, "button", "退出登录")
     page.get_by_label("PIN", exact=True).wait_for()
     for path in shots:

@@ -202,6 +202,7 @@ def test_rows_by_worker_and_team_follow_the_staff_the_server_sent(hand: Workspac
     assert not vm.staff_known
     assert [(x.code, x.name, x.due, x.covered) for x in vm.workers()] == [("w1", "w1", 3, 1)]
     assert [(x.code, x.name) for x in vm.teams()] == [("grid_worker", "网格员")]
+    assert vm.names()[hand.profile.worker_id] == hand.profile.name  # the device's own worker
     hand.store.set_staff(
         Staff(
             (

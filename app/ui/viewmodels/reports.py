@@ -189,7 +189,8 @@ class ReportsVM:
     def names(self) -> dict[str, str]:
         """Display names of the areas in the caseload (villages, townships, counties) and
         of the staff (workers by id)."""
-        out: dict[str, str] = dict(self.staff_names)
+        me = self.ws.profile
+        out: dict[str, str] = {me.worker_id: me.name, **self.staff_names}
         for case in self.caseload.cases.values():
             code = case.household.area_code
             out.setdefault(code, self.ws.area_name(code))
