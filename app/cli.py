@@ -121,6 +121,7 @@ def device_demo_data(
         records = list(data.records())
         with progress_bar(len(records), "写入演示数据") as advance:
             store.add_many(records, queue=False, progress=advance)
+        store.settle_summaries()
         typer.echo(f"已写入 {len(records)} 条演示记录（{households} 户）。")
 
 
@@ -174,6 +175,7 @@ def device_import(
             for error in exc.errors:
                 typer.echo(str(error), err=True)
             fail(str(exc))
+        store.settle_summaries()
     typer.echo(
         f"已导入：新增 {report.created} 条，修改 {report.updated} 条，未变 {report.unchanged} 条。"
     )
@@ -222,6 +224,7 @@ def device_sync(
             report = SyncClient(store, server).sync()
         except SyncError as exc:
             fail(str(exc))
+        store.settle_summaries()
     typer.echo(report.one_line())
 
 

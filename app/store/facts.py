@@ -403,7 +403,7 @@ def write_snapshot(conn: Connection, summaries: Summaries[Any]) -> None:
 
 
 def current(
-    conn: Connection, kind: Kind[T], base: Summaries[T] | None
+    conn: Connection, kind: Kind[T], base: Summaries[T] | None, *, settle: bool = False
 ) -> tuple[Summaries[T], Summaries[T]]:
     """(the summaries as the rows hold them now, the snapshot as stored after this call).
 
@@ -411,11 +411,11 @@ def current(
     `conn` must be in a write transaction: the snapshot may be rewritten.
     """
     with collector_paused():
-        return _current(conn, kind, base)
+        return _current(conn, kind, base, settle)
 
 
 def _current(
-    conn: Connection, kind: Kind[T], base: Summaries[T] | None
+    conn: Connection, kind: Kind[T], base: Summaries[T] | None, settle: bool
 ) -> tuple[Summaries[T], Summaries[T]]:
     if base is None:
         base = read_snapshot(conn, kind)
@@ -428,7 +428,7 @@ def _current(
         now.apply(touched, _rows(conn, kind, ids=touched))
         now.apply((), inserted)
         if len(now) == _count(conn, kind):
-            if len(touched) + len(inserted) <= REFRESH_AFTER:
+            if len(touched) + len(inserted) <= (0 if settle else REFRESH_AFTER):
                 return now, base
             write_snapshot(conn, now)
             return now, now

@@ -445,6 +445,15 @@ class Store:
             damaged.extend(sorted(now.damaged))
         return list(now.items.values())
 
+    def settle_summaries(self) -> None:
+        """Write every summary snapshot as the rows are now (after bulk writes: an import,
+        demo data, a sync from the command line), so the next unlock reads them at once."""
+        for kind in facts.KINDS.values():
+            with self.transaction() as conn:
+                _, self._snapshots[kind.type_name] = facts.current(
+                    conn, kind, self._snapshots.get(kind.type_name), settle=True
+                )
+
     def visit_facts(
         self, household_ids: set[str] | None = None, damaged: list[str] | None = None
     ) -> list[VisitFact]:

@@ -151,7 +151,11 @@ def main() -> None:
         start = start_to_unlock_screen(data_dir)
         print(f"start → unlock screen: {start:.2f} s (goal ≤ 3 s)")
         figures = asyncio.run(in_process(data_dir, busy, 1 if args.quick else 3))
-    print(f"PIN → Today ({households} households): {figures['pin_to_today_s']:.2f} s (goal ≤ 2 s)")
+    print(
+        f"PIN → Today ({households} households): {figures['pin_to_today_s']:.2f} s median, "
+        f"{figures['pin_to_today_worst_s']:.2f} s worst (the first, building the snapshots) "
+        "(goal ≤ 2 s)"
+    )
     print(
         f"open a household with 100 visits: {figures['open_household_100_visits_ms']:.0f} ms (goal ≤ 300 ms)"
     )

@@ -268,3 +268,20 @@ def test_a_replaced_row_takes_a_new_rowid_and_is_found(store: Store) -> None:
     assert touched(store.path) == 0
     now, _ = served(store)
     assert now == truth(store)[0] and now[first].mode == "video"
+
+
+def test_settling_writes_every_snapshot_as_the_rows_are(store: Store) -> None:
+    homes = households(store, 3)
+    store.add_many(visits(homes, 2, datetime(2026, 10, 1, 9)))
+    served(store)
+    store.add(visit_for(homes[0], datetime(2026, 11, 9, 9)))  # a few: not yet written
+    store.update(homes[1].model_copy(update={"address": "岩头村8组1号"}))
+    before = snapshot_bytes(store.path)
+    store.settle_summaries()
+    assert snapshot_bytes(store.path) != before
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("SELECT count(*) FROM touched").fetchone()[0] == 0
+        names = {r[0] for r in conn.execute("SELECT name FROM snapshots")}
+    assert names == {k.snapshot_name for k in facts.KINDS.values()}
+    store._snapshots.clear()  # as a new unlock: everything comes from the snapshots
+    assert served(store) == truth(store)
