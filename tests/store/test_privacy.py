@@ -13,6 +13,7 @@ from pathlib import Path
 
 from app.demo.generator import generate
 from app.domain.records import Household, Person, Record, Visit
+from app.store import facts
 from app.store.sandbox import Sandbox, open_store
 from app.store.store import Store
 from app.store.transfer import import_records, record_line
@@ -95,6 +96,8 @@ def test_no_personal_data_on_disk(tmp_path: Path) -> None:
 
     store.put_photo(visit.id, "签名：陈秀英".encode() * 10, "image/png")
     store.log_share(members[0].id, {"recipient": "金华市慈善总会", "name": members[0].name})
+    store.settle_summaries()  # the summary snapshots hold names and addresses too
+    assert store.summaries(facts.PERSONS)
 
     secrets = secrets_of([*records, *edited, new_household, *members, visit])
     secrets.update({"13900001111", "独居老人反映冬季取暖困难", "签名：陈秀英"})
