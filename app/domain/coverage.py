@@ -252,9 +252,45 @@ class VisitFact(NamedTuple):
         )
 
 
+@dataclass(frozen=True, slots=True)
+class VisitDigest:
+    """A household's visits that reached someone, reduced per mode to the calendar buckets
+    holding one — ISO weeks (by their Monday) and months (by their first day) — and the
+    latest day: all that coverage asks of them, since every window is an ISO week or a run
+    of whole months. The county server builds it in SQL, one row per household and mode,
+    where reading each of a year's million visits would cost more than the report; `Case`
+    answers from it exactly as from the visits it stands for (the parity tests check it).
+    """
+
+    weeks: Mapping[VisitMode, frozenset[date]]
+    months: Mapping[VisitMode, frozenset[date]]
+    latest: Mapping[VisitMode, date]
+
+    def visited_in(self, window: Window, requirement: Requirement) -> bool:
+        if requirement.frequency == Frequency.WEEKLY:
+            return any(window.start in self.weeks.get(m, ()) for m in requirement.modes)
+        starts = month_starts(window)
+        return any(not starts.isdisjoint(self.months.get(m, ())) for m in requirement.modes)
+
+    def last_qualifying(self, requirement: Requirement, until: date) -> date | None:
+        days = [d for m in requirement.modes if (d := self.latest.get(m)) and d <= until]
+        return max(days, default=None)
+
+
+def month_starts(window: Window) -> frozenset[date]:
+    """The first days of the months a window spans."""
+    out = []
+    year, month = window.start.year, window.start.month
+    while date(year, month, 1) <= window.end:
+        out.append(date(year, month, 1))
+        year, month = year + month // 12, month % 12 + 1
+    return frozenset(out)
+
+
 @dataclass(slots=True)
 class Case:
-    """One household with its members and its visits, sorted and with corrections applied."""
+    """One household with its members and its visits, sorted and with corrections applied
+    (and, on the server, a digest of the visits of the period instead of most of them)."""
 
     household: Household
     members: list[Person] = field(default_factory=list)
@@ -262,6 +298,7 @@ class Case:
     days: list[date] = field(default_factory=list)  # visit dates, parallel to `visits`
     worker: str | None = None
     team: str | None = None
+    digest: VisitDigest | None = None
 
     def served(self, classes: Collection[ServedClass] | None) -> bool:
         if classes is None:
@@ -269,14 +306,22 @@ class Case:
         return any(c.served_class in classes for c in self.household.categories)
 
     def last_qualifying(self, requirement: Requirement, until: date) -> date | None:
+        found = None
         i = bisect_right(self.days, until) - 1
         while i >= 0:
             if qualifies(self.visits[i], requirement):
-                return self.days[i]
+                found = self.days[i]
+                break
             i -= 1
-        return None
+        if self.digest is not None:
+            digested = self.digest.last_qualifying(requirement, until)
+            if digested is not None and (found is None or digested > found):
+                found = digested
+        return found
 
     def visited_in(self, window: Window, requirement: Requirement) -> bool:
+        if self.digest is not None and self.digest.visited_in(window, requirement):
+            return True
         lo = bisect_left(self.days, window.start)
         hi = bisect_right(self.days, window.end)
         return any(qualifies(self.visits[i], requirement) for i in range(lo, hi))
@@ -309,8 +354,12 @@ class Caseload:
         *,
         responsible: Mapping[str, str] | None = None,
         worker_teams: Mapping[str, str] | None = None,
+        digests: Mapping[str, VisitDigest] | None = None,
     ) -> None:
         self.cases: dict[str, Case] = {h.id: Case(h) for h in households}
+        for hid, digest in (digests or {}).items():
+            if hid in self.cases:
+                self.cases[hid].digest = digest
         cases = self.cases
         for person in persons:
             case = cases.get(person.household_id)

@@ -8,8 +8,11 @@ The numbers come from the same functions the device uses (`app.domain.coverage`,
   covering indexes, and turned into light rows and `VisitFact`s, never pydantic records;
 - only households of the registered class whose kind of window (the domain's
   `requirement_for`) ends in the period are kept: the others cannot be due;
-- of their visits, only those that reached someone, from the first day of the household's
-  earliest counted window to the period's end, corrections already applied;
+- of their visits, only those that reached someone, from the first day of the earliest
+  counted window to the period's end, corrections already applied, and not one by one:
+  per household and mode, as the domain's `VisitDigest` (the months and ISO weeks holding
+  one, as SQL bit masks, and the latest day) — except for households whose 责任人 is their
+  last visitor, whose visits are read in full;
 - an overdue household whose last qualifying visit lies before those windows gets its
   latest earlier visit per mode in a second, small read, and the overdue list is then
   recomputed by the same function over the overdue households alone;
@@ -36,16 +39,14 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Text, any_, bindparam, exists, func, literal_column, or_, select, text, true
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import exists, func, literal_column, or_, select, text, true
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -69,9 +70,11 @@ from app.domain.coverage import (
     Caseload,
     InvalidBreakdown,
     Report,
+    VisitDigest,
     VisitFact,
     coverage_by,
     parse_breakdown,
+    visit_mode,
 )
 from app.domain.indicators import (
     IndicatorResult,
@@ -281,16 +284,6 @@ def _rows(session: Session, query: Any) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
-def _one_of(session: Session, column: Any, values: Sequence[str]) -> Any:
-    """SQL: `column` is one of `values`, sent as one array (thousands of ids, one parameter)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("one_of", list(values), type_=ARRAY(Text)))
-    rows: Any = select(literal_column("value")).select_from(
-        func.json_each(json.dumps(list(values)))
-    )
-    return column.in_(rows)
-
-
 def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
@@ -421,11 +414,8 @@ def read_visits(
     last: date | None = None,
     *,
     who: bool = True,
-    among: Sequence[str] = (),
 ) -> list[VisitFact]:
     """Visits of `households` dated `first`..`last` (either open), corrections applied.
-
-    `among` names the households to read in SQL (when they are a few of those in scope).
 
     `who=False` reads only the visits that reached someone, without worker, team and ids:
     all that coverage reads of a household whose responsible worker is known (its last
@@ -442,8 +432,6 @@ def read_visits(
         query = query.where(c.visit_at >= first.isoformat())
     if last is not None:
         query = query.where(c.visit_at < (last + timedelta(days=1)).isoformat())
-    if among:
-        query = query.where(_one_of(session, c.household_id, among))
     return _facts(_rows(session, query), households.__contains__, who)
 
 
@@ -534,25 +522,79 @@ def may_be_due(
     return kept, [p for p in persons if p.household_id in starts], starts
 
 
-def counted_visits(
-    session: Session, areas: Sequence[str] | None, starts: Mapping[str, date], until: date
-) -> list[VisitFact]:
-    """The visits that reached someone of each household from its first counted day to `until`.
+EPOCH_MONDAY = date(2000, 1, 3)  # week numbers count from this Monday
 
-    From the latest first day on, every household's visits are read at once; before it,
-    only those of the households whose windows start earlier (the quarterly households in
-    September), named in the query when they are fewer than half.
+
+def visit_digests(
+    session: Session,
+    areas: Sequence[str] | None,
+    households: Collection[str],
+    first: date,
+    until: date,
+) -> dict[str, VisitDigest]:
+    """The `VisitDigest` of each of `households` for the visits that reached someone from
+    `first` to `until`, corrections applied: one SQL row per household and mode (which
+    months and ISO weeks hold one, as bit masks, and the latest), not one per visit.
     """
-    bounds = sorted(set(starts.values()))
-    if not bounds:
-        return []
-    facts = read_visits(session, areas, starts, bounds[-1], until, who=False)
-    for start, end in pairwise(bounds):
-        earlier = {h for h, first in starts.items() if first <= start}
-        among = sorted(earlier) if len(earlier) * 2 < len(starts) else ()
-        last = end - timedelta(days=1)
-        facts += read_visits(session, areas, earlier, start, last, who=False, among=among)
-    return facts
+    c = RECORDS.c
+    postgres = session.get_bind().dialect.name == "postgresql"
+    base_month = first.year * 12 + first.month - 1
+    base_week = (first - EPOCH_MONDAY).days // 7
+    day = (
+        f"(CAST(substr(records.visit_at, 1, 10) AS DATE) - DATE '{EPOCH_MONDAY.isoformat()}')"
+        if postgres
+        else f"CAST(julianday(substr(records.visit_at, 1, 10)) - "
+        f"julianday('{EPOCH_MONDAY.isoformat()}') AS INTEGER)"
+    )
+    month = (
+        "(CAST(substr(records.visit_at, 1, 4) AS INTEGER) * 12 "
+        f"+ CAST(substr(records.visit_at, 6, 2) AS INTEGER) - 1 - {base_month})"
+    )
+    week = f"({day} / 7 - {base_week})"
+
+    def bits(index: str) -> Any:  # OR of 1 << index over the group
+        sql = f"bit_or(CAST(1 AS BIGINT) << {index})" if postgres else f"sum(DISTINCT 1 << {index})"
+        return literal_column(sql)
+
+    query = (
+        select(c.household_id, c.visit_mode, bits(month), bits(week), func.max(c.visit_at))
+        .where(
+            _of_type("visit"),
+            _in_scope(areas),
+            _uncorrected(session, areas),
+            c.visit_outcome.in_(CONTACT_OUTCOMES),
+            c.visit_at >= first.isoformat(),
+            c.visit_at < (until + timedelta(days=1)).isoformat(),
+        )
+        .group_by(c.household_id, c.visit_mode)
+    )
+    base_monday = EPOCH_MONDAY + timedelta(weeks=base_week)
+    decoded: dict[tuple[bool, int], frozenset[date]] = {}
+
+    def days_of(mask: int, weekly: bool) -> frozenset[date]:
+        key = (weekly, mask)
+        if key not in decoded:
+            set_bits = [i for i in range(mask.bit_length()) if mask >> i & 1]
+            if weekly:
+                days = [base_monday + timedelta(weeks=i) for i in set_bits]
+            else:
+                days = [
+                    date((base_month + i) // 12, (base_month + i) % 12 + 1, 1) for i in set_bits
+                ]
+            decoded[key] = frozenset(days)
+        return decoded[key]
+
+    parts: dict[str, tuple[dict[VisitMode, frozenset[date]], ...]] = {}
+    latest: dict[str, dict[VisitMode, date]] = {}
+    for hid, mode, months, weeks, last in _rows(session, query):
+        if hid not in households:
+            continue
+        by_week, by_month = parts.setdefault(hid, ({}, {}))
+        code = visit_mode(mode)
+        by_week[code] = days_of(int(weeks), True)
+        by_month[code] = days_of(int(months), False)
+        latest.setdefault(hid, {})[code] = date.fromisoformat(last[:10])
+    return {hid: VisitDigest(w, m, latest[hid]) for hid, (w, m) in parts.items()}
 
 
 # --- coverage -------------------------------------------------------------------------------
@@ -602,6 +644,7 @@ def coverage_reports(
     responsible = responsible_for(households, staff) if workers else {}
     # Households no worker's scope covers: the last-visitor rule.
     orphans = [h.id for h in households if h.id not in responsible] if workers else []
+    digests: dict[str, VisitDigest] = {}
     if len(orphans) * 2 > len(households):
         # Mostly unassigned villages: every visit, as the device reads them.
         complete = ids
@@ -609,7 +652,9 @@ def coverage_reports(
     else:
         complete = set(orphans)
         lean = {h: day for h, day in starts.items() if h not in complete}
-        facts = counted_visits(session, areas, lean, until) + visits_of(session, orphans)
+        facts = visits_of(session, orphans)
+        if lean:
+            digests = visit_digests(session, areas, lean, min(lean.values()), until)
 
     def compute(
         rows: Sequence[HouseholdFacts],
@@ -623,6 +668,7 @@ def coverage_reports(
             visits,
             responsible=responsible,
             worker_teams=staff.teams,
+            digests=digests,
         )
         return coverage_by(caseload, period, by, policy=policy, names=names, as_of=as_of)
 
