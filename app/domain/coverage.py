@@ -32,6 +32,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any, NamedTuple, cast
@@ -276,7 +277,16 @@ class VisitDigest:
         days = [d for m in requirement.modes if (d := self.latest.get(m)) and d <= until]
         return max(days, default=None)
 
+    def covers(self, windows: Sequence[Window], requirement: Requirement) -> bool:
+        """Every one of `windows` holds a visit in a mode that counts."""
+        by_bucket = self.weeks if requirement.frequency == Frequency.WEEKLY else self.months
+        held = frozenset().union(*(by_bucket.get(m, ()) for m in requirement.modes))
+        if requirement.frequency == Frequency.WEEKLY:
+            return all(w.start in held for w in windows)
+        return all(not month_starts(w).isdisjoint(held) for w in windows)
 
+
+@cache
 def month_starts(window: Window) -> frozenset[date]:
     """The first days of the months a window spans."""
     out = []
@@ -318,6 +328,12 @@ class Case:
             if digested is not None and (found is None or digested > found):
                 found = digested
         return found
+
+    def covered(self, windows: Sequence[Window], requirement: Requirement) -> bool:
+        """Every one of `windows` holds a qualifying visit."""
+        if self.digest is not None and not self.visits:
+            return self.digest.covers(windows, requirement)
+        return all(self.visited_in(w, requirement) for w in windows)
 
     def visited_in(self, window: Window, requirement: Requirement) -> bool:
         if self.digest is not None and self.digest.visited_in(window, requirement):
@@ -481,6 +497,16 @@ def row_name(by: Breakdown | None, key: str, names: Mapping[str, str] | None) ->
     return key
 
 
+def overdue_order(item: OverdueHousehold) -> tuple[Any, ...]:
+    """The overdue list's order: never visited first, then the longest ago, by area."""
+    return (
+        item.last_visit is not None,
+        item.last_visit or date.min,
+        item.area_code,
+        item.household_id,
+    )
+
+
 def coverage_by(
     caseload: Caseload,
     period: str,
@@ -506,6 +532,7 @@ def coverage_by(
     tallies = [Tallies(b) for b in parsed]
     overdue: list[OverdueHousehold] = []
     requirements: dict[tuple[Any, ...], Requirement | None] = {}
+    registered: dict[tuple[Any, ...], list[Window]] = {}  # windows counted, by register dates
     for case in caseload.cases.values():
         household = case.household
         if not case.served(classes):
@@ -518,25 +545,27 @@ def coverage_by(
             requirement = requirements[codes] = requirement_for(policy, household, members, until)
         if requirement is None:
             continue
-        on_register = household.on_register
-        counted = [w for w in windows[requirement.frequency] if on_register(w.end)]
+        register = (
+            requirement.frequency,
+            household.register_status,
+            household.registered_on,
+            household.left_on,
+        )
+        counted = registered.get(register)
+        if counted is None:
+            on_register = household.on_register
+            freq_windows = windows[requirement.frequency]
+            counted = registered[register] = [w for w in freq_windows if on_register(w.end)]
         if not counted:
             continue
-        covered = all(case.visited_in(w, requirement) for w in counted)
+        covered = case.covered(counted, requirement)
         for t in tallies:
             keys = caseload.keys(case, household.area_code, t.by, classes) if t.by else ()
             t.add(keys, int(covered))
         if not covered:
             last = case.last_qualifying(requirement, until)
             overdue.append(OverdueHousehold(household.id, household.area_code, case.worker, last))
-    overdue.sort(
-        key=lambda o: (
-            o.last_visit is not None,
-            o.last_visit or date.min,
-            o.area_code,
-            o.household_id,
-        )
-    )
+    overdue.sort(key=overdue_order)
     return [
         Report(
             COVERAGE,

@@ -73,6 +73,7 @@ from app.domain.coverage import (
     VisitDigest,
     VisitFact,
     coverage_by,
+    overdue_order,
     parse_breakdown,
     visit_mode,
 )
@@ -678,17 +679,21 @@ def coverage_reports(
         o.household_id for o in overdue if o.last_visit is None and o.household_id not in complete
     ]
     if missing:
-        late = {o.household_id for o in overdue}
+        # Their last qualifying visit lies before every window counted: read it, and
+        # assess them again (still overdue; now with that date) by the same function.
+        gone = set(missing)
         extra: list[VisitFact] = []
         for start in sorted({starts[h] for h in missing}):
             extra += latest_contacts(session, [h for h in missing if starts[h] == start], start)
         fixed = compute(
-            [h for h in households if h.id in late],
-            [p for p in persons if p.household_id in late],
-            [f for f in facts if f.household_id in late] + extra,
+            [h for h in households if h.id in gone],
+            [p for p in persons if p.household_id in gone],
+            [f for f in facts if f.household_id in gone] + extra,
             [None],
         )[0].overdue
-        reports = [replace(r, overdue=fixed) for r in reports]
+        kept = [o for o in overdue if o.household_id not in gone]
+        merged = tuple(sorted([*kept, *(fixed or ())], key=overdue_order))
+        reports = [replace(r, overdue=merged) for r in reports]
     return CoverageData(reports, names, [o.household_id for o in reports[0].overdue or ()])
 
 
