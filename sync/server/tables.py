@@ -160,6 +160,7 @@ REPORT_COLUMNS: dict[str, tuple[str, str]] = {
     "household_registered_on": ("household", "registered_on"),
     "household_left_on": ("household", "left_on"),
     "person_flags": ("person", "flags"),  # JSON array text
+    "person_left_on": ("person", "left_on"),
 }
 
 
@@ -219,7 +220,7 @@ Index(
 Index(
     "ix_records_person_flags",
     _records.c.household_id,
-    postgresql_include=["person_flags"],
+    postgresql_include=["person_flags", "person_left_on"],
     postgresql_where=text("type = 'person' AND person_flags <> '[]'"),
     sqlite_where=text("type = 'person' AND person_flags <> '[]'"),
 )

@@ -75,7 +75,6 @@ from app.domain.coverage import (
     coverage_by,
     overdue_order,
     parse_breakdown,
-    visit_mode,
 )
 from app.domain.indicators import (
     IndicatorResult,
@@ -339,9 +338,9 @@ def read_persons(
     session: Session, areas: Sequence[str] | None, households: Collection[str]
 ) -> list[PersonFacts]:
     """Members with flags (only flags change a visit requirement) of the given households,
-    with the day they left the household if they did (no report column: read from the JSON)."""
+    with the day they left the household if they did."""
     c = RECORDS.c
-    query = select(c.household_id, c.person_flags, JsonText(c.data, "left_on")).where(
+    query = select(c.household_id, c.person_flags, c.person_left_on).where(
         _of_type("person"), text("person_flags <> '[]'"), _in_scope(areas)
     )
     parsed: dict[str, list[PersonFlag]] = {}
@@ -488,9 +487,9 @@ def may_be_due(
     window: Window,
     until: date,
     policy: VisitPolicy,
-) -> tuple[list[HouseholdFacts], list[PersonFacts], dict[str, date]]:
-    """The households whose kind of window ends in the period, their members, and for each
-    the first day of its earliest such window.
+) -> Due:
+    """The households whose kind of window ends in the period, their members, for each the
+    first day of its earliest such window, and which of them are visited weekly.
 
     Only they can be due (DOMAIN.md: a quarterly household is not due in October), and
     only visits from that day on can fall in a window that counts; the domain's
@@ -506,21 +505,38 @@ def may_be_due(
     for p in persons:
         if member_on(cast(Person, p), until):  # as coverage_by counts members
             flags[p.household_id].extend(p.flags)
-    kinds: dict[tuple[Any, ...], date | None] = {}
+    kinds: dict[tuple[Any, ...], tuple[date | None, bool]] = {}
     kept: list[HouseholdFacts] = []
     starts: dict[str, date] = {}
+    weekly: set[str] = set()
     for h in households:
         own = flags.get(h.id, ())
         codes = (*h.categories, *own)
         if codes not in kinds:
             members = [PersonFacts(h.id, list(own))]
             requirement = requirement_for(policy, cast(Household, h), cast(list[Person], members))
-            kinds[codes] = firsts.get(requirement.frequency) if requirement else None
-        start = kinds[codes]
+            kinds[codes] = (
+                (firsts.get(requirement.frequency), requirement.frequency == Frequency.WEEKLY)
+                if requirement
+                else (None, False)
+            )
+        start, by_week = kinds[codes]
         if start is not None:
             kept.append(h)
             starts[h.id] = start
-    return kept, [p for p in persons if p.household_id in starts], starts
+            if by_week:
+                weekly.add(h.id)
+    return Due(kept, [p for p in persons if p.household_id in starts], starts, weekly)
+
+
+@dataclass(frozen=True)
+class Due:
+    """The households that may be due in a period (`may_be_due`), with what else it found."""
+
+    households: list[HouseholdFacts]
+    persons: list[PersonFacts]
+    starts: dict[str, date]  # household -> first day of its earliest counted window
+    weekly: set[str]  # the households whose windows are ISO weeks
 
 
 EPOCH_MONDAY = date(2000, 1, 3)  # week numbers count from this Monday
@@ -530,72 +546,94 @@ def visit_digests(
     session: Session,
     areas: Sequence[str] | None,
     households: Collection[str],
+    weekly: Collection[str],
     first: date,
     until: date,
 ) -> dict[str, VisitDigest]:
     """The `VisitDigest` of each of `households` for the visits that reached someone from
-    `first` to `until`, corrections applied: one SQL row per household and mode (which
-    months and ISO weeks hold one, as bit masks, and the latest), not one per visit.
+    `first` to `until`, corrections applied: one SQL row per household (per mode, the
+    months holding one as a bit mask, and the latest day), not one per visit; the ISO weeks
+    only for the `weekly` households, in a second read of theirs alone.
     """
     c = RECORDS.c
     postgres = session.get_bind().dialect.name == "postgresql"
     base_month = first.year * 12 + first.month - 1
     base_week = (first - EPOCH_MONDAY).days // 7
+    base_monday = EPOCH_MONDAY + timedelta(weeks=base_week)
+    month = (
+        "(CAST(substr(records.visit_at, 1, 4) AS INTEGER) * 12 "
+        f"+ CAST(substr(records.visit_at, 6, 2) AS INTEGER) - 1 - {base_month})"
+    )
     day = (
         f"(CAST(substr(records.visit_at, 1, 10) AS DATE) - DATE '{EPOCH_MONDAY.isoformat()}')"
         if postgres
         else f"CAST(julianday(substr(records.visit_at, 1, 10)) - "
         f"julianday('{EPOCH_MONDAY.isoformat()}') AS INTEGER)"
     )
-    month = (
-        "(CAST(substr(records.visit_at, 1, 4) AS INTEGER) * 12 "
-        f"+ CAST(substr(records.visit_at, 6, 2) AS INTEGER) - 1 - {base_month})"
-    )
     week = f"({day} / 7 - {base_week})"
+    modes = list(VisitMode)
 
-    def bits(index: str) -> Any:  # OR of 1 << index over the group
-        sql = f"bit_or(CAST(1 AS BIGINT) << {index})" if postgres else f"sum(DISTINCT 1 << {index})"
-        return literal_column(sql)
+    def bits(index: str, mode: VisitMode) -> Any:  # OR of 1 << index over the mode's visits
+        where = f"FILTER (WHERE records.visit_mode = '{mode.value}')"
+        if postgres:
+            return literal_column(f"bit_or(CAST(1 AS BIGINT) << {index}) {where}")
+        return literal_column(f"sum(DISTINCT 1 << {index}) {where}")
 
-    query = (
-        select(c.household_id, c.visit_mode, bits(month), bits(week), func.max(c.visit_at))
-        .where(
-            _of_type("visit"),
-            _in_scope(areas),
-            _uncorrected(session, areas),
-            c.visit_outcome.in_(CONTACT_OUTCOMES),
-            c.visit_at >= first.isoformat(),
-            c.visit_at < (until + timedelta(days=1)).isoformat(),
+    def latest(mode: VisitMode) -> Any:
+        return literal_column(
+            f"max(records.visit_at) FILTER (WHERE records.visit_mode = '{mode.value}')"
         )
-        .group_by(c.household_id, c.visit_mode)
-    )
-    base_monday = EPOCH_MONDAY + timedelta(weeks=base_week)
+
+    def visits(*columns: Any) -> Any:
+        return (
+            select(c.household_id, *columns)
+            .where(
+                _of_type("visit"),
+                _in_scope(areas),
+                _uncorrected(session, areas),
+                c.visit_outcome.in_(CONTACT_OUTCOMES),
+                c.visit_at >= first.isoformat(),
+                c.visit_at < (until + timedelta(days=1)).isoformat(),
+            )
+            .group_by(c.household_id)
+        )
+
     decoded: dict[tuple[bool, int], frozenset[date]] = {}
 
-    def days_of(mask: int, weekly: bool) -> frozenset[date]:
-        key = (weekly, mask)
+    def days_of(mask: int, by_week: bool) -> frozenset[date]:
+        key = (by_week, mask)
         if key not in decoded:
-            set_bits = [i for i in range(mask.bit_length()) if mask >> i & 1]
-            if weekly:
-                days = [base_monday + timedelta(weeks=i) for i in set_bits]
+            ones = [i for i in range(mask.bit_length()) if mask >> i & 1]
+            if by_week:
+                days = [base_monday + timedelta(weeks=i) for i in ones]
             else:
-                days = [
-                    date((base_month + i) // 12, (base_month + i) % 12 + 1, 1) for i in set_bits
-                ]
+                days = [date((base_month + i) // 12, (base_month + i) % 12 + 1, 1) for i in ones]
             decoded[key] = frozenset(days)
         return decoded[key]
 
-    parts: dict[str, tuple[dict[VisitMode, frozenset[date]], ...]] = {}
-    latest: dict[str, dict[VisitMode, date]] = {}
-    for hid, mode, months, weeks, last in _rows(session, query):
+    by_month: dict[str, dict[VisitMode, frozenset[date]]] = {}
+    last: dict[str, dict[VisitMode, date]] = {}
+    query = visits(*(col for m in modes for col in (bits(month, m), latest(m))))
+    for hid, *values in _rows(session, query):
         if hid not in households:
             continue
-        by_week, by_month = parts.setdefault(hid, ({}, {}))
-        code = visit_mode(mode)
-        by_week[code] = days_of(int(weeks), True)
-        by_month[code] = days_of(int(months), False)
-        latest.setdefault(hid, {})[code] = date.fromisoformat(last[:10])
-    return {hid: VisitDigest(w, m, latest[hid]) for hid, (w, m) in parts.items()}
+        months, days = by_month[hid], last[hid] = {}, {}
+        for i, mode in enumerate(modes):
+            mask, at = values[2 * i], values[2 * i + 1]
+            if at is not None:
+                months[mode] = days_of(int(mask), False)
+                days[mode] = date.fromisoformat(at[:10])
+    by_week: dict[str, dict[VisitMode, frozenset[date]]] = {}
+    wanted = sorted(h for h in weekly if h in by_month)
+    for chunk in _chunks(wanted):
+        query = visits(*(bits(week, m) for m in modes)).where(c.household_id.in_(chunk))
+        for hid, *masks in _rows(session, query):
+            by_week[hid] = {
+                mode: days_of(int(mask), True)
+                for mode, mask in zip(modes, masks, strict=True)
+                if mask is not None
+            }
+    return {hid: VisitDigest(by_week.get(hid, {}), by_month[hid], last[hid]) for hid in by_month}
 
 
 # --- coverage -------------------------------------------------------------------------------
@@ -640,7 +678,8 @@ def coverage_reports(
     households = read_households(session, areas)
     ids = {h.id for h in households}
     persons = read_persons(session, areas, ids)
-    households, persons, starts = may_be_due(households, persons, window, until, policy)
+    due = may_be_due(households, persons, window, until, policy)
+    households, persons, starts = due.households, due.persons, due.starts
     ids = set(starts)
     responsible = responsible_for(households, staff) if workers else {}
     # Households no worker's scope covers: the last-visitor rule.
@@ -655,7 +694,8 @@ def coverage_reports(
         lean = {h: day for h, day in starts.items() if h not in complete}
         facts = visits_of(session, orphans)
         if lean:
-            digests = visit_digests(session, areas, lean, min(lean.values()), until)
+            first = min(lean.values())
+            digests = visit_digests(session, areas, lean, due.weekly, first, until)
 
     def compute(
         rows: Sequence[HouseholdFacts],
