@@ -7,6 +7,7 @@ labels for people live in `app.domain.labels`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -158,6 +159,19 @@ class Person(Record):
 
     def age_on(self, on: date) -> int | None:
         return identity.age_on(self.birth_date, on) if self.birth_date else None
+
+
+HEAD_RELATION = "户主"
+
+
+def head_of(members: Iterable[Person]) -> Person | None:
+    """The member a household is known by (户主): the head among those still listed, else
+    the first still listed, else (everyone has left) the head or first of the rest."""
+    people = list(members)
+    current = [p for p in people if p.left_on is None] or people
+    return next(
+        (p for p in current if p.relation == HEAD_RELATION), current[0] if current else None
+    )
 
 
 class Visit(Record):

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app.domain.identity import mask_id_number
-from app.domain.records import Person
-
-HEAD_RELATION = "户主"
+from app.domain.records import Person, head_of
 
 
 def mask_name(name: str) -> str:
@@ -25,12 +23,8 @@ def masked_id(id_number: str | None) -> str:
 
 
 def household_heads(persons: Iterable[Person]) -> dict[str, Person]:
-    """Each household's head (户主), or its first member listed when none is marked."""
-    heads: dict[str, Person] = {}
+    """Each household's head (户主) as `head_of` picks it."""
+    members: dict[str, list[Person]] = {}
     for person in persons:
-        current = heads.get(person.household_id)
-        if current is None or (
-            current.relation != HEAD_RELATION and person.relation == HEAD_RELATION
-        ):
-            heads[person.household_id] = person
-    return heads
+        members.setdefault(person.household_id, []).append(person)
+    return {hid: head for hid, people in members.items() if (head := head_of(people))}

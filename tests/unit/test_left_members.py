@@ -8,7 +8,8 @@ from datetime import date
 from app.domain.codes import Category, Frequency, PersonFlag
 from app.domain.coverage import Caseload, major_event_response
 from app.domain.policy import Urgency, member_on, requirement_for, visit_status
-from app.domain.records import Household, Person
+from app.domain.records import Household, Person, head_of
+from app.reports.masking import household_heads
 from tests.reports.builders import POLICY, cover, household, member, visit
 
 LEFT = date(2026, 10, 15)
@@ -82,3 +83,15 @@ def test_a_major_event_of_a_member_who_left_no_longer_calls_for_a_visit() -> Non
     left(gone, date(2026, 10, 18))
     both = major_event_response(Caseload([h], [widow, gone]), "2026-10", policy=POLICY)
     assert (both.overall.total, both.overall.count) == (1, 0)
+
+
+def test_the_head_a_household_is_known_by_is_one_still_listed() -> None:
+    home = "0190a0b0-0000-7000-8000-000000000001"
+    head = Person(area_code="330702102201", household_id=home, name="王大", relation="户主")
+    son = Person(area_code="330702102201", household_id=home, name="王小", relation="子女")
+    gone = head.model_copy(update={"left_on": date(2026, 5, 10)})
+    assert head_of([son, head]) == head
+    assert head_of([gone, son]) == son  # the head left: the first still listed
+    assert head_of([gone]) == gone  # everyone left: still known by the head
+    assert head_of([]) is None
+    assert household_heads([gone, son]) == {home: son}

@@ -15,7 +15,7 @@ from app.domain.codes import ConsentAction, ConsentMethod, DataCategory
 from app.domain.consent import fold, seen_for_new_event
 from app.domain.ids import new_id
 from app.domain.labels import label, text
-from app.domain.records import ConsentEvent, Household, Person
+from app.domain.records import HEAD_RELATION, ConsentEvent, Household, Person
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.workspace import Workspace
 
@@ -84,8 +84,8 @@ class ConsentVM:
         self.household = workspace.store.get(Household, household_id)
         self.members = sorted(
             workspace.store.load_all(Person, household_id=household_id),
-            key=lambda p: p.relation != "户主",
-        )
+            key=lambda p: (p.left_on is not None, p.relation != HEAD_RELATION),
+        )  # those still in the household first, the head first among them
         self.person_id = person_id or (self.members[0].id if self.members else "")
         self.recipient = text("consent.default_recipient", lang)
         self.purpose = text("consent.default_purpose", lang)

@@ -15,7 +15,16 @@ from app.domain.codes import ConsentAction, NeedStatus, PersonFlag, RegisterStat
 from app.domain.consent import fold
 from app.domain.labels import label, text
 from app.domain.policy import Urgency, member_on, visit_status
-from app.domain.records import ConsentEvent, Household, Need, Person, Visit, Wish
+from app.domain.records import (
+    HEAD_RELATION,
+    ConsentEvent,
+    Household,
+    Need,
+    Person,
+    Visit,
+    Wish,
+    head_of,
+)
 from app.domain.wishes import OPEN_STATES
 from app.ui.viewmodels.workspace import Workspace
 
@@ -101,7 +110,7 @@ class HouseholdVM:
             store.load_all(Person, household_id=self.household_id),
             key=lambda p: (
                 not member_on(p, today),
-                p.relation != "户主",
+                p.relation != HEAD_RELATION,
                 p.birth_date or date.max,
             ),
         )
@@ -121,8 +130,7 @@ class HouseholdVM:
 
     @property
     def title(self) -> str:
-        today = self.ws.today()
-        head = next((p for p in self.members if p.relation == "户主" and member_on(p, today)), None)
+        head = head_of(self.members)
         return head.name if head else self.household.address
 
     @property

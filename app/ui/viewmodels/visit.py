@@ -14,7 +14,7 @@ from datetime import date, datetime
 from app.domain.codes import CareKind, NeedArea, VisitKind, VisitMode, VisitOutcome
 from app.domain.ids import new_id
 from app.domain.labels import label, text
-from app.domain.records import GeoPoint, Household, Need, Person, Record, Visit, Wish
+from app.domain.records import GeoPoint, Household, Need, Person, Record, Visit, Wish, head_of
 from app.domain.wishes import OPEN_STATES
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.workspace import Workspace
@@ -65,7 +65,7 @@ class NewVisitVM:
 
     @property
     def title(self) -> str:
-        head = next((p for p in self.members if p.relation == "户主"), None)
+        head = head_of(self.members)
         return head.name if head else self.household.address
 
     def set_kind(self, kind: str) -> None:

@@ -23,7 +23,7 @@ from app.domain.codes import (
 )
 from app.domain.coverage import VisitFact
 from app.domain.policy import VisitLike, VisitPolicy, VisitStatus, visit_status
-from app.domain.records import Household, Person, Visit
+from app.domain.records import Household, Person, Visit, head_of
 from app.memory import collector_paused
 from app.store import facts
 from app.store.sandbox import Sandbox
@@ -136,9 +136,8 @@ class Roster:
         self.visits.setdefault(visit.household_id, []).append(visit)
 
     def head(self, household_id: str) -> Person | None:
-        """The head of household (户主), or the first member."""
-        people = self.members.get(household_id, [])
-        return next((p for p in people if p.relation == "户主"), people[0] if people else None)
+        """The head of household (户主) as `head_of` picks it."""
+        return head_of(self.members.get(household_id, []))
 
 
 class Workspace:
