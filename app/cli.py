@@ -200,11 +200,13 @@ def device_status(data_dir: DataDir, worker: WorkerOpt = None) -> None:
     with unlocked(data_dir, worker) as (sandbox, store):
         counts = store.counts()
         outbox = store.outbox_counts()
+        photos = store.photo_counts()
         last_sync = store.meta(LAST_SYNC_META) or "从未同步"
     typer.echo(f"账户：{sandbox.worker_name}（设备 {sandbox.info.device_id}）")
     for type_name, n in counts.items():
         typer.echo(f"  {type_name:<10} {n}")
     typer.echo(f"待同步：{outbox['pending']}　被拒绝：{outbox['dead']}　上次同步：{last_sync}")
+    typer.echo(f"照片：待上传 {photos['upload']} 张　待下载 {photos['download']} 张")
 
 
 @device_app.command("sync", help="先上传本机更改，再下载；两者都完成才返回 0。")

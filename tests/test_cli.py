@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -330,6 +331,11 @@ def test_demo_data_fills_the_sandbox_without_queueing(device: Path, tmp_path: Pa
     assert counts["household"] == 6
     assert counts["person"] >= 6
     assert counts["pending"] == 0
+    shown = ok(run("device", "status", "--data-dir", device))
+    assert "照片：待上传 0 张　待下载 0 张" in shown  # demo data names no photo
+    (db,) = device.glob("sandboxes/*/store.db")
+    with sqlite3.connect(db) as conn:  # demo data settled the snapshots
+        assert conn.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 3
     # Deterministic for a seed: a second device gets the same records.
     other = tmp_path / "other"
     ok(run("device", "init", "--data-dir", other, "--worker", "李明"))
