@@ -127,7 +127,7 @@ class RequestRefused(SyncError):
 class SyncProgress:
     """What the UI shows while syncing: the phase and how far it got."""
 
-    phase: str  # "push" | "pull"
+    phase: str  # "push" | "pull" | "photos"
     done: int
     total: int | None = None
 
@@ -537,9 +537,9 @@ class SyncClient:
         started = time.perf_counter()
         with _http_client(self.url, self._cert, self._transport, self.timeout_s) as client:
             self._push(client, progress)
-            self._upload_photos(client)
+            self._upload_photos(client, progress)
             self._pull(client, progress)
-            self._download_photos(client)
+            self._download_photos(client, progress)
         counts = self.store.photo_counts()
         self._report.photos_pending = counts["upload"] + counts["download"]
         self._report.seconds = time.perf_counter() - started
@@ -637,7 +637,9 @@ class SyncClient:
 
     # --- photos -----------------------------------------------------------------------
 
-    def _upload_photos(self, client: httpx.Client) -> None:
+    def _upload_photos(
+        self, client: httpx.Client, progress: Callable[[SyncProgress], None] | None = None
+    ) -> None:
         """PUT each photo the server lacks (after the push, so its record is there); a
         refused photo stays queued, a lost network leaves the rest for the next sync."""
         for photo_id, record_id in self.store.photos_to_upload():
@@ -660,8 +662,12 @@ class SyncClient:
                 return
             self.store.mark_photo_uploaded(photo_id)
             self._report.photos_up += 1
+            if progress:
+                progress(SyncProgress("photos", self._report.photos_up))
 
-    def _download_photos(self, client: httpx.Client) -> None:
+    def _download_photos(
+        self, client: httpx.Client, progress: Callable[[SyncProgress], None] | None = None
+    ) -> None:
         """GET the photos records here name and the device lacks, a bounded number per
         sync; one the server cannot give yet (not uploaded) is asked for next time."""
         replica.want_referenced_photos(self.store)
@@ -685,6 +691,9 @@ class SyncClient:
             received += len(content)
             if self.store.put_downloaded_photo(photo_id, content, mime):
                 self._report.photos_down += 1
+                if progress:
+                    moved = self._report.photos_up + self._report.photos_down
+                    progress(SyncProgress("photos", moved))
 
     # --- review (coordinators, online) -------------------------------------------------
 

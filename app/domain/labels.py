@@ -262,6 +262,7 @@ UI: dict[str, tuple[str, str]] = {
     "sync.syncing": ("正在同步…", "Syncing…"),
     "sync.pushing": ("正在上传…（已上传 {n} 条）", "Sending… ({n} sent)"),
     "sync.pulling": ("正在下载…（已下载 {n} 条）", "Receiving… ({n} received)"),
+    "sync.photos": ("正在传输照片…（已传 {n} 张）", "Moving photos… ({n} done)"),
     "sync.unavailable": ("此版本未包含同步功能。", "This build cannot sync."),
     "sync.problems": ("同步问题", "Sync problems"),
     "sync.no_problems": ("没有需要处理的同步问题。", "No sync problems."),

@@ -107,6 +107,17 @@ def test_a_visit_photo_reaches_the_server_and_a_device_of_the_same_village(
     assert again.one_line() == "同步完成：上传 0 条，下载 0 条，冲突 0 条，被拒绝 0 条。"
 
 
+def test_photo_transfers_are_reported_to_the_progress_bar(ctx, make_device) -> None:
+    a, b = make_device(areas=[VILLAGE_A]), make_device(areas=[VILLAGE_A])
+    visit_with_photo(a, jpeg())
+    seen: list[tuple[str, int]] = []
+    a.client().sync(lambda p: seen.append((p.phase, p.done)))
+    assert ("photos", 1) in seen and [ph for ph, _ in seen].index("photos") > 0
+    seen.clear()
+    b.client().sync(lambda p: seen.append((p.phase, p.done)))
+    assert seen[-1] == ("photos", 1)
+
+
 def test_a_png_signature_travels_with_its_type(ctx, make_device) -> None:
     a, b = make_device(), make_device()
     content = png()

@@ -130,7 +130,7 @@ class SyncVM:
         def progress(p: Any) -> None:
             phase = getattr(p, "phase", "")
             done, total = getattr(p, "done", 0), getattr(p, "total", None)
-            key = "sync.pushing" if phase == "push" else "sync.pulling"
+            key = {"push": "sync.pushing", "photos": "sync.photos"}.get(phase, "sync.pulling")
             self.progress = text(key, self.lang, n=done)
             self.fraction = (done / total) if total else None
             if on_progress is not None:
