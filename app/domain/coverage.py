@@ -32,7 +32,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any, NamedTuple, cast
@@ -277,13 +277,28 @@ class VisitDigest:
         days = [d for m in requirement.modes if (d := self.latest.get(m)) and d <= until]
         return max(days, default=None)
 
-    def covers(self, windows: Sequence[Window], requirement: Requirement) -> bool:
+    def covers(self, windows: tuple[Window, ...], requirement: Requirement) -> bool:
         """Every one of `windows` holds a visit in a mode that counts."""
-        by_bucket = self.weeks if requirement.frequency == Frequency.WEEKLY else self.months
-        held = frozenset().union(*(by_bucket.get(m, ()) for m in requirement.modes))
-        if requirement.frequency == Frequency.WEEKLY:
-            return all(w.start in held for w in windows)
-        return all(not month_starts(w).isdisjoint(held) for w in windows)
+        weekly = requirement.frequency == Frequency.WEEKLY
+        by_bucket = self.weeks if weekly else self.months
+        modes = requirement.modes
+        if len(modes) == 1:  # the sets are shared between households: so is the answer
+            (mode,) = modes
+            held = by_bucket.get(mode, _NONE)
+        else:
+            held = frozenset().union(*(by_bucket.get(m, ()) for m in modes))
+        return _buckets_cover(held, windows, weekly)
+
+
+_NONE: frozenset[date] = frozenset()
+
+
+@lru_cache(maxsize=4096)
+def _buckets_cover(held: frozenset[date], windows: tuple[Window, ...], weekly: bool) -> bool:
+    """Each window holds a bucket of `held`: its ISO week's Monday, or one of its months."""
+    if weekly:
+        return all(w.start in held for w in windows)
+    return all(not month_starts(w).isdisjoint(held) for w in windows)
 
 
 @cache
@@ -329,7 +344,7 @@ class Case:
                 found = digested
         return found
 
-    def covered(self, windows: Sequence[Window], requirement: Requirement) -> bool:
+    def covered(self, windows: tuple[Window, ...], requirement: Requirement) -> bool:
         """Every one of `windows` holds a qualifying visit."""
         if self.digest is not None and not self.visits:
             return self.digest.covers(windows, requirement)
@@ -532,7 +547,7 @@ def coverage_by(
     tallies = [Tallies(b) for b in parsed]
     overdue: list[OverdueHousehold] = []
     requirements: dict[tuple[Any, ...], Requirement | None] = {}
-    registered: dict[tuple[Any, ...], list[Window]] = {}  # windows counted, by register dates
+    registered: dict[tuple[Any, ...], tuple[Window, ...]] = {}  # counted, by register dates
     for case in caseload.cases.values():
         household = case.household
         if not case.served(classes):
@@ -555,7 +570,7 @@ def coverage_by(
         if counted is None:
             on_register = household.on_register
             freq_windows = windows[requirement.frequency]
-            counted = registered[register] = [w for w in freq_windows if on_register(w.end)]
+            counted = registered[register] = tuple(w for w in freq_windows if on_register(w.end))
         if not counted:
             continue
         covered = case.covered(counted, requirement)
