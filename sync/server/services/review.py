@@ -22,7 +22,7 @@ from sync.server.auth import Caller
 from sync.server.context import ServerContext, set_meta
 from sync.server.errors import Conflict as ConflictError
 from sync.server.errors import NotFound
-from sync.server.scope import area_filter
+from sync.server.scope import area_filter, in_scope
 from sync.server.services import audit
 from sync.server.services.feed import Feed
 from sync.server.tables import Conflict, JsonText, RecordRow
@@ -31,11 +31,15 @@ S_CLAIMED = WishState.CLAIMED.value
 
 
 def conflicts(ctx: ServerContext, caller: Caller, state: str = "open") -> list[ConflictOut]:
-    """Conflicts on records in the caller's scope, newest first."""
+    """Conflicts on records that lie in the caller's scope now, newest first.
+
+    The record's current area decides, not the area it had when the conflict was logged:
+    a household that moved away takes its conflicts to its new coordinator."""
     with ctx.db.reading() as s:
         rows = s.exec(
-            select(Conflict)
-            .where(Conflict.state == state, area_filter(Conflict.area_code, caller.areas))
+            select(Conflict, RecordRow.area_code)
+            .join(RecordRow, col(RecordRow.id) == col(Conflict.record_id))
+            .where(Conflict.state == state, area_filter(col(RecordRow.area_code), caller.areas))
             .order_by(col(Conflict.created_at).desc())
             .limit(1000)
         )
@@ -52,24 +56,24 @@ def conflicts(ctx: ServerContext, caller: Caller, state: str = "open") -> list[C
                 kept_device=c.kept_device,
                 lost_device=c.lost_device,
                 state=c.state,
-                area_code=c.area_code,
+                area_code=area_code,
             )
-            for c in rows
+            for c, area_code in rows
         ]
 
 
 def revert(ctx: ServerContext, caller: Caller, conflict_id: str) -> int:
-    """Write the value that lost back as a new server change; returns its sequence."""
+    """Write the value that lost back as a new server change; returns its sequence.
+
+    Only a conflict whose record lies in the caller's scope now; any other is not found."""
     with ctx.db.writing() as s:
         conflict = s.get(Conflict, conflict_id)
-        if conflict is None or not merge_scope(conflict.area_code, caller):
+        feed = Feed(s)
+        row = feed.get(conflict.record_id) if conflict is not None else None
+        if conflict is None or row is None or not in_scope(row.area_code, caller.areas):
             raise NotFound("找不到此冲突记录。")
         if conflict.state != "open":
             raise ConflictError("此冲突已处理。")
-        feed = Feed(s)
-        row = feed.get(conflict.record_id)
-        if row is None:
-            raise NotFound("冲突所属的记录已不存在。")
         hlc = ctx.clock.now()
         try:
             outcome = merge.server_write(
@@ -95,10 +99,6 @@ def revert(ctx: ServerContext, caller: Caller, conflict_id: str) -> int:
         return row.seq
 
 
-def merge_scope(area_code: str, caller: Caller) -> bool:
-    return any(area_code.startswith(code) for code in caller.areas)
-
-
 def _change_wish(
     ctx: ServerContext,
     actor: str,
@@ -115,7 +115,7 @@ def _change_wish(
         if (
             row is None
             or row.type != "wish"
-            or (areas is not None and not any(row.area_code.startswith(a) for a in areas))
+            or (areas is not None and not in_scope(row.area_code, areas))
         ):
             raise NotFound("找不到此心愿。")
         try:
