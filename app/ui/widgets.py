@@ -6,12 +6,15 @@ a doorstep with a tablet, often outdoors. Every interactive control carries a la
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import flet as ft
 
 from app.domain.policy import Urgency
+
+log = logging.getLogger("doorstep.ui")
 
 FONT = "Noto Sans SC"  # the bundled face; a TextStyle without it falls back to Roboto
 TOUCH = 52
@@ -31,13 +34,28 @@ Handler = Callable[..., Any]
 
 
 def mounted(control: ft.BaseControl | None) -> bool:
-    """Whether the control is on the page now (Flet raises on `.page` when it is not)."""
+    """Whether the control is on the page now: the page's session still holds it.
+
+    A control a rebuild dropped can keep a live parent chain until the garbage collector
+    runs, so walking up to the page is not enough; the session's index is the truth."""
     if control is None:
         return False
     try:
-        return control.page is not None
-    except RuntimeError:
+        page = control.page
+    except RuntimeError:  # its parent chain is gone
         return False
+    return page is not None and page.get_control(control._i) is control
+
+
+def update(*controls: ft.BaseControl | None) -> None:
+    """Send the changes of the controls still on the page; drop those a rebuild removed
+    (updating one of those raises "Control must be added to the page first")."""
+    for control in controls:
+        if mounted(control):
+            assert control is not None
+            control.update()
+        elif control is not None:
+            log.debug("update dropped: %s is no longer on the page", type(control).__name__)
 
 
 def style(size: int = TEXT, **kw: Any) -> ft.TextStyle:
@@ -116,7 +134,7 @@ def choice_group(
             chosen.add(value)
         on_change(value, value in chosen)
         render()
-        row.update()
+        update(row)  # on_change may have rebuilt the screen without this row
 
     render()
     return row

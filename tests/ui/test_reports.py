@@ -4,6 +4,7 @@ view over a real Session at tablet and laptop widths."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
@@ -22,7 +23,7 @@ from app.store.sandbox import list_sandboxes, open_store
 from app.store.store import LAST_SYNC_META
 from app.ui.viewmodels.reports import PeriodKind, ReportsVM, period_code
 from app.ui.viewmodels.workspace import Workspace
-from app.ui.views.reports import STATUS_COLOURS, rate_text
+from app.ui.views.reports import STATUS_COLOURS, ReportsScreen, rate_text
 from tests.ui.builders import PIN, Roster, make_sandbox
 from tests.ui.conftest import TODAY, Clock
 from tests.ui.harness import INTERACTIVE, Client, label_of
@@ -319,5 +320,32 @@ def test_workers_do_not_see_reports(data_dir: Path, clock: Clock) -> None:
         bar = client.top().navigation_bar
         assert isinstance(bar, ft.NavigationBar)
         assert "统计" not in [d.label for d in bar.destinations]
+
+    asyncio.run(go())
+
+
+def test_period_taps_right_after_a_rebuild_never_crash(
+    data_dir: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The browser crashed with "Control must be added to the page first" when a full
+    garbage collection (the reports' own allocations set one off) ran between the rebuild
+    a period tap makes and the tapped row's own update: the row had left the page."""
+    send = ReportsScreen.update_view
+
+    def send_then_collect(self: ReportsScreen) -> None:
+        send(self)
+        gc.collect()
+
+    monkeypatch.setattr(ReportsScreen, "update_view", send_then_collect)
+
+    async def go() -> None:
+        client = await _reports(data_dir, clock, 800)
+        assert client.shell is not None
+        screen = client.shell.stack[-1]
+        assert isinstance(screen, ReportsScreen)
+        for label, kind in (("按季度", "quarter"), ("按年", "year"), ("按月", "month")):
+            await client.click(label)  # the harness fails on a crashed session
+            assert screen.vm.kind == kind and client.has_text(screen.vm.period_label())
+        assert client.snacks() == []
 
     asyncio.run(go())

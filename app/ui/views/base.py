@@ -79,8 +79,11 @@ class Screen(ABC):
 
     def update_view(self) -> None:
         """Send what changed on this screen, if it is on the page."""
-        if self.view is not None and w.mounted(self.view):
-            self.view.update()
+        w.update(self.view)
+
+    def update(self, *controls: ft.Control) -> None:
+        """Send what changed in these controls; those no longer on the page are dropped."""
+        w.update(*controls)
 
     def build_view(self) -> ft.View:
         self.body.controls = self.content()

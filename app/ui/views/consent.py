@@ -226,7 +226,7 @@ class ConsentScreen(Screen):
     def _person(self, person_id: str) -> None:
         self.vm.set_person(person_id)
         self._fill_guardian()
-        self.guardian_box.update()
+        self.update(self.guardian_box)
 
     def _fill_guardian(self) -> None:
         if self.vm.needs_guardian:
@@ -240,7 +240,7 @@ class ConsentScreen(Screen):
     def _method(self, value: str) -> None:
         self.vm.set_method(value)
         self._fill_method()
-        self.method_box.update()
+        self.update(self.method_box)
 
     def _fill_method(self) -> None:
         vm = self.vm
@@ -308,18 +308,18 @@ class ConsentScreen(Screen):
         p = e.local_position
         self.vm.add_stroke_point(p.x, p.y)
         self._draw()
-        self.canvas.update()
+        self.update(self.canvas)
 
     def _clear_signature(self) -> None:
         self.vm.clear_signature()
         self._draw()
-        self.canvas.update()
+        self.update(self.canvas)
 
     def _camera(self) -> None:
         def got(content: bytes) -> None:
             self.vm.set_paper_photo(content, "image/jpeg")
             self._fill_method()
-            self.method_box.update()
+            self.update(self.method_box)
 
         media.open_camera(self.shell, got)
 
@@ -328,7 +328,7 @@ class ConsentScreen(Screen):
         if picked is not None:
             self.vm.set_paper_photo(*picked)
             self._fill_method()
-            self.method_box.update()
+            self.update(self.method_box)
 
     def _grant(self) -> None:
         event = self.vm.grant()

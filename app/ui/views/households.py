@@ -110,8 +110,7 @@ class HouseholdsScreen(Screen):
 
     def _update_results(self) -> None:
         self._fill_results()
-        self.results.update()
-        self.count.update()
+        self.update(self.results, self.count)
 
     def _line(self, line: HouseholdLine) -> ft.Control:
         top: list[ft.Control] = [ft.Text(line.title, size=18, weight=ft.FontWeight.BOLD)]
@@ -289,8 +288,7 @@ class NewHouseholdScreen(Screen):
         self.vm.check_id_number()
         self.fields["id_number"].error = self.vm.errors.get("id_number")
         self._fill_known()
-        self.fields["id_number"].update()
-        self.known.update()
+        self.update(self.fields["id_number"], self.known)
 
     def _open_known(self, household_id: str) -> None:
         from app.ui.views.household import HouseholdScreen

@@ -73,8 +73,7 @@ def open_camera(shell: Shell, on_photo: Callable[[bytes], None]) -> None:
             status.value = ""
         except Exception:
             status.value = shell.t("media.no_camera")
-        if w.mounted(status):
-            status.update()
+        w.update(status)
 
     async def take(_e: Any) -> None:
         try:

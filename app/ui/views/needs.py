@@ -41,7 +41,7 @@ def note_dialog(
         if picked is not None:
             photo["content"] = picked
             photo_line.value = shell.t("visit.photo_attached", kb=len(picked[0]) // 1024)
-            photo_line.update()
+            w.update(photo_line)
 
     def ok(_e: Any) -> None:
         shell.page.pop_dialog()

@@ -131,12 +131,12 @@ class StartScreen(Screen):
     def _press(self, digit: str) -> None:
         self.vm.press(digit)
         self.pin_field.value = self.vm.pin
-        self.pin_field.update()
+        self.update(self.pin_field)
 
     def _backspace(self) -> None:
         self.vm.backspace()
         self.pin_field.value = self.vm.pin
-        self.pin_field.update()
+        self.update(self.pin_field)
 
     async def _unlock(self) -> None:
         if self.busy:

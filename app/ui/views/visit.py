@@ -264,12 +264,12 @@ class NewVisitScreen(Screen):
     def _add_need(self) -> None:
         self.vm.add_need()
         self._fill_needs()
-        self.needs_column.update()
+        self.update(self.needs_column)
 
     def _remove_need(self, index: int) -> None:
         self.vm.remove_need(index)
         self._fill_needs()
-        self.needs_column.update()
+        self.update(self.needs_column)
 
     # --- the survey -------------------------------------------------------------------
 
@@ -324,12 +324,12 @@ class NewVisitScreen(Screen):
     def _survey_next(self, *, blank: bool) -> None:
         self.vm.survey_answer("" if blank else (self.survey_field.value or ""))
         self._fill_survey()
-        self.survey_column.update()
+        self.update(self.survey_column)
 
     def _survey_back(self) -> None:
         self.vm.survey_back()
         self._fill_survey()
-        self.survey_column.update()
+        self.update(self.survey_column)
 
     # --- GPS and photo ---------------------------------------------------------------
 
@@ -343,12 +343,11 @@ class NewVisitScreen(Screen):
 
     def _media_changed(self) -> None:
         self._fill_media()
-        self.gps_text.update()
-        self.photo_text.update()
+        self.update(self.gps_text, self.photo_text)
 
     async def _gps(self) -> None:
         self.gps_text.value = self.t("visit.locating")
-        self.gps_text.update()
+        self.update(self.gps_text)
         try:
             lat, lon, acc = await media.current_position(self.services)
         except Exception:
