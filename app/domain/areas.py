@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-_CODE = re.compile(r"^\d{12}$")
+# ASCII digits only: `\d` and str.isdigit() also accept ٣ or ², which int() reads or rejects.
+_CODE = re.compile(r"^[0-9]{12}$")
+_SCOPE = re.compile(r"^[0-9]{6}(?:[0-9]{3}){0,2}$")
+SCOPE_LENGTHS = "6位（县）、9位（乡镇）或12位（村）"
 
 CITY_JINHUA = "330700"
 
@@ -29,7 +32,7 @@ class AreaLevel(StrEnum):
 
 
 class InvalidAreaCode(ValueError):
-    """Not a 12-digit 统计用区划代码 of a known shape."""
+    """Not a 统计用区划代码 of a known shape; the message says which lengths are accepted."""
 
 
 def parse_area_code(raw: str) -> str:
@@ -37,19 +40,26 @@ def parse_area_code(raw: str) -> str:
     value = raw.strip()
     if not _CODE.match(value):
         raise InvalidAreaCode(f"区划代码应为12位数字：{raw!r}")
-    township, village = int(value[6:9]), int(value[9:12])
-    if township > 399 or village > 399 or (township == 0 and village != 0):
-        raise InvalidAreaCode(f"区划代码的乡镇或村段不在有效范围：{raw}")
+    _check_segments(value, raw)
     return value
 
 
+def _check_segments(code: str, raw: str) -> None:
+    township, village = int(code[6:9]), int(code[9:12])
+    if township > 399 or village > 399 or (township == 0 and village != 0):
+        raise InvalidAreaCode(f"区划代码的乡镇或村段不在有效范围：{raw.strip()}")
+
+
 def parse_scope_code(raw: str) -> str:
-    """A scope: a county (6 digits), a township (9) or a village (12)."""
+    """A scope: a county (6 digits), a township (9) or a village (12); a code of any other
+    shape fails with a message naming the three accepted lengths."""
     value = raw.strip()
-    if len(value) == 6 and value.isdigit():
+    if not _SCOPE.match(value):
+        raise InvalidAreaCode(f"区划代码应为{SCOPE_LENGTHS}数字：{raw!r}")
+    if len(value) == 6:
         return value
-    if len(value) == 9 and value.isdigit():
-        parse_area_code(value + "000")
+    if len(value) == 9:
+        _check_segments(value + "000", raw)
         return value[:6] if value[6:] == "000" else value
     code = parse_area_code(value)
     # A full code that names a township or county is the same scope as its short form.

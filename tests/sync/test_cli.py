@@ -68,6 +68,14 @@ def test_errors_are_one_sentence_on_stderr(db, args, sentence):
     assert sentence in result.stderr and "Traceback" not in result.output
 
 
+def test_add_worker_with_a_7_digit_area_names_the_lengths_accepted(db):
+    result = invoke(db, "add-worker", "--name", "甲", "--role", "worker", "--team",
+                    "grid_worker", "--area", "3307021")  # fmt: skip
+    assert result.exit_code == 1
+    assert "6位（县）、9位（乡镇）或12位（村）" in result.stderr and "'3307021'" in result.stderr
+    assert "应为12位数字" not in result.stderr
+
+
 def test_a_bad_roster_lists_its_rows(db, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("户编号,区划代码,家庭住址,姓名\nA,330702102201,x,\n", encoding="utf-8")

@@ -137,3 +137,17 @@ def test_a_village_is_out_of_scope_of_other_areas() -> None:
     assert not in_scope(village, ["330702102202"])
     assert not in_scope(village, [])
     assert in_scope(village, frozenset({"330703", "330702102"}))
+
+
+@pytest.mark.parametrize("raw", ["3307021", "33070", "33070210220", "abcdef", "٣٣٠٧٠٢", "33070²"])
+def test_a_malformed_scope_code_is_told_which_lengths_are_accepted(raw: str) -> None:
+    with pytest.raises(InvalidAreaCode) as caught:
+        parse_scope_code(raw)
+    message = str(caught.value)
+    assert "6位" in message and "9位" in message and "12位" in message, message
+    assert repr(raw) in message
+
+
+def test_a_township_out_of_range_names_the_code_as_typed() -> None:
+    with pytest.raises(InvalidAreaCode, match=r"330702400$"):
+        parse_scope_code("330702400")
