@@ -1,7 +1,8 @@
 """CSV exports: UTF-8 with a byte-order mark so that Excel shows the Chinese, headers in Chinese.
 
 Codes are written as plain digits for the programs that read these files; the XLSX
-export is the one meant for people.
+export is the one meant for people. Text a spreadsheet would run as a formula is
+neutralised (app.reports.cells).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from app.domain.coverage import Report
 from app.domain.indicators import IndicatorResult
 from app.domain.records import Person
+from app.reports.cells import csv_text
 from app.reports.tables import Table, cell_text, indicators_table, overdue_table, report_table
 
 BOM = "\ufeff"
@@ -22,11 +24,13 @@ def table_csv(table: Table) -> bytes:
     """A table as CSV bytes: the header line, the rows, then the total line if any."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(c.header for c in table.columns)
+    writer.writerow(csv_text(c.header) for c in table.columns)
     lines = [*table.rows, *([table.total] if table.total else [])]
     for values in lines:
         padded = (*values, *([None] * (len(table.columns) - len(values))))
-        writer.writerow(cell_text(v, c.kind) for v, c in zip(padded, table.columns, strict=True))
+        writer.writerow(
+            csv_text(cell_text(v, c.kind)) for v, c in zip(padded, table.columns, strict=True)
+        )
     return (BOM + out.getvalue()).encode("utf-8")
 
 

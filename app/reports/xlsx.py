@@ -2,6 +2,7 @@
 
 Every sheet has its title and period on top, a frozen header row that repeats on each
 printed page, set column widths, percentages as percentages and codes kept as text.
+Every value goes in through `cells.set_cell`, so no text can run as a formula.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from app.domain.coverage import Report
 from app.domain.indicators import IndicatorResult
 from app.domain.records import Person
+from app.reports.cells import set_cell
 from app.reports.tables import Kind, Table, indicators_table, overdue_table, report_table
 
 FONT = "宋体"
@@ -42,10 +44,10 @@ def _sheet_name(wanted: str, taken: set[str]) -> str:
 def _write_cell(ws: Worksheet, row: int, col: int, value: Any, kind: Kind, bold: bool) -> None:
     cell = ws.cell(row=row, column=col)
     if value is None and kind in (Kind.RATE, Kind.NUMBER):
-        cell.value = "—"
+        set_cell(cell, "—")
         cell.alignment = Alignment(horizontal="center")
     else:
-        cell.value = value
+        set_cell(cell, value)
         if kind in _FORMATS and not (kind == Kind.TEXT and not isinstance(value, str)):
             cell.number_format = _FORMATS[kind]
         if kind == Kind.DATE:
@@ -59,15 +61,16 @@ def _add_sheet(wb: Workbook, table: Table, taken: set[str]) -> Worksheet:
     width = len(table.columns)
     last = get_column_letter(width)
     ws.merge_cells(f"A1:{last}1")
-    ws["A1"] = table.title
+    set_cell(ws["A1"], table.title)
     ws["A1"].font = Font(name=FONT, size=16, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 30
     ws.merge_cells(f"A2:{last}2")
-    ws["A2"] = table.subtitle
+    set_cell(ws["A2"], table.subtitle)
     ws["A2"].font = Font(name=FONT, size=10, color="595959")
     for col, column in enumerate(table.columns, 1):
-        cell = ws.cell(row=HEADER_ROW, column=col, value=column.header)
+        cell = ws.cell(row=HEADER_ROW, column=col)
+        set_cell(cell, column.header)
         cell.font = Font(name=FONT, size=11, bold=True)
         cell.fill = _HEADER_FILL
         cell.border = _BORDER
@@ -93,9 +96,9 @@ def _add_sheet(wb: Workbook, table: Table, taken: set[str]) -> Worksheet:
     if table.note:
         row += 2
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
-        ws.cell(row=row, column=1, value=table.note).font = Font(
-            name=FONT, size=10, italic=True, color="595959"
-        )
+        note = ws.cell(row=row, column=1)
+        set_cell(note, table.note)
+        note.font = Font(name=FONT, size=10, italic=True, color="595959")
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.page_setup.orientation = "landscape" if width > 6 else "portrait"

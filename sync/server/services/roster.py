@@ -2,7 +2,8 @@
 or XLSX with Chinese column headers, one row per person (the household columns repeat).
 
 The whole file is checked first: every bad row is reported with its row number (the
-header is row 1) and reason, and then nothing is imported. A household is known by its
+header is row 1) and reason, and then nothing is imported. A cell that a spreadsheet
+would run as a formula (it starts with = + - @) is such a reason. A household is known by its
 户编号, a person by 身份证号 (or 户编号 + 姓名 without one), so importing the same file
 again changes nothing; a newer roster updates what changed, and households of the
 file's townships that are no longer listed are marked as having left the register on
@@ -25,11 +26,13 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from app.domain import identity
 from app.domain.areas import InvalidAreaCode, parse_area_code
 from app.domain.codes import Category, PersonFlag, RegisterStatus
 from app.domain.ids import new_id
 from app.domain.labels import CODE_LABELS
 from app.domain.records import RECORD_TYPES
+from app.reports.cells import csv_text, is_formula, set_cell
 from sync import merge
 from sync.server.context import ServerContext, set_meta
 from sync.server.services import audit
@@ -197,7 +200,26 @@ class _Row:
     person: dict[str, Any]
 
 
+def _refuse_formulas(cells: dict[str, str]) -> None:
+    """A cell a spreadsheet would run as a formula (= + - @ …) is refused, not stripped: the
+    clerk corrects the register itself, and the import never changes a name or an address
+    behind their back. A phone number with its +86 prefix is a phone number."""
+    for column, text in cells.items():
+        if not is_formula(text):
+            continue
+        if column in (HOUSEHOLD_PHONE, PERSON_PHONE):
+            try:
+                identity.parse_phone(text)
+                continue
+            except identity.InvalidPhone:
+                pass
+        raise ValueError(
+            f"「{column}」以“{text[0]}”开头，电子表格会把它当作公式运行：请删去开头的符号后再导入"
+        )
+
+
 def _parse_row(number: int, cells: dict[str, str]) -> _Row:
+    _refuse_formulas(cells)
     for column in REQUIRED:
         if not cells.get(column):
             raise ValueError(f"「{column}」不能为空")
@@ -481,10 +503,9 @@ def write_templates(folder: Path) -> tuple[Path, Path]:
     """The CSV and XLSX templates: the headers and the example household."""
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "roster_template.csv"
+    rows = (COLUMNS, *EXAMPLE_ROWS)
     with open(csv_path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
-        writer.writerows(EXAMPLE_ROWS)
+        csv.writer(fh).writerows([csv_text(c) for c in row] for row in rows)
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -492,11 +513,11 @@ def write_templates(folder: Path) -> tuple[Path, Path]:
     sheet = book.active
     assert sheet is not None
     sheet.title = "花名册"
-    sheet.append(list(COLUMNS))
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            set_cell(sheet.cell(row=r, column=c), value)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for example in EXAMPLE_ROWS:
-        sheet.append(list(example))
     for column in sheet.columns:
         letter = column[0].column_letter
         sheet.column_dimensions[letter].width = 20
