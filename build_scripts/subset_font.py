@@ -1,10 +1,18 @@
-"""Subset Noto Sans CJK SC to GB2312 + punctuation for the bundled app font.
+"""Subset the bundled CJK fonts: the app face, and the fallbacks for rare characters.
 
-Run once after `apt-get install fonts-noto-cjk` (Debian); writes
-assets/fonts/NotoSansSC-Regular.otf (about 3 MB). The app registers it with `page.fonts`,
-so Chinese never shows as boxes, also in the browser offline; Flutter draws bold text
-from the regular face, so one weight is enough.
-Usage: python build_scripts/subset_font.py [--source-dir /usr/share/fonts/opentype/noto]
+Run once after `apt-get install fonts-noto-cjk fonts-hanazono fonts-babelstone-han`
+(Debian). Writes to assets/fonts/:
+- NotoSansSC-Regular.otf (about 3 MB): GB2312 and punctuation, loaded with the first screen;
+- NotoSansSC-Rare.otf (about 8 MB): every other ideograph Noto Sans CJK SC has (the rest
+  of the CJK Unified Ideographs and Extension A, the 通用规范汉字表 beyond GB2312, the
+  Extension B–F characters it draws);
+- HanaMinB-ExtB.ttf: the rest of Extension B, from Hanazono Mincho B (OFL);
+- BabelStoneHan-Unicode13.ttf: the few Unicode 13–14 ideographs neither has
+  (U+9FF0–9FFF, U+4DB6–4DBF, U+2A6D7–2A6DF), from BabelStone Han (Arphic Public License).
+The app registers the first with `page.fonts` and the fallbacks after the first screen
+(app/ui/fonts.py), so no name shows as boxes, also in the browser offline; Flutter draws
+bold text from the regular face, so one weight is enough.
+Usage: python build_scripts/subset_font.py [--source-dir /usr/share/fonts]
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ import sys
 from pathlib import Path
 
 from fontTools import subset
-from fontTools.ttLib import TTCollection
+from fontTools.ttLib import TTCollection, TTFont
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "assets" / "fonts"
@@ -57,9 +65,28 @@ def extra_characters() -> set[int]:
     return {ord(c) for c in text}
 
 
-def subset_face(ttc: Path, out: Path, codepoints: set[int]) -> None:
+# The ideograph blocks: radicals, URO, Extensions A–F, compatibility ideographs.
+IDEOGRAPHS = [
+    (0x2E80, 0x2FDF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2EBEF),
+    (0x2F800, 0x2FA1F),
+]
+EXT_B = (0x20000, 0x2A6DF)
+
+
+def sc_face(ttc: Path) -> TTFont:
     collection = TTCollection(str(ttc))
-    font = next(f for f in collection.fonts if f["name"].getDebugName(1) == SC_FACE)
+    return next(f for f in collection.fonts if f["name"].getDebugName(1) == SC_FACE)
+
+
+def in_blocks(codepoints: set[int], blocks: list[tuple[int, int]]) -> set[int]:
+    return {c for c in codepoints if any(lo <= c <= hi for lo, hi in blocks)}
+
+
+def subset_face(font: TTFont, out: Path, codepoints: set[int]) -> None:
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
@@ -74,15 +101,32 @@ def subset_face(ttc: Path, out: Path, codepoints: set[int]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source-dir", type=Path, default=Path("/usr/share/fonts/opentype/noto"))
+    parser.add_argument("--source-dir", type=Path, default=Path("/usr/share/fonts"))
     args = parser.parse_args()
+    noto = args.source_dir / "opentype" / "noto" / "NotoSansCJK-Regular.ttc"
     codepoints = gb2312_characters() | extra_characters()
     for lo, hi in BLOCKS:
         codepoints.update(range(lo, hi + 1))
     OUT.mkdir(parents=True, exist_ok=True)
-    out = OUT / "NotoSansSC-Regular.otf"
-    subset_face(args.source_dir / "NotoSansCJK-Regular.ttc", out, codepoints)
-    print(f"{out.relative_to(ROOT)}: {out.stat().st_size / 1e6:.1f} MB")
+    noto_has = set(sc_face(noto).getBestCmap())
+    rare = in_blocks(noto_has, IDEOGRAPHS) - codepoints
+    hana = TTFont(str(args.source_dir / "truetype" / "hanazono" / "HanaMinB.ttf"))
+    ext_b = in_blocks(set(hana.getBestCmap()), [EXT_B]) - noto_has
+    babel = TTFont(str(args.source_dir / "truetype" / "babelstone" / "BabelStoneHan.ttf"))
+    wanted = set(range(0x3400, 0x4DC0)) | set(range(0x4E00, 0xA000))
+    wanted |= set(range(EXT_B[0], EXT_B[1] + 1))
+    newest = in_blocks(set(babel.getBestCmap()), IDEOGRAPHS) & wanted - noto_has - ext_b
+    for font, name, chosen in [
+        (sc_face(noto), "NotoSansSC-Regular.otf", codepoints),
+        (sc_face(noto), "NotoSansSC-Rare.otf", rare),
+        (hana, "HanaMinB-ExtB.ttf", ext_b),
+        (babel, "BabelStoneHan-Unicode13.ttf", newest),
+    ]:
+        out = OUT / name
+        subset_face(font, out, chosen)
+        print(
+            f"{out.relative_to(ROOT)}: {len(chosen)} characters, {out.stat().st_size / 1e6:.1f} MB"
+        )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
-"""身份证号 and phone numbers: validation, normalisation, masking."""
+"""身份证号, phone numbers and names: validation, normalisation, masking."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -10,6 +11,23 @@ _CHECK = "10X98765432"
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+
+# Control, format, surrogate, private-use and unassigned code points: never part of a name.
+_NOT_IN_NAMES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+# Emoji are symbols (So), or text made emoji by a presentation selector or a keycap.
+_EMOJI_MARKS = frozenset({"\ufe0f", "\u20e3"})
+
+
+def parse_name(value: str) -> str:
+    """A person's name (姓名): any script, including 生僻字 of CJK Extensions A–G and the
+    middle dot of minority names; refuses emoji and control characters with a reason."""
+    for char in value:
+        if unicodedata.category(char) == "So" or char in _EMOJI_MARKS:
+            raise ValueError("姓名不能包含表情符号或图形符号")
+        if unicodedata.category(char) in _NOT_IN_NAMES:
+            raise ValueError("姓名不能包含控制字符或不可见字符")
+    return value
 
 
 class InvalidIdNumber(ValueError):

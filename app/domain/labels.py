@@ -293,6 +293,7 @@ UI: dict[str, tuple[str, str]] = {
     # households
     "households.title": ("家庭", "Households"),
     "households.search": ("搜索", "Search"),
+    "households.clear_search": ("清除搜索", "Clear search"),
     "households.search_hint": (
         "姓名、拼音、首字母、身份证后四位或村名",
         "Name, pinyin, initials, last 4 of ID, or village",

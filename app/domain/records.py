@@ -129,7 +129,7 @@ class Person(Record):
     type_name: ClassVar[str] = "person"
 
     household_id: RecordId
-    name: Annotated[str, Field(min_length=1, max_length=50)]
+    name: Annotated[str, Field(min_length=1, max_length=50), AfterValidator(identity.parse_name)]
     id_number: IdNumber | None = None
     birth_date: date | None = None
     gender: Literal["M", "F"] | None = None

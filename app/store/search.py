@@ -279,6 +279,15 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def pinyin_place(self, person_id: str) -> int | None:
+        """Where the person's name comes in the index's pinyin order (None: not indexed)."""
+        key = self._by_person.get(person_id)
+        if key is None:
+            return None
+        if not self._placed:
+            self._place_all()
+        return self._place[key]
+
     def _all_postings(self) -> tuple[_Postings, ...]:
         return (
             self._name_start,

@@ -33,9 +33,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("doorstep.ui")
 
-FONT_FAMILY = w.FONT
-FONT_ASSET = "fonts/NotoSansSC-Regular.otf"
 IDLE_CHECK_S = 5.0
+RARE_FONTS_AFTER_S = 1.0  # the first screen is drawn before the large fallback fonts load
 REPORTS_DESTINATION = ("reports", ft.Icons.INSIGHTS_OUTLINED, ft.Icons.INSIGHTS, "nav.reports")
 # Imported in the background while the start screen shows, so the app serves its first
 # page sooner and the unlock does not wait for them either.
@@ -90,12 +89,9 @@ class Shell:
     def start(self) -> None:
         page = self.page
         page.title = self.t("app.title")
-        page.fonts = {FONT_FAMILY: FONT_ASSET}
-        page.theme = ft.Theme(
-            font_family=FONT_FAMILY,
-            color_scheme_seed=ft.Colors.TEAL,
-            visual_density=ft.VisualDensity.COMFORTABLE,
-        )
+        page.fonts = {w.FONT: w.FONT_FILE}
+        page.theme = w.theme()
+        page.locale_configuration = w.locale(self.lang)
         page.theme_mode = ft.ThemeMode.LIGHT
         page.on_view_pop = self.handler(self._on_view_pop)
         page.on_resize = self.handler(self._on_resize)
@@ -103,7 +99,15 @@ class Shell:
         page.on_close = lambda _e: self.close()
         self._wide = self.wide
         self.show_start()
+        page.run_task(self._load_rare_fonts)
         threading.Thread(target=_preload, name="doorstep-preload", daemon=True).start()
+
+    async def _load_rare_fonts(self) -> None:
+        """Register the fallback fonts for 生僻字 once the first screen is up."""
+        await asyncio.sleep(RARE_FONTS_AFTER_S)
+        if not self.closed:
+            self.page.fonts = {w.FONT: w.FONT_FILE, **w.RARE_FONTS}
+            self.page.update()
 
     @property
     def lang(self) -> str:
@@ -129,6 +133,7 @@ class Shell:
 
     def render(self) -> None:
         """Rebuild the views of the stack (after navigation, a resize or a language change)."""
+        self.page.locale_configuration = w.locale(self.lang)
         self.page.views.clear()
         for screen in self.stack:
             self.page.views.append(screen.build_view())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import fields
 from typing import Any
 
 import flet as ft
@@ -17,7 +18,17 @@ from app.domain.policy import Urgency
 log = logging.getLogger("doorstep.ui")
 
 FONT = "Noto Sans SC"  # the bundled face; a TextStyle without it falls back to Roboto
+FONT_FILE = "fonts/NotoSansSC-Regular.otf"  # GB2312 and punctuation: loaded at once
+# Every other CJK ideograph (URO, Extensions A and B, 通用规范汉字表), for 生僻字 in names:
+# registered after the first screen shows, tried in this order where FONT has no glyph.
+RARE_FONTS = {
+    "Noto Sans SC Rare": "fonts/NotoSansSC-Rare.otf",
+    "HanaMinB Ext B": "fonts/HanaMinB-ExtB.ttf",
+    "BabelStone Han 13": "fonts/BabelStoneHan-Unicode13.ttf",
+}
 TOUCH = 52
+TOUCH_MIN = 48  # the smallest touch target (icon buttons)
+ICON = 26
 TEXT = 17
 SMALL = 15
 TITLE = 20
@@ -59,8 +70,36 @@ def update(*controls: ft.BaseControl | None) -> None:
 
 
 def style(size: int = TEXT, **kw: Any) -> ft.TextStyle:
-    """A text style in the bundled CJK font (styles replace the theme's family)."""
-    return ft.TextStyle(size=size, font_family=FONT, **kw)
+    """A text style in the bundled CJK font and its fallbacks (styles replace the theme's)."""
+    return ft.TextStyle(size=size, font_family=FONT, font_family_fallback=list(RARE_FONTS), **kw)
+
+
+def theme() -> ft.Theme:
+    """The app's theme: every Material text style in the bundled fonts, standard (touch)
+    density, and icon buttons (back arrow included) of at least TOUCH_MIN px."""
+    roles = [f.name for f in fields(ft.TextTheme) if not f.name.startswith("_")]
+    in_our_fonts = {
+        role: ft.TextStyle(font_family=FONT, font_family_fallback=list(RARE_FONTS))
+        for role in roles
+    }
+    return ft.Theme(
+        font_family=FONT,
+        text_theme=ft.TextTheme(**in_our_fonts),
+        color_scheme_seed=ft.Colors.TEAL,
+        visual_density=ft.VisualDensity.STANDARD,
+        icon_button_theme=ft.IconButtonTheme(
+            style=ft.ButtonStyle(padding=(TOUCH_MIN - ICON) // 2, icon_size=ICON)
+        ),
+    )
+
+
+def locale(lang: str) -> ft.LocaleConfiguration:
+    """Flutter's own words (back, close, tab i of n, alert) in the app's language."""
+    current = ft.Locale("zh", "CN") if lang == "zh" else ft.Locale("en", "US")
+    return ft.LocaleConfiguration(
+        supported_locales=[ft.Locale("zh", "CN"), ft.Locale("en", "US")],
+        current_locale=current,
+    )
 
 
 def button(
@@ -100,7 +139,13 @@ def button(
 
 def icon_button(icon: ft.IconData, label: str, on_click: Handler | None) -> ft.IconButton:
     """An icon button; its tooltip is also its label for screen readers and tests."""
-    return ft.IconButton(icon=icon, tooltip=label, on_click=on_click, icon_size=26)
+    return ft.IconButton(
+        icon=icon,
+        tooltip=label,
+        on_click=on_click,
+        icon_size=ICON,
+        size_constraints=ft.BoxConstraints(min_width=TOUCH_MIN, min_height=TOUCH_MIN),
+    )
 
 
 def choice_group(

@@ -298,7 +298,8 @@ def nav(page: Page, destination: str) -> None:
         if tab.count():
             tab.click()
         else:
-            page.get_by_role("button", name=re.compile(f"^{destination} Tab")).click()
+            # A rail destination reads "家庭 第 2 个标签，共 6 个".
+            page.get_by_role("button", name=re.compile(f"^{destination}\\s")).first.click()
         try:
             heading.wait_for(timeout=5_000)
             break

@@ -25,7 +25,7 @@ OPEN_OUYANG = re.compile("打开欧阳秀兰家")
 
 
 def _back(page: Page) -> None:
-    go(page, "button", "Back")
+    go(page, "button", "返回")
 
 
 def test_visit_consent_and_export(browser: Browser, server: Server, tmp_path: Path) -> None:

@@ -8,7 +8,19 @@ import re
 import pytest
 from playwright.sync_api import Browser
 
-from tests.e2e.conftest import NARROW, WIDE, Server, go, nav, open_app, settle, shoot, tap, unlock
+from tests.e2e.conftest import (
+    NARROW,
+    WIDE,
+    Server,
+    fill,
+    go,
+    nav,
+    open_app,
+    settle,
+    shoot,
+    tap,
+    unlock,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -21,23 +33,25 @@ def test_every_screen(browser: Browser, server: Server, size: tuple[int, int]) -
     shots.append(shoot(page, "02-today"))
     nav(page, "家庭")
     shots.append(shoot(page, "03-households"))
+    fill(page, "搜索", "oyxl")
+    shots.append(shoot(page, "03-households-search"))
     go(page, "button", re.compile("打开欧阳秀兰家"))
     shots.append(shoot(page, "04-household"))
     go(page, "button", "新增探访")
     shots.append(shoot(page, "05-visit"))
     page.get_by_role("button", name="保存").click()
     shots.append(shoot(page, "06-visit-missing-field"))
-    go(page, "button", "Back")
+    go(page, "button", "返回")
     go(page, "button", "敲门问需求")
     shots.append(shoot(page, "07-knock-survey"))
-    go(page, "button", "Back")
+    go(page, "button", "返回")
     go(page, "button", "信息共享同意")
     shots.append(shoot(page, "08-consent"))
-    go(page, "button", "Back")
-    go(page, "button", "Back")
+    go(page, "button", "返回")
+    go(page, "button", "返回")
     go(page, "button", "主动发现")
     shots.append(shoot(page, "09-report-household"))
-    go(page, "button", "Back")
+    go(page, "button", "返回")
     nav(page, "需求")
     shots.append(shoot(page, "10-needs"))
     nav(page, "心愿")
@@ -46,7 +60,7 @@ def test_every_screen(browser: Browser, server: Server, size: tuple[int, int]) -
     shots.append(shoot(page, "12-settings"))
     go(page, "button", "同步问题")
     shots.append(shoot(page, "13-sync-problems"))
-    go(page, "button", "Back")
+    go(page, "button", "返回")
     nav(page, "统计")  # the seeded worker is a coordinator
     settle(page)
     shots.append(shoot(page, "14-reports"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pypinyin import lazy_pinyin
+
 from app.domain.codes import Category, RegisterStatus
 from app.domain.identity import make_id_number
 from app.domain.records import Household, Person
@@ -105,3 +107,15 @@ def test_report_saves_a_reported_household_that_search_finds(ws: Workspace) -> N
     listing.set_query("qdd")
     assert [(line.title, line.reported) for line in listing.lines] == [("钱多多", True)]
     assert ws.store.outbox_counts()["pending"] == 2
+
+
+def test_without_a_query_households_come_in_pinyin_order(ws: Workspace) -> None:
+    titles = _titles(HouseholdsVM(ws))
+    spelled = ["".join(lazy_pinyin(t)) for t in titles]
+    assert spelled == sorted(spelled) and len(titles) == 31
+
+
+def test_a_name_with_an_emoji_is_refused_with_the_reason(ws: Workspace) -> None:
+    vm = NewHouseholdVM(ws, village="330702102203", head_name="钱多多😀", address="上坞村1组1号")
+    assert vm.save() is None
+    assert vm.errors == {"head_name": "姓名不能包含表情符号或图形符号"}

@@ -14,9 +14,14 @@ from app.domain import codes
 from app.domain.areas import COUNTIES
 from app.domain.labels import CODE_LABELS, UI, all_text, label, text
 from app.domain.policy import Urgency
+from app.ui import widgets as w
 
 ROOT = Path(__file__).resolve().parents[2]
 FONT = ROOT / "assets" / "fonts" / "NotoSansSC-Regular.otf"
+ASSETS = ROOT / "assets"
+# CJK Unified Ideographs (URO), Extension A, Extension B.
+BLOCKS = {"URO": (0x4E00, 0x9FFF), "Ext A": (0x3400, 0x4DBF), "Ext B": (0x20000, 0x2A6DF)}
+RARE_NAMES = "堃喆赟玥昇镕珺琇彧䶮𠮷"
 ENUMS = [
     v
     for v in vars(codes).values()
@@ -99,3 +104,37 @@ def test_font_is_small_and_licensed() -> None:
     assert FONT.stat().st_size < 5_000_000
     licence = (FONT.parent / "OFL.txt").read_text(encoding="utf-8")
     assert "SIL OPEN FONT LICENSE Version 1.1" in licence and "Adobe" in licence
+
+
+def _registered_cmaps() -> list[set[int]]:
+    """The characters of each font the app registers, in the order Flutter tries them."""
+    files = [w.FONT_FILE, *w.RARE_FONTS.values()]
+    return [set(TTFont(ASSETS / f, lazy=True).getBestCmap()) for f in files]
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=str)
+def test_registered_fonts_draw_every_ideograph_of_the_block(block: str) -> None:
+    cmaps = _registered_cmaps()
+    lo, hi = BLOCKS[block]
+    missing = [hex(c) for c in range(lo, hi + 1) if not any(c in cmap for cmap in cmaps)]
+    assert missing == []
+
+
+def test_rare_name_characters_are_drawn_and_the_first_screen_font_stays_small() -> None:
+    cmaps = _registered_cmaps()
+    assert [c for c in RARE_NAMES if not any(ord(c) in m for m in cmaps)] == []
+    assert FONT.stat().st_size < 5_000_000  # the fallbacks load after the first screen
+    sizes = {f: (ASSETS / f).stat().st_size for f in w.RARE_FONTS.values()}
+    assert sum(sizes.values()) < 35_000_000, sizes
+
+
+def test_every_bundled_font_has_its_licence_beside_it() -> None:
+    fonts = ASSETS / "fonts"
+    licences = {
+        "NotoSansSC-Rare.otf": ("OFL.txt", "NotoSansSC-Rare.otf"),
+        "HanaMinB-ExtB.ttf": ("HanaMinB-OFL.txt", "SIL OPEN FONT LICENSE Version 1.1"),
+        "BabelStoneHan-Unicode13.ttf": ("BabelStoneHan-LICENSE.txt", "ARPHIC PUBLIC LICENSE"),
+    }
+    for font, (licence, phrase) in licences.items():
+        assert (fonts / font).is_file()
+        assert phrase in (fonts / licence).read_text(encoding="utf-8"), licence

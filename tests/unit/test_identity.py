@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.domain import identity
 from app.domain.areas import COUNTIES
 from app.domain.identity import (
     InvalidIdNumber,
@@ -175,3 +176,23 @@ def test_any_single_digit_substitution_fails(
     changed = number[:position] + str(digit) + number[position + 1 :]
     with pytest.raises(InvalidIdNumber):
         parse_id_number(changed)
+
+
+@pytest.mark.parametrize("name", ["张堃", "赵䶮", "吉𠮷", "阿依古丽·买买提", "Anna Müller"])
+def test_names_keep_rare_characters_and_minority_dots(name: str) -> None:
+    assert identity.parse_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("王😀", "表情符号"),
+        ("李❤\ufe0f", "表情符号"),
+        ("张\u200d三", "控制字符"),
+        ("张\x07三", "控制字符"),
+        ("赵\u202e四", "控制字符"),
+    ],
+)
+def test_names_refuse_emoji_and_control_characters(name: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        identity.parse_name(name)

@@ -88,11 +88,21 @@ class HouseholdsVM:
                             matched.setdefault(household.id, "")
             ids = [h for h in matched if h in self.ws.roster.households]
         else:
-            ids = sorted(
-                self.ws.roster.households,
-                key=lambda h: (self.ws.roster.households[h].area_code, self.ws.household_title(h)),
-            )
+            ids = self._in_pinyin_order()
         self.lines = [line for h in ids if (line := self._line(h, matched.get(h, ""))) is not None]
+
+    def _in_pinyin_order(self) -> list[str]:
+        """Every household, by its head's name in pinyin (安 before 张), as the index sorts
+        names; households without a listed member come last, by address."""
+        index = self.ws.search_index()
+        last = len(index)
+
+        def place(household_id: str) -> tuple[int, str]:
+            head = self.ws.roster.head(household_id)
+            at = index.pinyin_place(head.id) if head is not None else None
+            return (last if at is None else at, self.ws.household_title(household_id))
+
+        return sorted(self.ws.roster.households, key=place)
 
     def _line(self, household_id: str, matched: str) -> HouseholdLine | None:
         household = self.ws.roster.households[household_id]

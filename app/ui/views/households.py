@@ -31,6 +31,11 @@ class HouseholdsScreen(Screen):
             self.t("households.search"), on_change=self.act(self._query), expand=True
         )
         self.search.prefix_icon = ft.Icons.SEARCH
+        self.clear = w.icon_button(
+            ft.Icons.CLOSE, self.t("households.clear_search"), self.act(self._clear)
+        )
+        self.clear.visible = False
+        self.search.suffix_icon = self.clear
         self.results = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.count = w.muted("")
 
@@ -137,7 +142,22 @@ class HouseholdsScreen(Screen):
 
     def _query(self, e: Any) -> None:
         self.vm.set_query(e.control.value or "")
+        self._show_clear()
         self._update_results()
+
+    def _clear(self) -> None:
+        self.search.value = ""
+        self.vm.set_query("")
+        self._show_clear()
+        self.search.update()
+        self._update_results()
+
+    def _show_clear(self) -> None:
+        """The clear button shows while there is something to clear."""
+        wanted = bool(self.vm.query)
+        if self.clear.visible != wanted:
+            self.clear.visible = wanted
+            self.clear.update()
 
     def _category(self, e: Any) -> None:
         value = e.control.value
