@@ -516,6 +516,8 @@ UI: dict[str, tuple[str, str]] = {
     "consent.default_purpose": ("对接慈善帮扶资源", "Matching charity help"),
     # needs
     "needs.title": ("需求", "Needs"),
+    "needs.search": ("搜索", "Search"),
+    "needs.area": ("需求类别", "Area"),
     "needs.open": ("未完成 {n}", "Open {n}"),
     "needs.none": ("没有此状态的需求。", "No needs in this state."),
     "needs.first_200": ("仅显示前 200 条（共 {n} 条）。", "Showing the first 200 of {n}."),
@@ -654,6 +656,27 @@ def text(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
         raise KeyError(f"no UI text {key!r}")
     template = pair[1] if lang == "en" else pair[0]
     return template.format(**values) if values else template
+
+
+# Relations as registers write them in one character, said in full, so that 女 (daughter)
+# beside the gender 女 never reads as the gender twice.
+RELATION_WORDS: dict[str, tuple[str, str]] = {
+    "子": ("儿子", "son"),
+    "女": ("女儿", "daughter"),
+    "父": ("父亲", "father"),
+    "母": ("母亲", "mother"),
+    "夫": ("丈夫", "husband"),
+    "妻": ("妻子", "wife"),
+    "孙": ("孙子", "grandson"),
+}
+
+
+def relation_label(relation: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A member's relation to the head (与户主关系) in words; free text stays as written."""
+    pair = RELATION_WORDS.get(relation.strip())
+    if pair is None:
+        return relation
+    return pair[1] if lang == "en" else pair[0]
 
 
 def field_label(name: str, lang: str = DEFAULT_LANGUAGE) -> str:

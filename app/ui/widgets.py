@@ -33,6 +33,8 @@ TEXT = 17
 SMALL = 15
 TITLE = 20
 
+ALL = "__all__"  # the dropdown option that filters nothing
+
 URGENCY_COLOURS = {
     Urgency.MAJOR_EVENT: ft.Colors.RED_700,
     Urgency.OVERDUE: ft.Colors.DEEP_ORANGE_700,
@@ -221,6 +223,38 @@ def text_field(
         on_blur=on_blur,
         autofocus=autofocus,
     )
+
+
+def search_field(
+    label: str, clear_label: str, on_query: Callable[[str], None], wrap: Callable[..., Handler]
+) -> ft.TextField:
+    """A search box with a clear button that shows while there is text; `on_query` gets the
+    query after each keystroke and "" on clear; `wrap` makes the shell's error handlers."""
+    field = text_field(label, expand=True)
+    field.prefix_icon = ft.Icons.SEARCH
+    clear = icon_button(ft.Icons.CLOSE, clear_label, None)
+    clear.visible = False
+    field.suffix_icon = clear
+
+    def show_clear(wanted: bool) -> None:
+        if clear.visible != wanted:
+            clear.visible = wanted
+            clear.update()
+
+    def typed(e: Any) -> None:
+        query = e.control.value or ""
+        show_clear(bool(query))
+        on_query(query)
+
+    def cleared() -> None:
+        field.value = ""
+        show_clear(False)
+        field.update()
+        on_query("")
+
+    field.on_change = wrap(typed)
+    clear.on_click = wrap(cleared)
+    return field
 
 
 def left(*controls: ft.Control) -> ft.Row:

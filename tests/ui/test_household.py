@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from app.domain.codes import PersonFlag, VisitOutcome
+from app.domain.identity import make_id_number
 from app.domain.policy import Urgency
 from app.domain.records import Household, Person
 from app.store.sandbox import list_sandboxes, open_store
@@ -143,5 +144,35 @@ def test_the_household_screen_shows_a_member_who_left(data_dir: Path, clock: Clo
         assert client.top().route == "/household"
         assert client.has_text("欧阳老伯") and client.has_text("已退出（2026-05-10）")
         assert not client.has_text("每周")
+
+    asyncio.run(go())
+
+
+def test_a_daughter_reads_as_daughter_then_her_gender(data_dir: Path, clock: Clock) -> None:
+    """Registers write a daughter's relation as 女: the line says 女儿 · 女, never 女 · 女."""
+    sandbox = list_sandboxes(data_dir)[0]
+    store = open_store(sandbox, sandbox.unlock(PIN))
+    try:
+        [household] = [h for h in store.load_all(Household) if h.address == "岩头村3组88号"]
+        store.add(
+            Person(
+                area_code=household.area_code,
+                household_id=household.id,
+                name="欧阳丽",
+                id_number=make_id_number("330702", TODAY.replace(year=2000, day=1), 124),
+                relation="女",
+            )
+        )
+    finally:
+        store.close()
+
+    async def go() -> None:
+        client = await Client(data_dir, clock=clock).start()
+        await client.type("PIN", PIN)
+        await client.click("解锁")
+        await client.settle()
+        await client.click("打开欧阳秀兰家")
+        assert client.has_text("女儿 · 女 · 26岁"), client.texts()
+        assert not client.has_text("女 · 女")
 
     asyncio.run(go())

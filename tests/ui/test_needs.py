@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
 
 from app.domain.codes import NeedArea, NeedStatus, Role, WishState
 from app.domain.records import Need, Wish
@@ -140,3 +140,63 @@ def test_a_worker_cannot_review(ws: Workspace) -> None:
     assert vm.items()[0].actions == ()
     assert not vm.move(wish.id, "approved")
     assert vm.message == "此心愿当前不能这样处理。"
+
+
+def _needs_of(ws: Workspace, household: str, raised: list[tuple[int, NeedArea, str]]) -> None:
+    home = ws.roster.households[household]
+    ws.store.add_many(
+        [
+            Need(
+                area_code=home.area_code,
+                household_id=household,
+                area=area,
+                description=text,
+                raised_on=TODAY - timedelta(days=days_ago),
+            )
+            for days_ago, area, text in raised
+        ]
+    )
+
+
+def test_needs_come_newest_first_and_search_and_filter(ws: Workspace) -> None:
+    ouyang_home = ouyang(ws)
+    other = next(h for h in ws.roster.households if h != ouyang_home)
+    _needs_of(
+        ws,
+        ouyang_home,
+        [(300, NeedArea.HOUSING, "屋顶漏雨"), (0, NeedArea.MEDICAL, "慢性病用药报销")],
+    )
+    _needs_of(ws, other, [(30, NeedArea.EMPLOYMENT, "希望找份保洁工作")])
+    vm = NeedsVM(ws)
+    assert [i.description for i in vm.items()] == ["慢性病用药报销", "希望找份保洁工作", "屋顶漏雨"]
+    vm.set_query("oyxl")  # the household by its head's initials
+    assert [i.description for i in vm.items()] == ["慢性病用药报销", "屋顶漏雨"]
+    vm.set_query("保洁")  # the need's own words
+    assert [i.description for i in vm.items()] == ["希望找份保洁工作"]
+    vm.set_query("")
+    vm.set_area(NeedArea.HOUSING.value)
+    assert [i.description for i in vm.items()] == ["屋顶漏雨"]
+
+
+def test_wishes_come_newest_first_and_search(ws: Workspace) -> None:
+    household = ws.roster.households[ouyang(ws)]
+    ws.store.add_many(
+        [
+            Wish(
+                area_code=household.area_code,
+                household_id=household.id,
+                title=title,
+                value_yuan=100,
+                collected_on=TODAY - timedelta(days=days_ago),
+            )
+            for days_ago, title in [(40, "一台收音机"), (1, "一床棉被"), (10, "一副老花镜")]
+        ]
+    )
+    vm = WishesVM(ws)
+    assert [i.title for i in vm.items()] == ["一床棉被", "一副老花镜", "一台收音机"]
+    vm.set_query("棉被")
+    assert [i.title for i in vm.items()] == ["一床棉被"]
+    vm.set_query("欧阳")
+    assert len(vm.items()) == 3
+    vm.set_query("没有这样的心愿")
+    assert vm.items() == []

@@ -1,4 +1,7 @@
-"""Needs (需求) and micro-wishes (微心愿) of my areas, listed by status.
+"""Needs (需求) and micro-wishes (微心愿) of my areas, newest first, by status.
+
+Both lists search as the household list does (the head's name, its pinyin or initials,
+the village) and also the need's or wish's own words; needs also filter by area.
 
 A coordinator assesses needs (合理 or not, with a reason), matches or refers them and
 closes them, and reviews collected wishes; anyone records a fulfilment (兑现 / 圆梦):
@@ -11,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.domain.codes import NeedStatus, WishState
+from app.domain.codes import NeedArea, NeedStatus, WishState
 from app.domain.labels import label, text
 from app.domain.records import Need, Wish
 from app.domain.wishes import OPEN_STATES, review_problems, transition
+from app.store.search import fold
 from app.ui.viewmodels.errors import UserError, user_message
 from app.ui.viewmodels.workspace import Workspace
 
@@ -31,6 +35,33 @@ NEED_NEXT: dict[NeedStatus, tuple[NeedStatus, ...]] = {
     S.CLOSED: (),
 }
 COORDINATOR_ONLY = frozenset({S.REASONABLE, S.UNREASONABLE, S.MATCHED, S.REFERRED, S.CLOSED})
+
+
+class Search:
+    """A query over my households' needs or wishes: a household whose head's name (or a
+    member's, by pinyin or initials) or village matches, or a record whose words do."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.ws = workspace
+        self.query = ""
+        self._folded = ""
+        self._households: set[str] = set()
+
+    def set(self, query: str) -> None:
+        self.query = query
+        self._folded = fold(query)
+        self._households = (
+            {h.household_id for h in self.ws.search_index().search(query, limit=500)}
+            if self._folded
+            else set()
+        )
+
+    def matches(self, household_id: str, *words: str) -> bool:
+        if not self._folded or household_id in self._households:
+            return True
+        household = self.ws.roster.households[household_id]
+        village = self.ws.area_name(household.area_code)
+        return any(self._folded in fold(w) for w in (*words, village) if w)
 
 
 @dataclass(frozen=True)
@@ -55,6 +86,8 @@ class NeedsVM:
         self.ws = workspace
         self.lang = lang
         self.filter: str = "open"
+        self.area: NeedArea | None = None
+        self.search = Search(workspace)
         self.message = ""
         self.load()
 
@@ -81,10 +114,28 @@ class NeedsVM:
     def set_filter(self, value: str) -> None:
         self.filter = value
 
+    def set_area(self, code: str | None) -> None:
+        self.area = NeedArea(code) if code else None
+
+    def set_query(self, query: str) -> None:
+        self.search.set(query)
+
+    def area_choices(self) -> list[tuple[str, str]]:
+        return [(a.value, label(a, self.lang)) for a in NeedArea]
+
     def items(self) -> list[NeedItem]:
+        """The needs in the chosen status and area that match the query, newest first."""
         wanted = set(OPEN_NEEDS) if self.filter == "open" else {NeedStatus(self.filter)}
         needs = sorted(
-            (n for n in self.needs.values() if n.status in wanted), key=lambda n: n.raised_on
+            (
+                n
+                for n in self.needs.values()
+                if n.status in wanted
+                and (self.area is None or n.area == self.area)
+                and self.search.matches(n.household_id, n.description)
+            ),
+            key=lambda n: (n.raised_on, n.created_hlc),
+            reverse=True,
         )
         return [self._item(n) for n in needs]
 
@@ -185,6 +236,7 @@ class WishesVM:
         self.ws = workspace
         self.lang = lang
         self.filter = WishState.COLLECTED
+        self.search = Search(workspace)
         self.message = ""
         self.load()
 
@@ -209,10 +261,20 @@ class WishesVM:
     def set_filter(self, value: str) -> None:
         self.filter = WishState(value)
 
+    def set_query(self, query: str) -> None:
+        self.search.set(query)
+
     def items(self) -> list[WishItem]:
+        """The wishes in the chosen state that match the query, newest first."""
         wishes = sorted(
-            (w for w in self.wishes.values() if w.state == self.filter),
-            key=lambda w: w.collected_on,
+            (
+                w
+                for w in self.wishes.values()
+                if w.state == self.filter
+                and self.search.matches(w.household_id, w.title, w.description)
+            ),
+            key=lambda w: (w.collected_on, w.created_hlc),
+            reverse=True,
         )
         others = list(self.wishes.values())
         return [self._item(w, others) for w in wishes]

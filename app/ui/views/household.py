@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import flet as ft
 
 from app.domain.codes import VisitKind
+from app.domain.labels import relation_label
 from app.ui import widgets as w
 from app.ui.viewmodels.household import HouseholdVM, MemberLine, TimelineEntry
 from app.ui.views.base import Screen
@@ -113,7 +114,7 @@ class HouseholdScreen(Screen):
         ]
 
     def _member(self, m: MemberLine) -> ft.Control:
-        facts = [m.relation]
+        facts = [relation_label(m.relation, self.shell.lang)]
         if m.gender:
             facts.append(m.gender)
         if m.age is not None:

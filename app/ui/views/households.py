@@ -15,8 +15,6 @@ from app.ui.views.base import Screen
 if TYPE_CHECKING:
     from app.ui.shell import Shell
 
-ALL = "__all__"
-
 
 class HouseholdsScreen(Screen):
     key = "households"
@@ -27,15 +25,9 @@ class HouseholdsScreen(Screen):
         assert shell.ws is not None
         self.vm = HouseholdsVM(shell.ws, shell.lang)
         # No hint inside the field: a hint would join its label (搜索) while it is empty.
-        self.search = w.text_field(
-            self.t("households.search"), on_change=self.act(self._query), expand=True
+        self.search = w.search_field(
+            self.t("households.search"), self.t("households.clear_search"), self._query, self.act
         )
-        self.search.prefix_icon = ft.Icons.SEARCH
-        self.clear = w.icon_button(
-            ft.Icons.CLOSE, self.t("households.clear_search"), self.act(self._clear)
-        )
-        self.clear.visible = False
-        self.search.suffix_icon = self.clear
         self.results = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.count = w.muted("")
 
@@ -57,8 +49,8 @@ class HouseholdsScreen(Screen):
         self._fill_results()
         category = ft.Dropdown(
             label=self.t("households.category"),
-            value=self.vm.category.value if self.vm.category else ALL,
-            options=[ft.DropdownOption(key=ALL, text=self.t("common.all"))]
+            value=self.vm.category.value if self.vm.category else w.ALL,
+            options=[ft.DropdownOption(key=w.ALL, text=self.t("common.all"))]
             + [ft.DropdownOption(key=k, text=v) for k, v in self.vm.category_choices()],
             on_select=self.act(self._category),
             width=220,
@@ -66,8 +58,8 @@ class HouseholdsScreen(Screen):
         )
         village = ft.Dropdown(
             label=self.t("households.village"),
-            value=self.vm.village or ALL,
-            options=[ft.DropdownOption(key=ALL, text=self.t("common.all"))]
+            value=self.vm.village or w.ALL,
+            options=[ft.DropdownOption(key=w.ALL, text=self.t("common.all"))]
             + [ft.DropdownOption(key=k, text=v) for k, v in self.vm.ws.villages()],
             on_select=self.act(self._village),
             width=220,
@@ -140,33 +132,18 @@ class HouseholdsScreen(Screen):
             self.t("today.open", name=line.title),
         )
 
-    def _query(self, e: Any) -> None:
-        self.vm.set_query(e.control.value or "")
-        self._show_clear()
+    def _query(self, query: str) -> None:
+        self.vm.set_query(query)
         self._update_results()
-
-    def _clear(self) -> None:
-        self.search.value = ""
-        self.vm.set_query("")
-        self._show_clear()
-        self.search.update()
-        self._update_results()
-
-    def _show_clear(self) -> None:
-        """The clear button shows while there is something to clear."""
-        wanted = bool(self.vm.query)
-        if self.clear.visible != wanted:
-            self.clear.visible = wanted
-            self.clear.update()
 
     def _category(self, e: Any) -> None:
         value = e.control.value
-        self.vm.set_category(None if value in (None, ALL) else Category(value).value)
+        self.vm.set_category(None if value in (None, w.ALL) else Category(value).value)
         self._update_results()
 
     def _village(self, e: Any) -> None:
         value = e.control.value
-        self.vm.set_village(None if value in (None, ALL) else value)
+        self.vm.set_village(None if value in (None, w.ALL) else value)
         self._update_results()
 
     def _overdue(self, e: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -75,9 +76,49 @@ def note_dialog(
     )
 
 
-class NeedsScreen(Screen):
-    key = "needs"
+class _Listing(Screen):
+    """A searchable list of needs or wishes: the search box and the filters stay while the
+    results below them are rebuilt after each keystroke."""
+
     top_level = True
+    LIMIT = 200
+
+    def __init__(self, shell: Shell) -> None:
+        super().__init__(shell)
+        self.search = w.search_field(
+            self.t("needs.search"), self.t("households.clear_search"), self._query, self.act
+        )
+        self.results = ft.Column(spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+
+    @abstractmethod
+    def filters(self) -> list[ft.Control]: ...
+
+    @abstractmethod
+    def fill(self) -> None: ...
+
+    @abstractmethod
+    def set_query(self, query: str) -> None: ...
+
+    def content(self) -> list[ft.Control]:
+        self.fill()
+        return [ft.Row([self.search]), *self.filters(), self.results]
+
+    def _query(self, query: str) -> None:
+        self.set_query(query)
+        self.fill()
+        self.results.update()
+
+    def listed(self, items: list[Any], none: str, build: Callable[[Any], ft.Control]) -> None:
+        controls: list[ft.Control] = [build(i) for i in items[: self.LIMIT]]
+        if not items:
+            controls.append(w.body(none))
+        if len(items) > self.LIMIT:
+            controls.append(w.muted(self.t("needs.first_200", n=len(items))))
+        self.results.controls = controls
+
+
+class NeedsScreen(_Listing):
+    key = "needs"
 
     def __init__(self, shell: Shell) -> None:
         super().__init__(shell)
@@ -90,23 +131,38 @@ class NeedsScreen(Screen):
     def on_show(self) -> None:
         self.vm.load()
 
-    def content(self) -> list[ft.Control]:
-        out: list[ft.Control] = [
+    def set_query(self, query: str) -> None:
+        self.vm.set_query(query)
+
+    def filters(self) -> list[ft.Control]:
+        area = ft.Dropdown(
+            label=self.t("needs.area"),
+            value=self.vm.area.value if self.vm.area else w.ALL,
+            options=[ft.DropdownOption(key=w.ALL, text=self.t("common.all"))]
+            + [ft.DropdownOption(key=k, text=v) for k, v in self.vm.area_choices()],
+            on_select=self.act(self._area),
+            width=220,
+            text_size=w.TEXT,
+        )
+        return [
             w.choice_group(
                 self.vm.filters(), [self.vm.filter], self.act(lambda v, _on: self._filter(v))
             ),
+            w.labelled(area, self.t("needs.area")),
         ]
-        items = self.vm.items()
-        if not items:
-            out.append(w.body(self.t("needs.none")))
-        out.extend(self._item(i) for i in items[:200])
-        if len(items) > 200:
-            out.append(w.muted(self.t("needs.first_200", n=len(items))))
-        return out
+
+    def fill(self) -> None:
+        self.listed(self.vm.items(), self.t("needs.none"), self._item)
 
     def _filter(self, value: str) -> None:
         self.vm.set_filter(value)
         self.refresh()
+
+    def _area(self, e: Any) -> None:
+        value = e.control.value
+        self.vm.set_area(None if value in (None, w.ALL) else value)
+        self.fill()
+        self.results.update()
 
     def _item(self, item: NeedItem) -> ft.Control:
         actions = [
@@ -158,9 +214,8 @@ class NeedsScreen(Screen):
             done("", None)
 
 
-class WishesScreen(Screen):
+class WishesScreen(_Listing):
     key = "wishes"
-    top_level = True
 
     def __init__(self, shell: Shell) -> None:
         super().__init__(shell)
@@ -173,17 +228,18 @@ class WishesScreen(Screen):
     def on_show(self) -> None:
         self.vm.load()
 
-    def content(self) -> list[ft.Control]:
-        out: list[ft.Control] = [
+    def set_query(self, query: str) -> None:
+        self.vm.set_query(query)
+
+    def filters(self) -> list[ft.Control]:
+        return [
             w.choice_group(
                 self.vm.filters(), [self.vm.filter.value], self.act(lambda v, _on: self._filter(v))
-            ),
+            )
         ]
-        items = self.vm.items()
-        if not items:
-            out.append(w.body(self.t("wishes.none")))
-        out.extend(self._item(i) for i in items[:200])
-        return out
+
+    def fill(self) -> None:
+        self.listed(self.vm.items(), self.t("wishes.none"), self._item)
 
     def _filter(self, value: str) -> None:
         self.vm.set_filter(value)
