@@ -125,17 +125,26 @@ def device_demo_data(
         typer.echo(f"已写入 {len(records)} 条演示记录（{households} 户）。")
 
 
-@device_app.command("export", help="导出全部记录为 JSON Lines（格式见 README）。")
+@device_app.command("export", help="导出全部记录为 JSON Lines（格式见 README），默认遮蔽个人信息。")
 def device_export(
     data_dir: DataDir,
-    out: Annotated[Path, typer.Option("--out", help="输出的 JSON Lines 文件。")],
-    mask: Annotated[bool, typer.Option("--mask", help="遮蔽姓名、证件号、电话和地址。")] = False,
+    out: Annotated[Path, typer.Option("--out", help="输出的 JSON Lines 文件（不覆盖已有文件）。")],
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full/--mask",
+            help="--mask（默认）遮蔽姓名、证件号、出生日期、电话和地址，仅供阅读；"
+            "--full 导出完整明文，可再导入。",
+        ),
+    ] = False,
     skip_damaged: Annotated[
         bool, typer.Option("--skip-damaged", help="跳过损坏的记录，并在 stderr 列出。")
     ] = False,
     worker: WorkerOpt = None,
 ) -> None:
-    """Export every record as JSON Lines (format in app/store/transfer.py and the README)."""
+    """Export every record as JSON Lines, masked unless --full (format in the README)."""
+    from app.reports.files import ExportExists
+    from app.reports.masking import full_export_notice
     from app.store.transfer import export_records
 
     with unlocked(data_dir, worker) as (_sandbox, store):
@@ -143,13 +152,18 @@ def device_export(
         try:
             with progress_bar(total, "导出") as advance:
                 report = export_records(
-                    store, out, mask=mask, skip_damaged=skip_damaged, progress=advance
+                    store, out, mask=not full, skip_damaged=skip_damaged, progress=advance
                 )
+        except ExportExists as exc:
+            fail(str(exc))
         except OSError as exc:
             fail(f"无法写入 {out}：{exc.strerror or exc}。")
     for damaged in report.damaged:
         typer.echo(f"已跳过损坏的记录 {damaged.record_type}/{damaged.record_id}", err=True)
-    typer.echo(f"已导出 {report.written} 条记录到 {out}。")
+    if full:
+        typer.echo(full_export_notice(out), err=True)
+    form = "完整明文" if full else "已遮蔽"
+    typer.echo(f"已导出 {report.written} 条记录（{form}）到 {out}。")
 
 
 @device_app.command(
@@ -160,7 +174,8 @@ def device_import(
     file: Annotated[Path, typer.Argument(help="要导入的 JSON Lines 文件。")],
     worker: WorkerOpt = None,
 ) -> None:
-    """Import records: new ids are created, known ids edited; all queued for sync."""
+    """Import records: new ids are created, known ids edited; all queued for sync. A masked
+    export is refused in one sentence (MaskedImport, a StoreError)."""
     from app.store.transfer import ImportFailed, import_records
 
     if not file.is_file():

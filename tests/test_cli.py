@@ -29,7 +29,7 @@ from app.domain.codes import (
     PersonFlag,
     Team,
 )
-from app.domain.identity import make_id_number
+from app.domain.identity import make_id_number, mask_id_number
 from app.domain.ids import new_id
 from app.domain.records import (
     BOOKKEEPING,
@@ -256,7 +256,7 @@ def test_import_then_export_round_trips_every_record(device: Path, tmp_path: Pat
     assert counts == {**dict.fromkeys(TYPES, 1), "person": 2, "pending": 8}
 
     exported = tmp_path / "out.jsonl"
-    assert "8 条" in ok(run("device", "export", "--data-dir", device, "--out", exported))
+    assert "8 条" in ok(run("device", "export", "--data-dir", device, "--out", exported, "--full"))
     assert contents(exported) == expected(records)
     first_line = json.loads(exported.read_text(encoding="utf-8").splitlines()[0])
     assert (first_line["type"], first_line["id"]) == ("household", records[0].id)
@@ -270,7 +270,7 @@ def test_import_then_export_round_trips_every_record(device: Path, tmp_path: Pat
     ok(run("device", "init", "--data-dir", other, "--worker", "李明"))
     assert "新增 8 条" in ok(run("device", "import", "--data-dir", other, exported))
     again = tmp_path / "again.jsonl"
-    ok(run("device", "export", "--data-dir", other, "--out", again))
+    ok(run("device", "export", "--data-dir", other, "--out", again, "--full"))
     assert contents(again) == expected(records)
 
 
@@ -285,13 +285,15 @@ def test_an_edited_line_is_one_update(device: Path, tmp_path: Path) -> None:
     assert status(device)["pending"] == 9
 
 
-def test_masked_export_hides_names_id_numbers_phones_and_addresses(
+def test_export_is_masked_by_default_and_hides_names_id_numbers_birth_dates_phones_and_addresses(
     device: Path, tmp_path: Path
 ) -> None:
     records = sample_records()
     ok(run("device", "import", "--data-dir", device, write_file(tmp_path / "in.jsonl", records)))
     masked = tmp_path / "masked.jsonl"
-    ok(run("device", "export", "--data-dir", device, "--out", masked, "--mask"))
+    result = run("device", "export", "--data-dir", device, "--out", masked)
+    assert "已遮蔽" in ok(result) and result.stderr == ""
+    assert masked.stat().st_mode & 0o777 == 0o600
     text = masked.read_text(encoding="utf-8")
     hh, old, grandson = records[0], records[1], records[2]
     secrets = [
@@ -306,22 +308,70 @@ def test_masked_export_hides_names_id_numbers_phones_and_addresses(
         old.health_note,
         "村委会 陈建国",
         "冰箱里缺菜",
+        "1941",  # 陈秀英's birth year, and so her birth date
+        "2014",
     ]
     for secret in secrets:
         assert secret and secret not in text, secret
-    persons = [json.loads(line) for line in text.splitlines() if '"type":"person"' in line]
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert all(list(line)[:3] == ["type", "id", "masked"] and line["masked"] for line in lines)
+    persons = [line for line in lines if line["type"] == "person"]
     assert {p["name"] for p in persons} == {"陈*英", "陈*明"}
-    assert (
-        {p["id_number"] for p in persons}
-        == {
-            old.id_number[:6] + "********" + old.id_number[-4:],  # type: ignore[index]
-            grandson.id_number[:6] + "********" + grandson.id_number[-4:],  # type: ignore[index]
-        }
-    )
-    # The masked middle of an ID number is the birth date: it must not sit beside it in full.
-    for p in persons:
-        rebuilt = p["id_number"][:6] + str(p["birth_date"]).replace("-", "") + p["id_number"][-4:]
-        assert rebuilt not in {old.id_number, grandson.id_number}
+    assert {p["birth_date"] for p in persons} == {"****-**-**"}
+    # Area code and last four only, as every screen shows it (DOMAIN.md).
+    assert {p["id_number"] for p in persons} == {
+        mask_id_number(old.id_number or ""),
+        mask_id_number(grandson.id_number or ""),
+    }
+    assert mask_id_number(old.id_number or "") == old.id_number[:6] + "*" * 8 + old.id_number[-4:]  # type: ignore[index]
+
+
+def test_full_export_says_on_stderr_what_it_wrote(device: Path, tmp_path: Path) -> None:
+    records = sample_records()
+    ok(run("device", "import", "--data-dir", device, write_file(tmp_path / "in.jsonl", records)))
+    out = tmp_path / "full.jsonl"
+    result = run("device", "export", "--data-dir", device, "--out", out, "--full")
+    assert "完整明文" in ok(result)
+    assert str(out) in result.stderr and "未遮蔽" in result.stderr and "身份证号" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert contents(out) == expected(records)
+
+
+def test_export_never_overwrites_a_file(device: Path, tmp_path: Path) -> None:
+    target = tmp_path / "kept.jsonl"
+    target.write_text("someone else's file\n", encoding="utf-8")
+    for flags in ((), ("--full",)):
+        message = one_sentence(
+            run("device", "export", "--data-dir", device, "--out", target, *flags)
+        )
+        assert str(target) in message and "已存在" in message
+    assert target.read_text(encoding="utf-8") == "someone else's file\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["device", "kept.jsonl"]
+
+
+def test_a_masked_export_is_refused_by_import_in_one_sentence(device: Path, tmp_path: Path) -> None:
+    records = sample_records()
+    ok(run("device", "import", "--data-dir", device, write_file(tmp_path / "in.jsonl", records)))
+    masked = tmp_path / "masked.jsonl"
+    ok(run("device", "export", "--data-dir", device, "--out", masked))
+    before = status(device)
+    message = one_sentence(run("device", "import", "--data-dir", device, masked))
+    assert "遮蔽" in message and "未导入" in message and "--full" in message
+    assert "第 1 行起共 8 行" in message
+    # A masked line copied into a full file, its marker removed, is refused as well.
+    full = tmp_path / "full.jsonl"
+    ok(run("device", "export", "--data-dir", device, "--out", full, "--full"))
+    lines = full.read_text(encoding="utf-8").splitlines()
+    person = json.loads(masked.read_text(encoding="utf-8").splitlines()[1])
+    del person["masked"]
+    lines[1] = json.dumps(person, ensure_ascii=False)
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    message = one_sentence(run("device", "import", "--data-dir", device, mixed))
+    assert "遮蔽" in message and "第 2 行起共 1 行" in message
+    assert status(device) == before
+    assert contents(full) == expected(records)
 
 
 def test_demo_data_fills_the_sandbox_without_queueing(device: Path, tmp_path: Path) -> None:

@@ -6,28 +6,30 @@ record's UUID), and then the record's fields as the domain models name them, dat
 ISO 8601 strings and codes as their stable values (DOMAIN.md). Lines come parents first
 (households, persons, visits, needs, consents, wishes, referrals). Blank lines are ignored.
 
-``--mask`` exports mask names (张*明), ID numbers (330702********1234), phones and
-addresses, and blank out free text: such a file is for reading, not for import.
+Exports are masked unless asked for in full (app.reports.masking): names (张*明), ID
+numbers (330702********1234), birth dates, phones and addresses masked, free text
+blanked, no GPS, and every line marked ``"masked":true`` right after its id. Such a file
+is for reading; import refuses it, and any line that looks masked, in one sentence.
 
 Import takes the same format: a new id is a new local record, a known id an edit; both
 are queued for sync like edits made in the app. The whole file is checked first; if any
 line is invalid nothing is imported and every bad line is reported with its number.
+Export files are new, 0600 and whole (app.reports.files.new_file).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
-from app.domain import identity
 from app.domain.records import BOOKKEEPING, RECORD_TYPES, Record, Wish
 from app.domain.wishes import check_transition
+from app.reports.files import new_file
+from app.reports.masking import looks_masked, mask_record
 from app.store.errors import IntegrityError, StoreError
 from app.store.records import TYPE_ORDER, mapping_for
 from app.store.store import Store
@@ -37,57 +39,9 @@ MAX_LINE_BYTES = 1_000_000
 # JSON leaves these raw, but editors and str.splitlines() break lines at them.
 _LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
-_NAME_FIELDS = ("name", "guardian_name", "witness", "claimed_by")
-_FREE_TEXT = (
-    "notes",
-    "observations",
-    "health_note",
-    "major_event_note",
-    "description",
-    "assessment_reason",
-    "fulfilment_note",
-    "closed_reason",
-    "reject_reason",
-    "cancel_reason",
-    "note",
-)
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*, 张小明 → 张*明."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_record(data: dict[str, Any]) -> dict[str, Any]:
-    """A copy with personal identifiers masked and free text blanked."""
-    out = dict(data)
-    for key in _NAME_FIELDS:
-        if out.get(key):
-            out[key] = mask_name(out[key])
-    if out.get("id_number"):
-        out["id_number"] = identity.mask_id_number(out["id_number"])
-    if out.get("birth_date"):
-        # The masked middle of an ID number is the birth date: keep only the year.
-        out["birth_date"] = str(out["birth_date"])[:4] + "-**-**"
-    if out.get("phone"):
-        out["phone"] = identity.mask_phone(out["phone"])
-    if out.get("address"):
-        out["address"] = out["address"][:3] + "***"
-    if out.get("companions"):
-        out["companions"] = [mask_name(c) for c in out["companions"]]
-    for key in _FREE_TEXT:
-        if out.get(key):
-            out[key] = "***"
-    if out.get("gps"):
-        out["gps"] = None
-    return out
-
 
 def record_line(record: Record, *, mask: bool = False) -> str:
+    """One record as a line of the format (without the newline), masked if asked."""
     data = record.model_dump(mode="json")
     body = {"type": record.type_name, "id": data.pop("id"), **data}
     if mask:
@@ -106,32 +60,23 @@ def export_records(
     store: Store,
     out: Path,
     *,
-    mask: bool = False,
+    mask: bool = True,
     skip_damaged: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ExportReport:
-    """Write every record to `out`; a damaged record fails the export unless skipped.
-
-    The file appears only when complete (written beside it, then renamed).
-    """
+    """Write every record to the new file `out`, masked unless `mask=False`; a damaged
+    record fails the export unless skipped. The file is 0600 and appears only complete."""
     report = ExportReport()
-    tmp = out.with_name(out.name + ".partial")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for type_name in TYPE_ORDER:
-                records = store.load_all(
-                    RECORD_TYPES[type_name], skip_damaged=skip_damaged, damaged=report.damaged
-                )
-                for record in records:
-                    fh.write(record_line(record, mask=mask) + "\n")
-                report.written += len(records)
-                if progress:
-                    progress(len(records))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with new_file(out) as fh:
+        for type_name in TYPE_ORDER:
+            records = store.load_all(
+                RECORD_TYPES[type_name], skip_damaged=skip_damaged, damaged=report.damaged
+            )
+            for record in records:
+                fh.write((record_line(record, mask=mask) + "\n").encode("utf-8"))
+            report.written += len(records)
+            if progress:
+                progress(len(records))
     store.log_access("export_masked" if mask else "export")
     return report
 
@@ -145,12 +90,28 @@ class LineError:
         return f"第 {self.line} 行：{self.reason}"
 
 
+class MaskedLine(LineError):
+    """A line of a masked export (its marker, or masked values no real record holds)."""
+
+
 class ImportFailed(StoreError):
     """The file has invalid lines; nothing was imported."""
 
     def __init__(self, errors: list[LineError]) -> None:
         self.errors = errors
         super().__init__(f"导入文件有 {len(errors)} 行无效，未导入任何记录。")
+
+
+class MaskedImport(StoreError):
+    """The file is (or holds lines of) a masked export: importing it would overwrite real
+    values with masked ones, so nothing is imported."""
+
+    def __init__(self, path: Path, lines: list[int]) -> None:
+        self.lines = lines
+        super().__init__(
+            f"{path.name} 含遮蔽导出的记录（第 {lines[0]} 行起共 {len(lines)} 行，姓名、证件号等"
+            "已遮蔽），导入会用遮蔽值覆盖真实数据，因此未导入任何记录；请改用 --full 导出的文件。"
+        )
 
 
 def _reason(exc: ValidationError) -> str:
@@ -184,6 +145,9 @@ def read_records(path: Path) -> Iterator[tuple[int, Record | LineError]]:
             if not isinstance(data, dict):
                 yield number, LineError(number, "应为一个 JSON 对象")
                 continue
+            if looks_masked(data):
+                yield number, MaskedLine(number, "遮蔽导出的记录不能导入")
+                continue
             type_name = data.pop("type", None)
             if type_name not in RECORD_TYPES:
                 yield number, LineError(number, f"未知的记录类型 {type_name!r}")
@@ -207,18 +171,24 @@ class ImportReport:
 def import_records(
     store: Store, path: Path, *, progress: Callable[[int], None] | None = None
 ) -> ImportReport:
-    """Import a JSON Lines file in one transaction, or raise ImportFailed naming every bad line."""
+    """Import a JSON Lines file in one transaction, or raise ImportFailed naming every bad
+    line (MaskedImport, one sentence, if any line comes from a masked export)."""
     errors: list[LineError] = []
+    masked: list[int] = []
     parsed: list[tuple[int, Record]] = []
     seen: dict[str, int] = {}
     for number, item in read_records(path):
-        if isinstance(item, LineError):
+        if isinstance(item, MaskedLine):
+            masked.append(number)
+        elif isinstance(item, LineError):
             errors.append(item)
         elif item.id in seen:
             errors.append(LineError(number, f"记录 {item.id} 与第 {seen[item.id]} 行重复"))
         else:
             seen[item.id] = number
             parsed.append((number, item))
+    if masked:
+        raise MaskedImport(path, masked)
 
     by_type: dict[str, list[str]] = {}
     for _, record in parsed:

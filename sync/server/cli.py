@@ -18,6 +18,8 @@ import typer
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from app.reports import write_file
+from app.reports.files import ExportExists
+from app.reports.masking import full_export_notice
 from sync.server.context import ServerContext
 from sync.server.errors import ApiError
 from sync.server.services import admin, exchange, reports, review, roster
@@ -60,6 +62,8 @@ def friendly(command: F) -> F:
             raise typer.Exit(1) from None
         except ApiError as exc:
             fail(exc.message)
+        except ExportExists as exc:
+            fail(str(exc))
         except (OperationalError, ArgumentError) as exc:
             reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
             fail(f"无法打开数据库：{reason}")
@@ -226,13 +230,22 @@ def demo_data(
 @server_app.command()
 @friendly
 def export(
-    out: Annotated[Path, typer.Option("--out", help="输出文件（JSON Lines）")],
-    mask: Annotated[bool, typer.Option("--mask", help="遮蔽姓名、证件号、电话等")] = False,
+    out: Annotated[Path, typer.Option("--out", help="输出文件（JSON Lines，不覆盖已有文件）")],
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full/--mask",
+            help="--mask（默认）遮蔽姓名、证件号、出生日期、电话等；--full 完整明文",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """导出全部记录为 JSON Lines（与设备导出格式相同），并记入审计日志。"""
-    written = exchange.export_jsonl(open_context(db), out, mask=mask)
-    typer.echo(f"已导出 {written} 条记录到 {out}。")
+    """导出全部记录为 JSON Lines（与设备导出格式相同，默认遮蔽），并记入审计日志。"""
+    written = exchange.export_jsonl(open_context(db), out, mask=not full)
+    if full:
+        typer.echo(full_export_notice(out), err=True)
+    form = "完整明文" if full else "已遮蔽"
+    typer.echo(f"已导出 {written} 条记录（{form}）到 {out}。")
 
 
 @server_app.command("recovery-key")

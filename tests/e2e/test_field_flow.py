@@ -82,7 +82,7 @@ def test_visit_consent_and_export(browser: Browser, server: Server, tmp_path: Pa
     store = open_store(sandbox, sandbox.unlock(PIN))
     try:
         out = tmp_path / "export.jsonl"
-        export_records(store, out)
+        export_records(store, out, mask=False)
     finally:
         store.close()
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]

@@ -83,6 +83,40 @@ def test_a_bad_roster_lists_its_rows(db, tmp_path):
     assert result.exit_code == 1 and "第 2 行" in result.stderr
 
 
+def test_server_export_is_masked_unless_full_new_0600_and_never_overwrites(db, tmp_path):
+    assert invoke(db, "import-roster", str(TEMPLATES / "roster_template.csv")).exit_code == 0
+    masked = tmp_path / "masked.jsonl"
+    result = invoke(db, "export", "--out", str(masked))
+    assert result.exit_code == 0 and "已遮蔽" in result.stdout and result.stderr == ""
+    assert masked.stat().st_mode & 0o777 == 0o600
+    text = masked.read_text(encoding="utf-8")
+    assert "王秀英" not in text and "330702195503120021" not in text and "1955" not in text
+    assert all(json.loads(line)["masked"] is True for line in text.splitlines())
+
+    full = tmp_path / "full.jsonl"
+    result = invoke(db, "export", "--out", str(full), "--full")
+    assert result.exit_code == 0 and "完整明文" in result.stdout
+    assert str(full) in result.stderr and "未遮蔽" in result.stderr
+    assert full.stat().st_mode & 0o777 == 0o600 and "王秀英" in full.read_text(encoding="utf-8")
+
+    before = full.read_bytes()
+    again = invoke(db, "export", "--out", str(full), "--full")
+    assert again.exit_code == 1 and again.stderr.count("\n") == 1
+    assert "已存在" in again.stderr and str(full) in again.stderr
+    assert full.read_bytes() == before
+
+
+def test_report_out_files_are_new_and_0600(db, tmp_path):
+    out = tmp_path / "coverage.csv"
+    args = ("report", "coverage", "--period", "2026-11", "--format", "csv", "--out", str(out))
+    assert invoke(db, *args).exit_code == 0
+    assert out.stat().st_mode & 0o777 == 0o600
+    before = out.read_bytes()
+    again = invoke(db, *args)
+    assert again.exit_code == 1 and "已存在" in again.stderr and again.stderr.count("\n") == 1
+    assert out.read_bytes() == before
+
+
 def test_an_unreachable_database_is_one_sentence():
     result = invoke("postgresql://nobody@127.0.0.1:1/none", "export", "--out", "/tmp/x.jsonl")
     assert result.exit_code == 1 and result.stderr.startswith("无法打开数据库")

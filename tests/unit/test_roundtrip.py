@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -52,7 +53,7 @@ from app.domain.records import (
 from app.store.records import TYPE_ORDER
 from app.store.sandbox import Sandbox, open_store
 from app.store.store import Store
-from app.store.transfer import export_records, import_records, record_line
+from app.store.transfer import MaskedImport, export_records, import_records, record_line
 
 STORE_SETTINGS = settings(
     max_examples=30,
@@ -234,7 +235,7 @@ def wishes(draw: st.DrawFn, hh: Household, people: list[Person]) -> Wish:
         collected_on=draw(DAYS),
         reviewed_on=draw(st.none() | DAYS),
         reject_reason=draw(TEXT),
-        claimed_by=draw(SHORT),
+        claimed_by=draw(st.just("") | NAMES),  # a donor's name
         claimed_on=draw(st.none() | DAYS),
         fulfilled_on=draw(st.none() | DAYS),
         fulfilment_note=draw(TEXT),
@@ -339,7 +340,7 @@ def test_export_then_import_gives_back_every_record(records: list[Record]) -> No
         assert_holds(first, records)
         assert len(first.pending(limit=10_000)) == len(records)
 
-        exported = export_records(first, root / "out.jsonl")
+        exported = export_records(first, root / "out.jsonl", mask=False)
         assert exported.written == len(records) and not exported.damaged
         with fresh_store(root, "乙") as second:
             report = import_records(second, root / "out.jsonl")
@@ -352,13 +353,49 @@ def test_export_then_import_gives_back_every_record(records: list[Record]) -> No
 @given(datasets())
 def test_importing_the_same_file_again_changes_nothing(records: list[Record]) -> None:
     with tempfile.TemporaryDirectory() as tmp, fresh_store(Path(tmp), "甲") as store:
-        path = Path(tmp) / "in.jsonl"
-        write_lines(path, records)
-        import_records(store, path)
-        export_records(store, path)  # now with the store's own stamps
+        source, path = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
+        write_lines(source, records)
+        import_records(store, source)
+        export_records(store, path, mask=False)  # now with the store's own stamps
         queued = store.pending(limit=10_000)
         report = import_records(store, path)
         assert (report.created, report.updated, report.unchanged) == (0, 0, len(records))
+        assert store.pending(limit=10_000) == queued
+        assert_holds(store, records)
+
+
+@STORE_SETTINGS
+@given(datasets())
+def test_a_masked_export_is_refused_whole_and_line_by_line(records: list[Record]) -> None:
+    with tempfile.TemporaryDirectory() as tmp, fresh_store(Path(tmp), "甲") as store:
+        root = Path(tmp)
+        write_lines(root / "in.jsonl", records)
+        import_records(store, root / "in.jsonl")
+        export_records(store, root / "full.jsonl", mask=False)
+        export_records(store, root / "masked.jsonl")  # masked unless asked otherwise
+        queued = store.pending(limit=10_000)
+        full = [json.loads(x) for x in (root / "full.jsonl").read_text("utf-8").splitlines()]
+        masked = [json.loads(x) for x in (root / "masked.jsonl").read_text("utf-8").splitlines()]
+        assert all(list(line)[:3] == ["type", "id", "masked"] for line in masked)
+
+        with pytest.raises(MaskedImport) as whole:
+            import_records(store, root / "masked.jsonl")
+        assert whole.value.lines == list(range(1, len(masked) + 1))
+
+        # Without the marker, every line that masking changed still reads as masked.
+        for line in masked:
+            del line["masked"]
+        changed = [
+            number
+            for number, (a, b) in enumerate(zip(full, masked, strict=True), start=1)
+            if {**a, "gps": None} != {**b, "gps": None}
+        ]
+        unmarked = root / "unmarked.jsonl"
+        unmarked.write_text("".join(json.dumps(x) + "\n" for x in masked), encoding="utf-8")
+        if changed:
+            with pytest.raises(MaskedImport) as lines:
+                import_records(store, unmarked)
+            assert lines.value.lines == changed
         assert store.pending(limit=10_000) == queued
         assert_holds(store, records)
 
@@ -385,10 +422,10 @@ def test_an_edited_line_updates_that_record_and_queues_one_update(
         new_value += "（改）"
 
     with tempfile.TemporaryDirectory() as tmp, fresh_store(Path(tmp), "甲") as store:
-        path = Path(tmp) / "in.jsonl"
-        write_lines(path, records)
-        import_records(store, path)
-        export_records(store, path)
+        source, path = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
+        write_lines(source, records)
+        import_records(store, source)
+        export_records(store, path, mask=False)
         queued = store.pending(limit=10_000)
 
         lines = path.read_text(encoding="utf-8").splitlines()

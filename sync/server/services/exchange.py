@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from app.domain.records import RECORD_TYPES, Record
+from app.reports.files import new_file
 from app.store.records import TYPE_ORDER
 from app.store.transfer import record_line
 from sync import merge
@@ -23,11 +24,11 @@ from sync.server.services.feed import Feed
 from sync.server.tables import Area, RecordRow, Worker
 
 
-def export_jsonl(ctx: ServerContext, out: Path, *, mask: bool = False, actor: str = "cli") -> int:
-    """Every record, parents first, one JSON object per line; the file appears complete."""
-    tmp = out.with_name(out.name + ".partial")
+def export_jsonl(ctx: ServerContext, out: Path, *, mask: bool = True, actor: str = "cli") -> int:
+    """Every record, parents first, one JSON object per line, masked unless `mask=False`;
+    `out` is a new 0600 file that appears complete (app.reports.files.new_file)."""
     written = 0
-    with ctx.db.reading() as s, open(tmp, "w", encoding="utf-8") as fh:
+    with ctx.db.reading() as s, new_file(out) as fh:
         for type_name in TYPE_ORDER:
             rows = s.execute(
                 select(col(RecordRow.data))
@@ -36,9 +37,9 @@ def export_jsonl(ctx: ServerContext, out: Path, *, mask: bool = False, actor: st
             ).scalars()
             model = RECORD_TYPES[type_name]
             for data in rows:
-                fh.write(record_line(model.model_validate_json(data), mask=mask) + "\n")
+                line = record_line(model.model_validate_json(data), mask=mask)
+                fh.write((line + "\n").encode("utf-8"))
                 written += 1
-    tmp.replace(out)
     with ctx.db.small_write() as s:
         audit.record(s, "export", actor=actor, file=out.name, records=written, masked=mask)
     return written
