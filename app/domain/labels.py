@@ -206,6 +206,8 @@ UI: dict[str, tuple[str, str]] = {
         "出现意外错误，操作未完成，请重试。",
         "Something went wrong; nothing was changed. Please try again.",
     ),
+    "household.unfold": ("展开全文", "Show all"),
+    "household.fold": ("收起", "Show less"),
     "gender.m": ("男", "male"),
     "gender.f": ("女", "female"),
     "record.household": ("家庭", "Household"),
@@ -421,10 +423,6 @@ UI: dict[str, tuple[str, str]] = {
     "visit.wish_title": ("心愿内容", "Wish"),
     "visit.wish_value": ("金额（元）", "Value (yuan)"),
     "visit.wish_description": ("心愿说明", "Details"),
-    "visit.wish_over_cap": (
-        "心愿金额超过 {cap} 元上限，审核时可能被驳回。",
-        "The wish is over the {cap} yuan cap and may be rejected.",
-    ),
     "visit.wish_open_exists": (
         "该家庭已有未完成的心愿。",
         "This household already has an open wish.",
@@ -543,7 +541,22 @@ UI: dict[str, tuple[str, str]] = {
     "wishes.to.approved": ("审核通过", "Approve"),
     "wishes.to.rejected": ("驳回", "Reject"),
     "wishes.to.fulfilled": ("记录圆梦", "Record fulfilment"),
-    "wishes.to.cancelled": ("取消", "Cancel"),
+    "wishes.to.cancelled": ("取消心愿", "Cancel the wish"),
+    "wishes.title.rejected": (
+        "驳回心愿「{title}」（{household}）",
+        "Reject “{title}” ({household})",
+    ),
+    "wishes.title.fulfilled": (
+        "记录圆梦：「{title}」（{household}）",
+        "Record fulfilment of “{title}” ({household})",
+    ),
+    "wishes.title.cancelled": (
+        "取消心愿「{title}」（{household}）",
+        "Cancel “{title}” ({household})",
+    ),
+    "wishes.confirm.rejected": ("确认驳回", "Reject the wish"),
+    "wishes.confirm.fulfilled": ("确认圆梦", "Record it"),
+    "wishes.confirm.cancelled": ("确认取消心愿", "Cancel the wish"),
     "wishes.note.rejected": ("驳回理由", "Why it is rejected"),
     "wishes.note.fulfilled": ("送去了什么", "What was given"),
     "wishes.note.cancelled": ("取消理由", "Why it is cancelled"),

@@ -56,7 +56,8 @@ AreaCode = Annotated[str, AfterValidator(parse_area_code)]
 IdNumber = Annotated[str, AfterValidator(_id_number)]
 Phone = Annotated[str, AfterValidator(_phone)]
 ShortText = Annotated[str, Field(max_length=200)]
-LongText = Annotated[str, Field(max_length=4000)]
+NOTE_MAX_CHARS = 2000  # free text: notes, observations, descriptions, reasons
+LongText = Annotated[str, Field(max_length=NOTE_MAX_CHARS)]
 
 
 class GeoPoint(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -71,6 +72,23 @@ def transition(
     if target == S.CLAIMED and not moved.claimed_by:
         raise IllegalTransition("认领心愿需要填写认领人或组织")
     return moved
+
+
+_WHOLE_YUAN = re.compile(r"[0-9]+")
+_MINUS = ("-", "\u2212", "\uff0d")  # hyphen-minus, minus sign, full-width hyphen-minus
+
+
+def parse_wish_value(raw: str, policy: VisitPolicy) -> int:
+    """A wish's value as typed, in whole 元 from 0 to the policy's cap (DOMAIN.md: 500 元 by
+    default); anything else is refused with the reason a worker can act on."""
+    value = raw.strip()
+    if value.startswith(_MINUS) and _WHOLE_YUAN.fullmatch(value[1:].strip()):
+        raise ValueError("心愿金额不能为负数")
+    if not _WHOLE_YUAN.fullmatch(value):
+        raise ValueError("心愿金额请填写整数（元），如 300")
+    if int(value) > policy.wish_value_cap_yuan:
+        raise ValueError(f"心愿金额不能超过 {policy.wish_value_cap_yuan} 元（政策上限）")
+    return int(value)
 
 
 def review_problems(wish: Wish, others: list[Wish], policy: VisitPolicy) -> list[str]:

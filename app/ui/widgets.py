@@ -14,6 +14,7 @@ from typing import Any
 import flet as ft
 
 from app.domain.policy import Urgency
+from app.domain.records import NOTE_MAX_CHARS
 
 log = logging.getLogger("doorstep.ui")
 
@@ -203,7 +204,10 @@ def text_field(
     on_blur: Handler | None = None,
     autofocus: bool = False,
 ) -> ft.TextField:
-    """A labelled text field; the label is what screen readers and tests find it by."""
+    """A labelled text field; the label is what screen readers and tests find it by.
+    A multiline field holds a note: at most NOTE_MAX_CHARS, with a counter below it."""
+    if multiline and max_length is None:
+        max_length = NOTE_MAX_CHARS
     return ft.TextField(
         label=label,
         value=value,

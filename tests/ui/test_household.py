@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from app.domain.codes import PersonFlag, VisitOutcome
+import flet as ft
+import pytest
+from pydantic import ValidationError
+
+from app.domain.codes import PersonFlag, Team, VisitMode, VisitOutcome
 from app.domain.identity import make_id_number
 from app.domain.policy import Urgency
-from app.domain.records import Household, Person
+from app.domain.records import NOTE_MAX_CHARS, Household, Person, Visit
 from app.store.sandbox import list_sandboxes, open_store
 from app.ui.viewmodels.consent import ConsentVM
 from app.ui.viewmodels.household import REVEAL_ACTION, HouseholdVM
@@ -174,5 +178,54 @@ def test_a_daughter_reads_as_daughter_then_her_gender(data_dir: Path, clock: Clo
         await client.click("打开欧阳秀兰家")
         assert client.has_text("女儿 · 女 · 26岁"), client.texts()
         assert not client.has_text("女 · 女")
+
+    asyncio.run(go())
+
+
+def test_a_long_note_folds_in_the_timeline_and_notes_have_a_limit(
+    data_dir: Path, clock: Clock
+) -> None:
+    """A 1,500-character note shows its start and 展开全文; notes stop at NOTE_MAX_CHARS,
+    which the field counts down as it is typed."""
+    long_note = "老人说起年轻时在岩头村种橘子的事，" * 88
+    sandbox = list_sandboxes(data_dir)[0]
+    store = open_store(sandbox, sandbox.unlock(PIN))
+    try:
+        [household] = [h for h in store.load_all(Household) if h.address == "岩头村3组88号"]
+        store.add(
+            Visit(
+                area_code=household.area_code,
+                household_id=household.id,
+                visited_at=datetime.combine(TODAY, time(9, 30)),
+                worker_id="seed-worker",
+                team=Team.GRID_WORKER,
+                mode=VisitMode.HOME,
+                outcome=VisitOutcome.MET,
+                observations=long_note,
+            )
+        )
+        with pytest.raises(ValidationError):
+            Visit.model_validate(
+                {**store.load_all(Visit)[0].model_dump(), "observations": "字" * 2001}
+            )
+    finally:
+        store.close()
+
+    async def go() -> None:
+        client = await Client(data_dir, clock=clock).start()
+        await client.type("PIN", PIN)
+        await client.click("解锁")
+        await client.settle()
+        await client.tab("家庭")
+        await client.type("搜索", "oyxl")
+        await client.click("打开欧阳秀兰家")
+        assert not client.has_text(long_note) and client.has_text(long_note[:100])
+        await client.click("展开全文")
+        assert client.has_text(long_note)
+        await client.click("收起")
+        assert not client.has_text(long_note)
+        await client.click("新增探访")
+        notes = [c for c in client.controls() if isinstance(c, ft.TextField) and c.multiline]
+        assert notes and {c.max_length for c in notes} == {NOTE_MAX_CHARS}
 
     asyncio.run(go())

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import date, timedelta
+from pathlib import Path
+
+import flet as ft
 
 from app.domain.codes import NeedArea, NeedStatus, Role, WishState
-from app.domain.records import Need, Wish
+from app.domain.records import Household, Need, Wish
+from app.store.sandbox import list_sandboxes, open_store
 from app.ui.viewmodels.needs import NeedsVM, WishesVM
 from app.ui.viewmodels.workspace import Workspace
-from tests.ui.conftest import TODAY, ouyang
+from tests.ui.builders import PIN
+from tests.ui.conftest import TODAY, Clock, ouyang
+from tests.ui.harness import Client, label_of
 
 
 def _need(ws: Workspace, status: NeedStatus = NeedStatus.RAISED) -> Need:
@@ -200,3 +207,43 @@ def test_wishes_come_newest_first_and_search(ws: Workspace) -> None:
     assert len(vm.items()) == 3
     vm.set_query("没有这样的心愿")
     assert vm.items() == []
+
+
+def test_cancelling_a_wish_says_so_and_needs_a_reason(data_dir: Path, clock: Clock) -> None:
+    sandbox = list_sandboxes(data_dir)[0]
+    store = open_store(sandbox, sandbox.unlock(PIN))
+    try:
+        [household] = [h for h in store.load_all(Household) if h.address == "岩头村3组88号"]
+        wish = store.add(
+            Wish(
+                area_code=household.area_code,
+                household_id=household.id,
+                title="一台收音机",
+                value_yuan=200,
+                collected_on=TODAY,
+            )
+        )
+    finally:
+        store.close()
+
+    async def go() -> None:
+        client = await Client(data_dir, clock=clock).start()
+        await client.type("PIN", PIN)
+        await client.click("解锁")
+        await client.settle()
+        await client.tab("心愿")
+        await client.click("取消心愿")
+        [dialog] = [d for d in client.page._dialogs.controls if isinstance(d, ft.AlertDialog)]
+        assert isinstance(dialog.title, ft.Text)
+        assert dialog.title.value == "取消心愿「一台收音机」（欧阳秀兰）"
+        assert [label_of(a) for a in dialog.actions] == ["返回", "确认取消心愿"]
+        await client.click("确认取消心愿")  # no reason yet: the dialog stays, and says why
+        assert dialog.open and client.has_text("请填写说明。")
+        await client.type("取消理由", "家属已自行购买")
+        await client.click("确认取消心愿")
+        assert not dialog.open
+        assert client.shell.ws is not None
+        stored = client.shell.ws.store.get(Wish, wish.id)
+        assert (stored.state, stored.cancel_reason) == (WishState.CANCELLED, "家属已自行购买")
+
+    asyncio.run(go())

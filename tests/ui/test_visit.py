@@ -99,18 +99,31 @@ def test_the_survey_walks_through_the_seven_areas(ws: Workspace) -> None:
     assert [(n.area, n.raised_on) for n in needs] == [(NeedArea.EDUCATION, date(2026, 5, 20))]
 
 
-def test_wish_warnings_do_not_block(ws: Workspace) -> None:
+def test_a_wish_value_is_checked_before_saving(ws: Workspace) -> None:
+    """Over the policy's cap (500 元), negative or not a whole number: refused with the
+    reason, nothing saved; an open wish already there is a warning that does not block."""
+    for typed, reason in [
+        ("99999999", "心愿金额不能超过 500 元（政策上限）"),
+        ("501", "心愿金额不能超过 500 元（政策上限）"),
+        ("\u221250", "心愿金额不能为负数"),
+        ("-50", "心愿金额不能为负数"),
+        ("abc", "心愿金额请填写整数（元），如 300"),
+        ("12.5", "心愿金额请填写整数（元），如 300"),
+    ]:
+        vm = NewVisitVM(ws, ouyang(ws))
+        vm.set_outcome("refused")
+        vm.wish_title, vm.wish_value = "一台冰箱", typed
+        assert vm.save() is None and vm.errors == {"wish_value": reason}, typed
+    assert ws.store.load_all(Wish, household_id=ouyang(ws)) == []
     vm = NewVisitVM(ws, ouyang(ws))
     vm.set_outcome("refused")
-    vm.wish_title, vm.wish_value = "一台冰箱", "2000"
-    assert vm.warnings() == ["心愿金额超过 500 元上限，审核时可能被驳回。"]
+    vm.wish_title, vm.wish_value = "一台电暖器", "500"
     assert vm.save() is not None
-    vm2 = NewVisitVM(ws, ouyang(ws))
-    vm2.wish_title, vm2.wish_value = "一袋米", "abc"
-    assert "该家庭已有未完成的心愿。" in vm2.warnings()
-    vm2.set_outcome("met")
-    vm2.toggle_care("other", True)
-    assert vm2.save() is None and vm2.errors == {"wish_value": "请填写数字"}
+    again = NewVisitVM(ws, ouyang(ws))
+    again.set_outcome("refused")
+    again.wish_title, again.wish_value = "一袋米", "80"
+    assert again.warnings() == ["该家庭已有未完成的心愿。"]
+    assert again.save() is not None
 
 
 def test_an_oversized_photo_is_refused(ws: Workspace) -> None:

@@ -15,7 +15,7 @@ from app.domain.codes import CareKind, NeedArea, VisitKind, VisitMode, VisitOutc
 from app.domain.ids import new_id
 from app.domain.labels import label, text
 from app.domain.records import GeoPoint, Household, Need, Person, Record, Visit, Wish, head_of
-from app.domain.wishes import OPEN_STATES
+from app.domain.wishes import OPEN_STATES, parse_wish_value
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.workspace import Workspace
 
@@ -166,15 +166,6 @@ class NewVisitVM:
     def warnings(self) -> list[str]:
         """Not blocking: what a coordinator will question when reviewing the wish."""
         out = []
-        value = _int(self.wish_value)
-        if (
-            self.wish_title.strip()
-            and value is not None
-            and value > self.ws.policy.wish_value_cap_yuan
-        ):
-            out.append(
-                text("visit.wish_over_cap", self.lang, cap=self.ws.policy.wish_value_cap_yuan)
-            )
         if self.wish_title.strip():
             wishes = self.ws.store.load_all(Wish, household_id=self.household.id)
             if any(w.state in OPEN_STATES for w in wishes):
@@ -196,9 +187,10 @@ class NewVisitVM:
         if self.wish_title.strip() or self.wish_value.strip() or self.wish_description.strip():
             if not self.wish_title.strip():
                 errors["wish_title"] = text("form.required", self.lang)
-            value = _int(self.wish_value)
-            if value is None or value < 0:
-                errors["wish_value"] = text("form.not_number", self.lang)
+            try:
+                parse_wish_value(self.wish_value, self.ws.policy)
+            except ValueError as exc:
+                errors["wish_value"] = str(exc)
         return errors
 
     def field_name(self, key: str) -> str:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from app.ui.shell import Shell
 
 TIMELINE_PAGE = 20
+FOLD_CHARS = 120  # a longer note shows its start and 展开 in the timeline
 
 
 class HouseholdScreen(Screen):
@@ -26,6 +27,7 @@ class HouseholdScreen(Screen):
         assert shell.ws is not None
         self.vm = HouseholdVM(shell.ws, household_id, shell.lang)
         self.timeline_shown = TIMELINE_PAGE
+        self.unfolded: set[str] = set()  # visits whose long note is shown whole
 
     def title(self) -> str:
         return self.vm.title
@@ -253,7 +255,7 @@ class HouseholdScreen(Screen):
         if e.care:
             rows.append(w.body(f"{self.t('visit.care')}：{e.care}", size=w.SMALL))
         if e.observations:
-            rows.append(w.body(e.observations, size=w.SMALL))
+            rows.extend(self._note(e.visit_id, e.observations))
         if e.companions:
             rows.append(w.muted(f"{self.t('visit.companions')}：{e.companions}"))
         for need in e.needs:
@@ -265,6 +267,27 @@ class HouseholdScreen(Screen):
             padding=ft.Padding.only(left=10, bottom=8),
             border=ft.Border.only(left=ft.BorderSide(3, ft.Colors.OUTLINE_VARIANT)),
         )
+
+    def _note(self, visit_id: str, note: str) -> list[ft.Control]:
+        """A visit's note; a long one folds to its start, with 展开 / 收起."""
+        if len(note) <= FOLD_CHARS:
+            return [w.body(note, size=w.SMALL)]
+        whole = visit_id in self.unfolded
+        return [
+            w.body(note if whole else note[:FOLD_CHARS] + "…", size=w.SMALL),
+            w.left(
+                w.button(
+                    self.t("household.fold") if whole else self.t("household.unfold"),
+                    self.act(lambda _e: self._fold(visit_id)),
+                    kind="text",
+                    icon=ft.Icons.EXPAND_LESS if whole else ft.Icons.EXPAND_MORE,
+                )
+            ),
+        ]
+
+    def _fold(self, visit_id: str) -> None:
+        (self.unfolded.discard if visit_id in self.unfolded else self.unfolded.add)(visit_id)
+        self.refresh()
 
     def _toggle_id(self, person_id: str, shown: bool) -> None:
         if shown:

@@ -28,11 +28,13 @@ def note_dialog(
     shell: Shell,
     title: str,
     note_label: str,
+    confirm: str,
     on_ok: Callable[[str, tuple[bytes, str] | None], None],
     *,
     with_photo: bool = False,
 ) -> None:
-    """Ask for the note a move needs (reason, resource, what was done), and a photo."""
+    """Ask for the note a move needs (reason, resource, what was done), and a photo. The
+    dialog says what it does, and stays open until the note is written."""
     field = w.text_field(note_label, multiline=True, width=440)
     photo: dict[str, Any] = {}
     photo_line = w.muted(shell.t("visit.no_photo"))
@@ -42,11 +44,16 @@ def note_dialog(
         if picked is not None:
             photo["content"] = picked
             photo_line.value = shell.t("visit.photo_attached", kb=len(picked[0]) // 1024)
-            w.update(photo_line)
+            photo_line.update()
 
     def ok(_e: Any) -> None:
+        note = (field.value or "").strip()
+        if not note:
+            field.error = shell.t("needs.note_required")
+            field.update()
+            return
         shell.page.pop_dialog()
-        on_ok(field.value or "", photo.get("content"))
+        on_ok(note, photo.get("content"))
 
     controls: list[ft.Control] = [field]
     if with_photo:
@@ -62,15 +69,15 @@ def note_dialog(
     shell.page.show_dialog(
         ft.AlertDialog(
             modal=True,
-            title=ft.Text(title),
+            title=ft.Text(title, size=w.TITLE, weight=ft.FontWeight.BOLD),
             content=ft.Column(controls, tight=True, spacing=10, width=460),
             actions=[
                 w.button(
-                    shell.t("common.cancel"),
+                    shell.t("common.back"),
                     shell.handler(lambda _e: shell.page.pop_dialog()),
                     kind="text",
                 ),
-                w.button(shell.t("common.confirm"), shell.handler(ok)),
+                w.button(confirm, shell.handler(ok)),
             ],
         )
     )
@@ -205,8 +212,9 @@ class NeedsScreen(_Listing):
         if self.vm.needs_note(status):
             note_dialog(
                 self.shell,
-                self.vm.action_label(status),
+                f"{self.vm.action_label(status)} · {item.household}",
                 self.t(f"needs.note.{status.value}"),
+                self.vm.action_label(status),
                 self.act(done),
                 with_photo=status == NeedStatus.FULFILLED,
             )
@@ -299,8 +307,9 @@ class WishesScreen(_Listing):
         if self.vm.needs_note(state):
             note_dialog(
                 self.shell,
-                self.vm.action_label(state),
+                self.t(f"wishes.title.{state.value}", title=item.title, household=item.household),
                 self.t(f"wishes.note.{state.value}"),
+                self.t(f"wishes.confirm.{state.value}"),
                 self.act(done),
                 with_photo=state == WishState.FULFILLED,
             )
