@@ -230,7 +230,20 @@ V5 = [
     + " AND ".join(f"NOT EXISTS (SELECT 1 FROM {table})" for table in _RECORD_TABLES),
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5]
+# Version 6: forms being filled in (app/store/drafts.py), sealed, kept across a lock.
+V6 = [
+    "CREATE TABLE drafts ("
+    "key VARCHAR NOT NULL, "
+    "household_id VARCHAR NOT NULL, "
+    "form VARCHAR NOT NULL, "
+    "saved_at VARCHAR NOT NULL, "
+    "content BLOB NOT NULL, "
+    "PRIMARY KEY (key)"
+    ")",
+    "CREATE INDEX ix_drafts_household_id ON drafts (household_id)",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5, V6]
 LATEST = len(MIGRATIONS)
 
 

@@ -8,6 +8,7 @@ raise IntegrityError naming the record; `load_all(..., skip_damaged=True)` reads
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from app.store.migrations import migrate
 from app.store.records import MAPPINGS, TYPE_ORDER, RecordMapping, mapping_for
 from app.store.tables import AccessLogRow, MetaRow, OutboxRow, PhotoRow, SecretRow, ShareLogRow
 from sync.hlc import HybridClock
+
+log = logging.getLogger("doorstep.store")
 
 R = TypeVar("R", bound=Record)
 T = TypeVar("T")
@@ -133,6 +136,7 @@ class Store:
             last = conn.execute(select(META.c.value).where(META.c.key == "hlc")).scalar()
         self.clock = HybridClock(device_id, last or "", wall=wall_ms)
         self._snapshots: dict[str, facts.Summaries[Any]] = {}  # as last read or written
+        self._queued_listeners: list[Callable[[], None]] = []
 
     # --- plumbing -------------------------------------------------------------------
 
@@ -168,6 +172,19 @@ class Store:
         self._codec = None
         self.engine = None
         self._snapshots = {}
+        self._queued_listeners = []
+
+    def on_queued(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every committed write that queued changes for sync (the
+        sync bar counts them at once); a failing listener never fails the write."""
+        self._queued_listeners.append(listener)
+
+    def _queued(self) -> None:
+        for listener in list(self._queued_listeners):
+            try:
+                listener()
+            except Exception as exc:
+                log.warning("a listener for queued changes failed: %s", type(exc).__name__)
 
     def _set_meta(self, conn: Connection, key: str, value: str) -> None:
         conn.execute(delete(META).where(META.c.key == key))
@@ -249,6 +266,8 @@ class Store:
                 updated.append(self._update(conn, record))
                 if progress:
                     progress(1)
+        if (queue and created) or updated:
+            self._queued()
         return created, updated
 
     def _insert(

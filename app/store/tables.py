@@ -185,3 +185,14 @@ class TouchedRow(SQLModel, table=True):
     __tablename__ = "touched"
     type: str = Field(primary_key=True)
     id: str = Field(primary_key=True)
+
+
+class DraftRow(SQLModel, table=True):
+    """A form being filled in, kept sealed across an auto-lock and a restart (app/store/drafts.py)."""
+
+    __tablename__ = "drafts"
+    key: str = Field(primary_key=True)  # e.g. "visit:care:<household id>"
+    household_id: str = Field(index=True)
+    form: str  # which form: visit | knock
+    saved_at: str  # local time, ISO 8601
+    content: Any = Field(default=None, sa_type=Sealed("drafts", "content", "json"))

@@ -192,10 +192,12 @@ class Shell:
     def unlocked(self, ws: Workspace) -> None:
         """A worker unlocked: open Today, build the name index in the background."""
         from app.ui.views.sync import SyncBar
+        from app.ui.views.visit import offer_kept_visits
 
         self.ws = ws
         self.sync_bar = SyncBar(self)
         self.go_to("today")
+        offer_kept_visits(self)
         self.background(asyncio.to_thread(self._warm_up, ws))
         self.background(self.sync_bar.check_online())
         if self._idle_task is None:

@@ -11,6 +11,7 @@ from app.domain.records import Household
 from app.store import replica
 from app.store.store import LAST_SYNC_META, Store
 from app.ui.viewmodels.sync import SyncProblemsVM, SyncVM
+from app.ui.viewmodels.visit import NewVisitVM
 from app.ui.viewmodels.workspace import Workspace
 from sync.client import ServerUnreachable, SyncProgress, SyncReport
 from tests.ui.conftest import ouyang
@@ -50,6 +51,20 @@ def test_the_bar_says_offline_pending_and_never_synced(ws: Workspace) -> None:
     vm.server_override = "http://127.0.0.1:9"
     assert not vm.check_online()
     assert vm.status_line().startswith("离线 · 待上传 1 条")
+
+
+def test_a_saved_visit_counts_as_pending_at_once(ws: Workspace) -> None:
+    vm = SyncVM(ws, syncer=lambda w, u: FakeSyncer())
+    told: list[int] = []
+    vm.on_change = lambda: told.append(vm.pending)
+    assert vm.pending == 0
+    visit = NewVisitVM(ws, ouyang(ws))
+    visit.set_outcome("nobody_home")
+    assert visit.save() is not None
+    assert vm.pending == 1 and told == [1]
+    assert "待上传 1 条" in vm.status_line()
+    _edit_address(ws, "岩头村3组90号")
+    assert vm.pending == 2 and told == [1, 2]
 
 
 def test_a_sync_reports_progress_then_the_result(ws: Workspace) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from app.domain.codes import NeedArea, VisitKind, VisitMode, VisitOutcome, WishState
 from app.domain.records import Need, Visit, Wish
-from app.ui.viewmodels.visit import NewVisitVM
+from app.store.sandbox import list_sandboxes, open_store
+from app.ui.viewmodels.visit import NewVisitVM, kept_visits
 from app.ui.viewmodels.workspace import Workspace
-from tests.ui.conftest import NOW, ouyang
+from tests.ui.builders import PIN
+from tests.ui.conftest import NOW, Clock, ouyang
 
 JPEG = b"\xff\xd8\xff\xe0" + b"photo of the kitchen" * 50
 
@@ -37,9 +40,32 @@ def test_dates_in_the_future_are_refused(ws: Workspace) -> None:
     vm = NewVisitVM(ws, ouyang(ws))
     vm.set_outcome("nobody_home")
     vm.set_visited_on("2026-06-01")
-    assert vm.save() is None and "visited_on" in vm.errors
+    assert vm.save() is None
+    assert vm.errors["visited_on"] == "2026-06-01 晚于今天，不能选择"
     vm.set_visited_on("not a date")
-    assert vm.errors["visited_on"] == "日期格式应为 2026-05-01"
+    assert vm.errors["visited_on"] == "不是日期，请按 2026-05-01、2026/5/1 或 5月1日 填写"
+
+
+def test_an_impossible_date_is_never_saved_as_another_day(ws: Workspace) -> None:
+    vm = NewVisitVM(ws, ouyang(ws))
+    vm.set_outcome("nobody_home")
+    vm.set_visited_on("2026-02-30")
+    assert vm.save() is None
+    assert vm.errors == {"visited_on": "2 月没有 30 日（这个月只有 28 天）"}
+    assert vm.message == "请填写或更正：探访日期"
+    assert ws.store.load_all(Visit, household_id=ouyang(ws)) == []
+
+
+def test_the_common_typed_forms_save_that_day(ws: Workspace) -> None:
+    for typed in ("2026/5/3", "2026.5.4", "20260505", "5月6日", "2026年5月7日"):
+        vm = NewVisitVM(ws, ouyang(ws))
+        vm.set_outcome("nobody_home")
+        vm.set_visited_on(typed)
+        assert vm.errors == {}
+        visit = vm.save()
+        assert visit is not None, vm.message
+    days = sorted(v.visited_at.date() for v in ws.store.load_all(Visit, household_id=ouyang(ws)))
+    assert days == [date(2026, 5, d) for d in (3, 4, 5, 6, 7)]
 
 
 def test_save_writes_visit_needs_wish_photo_and_gps_together(ws: Workspace) -> None:
@@ -130,3 +156,72 @@ def test_an_oversized_photo_is_refused(ws: Workspace) -> None:
     vm = NewVisitVM(ws, ouyang(ws))
     vm.set_photo(b"x" * (9 * 1024 * 1024))
     assert vm.photo is None and "太大" in vm.message
+
+
+def _half_filled(ws: Workspace, kind: VisitKind = VisitKind.CARE) -> NewVisitVM:
+    vm = NewVisitVM(ws, ouyang(ws), kind=kind)
+    vm.set_outcome("met")
+    vm.toggle_care("comfort", True)
+    vm.observations = "老伴刚去世，情绪低落"
+    vm.set_visited_on("2026/5/19")
+    vm.add_need("medical")
+    vm.set_need_description(0, "慢性病用药")
+    vm.set_photo(JPEG)
+    vm.keep_draft()
+    return vm
+
+
+def test_a_half_filled_visit_survives_a_lock_and_an_unlock(data_dir: Path, clock: Clock) -> None:
+    sandbox = list_sandboxes(data_dir)[0]
+    ws = Workspace(sandbox, open_store(sandbox, sandbox.unlock(PIN)), clock=clock)
+    _half_filled(ws)
+    ws.lock()
+
+    ws = Workspace(sandbox, open_store(sandbox, sandbox.unlock(PIN)), clock=clock)
+    try:
+        [kept] = kept_visits(ws)
+        assert kept.household_id == ouyang(ws) and kept.kind == VisitKind.CARE
+        assert kept.line == "欧阳秀兰 · 探访关爱 · 05-20 10:30"
+        vm = NewVisitVM(ws, ouyang(ws))
+        assert vm.restored == NOW and vm.photo_lost
+        assert vm.outcome == VisitOutcome.MET and vm.observations == "老伴刚去世，情绪低落"
+        assert vm.visited_on == date(2026, 5, 19) and vm.visited_on_text == "2026/5/19"
+        assert [(n.area, n.description) for n in vm.needs] == [(NeedArea.MEDICAL, "慢性病用药")]
+        visit = vm.save()
+        assert visit is not None and visit.visited_at.date() == date(2026, 5, 19)
+        assert kept_visits(ws) == []
+        assert NewVisitVM(ws, ouyang(ws)).restored is None
+    finally:
+        ws.lock()
+
+
+def test_the_draft_is_sealed_on_disk(ws: Workspace, data_dir: Path) -> None:
+    _half_filled(ws)
+    ws.store.engine.dispose()  # type: ignore[union-attr]
+    raw = b"".join(p.read_bytes() for p in data_dir.rglob("store.db*"))
+    assert "老伴刚去世".encode() not in raw and "慢性病用药".encode() not in raw
+
+
+def test_a_survey_draft_keeps_its_step_and_can_be_discarded(ws: Workspace) -> None:
+    vm = NewVisitVM(ws, ouyang(ws), kind=VisitKind.KNOCK)
+    vm.survey_answer("冬季取暖费用")
+    vm.survey_answer("")
+    vm.keep_draft()
+    resumed = NewVisitVM(ws, ouyang(ws), kind=VisitKind.KNOCK)
+    assert resumed.survey_step == 2 and resumed.survey == {NeedArea.LIVING: "冬季取暖费用"}
+    assert NewVisitVM(ws, ouyang(ws)).restored is None  # a care visit is another form
+    resumed.discard_draft()
+    assert resumed.survey == {} and resumed.restored is None
+    assert kept_visits(ws) == []
+    assert NewVisitVM(ws, ouyang(ws), kind=VisitKind.KNOCK).survey_step == 0
+
+
+def test_an_untouched_form_keeps_no_draft(ws: Workspace) -> None:
+    vm = NewVisitVM(ws, ouyang(ws))
+    vm.keep_draft()
+    assert kept_visits(ws) == []
+    vm.observations = "x"
+    vm.keep_draft()
+    vm.observations = ""
+    vm.keep_draft()
+    assert kept_visits(ws) == []

@@ -75,7 +75,15 @@ class SyncVM:
         self.fraction: float | None = None
         self.error = ""
         self.result = ""
+        self.on_change: Callable[[], None] | None = None
         self.refresh()
+        workspace.store.on_queued(self._queued)
+
+    def _queued(self) -> None:
+        """A change was saved on some screen: 待上传 counts it at once."""
+        self.refresh()
+        if self.on_change is not None:
+            self.on_change()
 
     @property
     def server_url(self) -> str:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from app.domain.codes import CareKind, NeedArea, VisitKind, VisitMode, VisitOutcome
+from app.domain.dates import DateError, parse_date
 from app.domain.ids import new_id
 from app.domain.labels import label, text
 from app.domain.records import GeoPoint, Household, Need, Person, Record, Visit, Wish, head_of
 from app.domain.wishes import OPEN_STATES, parse_wish_value
+from app.store import drafts
+from app.store.errors import IntegrityError
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.workspace import Workspace
 
@@ -45,31 +49,110 @@ class NewVisitVM:
         self.household = workspace.store.get(Household, household_id)
         self.members = workspace.store.load_all(Person, household_id=household_id)
         self.kind = kind
+        self._clear()
+        self._blank = self.draft()
+        self._kept: dict[str, Any] | None = None
+        self._resume()
+
+    def _clear(self) -> None:
+        """Every field as a new form has it."""
         self.mode = VisitMode.HOME
         self.outcome: VisitOutcome | None = None
         self.care: set[CareKind] = set()
         self.observations = ""
         self.companions = ""
-        self.visited_on = workspace.today()
+        self.visited_on = self.ws.today()
+        self.visited_on_text = self.visited_on.isoformat()
         self.gps: GeoPoint | None = None
         self.photo: bytes | None = None
         self.photo_mime = "image/jpeg"
         self.needs: list[NeedDraft] = []
         self.survey: dict[NeedArea, str] = {}
         self.survey_step = 0
+        self.survey_typed = ""  # typed for the current area, not yet confirmed
         self.wish_title = ""
         self.wish_value = ""
         self.wish_description = ""
         self.errors: dict[str, str] = {}
         self.message = ""
+        self.restored: datetime | None = None  # when the draft this form resumed was kept
+        self.photo_lost = False  # the resumed draft had a photo: it must be taken again
+        self.saved = False
+
+    # --- the draft: kept sealed at every change, so a lock or restart loses nothing ----
+
+    @property
+    def draft_form(self) -> str:
+        return self.kind.value
+
+    def draft(self) -> dict[str, Any]:
+        """What the form holds, as JSON (the photo is not kept: it is only noted)."""
+        return {
+            "mode": self.mode.value,
+            "outcome": self.outcome.value if self.outcome else None,
+            "care": sorted(c.value for c in self.care),
+            "observations": self.observations,
+            "companions": self.companions,
+            "visited_on": self.visited_on_text,
+            "gps": self.gps.model_dump() if self.gps else None,
+            "photo": self.photo is not None,
+            "needs": [[n.area.value, n.description, n.person_id] for n in self.needs],
+            "survey": {a.value: d for a, d in self.survey.items()},
+            "survey_step": self.survey_step,
+            "survey_typed": self.survey_typed,
+            "wish": [self.wish_title, self.wish_value, self.wish_description],
+        }
+
+    def is_blank(self) -> bool:
+        """Nothing typed or chosen yet: no draft is worth keeping."""
+        return self.draft() == self._blank
+
+    def keep_draft(self) -> None:
+        """Write the draft if it changed since last kept (an untouched form keeps none)."""
+        content = self.draft()
+        if self.saved or content == self._kept:
+            return
+        if content == self._blank:
+            if self._kept is not None:
+                drafts.discard(self.ws.store, self.draft_form, self.household.id)
+        else:
+            drafts.keep(self.ws.store, self.draft_form, self.household.id, content, self.ws.now())
+        self._kept = content
+
+    def discard_draft(self) -> None:
+        """Throw the kept draft away and start the form again."""
+        drafts.discard(self.ws.store, self.draft_form, self.household.id)
+        self._clear()
+        self._kept = None
+
+    def _resume(self) -> None:
+        kept = drafts.find(self.ws.store, self.draft_form, self.household.id)
+        if kept is None:
+            return
+        f = kept.content
+        try:
+            self.mode = VisitMode(f["mode"])
+            self.outcome = VisitOutcome(f["outcome"]) if f["outcome"] else None
+            self.care = {CareKind(c) for c in f["care"]}
+            self.observations, self.companions = str(f["observations"]), str(f["companions"])
+            self.visited_on_text = str(f["visited_on"])
+            self.gps = GeoPoint(**f["gps"]) if f["gps"] else None
+            self.needs = [NeedDraft(NeedArea(a), str(d), p) for a, d, p in f["needs"]]
+            self.survey = {NeedArea(a): str(d) for a, d in f["survey"].items()}
+            self.survey_step = int(f["survey_step"])
+            self.survey_typed = str(f["survey_typed"])
+            self.wish_title, self.wish_value, self.wish_description = map(str, f["wish"])
+        except (KeyError, TypeError, ValueError):
+            raise IntegrityError("drafts", kept.key, "content") from None
+        self._date_problem()
+        self.photo_lost = bool(f["photo"])
+        self.restored = kept.saved_at
+        self._kept = kept.content
 
     @property
     def title(self) -> str:
         head = head_of(self.members)
         return head.name if head else self.household.address
-
-    def set_kind(self, kind: str) -> None:
-        self.kind = VisitKind(kind)
 
     def set_mode(self, mode: str) -> None:
         self.mode = VisitMode(mode)
@@ -84,11 +167,23 @@ class NewVisitVM:
             self.errors.pop("care", None)
 
     def set_visited_on(self, value: date | str) -> None:
-        try:
-            self.visited_on = value if isinstance(value, date) else date.fromisoformat(value)
+        """A date picked or typed (any form `parse_date` reads); a wrong one is named in
+        `errors` at once and blocks saving until it is corrected."""
+        self.visited_on_text = value.isoformat() if isinstance(value, date) else value
+        problem = self._date_problem()
+        if problem:
+            self.errors["visited_on"] = problem
+        else:
             self.errors.pop("visited_on", None)
-        except ValueError:
-            self.errors["visited_on"] = text("form.bad_date", self.lang)
+
+    def _date_problem(self) -> str:
+        try:
+            self.visited_on = parse_date(
+                self.visited_on_text, self.ws.today(), not_after=self.ws.today()
+            )
+        except DateError as exc:
+            return exc.message(self.lang)
+        return ""
 
     # --- needs (care visit) -------------------------------------------------------------
 
@@ -130,9 +225,15 @@ class NewVisitVM:
         else:
             self.survey.pop(area, None)
         self.survey_step += 1
+        self.survey_typed = self._answered()
 
     def survey_back(self) -> None:
         self.survey_step = max(0, self.survey_step - 1)
+        self.survey_typed = self._answered()
+
+    def _answered(self) -> str:
+        area = self.survey_area
+        return self.survey.get(area, "") if area is not None else ""
 
     def survey_summary(self) -> list[tuple[str, str]]:
         return [(label(a, self.lang), d) for a, d in self.survey.items()]
@@ -175,8 +276,9 @@ class NewVisitVM:
     def validate(self) -> dict[str, str]:
         """Per field, what is missing or wrong; empty when the visit can be saved."""
         errors: dict[str, str] = {}
-        if self.visited_on > self.ws.today():
-            errors["visited_on"] = text("visit.future_date", self.lang)
+        problem = self._date_problem()
+        if problem:
+            errors["visited_on"] = problem
         if self.outcome is None:
             errors["outcome"] = text("form.choose", self.lang)
         elif self.kind == VisitKind.CARE and self.outcome == VisitOutcome.MET and not self.care:
@@ -218,6 +320,9 @@ class NewVisitVM:
             return None
         saved_visit = saved[0]
         assert isinstance(saved_visit, Visit)
+        drafts.discard(self.ws.store, self.draft_form, self.household.id)
+        self._kept = None
+        self.saved = True
         self.ws.roster.add_visit(saved_visit)
         self.ws.forget_status(self.household.id)
         return saved_visit
@@ -271,6 +376,35 @@ class NewVisitVM:
                 )
             )
         return visit, records
+
+
+@dataclass(frozen=True)
+class KeptVisit:
+    """A visit or survey form kept as a draft, as the resume offer names it."""
+
+    household_id: str
+    kind: VisitKind
+    line: str  # e.g. "欧阳秀兰 · 探访关爱 · 05-20 10:30"
+
+
+def kept_visits(ws: Workspace, lang: str = "zh") -> list[KeptVisit]:
+    """The unsaved visit and survey forms of my households, the most recent first."""
+    out = []
+    for draft in drafts.every(ws.store):
+        if draft.form not in VisitKind._value2member_map_:
+            continue
+        if draft.household_id not in ws.roster.households:
+            continue
+        kind = VisitKind(draft.form)
+        name = ws.household_title(draft.household_id)
+        when = draft.saved_at.strftime("%m-%d %H:%M")
+        out.append(KeptVisit(draft.household_id, kind, f"{name} · {label(kind, lang)} · {when}"))
+    return out
+
+
+def discard_kept_visit(ws: Workspace, household_id: str, kind: VisitKind) -> None:
+    """Throw away an unsaved visit or survey form without opening it."""
+    drafts.discard(ws.store, kind.value, household_id)
 
 
 def _int(value: str) -> int | None:

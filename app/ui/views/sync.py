@@ -30,6 +30,7 @@ class SyncBar:
         self._bars: list[
             tuple[ft.Container, ft.Text, ft.ProgressBar, ft.Text, ft.Control, ft.Control]
         ] = []
+        self.vm.on_change = self.update
 
     def control(self) -> ft.Control:
         """A new bar for one view (a control lives in one place only)."""

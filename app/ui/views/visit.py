@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -9,12 +11,23 @@ import flet as ft
 from app.domain.codes import CareKind, NeedArea, VisitKind, VisitMode, VisitOutcome
 from app.domain.labels import label
 from app.ui import widgets as w
-from app.ui.viewmodels.visit import NewVisitVM
+from app.ui.viewmodels.errors import user_message
+from app.ui.viewmodels.visit import NewVisitVM, discard_kept_visit, kept_visits
 from app.ui.views import media
 from app.ui.views.base import Screen
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
+
+
+def picked_day(picked: datetime | date) -> date:
+    """The day a DatePicker chose. The browser sends its local midnight as UTC, up to 12
+    hours either side of that day's UTC midnight: the nearest UTC midnight is the day."""
+    if not isinstance(picked, datetime):
+        return picked
+    if picked.tzinfo is None:
+        return picked.date()
+    return (picked.astimezone(UTC) + timedelta(hours=12)).date()
 
 
 class NewVisitScreen(Screen):
@@ -33,35 +46,48 @@ class NewVisitScreen(Screen):
         self.fields: dict[str, ft.TextField] = {
             "visited_on": w.text_field(
                 self.t("visit.visited_on"),
-                vm.visited_on.isoformat(),
+                vm.visited_on_text,
                 self.act(lambda e: vm.set_visited_on(e.control.value or "")),
                 width=220,
                 hint="2026-05-01",
+                on_blur=self.act(self._show_date_error),
             ),
             "observations": w.text_field(
-                self.t("visit.observations"), on_change=bind("observations"), multiline=True
+                self.t("visit.observations"),
+                vm.observations,
+                bind("observations"),
+                multiline=True,
             ),
             "companions": w.text_field(
                 self.t("visit.companions"),
-                on_change=bind("companions"),
+                vm.companions,
+                bind("companions"),
                 hint=self.t("visit.companions_hint"),
             ),
-            "wish_title": w.text_field(self.t("visit.wish_title"), on_change=bind("wish_title")),
+            "wish_title": w.text_field(
+                self.t("visit.wish_title"), vm.wish_title, bind("wish_title")
+            ),
             "wish_value": w.text_field(
                 self.t("visit.wish_value"),
-                on_change=bind("wish_value"),
+                vm.wish_value,
+                bind("wish_value"),
                 keyboard=ft.KeyboardType.NUMBER,
                 width=220,
             ),
             "wish_description": w.text_field(
-                self.t("visit.wish_description"), on_change=bind("wish_description"), multiline=True
+                self.t("visit.wish_description"),
+                vm.wish_description,
+                bind("wish_description"),
+                multiline=True,
             ),
         }
         self.errors: dict[str, ft.Text] = {
             key: ft.Text("", color=ft.Colors.ERROR, size=w.SMALL, visible=False)
             for key in ("outcome", "care")
         }
-        self.survey_field = w.text_field(self.t("visit.survey_answer"), multiline=True)
+        self.survey_field = w.text_field(
+            self.t("visit.survey_answer"), on_change=bind("survey_typed"), multiline=True
+        )
         self.needs_column = ft.Column(
             spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
         )
@@ -72,6 +98,32 @@ class NewVisitScreen(Screen):
         self.photo_text = w.body("", size=w.SMALL)
         self.message = ft.Text("", color=ft.Colors.ERROR, size=w.TEXT, visible=False)
 
+    def act(self, fn: Any) -> Any:
+        """Every event on this form also keeps its draft, sealed, at once: an auto-lock, a
+        closed tab or a restart then loses nothing."""
+        handled = self.shell.handler(fn)
+        if inspect.iscoroutinefunction(handled):
+
+            async def run_async(*args: Any) -> None:
+                await handled(*args)
+                self._keep_draft()
+
+            return run_async
+
+        def run(*args: Any) -> None:
+            handled(*args)
+            self._keep_draft()
+
+        return run
+
+    def _keep_draft(self) -> None:
+        if self.vm.ws.locked:
+            return
+        try:
+            self.vm.keep_draft()
+        except Exception as exc:
+            self.shell.snack(user_message(exc, self.shell.lang), error=True)
+
     def title(self) -> str:
         key = "visit.title_knock" if self.vm.kind == VisitKind.KNOCK else "visit.title_care"
         return self.t(key, name=self.vm.title)
@@ -79,7 +131,10 @@ class NewVisitScreen(Screen):
     def content(self) -> list[ft.Control]:
         vm = self.vm
         lang = self.shell.lang
-        out: list[ft.Control] = [
+        out: list[ft.Control] = []
+        if vm.restored is not None:
+            out.append(self._restored_banner())
+        out += [
             w.section(
                 self.t("visit.basics"),
                 [
@@ -96,7 +151,17 @@ class NewVisitScreen(Screen):
                         self.act(lambda v, _on: self._outcome(v)),
                     ),
                     self.errors["outcome"],
-                    ft.Semantics(container=True, content=self.fields["visited_on"]),
+                    ft.Row(
+                        [
+                            ft.Semantics(container=True, content=self.fields["visited_on"]),
+                            w.icon_button(
+                                ft.Icons.CALENDAR_MONTH,
+                                self.t("date.pick"),
+                                self.act(self._pick_date),
+                            ),
+                        ],
+                        vertical_alignment=ft.CrossAxisAlignment.START,
+                    ),
                 ],
             ),
         ]
@@ -193,7 +258,7 @@ class NewVisitScreen(Screen):
                     w.button(
                         self.t("common.save"), self.act(self._save), icon=ft.Icons.SAVE, expand=True
                     ),
-                    w.button(self.t("common.cancel"), self.act(self.shell.pop), kind="outlined"),
+                    w.button(self.t("common.cancel"), self.act(self._cancel), kind="outlined"),
                 ]
             ),
             ft.Container(height=40),
@@ -209,6 +274,110 @@ class NewVisitScreen(Screen):
     def _care(self, value: str, on: bool) -> None:
         self.vm.toggle_care(value, on)
         self._show_errors()
+
+    # --- the draft --------------------------------------------------------------------
+
+    def _restored_banner(self) -> ft.Control:
+        assert self.vm.restored is not None
+        lines: list[ft.Control] = [
+            ft.Text(
+                self.t("draft.restored", when=self.vm.restored.strftime("%m-%d %H:%M")),
+                size=w.TEXT,
+                weight=ft.FontWeight.BOLD,
+            )
+        ]
+        if self.vm.photo_lost:
+            lines.append(w.muted(self.t("draft.photo_again")))
+        lines.append(
+            w.left(
+                w.button(
+                    self.t("draft.discard"),
+                    self.act(self._discard),
+                    kind="outlined",
+                    icon=ft.Icons.DELETE_SWEEP_OUTLINED,
+                )
+            )
+        )
+        return ft.Container(
+            ft.Column(lines, spacing=8),
+            padding=12,
+            border_radius=8,
+            bgcolor=ft.Colors.AMBER_50,
+            border=ft.Border.all(1, ft.Colors.AMBER_700),
+        )
+
+    def _discard(self) -> None:
+        self.vm.discard_draft()
+        for key, field in self.fields.items():
+            field.value = getattr(self.vm, "visited_on_text" if key == "visited_on" else key)
+            field.error = None
+        self._fill_media()
+        self.refresh()
+        self.shell.snack(self.t("draft.discarded"))
+
+    def _cancel(self) -> None:
+        """Leave the form. Something typed is thrown away only after a confirmation."""
+        if self.vm.is_blank():
+            self.shell.pop()
+            return
+
+        def give_up(_e: Any) -> None:
+            self.shell.page.pop_dialog()
+            self.vm.discard_draft()
+            self.vm.saved = True  # nothing more is kept from this form
+            self.shell.pop()
+
+        self.shell.page.show_dialog(
+            ft.AlertDialog(
+                modal=True,
+                title=ft.Text(self.t("draft.cancel_title")),
+                content=w.body(self.t("draft.cancel_body")),
+                actions=[
+                    w.button(
+                        self.t("draft.keep_filling"),
+                        self.shell.handler(lambda _e: self.shell.page.pop_dialog()),
+                        kind="text",
+                    ),
+                    w.button(
+                        self.t("draft.give_up"),
+                        self.shell.handler(give_up),
+                        color=ft.Colors.RED_700,
+                    ),
+                ],
+            )
+        )
+
+    # --- the date ---------------------------------------------------------------------
+
+    def _show_date_error(self) -> None:
+        field = self.fields["visited_on"]
+        field.error = self.vm.errors.get("visited_on")
+        field.update()
+
+    def _pick_date(self) -> None:
+        today = self.vm.ws.today()
+        picker = ft.DatePicker(
+            value=datetime.combine(self.vm.visited_on, time()),
+            first_date=datetime(today.year - 1, 1, 1),
+            last_date=datetime.combine(today, time()),
+            current_date=datetime.combine(today, time()),
+            help_text=self.t("visit.visited_on"),
+            cancel_text=self.t("common.cancel"),
+            confirm_text=self.t("common.confirm"),
+            on_change=self.act(self._date_picked),
+        )
+        self.shell.page.show_dialog(picker)
+
+    def _date_picked(self, e: Any) -> None:
+        picked = e.control.value
+        if picked is None:
+            return
+        day = picked_day(picked)
+        self.vm.set_visited_on(day)
+        field = self.fields["visited_on"]
+        field.value = self.vm.visited_on_text
+        field.error = self.vm.errors.get("visited_on")
+        field.update()
 
     # --- needs ------------------------------------------------------------------------
 
@@ -278,7 +447,7 @@ class NewVisitScreen(Screen):
         rows: list[ft.Control] = []
         area = vm.survey_area
         if area is not None:
-            self.survey_field.value = vm.survey.get(area, "")
+            self.survey_field.value = vm.survey_typed
             self.survey_field.label = self.t(
                 "visit.survey_answer_for", area=label(area, self.shell.lang)
             )
@@ -409,3 +578,69 @@ class NewVisitScreen(Screen):
             return
         self.shell.snack(" ".join([self.t("visit.saved"), *warnings]))
         self.shell.pop()
+
+
+def offer_kept_visits(shell: Shell) -> None:
+    """After an unlock: the visit and survey forms left unsaved (by an auto-lock, a closed
+    tab, a restart), each to resume or throw away."""
+    if shell.ws is None:
+        return
+    ws = shell.ws
+    kept = kept_visits(ws, shell.lang)
+    if not kept:
+        return
+
+    def resume(household_id: str, kind: VisitKind) -> None:
+        shell.page.pop_dialog()
+        shell.push(NewVisitScreen(shell, household_id, kind))
+
+    def throw_away(household_id: str, kind: VisitKind) -> None:
+        discard_kept_visit(ws, household_id, kind)
+        shell.page.pop_dialog()
+        offer_kept_visits(shell)
+
+    rows: list[ft.Control] = []
+    for k in kept:
+        rows.append(
+            ft.Column(
+                [
+                    w.body(k.line),
+                    ft.Row(
+                        [
+                            w.button(
+                                shell.t("draft.resume"),
+                                shell.handler(lambda _e, k=k: resume(k.household_id, k.kind)),
+                                kind="tonal",
+                                icon=ft.Icons.EDIT_NOTE,
+                            ),
+                            w.button(
+                                shell.t("draft.discard_short"),
+                                shell.handler(lambda _e, k=k: throw_away(k.household_id, k.kind)),
+                                kind="text",
+                            ),
+                        ],
+                        wrap=True,
+                    ),
+                ],
+                spacing=4,
+            )
+        )
+    shell.page.show_dialog(
+        ft.AlertDialog(
+            modal=True,
+            title=ft.Text(shell.t("draft.offer_title")),
+            content=ft.Column(
+                [w.muted(shell.t("draft.offer_body")), *rows],
+                tight=True,
+                spacing=12,
+                scroll=ft.ScrollMode.AUTO,
+            ),
+            actions=[
+                w.button(
+                    shell.t("draft.later"),
+                    shell.handler(lambda _e: shell.page.pop_dialog()),
+                    kind="text",
+                )
+            ],
+        )
+    )
