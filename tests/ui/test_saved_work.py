@@ -146,3 +146,14 @@ def test_a_kept_draft_can_be_discarded(data_dir: Path, clock: Clock) -> None:
         assert not client.has_text("已恢复")
 
     run(go)
+
+
+def test_the_day_a_date_picker_chose_in_any_time_zone() -> None:
+    from datetime import UTC, date, datetime, timedelta, timezone
+
+    from app.ui.views.visit import picked_day
+
+    for hours in (-11, -5, 0, 8, 12):
+        local_midnight = datetime(2026, 12, 3, tzinfo=timezone(timedelta(hours=hours)))
+        assert picked_day(local_midnight.astimezone(UTC)) == date(2026, 12, 3), hours
+    assert picked_day(datetime(2026, 12, 3)) == date(2026, 12, 3)

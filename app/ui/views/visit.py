@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from app.ui.shell import Shell
 
 
+OFFER_ROWS_UNBOXED = 4
+OFFER_LIST_HEIGHT = 420
+
+
 def picked_day(picked: datetime | date) -> date:
     """The day a DatePicker chose. The browser sends its local midnight as UTC, up to 12
     hours either side of that day's UTC midnight: the nearest UTC midnight is the day."""
@@ -48,7 +52,7 @@ class NewVisitScreen(Screen):
                 self.t("visit.visited_on"),
                 vm.visited_on_text,
                 self.act(lambda e: vm.set_visited_on(e.control.value or "")),
-                width=220,
+                width=260,
                 hint="2026-05-01",
                 on_blur=self.act(self._show_date_error),
             ),
@@ -81,6 +85,7 @@ class NewVisitScreen(Screen):
                 multiline=True,
             ),
         }
+        self.fields["visited_on"].error_max_lines = 3  # the reason a date is refused, whole
         self.errors: dict[str, ft.Text] = {
             key: ft.Text("", color=ft.Colors.ERROR, size=w.SMALL, visible=False)
             for key in ("outcome", "care")
@@ -154,10 +159,13 @@ class NewVisitScreen(Screen):
                     ft.Row(
                         [
                             ft.Semantics(container=True, content=self.fields["visited_on"]),
-                            w.icon_button(
-                                ft.Icons.CALENDAR_MONTH,
-                                self.t("date.pick"),
-                                self.act(self._pick_date),
+                            ft.Semantics(
+                                container=True,
+                                content=w.icon_button(
+                                    ft.Icons.CALENDAR_MONTH,
+                                    self.t("date.pick"),
+                                    self.act(self._pick_date),
+                                ),
                             ),
                         ],
                         vertical_alignment=ft.CrossAxisAlignment.START,
@@ -362,6 +370,7 @@ class NewVisitScreen(Screen):
             last_date=datetime.combine(today, time()),
             current_date=datetime.combine(today, time()),
             help_text=self.t("visit.visited_on"),
+            locale=ft.Locale("zh", "CN") if self.shell.lang == "zh" else ft.Locale("en", "GB"),
             cancel_text=self.t("common.cancel"),
             confirm_text=self.t("common.confirm"),
             on_change=self.act(self._date_picked),
@@ -630,10 +639,17 @@ def offer_kept_visits(shell: Shell) -> None:
             modal=True,
             title=ft.Text(shell.t("draft.offer_title")),
             content=ft.Column(
-                [w.muted(shell.t("draft.offer_body")), *rows],
+                [
+                    w.muted(shell.t("draft.offer_body")),
+                    # A long list scrolls in a box of its own; a short one keeps the
+                    # dialog as small as its text.
+                    ft.Container(
+                        ft.Column(rows, spacing=12, scroll=ft.ScrollMode.AUTO),
+                        height=OFFER_LIST_HEIGHT if len(rows) > OFFER_ROWS_UNBOXED else None,
+                    ),
+                ],
                 tight=True,
                 spacing=12,
-                scroll=ft.ScrollMode.AUTO,
             ),
             actions=[
                 w.button(
