@@ -37,6 +37,8 @@ class VisitPolicy(BaseModel):
     wish_claim_contact_days: int = Field(7, ge=1)
     low_income_threshold_yuan: int = Field(100_000, ge=0)
     idle_lock_minutes: int = Field(5, ge=1, le=240)
+    # A roster import marking more than this share (%) of a township as left asks first.
+    roster_leavers_confirm_percent: float = Field(5, ge=0, le=100)
 
     @model_validator(mode="after")
     def _each_code_once(self) -> VisitPolicy:

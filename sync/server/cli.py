@@ -55,7 +55,7 @@ def friendly(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except roster.RosterInvalid as exc:
+        except roster.RosterRefused as exc:
             typer.echo(str(exc), err=True)
             for line in exc.lines():
                 typer.echo(line, err=True)
@@ -193,13 +193,28 @@ def revoke_device(
 @friendly
 def import_roster(
     file: Annotated[Path, typer.Argument(help="花名册 CSV 或 XLSX（模板见 assets/templates）")],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="写入数据库；不加时只试运行，打印将发生的变化")
+    ] = False,
+    confirm_leavers: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-leavers", help="确认：允许某乡镇（街道）超过政策比例的家庭标记为退出在册"
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """导入花名册：有错误时逐行报告且不导入任何数据；重复导入不产生变化。"""
+    """导入花名册：默认只试运行，加 --apply 才写入；有错误时逐行报告且不导入；重复导入不产生变化。"""
     if not file.is_file():
         fail(f"找不到文件：{file}")
-    report = roster.import_roster(open_context(db), file)
+    report = roster.import_roster(
+        open_context(db), file, dry_run=not apply, confirm_leavers=confirm_leavers
+    )
     typer.echo(report.one_line())
+    for line in report.leaver_lines():
+        typer.echo(f"  {line}")
+    if not apply:
+        typer.echo("以上为试运行，未写入任何数据；核对无误后加 --apply 导入。")
 
 
 @server_app.command("demo-data")

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from sync.server.cli import server_app
 from tests.sync.conftest import free_port
-from tests.sync.test_roster import TEMPLATES
+from tests.sync.test_roster import TEMPLATES, household_rows, write_csv
 
 runner = CliRunner()
 
@@ -40,7 +40,7 @@ def test_admin_commands_round_trip(db, tmp_path):
     assert qr.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     moved = invoke(db, "set-areas", "--worker", worker, "--area", "330703101")
     assert moved.stdout.strip() == "330703101"
-    imported = invoke(db, "import-roster", str(TEMPLATES / "roster_template.xlsx"))
+    imported = invoke(db, "import-roster", str(TEMPLATES / "roster_template.xlsx"), "--apply")
     assert imported.exit_code == 0 and "新增 1 户" in imported.stdout
     out = tmp_path / "all.jsonl"
     exported = invoke(db, "export", "--out", str(out))
@@ -84,7 +84,8 @@ def test_a_bad_roster_lists_its_rows(db, tmp_path):
 
 
 def test_server_export_is_masked_unless_full_new_0600_and_never_overwrites(db, tmp_path):
-    assert invoke(db, "import-roster", str(TEMPLATES / "roster_template.csv")).exit_code == 0
+    template = str(TEMPLATES / "roster_template.csv")
+    assert invoke(db, "import-roster", template, "--apply").exit_code == 0
     masked = tmp_path / "masked.jsonl"
     result = invoke(db, "export", "--out", str(masked))
     assert result.exit_code == 0 and "已遮蔽" in result.stdout and result.stderr == ""
@@ -115,6 +116,30 @@ def test_report_out_files_are_new_and_0600(db, tmp_path):
     again = invoke(db, *args)
     assert again.exit_code == 1 and "已存在" in again.stderr and again.stderr.count("\n") == 1
     assert out.read_bytes() == before
+
+
+def test_import_roster_rehearses_unless_applied_and_asks_before_emptying_a_township(db, tmp_path):
+    rows = household_rows(10)
+    full = write_csv(tmp_path / "full.csv", rows)
+    rehearsal = invoke(db, "import-roster", str(full))
+    assert rehearsal.exit_code == 0 and "试运行（未写入）：新增 10 户" in rehearsal.stdout
+    assert "--apply" in rehearsal.stdout.splitlines()[-1]
+    assert "新增 10 户" in invoke(db, "import-roster", str(full)).stdout  # still nothing written
+    assert "新增 10 户" in invoke(db, "import-roster", str(full), "--apply").stdout
+
+    cut = write_csv(tmp_path / "cut.csv", rows[:4])
+    preview = invoke(db, "import-roster", str(cut))
+    assert preview.exit_code == 0 and "退出在册 6 户" in preview.stdout
+    assert "10 户中 6 户（60.0%）" in preview.stdout and "--confirm-leavers" in preview.stdout
+    refused = invoke(db, "import-roster", str(cut), "--apply")
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    first, *townships = refused.stderr.splitlines()
+    assert "未导入任何数据" in first and "--confirm-leavers" in first
+    assert townships == ["乡镇（街道） 330702102：10 户中 6 户（60.0%）标记为退出在册"]
+    done = invoke(db, "import-roster", str(cut), "--apply", "--confirm-leavers")
+    assert done.exit_code == 0 and "退出在册 6 户" in done.stdout
+    again = invoke(db, "import-roster", str(cut), "--apply")
+    assert again.exit_code == 0 and "退出在册 0 户" in again.stdout and "未变 8 条" in again.stdout
 
 
 def test_an_unreachable_database_is_one_sentence():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -11,11 +13,15 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app.domain.policy import VisitPolicy
 from app.domain.records import Person
 from sync.server.services import roster
 from sync.server.tables import RecordRow
 
 TEMPLATES = Path(__file__).parents[2] / "assets" / "templates"
+POLICY = VisitPolicy.model_validate_json(
+    (TEMPLATES.parent / "policy" / "visit_policy.json").read_text(encoding="utf-8")
+)
 
 
 def write_csv(path: Path, rows: list[tuple[str, ...]]) -> Path:
@@ -111,8 +117,9 @@ def test_a_newer_roster_updates_and_records_who_left(ctx, tmp_path):
         tmp_path / "2025.csv",
         [("H1", "330702102201", "甲村1号（新）", "", "低保", "", "", "张三", "", "", "", "", "")],
     )
-    report = roster.import_roster(ctx, new, today=date(2025, 2, 1))
+    report = roster.import_roster(ctx, new, today=date(2025, 2, 1), confirm_leavers=True)
     assert (report.households_updated, report.households_left, report.left) == (1, 1, ["H2"])
+    assert [(t.township, t.households, t.leaving) for t in report.leavers] == [("330702102", 2, 1)]
     by_address = {h["address"]: h for h in records(ctx, "household")}
     assert by_address["乙村2号"]["register_status"] == "left"
     assert by_address["乙村2号"]["left_on"] == "2025-02-01"
@@ -245,3 +252,97 @@ def test_the_templates_are_written_with_no_cell_that_runs(tmp_path, monkeypatch)
     assert rows[1][2] == "'" + LINK
     sheet = load_workbook(xlsx_path).worksheets[0]
     assert (sheet["C2"].value, sheet["C2"].data_type, sheet["C2"].quotePrefix) == (LINK, "s", True)
+
+
+# --- a roster cut short: every row read, leavers confirmed, a dry run first -------------------
+
+
+def household_rows(n: int, village: str = "330702102201") -> list[tuple[str, ...]]:
+    """`n` one-person households of one village, keys H001…"""
+    return [
+        (f"H{i:03d}", village, f"甲村{i}号", "", "低保", "", "", f"住户{i}", "", "", "", "", "")
+        for i in range(1, n + 1)
+    ]
+
+
+def write_xlsx(path: Path, rows: list[tuple[str, ...]], *, declared: str | None = None) -> Path:
+    """A real workbook; `declared` overwrites the size its sheet claims (<dimension ref>)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(roster.COLUMNS))
+    for row in rows:
+        sheet.append(list(row))
+    book.save(path)
+    if declared is not None:
+        crafted = path.read_bytes()
+        with zipfile.ZipFile(path) as src:
+            items = [(item, src.read(item.filename)) for item in src.infolist()]
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+            for item, data in items:
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data, n = re.subn(
+                        rb'<dimension ref="[^"]*"\s*/>',
+                        f'<dimension ref="{declared}"/>'.encode(),
+                        data,
+                    )
+                    assert n == 1
+                out.writestr(item, data)
+        assert path.read_bytes() != crafted
+    return path
+
+
+def test_an_xlsx_that_understates_its_size_is_read_to_its_last_row(ctx, tmp_path):
+    rows = household_rows(30)
+    first = roster.import_roster(ctx, write_xlsx(tmp_path / "a.xlsx", rows))
+    assert first.households_created == 30
+    crafted = write_xlsx(tmp_path / "b.xlsx", rows, declared="A1:B3")
+    table = roster.read_table(crafted)
+    assert len(table) == 31 and all(len(r) == len(roster.COLUMNS) for r in table)
+    seq = head_seq(ctx)
+    again = roster.import_roster(ctx, crafted, today=date(2026, 1, 1))
+    assert (again.households_left, again.unchanged, again.leavers) == (0, 60, [])
+    assert head_seq(ctx) == seq
+    assert {h["register_status"] for h in records(ctx, "household")} == {"registered"}
+
+
+def test_marking_more_than_the_policy_share_of_a_township_as_left_needs_confirming(ctx, tmp_path):
+    rows = household_rows(20)
+    roster.import_roster(ctx, write_csv(tmp_path / "all.csv", rows), today=date(2025, 1, 1))
+    # One household of twenty (5 %, the policy's share) leaving goes through as it is.
+    one_fewer = write_csv(tmp_path / "19.csv", rows[:19])
+    report = roster.import_roster(ctx, one_fewer, today=date(2025, 2, 1))
+    assert report.left == ["H020"] and report.over_limit() == []
+    # A file cut after ten rows would empty half the township: refused, nothing changes.
+    cut = write_csv(tmp_path / "10.csv", rows[:10])
+    seq = head_seq(ctx)
+    with pytest.raises(roster.LeaversUnconfirmed) as refused:
+        roster.import_roster(ctx, cut, today=date(2025, 3, 1))
+    assert "--confirm-leavers" in str(refused.value) and "5%" in str(refused.value)
+    assert refused.value.lines() == ["乡镇（街道） 330702102：19 户中 9 户（47.4%）标记为退出在册"]
+    assert head_seq(ctx) == seq
+    assert sum(h["register_status"] == "left" for h in records(ctx, "household")) == 1
+    # A county whose policy allows more, or a clerk who confirms, imports it.
+    lenient = VisitPolicy.model_validate(
+        {**POLICY.model_dump(), "roster_leavers_confirm_percent": 50}
+    )
+    allowed = roster.import_roster(ctx, cut, today=date(2025, 3, 1), policy=lenient, dry_run=True)
+    assert (allowed.households_left, allowed.over_limit()) == (9, []) and head_seq(ctx) == seq
+    confirmed = roster.import_roster(ctx, cut, today=date(2025, 3, 1), confirm_leavers=True)
+    assert confirmed.households_left == 9
+    # The same file again changes nothing and needs no confirmation.
+    seq = head_seq(ctx)
+    again = roster.import_roster(ctx, cut, today=date(2025, 4, 1))
+    assert (again.households_left, again.unchanged) == (0, 20) and head_seq(ctx) == seq
+
+
+def test_a_dry_run_reports_what_would_change_and_writes_nothing(ctx, tmp_path):
+    path = write_csv(tmp_path / "roster.csv", household_rows(3))
+    seq = head_seq(ctx)
+    rehearsal = roster.import_roster(ctx, path, dry_run=True)
+    assert rehearsal.one_line().startswith("试运行（未写入）：新增 3 户、3 人")
+    assert records(ctx, "household") == [] and head_seq(ctx) == seq
+    real = roster.import_roster(ctx, path)
+    assert real.one_line() == rehearsal.one_line().removeprefix("试运行（未写入）：")
+    assert len(records(ctx, "household")) == 3

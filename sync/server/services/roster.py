@@ -9,7 +9,12 @@ again changes nothing; a newer roster updates what changed, and households of th
 file's townships that are no longer listed are marked as having left the register on
 the import date (``register_status=left``, ``left_on``), and so are persons no longer
 listed in a household the file still lists (the person's ``left_on``; cleared again if a
-later roster lists them). Column reference:
+later roster lists them). An XLSX is read to its last row whatever size it declares.
+
+An import that would mark more than the policy's share (``roster_leavers_confirm_percent``,
+5 %) of a township's households as left is refused unless confirmed: a roster cut short
+(a truncated export, a sheet read only in part) must not empty a township. A dry run
+does all the work in the transaction and rolls it back. Column reference:
 assets/templates/roster.md; the templates beside it have the headers and one example.
 """
 
@@ -26,18 +31,20 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from app.assets import load_visit_policy
 from app.domain import identity
 from app.domain.areas import InvalidAreaCode, parse_area_code
 from app.domain.codes import Category, PersonFlag, RegisterStatus
 from app.domain.ids import new_id
 from app.domain.labels import CODE_LABELS
+from app.domain.policy import VisitPolicy
 from app.domain.records import RECORD_TYPES
 from app.reports.cells import csv_text, is_formula, set_cell
 from sync import merge
 from sync.server.context import ServerContext, set_meta
 from sync.server.services import audit
 from sync.server.services.feed import Feed
-from sync.server.tables import RecordRow, RosterKey
+from sync.server.tables import Area, RecordRow, RosterKey
 
 HOUSEHOLD_KEY = "户编号"
 AREA = "区划代码"
@@ -87,7 +94,14 @@ _FLAG_WORDS = {label: code for code, (label, _) in CODE_LABELS[PersonFlag].items
 _SEPARATORS = ("、", "，", ",", ";", "；", "/", " ")
 
 
-class RosterInvalid(Exception):
+class RosterRefused(Exception):
+    """The roster was not imported: the message says why, `lines()` the details."""
+
+    def lines(self) -> list[str]:
+        return []
+
+
+class RosterInvalid(RosterRefused):
     """The roster has bad rows; `problems` lists each as (row number, reason)."""
 
     def __init__(self, problems: list[tuple[int, str]]) -> None:
@@ -96,6 +110,43 @@ class RosterInvalid(Exception):
 
     def lines(self) -> list[str]:
         return [f"第 {row} 行：{reason}" if row else reason for row, reason in self.problems]
+
+
+@dataclass(frozen=True)
+class Leavers:
+    """One township of the file: its households the roster knows (those the file lists and
+    those it would mark as left) and how many of them it would mark as left."""
+
+    township: str
+    name: str
+    households: int
+    leaving: int
+
+    @property
+    def percent(self) -> float:
+        return 100 * self.leaving / self.households if self.households else 0.0
+
+    def line(self) -> str:
+        return (
+            f"{self.name or '乡镇（街道）'} {self.township}：{self.households} 户中 "
+            f"{self.leaving} 户（{self.percent:.1f}%）标记为退出在册"
+        )
+
+
+class LeaversUnconfirmed(RosterRefused):
+    """The import would mark more than the policy's share of a township as left, and that
+    was not confirmed: nothing was imported."""
+
+    def __init__(self, townships: list[Leavers], limit: float) -> None:
+        self.townships = townships
+        super().__init__(
+            f"这份花名册会把 {len(townships)} 个乡镇（街道）超过 {limit:g}% 的家庭标记为退出在册，"
+            "未导入任何数据：请核对花名册是否完整（如 Excel 只读到了部分行），"
+            "确认无误后加 --confirm-leavers 再导入。"
+        )
+
+    def lines(self) -> list[str]:
+        return [t.line() for t in self.townships]
 
 
 @dataclass
@@ -109,14 +160,29 @@ class ImportReport:
     unchanged: int = 0
     left: list[str] = field(default_factory=list)  # household keys that left the register
     persons_gone: list[str] = field(default_factory=list)  # person keys no longer listed
+    leavers: list[Leavers] = field(default_factory=list)  # townships with households leaving
+    limit: float = 0.0  # the policy's share (%) of a township that needs confirming
+    dry_run: bool = False
 
     def one_line(self) -> str:
-        return (
+        return ("试运行（未写入）：" if self.dry_run else "") + (
             f"新增 {self.households_created} 户、{self.persons_created} 人；"
             f"更新 {self.households_updated} 户、{self.persons_updated} 人；"
             f"退出在册 {self.households_left} 户；人员退出 {self.persons_left} 人；"
             f"未变 {self.unchanged} 条。"
         )
+
+    def over_limit(self) -> list[Leavers]:
+        """The townships where more than the policy's share of households would leave."""
+        return [t for t in self.leavers if t.percent > self.limit]
+
+    def leaver_lines(self) -> list[str]:
+        """One line per township with households leaving; those over the limit say so."""
+        over = self.over_limit()
+        return [
+            t.line() + (f"，超过 {self.limit:g}%，需加 --confirm-leavers" if t in over else "")
+            for t in self.leavers
+        ]
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -145,6 +211,9 @@ def read_table(path: Path) -> list[list[str]]:
             raise RosterInvalid([(0, f"无法读取 Excel 文件：{type(exc).__name__}")]) from None
         try:
             sheet = book.worksheets[0]
+            # Read-only sheets stop at the size the file declares (<dimension>), which any
+            # program may write wrong: forget it and read every row and column there is.
+            sheet.reset_dimensions()
             return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         finally:
             book.close()
@@ -383,68 +452,107 @@ def _upsert(
     return row.id, "updated"
 
 
+class _Rehearsal(Exception):
+    """Raised at the end of a dry run's transaction, so that it rolls back."""
+
+
 def import_roster(
-    ctx: ServerContext, path: Path, *, actor: str = "cli", today: date | None = None
+    ctx: ServerContext,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    confirm_leavers: bool = False,
+    actor: str = "cli",
+    today: date | None = None,
+    policy: VisitPolicy | None = None,
 ) -> ImportReport:
-    """Check the whole file, then import it in one transaction (all or nothing)."""
+    """Check the whole file, then import it in one transaction (all or nothing); a dry run
+    does the same work and rolls it back. Marking more than the policy's share of a
+    township as left needs `confirm_leavers`, else LeaversUnconfirmed and nothing changes."""
     rows = check(read_table(path))
-    today = today or date.today()
-    report = ImportReport()
-    tag = today.isoformat()
-    with ctx.db.writing() as s:
-        feed = Feed(s)
-        household_ids: dict[str, str] = {}
-        listed_persons: set[str] = set()
-        for row in rows:
-            if row.household_key not in household_ids:
-                content = dict(row.household)
-                content.update(register_status=RegisterStatus.REGISTERED.value, left_on=None)
-                record_id, what = _upsert(
-                    s, feed, ctx, "household", row.household_key, content, tag
-                )
-                household_ids[row.household_key] = record_id
-                _count(report, "households", what)
-            person = dict(row.person) | {
-                "household_id": household_ids[row.household_key],
-                "area_code": row.household["area_code"],
-                "left_on": None,
-            }
-            person_id, what = _upsert(s, feed, ctx, "person", row.person_key, person, tag)
-            listed_persons.add(person_id)
-            _count(report, "persons", what)
-        _mark_persons_left(s, feed, ctx, set(household_ids.values()), listed_persons, tag, report)
-        townships = {row.household["area_code"][:9] for row in rows}
-        for link in s.exec(select(RosterKey).where(RosterKey.kind == "household")):
-            if link.key in household_ids:
-                continue
-            record = feed.get(link.record_id)
-            if record is None or record.area_code[:9] not in townships:
-                continue
-            data = json.loads(record.data)
-            if data.get("register_status") == RegisterStatus.LEFT.value:
-                continue
-            outcome = merge.server_write(
-                "household",
-                data,
-                record.stamps,
-                {"register_status": RegisterStatus.LEFT.value, "left_on": tag},
-                hlc=ctx.clock.now(),
-                seq=feed.last + 1,
+    tag = (today or date.today()).isoformat()
+    limit = (policy or load_visit_policy()).roster_leavers_confirm_percent
+    report = ImportReport(limit=limit, dry_run=dry_run)
+    try:
+        with ctx.db.writing() as s:
+            feed = Feed(s)
+            _write(s, feed, ctx, rows, tag, report)
+            feed.close()
+            if dry_run:
+                raise _Rehearsal
+            if report.over_limit() and not confirm_leavers:
+                raise LeaversUnconfirmed(report.over_limit(), limit)
+            audit.record(
+                s,
+                "roster_imported",
+                actor=actor,
+                file=path.name,
+                rows=len(rows),
+                summary=report.one_line(),
             )
-            feed.replace(record, outcome.data, outcome.stamps)
-            report.households_left += 1
-            report.left.append(link.key)
-        feed.close()
-        audit.record(
-            s,
-            "roster_imported",
-            actor=actor,
-            file=path.name,
-            rows=len(rows),
-            summary=report.one_line(),
-        )
-        set_meta(s, "hlc", ctx.clock.last)
+            set_meta(s, "hlc", ctx.clock.last)
+    except _Rehearsal:
+        pass
     return report
+
+
+def _write(
+    s: Session, feed: Feed, ctx: ServerContext, rows: list[_Row], tag: str, report: ImportReport
+) -> None:
+    """Upsert the file's households and persons, then mark who left (see the module)."""
+    household_ids: dict[str, str] = {}
+    listed_persons: set[str] = set()
+    for row in rows:
+        if row.household_key not in household_ids:
+            content = dict(row.household)
+            content.update(register_status=RegisterStatus.REGISTERED.value, left_on=None)
+            record_id, what = _upsert(s, feed, ctx, "household", row.household_key, content, tag)
+            household_ids[row.household_key] = record_id
+            _count(report, "households", what)
+        person = dict(row.person) | {
+            "household_id": household_ids[row.household_key],
+            "area_code": row.household["area_code"],
+            "left_on": None,
+        }
+        person_id, what = _upsert(s, feed, ctx, "person", row.person_key, person, tag)
+        listed_persons.add(person_id)
+        _count(report, "persons", what)
+    _mark_persons_left(s, feed, ctx, set(household_ids.values()), listed_persons, tag, report)
+    listed: dict[str, set[str]] = {}
+    for row in rows:
+        listed.setdefault(row.household["area_code"][:9], set()).add(row.household_key)
+    leaving: dict[str, int] = dict.fromkeys(listed, 0)
+    for link in s.exec(select(RosterKey).where(RosterKey.kind == "household")):
+        if link.key in household_ids:
+            continue
+        record = feed.get(link.record_id)
+        if record is None or record.area_code[:9] not in listed:
+            continue
+        data = json.loads(record.data)
+        if data.get("register_status") == RegisterStatus.LEFT.value:
+            continue
+        outcome = merge.server_write(
+            "household",
+            data,
+            record.stamps,
+            {"register_status": RegisterStatus.LEFT.value, "left_on": tag},
+            hlc=ctx.clock.now(),
+            seq=feed.last + 1,
+        )
+        feed.replace(record, outcome.data, outcome.stamps)
+        report.households_left += 1
+        report.left.append(link.key)
+        leaving[record.area_code[:9]] += 1
+    report.leavers = [
+        Leavers(code, _area_name(s, code), len(listed[code]) + n, n)
+        for code, n in sorted(leaving.items())
+        if n
+    ]
+
+
+def _area_name(s: Session, township: str) -> str:
+    area = s.get(Area, township) or s.get(Area, township + "000")
+    return area.name if area else ""
 
 
 def _mark_persons_left(
