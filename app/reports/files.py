@@ -39,8 +39,9 @@ def new_file(path: str | Path) -> Iterator[BinaryIO]:
     except FileExistsError:
         raise ExportExists(target) from None
     # The name is ours now; the content goes beside it and replaces the empty file whole.
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    tmp = ""
     try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
@@ -48,7 +49,8 @@ def new_file(path: str | Path) -> Iterator[BinaryIO]:
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
         target.unlink(missing_ok=True)
         raise
 

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from app.assets import load_target_list
 from app.domain.codes import Category, NeedStatus
 from app.domain.coverage import Breakdown, Caseload, coverage_by
-from app.domain.identity import make_id_number
+from app.domain.identity import make_id_number, mask_id_number
 from app.domain.indicators import evaluate, needs_fulfilment
 from app.reports import (
     household_heads,
@@ -30,6 +30,8 @@ from app.reports import (
 )
 from app.reports.cells import FORMULA_STARTS
 from app.reports.csvout import table_csv
+from app.reports.files import ExportExists, new_file
+from app.reports.masking import looks_masked, mask_record, masked_id
 from app.reports.tables import Column, Kind, Table
 from app.reports.xlsx import tables_xlsx
 from tests.reports.builders import (
@@ -334,3 +336,33 @@ def test_numbers_stay_numbers_and_plain_text_is_untouched():
     assert [c.value for c in ws[4]] == ["-50", -50, -3]
     assert (ws["B4"].data_type, ws["C4"].data_type) == ("n", "n")
     assert not any(c.quotePrefix for row in ws.iter_rows() for c in row)
+
+
+# --- export files ----------------------------------------------------------------------------
+
+
+def test_an_export_file_is_new_0600_and_whole_or_absent(tmp_path):
+    path = write_file(tmp_path / "coverage.csv", b"a,b\r\n")
+    assert path.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(ExportExists, match="已存在"):
+        write_file(path, b"other")
+    assert path.read_bytes() == b"a,b\r\n"
+    broken = tmp_path / "broken.csv"
+    with pytest.raises(RuntimeError), new_file(broken) as fh:
+        fh.write(b"half")
+        raise RuntimeError("the export failed half way")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["coverage.csv"]
+
+
+def test_every_masking_path_shows_an_id_number_alike_and_hides_the_birth_date(world):
+    """The screens (identity.mask_id_number), the overdue list and the JSON Lines export."""
+    shown = mask_id_number(ID_OUYANG)
+    assert shown == ID_OUYANG[:6] + "********" + ID_OUYANG[-4:]
+    assert masked_id(ID_OUYANG) == shown
+    overdue = overdue_csv(world["reports"][0], world["heads"], NAMES).decode("utf-8-sig")
+    assert shown in overdue
+    line = mask_record(
+        {"type": "person", "id": "x", "id_number": ID_OUYANG, "birth_date": "1950-06-01"}
+    )
+    assert (line["id_number"], line["birth_date"], line["masked"]) == (shown, "****-**-**", True)
+    assert "1950" not in json.dumps(line) and looks_masked(line)
