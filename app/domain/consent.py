@@ -8,9 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from app.domain.codes import ConsentAction, DataCategory
 from app.domain.records import ConsentEvent
+
+
+class ConsentStatus(StrEnum):
+    """Where one consent (person, recipient, purpose) stands on a day: one word per state."""
+
+    GRANTED = "granted"  # in force
+    EXPIRED = "expired"  # granted, but its term has ended
+    WITHDRAWN = "withdrawn"  # a withdrawal stands against every grant
+    NOT_GRANTED = "not_granted"  # nothing recorded
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,17 @@ class ConsentState:
     granted: bool
     grant: ConsentEvent | None  # the effective grant, if any
     history: tuple[ConsentEvent, ...]
+
+    def status(self, on: date) -> ConsentStatus:
+        """Granted (and in force on `on`), expired, withdrawn, or never granted."""
+        if self.granted and self.grant is not None:
+            until = self.grant.valid_until
+            return (
+                ConsentStatus.EXPIRED if until is not None and on > until else ConsentStatus.GRANTED
+            )
+        if any(e.action == ConsentAction.WITHDRAW for e in self.history):
+            return ConsentStatus.WITHDRAWN
+        return ConsentStatus.NOT_GRANTED
 
     def covers(self, categories: list[DataCategory], on: date) -> bool:
         if not self.granted or self.grant is None:

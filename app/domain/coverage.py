@@ -166,6 +166,7 @@ class OverdueHousehold:
     area_code: str
     worker_id: str | None
     last_visit: date | None  # the latest qualifying visit on or before the period's end
+    requirement: Requirement | None = None  # what the household needed: reasons, frequency
 
     def to_json(self) -> dict[str, Any]:
         last = self.last_visit.isoformat() if self.last_visit else None
@@ -531,12 +532,14 @@ def coverage_by(
     classes: Collection[ServedClass] | None = REGISTERED_ONLY,
     names: Mapping[str, str] | None = None,
     as_of: date | None = None,
+    within: str = "",
 ) -> list[Report]:
     """在册对象探访关爱率 for `period` once per breakdown, assessing each household once.
 
     `period` is 2026-11, 2026-Q4, 2026-H2 or 2026. `as_of` (a period still in progress)
     counts only the windows ended by that day; by default every window ending in the
-    period counts, as DOMAIN.md defines. Raises InvalidPeriod or InvalidBreakdown.
+    period counts, as DOMAIN.md defines. `within` keeps the households whose area code
+    starts with it (an area chosen in a drill-down). Raises InvalidPeriod or InvalidBreakdown.
     """
     window = parse_period(period)
     parsed = [parse_breakdown(b) for b in breakdowns]
@@ -550,7 +553,7 @@ def coverage_by(
     registered: dict[tuple[Any, ...], tuple[Window, ...]] = {}  # counted, by register dates
     for case in caseload.cases.values():
         household = case.household
-        if not case.served(classes):
+        if not case.served(classes) or not household.area_code.startswith(within):
             continue
         members = members_on(case.members, until)
         codes = (*household.categories, *(f for p in members for f in p.flags))
@@ -579,7 +582,9 @@ def coverage_by(
             t.add(keys, int(covered))
         if not covered:
             last = case.last_qualifying(requirement, until)
-            overdue.append(OverdueHousehold(household.id, household.area_code, case.worker, last))
+            overdue.append(
+                OverdueHousehold(household.id, household.area_code, case.worker, last, requirement)
+            )
     overdue.sort(key=overdue_order)
     return [
         Report(
@@ -604,13 +609,21 @@ def coverage(
     classes: Collection[ServedClass] | None = REGISTERED_ONLY,
     names: Mapping[str, str] | None = None,
     as_of: date | None = None,
+    within: str = "",
 ) -> Report:
     """在册对象探访关爱率 for `period`: due, covered, rate, rows by `by`, overdue households.
 
     Raises InvalidPeriod or InvalidBreakdown for a period or breakdown it cannot read.
     """
     return coverage_by(
-        caseload, period, [by], policy=policy, classes=classes, names=names, as_of=as_of
+        caseload,
+        period,
+        [by],
+        policy=policy,
+        classes=classes,
+        names=names,
+        as_of=as_of,
+        within=within,
     )[0]
 
 

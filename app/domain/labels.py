@@ -29,6 +29,7 @@ from app.domain.codes import (
     VisitOutcome,
     WishState,
 )
+from app.domain.consent import ConsentStatus
 from app.domain.policy import Urgency
 
 LANGUAGES = ("zh", "en")
@@ -133,6 +134,12 @@ CODE_LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
     ConsentAction: {
         "grant": ("同意", "Granted"),
         "withdraw": ("撤回", "Withdrawn"),
+    },
+    ConsentStatus: {
+        "granted": ("已同意", "Granted"),
+        "expired": ("已过期", "Expired"),
+        "withdrawn": ("已撤回", "Withdrawn"),
+        "not_granted": ("未同意", "Not granted"),
     },
     ConsentMethod: {
         "signature": ("屏幕签名", "Signature on screen"),
@@ -301,10 +308,39 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "today.days_since": ("距上次探访 {n} 天", "{n} days since the last visit"),
     "today.never_visited": ("尚无探访记录", "never visited"),
-    "today.home_visit_by": ("须在{day}前上门", "home visit by {day}"),
     "today.all_done": ("没有逾期或即将到期的家庭。", "Nobody is overdue or due soon."),
     "today.open": ("打开{name}家", "Open {name}'s household"),
     "today.damaged": ("有 {n} 条记录已损坏，已跳过。", "{n} damaged records were skipped."),
+    # what is late and what is due next (Today, the household screen)
+    "due.last.weekly": ("上周", "last week"),
+    "due.this.weekly": ("本周", "this week"),
+    "due.next.weekly": ("下周", "next week"),
+    "due.last.monthly": ("上月", "last month"),
+    "due.this.monthly": ("本月", "this month"),
+    "due.next.monthly": ("下月", "next month"),
+    "due.last.quarterly": ("上季度", "last quarter"),
+    "due.this.quarterly": ("本季度", "this quarter"),
+    "due.next.quarterly": ("下季度", "next quarter"),
+    "due.last.half_yearly": ("上个半年", "the last half-year"),
+    "due.this.half_yearly": ("这半年", "this half-year"),
+    "due.next.half_yearly": ("下个半年", "the next half-year"),
+    "due.last.yearly": ("去年", "last year"),
+    "due.this.yearly": ("今年", "this year"),
+    "due.next.yearly": ("明年", "next year"),
+    "due.missed": ("{window}（{span}）没有探访", "no visit {window} ({span})"),
+    "due.by": ("{window}内探访，最迟{day}", "visit {window}, by {day} at the latest"),
+    "due.today": (
+        "今天须探访：{day}是{window}最后一天",
+        "visit today: {day} is the last day of {window}",
+    ),
+    "due.done": ("{window}已探访", "visited {window}"),
+    "due.event_by": ("最迟{day}上门（还有 {n} 天）", "home visit by {day} ({n} days left)"),
+    "due.event_today": ("今天须上门：{day}是最后期限", "home visit today: {day} is the deadline"),
+    "due.event_late": (
+        "上门已超期 {n} 天：最迟应在{day}",
+        "home visit {n} days late: due by {day}",
+    ),
+    "due.weekday": ("周一,周二,周三,周四,周五,周六,周日", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
     # households
     "households.title": ("家庭", "Households"),
     "households.search": ("搜索", "Search"),
@@ -355,7 +391,6 @@ UI: dict[str, tuple[str, str]] = {
     "household.phone": ("电话", "Phone"),
     "household.categories": ("类别", "Categories"),
     "household.no_rule": ("无探访频次要求", "No visit frequency applies"),
-    "household.due_by": ("应于 {day} 前探访", "due by {day}"),
     "household.last_visit": ("上次探访 {day}", "last visit {day}"),
     "household.new_visit": ("新增探访", "New visit"),
     "household.knock": ("敲门问需求", "Door-knock survey"),
@@ -637,6 +672,34 @@ UI: dict[str, tuple[str, str]] = {
         "No staff list synced yet: households count under their last visitor",
     ),
     "reports.point": ("{name}：{rate}", "{name}: {rate}"),
+    "reports.scoped": ("{title} · {period} · {area}", "{title} · {period} · {area}"),
+    "reports.worker_is": ("责任人：{name}", "Responsible: {name}"),
+    "reports.last_visit_until": (
+        "最近有效探访 {day}，至{until}已 {n} 天",
+        "last qualifying visit {day}, {n} days before {until}",
+    ),
+    "reports.until_today": ("今天", "today"),
+    "reports.until_end": ("期末 {day}", "the period's end {day}"),
+    "reports.progress": ("{period}进度（本期未结束）", "{period} so far (not finished)"),
+    "reports.progress_line": (
+        "应探访 {due} 户，已探访 {visited} 户，还需探访 {left} 户",
+        "{due} households due, {visited} visited, {left} still to visit",
+    ),
+    "reports.days_left": ("本期还剩 {n} 天（含今天）", "{n} days left, today included"),
+    "reports.ended_only": (
+        "本期尚未结束：探访关爱率和逾期名单只计已经结束的探访周期。",
+        "The period is not over: the rate and the overdue list count only windows already ended.",
+    ),
+    "reports.indicators_note": (
+        "按 {year} 年全年累计（{until}），全部区域，与上方所选期间不同。",
+        "For the whole of {year} ({until}), all areas: not the period chosen above.",
+    ),
+    "reports.year_to_date": ("1月1日至今天", "1 January to today"),
+    "reports.whole_year": ("全年", "the whole year"),
+    "reports.trend_note": (
+        "全部区域；本月只计已经结束的探访周期。",
+        "All areas; this month counts only windows already ended.",
+    ),
     "reports.indicators": ("{year}年目标清单指标", "{year} target-list indicators"),
     "reports.no_targets": (
         "目标清单没有{year}年的目标值。",
@@ -644,13 +707,16 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "reports.target": ("目标 {target}", "target {target}"),
     "reports.no_target": ("无目标值", "no target"),
-    "reports.value": ("当前 {value}", "now {value}"),
+    "reports.value": ("全年累计 {value}", "year to date {value}"),
     "reports.unit_count": ("个", "count"),
     "reports.data_as_of": ("数据截至 {when}", "Data as of {when}"),
     "reports.never_synced": ("尚未同步，仅含本机数据", "Never synced: this device's data only"),
     "reports.export": ("导出 Excel", "Export to Excel"),
-    "reports.export_to": ("导出到指定文件", "Export to a chosen file"),
     "reports.exported": ("已导出：{path}", "Exported: {path}"),
+    "reports.downloaded": (
+        "已下载：{name}（在浏览器的“下载”中）",
+        "Downloaded: {name} (in the browser's downloads)",
+    ),
     "reports.status.met": ("达标", "Met"),
     "reports.status.not_met": ("未达标", "Not met"),
     "reports.status.no_data": ("暂无数据", "No data"),

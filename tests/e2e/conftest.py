@@ -7,6 +7,7 @@ button with their text. Never `playwright install`: it would download a browser.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import socket
@@ -15,16 +16,28 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from app.domain.codes import Category, NeedArea, NeedStatus, PersonFlag
+from app.domain.codes import (
+    Category,
+    ConsentAction,
+    ConsentMethod,
+    DataCategory,
+    NeedArea,
+    NeedStatus,
+    PersonFlag,
+    Team,
+    VisitMode,
+    VisitOutcome,
+)
 from app.domain.identity import make_id_number
-from app.domain.records import Household, Need, Person, Wish
+from app.domain.records import ConsentEvent, Household, Need, Person, Visit, Wish
 from app.store import replica
 from app.store.sandbox import open_store
 from app.store.store import Store
@@ -45,6 +58,7 @@ SCREENSHOTS = ROOT / "tests" / "screenshots"
 NARROW = (800, 1280)
 WIDE = (1440, 900)
 OUYANG_ADDRESS = "岩头村3组88号"
+LONG_NOTE = "老人独居，腿脚不便，" * 40 + "家中取暖靠一台旧电炉，已提醒注意用电安全。"
 
 # Two cores shared with other work: give the app time before calling a check failed.
 expect.set_options(timeout=20_000)
@@ -57,30 +71,76 @@ def free_port() -> int:
 
 
 def seed(data_dir: Path, households: int = 200) -> None:
-    """A worker with `households` households and 欧阳秀兰, whose major event was yesterday."""
+    """A worker with `households` households and 欧阳秀兰, whose major event was yesterday,
+    who consented to two charities and withdrew one, with a visit with a long note."""
     today = date.today()
     roster = make_roster(households, today=today)
     household = Household(
         area_code="330702102201", address=OUYANG_ADDRESS, categories=[Category.TEKUN]
     )
     roster.households.append(household)
-    roster.persons.append(
-        Person(
+    head = Person(
+        area_code=household.area_code,
+        household_id=household.id,
+        name="欧阳秀兰",
+        id_number=make_id_number("330702", date(1950, 3, 8), 123),
+        relation="户主",
+        flags=[PersonFlag.MAJOR_EVENT],
+        major_event_date=today - timedelta(days=1),
+    )
+    roster.persons.append(head)
+    roster.visits.append(
+        Visit(
             area_code=household.area_code,
             household_id=household.id,
-            name="欧阳秀兰",
-            id_number=make_id_number("330702", date(1950, 3, 8), 123),
-            relation="户主",
-            flags=[PersonFlag.MAJOR_EVENT],
-            major_event_date=today - timedelta(days=1),
+            visited_at=datetime.combine(today - timedelta(days=20), clock(15, 30)),
+            worker_id="seed-worker",
+            team=Team.GRID_WORKER,
+            mode=VisitMode.HOME,
+            outcome=VisitOutcome.MET,
+            observations=LONG_NOTE,
         )
     )
     sandbox = make_sandbox(data_dir, roster)
     store = open_store(sandbox, sandbox.unlock(PIN))
     try:
         add_needs_wishes_and_a_rejection(store, roster.households[:6], today)
+        store.add_many(consents(head, today), queue=False)
     finally:
         store.close()
+
+
+def consents(person: Person, today: date) -> list[ConsentEvent]:
+    """A consent in force (金华市慈善总会, 12 months) and one granted then withdrawn."""
+
+    def event(
+        action: ConsentAction, recipient: str, days_ago: int, **extra: object
+    ) -> ConsentEvent:
+        return ConsentEvent(
+            area_code=person.area_code,
+            household_id=person.household_id,
+            person_id=person.id,
+            action=action,
+            recipient=recipient,
+            purpose="对接慈善帮扶资源，包括助餐、助医、助学和冬季取暖等长期结对帮扶项目",
+            method=ConsentMethod.VERBAL,
+            witness="村委会主任",
+            occurred_at=datetime.combine(today - timedelta(days=days_ago), clock(10)),
+            recorded_by="seed-worker",
+            **extra,  # type: ignore[arg-type]
+        )
+
+    cats = [DataCategory.IDENTITY, DataCategory.CONTACT]
+    kept = event(
+        ConsentAction.GRANT,
+        "金华市慈善总会",
+        30,
+        data_categories=cats,
+        valid_until=today + timedelta(days=330),
+    )
+    granted = event(ConsentAction.GRANT, "婺城区爱心助老志愿服务协会", 40, data_categories=cats)
+    withdrawn = event(ConsentAction.WITHDRAW, "婺城区爱心助老志愿服务协会", 10, seen=[granted.id])
+    return [kept, granted, withdrawn]
 
 
 def add_needs_wishes_and_a_rejection(
@@ -323,9 +383,81 @@ def unlock(page: Page, pin: str = PIN) -> None:
 
 
 def shoot(page: Page, name: str) -> Path:
-    """A screenshot into tests/screenshots (git-ignored), after the frame settles."""
+    """A screenshot into tests/screenshots (git-ignored), after the frame settles; then
+    `check_layout`, so that every screen photographed is also checked."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     time.sleep(1.5)
     path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}x{page.viewport_size['height']}.png"  # type: ignore[index]
     page.screenshot(path=str(path))
+    check_layout(page, name)
     return path
+
+
+# Taller than any screen should ever be: the longest real one (统计 on a tablet) is a few
+# thousand pixels. Flutter's error placeholder for a broken layout is ~100,000 px.
+MAX_HEIGHT = 25_000
+ERROR_TEXTS = ("Error running app", "must be added to the page", "Exception", "Traceback")
+_TALLEST = """() => {
+  let tallest = 0, where = "";
+  for (const el of document.querySelectorAll("flt-semantics, flt-semantics-scroll-overflow")) {
+    const h = parseFloat(el.style.height) || 0;
+    if (h > tallest) {
+      tallest = h;
+      let labelled = el;
+      while (labelled && !labelled.getAttribute("aria-label")) labelled = labelled.parentElement;
+      where = labelled ? labelled.getAttribute("aria-label").slice(0, 60) : el.tagName;
+    }
+  }
+  return [tallest, where];
+}"""
+
+
+# Flutter's release-mode error placeholder is painted 0xF0C0C0C0 (grey 192, 94 % opaque):
+# about rgb(195, 195, 195) over any of the app's light backgrounds.
+_PLACEHOLDER_SHARE = """async (png) => {
+  const bitmap = await createImageBitmap(await (await fetch("data:image/png;base64," + png)).blob());
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(bitmap, 0, 0);
+  const px = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+  let grey = 0;
+  for (let i = 0; i < px.length; i += 4) {
+    const r = px[i], g = px[i + 1], b = px[i + 2];
+    if (r >= 190 && r <= 200 && Math.abs(r - g) <= 2 && Math.abs(r - b) <= 2) grey++;
+  }
+  return grey / (bitmap.width * bitmap.height);
+}"""
+MAX_PLACEHOLDER_SHARE = 0.01  # a 100 × 100 px grey block on a tablet's screen
+
+
+def placeholder_share(page: Page) -> float:
+    """The share of the visible screen painted in the error placeholder's grey."""
+    png = base64.b64encode(page.screenshot()).decode()
+    return float(page.evaluate(_PLACEHOLDER_SHARE, png))
+
+
+def tallest(page: Page) -> tuple[float, str]:
+    """The height of the tallest node of the semantics tree, and the label nearest it.
+
+    A scrollable's `flt-semantics-scroll-overflow` is sized to its whole content (its
+    scroll extent plus the viewport), so this is the rendered height of the page."""
+    height, where = page.evaluate(_TALLEST)
+    return float(height), str(where)
+
+
+def check_layout(page: Page, screen: str) -> None:
+    """Fail when the screen holds Flutter's error placeholder (a grey block as tall as the
+    broken layout's unbounded constraint, with nothing in it for screen readers) or
+    Flet's error panel."""
+    height, where = tallest(page)
+    size = page.viewport_size or {"width": 0, "height": 0}
+    at = f"{screen} at {size['width']}x{size['height']}"
+    assert height < MAX_HEIGHT, (
+        f"{at}: {height:.0f} px tall near {where!r} (Flutter's error placeholder?)"
+    )
+    share = placeholder_share(page)
+    assert share < MAX_PLACEHOLDER_SHARE, (
+        f"{at}: {share:.1%} of the screen is the error placeholder's grey"
+    )
+    for text in ERROR_TEXTS:
+        assert page.get_by_text(text).count() == 0, f"{screen}: the app shows {text!r}"

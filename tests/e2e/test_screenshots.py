@@ -1,5 +1,6 @@
 """Screenshots of every screen at 800×1280 (tablet upright) and 1440×900 (laptop), written
-to tests/screenshots/ (git-ignored) for a person to look at."""
+to tests/screenshots/ (git-ignored) for a person to look at; each one is also checked for
+Flutter's error placeholder and an absurd page height (conftest.check_layout)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,9 @@ def test_every_screen(browser: Browser, server: Server, size: tuple[int, int]) -
     go(page, "button", "返回")
     go(page, "button", "信息共享同意")
     shots.append(shoot(page, "08-consent"))
+    # Withdrawing is as easy as consenting (PIPL art. 15): on the first screenful.
+    withdraw = page.get_by_role("button", name="撤回同意").bounding_box()
+    assert withdraw is not None and withdraw["y"] + withdraw["height"] <= size[1]
     go(page, "button", "返回")
     go(page, "button", "返回")
     go(page, "button", "主动发现")

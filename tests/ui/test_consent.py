@@ -8,8 +8,9 @@ from app.domain.codes import ConsentAction, ConsentMethod, DataCategory
 from app.domain.consent import ShareNotAllowed, check_share
 from app.domain.records import ConsentEvent
 from app.ui.viewmodels.consent import ConsentVM, add_months
+from app.ui.viewmodels.household import HouseholdVM
 from app.ui.viewmodels.workspace import Workspace
-from tests.ui.conftest import TODAY, ouyang
+from tests.ui.conftest import TODAY, Clock, ouyang
 
 
 def test_defaults_and_the_first_member(ws: Workspace) -> None:
@@ -100,3 +101,38 @@ def test_months_end_clamps() -> None:
 
     assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
     assert add_months(date(2026, 1, 15), 24) == date(2028, 1, 15)
+
+
+def test_one_word_for_each_state_on_both_screens(ws: Workspace, clock: Clock) -> None:
+    """The consent screen and the household screen name a state with the same words:
+    已同意 with its term, 已撤回 after a withdrawal, 已过期 once the term has ended."""
+    household = ouyang(ws)
+    vm = ConsentVM(ws, household)
+    vm.set_method("verbal")
+    vm.witness = "村委会主任"
+    vm.set_duration(6)
+    kept = vm.grant()
+    assert kept is not None
+    vm.recipient = "金华市慈善总会"
+    vm.witness = "村委会主任"
+    gone = vm.grant()
+    assert gone is not None
+    vm.withdraw(gone.person_id, gone.recipient, gone.purpose)
+
+    def both() -> list[tuple[str, str, str]]:
+        consent = {s.recipient: s.status_text for s in ConsentVM(ws, household).states()}
+        shown = {c.recipient: c.state for c in HouseholdVM(ws, household).consent_lines()}
+        assert consent == shown
+        return sorted((r, consent[r], shown[r]) for r in consent)
+
+    assert both() == [
+        ("助联体成员慈善组织", "已同意（至 2026-11-20）", "已同意（至 2026-11-20）"),
+        ("金华市慈善总会", "已撤回", "已撤回"),
+    ]
+    assert [s.granted for s in vm.states()] == [True, False]  # the one in force first
+    clock.advance(days=200)
+    assert both() == [
+        ("助联体成员慈善组织", "已过期", "已过期"),
+        ("金华市慈善总会", "已撤回", "已撤回"),
+    ]
+    assert not any(s.granted for s in ConsentVM(ws, household).states())  # no 撤回同意 left

@@ -28,7 +28,7 @@ from tests.ui.harness import Client
 def test_header_members_and_status(ws: Workspace) -> None:
     vm = HouseholdVM(ws, ouyang(ws))
     assert vm.title == "欧阳秀兰" and vm.village == "岩头村" and vm.categories == "特困供养"
-    assert vm.status_line().startswith("重大变故待探访 · 每月 · 应于 2026-05-22 前探访")
+    assert vm.status_line().startswith("重大变故 · 最迟5月22日（周五）上门（还有 2 天） · 每月")
     members = vm.member_lines()
     assert [m.name for m in members] == ["欧阳秀兰", "欧阳小明"]
     head, child = members

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.domain.codes import ConsentAction, ConsentMethod, DataCategory
-from app.domain.consent import fold, seen_for_new_event
+from app.domain.consent import ConsentState, ConsentStatus, fold, seen_for_new_event
 from app.domain.ids import new_id
 from app.domain.labels import label, text
 from app.domain.records import HEAD_RELATION, ConsentEvent, Household, Person
@@ -38,11 +38,29 @@ class HistoryLine:
 
 @dataclass(frozen=True)
 class StateLine:
+    """Where one consent stands today, in the words of `consent_status_text`."""
+
     person_id: str
     person: str
     recipient: str
     purpose: str
-    granted: bool
+    status: ConsentStatus
+    status_text: str  # consent_status_text(): 已同意（至 2027-06-30）, 已过期, 已撤回 …
+    detail: str  # the data categories and the term of the grant in force
+
+    @property
+    def granted(self) -> bool:
+        return self.status == ConsentStatus.GRANTED
+
+
+def consent_status_text(state: ConsentState, on: date, lang: str = "zh") -> str:
+    """The one label of a consent's state, for every screen that shows it: 已同意 (with
+    its term), 已过期, 已撤回 or 未同意."""
+    status = state.status(on)
+    until = state.grant.valid_until if state.grant is not None else None
+    if status == ConsentStatus.GRANTED and until is not None:
+        return text("consent.granted_until", lang, day=until.isoformat())
+    return label(status, lang)
 
 
 def signature_svg(strokes: list[list[Point]], width: float, height: float) -> bytes:
@@ -245,11 +263,27 @@ class ConsentVM:
     # --- state and history ---------------------------------------------------------------
 
     def states(self) -> list[StateLine]:
+        """Each consent of the household as it stands today, those in force first."""
         names = {p.id: p.name for p in self.members}
-        return [
-            StateLine(s.person_id, names.get(s.person_id, ""), s.recipient, s.purpose, s.granted)
-            for s in fold(self.events)
-        ]
+        today = self.ws.today()
+        lines = []
+        for s in fold(self.events):
+            status = s.status(today)
+            detail = ""
+            if status == ConsentStatus.GRANTED and s.grant is not None:
+                detail = "、".join(label(c, self.lang) for c in s.grant.data_categories)
+            lines.append(
+                StateLine(
+                    s.person_id,
+                    names.get(s.person_id, ""),
+                    s.recipient,
+                    s.purpose,
+                    status,
+                    consent_status_text(s, today, self.lang),
+                    detail,
+                )
+            )
+        return sorted(lines, key=lambda line: not line.granted)
 
     def history(self) -> list[HistoryLine]:
         names = {p.id: p.name for p in self.members}

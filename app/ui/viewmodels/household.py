@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.domain import identity
-from app.domain.codes import ConsentAction, NeedStatus, PersonFlag, RegisterStatus, WishState
-from app.domain.consent import fold
+from app.domain.codes import NeedStatus, PersonFlag, RegisterStatus, WishState
+from app.domain.consent import ConsentStatus, fold
 from app.domain.labels import label, text
 from app.domain.policy import Urgency, member_on, visit_status
 from app.domain.records import (
@@ -26,6 +26,8 @@ from app.domain.records import (
     head_of,
 )
 from app.domain.wishes import OPEN_STATES
+from app.ui.viewmodels.consent import consent_status_text
+from app.ui.viewmodels.today import due_words
 from app.ui.viewmodels.workspace import Workspace
 
 CLOSED_NEEDS = frozenset({NeedStatus.FULFILLED, NeedStatus.CLOSED, NeedStatus.UNREASONABLE})
@@ -86,7 +88,7 @@ class ConsentLine:
     recipient: str
     purpose: str
     granted: bool
-    state: str  # 已同意（至 2027-05-01）/ 已撤回 / 未同意
+    state: str  # consent_status_text(): 已同意（至 2027-05-01）/ 已过期 / 已撤回 / 未同意
     categories: str
     events: int
 
@@ -157,13 +159,12 @@ class HouseholdVM:
         """Where the household stands with the visit rules today."""
         if self.status is None:
             return text("household.no_rule", self.lang)
-        parts = [
-            label(self.status.urgency, self.lang),
-            label(self.status.requirement.frequency, self.lang),
-        ]
-        due = self.status.major_event_due or self.status.due_by
-        if self.status.urgency != Urgency.DONE:
-            parts.append(text("household.due_by", self.lang, day=due.isoformat()))
+        frequency = label(self.status.requirement.frequency, self.lang)
+        words = due_words(self.status, self.ws.today(), self.lang)
+        if self.status.urgency == Urgency.MAJOR_EVENT:
+            parts = [*words, frequency]
+        else:
+            parts = [frequency, *words]
         last = self.status.last_visit
         parts.append(
             text("household.last_visit", self.lang, day=last.isoformat())
@@ -289,30 +290,23 @@ class HouseholdVM:
 
     def consent_lines(self) -> list[ConsentLine]:
         names = {p.id: p.name for p in self.members}
+        today = self.ws.today()
         lines = []
         for state in fold(self.consents):
-            if state.granted and state.grant is not None:
-                until = state.grant.valid_until
-                status = (
-                    text("consent.granted_until", self.lang, day=until.isoformat())
-                    if until
-                    else text("consent.granted", self.lang)
-                )
-                cats = "、".join(label(c, self.lang) for c in state.grant.data_categories)
-            else:
-                withdrawn = any(e.action == ConsentAction.WITHDRAW for e in state.history)
-                status = text(
-                    "consent.withdrawn" if withdrawn else "consent.not_granted", self.lang
-                )
-                cats = ""
+            granted = state.status(today) == ConsentStatus.GRANTED
+            cats = (
+                "、".join(label(c, self.lang) for c in state.grant.data_categories)
+                if granted and state.grant is not None
+                else ""
+            )
             lines.append(
                 ConsentLine(
                     person_id=state.person_id,
                     person=names.get(state.person_id, ""),
                     recipient=state.recipient,
                     purpose=state.purpose,
-                    granted=state.granted,
-                    state=status,
+                    granted=granted,
+                    state=consent_status_text(state, today, self.lang),
                     categories=cats,
                     events=len(state.history),
                 )

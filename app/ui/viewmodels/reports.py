@@ -18,6 +18,7 @@ from pathlib import Path
 from app.assets import load_target_list
 from app.domain.areas import COUNTIES
 from app.domain.coverage import (
+    UNASSIGNED,
     Breakdown,
     Caseload,
     OverdueHousehold,
@@ -25,6 +26,7 @@ from app.domain.coverage import (
     Row,
     coverage,
     coverage_by,
+    row_name,
 )
 from app.domain.indicators import (
     CHARITIES_INVOLVED,
@@ -37,7 +39,7 @@ from app.domain.indicators import (
     evaluate,
     measured_values,
 )
-from app.domain.labels import text
+from app.domain.labels import label, text
 from app.domain.records import Need, Person, Referral, Wish
 from app.domain.staff import responsible_for
 from app.reports.files import write_file
@@ -45,6 +47,7 @@ from app.reports.masking import household_heads
 from app.reports.tables import indicators_table, overdue_table, report_table
 from app.reports.xlsx import tables_xlsx
 from app.store.store import LAST_SYNC_META
+from app.ui.viewmodels.today import reason_label
 from app.ui.viewmodels.workspace import Workspace
 
 EXPORTS_DIR = "exports"
@@ -60,6 +63,7 @@ BREAKDOWNS: tuple[Breakdown | None, ...] = (
 )
 SHEETS = (*LEVELS, Breakdown.WORKER, Breakdown.TEAM, Breakdown.CATEGORY)
 OVERDUE_PAGE = 30
+LAST_COMPLETE = 1  # 统计 opens on the last complete period: the current one is unfinished
 
 
 class PeriodKind(StrEnum):
@@ -94,12 +98,30 @@ class AreaLine:
 
 @dataclass(frozen=True)
 class OverdueLine:
-    """An overdue household (逾期未探访) with its head's name and last qualifying visit."""
+    """An overdue household (逾期未探访): its head's name, its 责任人, and why it is
+    overdue (categories or flags, frequency, days without a qualifying visit)."""
 
     household_id: str
     title: str
     village: str
     last_visit: date | None
+    worker: str  # the 责任人's name as the rows by worker show it
+    why: str  # 特困供养 · 每月 · 最近有效探访 2026-10-12，至期末 49 天
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The period still in progress: who is due in it, who has been visited so far, who
+    is still to visit, and the days left (today included)."""
+
+    period: str
+    due: int
+    visited: int
+    days_left: int
+
+    @property
+    def to_visit(self) -> int:
+        return self.due - self.visited
 
 
 @dataclass(frozen=True)
@@ -140,7 +162,7 @@ class ReportsVM:
         self.lang = lang
         self.targets = targets or load_target_list()
         self.kind = PeriodKind.MONTH
-        self.back = 0
+        self.back = LAST_COMPLETE
         self.path: list[str] = []  # county, township, village codes chosen so far
         self.overdue_shown = OVERDUE_PAGE
         self.staff_names: dict[str, str] = {}
@@ -150,6 +172,7 @@ class ReportsVM:
         self.indicators: list[IndicatorLine] = []
         self._trend_for = ""
         self._indicators_for = 0
+        self.progress: Progress | None = None
         self.load()
 
     # --- data -----------------------------------------------------------------------------
@@ -209,8 +232,10 @@ class ReportsVM:
             policy=self.ws.policy,
             names=self.names(),
             as_of=today,
+            within=self.within,
         )
         self.reports = dict(zip(BREAKDOWNS, reports, strict=True))
+        self.progress = self._progress(today) if self.back == 0 else None
         self.overdue_shown = OVERDUE_PAGE
         last_month = period_code(PeriodKind.MONTH, today)
         if self._trend_for != last_month:
@@ -219,6 +244,20 @@ class ReportsVM:
         if self._indicators_for != self.year:
             self.indicators = self._indicators(today)
             self._indicators_for = self.year
+
+    @property
+    def within(self) -> str:
+        """The area chosen in the drill-down ("" for every area)."""
+        return self.path[-1] if self.path else ""
+
+    def _progress(self, today: date) -> Progress:
+        """The current period counted to its end: every window ending in it is due, and a
+        household is visited once each of its windows so far holds a qualifying visit."""
+        report = coverage(self.caseload, self.period, policy=self.ws.policy, within=self.within)
+        tally = report.overall
+        return Progress(
+            self.period, tally.total or 0, tally.count, (report.window.end - today).days + 1
+        )
 
     def _trend(self, today: date) -> list[TrendPoint]:
         points = []
@@ -255,6 +294,11 @@ class ReportsVM:
         )
         return lines
 
+    def indicators_until(self) -> str:
+        """What the indicators count: the year so far, or a whole past year."""
+        key = "reports.year_to_date" if self.year == self.ws.today().year else "reports.whole_year"
+        return text(key, self.lang)
+
     def _results(self, today: date) -> list[IndicatorResult]:
         measured = measured_values(self.caseload, self.year, policy=self.ws.policy, as_of=today)
         listed = {i.code for i in self.targets.indicators}
@@ -265,8 +309,9 @@ class ReportsVM:
     # --- choosing ---------------------------------------------------------------------------
 
     def choose_kind(self, kind: PeriodKind | str) -> None:
+        """Another period length, on its last complete period."""
         self.kind = PeriodKind(kind)
-        self.back = 0
+        self.back = LAST_COMPLETE
         self.load()
 
     def earlier(self) -> None:
@@ -304,12 +349,12 @@ class ReportsVM:
         if code not in {line.code for line in self.areas()}:
             return
         self.path.append(code)
-        self.overdue_shown = OVERDUE_PAGE
+        self.load()
 
     def up(self, depth: int = -1) -> None:
         """Back to a level of the path (0: all areas); one level up by default."""
         self.path = self.path[:depth]
-        self.overdue_shown = OVERDUE_PAGE
+        self.load()
 
     def crumbs(self) -> list[tuple[int, str]]:
         """(depth, name) of the path: all areas, then each chosen area."""
@@ -325,6 +370,20 @@ class ReportsVM:
                 if row.key == code:
                     return row.name
         return code
+
+    def scope_name(self) -> str:
+        """The area chosen (全部区域 at the top)."""
+        return self.crumbs()[-1][1]
+
+    def scoped(self, title: str) -> str:
+        """A section's title with the period and the area its figures are for."""
+        return text(
+            "reports.scoped",
+            self.lang,
+            title=title,
+            period=self.period_label(),
+            area=self.scope_name(),
+        )
 
     def scope_rate(self) -> Row:
         """The coverage of the area chosen (or of everything at the top)."""
@@ -347,19 +406,46 @@ class ReportsVM:
         ]
 
     def overdue(self) -> list[OverdueLine]:
-        """The overdue households inside the chosen area, never visited first."""
-        prefix = self.path[-1] if self.path else ""
+        """The overdue households inside the chosen area, most urgent first: never visited,
+        then the longest without a qualifying visit (the domain's order)."""
         items: list[OverdueHousehold] = list(self.reports[None].overdue or ())
+        names = self.names()
+        end = min(self.reports[None].window.end, self.ws.today())
+        until = (
+            text("reports.until_today", self.lang)
+            if end == self.ws.today()
+            else text("reports.until_end", self.lang, day=end.isoformat())
+        )
         return [
             OverdueLine(
                 o.household_id,
                 self.ws.household_title(o.household_id),
                 self.ws.area_name(o.area_code),
                 o.last_visit,
+                row_name(Breakdown.WORKER, o.worker_id or UNASSIGNED, names),
+                self._why(o, end, until),
             )
             for o in items
-            if o.area_code.startswith(prefix)
         ]
+
+    def _why(self, item: OverdueHousehold, end: date, until: str) -> str:
+        parts = []
+        if item.requirement is not None:
+            parts.append("、".join(reason_label(r, self.lang) for r in item.requirement.reasons))
+            parts.append(label(item.requirement.frequency, self.lang))
+        if item.last_visit is None:
+            parts.append(text("reports.never_visited", self.lang))
+        else:
+            parts.append(
+                text(
+                    "reports.last_visit_until",
+                    self.lang,
+                    day=item.last_visit.isoformat(),
+                    until=until,
+                    n=(end - item.last_visit).days,
+                )
+            )
+        return " · ".join(p for p in parts if p)
 
     def show_more(self) -> None:
         self.overdue_shown += OVERDUE_PAGE

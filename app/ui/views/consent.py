@@ -131,31 +131,41 @@ class ConsentScreen(Screen):
         return [self._state(s) for s in states]
 
     def _state(self, s: StateLine) -> ft.Control:
-        row: list[ft.Control] = [
-            w.pill(
-                self.t("consent.granted") if s.granted else self.t("consent.not_granted_now"),
-                ft.Colors.GREEN_700 if s.granted else ft.Colors.GREY_700,
-            ),
-            ft.Column(
+        """One consent: its state, who and to whom, and 撤回同意 under it.
+
+        Stacked at every width: a wrapping Row holding an expanded column renders as
+        Flutter's error placeholder once it wraps (FLET-NOTES.md)."""
+        lines: list[ft.Control] = [
+            ft.Row(
                 [
-                    ft.Text(s.person, size=w.TEXT, weight=ft.FontWeight.BOLD),
-                    w.body(f"{s.recipient} · {s.purpose}", size=w.SMALL),
+                    w.pill(s.status_text, ft.Colors.GREEN_700 if s.granted else ft.Colors.GREY_700),
+                    ft.Text(s.person, size=w.TEXT, weight=ft.FontWeight.BOLD, expand=True),
                 ],
-                spacing=2,
-                expand=True,
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
             ),
+            w.body(f"{s.recipient} · {s.purpose}", size=w.SMALL),
         ]
+        if s.detail:
+            lines.append(w.muted(s.detail))
         if s.granted:
-            row.append(
-                w.button(
-                    self.t("consent.withdraw"),
-                    self.act(lambda _e, s=s: self._confirm_withdraw(s)),
-                    kind="outlined",
-                    icon=ft.Icons.BLOCK,
+            lines.append(
+                w.left(
+                    w.button(
+                        self.t("consent.withdraw"),
+                        self.act(lambda _e, s=s: self._confirm_withdraw(s)),
+                        kind="outlined",
+                        icon=ft.Icons.BLOCK,
+                    )
                 )
             )
-        return ft.Row(
-            row, vertical_alignment=ft.CrossAxisAlignment.CENTER, wrap=not self.shell.wide
+        return ft.Container(
+            ft.Column(lines, spacing=6, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+            padding=ft.Padding.only(left=10, bottom=6),
+            border=ft.Border.only(
+                left=ft.BorderSide(
+                    3, ft.Colors.GREEN_700 if s.granted else ft.Colors.OUTLINE_VARIANT
+                )
+            ),
         )
 
     def _history(self) -> list[ft.Control]:

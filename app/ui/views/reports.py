@@ -28,6 +28,7 @@ STATUS_COLOURS = {
     Status.NO_DATA: ft.Colors.BLUE_GREY_400,
 }
 CHART_HEIGHT = 220
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def rate_text(rate: float | None) -> str:
@@ -69,9 +70,11 @@ class ReportsScreen(Screen):
     # --- body ---------------------------------------------------------------------------
 
     def content(self) -> list[ft.Control]:
+        progress = [self._progress()] if self.vm.progress is not None else []
         return [
             w.muted(self.vm.freshness()),
             self._period(),
+            *progress,
             self._coverage(),
             self._overdue(),
             self._trend(),
@@ -80,15 +83,31 @@ class ReportsScreen(Screen):
             self._teams(),
             self._indicators(),
             w.left(
-                w.button(self.t("reports.export"), self.act(self._export), icon=ft.Icons.DOWNLOAD),
-                w.button(
-                    self.t("reports.export_to"),
-                    self.act(self._export_to),
-                    icon=ft.Icons.SAVE_ALT,
-                    kind="outlined",
-                ),
+                w.button(self.t("reports.export"), self.act(self._export), icon=ft.Icons.DOWNLOAD)
             ),
         ]
+
+    def _progress(self) -> ft.Control:
+        """The unfinished period counted to its end: due, visited so far, still to visit."""
+        p = self.vm.progress
+        assert p is not None
+        return w.section(
+            self.t("reports.progress", period=self.vm.period_label()),
+            [
+                ft.Row(
+                    [
+                        ft.Text(str(p.to_visit), size=36, weight=ft.FontWeight.BOLD),
+                        ft.Text(self.t("reports.days_left", n=p.days_left), size=18, expand=True),
+                    ],
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                ),
+                w.body(
+                    self.t("reports.progress_line", due=p.due, visited=p.visited, left=p.to_visit),
+                    size=w.SMALL,
+                ),
+                proportion_bar(p.visited / p.due if p.due else None),
+            ],
+        )
 
     def _period(self) -> ft.Control:
         vm = self.vm
@@ -158,8 +177,10 @@ class ReportsScreen(Screen):
             ),
             w.body(summary, size=w.SMALL),
         ]
+        if vm.progress is not None:
+            controls.append(w.muted(self.t("reports.ended_only")))
         controls.extend(self._area(line) for line in vm.areas())
-        return w.section(self.t("reports.coverage"), controls)
+        return w.section(vm.scoped(self.t("reports.coverage")), controls)
 
     def _area(self, line: AreaLine) -> ft.Control:
         return w.tappable(
@@ -207,14 +228,9 @@ class ReportsScreen(Screen):
                     kind="outlined",
                 )
             )
-        return w.section(self.t("reports.overdue", n=len(items)), controls)
+        return w.section(vm.scoped(self.t("reports.overdue", n=len(items))), controls)
 
     def _overdue_line(self, item: OverdueLine) -> ft.Control:
-        last = (
-            self.t("reports.last_visit", day=item.last_visit.isoformat())
-            if item.last_visit
-            else self.t("reports.never_visited")
-        )
         return w.tappable(
             ft.Column(
                 [
@@ -222,10 +238,13 @@ class ReportsScreen(Screen):
                         [
                             ft.Text(item.title, size=18, weight=ft.FontWeight.BOLD),
                             w.muted(item.village),
+                            w.muted(self.t("reports.worker_is", name=item.worker)),
                         ],
                         wrap=True,
+                        spacing=12,
+                        vertical_alignment=ft.CrossAxisAlignment.CENTER,
                     ),
-                    w.body(last, size=w.SMALL),
+                    w.body(item.why, size=w.SMALL),
                 ],
                 spacing=4,
             ),
@@ -242,19 +261,24 @@ class ReportsScreen(Screen):
             )
             for p in points
         ]
-        return w.section(self.t("reports.trend"), [*chart, *bars])
+        return w.section(
+            self.t("reports.trend"), [w.muted(self.t("reports.trend_note")), *chart, *bars]
+        )
 
     def _categories(self) -> ft.Control:
         lines = self.vm.categories()
         chart = build_chart(lambda: bar_chart(lines), self.t("reports.category_chart"))
-        return w.section(self.t("reports.by_category"), [*chart, *self._bars(lines)])
+        title = self.vm.scoped(self.t("reports.by_category"))
+        return w.section(title, [*chart, *self._bars(lines)])
 
     def _workers(self) -> ft.Control:
         notes = [] if self.vm.staff_known else [w.muted(self.t("reports.no_staff"))]
-        return w.section(self.t("reports.by_worker"), [*notes, *self._bars(self.vm.workers())])
+        title = self.vm.scoped(self.t("reports.by_worker"))
+        return w.section(title, [*notes, *self._bars(self.vm.workers())])
 
     def _teams(self) -> ft.Control:
-        return w.section(self.t("reports.by_team"), self._bars(self.vm.teams()))
+        title = self.vm.scoped(self.t("reports.by_team"))
+        return w.section(title, self._bars(self.vm.teams()))
 
     def _bars(self, lines: list[AreaLine]) -> list[ft.Control]:
         return [
@@ -271,7 +295,8 @@ class ReportsScreen(Screen):
         title = self.t("reports.indicators", year=vm.year)
         if not vm.indicators or vm.year not in vm.targets.years:
             return w.section(title, [w.body(self.t("reports.no_targets", year=vm.year))])
-        return w.section(title, [self._indicator(line) for line in vm.indicators])
+        note = w.muted(self.t("reports.indicators_note", year=vm.year, until=vm.indicators_until()))
+        return w.section(title, [note, *[self._indicator(line) for line in vm.indicators]])
 
     def _indicator(self, line: IndicatorLine) -> ft.Control:
         value = "—" if line.value is None else f"{format_number(line.value)}{line.unit}"
@@ -336,25 +361,35 @@ class ReportsScreen(Screen):
 
         self.shell.push(HouseholdScreen(self.shell, household_id))
 
-    def _export(self) -> None:
-        path = self.vm.export()
-        self.shell.snack(self.t("reports.exported", path=str(path)))
+    async def _export(self) -> None:
+        """The workbook goes to the person asking for it: a download in the browser, the
+        share sheet on a phone or tablet (save to Downloads, send, …), a file of their
+        choosing on a laptop. Never a file left on the machine serving the browser."""
+        page = self.shell.page
+        name = self.vm.file_name()
+        if page.web:
+            await self.picker().save_file(file_name=name, src_bytes=self.vm.workbook())
+            self.vm.log_export()
+            self.shell.snack(self.t("reports.downloaded", name=name))
+        elif page.platform is not None and page.platform.is_mobile():
+            share = ft.ShareFile.from_bytes(self.vm.workbook(), mime_type=XLSX_MIME, name=name)
+            await ft.Share().share_files([share], subject=name)
+            self.vm.log_export()
+        else:
+            chosen = await self.picker().save_file(
+                dialog_title=self.t("reports.export"),
+                file_name=name,
+                file_type=ft.FilePickerFileType.CUSTOM,
+                allowed_extensions=["xlsx"],
+            )
+            if not chosen:
+                return  # cancelled
+            self.shell.snack(self.t("reports.exported", path=str(self.vm.export(chosen))))
 
-    async def _export_to(self) -> None:
-        data = self.vm.workbook()
+    def picker(self) -> ft.FilePicker:
         if self._picker is None:
             self._picker = ft.FilePicker()
-        chosen = await self._picker.save_file(
-            dialog_title=self.t("reports.export_to"),
-            file_name=self.vm.file_name(),
-            file_type=ft.FilePickerFileType.CUSTOM,
-            allowed_extensions=["xlsx"],
-            src_bytes=data,
-        )
-        if chosen is None and not self.shell.page.web:
-            return  # cancelled
-        self.vm.log_export()
-        self.shell.snack(self.t("reports.exported", path=chosen or self.vm.file_name()))
+        return self._picker
 
 
 # --- charts and bars -------------------------------------------------------------------
