@@ -726,6 +726,9 @@ UI: dict[str, tuple[str, str]] = {
     "settings.areas": ("负责区域：{areas}", "Areas: {areas}"),
     "settings.no_areas": ("未分配", "none assigned"),
     "settings.language": ("语言", "Language"),
+    "settings.text_size": ("字号", "Text size"),
+    "settings.text_normal": ("标准", "Standard"),
+    "settings.text_large": ("大字（适老化）", "Large"),
     "settings.lock": ("自动锁定", "Auto-lock"),
     "settings.lock_hint": (
         "无操作超过所选时间后自动锁定，需重新输入 PIN。",

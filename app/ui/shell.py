@@ -136,8 +136,20 @@ class Shell:
         self.page.locale_configuration = w.locale(self.lang)
         self.page.views.clear()
         for screen in self.stack:
-            self.page.views.append(screen.build_view())
+            self.page.views.append(self.fit_text(screen.build_view()))
         self.page.update()
+
+    def fit_text(self, control: ft.View) -> ft.View:
+        """Apply the device's text size (大字, 适老化) to a view; `w.update` does the same for
+        each part a screen updates."""
+        if self.settings.large_text:
+            w.set_text_scale(self.page, w.LARGE_TEXT)
+        elif w.text_scale(self.page) is not None:
+            w.set_text_scale(self.page, 1.0)  # back to normal: restore what was enlarged
+        factor = w.text_scale(self.page)
+        if factor is not None:
+            w.enlarge(control, factor)
+        return control
 
     def replace(self, screen: Screen) -> None:
         """Make `screen` the only one (top-level navigation)."""

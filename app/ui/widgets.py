@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 import flet as ft
@@ -47,6 +47,60 @@ URGENCY_COLOURS = {
 Handler = Callable[..., Any]
 
 
+LARGE_TEXT = 1.25  # 大字（适老化）: every text this much larger
+_SCALE = "_doorstep_text_scale"  # on a page: the factor its texts are drawn at, once set
+_DEFAULT_TEXT = 14.0  # Flutter's size for a Text that names none
+_BASE = "_doorstep_base_"  # where a control remembers its own size before scaling
+
+
+def enlarge(root: object, factor: float) -> None:
+    """Draw every text under `root` at `factor` × the size its screen gave it (1.0 restores
+    it). Idempotent: a control remembers its own size, so a rebuilt part can be re-scaled."""
+    seen: set[int] = set()
+    stack: list[object] = [root]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, ft.Text):
+            _scale(obj, "size", factor, _DEFAULT_TEXT)
+        elif isinstance(obj, ft.TextField | ft.Dropdown):
+            _scale(obj, "text_size", factor, TEXT)
+        elif isinstance(obj, ft.TextStyle) and obj.size is not None:
+            _scale(obj, "size", factor, TEXT)
+        for f in fields(obj):  # type: ignore[arg-type]
+            if f.name.startswith("_"):
+                continue
+            value = getattr(obj, f.name, None)
+            if isinstance(value, list | tuple):
+                stack.extend(v for v in value if is_dataclass(v))
+            elif isinstance(value, dict):
+                stack.extend(v for v in value.values() if is_dataclass(v))
+            elif is_dataclass(value) and not isinstance(value, type):
+                stack.append(value)
+
+
+def set_text_scale(page: ft.Page, factor: float) -> None:
+    """Draw the page's texts at `factor` from now on, in `update()` as in full renders."""
+    object.__setattr__(page, _SCALE, factor)
+
+
+def text_scale(page: ft.Page) -> float | None:
+    """The factor set for the page, if any was ever set."""
+    return getattr(page, _SCALE, None)
+
+
+def _scale(obj: object, attr: str, factor: float, default: float) -> None:
+    base = getattr(obj, _BASE + attr, None)
+    if base is None:
+        base = getattr(obj, attr) or default
+        object.__setattr__(obj, _BASE + attr, base)
+    wanted = round(base * factor, 1)
+    if getattr(obj, attr) != wanted:
+        setattr(obj, attr, wanted)
+
+
 def mounted(control: ft.BaseControl | None) -> bool:
     """Whether the control is on the page now: the page's session still holds it.
 
@@ -67,6 +121,9 @@ def update(*controls: ft.BaseControl | None) -> None:
     for control in controls:
         if mounted(control):
             assert control is not None
+            factor = getattr(control.page, _SCALE, None)
+            if factor is not None:
+                enlarge(control, factor)
             control.update()
         elif control is not None:
             log.debug("update dropped: %s is no longer on the page", type(control).__name__)
@@ -223,6 +280,10 @@ def text_field(
         width=width,
         max_length=max_length,
         text_size=TEXT,
+        # Flutter draws errors and the counter at 12 px: too small on a doorstep.
+        error_style=style(SMALL, color=ft.Colors.ERROR),
+        error_max_lines=3,
+        counter_style=style(SMALL - 1, color=ft.Colors.ON_SURFACE_VARIANT),
         on_submit=on_submit,
         on_blur=on_blur,
         autofocus=autofocus,
@@ -243,7 +304,7 @@ def search_field(
     def show_clear(wanted: bool) -> None:
         if clear.visible != wanted:
             clear.visible = wanted
-            clear.update()
+            update(clear)
 
     def typed(e: Any) -> None:
         query = e.control.value or ""
@@ -253,7 +314,7 @@ def search_field(
     def cleared() -> None:
         field.value = ""
         show_clear(False)
-        field.update()
+        update(field)
         on_query("")
 
     field.on_change = wrap(typed)

@@ -1,4 +1,4 @@
-"""This device's settings (设备设置): language, server override, lock time.
+"""This device's settings (设备设置): language, text size, server override, lock time.
 
 Kept in DATA_DIR/settings.json, beside the sandboxes; it holds nothing personal, so it is
 readable before anyone unlocks. Every worker on a shared device sees the same settings.
@@ -21,6 +21,7 @@ class DeviceSettings:
     language: str = "zh"
     server_url: str = ""  # overrides the enrolled address when the county moves its server
     lock_minutes: int | None = None  # None: the county policy's idle_lock_minutes
+    large_text: bool = False  # 大字（适老化）: every text 1.25× larger
 
     @classmethod
     def load(cls, data_dir: Path) -> DeviceSettings:
@@ -37,6 +38,8 @@ class DeviceSettings:
             settings.server_url = raw["server_url"]
         if isinstance(raw.get("lock_minutes"), int) and 1 <= raw["lock_minutes"] <= 240:
             settings.lock_minutes = raw["lock_minutes"]
+        if isinstance(raw.get("large_text"), bool):
+            settings.large_text = raw["large_text"]
         return settings
 
     def save(self, data_dir: Path) -> None:

@@ -54,6 +54,11 @@ class SettingsVM:
             self.settings.language = lang
             self.settings.save(self.data_dir)
 
+    def set_large_text(self, on: bool) -> None:
+        """大字（适老化）: every screen's text 1.25× larger on this device."""
+        self.settings.large_text = on
+        self.settings.save(self.data_dir)
+
     def set_lock_minutes(self, minutes: int) -> None:
         if minutes in LOCK_CHOICES:
             self.settings.lock_minutes = minutes

@@ -44,13 +44,13 @@ def note_dialog(
         if picked is not None:
             photo["content"] = picked
             photo_line.value = shell.t("visit.photo_attached", kb=len(picked[0]) // 1024)
-            photo_line.update()
+            w.update(photo_line)
 
     def ok(_e: Any) -> None:
         note = (field.value or "").strip()
         if not note:
             field.error = shell.t("needs.note_required")
-            field.update()
+            w.update(field)
             return
         shell.page.pop_dialog()
         on_ok(note, photo.get("content"))
@@ -113,7 +113,7 @@ class _Listing(Screen):
     def _query(self, query: str) -> None:
         self.set_query(query)
         self.fill()
-        self.results.update()
+        self.update(self.results)
 
     def listed(self, items: list[Any], none: str, build: Callable[[Any], ft.Control]) -> None:
         controls: list[ft.Control] = [build(i) for i in items[: self.LIMIT]]
@@ -169,7 +169,7 @@ class NeedsScreen(_Listing):
         value = e.control.value
         self.vm.set_area(None if value in (None, w.ALL) else value)
         self.fill()
-        self.results.update()
+        self.update(self.results)
 
     def _item(self, item: NeedItem) -> ft.Control:
         actions = [

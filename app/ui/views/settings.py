@@ -83,6 +83,19 @@ class SettingsScreen(Screen):
                 ],
             ),
             w.section(
+                self.t("settings.text_size"),
+                [
+                    w.choice_group(
+                        [
+                            ("normal", self.t("settings.text_normal")),
+                            ("large", self.t("settings.text_large")),
+                        ],
+                        ["large" if vm.settings.large_text else "normal"],
+                        self.act(lambda v, _on: self._text_size(v == "large")),
+                    )
+                ],
+            ),
+            w.section(
                 self.t("settings.lock"),
                 [
                     w.muted(self.t("settings.lock_hint")),
@@ -151,6 +164,10 @@ class SettingsScreen(Screen):
         if self.shell.sync_bar is not None:
             self.shell.sync_bar.vm.lang = lang
         self.shell.go_to("settings")
+
+    def _text_size(self, large: bool) -> None:
+        self.vm.set_large_text(large)
+        self.shell.render()
 
     def _save_server(self) -> None:
         ok = self.vm.save_server()

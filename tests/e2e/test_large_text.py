@@ -1,0 +1,69 @@
+"""大字（适老化） in Chromium: every main screen with the larger text, at 800 and 1440 px,
+shot to tests/screenshots/ for a person to look at; the navigation and the main buttons
+stay reachable."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser
+
+from app.ui.viewmodels.device import DeviceSettings
+from tests.e2e.conftest import (
+    NARROW,
+    WIDE,
+    Server,
+    fill,
+    go,
+    nav,
+    open_app,
+    seed,
+    shoot,
+    start_server,
+    stop_server,
+    unlock,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def large_text(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data_dir = tmp_path_factory.mktemp("large-text")
+    seed(data_dir)
+    DeviceSettings(large_text=True).save(data_dir)
+    running = start_server(data_dir)
+    yield running
+    stop_server(running)
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["800x1280", "1440x900"])
+def test_every_screen_with_large_text(
+    browser: Browser, large_text: Server, size: tuple[int, int]
+) -> None:
+    page = open_app(browser, large_text.url, size)
+    unlock(page)
+    shots = [shoot(page, "large-01-today")]
+    nav(page, "家庭")
+    fill(page, "搜索", "oyxl")
+    shots.append(shoot(page, "large-02-households"))
+    go(page, "button", re.compile("打开欧阳秀兰家"))
+    shots.append(shoot(page, "large-03-household"))
+    go(page, "button", "新增探访")
+    shots.append(shoot(page, "large-04-visit"))
+    go(page, "button", "返回")
+    go(page, "button", "信息共享同意")
+    shots.append(shoot(page, "large-05-consent"))
+    go(page, "button", "返回")
+    go(page, "button", "返回")
+    for tab, name in (("需求", "06-needs"), ("心愿", "07-wishes"), ("统计", "08-reports")):
+        nav(page, tab)
+        shots.append(shoot(page, f"large-{name}"))
+    nav(page, "设置")
+    page.get_by_role("button", name="大字（适老化）").wait_for()
+    shots.append(shoot(page, "large-09-settings"))
+    for path in shots:
+        assert path.stat().st_size > 10_000, path
+    page.close()
