@@ -414,6 +414,14 @@ UI: dict[str, tuple[str, str]] = {
     "household.timeline": ("探访记录", "Visits"),
     "household.no_visits": ("尚无探访记录。", "No visits yet."),
     # visit
+    "consent.evidence_local": (
+        "签名或同意书照片仅在本设备，尚未上传，请同步",
+        "The signature or form photo is only on this device: sync to upload it",
+    ),
+    "household.evidence_local": (
+        "{n} 份同意凭证（签名或同意书照片）仅在本设备，尚未上传到县里，请同步。",
+        "{n} consent evidence file(s) only on this device, not yet uploaded: please sync.",
+    ),
     "draft.restored": (
         "已恢复 {when} 未保存的内容，请核对后保存",
         "Restored what was left unsaved at {when}: check it, then save",

@@ -1,15 +1,22 @@
 """Schema migrations of the device store, as plain SQL kept in order.
 
-`PRAGMA user_version` holds the schema version. Each step runs in one transaction, so a
+`PRAGMA user_version` holds the schema version. Each version runs in one transaction, so a
 process killed mid-migration leaves the previous version intact. A test checks that
 migrating from version 1 gives exactly the schema the SQLModel tables describe.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from collections.abc import Callable, Sequence
 
+from sqlalchemy import Connection, select, text, update
+
+from app.store import signature
 from app.store.errors import SandboxError
+from app.store.tables import PhotoRow
+
+# A step is a SQL statement, or a function for what SQL alone cannot do (sealed values).
+Step = str | Callable[[Connection], None]
 
 # Version 1: the records, photos, outbox and logs.
 V1 = [
@@ -243,7 +250,31 @@ V6 = [
     "CREATE INDEX ix_drafts_household_id ON drafts (household_id)",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5, V6]
+
+def _signatures_as_png(conn: Connection) -> None:
+    """Version 7: drawn signatures kept as SVG become PNG (photo sync carries JPEG and PNG
+    only); one that cannot be read stays as it was and is reported as not uploadable."""
+    photos = PhotoRow.__table__  # type: ignore[attr-defined]
+    rows = conn.execute(
+        select(photos.c.id, photos.c.content).where(photos.c.mime == signature.SVG_MIME)
+    ).all()
+    for photo_id, content in rows:
+        if not isinstance(content, bytes):
+            continue  # damaged, or not downloaded: nothing to convert
+        try:
+            png = signature.svg_to_png(content)
+        except signature.NotASignature:
+            continue
+        conn.execute(
+            update(photos)
+            .where(photos.c.id == photo_id)
+            .values(content=png, mime=signature.PNG_MIME, uploaded=False)
+        )
+
+
+V7: list[Step] = [_signatures_as_png]
+
+MIGRATIONS: list[Sequence[Step]] = [V1, V2, V3, V4, V5, V6, V7]
 LATEST = len(MIGRATIONS)
 
 
@@ -257,7 +288,10 @@ def migrate(conn: Connection, target: int = LATEST) -> int:
     if start > LATEST:
         raise SandboxError(f"数据库版本 {start} 比本程序支持的版本 {LATEST} 新，请升级应用。")
     for version in range(start + 1, target + 1):
-        for statement in MIGRATIONS[version - 1]:
-            conn.execute(text(statement))
+        for step in MIGRATIONS[version - 1]:
+            if isinstance(step, str):
+                conn.execute(text(step))
+            else:
+                step(conn)
         conn.execute(text(f"PRAGMA user_version = {version}"))
     return start

@@ -13,9 +13,11 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from app.domain.codes import ConsentAction
 from app.domain.ids import new_id
 from app.domain.records import Household, Visit
 from app.store.errors import NotFound
+from app.store.signature import signature_png
 from sync.client import ServerUnreachable, SyncClient
 from sync.protocol import HEADER_CONTENT_SHA256
 from sync.server.services import admin, audit
@@ -31,7 +33,7 @@ from tests.sync.conftest import (
     signed,
 )
 from tests.sync.proxy import Fault, Proxy
-from tests.sync.records import household, visit
+from tests.sync.records import consent, household, person, visit
 
 MARKER = b"PLAINTEXT-PHOTO-MARKER"
 
@@ -302,3 +304,18 @@ def test_a_device_that_pulled_records_before_photos_synced_fetches_their_photos(
     report = b.sync()
     assert (report.pulled, report.photos_down, report.photos_pending) == (0, 1, 0)
     assert b.store.get_photo(v.photo_id or "") == (content, "image/jpeg")
+
+
+def test_a_drawn_signature_reaches_the_server_as_png(ctx, make_device) -> None:
+    a = make_device(areas=[VILLAGE_A])
+    h = household(VILLAGE_A)
+    p = person(h)
+    event = consent(h, p, ConsentAction.GRANT)
+    drawn = signature_png([[(10.0, 10.0), (60.0, 40.0), (120.0, 20.0)]], 600, 200)
+    photo_id = a.store.put_photo(event.id, drawn, "image/png")
+    a.store.add_many([h, p, event.model_copy(update={"evidence_photo_id": photo_id})])
+    report = a.sync()
+    assert (report.photos_up, report.photos_pending) == (1, 0)
+    [stored] = server_photos(ctx)
+    assert (stored.id, stored.record_id, stored.mime) == (photo_id, event.id, "image/png")
+    assert bytes(stored.content) == drawn

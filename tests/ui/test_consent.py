@@ -10,6 +10,8 @@ from app.domain.records import ConsentEvent
 from app.ui.viewmodels.consent import ConsentVM, add_months
 from app.ui.viewmodels.household import HouseholdVM
 from app.ui.viewmodels.workspace import Workspace
+from sync.protocol import photo_type
+from tests.store.test_signature import read_png
 from tests.ui.conftest import TODAY, Clock, ouyang
 
 
@@ -33,7 +35,7 @@ def test_grant_needs_evidence_and_names_what_is_missing(ws: Workspace) -> None:
     assert set(vm.validate()) == {"witness"}
 
 
-def test_signature_is_sealed_as_svg_evidence(ws: Workspace) -> None:
+def test_signature_is_sealed_as_png_evidence(ws: Workspace) -> None:
     vm = ConsentVM(ws, ouyang(ws))
     vm.add_stroke_point(10, 10, new_stroke=True)
     vm.add_stroke_point(60, 40)
@@ -42,7 +44,11 @@ def test_signature_is_sealed_as_svg_evidence(ws: Workspace) -> None:
     assert event is not None and event.method == ConsentMethod.SIGNATURE
     assert event.evidence_photo_id is not None
     content, mime = ws.store.get_photo(event.evidence_photo_id)
-    assert mime == "image/svg+xml" and content.startswith(b"<svg") and b"L60.0,40.0" in content
+    assert mime == "image/png" and photo_type(content) == "image/png"
+    width, height, rows = read_png(content)
+    assert (width, height) == (600, 200)
+    assert rows[10][10] == 0 and rows[40][60] == 0 and rows[100][300] == 255
+    assert ws.store.photos_to_upload() == [(event.evidence_photo_id, event.id)]
     assert event.valid_until == add_months(TODAY, 12)
     assert vm.strokes == []
 
@@ -136,3 +142,20 @@ def test_one_word_for_each_state_on_both_screens(ws: Workspace, clock: Clock) ->
         ("金华市慈善总会", "已撤回", "已撤回"),
     ]
     assert not any(s.granted for s in ConsentVM(ws, household).states())  # no 撤回同意 left
+
+
+def test_evidence_only_on_this_device_is_said_until_uploaded(ws: Workspace) -> None:
+    vm = ConsentVM(ws, ouyang(ws))
+    vm.add_stroke_point(10, 10, new_stroke=True)
+    vm.add_stroke_point(60, 40)
+    event = vm.grant()
+    assert event is not None and event.evidence_photo_id is not None
+    vm.load()
+    assert "签名或同意书照片仅在本设备，尚未上传，请同步" in vm.history()[0].detail
+    household = HouseholdVM(ws, ouyang(ws))
+    assert household.evidence_waiting() == 1
+
+    ws.store.mark_photo_uploaded(event.evidence_photo_id)  # what a sync does once it is up
+    vm.load()
+    assert "仅在本设备" not in vm.history()[0].detail
+    assert HouseholdVM(ws, ouyang(ws)).evidence_waiting() == 0

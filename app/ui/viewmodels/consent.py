@@ -16,12 +16,12 @@ from app.domain.consent import ConsentState, ConsentStatus, fold, seen_for_new_e
 from app.domain.ids import new_id
 from app.domain.labels import label, text
 from app.domain.records import HEAD_RELATION, ConsentEvent, Household, Person
+from app.store.signature import PNG_MIME, Point, signature_png
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.workspace import Workspace
 
 CHILD_AGE = 14
 DURATIONS = (6, 12, 24, 0)  # months; 0 = until withdrawn
-Point = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -63,21 +63,11 @@ def consent_status_text(state: ConsentState, on: date, lang: str = "zh") -> str:
     return label(status, lang)
 
 
-def signature_svg(strokes: list[list[Point]], width: float, height: float) -> bytes:
-    """The drawn signature as a small SVG document (what is sealed in the store)."""
-    paths = []
-    for stroke in strokes:
-        if not stroke:
-            continue
-        x0, y0 = stroke[0]
-        d = f"M{x0:.1f},{y0:.1f} " + " ".join(f"L{x:.1f},{y:.1f}" for x, y in stroke[1:])
-        paths.append(f'<path d="{d.strip()}"/>')
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-        f'fill="none" stroke="black" stroke-width="3" stroke-linecap="round">'
-        + "".join(paths)
-        + "</svg>"
-    ).encode()
+def evidence_on_device(workspace: Workspace, events: list[ConsentEvent]) -> set[str]:
+    """Ids of the events whose evidence (signature, photographed form) has not reached the
+    county yet: it is only on this device until a sync uploads it."""
+    waiting = {record_id for _, record_id in workspace.store.photos_to_upload()}
+    return {e.id for e in events if e.evidence_photo_id and e.id in waiting}
 
 
 def add_months(day: date, months: int) -> date:
@@ -232,7 +222,7 @@ class ConsentVM:
 
     def _evidence(self) -> tuple[bytes, str] | None:
         if self.method == ConsentMethod.SIGNATURE:
-            return signature_svg(self.strokes, *self.pad_size), "image/svg+xml"
+            return signature_png(self.strokes, *self.pad_size), PNG_MIME
         if self.method == ConsentMethod.PAPER and self.paper_photo is not None:
             return self.paper_photo, self.paper_mime
         return None
@@ -287,9 +277,12 @@ class ConsentVM:
 
     def history(self) -> list[HistoryLine]:
         names = {p.id: p.name for p in self.members}
+        local = evidence_on_device(self.ws, self.events)
         lines = []
         for e in sorted(self.events, key=lambda e: (e.occurred_at, e.created_hlc), reverse=True):
             detail = [label(e.method, self.lang)] if e.action == ConsentAction.GRANT else []
+            if e.id in local:
+                detail.append(text("consent.evidence_local", self.lang))
             if e.witness:
                 detail.append(text("consent.witness_is", self.lang, name=e.witness))
             if e.guardian_name:

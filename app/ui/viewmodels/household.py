@@ -26,7 +26,7 @@ from app.domain.records import (
     head_of,
 )
 from app.domain.wishes import OPEN_STATES
-from app.ui.viewmodels.consent import consent_status_text
+from app.ui.viewmodels.consent import consent_status_text, evidence_on_device
 from app.ui.viewmodels.today import due_words
 from app.ui.viewmodels.workspace import Workspace
 
@@ -287,6 +287,10 @@ class HouseholdVM:
             )
             for w in sorted(self.wishes, key=lambda w: w.collected_on, reverse=True)
         ]
+
+    def evidence_waiting(self) -> int:
+        """Consent evidence (signatures, photographed forms) only on this device so far."""
+        return len(evidence_on_device(self.ws, self.consents))
 
     def consent_lines(self) -> list[ConsentLine]:
         names = {p.id: p.name for p in self.members}

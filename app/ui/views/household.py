@@ -218,6 +218,15 @@ class HouseholdScreen(Screen):
                     spacing=2,
                 )
             )
+        waiting = self.vm.evidence_waiting()
+        if waiting:
+            out.append(
+                w.body(
+                    self.t("household.evidence_local", n=waiting),
+                    size=w.SMALL,
+                    color=ft.Colors.ORANGE_900,
+                )
+            )
         return out
 
     def _timeline(self) -> list[ft.Control]:
