@@ -70,6 +70,10 @@ SECRET_SERVER = "sync.server_url"
 SECRET_CERT = "sync.cert_pem"
 SECRET_WORKER = "sync.worker"
 SERVER_URL_ENV = "DOORSTEP_SERVER_URL"
+# Renumbering the outbox more often than this in one sync means another copy of this
+# store is pushing under the same device at the same time.
+MAX_RENUMBERS = 3
+SEQ_CLASH = "此账户的数据正在另一台设备上同步（数据目录被复制），请只在一台设备上使用后再同步。"
 
 
 # --- errors ---------------------------------------------------------------------------
@@ -319,6 +323,7 @@ def enroll(
     try:
         store.clock.observe(answer.server_hlc)
         store.set_meta(AREA_NAMES_META, json.dumps(answer.area_names, ensure_ascii=False))
+        store.set_meta(replica.WATERMARK, str(answer.watermark))
         store.set_staff(Staff.from_json(m.model_dump() for m in answer.staff))
         private = signing_key.private_bytes(
             serialization.Encoding.Raw,
@@ -547,8 +552,11 @@ class SyncClient:
         return self._report
 
     def _push(self, client: httpx.Client, progress: Callable[[SyncProgress], None] | None) -> None:
+        """Every pending batch in order; when the server says seqs were already used for
+        other changes (this store came from a backup or a copy), renumber and send again."""
         total = self.store.outbox_counts()["pending"]
         done = 0
+        renumbered = 0
         while True:
             batch = self.store.pending(limit=self.batch_size)
             if not batch:
@@ -572,11 +580,17 @@ class SyncClient:
             }
             answer = self._request(client, "POST", "/v1/push", payload)
             self.store.clock.observe(answer["server_hlc"])
-            result = replica.apply_answers(self.store, batch, answer["answers"])
+            result = replica.apply_answers(
+                self.store, batch, answer["answers"], int(answer.get("watermark") or 0)
+            )
             self._report.pushed += result.pushed
             self._report.rejected += result.rejected
             self._report.conflicts += result.conflicts
-            done += len(batch)
+            done += result.pushed + result.rejected
+            if result.renumbered:
+                renumbered += 1
+                if renumbered > MAX_RENUMBERS:  # another copy of this store keeps pushing
+                    raise SyncError(SEQ_CLASH)
             if progress:
                 progress(SyncProgress("push", done, max(total, done)))
 

@@ -4,14 +4,23 @@ Guarantees
 ----------
 1. **Exactly-once effect.** Every local change is written with an outbox mutation in one
    SQLite transaction and numbered by the device (``seq``, never reused). The server
-   applies a push batch in one transaction that also stores each mutation's answer under
-   (device, seq) and raises the device's watermark. A batch sent twice (a lost answer, a
-   retry, a duplicated request) is answered from that log and changes nothing.
+   applies a push batch in one transaction that also stores each mutation's answer and
+   digest under (device, seq) and raises the device's watermark (the highest seq it
+   logged; sent at enrolment and in every push answer). A batch sent twice (a lost
+   answer, a retry, a duplicated request) is answered from that log and changes nothing.
+   A seq at or below the watermark sent with other content than was logged (a device
+   restored from a backup, or a copied data dir, numbering new work again) is answered
+   ``renumber``, as is every later mutation of its batch, and nothing of it is applied:
+   the device renumbers its pending mutations after the watermark, in order, and sends
+   them again, so new work is never mistaken for a retry.
 2. **An answer for every mutation, and a queue that never sticks.** Each mutation is
    ``applied``, ``merged`` (combined with concurrent edits of other fields),
    ``conflict`` (a concurrent edit of the same field was overwritten and logged for a
-   coordinator) or ``rejected`` with a one-sentence reason. Rejections go to the
-   device's dead-letter list with the server's copy of the record; later mutations go on.
+   coordinator), ``rejected`` with a one-sentence reason, or ``renumber`` (above).
+   Each is applied in its own savepoint: a rule it breaks, a value the database refuses
+   or a record over ``MAX_RECORD_BYTES`` rejects that mutation alone. Rejections go to
+   the device's dead-letter list with the server's copy of the record; later mutations
+   go on.
 3. **Resumable, scoped pull.** The change feed is ordered by a server sequence that
    commits in order (writers serialise on one counter row), never by wall clock. Pages
    carry a cursor; the device commits each page and its cursor in one transaction, so an
@@ -84,6 +93,7 @@ lacks queues it for download; records evicted from the device take their photos 
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -100,6 +110,9 @@ HEADER_SERVER_TIME = "Doorstep-Server-Time"
 HEADER_CONTENT_SHA256 = "Doorstep-Content-SHA256"
 
 MAX_BATCH = 500
+# A record as stored and sent, in compact UTF-8 JSON (photos travel apart): larger ones are
+# refused on the device before they are queued, and rejected by the server.
+MAX_RECORD_BYTES = 64 * 1024
 DEFAULT_PAGE = 2000
 MAX_PAGE = 5000
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
@@ -109,7 +122,7 @@ MAX_PHOTO_BYTES_PER_SYNC = 50 * 1024 * 1024
 # The photo types the server takes, by the bytes their files start with.
 PHOTO_MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 
-AnswerStatus = Literal["applied", "merged", "conflict", "rejected"]
+AnswerStatus = Literal["applied", "merged", "conflict", "rejected", "renumber"]
 MutationKind = Literal["create", "update", "transition"]
 
 
@@ -169,6 +182,7 @@ class EnrollResponse(Wire):
     staff: list[StaffInfo] = Field(
         default_factory=list, description="the staff of the worker's scope (see GET /staff)"
     )
+    watermark: int = Field(default=0, description="the device's push watermark (0: new)")
 
 
 class MutationIn(Wire):
@@ -215,6 +229,9 @@ class MutationAnswer(Wire):
 class PushResponse(Wire):
     answers: list[MutationAnswer]
     server_hlc: str
+    watermark: int = Field(
+        default=0, description="the highest seq of this device the server has logged"
+    )
 
 
 class Change(Wire):
@@ -295,6 +312,12 @@ class PhotoReceipt(Wire):
     sha256: str
     size: int
     duplicate: bool = False
+
+
+def record_bytes(record: dict[str, Any]) -> int:
+    """The size of a record as the server stores and sends it (compact UTF-8 JSON), which
+    `MAX_RECORD_BYTES` bounds."""
+    return len(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def photo_type(content: bytes) -> str | None:

@@ -52,3 +52,14 @@ class SandboxError(StoreError):
 
 class IllegalEdit(StoreError):
     """The change breaks a rule of the domain (insert-only records, wish lifecycle...)."""
+
+
+class RecordTooLarge(IllegalEdit):
+    """A record too large to sync (`sync.protocol.MAX_RECORD_BYTES`): refused before queuing."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size = size
+        super().__init__(
+            f"记录内容过大（约 {-(-size // 1024)} KB，上限 {limit // 1024} KB，照片不计在内），"
+            "请精简文字或名单后再保存。"
+        )

@@ -32,6 +32,8 @@ CONFLICTS = ConflictRow.__table__  # type: ignore[attr-defined]
 PHOTOS = PhotoRow.__table__  # type: ignore[attr-defined]
 
 CURSOR = "sync.cursor"
+# The highest outbox seq the server has logged for this device (its push watermark).
+WATERMARK = "sync.watermark"
 SCOPE = "sync.scope"
 BACKFILL = "sync.backfill"
 # Set once the records held before photos synced have been searched for their photos.
@@ -53,6 +55,7 @@ class AnswerResult:
     pushed: int = 0
     conflicts: int = 0
     rejected: int = 0
+    renumbered: int = 0  # pending mutations numbered again after the server's watermark
 
 
 def _get_meta(conn: Connection, key: str) -> str | None:
@@ -268,19 +271,26 @@ def apply_page(store: Store, page: dict[str, Any], *, backfill: bool = False) ->
 
 
 def apply_answers(
-    store: Store, sent: list[Mutation], answers: list[dict[str, Any]]
+    store: Store, sent: list[Mutation], answers: list[dict[str, Any]], watermark: int = 0
 ) -> AnswerResult:
-    """Clear answered mutations, dead-letter rejections, keep conflicts, restore records."""
+    """Clear answered mutations, dead-letter rejections, keep conflicts, restore records.
+
+    Answers ``renumber`` (the server logged other content under those seqs) leave their
+    mutations pending, and every pending mutation is numbered again after `watermark`."""
     result = AnswerResult()
     by_seq = {m.seq: m for m in sent}
     restore: list[tuple[str, dict[str, Any], int]] = []
     drop: list[tuple[str, str]] = []
+    renumber = False
     with store.transaction() as conn:
         for answer in answers:
             mutation = by_seq.get(answer["seq"])
             if mutation is None:
                 continue
             status = answer["status"]
+            if status == "renumber":
+                renumber = True
+                continue
             if status == "rejected":
                 conn.execute(
                     update(OUTBOX)
@@ -313,7 +323,30 @@ def apply_answers(
             _write_records(conn, store, restore)
         if drop:
             _delete_records(conn, drop)
+        _set_meta(conn, WATERMARK, str(watermark))
+        if renumber:
+            result.renumbered = _renumber_pending(conn, watermark)
     return result
+
+
+def _renumber_pending(conn: Connection, watermark: int) -> int:
+    """Give the pending mutations new seqs after `watermark` and every seq this outbox
+    has used, in their order, and make later mutations number on from there."""
+    used = conn.exec_driver_sql(
+        "SELECT max(coalesce((SELECT max(seq) FROM outbox), 0),"
+        " coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0))"
+    ).scalar_one()
+    base = max(watermark, int(used))
+    pending = conn.execute(
+        select(OUTBOX.c.seq).where(OUTBOX.c.state == "pending").order_by(OUTBOX.c.seq)
+    ).scalars()
+    moves = [(base + n, seq) for n, seq in enumerate(pending, start=1)]
+    if moves:
+        conn.exec_driver_sql("UPDATE outbox SET seq = ? WHERE seq = ?", moves)
+        conn.exec_driver_sql(
+            "UPDATE sqlite_sequence SET seq = ? WHERE name = 'outbox'", (base + len(moves),)
+        )
+    return len(moves)
 
 
 def local_conflicts(store: Store, state: str = "open") -> list[dict[str, Any]]:

@@ -37,11 +37,12 @@ from app.domain.staff import Staff
 from app.domain.wishes import check_transition
 from app.store import facts
 from app.store.columns import Codec, attach_codec
-from app.store.errors import IllegalEdit, IntegrityError, Locked, NotFound
+from app.store.errors import IllegalEdit, IntegrityError, Locked, NotFound, RecordTooLarge
 from app.store.migrations import migrate
 from app.store.records import MAPPINGS, TYPE_ORDER, RecordMapping, mapping_for
 from app.store.tables import AccessLogRow, MetaRow, OutboxRow, PhotoRow, SecretRow, ShareLogRow
 from sync.hlc import HybridClock
+from sync.protocol import MAX_RECORD_BYTES, record_bytes
 
 log = logging.getLogger("doorstep.store")
 
@@ -95,6 +96,15 @@ def open_engine(path: Path, codec: Codec) -> Engine:
 
     attach_codec(engine, codec)
     return engine
+
+
+def check_size(record: Record, content: dict[str, Any]) -> None:
+    """RecordTooLarge when `record` (whose `content()` is `content`) is over the size the
+    server takes (`MAX_RECORD_BYTES`, counted as the server counts it): refused before it
+    is queued, so it never sits in the outbox to be rejected."""
+    size = record_bytes(content | {k: getattr(record, k) for k in BOOKKEEPING})
+    if size > MAX_RECORD_BYTES:
+        raise RecordTooLarge(size, MAX_RECORD_BYTES)
 
 
 @dataclass(frozen=True)
@@ -285,7 +295,9 @@ class Store:
             mapping = mapping_for(record.type_name)
             batch.setdefault(record.type_name, []).append(mapping.to_row(record, self.codec))
             if queue:
-                outbox.append(self._outbox_row(record, "create", record.content(), 0))
+                content = record.content()
+                check_size(record, content)
+                outbox.append(self._outbox_row(record, "create", content, 0))
             stamped.append(record)
             if len(stamped) % 2000 == 0:
                 self._flush(conn, batch, outbox)
@@ -345,6 +357,7 @@ class Store:
         stamped = record.model_copy(
             update={k: getattr(current, k) for k in BOOKKEEPING} | {"updated_hlc": self.clock.now()}
         )
+        check_size(stamped, after)
         kind, payload = "update", {"fields": changed}
         if record.type_name == "wish" and "state" in changed:
             check = check_transition(

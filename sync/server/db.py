@@ -7,6 +7,7 @@ holds through ``BEGIN IMMEDIATE`` and one in-process lock.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, select, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col
 
@@ -24,6 +26,19 @@ from sync.server.tables import Counter
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SEQ = "seq"
+# What says that the database refuses a value, not that it is away or busy: PostgreSQL's
+# SQLSTATE classes data exception, integrity constraint violation and program limit
+# exceeded (a btree row too large); SQLite's generic error (malformed JSON), constraint,
+# too big and datatype mismatch.
+REFUSING_SQLSTATES = ("22", "23", "54")
+REFUSING_SQLITE_CODES = frozenset(
+    {
+        sqlite3.SQLITE_ERROR,
+        sqlite3.SQLITE_CONSTRAINT,
+        sqlite3.SQLITE_TOOBIG,
+        sqlite3.SQLITE_MISMATCH,
+    }
+)
 
 
 class Database:
@@ -145,3 +160,25 @@ def current_seq(session: Session) -> int:
     return int(
         session.execute(select(col(Counter.value)).where(col(Counter.name) == SEQ)).scalar_one()
     )
+
+
+def error_code(exc: DBAPIError) -> str:
+    """The driver's error class and code (SQLSTATE, SQLite result code): what a log may
+    say about a database error, never its statement or parameters."""
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None) or ""
+    return f"{type(orig).__name__} {code}".strip()
+
+
+def refused_by_database(exc: DBAPIError) -> bool:
+    """True when the database refused the values of a statement (a constraint, a value
+    it cannot parse or index), so that the change carrying them is what fails; False when
+    the database is away, busy or broken, which fails the whole request."""
+    if exc.connection_invalidated:
+        return False
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate[:2] in REFUSING_SQLSTATES
+    code = getattr(orig, "sqlite_errorcode", None)  # an extended code: the low byte is primary
+    return isinstance(code, int) and code & 0xFF in REFUSING_SQLITE_CODES

@@ -247,7 +247,8 @@ class Counter(ServerModel, table=True):
 
 
 class MutationLog(ServerModel, table=True):
-    """Each mutation a device pushed and the answer it got, under (device, seq)."""
+    """Each mutation a device pushed and the answer it got, under (device, seq); `digest`
+    tells a retry from other content under a reused seq (NULL: logged before it existed)."""
 
     __tablename__ = "mutations"
     device_id: str = Field(primary_key=True)
@@ -263,6 +264,7 @@ class MutationLog(ServerModel, table=True):
     server_seq: int = Field(default=0, sa_type=BigInteger)
     conflicts: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     received_at: datetime
+    digest: str | None = None
 
 
 class Photo(ServerModel, table=True):

@@ -7,7 +7,8 @@ transitions alike, always inside `Database.writing()` so sequences commit in ord
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -30,6 +31,7 @@ class Feed:
         self._start = current_seq(session)
         self.last = self._start
         self._known: dict[str, RecordRow | None] = {}
+        self._inserted: list[str] | None = None  # ids inserted within `savepoint()`
 
     def next(self) -> int:
         self.last += 1
@@ -41,6 +43,23 @@ class Feed:
             self.session.execute(
                 update(Counter).where(col(Counter.name) == "seq").values(value=self.last)
             )
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """One change in a SAVEPOINT: if anything in it raises (a database error too), that
+        change alone is undone, with the sequence numbers it took; the transaction goes on."""
+        self.session.flush()  # what came before is not this change's to fail
+        last, self._inserted = self.last, []
+        try:
+            with self.session.begin_nested():
+                yield
+                self.session.flush()
+        except BaseException:
+            self.last = last
+            self._known.update(dict.fromkeys(self._inserted))
+            raise
+        finally:
+            self._inserted = None
 
     def preload(self, record_ids: Iterable[str]) -> None:
         """Read the rows a batch will touch in a few queries instead of one per mutation."""
@@ -68,6 +87,8 @@ class Feed:
         )
         self.session.add(row)
         self._known[row.id] = row
+        if self._inserted is not None:
+            self._inserted.append(row.id)
         return row
 
     def insert_many(self, items: Iterable[tuple[str, dict[str, Any], merge.Stamps]]) -> int:

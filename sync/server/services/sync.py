@@ -1,18 +1,23 @@
 """Push and pull (同步): the server half of the protocol in `sync.protocol`.
 
-A push is one transaction: each mutation is merged by `sync.merge`, its answer stored
-under (device, seq) and the device's watermark raised, so a batch sent again is answered
-from the log and changes nothing. A pull reads the feed after a cursor, in scope.
+A push is one transaction: each mutation is merged by `sync.merge` in its own savepoint
+(a rule it breaks or a value the database refuses rejects it alone), its answer and
+digest stored under (device, seq) and the device's watermark raised, so a batch sent
+again is answered from the log and changes nothing, and a reused seq with other content
+is told apart (``renumber``). A pull reads the feed after a cursor, in scope.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
@@ -22,15 +27,17 @@ from app.domain.records import RECORD_TYPES
 from sync import merge
 from sync.hlc import Stamp, clamp
 from sync.protocol import (
+    MAX_RECORD_BYTES,
     ConflictInfo,
     MutationAnswer,
     MutationIn,
     PushRequest,
     PushResponse,
+    record_bytes,
 )
 from sync.server.auth import Caller
 from sync.server.context import ServerContext, set_meta, wall_ms
-from sync.server.db import current_seq
+from sync.server.db import current_seq, error_code, refused_by_database
 from sync.server.errors import Forbidden
 from sync.server.scope import area_filter
 from sync.server.services import audit
@@ -38,57 +45,86 @@ from sync.server.services.feed import Feed, dumps
 from sync.server.services.staff import staff_update
 from sync.server.tables import Conflict, Device, Move, MutationLog, RecordRow
 
+log = logging.getLogger("doorstep.server")
+
 OUT_OF_SCOPE = "记录所在区划不在您的负责范围内。"
+RENUMBER = "此序号在服务器上已用于另一项变更（设备数据可能来自备份或复制），请重新编号后发送。"
+REFUSED_BY_DATABASE = "服务器无法保存此变更中的某个值，已拒绝此项变更，其他变更不受影响。"
+TOO_LARGE = f"记录内容超过 {MAX_RECORD_BYTES // 1024} KB 的上限（照片另行上传），请精简后重新提交。"
 
 
 def push(ctx: ServerContext, caller: Caller, request: PushRequest) -> PushResponse:
-    """Apply a batch exactly once; one answer per mutation, in the order sent."""
+    """Apply a batch exactly once; one answer per mutation, in the order sent.
+
+    Seqs at or below the device's watermark are answered from the log when their content
+    matches it; from the first that does not, the rest is answered ``renumber``."""
     if request.client_hlc:
         with contextlib.suppress(ValueError):  # a malformed stamp only misses this hint
             ctx.clock.observe(clamp(request.client_hlc, wall_ms(), ctx.settings.max_drift_ms))
-    answers: list[MutationAnswer] = []
     with ctx.db.writing() as s:
         device = s.get(Device, caller.device_id)
         assert device is not None  # authenticated just before
-        feed = Feed(s)
-        feed.preload(_touched(request))
-        logged = _logged_answers(
-            s, caller.device_id, [m.seq for m in request.mutations if m.seq <= device.last_seq]
+        watermark = device.last_seq
+        logged = _logged(
+            s, caller.device_id, [m.seq for m in request.mutations if m.seq <= watermark]
         )
-        by_seq: dict[int, MutationAnswer] = {}
-        for mutation in sorted(request.mutations, key=lambda m: m.seq):
-            if mutation.seq in by_seq:
-                answers.append(by_seq[mutation.seq].model_copy(update={"duplicate": True}))
-                continue
-            if mutation.seq <= device.last_seq:
-                answer = logged.get(mutation.seq) or MutationAnswer(
-                    seq=mutation.seq, status="applied", duplicate=True
-                )
-                _attach_record(answer, feed.get(mutation.record_id), caller)
-            else:
-                answer = _apply(ctx, s, feed, caller, mutation)
-                device.last_seq = mutation.seq
-                s.add(
-                    MutationLog(
-                        device_id=caller.device_id,
-                        seq=mutation.seq,
-                        mutation_id=mutation.mutation_id,
-                        record_type=mutation.record_type,
-                        record_id=mutation.record_id,
-                        kind=mutation.kind,
-                        status=answer.status,
-                        reason=answer.reason,
-                        server_seq=answer.server_seq,
-                        conflicts=[c.model_dump(mode="json") for c in answer.conflicts],
-                        received_at=datetime.now(UTC),
-                    )
-                )
-            by_seq[mutation.seq] = answer
-            answers.append(answer)
-        feed.close()
-        s.add(device)
+        # The whole batch in one savepoint first: a savepoint per mutation costs a flush
+        # each. Only if the database refuses a value is the batch applied again, each
+        # mutation in its own savepoint, so that the one it refuses is rejected alone.
+        try:
+            with s.begin_nested():
+                answers, entries = _apply_batch(ctx, s, caller, request, watermark, logged)
+        except DBAPIError as exc:
+            if not refused_by_database(exc):
+                raise
+            answers, entries = _apply_batch(
+                ctx, s, caller, request, watermark, logged, one_by_one=True
+            )
+        if entries:
+            s.execute(insert(MutationLog), entries)
+            device.last_seq = max(entry["seq"] for entry in entries)
+            s.add(device)
         set_meta(s, "hlc", ctx.clock.last)
-    return PushResponse(answers=answers, server_hlc=ctx.clock.now())
+    return PushResponse(answers=answers, server_hlc=ctx.clock.now(), watermark=device.last_seq)
+
+
+def _apply_batch(
+    ctx: ServerContext,
+    s: Session,
+    caller: Caller,
+    request: PushRequest,
+    watermark: int,
+    logged: dict[int, MutationLog],
+    *,
+    one_by_one: bool = False,
+) -> tuple[list[MutationAnswer], list[dict[str, Any]]]:
+    """The answers to a batch, and the log entries of the mutations applied (or rejected)
+    now; `one_by_one` puts each mutation in a savepoint of its own."""
+    feed = Feed(s)
+    feed.preload(_touched(request))
+    answers: list[MutationAnswer] = []
+    entries: list[dict[str, Any]] = []
+    by_seq: dict[int, MutationAnswer] = {}
+    reused = False
+    for mutation in sorted(request.mutations, key=lambda m: m.seq):
+        if mutation.seq in by_seq:
+            answers.append(by_seq[mutation.seq].model_copy(update={"duplicate": True}))
+            continue
+        entry = logged.get(mutation.seq)
+        if not reused and mutation.seq <= watermark:
+            reused = entry is None or not _same_mutation(entry, mutation)
+        if reused:
+            answer = MutationAnswer(seq=mutation.seq, status="renumber", reason=RENUMBER)
+        elif entry is not None:
+            answer = _logged_answer(entry)
+            _attach_record(answer, feed.get(mutation.record_id), caller)
+        else:
+            answer = _apply(ctx, s, feed, caller, mutation, alone=one_by_one)
+            entries.append(_log_entry(caller.device_id, mutation, answer))
+        by_seq[mutation.seq] = answer
+        answers.append(answer)
+    feed.close()
+    return answers, entries
 
 
 def _touched(request: PushRequest) -> set[str]:
@@ -102,8 +138,8 @@ def _touched(request: PushRequest) -> set[str]:
     return ids
 
 
-def _logged_answers(s: Session, device_id: str, seqs: list[int]) -> dict[int, MutationAnswer]:
-    """The stored answers of mutations sent again (a retried or duplicated batch)."""
+def _logged(s: Session, device_id: str, seqs: list[int]) -> dict[int, MutationLog]:
+    """The log entries of seqs this device has sent before (a retry, or a reused seq)."""
     if not seqs:
         return {}
     rows = s.exec(
@@ -111,27 +147,79 @@ def _logged_answers(s: Session, device_id: str, seqs: list[int]) -> dict[int, Mu
             MutationLog.device_id == device_id, col(MutationLog.seq).in_(sorted(set(seqs)))
         )
     )
-    return {
-        log.seq: MutationAnswer(
-            seq=log.seq,
-            status=log.status,  # type: ignore[arg-type]
-            reason=log.reason,
-            server_seq=log.server_seq,
-            duplicate=True,
-            conflicts=[ConflictInfo.model_validate(c) for c in log.conflicts],
+    return {log.seq: log for log in rows}
+
+
+def _digest(m: MutationIn) -> str:
+    """What a mutation says, apart from its seq: equal for a retry, different for new work."""
+    content = m.model_dump(exclude={"seq"})
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _same_mutation(entry: MutationLog, m: MutationIn) -> bool:
+    if entry.digest is None:  # logged before digests were kept: the device's own ids tell
+        return (entry.mutation_id, entry.record_id, entry.kind) == (
+            m.mutation_id,
+            m.record_id,
+            m.kind,
         )
-        for log in rows
+    return entry.digest == _digest(m)
+
+
+def _log_entry(device_id: str, m: MutationIn, answer: MutationAnswer) -> dict[str, Any]:
+    """A `MutationLog` row, as a Core insert takes it (no ORM object per mutation)."""
+    return {
+        "device_id": device_id,
+        "seq": m.seq,
+        "mutation_id": m.mutation_id,
+        "record_type": m.record_type,
+        "record_id": m.record_id,
+        "kind": m.kind,
+        "status": answer.status,
+        "reason": answer.reason,
+        "server_seq": answer.server_seq,
+        "conflicts": [c.model_dump(mode="json") for c in answer.conflicts],
+        "received_at": datetime.now(UTC),
+        "digest": _digest(m),
     }
 
 
+def _logged_answer(entry: MutationLog) -> MutationAnswer:
+    """The stored answer of a mutation sent again (a retried or duplicated batch)."""
+    return MutationAnswer(
+        seq=entry.seq,
+        status=entry.status,  # type: ignore[arg-type]
+        reason=entry.reason,
+        server_seq=entry.server_seq,
+        duplicate=True,
+        conflicts=[ConflictInfo.model_validate(c) for c in entry.conflicts],
+    )
+
+
 def _apply(
-    ctx: ServerContext, s: Session, feed: Feed, caller: Caller, m: MutationIn
+    ctx: ServerContext, s: Session, feed: Feed, caller: Caller, m: MutationIn, *, alone: bool
 ) -> MutationAnswer:
+    """Merge one mutation; a rule it breaks rejects it (before it writes anything). When
+    `alone`, in its own savepoint: a value the database refuses undoes this mutation only
+    and rejects it; the batch goes on."""
     existing = feed.get(m.record_id)
     try:
-        answer = _merge(ctx, s, feed, caller, m, existing)
+        with feed.savepoint() if alone else contextlib.nullcontext():
+            answer = _merge(ctx, s, feed, caller, m, existing)
     except merge.Rejected as exc:
         answer = MutationAnswer(seq=m.seq, status="rejected", reason=str(exc))
+    except DBAPIError as exc:
+        if not alone or not refused_by_database(exc):
+            raise
+        log.warning(
+            "push: the database refused a %s of %s %s (%s)",
+            m.kind,
+            m.record_type,
+            m.record_id,
+            error_code(exc),
+        )
+        answer = MutationAnswer(seq=m.seq, status="rejected", reason=REFUSED_BY_DATABASE)
     _attach_record(answer, existing, caller)
     return answer
 
@@ -168,6 +256,7 @@ def _merge(
         raise merge.Rejected(f"未知的记录类型：{m.record_type[:32]}")
     if existing is not None and existing.type != m.record_type:
         raise merge.Rejected("记录编号已被另一类记录使用。")
+    _check_size(m.payload)  # before the merge reads it: a huge list costs to validate
     hlc = _stamp(ctx, caller, m)
     if m.kind == "create":
         return _create(s, feed, caller, m, existing, hlc)
@@ -198,6 +287,7 @@ def _merge(
         outcome.data["area_code"], caller.areas
     ):
         raise merge.Rejected("家庭只能迁往您负责的区划。")
+    _check_size(outcome.data)
     if outcome.changed or outcome.stamps != existing.stamps:
         feed.replace(existing, outcome.data, outcome.stamps)
     conflicts = _log_conflicts(s, m.record_type, existing, outcome.overwrites)
@@ -231,6 +321,7 @@ def _create(
         if merge.same_content(json.loads(existing.data), data):
             return MutationAnswer(seq=m.seq, status="applied", server_seq=existing.seq)
         raise merge.Rejected("记录编号已存在。")
+    _check_size(data)
     if not in_scope(data["area_code"], caller.areas):
         raise merge.Rejected(OUT_OF_SCOPE)
     if m.record_type != "household":
@@ -248,6 +339,13 @@ def _create(
             merge.check_referral(data, _consents(s, data["person_id"]), date.today())
     row = feed.insert(m.record_type, data, outcome.stamps)
     return MutationAnswer(seq=m.seq, status="applied", server_seq=row.seq)
+
+
+def _check_size(data: dict[str, Any]) -> None:
+    """A record (or a change) over `MAX_RECORD_BYTES` is rejected: every device in scope
+    would pull it."""
+    if record_bytes(data) > MAX_RECORD_BYTES:
+        raise merge.Rejected(TOO_LARGE)
 
 
 def _consents(s: Session, person_id: str) -> list[dict[str, Any]]:
