@@ -271,6 +271,14 @@ UI: dict[str, tuple[str, str]] = {
     "start.new_pin": ("设置 PIN（至少 6 位数字）", "New PIN (6 digits or more)"),
     "start.new_pin_again": ("再次输入 PIN", "New PIN again"),
     "start.enrol": ("登记", "Enrol"),
+    "start.wait": (
+        "PIN 错误次数过多，请在 {n} 秒后再试。",
+        "Too many wrong PINs: try again in {n} s.",
+    ),
+    "start.last_try": (
+        "注意：再输错一次，本账户将被锁定，只能由县级管理员用托管密钥恢复。",
+        "Careful: one more wrong PIN locks this account; only the county can then reopen it.",
+    ),
     "start.locked_idle": ("长时间未操作，已自动锁定。", "Locked after a while without use."),
     # sync
     "sync.button": ("同步", "Sync"),

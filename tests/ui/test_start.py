@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+
+import pytest
 
 from app.store.sandbox import Sandbox
 from app.ui.viewmodels.device import DeviceSettings
 from app.ui.viewmodels.start import StartVM
 from tests.ui.builders import PIN, make_sandbox
 from tests.ui.conftest import Clock
+from tests.ui.harness import Client
 
 
 def _vm(data_dir: Path, clock: Clock, **kw: object) -> StartVM:
@@ -40,6 +44,56 @@ def test_wrong_pin_says_how_many_tries_remain(data_dir: Path, clock: Clock) -> N
     assert vm.message == "PIN 不正确，还可尝试 9 次。"
     vm.set_pin("12")
     assert vm.unlock() is None and "至少 6 位" in vm.message
+
+
+def test_the_wait_counts_down_and_the_last_try_is_announced(data_dir: Path, clock: Clock) -> None:
+    vm = _vm(data_dir, clock)
+    for _ in range(5):
+        vm.set_pin("000000")
+        assert vm.unlock() is None
+    assert vm.message == "PIN 不正确，还可尝试 5 次。"
+    assert vm.notice() == "PIN 错误次数过多，请在 30 秒后再试。"
+    clock.advance(seconds=12)
+    assert vm.notice() == "PIN 错误次数过多，请在 18 秒后再试。"
+    vm.set_pin("000000")
+    assert vm.unlock() is None and vm.message == ""  # not counted: still waiting
+    assert vm.notice() == "PIN 错误次数过多，请在 18 秒后再试。"
+    for wait in (18, 60, 120, 240):
+        clock.advance(seconds=wait)
+        assert vm.wait_seconds() == 0
+        vm.set_pin("000000")
+        assert vm.unlock() is None
+    assert vm.message == "PIN 不正确，还可尝试 1 次。"
+    clock.advance(seconds=480)
+    assert vm.notice() == ("注意：再输错一次，本账户将被锁定，只能由县级管理员用托管密钥恢复。")
+    vm.set_pin(PIN)
+    ws = vm.unlock()
+    assert ws is not None and vm.notice() == ""
+    ws.lock()
+
+
+def test_the_start_screen_counts_the_wait_down(
+    data_dir: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.ui.views import start
+
+    monkeypatch.setattr(start, "TICK_S", 0.01)
+
+    async def go() -> None:
+        client = await Client(data_dir, clock=clock).start()
+        for _ in range(5):
+            await client.type("PIN", "000000")
+            await client.click("解锁")
+            await client.settle()
+        assert client.has_text("PIN 错误次数过多，请在 30 秒后再试。")
+        clock.advance(seconds=12)
+        await client.settle()
+        assert client.has_text("PIN 错误次数过多，请在 18 秒后再试。")
+        clock.advance(seconds=18)
+        await client.settle()
+        assert not client.has_text("秒后再试")
+
+    asyncio.run(go())
 
 
 def test_several_workers_choose_first(data_dir: Path, clock: Clock) -> None:

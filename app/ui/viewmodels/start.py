@@ -14,8 +14,15 @@ from typing import TYPE_CHECKING
 
 from app.domain.labels import text
 from app.domain.policy import VisitPolicy
-from app.store.errors import SandboxError, StoreError
-from app.store.sandbox import MIN_PIN_LENGTH, Sandbox, list_sandboxes, open_store, validate_pin
+from app.store.errors import SandboxError, StoreError, TryLater
+from app.store.sandbox import (
+    LOCKOUT_AFTER,
+    MIN_PIN_LENGTH,
+    Sandbox,
+    list_sandboxes,
+    open_store,
+    validate_pin,
+)
 from app.ui.viewmodels.device import DeviceSettings
 from app.ui.viewmodels.errors import user_message
 
@@ -107,6 +114,38 @@ class StartVM:
         """Typed on a keyboard: digits only, at most MAX_PIN_LENGTH."""
         self.pin = "".join(c for c in value if c.isdigit())[:MAX_PIN_LENGTH]
 
+    def _sandbox(self) -> Sandbox:
+        assert self.selected is not None
+        return Sandbox(
+            self.data_dir / "sandboxes" / self.selected, clock=lambda: self.clock().timestamp()
+        )
+
+    def wait_seconds(self) -> int:
+        """Seconds before the selected worker may try a PIN again (0: now)."""
+        if self.selected is None:
+            return 0
+        try:
+            attempts = self._sandbox().info.attempts
+        except StoreError:
+            return 0
+        return attempts.wait_seconds(self.clock().timestamp())
+
+    def notice(self) -> str:
+        """What the PIN pad says before the next try, read afresh each second: the wait
+        counting down, or that one more wrong PIN locks the account out."""
+        wait = self.wait_seconds()
+        if wait > 0:
+            return text("start.wait", self.lang, n=wait)
+        if self.selected is None:
+            return ""
+        try:
+            attempts = self._sandbox().info.attempts
+        except StoreError:
+            return ""
+        if not attempts.locked_out and attempts.failed == LOCKOUT_AFTER - 1:
+            return text("start.last_try", self.lang)
+        return ""
+
     @property
     def pin_dots(self) -> str:
         return "●" * len(self.pin)
@@ -122,8 +161,10 @@ class StartVM:
             return None
         pin, self.pin = self.pin, ""
         try:
-            sandbox = Sandbox(self.data_dir / "sandboxes" / self.selected)
+            sandbox = self._sandbox()
             store = open_store(sandbox, sandbox.unlock(pin))
+        except TryLater:
+            return None  # `notice()` counts the wait down
         except Exception as exc:  # every failure becomes a sentence on the screen
             self.message = user_message(exc, self.lang)
             return None

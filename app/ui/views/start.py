@@ -14,6 +14,7 @@ from app.ui.views.base import Screen
 if TYPE_CHECKING:
     from app.ui.shell import Shell
 
+TICK_S = 1.0  # the wait's countdown step
 PAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
 
 
@@ -44,6 +45,10 @@ class StartScreen(Screen):
         self.message = ft.Text(
             "", size=w.TEXT, color=ft.Colors.ERROR, text_align=ft.TextAlign.CENTER
         )
+        self.notice = ft.Text(
+            "", size=w.TEXT, color=ft.Colors.ORANGE_900, text_align=ft.TextAlign.CENTER
+        )
+        self._ticking = False
 
     def title(self) -> str:
         return self.t("app.title")
@@ -86,6 +91,9 @@ class StartScreen(Screen):
         out.append(self.pin_field)
         out.append(self._pad())
         out.append(self.message)
+        self.notice.value = vm.notice()
+        self.notice.visible = bool(self.notice.value)
+        out.append(self.notice)
         if self.busy:
             out.append(ft.ProgressRing(width=36, height=36))
         out.append(
@@ -124,6 +132,7 @@ class StartScreen(Screen):
     def _select(self, sandbox_id: str) -> None:
         self.vm.select(sandbox_id)
         self.refresh()
+        self._count_down()
 
     def _typed(self, e: Any) -> None:
         self.vm.set_pin(e.control.value or "")
@@ -149,8 +158,32 @@ class StartScreen(Screen):
             self.busy = False
         if ws is None:
             self.refresh()
+            self._count_down()
             return
         self.shell.unlocked(ws)
+
+    def on_show(self) -> None:
+        self._count_down()
+
+    def _count_down(self) -> None:
+        """While a wait is on, the notice counts it down every second."""
+        if not self._ticking and self.vm.wait_seconds() > 0:
+            self._ticking = True
+            self.shell.background(self._tick())
+
+    async def _tick(self) -> None:
+        try:
+            while True:
+                await asyncio.sleep(TICK_S)
+                if not w.mounted(self.notice):
+                    return
+                self.notice.value = self.vm.notice()
+                self.notice.visible = bool(self.notice.value)
+                self.notice.update()
+                if self.vm.wait_seconds() == 0:
+                    return
+        finally:
+            self._ticking = False
 
     # --- enrol ------------------------------------------------------------------------
 
