@@ -268,6 +268,18 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "start.server_url": ("服务器地址", "Server address"),
     "start.code": ("登记码", "Enrolment code"),
+    "start.server_hint": (
+        "例如 county.example.cn（默认使用 https://）",
+        "e.g. county.example.cn (https:// is assumed)",
+    ),
+    "start.code_hint": ("登记码，或二维码中的文字", "The code, or the QR code's text"),
+    "start.qr_hint": (
+        "有登记二维码时：用手机相机或扫码工具读出文字（以 doorstep:enroll? 开头），粘贴到"
+        "“登记码”，服务器地址会自动填好。本应用暂不能直接扫码。",
+        "With an enrolment QR code: read its text with a camera or scanner app (it starts "
+        "with doorstep:enroll?) and paste it as the code; the server address fills itself. "
+        "This app cannot scan QR codes itself yet.",
+    ),
     "start.new_pin": ("设置 PIN（至少 6 位数字）", "New PIN (6 digits or more)"),
     "start.new_pin_again": ("再次输入 PIN", "New PIN again"),
     "start.enrol": ("登记", "Enrol"),
@@ -754,6 +766,18 @@ UI: dict[str, tuple[str, str]] = {
     "settings.server_title": ("服务器", "Server"),
     "settings.server": ("服务器地址", "Server address"),
     "settings.server_hint": ("留空则使用登记时的地址", "Empty: the address used at enrolment"),
+    "settings.server_enrolled": (
+        "本设备与登记时的服务器同步：{url}",
+        "This device syncs with the server it was enrolled with: {url}",
+    ),
+    "settings.server_override": (
+        "本设备改为与此服务器同步：{url}",
+        "This device now syncs with: {url}",
+    ),
+    "settings.server_none": (
+        "本设备未登记服务器，数据只保存在本机。",
+        "This device has no server: its data stays here.",
+    ),
     "settings.saved": ("已保存。", "Saved."),
     "settings.change_pin": ("修改 PIN", "Change PIN"),
     "settings.old_pin": ("当前 PIN", "Current PIN"),

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 from app.store.sandbox import list_sandboxes
+from app.store.store import AREA_NAMES_META
 from app.ui.viewmodels.device import DeviceSettings
 from app.ui.viewmodels.settings import SettingsVM
-from app.ui.viewmodels.workspace import Workspace
+from app.ui.viewmodels.workspace import SCOPE_META, Workspace
 from tests.ui.builders import PIN
 from tests.ui.conftest import Clock
 
@@ -73,3 +74,21 @@ def test_wipe_needs_the_pin_then_removes_every_worker(ws: Workspace, data_dir: P
     assert vm.wipe_device(PIN)
     assert list_sandboxes(data_dir) == [] and not (data_dir / "settings.json").exists()
     assert ws.locked
+
+
+def test_areas_by_name_and_the_enrolled_server_shown(ws: Workspace, data_dir: Path) -> None:
+    ws.store.set_meta(SCOPE_META, json.dumps(["330702102", "330703101201"]))
+    ws.store.set_meta(AREA_NAMES_META, json.dumps({"330702102": "安地镇"}, ensure_ascii=False))
+    ws.store.set_secrets({"sync.server_url": "https://county.example.cn"})
+    ws.reload()
+    vm = _vm(ws, data_dir)
+    assert vm.areas() == "安地镇、金东区 330703101201"
+    assert vm.server_url == "https://county.example.cn"
+    assert vm.server_line() == "本设备与登记时的服务器同步：https://county.example.cn"
+    vm.server_url = "sync.county.example.cn"  # a bare host: HTTPS assumed
+    assert vm.save_server()
+    assert DeviceSettings.load(data_dir).server_url == "https://sync.county.example.cn"
+    assert vm.server_line() == "本设备改为与此服务器同步：https://sync.county.example.cn"
+    vm.server_url = "https://county.example.cn"  # back to the enrolled one: no override
+    assert vm.save_server() and DeviceSettings.load(data_dir).server_url == ""
+    assert vm.server_line() == "本设备与登记时的服务器同步：https://county.example.cn"

@@ -135,6 +135,35 @@ def test_enrolment_failure_is_a_sentence(tmp_path: Path, clock: Clock) -> None:
     assert vm.message == "登记码无效、已使用或已过期。"
 
 
+def test_enrolment_takes_a_bare_host_as_https_and_the_qr_text(tmp_path: Path, clock: Clock) -> None:
+    calls: list[tuple[str, str]] = []
+
+    def enroll(data_dir: Path, server: str, code: str, pin: str) -> Sandbox:
+        calls.append((server, code))
+        sandbox, _key = Sandbox.create(data_dir, f"社工{len(calls)}", pin, scrypt_n=2**10)
+        return sandbox
+
+    vm = _vm(tmp_path, clock, enroll=enroll)
+    vm.server_url, vm.code, vm.new_pin, vm.new_pin_again = "county.example.cn", "ABCD", PIN, PIN
+    ws = vm.enrol()
+    assert ws is not None and calls[-1] == ("https://county.example.cn", "ABCD")
+    ws.lock()
+
+    vm.start_enrolling()
+    vm.server_url, vm.new_pin, vm.new_pin_again = "", PIN, PIN
+    qr = "doorstep:enroll?code=WXYZ&server=https://county.example.cn&pin=sha256:ab12"
+    vm.set_code(qr)
+    assert vm.server_url == "https://county.example.cn"
+    ws = vm.enrol()
+    assert ws is not None and calls[-1] == ("https://county.example.cn", qr)
+    ws.lock()
+
+    vm.start_enrolling()
+    vm.server_url, vm.code, vm.new_pin, vm.new_pin_again = "ftp://x", "ABCD", PIN, PIN
+    assert vm.enrol() is None
+    assert vm.errors["server_url"] == "服务器地址无效：ftp://x"
+
+
 def test_enrolment_creates_the_sandbox_and_unlocks(tmp_path: Path, clock: Clock) -> None:
     calls = []
 

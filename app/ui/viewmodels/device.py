@@ -48,3 +48,16 @@ class DeviceSettings:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(self), ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
+
+
+def check_server_url(url: str) -> str:
+    """The address as typed, a bare host taken as HTTPS (county.example.cn →
+    https://county.example.cn), under the sync client's rule: HTTPS, except to this machine."""
+    url = url.strip()
+    if url and "://" not in url:
+        url = "https://" + url
+    try:
+        from sync.client import check_url
+    except ImportError:
+        return url
+    return check_url(url)

@@ -6,18 +6,19 @@ from pathlib import Path
 
 from app.domain.labels import LANGUAGES, label, text
 from app.store.sandbox import list_sandboxes, validate_pin
-from app.ui.viewmodels.device import LOCK_CHOICES, DeviceSettings
+from app.ui.viewmodels.device import LOCK_CHOICES, DeviceSettings, check_server_url
 from app.ui.viewmodels.errors import UserError, user_message
 from app.ui.viewmodels.workspace import Workspace
 
+SERVER_SECRET = "sync.server_url"  # written by sync.client.enroll
 
-def check_server_url(url: str) -> str:
-    """The sync client's rule: HTTPS, except to this machine."""
+
+def enrolled_server(workspace: Workspace) -> str:
+    """The address this device was enrolled with ("" for a standalone sandbox)."""
     try:
-        from sync.client import check_url
-    except ImportError:
-        return url
-    return check_url(url)
+        return workspace.store.secret(SERVER_SECRET) or ""
+    except Exception:
+        return ""
 
 
 class SettingsVM:
@@ -27,7 +28,8 @@ class SettingsVM:
         self.ws = workspace
         self.settings = settings
         self.data_dir = data_dir
-        self.server_url = settings.server_url
+        self.enrolled_url = enrolled_server(workspace)
+        self.server_url = settings.server_url or self.enrolled_url
         self.old_pin = ""
         self.new_pin = ""
         self.new_pin_again = ""
@@ -43,8 +45,17 @@ class SettingsVM:
         return f"{p.name} · {label(p.team, self.lang)} · {label(p.role, self.lang)}"
 
     def areas(self) -> str:
-        names = [self.ws.area_name(s) if len(s) == 12 else s for s in self.ws.profile.scopes]
+        """The areas I serve by name (安地镇、岩头村), as the county named them."""
+        names = [self.ws.area_name(s) for s in self.ws.profile.scopes]
         return "、".join(names) or text("settings.no_areas", self.lang)
+
+    def server_line(self) -> str:
+        """Which server this device syncs with, and whether it is the enrolled one."""
+        if not self.enrolled_url and not self.settings.server_url:
+            return text("settings.server_none", self.lang)
+        if self.settings.server_url and self.settings.server_url != self.enrolled_url:
+            return text("settings.server_override", self.lang, url=self.settings.server_url)
+        return text("settings.server_enrolled", self.lang, url=self.enrolled_url)
 
     def lock_choices(self) -> list[tuple[int, str]]:
         return [(m, text("settings.minutes", self.lang, n=m)) for m in LOCK_CHOICES]
@@ -70,7 +81,11 @@ class SettingsVM:
         self.errors, self.message = {}, ""
         url = self.server_url.strip()
         try:
-            self.settings.server_url = check_server_url(url) if url else ""
+            checked = check_server_url(url) if url else ""
+            # The enrolled address again is no override: a later change at the county's
+            # enrolment record (re-enrolment) then takes effect.
+            self.settings.server_url = "" if checked == self.enrolled_url else checked
+            self.server_url = checked or self.enrolled_url
         except Exception as exc:
             self.errors["server_url"] = user_message(exc, self.lang)
             return False

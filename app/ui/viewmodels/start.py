@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 from app.domain.labels import text
 from app.domain.policy import VisitPolicy
@@ -23,13 +24,14 @@ from app.store.sandbox import (
     open_store,
     validate_pin,
 )
-from app.ui.viewmodels.device import DeviceSettings
+from app.ui.viewmodels.device import DeviceSettings, check_server_url
 from app.ui.viewmodels.errors import user_message
 
 if TYPE_CHECKING:
     from app.ui.viewmodels.workspace import Workspace
 
 MAX_PIN_LENGTH = 12
+QR_PREFIX = "doorstep:enroll?"  # what the enrolment QR code holds (sync.client.parse_code)
 Enroll = Callable[[Path, str, str, str], Sandbox]
 
 
@@ -185,6 +187,16 @@ class StartVM:
 
     # --- enrolment -------------------------------------------------------------------
 
+    def set_code(self, value: str) -> None:
+        """The one-time code as typed, or the text of the enrolment QR code pasted
+        (doorstep:enroll?code=…&server=…), whose server address fills an empty field."""
+        self.code = value
+        if value.strip().startswith(QR_PREFIX):
+            query = parse_qs(value.strip()[len(QR_PREFIX) :])
+            server = query.get("server", [""])[0]
+            if server and not self.server_url.strip():
+                self.server_url = server
+
     def start_enrolling(self) -> None:
         self.enrolling, self.message, self.errors = True, "", {}
 
@@ -195,8 +207,14 @@ class StartVM:
     def enrol(self) -> Workspace | None:
         """Enrol this device for a worker with the county's one-time code, then unlock."""
         self.errors, self.message = {}, ""
+        self.set_code(self.code)
         if not self.server_url.strip():
             self.errors["server_url"] = text("form.required", self.lang)
+        else:
+            try:
+                self.server_url = check_server_url(self.server_url)
+            except Exception as exc:
+                self.errors["server_url"] = user_message(exc, self.lang)
         if not self.code.strip():
             self.errors["code"] = text("form.required", self.lang)
         try:

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 from app.domain.labels import field_label, text
 from app.store.store import LAST_SYNC_META
 from app.ui.viewmodels.errors import UserError, user_message
+from app.ui.viewmodels.settings import enrolled_server
 from app.ui.viewmodels.workspace import Workspace
 
-SERVER_SECRET = "sync.server_url"  # written by sync.client.enroll
 RECORD_KEYS = ("household", "person", "visit", "need", "consent", "wish", "referral")
 
 
@@ -87,11 +87,7 @@ class SyncVM:
 
     @property
     def server_url(self) -> str:
-        try:
-            enrolled = self.ws.store.secret(SERVER_SECRET) or ""
-        except Exception:
-            enrolled = ""
-        return self.server_override or enrolled
+        return self.server_override or enrolled_server(self.ws)
 
     def refresh(self) -> None:
         """Re-read the counts from the store (cheap)."""

@@ -242,10 +242,13 @@ class Workspace:
         return {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
 
     def area_name(self, code: str) -> str:
-        """The village's name if the county sent it, else the county name and the code."""
+        """The area's name as the county sent it (village, township or county), else the
+        county's name with the code."""
         if code in self._area_names:
             return self._area_names[code]
         county = COUNTIES.get(code[:6])
+        if county and len(code) == 6:
+            return county
         return f"{county} {code}" if county else code
 
     def villages(self) -> list[tuple[str, str]]:

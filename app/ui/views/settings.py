@@ -109,6 +109,7 @@ class SettingsScreen(Screen):
             w.section(
                 self.t("settings.server_title"),
                 [
+                    w.muted(vm.server_line()),
                     self.fields["server_url"],
                     w.left(
                         w.button(self.t("common.save"), self.act(self._save_server), kind="tonal")

@@ -202,12 +202,20 @@ class StartScreen(Screen):
             f.error = vm.errors.get(attr)
             return f
 
+        server = field(
+            "start.server_url",
+            "server_url",
+            keyboard=ft.KeyboardType.URL,
+            hint=self.t("start.server_hint"),
+        )
+        code = field("start.code", "code", hint=self.t("start.code_hint"))
         out: list[ft.Control] = [
             ft.Icon(ft.Icons.PHONELINK_LOCK, size=56, color=ft.Colors.PRIMARY),
             w.heading(self.t("start.enrol_title")),
             w.muted(self.t("start.enrol_hint")),
-            field("start.server_url", "server_url", keyboard=ft.KeyboardType.URL, hint="https://"),
-            field("start.code", "code"),
+            server,
+            code,
+            w.muted(self.t("start.qr_hint")),
             field("start.new_pin", "new_pin", password=True, keyboard=ft.KeyboardType.NUMBER),
             field(
                 "start.new_pin_again",
@@ -217,6 +225,14 @@ class StartScreen(Screen):
             ),
             self.message,
         ]
+
+        def pasted(e: Any) -> None:
+            vm.set_code(e.control.value or "")
+            if server.value != vm.server_url:
+                server.value = vm.server_url
+                server.update()
+
+        code.on_change = self.act(pasted)
         if self.busy:
             out.append(ft.ProgressRing(width=36, height=36))
         out.append(
