@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from app.domain.codes import Category
 from app.domain.records import Household, Visit
-from app.store.errors import RecordTooLarge
+from app.store.errors import IllegalEdit, RecordTooLarge
+from app.store.store import check_size
 from sync.server.tables import RecordRow
 from tests.sync.conftest import VILLAGE_A, signed
 from tests.sync.records import household, visit
@@ -137,9 +138,14 @@ def test_the_device_refuses_a_record_over_the_size_cap_before_queuing_it(make_de
     h = device.store.add(household(VILLAGE_A))
     too_big = visit(h, device.worker_id).model_copy(update={"companions": ["张三丰"] * 6000})
     with pytest.raises(RecordTooLarge, match="上限 64 KB"):
+        check_size(too_big, too_big.content())
+    check_size(h, h.content())
+    # In the store: refused (for its size, or for a list the record rules bound) with one
+    # sentence, and nothing written or queued.
+    with pytest.raises(IllegalEdit):
         device.store.add(too_big)
     assert device.store.counts()["visit"] == 0 and len(device.store.pending()) == 1
-    with pytest.raises(RecordTooLarge):
+    with pytest.raises(IllegalEdit):
         device.store.update(h.model_copy(update={"categories": [Category.DIBAO] * 9000}))
     assert device.store.get(Household, h.id).categories == []
     assert len(device.store.pending()) == 1
