@@ -17,10 +17,10 @@ Guarantees
    ``applied``, ``merged`` (combined with concurrent edits of other fields),
    ``conflict`` (a concurrent edit of the same field was overwritten and logged for a
    coordinator), ``rejected`` with a one-sentence reason, or ``renumber`` (above).
-   Each is applied in its own savepoint: a rule it breaks, a value the database refuses
-   or a record over ``MAX_RECORD_BYTES`` rejects that mutation alone. Rejections go to
-   the device's dead-letter list with the server's copy of the record; later mutations
-   go on.
+   A rule a mutation breaks, a record over ``MAX_RECORD_BYTES`` or a value the database
+   refuses (the batch is then applied again with each mutation in a savepoint of its
+   own) rejects that mutation alone. Rejections go to the device's dead-letter list with
+   the server's copy of the record; later mutations go on.
 3. **Resumable, scoped pull.** The change feed is ordered by a server sequence that
    commits in order (writers serialise on one counter row), never by wall clock. Pages
    carry a cursor; the device commits each page and its cursor in one transaction, so an

@@ -1,10 +1,10 @@
 """Push and pull (同步): the server half of the protocol in `sync.protocol`.
 
-A push is one transaction: each mutation is merged by `sync.merge` in its own savepoint
-(a rule it breaks or a value the database refuses rejects it alone), its answer and
-digest stored under (device, seq) and the device's watermark raised, so a batch sent
-again is answered from the log and changes nothing, and a reused seq with other content
-is told apart (``renumber``). A pull reads the feed after a cursor, in scope.
+A push is one transaction: each mutation is merged by `sync.merge` (a rule it breaks,
+or a value the database refuses, rejects it alone: see `push`), its answer and digest
+stored under (device, seq) and the device's watermark raised, so a batch sent again is
+answered from the log and changes nothing, and a reused seq with other content is told
+apart (``renumber``). A pull reads the feed after a cursor, in scope.
 """
 
 from __future__ import annotations
