@@ -328,6 +328,11 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "today.days_since": ("距上次探访 {n} 天", "{n} days since the last visit"),
     "today.never_visited": ("尚无探访记录", "never visited"),
+    "today.never_synced": (
+        "本设备还没有与县里同步过，负责区域的家庭尚未下载。请点上方的「同步」（需联网）。",
+        "This device has never synced: the households of your areas are not here yet. "
+        "Tap Sync above (online).",
+    ),
     "today.all_done": ("没有逾期或即将到期的家庭。", "Nobody is overdue or due soon."),
     "today.open": ("打开{name}家", "Open {name}'s household"),
     "today.damaged": ("有 {n} 条记录已损坏，已跳过。", "{n} damaged records were skipped."),

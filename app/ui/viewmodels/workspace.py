@@ -26,9 +26,10 @@ from app.domain.policy import VisitLike, VisitPolicy, VisitStatus, visit_status
 from app.domain.records import Household, Person, Visit, head_of
 from app.memory import collector_paused
 from app.store import facts
+from app.store.errors import StoreError
 from app.store.sandbox import Sandbox
 from app.store.search import SearchIndex
-from app.store.store import AREA_NAMES_META, Store
+from app.store.store import AREA_NAMES_META, LAST_SYNC_META, Store
 
 COORDINATING_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ADMIN})
 WORKER_SECRET = "sync.worker"  # written by sync.client.enroll
@@ -200,6 +201,16 @@ class Workspace:
             self.roster, self._search = roster, search
         self._statuses.clear()
         self._area_names = self._load_area_names()
+
+    @property
+    def never_synced(self) -> bool:
+        """Enrolled with a county server and no sync has completed yet: the households of
+        my areas have not been downloaded."""
+        try:
+            enrolled = self.store.secret(WORKER_SECRET) is not None
+            return enrolled and not self.store.meta(LAST_SYNC_META)
+        except StoreError:
+            return False
 
     # --- look-ups --------------------------------------------------------------------
 

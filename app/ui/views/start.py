@@ -261,3 +261,7 @@ class StartScreen(Screen):
             self.refresh()
             return
         self.shell.unlocked(ws)
+        # Enrolment ends with the first sync: the households of my areas come down now,
+        # with progress in the sync bar, instead of an empty Today.
+        if self.shell.sync_bar is not None:
+            self.shell.background(self.shell.sync_bar.sync_now())

@@ -123,6 +123,10 @@ class SyncBar:
         await asyncio.to_thread(self.vm.check_online)
         self.update()
 
+    async def sync_now(self) -> None:
+        """Push then pull, with progress on every bar; the screen re-reads afterwards."""
+        await self._sync()
+
     async def _sync(self) -> None:
         if self.vm.syncing:
             return

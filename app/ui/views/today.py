@@ -54,7 +54,17 @@ class TodayScreen(Screen):
                     size=w.SMALL,
                 )
             )
-        if not vm.items:
+        if self.ws.never_synced:
+            out.append(
+                ft.Container(
+                    w.body(self.t("today.never_synced")),
+                    padding=12,
+                    border_radius=8,
+                    bgcolor=ft.Colors.AMBER_50,
+                    border=ft.Border.all(1, ft.Colors.AMBER_700),
+                )
+            )
+        elif not vm.items:
             out.append(w.body(self.t("today.all_done")))
         out.extend(self._line(item) for item in vm.visible())
         if vm.has_more:
