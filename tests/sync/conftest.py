@@ -4,11 +4,13 @@ and enrolled devices with real encrypted stores."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,6 +135,21 @@ def open_device(sandbox: Sandbox, url: str) -> Device:
         sandbox.db_path, key, device_id=sandbox.info.device_id, worker_id=sandbox.info.worker_id
     )
     return Device(sandbox, store, sandbox.info.worker_id, url)
+
+
+@contextmanager
+def copied(original: Device, where: Path) -> Iterator[Device]:
+    """A copy of the device's data dir, opened (made with the store closed, as a backup
+    or a copied folder is); the original is opened again in place."""
+    original.store.close()
+    target = where / original.sandbox.path.name
+    shutil.copytree(original.sandbox.path, target)
+    original.store = open_device(Sandbox(original.sandbox.path), original.url).store
+    copy = open_device(Sandbox(target), original.url)
+    try:
+        yield copy
+    finally:
+        copy.store.close()
 
 
 def new_device(

@@ -5,20 +5,16 @@ server's watermark. Nothing is lost, nothing is applied twice."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
 
 from app.domain.records import Household, Person, Visit
 from app.store import replica
-from app.store.sandbox import Sandbox
 from sync.client import SyncClient
 from sync.server.tables import MutationLog, RecordRow
-from tests.sync.conftest import VILLAGE_A, Device, open_device, push_payload, signed
+from tests.sync.conftest import VILLAGE_A, Device, copied, push_payload, signed
 from tests.sync.records import household, person, visit
 
 
@@ -27,21 +23,6 @@ def server_records(ctx) -> dict[str, int]:  # type: ignore[no-untyped-def]
     with ctx.db.reading() as s:
         rows = s.execute(select(RecordRow.id, func.count()).group_by(RecordRow.id)).all()
     return {record_id: int(n) for record_id, n in rows}
-
-
-@contextmanager
-def copied(original: Device, where: Path) -> Iterator[Device]:
-    """A copy of the device's data dir, opened (made with the store closed, as a backup
-    or a copied folder is); the original is opened again in place."""
-    original.store.close()
-    target = where / original.sandbox.path.name
-    shutil.copytree(original.sandbox.path, target)
-    original.store = open_device(Sandbox(original.sandbox.path), original.url).store
-    copy = open_device(Sandbox(target), original.url)
-    try:
-        yield copy
-    finally:
-        copy.store.close()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from app.store.sandbox import Sandbox
 from sync.client import ServerUnreachable, SyncClient
 from sync.server.tables import MutationLog, RecordRow
-from tests.sync.conftest import PIN, VILLAGE_A, free_port, new_device, open_device
+from tests.sync.conftest import PIN, VILLAGE_A, copied, free_port, new_device, open_device
 from tests.sync.proxy import Fault, Proxy
 from tests.sync.records import household, visit
 
@@ -67,6 +67,34 @@ def test_a_faulty_network_loses_nothing_and_doubles_nothing(ctx, server, proxy, 
     again = device.client().sync()
     assert (again.pushed, again.pulled) == (0, 0)
     device.store.close()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault("cut_response", after_bytes=40), Fault("duplicate")],
+    ids=lambda f: f.kind,
+)
+def test_a_copied_store_renumbering_over_a_faulty_network_loses_and_doubles_nothing(
+    ctx, server, proxy, tmp_path, fault
+):
+    original = new_device(ctx, server.url, tmp_path / "original")
+    h = household(VILLAGE_A)
+    original.store.add(h)
+    original.sync()
+    with copied(original, tmp_path / "copy") as copy:
+        copy.store.add(visit(h, copy.worker_id, "在复制的设备上"))
+        copy.sync()
+        mine = [visit(h, original.worker_id, str(i)) for i in range(3)]
+        original.store.add_many(mine)
+        proxy.plan.extend([fault] * 4)  # the push answered renumber, and the one after
+        report = SyncClient(original.store, proxy.url, backoff_s=0.05, attempts=6).sync()
+        assert (report.pushed, report.rejected) == (3, 0)
+        assert original.store.pending() == [] and original.store.dead_letters() == []
+        assert counts(ctx)[0] == 5  # the household, the copy's visit and these three
+        with ctx.db.reading() as s:
+            stored = set(s.execute(select(RecordRow.id)).scalars())
+        assert {v.id for v in mine} <= stored
+    original.store.close()
 
 
 def test_a_network_that_stays_down_keeps_everything_queued(ctx, server, proxy, tmp_path):
