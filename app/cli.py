@@ -17,6 +17,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from app.store.errors import LockedOut, StoreError, TryLater, WrongPin
+from app.store.keystore import default_keystore, describe
 from app.store.sandbox import Sandbox, find_sandbox, open_store
 from app.store.store import LAST_SYNC_META, Store
 
@@ -88,21 +89,29 @@ def device_init(
     server: Annotated[str | None, typer.Option("--server", help="县级平台地址。")] = None,
     enroll_code: Annotated[str | None, typer.Option("--enroll-code", help="一次性注册码。")] = None,
 ) -> None:
-    """Create a worker sandbox: standalone (--worker) or enrolled with the county server."""
+    """Create a worker sandbox: standalone (--worker) or enrolled with the county server.
+
+    The PIN is mixed with a secret in this machine's keystore (the OS keyring, or the
+    development keystore DOORSTEP_DEV_KEYSTORE names); with none it must be a passphrase.
+    """
+    keystore = default_keystore()
+    prompt = "PIN" if keystore is not None else "口令（至少 10 位，含字母和数字）"
     if server or enroll_code:
         if not (server and enroll_code):
             fail("注册设备需要同时提供 --server 和 --enroll-code。")
         from sync.client import enroll
 
-        pin = read_pin(confirm=True)
-        sandbox = enroll(data_dir, server, enroll_code, pin)
+        pin = read_pin(confirm=True, prompt=prompt)
+        sandbox = enroll(data_dir, server, enroll_code, pin, keystore=keystore)
     else:
         if not worker:
             fail("请用 --worker 提供工作人员姓名，或用 --server 和 --enroll-code 注册设备。")
-        pin = read_pin(confirm=True)
-        sandbox, key = Sandbox.create(data_dir, worker, pin)
+        pin = read_pin(confirm=True, prompt=prompt)
+        sandbox, key = Sandbox.create(data_dir, worker, pin, keystore=keystore)
         open_store(sandbox, key).close()
     typer.echo(f"已为「{sandbox.worker_name}」创建账户：{sandbox.path}")
+    where = describe(keystore.kind) if keystore is not None else "无（仅凭口令）"
+    typer.echo(f"密钥库：{where}")
 
 
 @device_app.command("demo-data", help="写入演示数据（仅本机，不进入同步队列）。")

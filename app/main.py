@@ -4,6 +4,10 @@
 `run_web(data_dir, port)` serves it to a browser on this machine only (127.0.0.1), fully
 offline (CanvasKit and fonts come from the flet-web wheel, not a CDN); `doorstep demo`
 uses it. The data directory holds one encrypted sandbox per worker.
+
+The keystore (app.store.keystore): on a phone or tablet the app reads flet-secure-storage
+before the start screen shows and hands it to the shell; elsewhere the shell takes the
+`keystore` option (the demo's development keystore) or the OS keyring where there is one.
 """
 
 from __future__ import annotations
@@ -18,7 +22,11 @@ from typing import Any
 import flet as ft
 
 from app.assets import ASSETS_DIR
+from app.store.keystore import KeystoreUnavailable
+from app.ui.secure_storage import SecureStorageKeystore, has_secure_storage
 from app.ui.shell import Shell
+
+log = logging.getLogger("doorstep.app")
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 DATA_DIR_ENV = "DOORSTEP_DATA_DIR"
@@ -40,7 +48,18 @@ def default_data_dir() -> Path:
 def make_main(data_dir: Path, **shell_options: Any) -> Callable[[ft.Page], None]:
     """The Flet `main` for one data directory: each page (tab, window) gets its own shell."""
 
+    async def start_with_secure_storage(page: ft.Page) -> None:
+        try:
+            keystore: Any = await SecureStorageKeystore.open(page)
+        except KeystoreUnavailable:
+            log.warning("secure storage unavailable; accounts that need it cannot unlock")
+            keystore = None
+        Shell(page, data_dir, keystore=keystore, **shell_options).start()
+
     def main(page: ft.Page) -> None:
+        if "keystore" not in shell_options and has_secure_storage(page):
+            page.run_task(start_with_secure_storage, page)
+            return
         Shell(page, data_dir, **shell_options).start()
 
     return main

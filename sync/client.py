@@ -40,7 +40,8 @@ from app.domain.staff import Staff
 from app.memory import collector_paused
 from app.store import replica
 from app.store.errors import IntegrityError, NotFound, SandboxError
-from app.store.sandbox import Keystore, Sandbox, validate_pin
+from app.store.keystore import Keystore, default_keystore
+from app.store.sandbox import Sandbox, validate_pin
 from app.store.store import AREA_NAMES_META, LAST_SYNC_META, STAFF_DIGEST_META, Store
 from sync.protocol import (
     DEFAULT_PAGE,
@@ -282,8 +283,9 @@ def enroll(
     parsed = parse_code(code)
     url = check_url(server_url or parsed.server)
     pin_fp = (fingerprint or parsed.fingerprint).lower().removeprefix("sha256:").replace(":", "")
+    keystore = keystore if keystore is not None else default_keystore()
     try:
-        validate_pin(pin)
+        validate_pin(pin, keystore)
     except SandboxError as exc:
         raise EnrollmentFailed(str(exc)) from None
     cert_pem: str | None = None
@@ -314,10 +316,10 @@ def enroll(
             keystore=keystore,
             scrypt_n=scrypt_n,
             device_id=answer.device_id,
+            worker_id=answer.worker.id,
         )
     except SandboxError as exc:
         raise EnrollmentFailed(str(exc)) from None
-    sandbox.info.worker_id = answer.worker.id
     sandbox.escrow_to(key, base64.b64decode(answer.recovery_public_key))
     store = Store(sandbox.db_path, key, device_id=answer.device_id, worker_id=answer.worker.id)
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from app.store.keystore import DEV_KEYSTORE_ENV
 from app.store.sandbox import Sandbox, open_store
 from app.store.store import Store
 
@@ -30,6 +31,24 @@ def missing_service(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI needs this service: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def development_keystore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The tests' keystore: a development keystore outside every data dir, for the whole
+    session (CLI and app subprocesses inherit it); the OS keyring is never touched."""
+    directory = tmp_path_factory.mktemp("development-keystore")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(DEV_KEYSTORE_ENV, str(directory))
+        mp.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+        yield directory
+
+
+@pytest.fixture
+def no_keystore(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test runs as on a machine with no keystore at all (the browser build, a headless
+    Linux): new sandboxes need a passphrase."""
+    monkeypatch.delenv(DEV_KEYSTORE_ENV)
 
 
 @pytest.fixture
@@ -94,5 +113,6 @@ def doorstep() -> list[str]:
 @pytest.fixture
 def cli_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_")}
+    env[DEV_KEYSTORE_ENV] = os.environ[DEV_KEYSTORE_ENV]
     env["DOORSTEP_PIN"] = TEST_PIN
     return env

@@ -43,6 +43,7 @@ from app.domain.records import (
     Wish,
 )
 from app.store.errors import WrongPin
+from app.store.keystore import DEV_KEYSTORE_ENV
 from app.store.sandbox import Sandbox, list_sandboxes, open_store
 from app.store.transfer import record_line
 
@@ -57,6 +58,7 @@ def run(
     *args: str | Path, pin: str | None = PIN, **env_extra: str
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_")}
+    env[DEV_KEYSTORE_ENV] = os.environ[DEV_KEYSTORE_ENV]
     if pin is not None:
         env["DOORSTEP_PIN"] = pin
     env.update(env_extra)

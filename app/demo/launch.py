@@ -3,6 +3,11 @@
 One process: the county server (uvicorn) runs in a background thread on 127.0.0.1, a demo
 device is enrolled with a one-time code and synced, and the Flet app serves the browser
 on 127.0.0.1. A second run reuses the data directory (use --fresh to start over).
+
+The demo PIN is six digits, which only a keystore makes safe: the demo device uses a
+*development* keystore, plain files in DATA_DIR/development-keystore beside (not inside)
+the device's data directory. It protects nothing and is never used outside the demo and
+the tests; `doorstep device ...` on the demo device needs DOORSTEP_DEV_KEYSTORE set to it.
 """
 
 from __future__ import annotations
@@ -40,6 +45,15 @@ class DemoPlan:
     @property
     def app_url(self) -> str:
         return f"http://127.0.0.1:{self.app_port}"
+
+    @property
+    def device_dir(self) -> Path:
+        return self.data_dir / "device"
+
+    @property
+    def keystore_dir(self) -> Path:
+        """The demo's development keystore, outside the device's data directory."""
+        return self.data_dir / "development-keystore"
 
 
 def _port_free(port: int) -> bool:
@@ -95,17 +109,19 @@ def start_server(plan: DemoPlan, say: Callable[[str], None]) -> object:
 
 def enrol_device(plan: DemoPlan, ctx: object, say: Callable[[str], None]) -> Path:
     """The demo device, enrolled once with a one-time code and synced at every start."""
+    from app.store.keystore import DevelopmentKeystore
     from app.store.sandbox import find_sandbox, list_sandboxes, open_store
     from sync.client import SyncClient, enroll
     from sync.server.services import admin
 
-    device_dir = plan.data_dir / "device"
-    if not list_sandboxes(device_dir):
+    device_dir = plan.device_dir
+    keystore = DevelopmentKeystore(plan.keystore_dir)
+    if not list_sandboxes(device_dir, keystore):
         worker_id = (plan.data_dir / "demo-worker.txt").read_text(encoding="utf-8").strip()
         code = admin.issue_code(ctx, worker_id)  # type: ignore[arg-type]
         say("登记演示设备…")
-        enroll(device_dir, plan.server_url, code.code, DEMO_PIN)
-    sandbox = find_sandbox(device_dir)
+        enroll(device_dir, plan.server_url, code.code, DEMO_PIN, keystore=keystore)
+    sandbox = find_sandbox(device_dir, keystore=keystore)
     store = open_store(sandbox, sandbox.unlock(DEMO_PIN))
     try:
         say("同步…")
@@ -127,10 +143,12 @@ def run_demo(plan: DemoPlan, say: Callable[[str], None] = print) -> None:
     device_dir = enrol_device(plan, ctx, say)
 
     from app.main import run_web
+    from app.store.keystore import DevelopmentKeystore
 
     say("")
     say(f"  县级服务器：{plan.server_url}  （接口文档 {plan.server_url}/docs）")
     say(f"  入户走访 App：{plan.app_url}")
     say(f"  演示账户：{DEMO_WORKER}　PIN：{DEMO_PIN}")
+    say(f"  开发用密钥库（仅供演示，不保护任何数据）：{plan.keystore_dir}")
     say("  按 Ctrl+C 结束。")
-    run_web(device_dir, plan.app_port)
+    run_web(device_dir, plan.app_port, keystore=DevelopmentKeystore(plan.keystore_dir))

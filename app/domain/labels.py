@@ -282,6 +282,13 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "start.new_pin": ("设置 PIN（至少 6 位数字）", "New PIN (6 digits or more)"),
     "start.new_pin_again": ("再次输入 PIN", "New PIN again"),
+    "start.hello_passphrase": ("{name}，请输入口令", "{name}, enter your passphrase"),
+    "start.passphrase": ("口令", "Passphrase"),
+    "start.new_passphrase": (
+        "设置口令（本设备无密钥库：至少 10 位，含字母和数字）",
+        "New passphrase (no keystore here: 10+ characters, letters and digits)",
+    ),
+    "start.new_passphrase_again": ("再次输入口令", "New passphrase again"),
     "start.enrol": ("登记", "Enrol"),
     "start.wait": (
         "PIN 错误次数过多，请在 {n} 秒后再试。",

@@ -1,27 +1,41 @@
 """Worker sandboxes: one encrypted SQLite file per worker account on a device.
 
 Layout: ``DATA_DIR/sandboxes/<sandbox id>/keys.json`` (the wrapped data key, the scrypt
-salt and cost, the wrong-PIN counter, the escrow) and ``store.db``. keys.json holds no
-personal data; it is replaced atomically (write, fsync, rename) so a crash never leaves
-half a key file.
+salt and cost, the escrow) and ``store.db`` (with its -wal and -shm). Directories are
+0700 and every file 0600, tightened again each time a sandbox is opened. keys.json holds
+nothing personal and is replaced atomically (write, fsync, rename).
+
+The key-encryption key comes from the PIN with scrypt, mixed with a secret from the
+platform keystore (`app.store.keystore`) when there is one; the wrong-PIN counter lives in
+that keystore too, so an edited or restored keys.json does not undo a lock-out. With no
+keystore the data directory is all an attacker needs, so a new sandbox there takes a
+passphrase, not a PIN (`validate_pin`).
 
 Wrong PINs: the first 5 cost nothing but the try; from the 5th on each further try waits
 30 s, then 60, 120, 240 s; the 10th locks the sandbox out, and only the county's escrowed
 recovery key opens it again. The counter is raised before the PIN is checked, so killing
 the app mid-check does not give a free try.
+
+Names on a shared device: the start screen lists the accounts by worker name. With a
+keystore the name is sealed in keys.json under a device-level key held by the keystore,
+so the list shows full names on the device while a copied data directory shows none.
+Without one, keys.json keeps only the masked name (王*芳) — what a worker expects of a
+name shown on a shared screen, and enough to tell a few colleagues apart (the list is in
+enrolment order); the full name is sealed inside the store and shown once unlocked.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from app.domain.ids import new_id
 from app.store.crypto import (
@@ -34,19 +48,37 @@ from app.store.crypto import (
     wrap_key,
 )
 from app.store.errors import LockedOut, SandboxError, TryLater, WrongPin
+from app.store.keystore import (
+    NAMES_ENTRY,
+    DevelopmentKeystore,
+    Keystore,
+    KeystoreUnavailable,
+    attempts_entry,
+    default_keystore,
+    describe,
+    keystore_for,
+    secret_entry,
+)
 from app.store.store import Store
+from app.store.transfer import mask_name
 
-KEYFILE_FORMAT = 1
+__all__ = ["Keystore", "Sandbox", "find_sandbox", "list_sandboxes", "open_store", "validate_pin"]
+
+log = logging.getLogger("doorstep.store")
+
+KEYFILE_FORMAT = 2
 FREE_TRIES = 5
 LOCKOUT_AFTER = 10
 FIRST_DELAY_S = 30
 MIN_PIN_LENGTH = 6
-
-
-class Keystore(Protocol):
-    """The platform keystore (Android Keystore through flet-secure-storage)."""
-
-    def secret(self, name: str) -> bytes: ...
+MIN_PASSPHRASE_LENGTH = 10
+MAX_PIN_LENGTH = 64
+MAX_NAME_LENGTH = 100
+SECRET_BYTES = 32
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+# Sealed secret in the store: the worker's full name (keys.json has at most a mask of it).
+NAME_SECRET = "sandbox.worker_name"
 
 
 def _b64(data: bytes) -> str:
@@ -75,8 +107,13 @@ class Attempts:
 
 @dataclass
 class KeyFile:
+    """keys.json. `attempts` counts only where there is no keystore (`keystore` == "").
+
+    `worker_name` is the clear name of a format-1 file, kept until the next unlock moves
+    it into the store; a format-2 file never has one.
+    """
+
     sandbox_id: str
-    worker_name: str
     device_id: str
     salt: str
     n: int
@@ -84,16 +121,21 @@ class KeyFile:
     p: int
     wrapped_key: str
     key_id: str
-    uses_keystore: bool = False
+    label: str = ""
+    sealed_name: str = ""
+    keystore: str = ""
     worker_id: str = ""
     escrow: dict[str, str] | None = None
     attempts: Attempts = field(default_factory=Attempts)
+    worker_name: str = ""
     format: int = KEYFILE_FORMAT
 
     @classmethod
     def from_json(cls, text: str) -> KeyFile:
         try:
             raw: dict[str, Any] = json.loads(text)
+            if raw.get("format") == 1:
+                raw = _from_format_1(raw)
             if raw.get("format") != KEYFILE_FORMAT:
                 raise SandboxError("密钥文件格式不受支持。")
             raw["attempts"] = Attempts(**raw.get("attempts", {}))
@@ -104,16 +146,49 @@ class KeyFile:
             raise SandboxError("密钥文件已损坏，无法读取。") from exc
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+        data = asdict(self)
+        if not self.worker_name:
+            del data["worker_name"]
+        if self.keystore:
+            del data["attempts"]  # the keystore holds the counter
+        return json.dumps(data, ensure_ascii=False, indent=1)
 
     @property
     def params(self) -> ScryptParams:
         return ScryptParams(_unb64(self.salt), self.n, self.r, self.p)
 
 
+def _from_format_1(raw: dict[str, Any]) -> dict[str, Any]:
+    """A format-1 keys.json (clear name, `uses_keystore`) as format 2, name still pending."""
+    raw = dict(raw, format=KEYFILE_FORMAT)
+    name = str(raw.get("worker_name", ""))
+    raw["label"] = mask_name(name)
+    raw["keystore"] = "secure-storage" if raw.pop("uses_keystore", False) else ""
+    return raw
+
+
+def _private_dir(path: Path) -> None:
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    if os.name == "posix":
+        os.chmod(path, DIR_MODE)
+
+
+def _tighten(path: Path) -> None:
+    """Directory 0700, every file in it 0600 (the store's -wal, -shm, -journal too)."""
+    if os.name != "posix":
+        return
+    os.chmod(path, DIR_MODE)
+    for child in path.iterdir():
+        if child.is_file() and not child.is_symlink():
+            os.chmod(child, FILE_MODE)
+
+
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        if os.name == "posix":
+            os.fchmod(fh.fileno(), FILE_MODE)
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
@@ -126,25 +201,54 @@ def _write_atomic(path: Path, text: str) -> None:
             os.close(fd)
 
 
-def validate_pin(pin: str) -> None:
-    if len(pin) < MIN_PIN_LENGTH or not pin.isdigit():
-        raise SandboxError(f"PIN 应为至少 {MIN_PIN_LENGTH} 位数字。")
+def validate_pin(pin: str, keystore: Keystore | None) -> None:
+    """The rule for a new PIN of a sandbox protected by `keystore` (None: by nothing else).
+
+    With a keystore an offline guess needs the device's keystore as well, and the counter
+    there stops guessing on the device after ten tries: 6 digits are enough. Without one,
+    keys.json alone lets anyone guess offline at scrypt's ≈0.1 s a try, so the whole 6-digit
+    space falls in about a day on one core; a passphrase of at least 10 characters with
+    letters and digits leaves at least 36¹⁰ ≈ 3.7·10¹⁵ candidates, ~10⁷ core-years.
+    """
+    if len(pin) > MAX_PIN_LENGTH:
+        raise SandboxError(f"PIN 或口令最多 {MAX_PIN_LENGTH} 个字符。")
+    if keystore is not None:
+        if len(pin) < MIN_PIN_LENGTH or not (pin.isascii() and pin.isdigit()):
+            raise SandboxError(f"PIN 应为至少 {MIN_PIN_LENGTH} 位数字。")
+        return
+    has_letter = any(c.isalpha() for c in pin)
+    has_digit = any(c.isdigit() for c in pin)
+    if len(pin) < MIN_PASSPHRASE_LENGTH or not (has_letter and has_digit) or pin != pin.strip():
+        raise SandboxError(
+            f"本设备没有密钥库，请设置至少 {MIN_PASSPHRASE_LENGTH} 位、同时包含字母和数字的口令。"
+        )
 
 
 class Sandbox:
-    """A worker's sandbox directory; `unlock` turns the PIN into the data key."""
+    """A worker's sandbox directory; `unlock` turns the PIN into the data key.
+
+    `keystore` is the platform keystore this process offers (None: the one of the kind
+    the sandbox was created with, when reachable without the UI).
+    """
 
     def __init__(
         self, path: Path, keystore: Keystore | None = None, clock: Callable[[], float] = time.time
     ) -> None:
         self.path = path
-        self.keystore = keystore
+        self._offered = keystore
         self._clock = clock
-        keyfile = path / "keys.json"
-        if not keyfile.is_file():
+        if not (path / "keys.json").is_file():
             raise SandboxError(f"{path} 不是 Doorstep 账户目录（缺少 keys.json）。")
+        _tighten(path)
+        self.reload()
+        self._keystore: Keystore | None = None
+        self._name = self.info.worker_name or self._unseal_name()
+
+    def reload(self) -> None:
+        """Read keys.json again."""
         # Undecodable bytes become U+FFFD, so a damaged file is reported as damaged.
-        self.info = KeyFile.from_json(keyfile.read_bytes().decode("utf-8", "replace"))
+        raw = (self.path / "keys.json").read_bytes()
+        self.info = KeyFile.from_json(raw.decode("utf-8", "replace"))
 
     @property
     def db_path(self) -> Path:
@@ -152,21 +256,119 @@ class Sandbox:
 
     @property
     def worker_name(self) -> str:
-        return self.info.worker_name
+        """The worker's name where this process can know it, else the masked label."""
+        return self._name or self.info.label
+
+    @property
+    def label(self) -> str:
+        return self.info.label
+
+    @property
+    def uses_passphrase(self) -> bool:
+        """No keystore protects this sandbox: its secret may be a passphrase, not digits."""
+        return not self.info.keystore
+
+    @property
+    def keystore(self) -> Keystore | None:
+        """The keystore this sandbox's key needs (None if it needs none or none is here)."""
+        kind = self.info.keystore
+        if not kind:
+            return None
+        if self._keystore is None:
+            offered = self._offered
+            self._keystore = offered if offered and offered.kind == kind else keystore_for(kind)
+        return self._keystore
 
     def _save(self) -> None:
         _write_atomic(self.path / "keys.json", self.info.to_json())
 
-    def _require_keystore(self) -> None:
-        if self.info.uses_keystore and self.keystore is None:
-            raise SandboxError("此账户的密钥保存在设备密钥库中，当前无法访问密钥库。")
+    def _require_keystore(self) -> Keystore | None:
+        if not self.info.keystore:
+            return None
+        keystore = self.keystore
+        if keystore is None:
+            raise KeystoreUnavailable(
+                f"此账户的密钥保存在{describe(self.info.keystore)}中，当前无法访问。"
+            )
+        return keystore
 
     def _kek(self, pin: str, params: ScryptParams) -> bytes:
-        self._require_keystore()
-        extra = b""
-        if self.info.uses_keystore and self.keystore is not None:
-            extra = self.keystore.secret(f"doorstep-{self.info.sandbox_id}")
-        return params.derive(pin, extra)
+        keystore = self._require_keystore()
+        if keystore is None:
+            return params.derive(pin)
+        secret = keystore.get(secret_entry(self.info.sandbox_id))
+        if not secret:
+            raise KeystoreUnavailable(
+                f"{describe(keystore.kind)}中没有此账户的密钥，请联系县级管理员用托管密钥恢复。"
+            )
+        return params.derive(pin, _unb64(secret))
+
+    # --- the wrong-PIN counter: in the keystore when there is one ------------------------
+
+    @property
+    def attempts(self) -> Attempts:
+        """The wrong-PIN counter as it stands (from the keystore when there is one)."""
+        keystore = self._require_keystore()
+        if keystore is None:
+            return self.info.attempts
+        raw = keystore.get(attempts_entry(self.info.sandbox_id))
+        if not raw:
+            return Attempts()
+        try:
+            return Attempts(**json.loads(raw))
+        except (ValueError, TypeError) as exc:
+            raise SandboxError("密钥库中的 PIN 计数已损坏。") from exc
+
+    def _set_attempts(self, attempts: Attempts) -> None:
+        keystore = self._require_keystore()
+        if keystore is None:
+            self.info.attempts = attempts
+            self._save()
+        else:
+            keystore.put(attempts_entry(self.info.sandbox_id), json.dumps(asdict(attempts)))
+
+    # --- names --------------------------------------------------------------------------
+
+    def _unseal_name(self) -> str:
+        if not self.info.sealed_name:
+            return ""
+        try:
+            keystore = self.keystore
+            names_key = keystore.get(NAMES_ENTRY) if keystore else None
+            if not names_key:
+                return ""
+            raw = unwrap_key(_unb64(names_key), _unb64(self.info.sealed_name), self._name_context())
+        except (SandboxError, DecryptionFailed, ValueError):
+            return ""  # the masked label stands in
+        return raw.decode("utf-8", "replace")
+
+    def _name_context(self) -> bytes:
+        return b"worker name|" + self.info.sandbox_id.encode()
+
+    def _seal_name(self, keystore: Keystore, name: str) -> None:
+        names_key = keystore.get(NAMES_ENTRY)
+        if not names_key:
+            names_key = _b64(os.urandom(SECRET_BYTES))
+            keystore.put(NAMES_ENTRY, names_key)
+        self.info.sealed_name = _b64(
+            wrap_key(_unb64(names_key), name.encode("utf-8"), self._name_context())
+        )
+
+    def _name_into_store(self, key: DataKey, name: str) -> None:
+        """The full name sealed in the store (a copy of the key: closing drops it)."""
+        store = Store(
+            self.db_path,
+            DataKey(key.raw),
+            device_id=self.info.device_id,
+            worker_id=self.info.worker_id or self.info.sandbox_id,
+        )
+        try:
+            store.set_secrets({NAME_SECRET: name})
+        finally:
+            store.close()
+        _tighten(self.path)
+
+    # --- create, unlock, change --------------------------------------------------------
 
     @classmethod
     def create(
@@ -178,21 +380,35 @@ class Sandbox:
         keystore: Keystore | None = None,
         scrypt_n: int = 2**15,
         device_id: str | None = None,
+        worker_id: str = "",
     ) -> tuple[Sandbox, DataKey]:
-        validate_pin(pin)
-        if not worker_name.strip():
+        """A new sandbox under `keystore` (None: this process's `default_keystore()`)."""
+        keystore = keystore if keystore is not None else default_keystore()
+        validate_pin(pin, keystore)
+        name = worker_name.strip()
+        if not name:
             raise SandboxError("请填写工作人员姓名。")
-        for existing in list_sandboxes(data_dir):
-            if existing.worker_name == worker_name.strip():
-                raise SandboxError(f"本设备上已有「{worker_name}」的账户。")
+        if len(name) > MAX_NAME_LENGTH:
+            raise SandboxError(f"工作人员姓名最多 {MAX_NAME_LENGTH} 个字。")
+        if isinstance(
+            keystore, DevelopmentKeystore
+        ) and keystore.directory.resolve().is_relative_to(data_dir.resolve()):
+            raise SandboxError("开发用密钥库不能放在数据目录中。")
+        for existing in list_sandboxes(data_dir, keystore):
+            same = existing.info.worker_id == worker_id if worker_id else existing._name == name
+            if same:
+                raise SandboxError(f"本设备上已有「{existing.worker_name}」的账户。")
         sandbox_id = new_id()
+        _private_dir(data_dir / "sandboxes")
         path = data_dir / "sandboxes" / sandbox_id
-        path.mkdir(parents=True)
+        path.mkdir(mode=DIR_MODE)
+        _tighten(path)
+        # SQLite gives the -wal and -shm files the mode of the database file.
+        os.close(os.open(path / "store.db", os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
         key = DataKey.generate()
         params = ScryptParams(os.urandom(16), n=scrypt_n)
         info = KeyFile(
             sandbox_id=sandbox_id,
-            worker_name=worker_name.strip(),
             device_id=device_id or new_id(),
             salt=_b64(params.salt),
             n=params.n,
@@ -200,66 +416,104 @@ class Sandbox:
             p=params.p,
             wrapped_key="",
             key_id=key.key_id.hex(),
-            uses_keystore=keystore is not None,
+            label=mask_name(name),
+            keystore=keystore.kind if keystore is not None else "",
+            worker_id=worker_id,
         )
+        if keystore is not None:
+            keystore.put(secret_entry(sandbox_id), _b64(os.urandom(SECRET_BYTES)))
+            keystore.remove(attempts_entry(sandbox_id))
         _write_atomic(path / "keys.json", info.to_json())
         sandbox = cls(path, keystore)
-        sandbox.info.wrapped_key = _b64(
-            wrap_key(sandbox._kek(pin, params), key.raw, sandbox_id.encode())
-        )
+        sandbox.info.wrapped_key = _b64(wrap_key(sandbox._kek(pin, params), key.raw, sandbox.aad))
+        if keystore is not None:
+            sandbox._seal_name(keystore, name)
         sandbox._save()
+        sandbox._name = name
+        sandbox._name_into_store(key, name)
         return sandbox, key
 
+    @property
+    def aad(self) -> bytes:
+        return self.info.sandbox_id.encode()
+
     def unlock(self, pin: str) -> DataKey:
-        attempts = self.info.attempts
+        self._require_keystore()
+        attempts = self.attempts
         if attempts.locked_out:
             raise LockedOut()
-        self._require_keystore()
         now = self._clock()
         if attempts.last_failure_at is not None and now < attempts.last_failure_at:
             attempts.last_failure_at = now
-            self._save()
+            self._set_attempts(attempts)
         wait = attempts.wait_seconds(now)
         if wait > 0:
             raise TryLater(wait)
         attempts.failed += 1
         attempts.last_failure_at = now
-        self._save()
+        self._set_attempts(attempts)
         try:
             raw = unwrap_key(
-                self._kek(pin, self.info.params),
-                _unb64(self.info.wrapped_key),
-                self.info.sandbox_id.encode(),
+                self._kek(pin, self.info.params), _unb64(self.info.wrapped_key), self.aad
             )
         except DecryptionFailed:
             if attempts.failed >= LOCKOUT_AFTER:
                 attempts.locked_out = True
-                self._save()
+                self._set_attempts(attempts)
                 raise LockedOut() from None
             raise WrongPin(LOCKOUT_AFTER - attempts.failed) from None
+        self._set_attempts(Attempts())
+        key = DataKey(raw)
+        self._upgrade(key, pin)
+        return key
+
+    def _upgrade(self, key: DataKey, pin: str) -> None:
+        """A sandbox from before keystores moves its key under the keystore this process
+        offers, if any: the PIN is at hand only now. (`open_store` moves its name.)"""
+        if self.info.keystore:
+            return
+        try:
+            keystore = self._offered if self._offered is not None else default_keystore()
+            if keystore is not None:
+                self._adopt(keystore, key, pin)
+        except SandboxError:
+            log.warning("could not move a sandbox's key under the platform keystore")
+
+    def _adopt(self, keystore: Keystore, key: DataKey, pin: str) -> None:
+        keystore.put(secret_entry(self.info.sandbox_id), _b64(os.urandom(SECRET_BYTES)))
+        keystore.put(attempts_entry(self.info.sandbox_id), json.dumps(asdict(Attempts())))
+        self.info.keystore = keystore.kind
+        self._keystore = keystore
+        params = ScryptParams(os.urandom(16), self.info.n, self.info.r, self.info.p)
+        wrapped = wrap_key(self._kek(pin, params), key.raw, self.aad)
+        self.info.salt, self.info.wrapped_key = _b64(params.salt), _b64(wrapped)
         self.info.attempts = Attempts()
+        if self._name:
+            self._seal_name(keystore, self._name)
         self._save()
-        return DataKey(raw)
+
+    def check_new_pin(self, pin: str) -> None:
+        """The rule for this sandbox's next PIN (a passphrase where no keystore protects it)."""
+        validate_pin(pin, self._require_keystore())
 
     def change_pin(self, old_pin: str, new_pin: str) -> None:
         """Re-wrap the data key under the new PIN; nothing is re-encrypted."""
-        validate_pin(new_pin)
+        self.check_new_pin(new_pin)
         key = self.unlock(old_pin)
+        self.check_new_pin(new_pin)  # unlocking may have moved the key under a keystore
         self._rewrap(key, new_pin)
 
     def _rewrap(self, key: DataKey, new_pin: str) -> None:
         params = ScryptParams(os.urandom(16), self.info.n, self.info.r, self.info.p)
         self.info.salt = _b64(params.salt)
-        self.info.wrapped_key = _b64(
-            wrap_key(self._kek(new_pin, params), key.raw, self.info.sandbox_id.encode())
-        )
-        self.info.attempts = Attempts()
+        self.info.wrapped_key = _b64(wrap_key(self._kek(new_pin, params), key.raw, self.aad))
         self._save()
+        self._set_attempts(Attempts())
 
     # --- escrow (the county's recovery key, received at enrolment) -------------------
 
     def escrow_to(self, key: DataKey, recovery_public_key: bytes) -> None:
-        sealed = seal_to(recovery_public_key, key.raw, self.info.sandbox_id.encode())
+        sealed = seal_to(recovery_public_key, key.raw, self.aad)
         self.info.escrow = {"public_key": _b64(recovery_public_key), "sealed_key": _b64(sealed)}
         self._save()
 
@@ -271,11 +525,9 @@ class Sandbox:
 
     def recover(self, recovery_private_key: bytes, new_pin: str) -> DataKey:
         """Reopen a locked-out or forgotten-PIN sandbox with the county's recovery key."""
-        validate_pin(new_pin)
+        self.check_new_pin(new_pin)
         try:
-            raw = open_sealed(
-                recovery_private_key, _unb64(self.escrow_blob()), self.info.sandbox_id.encode()
-            )
+            raw = open_sealed(recovery_private_key, _unb64(self.escrow_blob()), self.aad)
         except DecryptionFailed:
             raise SandboxError("恢复密钥与此账户不匹配。") from None
         key = DataKey(raw)
@@ -285,38 +537,60 @@ class Sandbox:
     def wipe(self) -> None:
         """Delete the sandbox: key file first, so the data is unreadable even if deletion stops."""
         (self.path / "keys.json").unlink(missing_ok=True)
+        try:
+            keystore = self.keystore
+            if keystore is not None:
+                keystore.remove(secret_entry(self.info.sandbox_id))
+                keystore.remove(attempts_entry(self.info.sandbox_id))
+        except SandboxError:
+            log.warning("could not remove a wiped sandbox's entries from the keystore")
         shutil.rmtree(self.path, ignore_errors=True)
 
 
 def list_sandboxes(data_dir: Path, keystore: Keystore | None = None) -> list[Sandbox]:
+    """The sandboxes on this device, in enrolment order (their ids are time-ordered)."""
     root = data_dir / "sandboxes"
     if not root.is_dir():
         return []
+    _private_dir(root)
     return [Sandbox(p, keystore) for p in sorted(root.iterdir()) if (p / "keys.json").is_file()]
 
 
 def find_sandbox(
     data_dir: Path, worker: str | None = None, keystore: Keystore | None = None
 ) -> Sandbox:
+    """The one sandbox, or the one `worker` names: its name, masked name or sandbox id."""
     sandboxes = list_sandboxes(data_dir, keystore)
     if not sandboxes:
         raise SandboxError(f"{data_dir} 中没有账户，请先运行 doorstep device init。")
     if worker is None:
         if len(sandboxes) > 1:
-            names = "、".join(s.worker_name for s in sandboxes)
+            names = "、".join(f"{s.worker_name}（{s.info.sandbox_id}）" for s in sandboxes)
             raise SandboxError(f"本设备有多个账户（{names}），请用 --worker 指定。")
         return sandboxes[0]
-    for s in sandboxes:
-        if worker in (s.worker_name, s.info.sandbox_id):
-            return s
-    raise SandboxError(f"找不到工作人员「{worker}」的账户。")
+    found = [s for s in sandboxes if worker in (s.worker_name, s.label, s.info.sandbox_id)]
+    if len(found) > 1:
+        ids = "、".join(s.info.sandbox_id for s in found)
+        raise SandboxError(f"「{worker}」对应多个账户（{ids}），请用账户编号指定。")
+    if not found:
+        raise SandboxError(f"找不到工作人员「{worker}」的账户。")
+    return found[0]
 
 
 def open_store(sandbox: Sandbox, key: DataKey) -> Store:
     """The unlocked store of a sandbox, writing as its device and worker."""
-    return Store(
+    store = Store(
         sandbox.db_path,
         key,
         device_id=sandbox.info.device_id,
         worker_id=sandbox.info.worker_id or sandbox.info.sandbox_id,
     )
+    _tighten(sandbox.path)
+    legacy = sandbox.info.worker_name
+    if legacy:  # a format-1 keys.json: the name moves into the store, then out of keys.json
+        store.set_secrets({NAME_SECRET: legacy})
+        sandbox.reload()  # another Sandbox object may have upgraded the file meanwhile
+        sandbox.info.worker_name = ""
+        sandbox._save()
+    sandbox._name = store.secret(NAME_SECRET) or sandbox._name
+    return store

@@ -27,6 +27,7 @@ from app.ui.views.base import DESTINATIONS, WIDE, Screen
 
 if TYPE_CHECKING:
     from app.domain.policy import VisitPolicy
+    from app.store.keystore import Keystore
     from app.ui.viewmodels.start import Enroll
     from app.ui.viewmodels.sync import SyncerFactory
     from app.ui.viewmodels.workspace import Workspace
@@ -69,12 +70,14 @@ class Shell:
         syncer: SyncerFactory | None = None,
         enroll: Enroll | None = None,
         policy: VisitPolicy | None = None,
+        keystore: Keystore | None = None,
     ) -> None:
         self.page = page
         self.data_dir = data_dir
         self.clock = clock
         self.syncer = syncer
         self.enroll = enroll
+        self.keystore = keystore  # None: the OS keyring where there is one (StartVM)
         self.policy = policy  # None: the county's policy file, read at unlock
         self.settings = DeviceSettings.load(data_dir)
         self.ws: Workspace | None = None

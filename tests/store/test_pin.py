@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,8 @@ import pytest
 from app.domain.records import Household
 from app.store.crypto import generate_recovery_keypair
 from app.store.errors import Locked, LockedOut, SandboxError, TryLater, WrongPin
-from app.store.sandbox import Sandbox, open_store
+from app.store.keystore import DevelopmentKeystore, KeystoreUnavailable, secret_entry
+from app.store.sandbox import LOCKOUT_AFTER, Sandbox, open_store
 from tests.conftest import FAST_SCRYPT_N, TEST_PIN
 
 
@@ -32,9 +34,9 @@ def test_wrong_pin_is_refused_and_counts_down(new_sandbox) -> None:
         sandbox.unlock("000000")
     assert excinfo.value.remaining == 9
     assert "PIN" in str(excinfo.value)
-    assert _reopen(sandbox).info.attempts.failed == 1
+    assert _reopen(sandbox).attempts.failed == 1
     sandbox.unlock(TEST_PIN)
-    assert _reopen(sandbox).info.attempts.failed == 0, "a right PIN resets the counter"
+    assert _reopen(sandbox).attempts.failed == 0, "a right PIN resets the counter"
 
 
 def test_change_pin_rewraps_without_reencrypting(new_sandbox) -> None:
@@ -138,24 +140,35 @@ def test_a_killed_check_still_counts(tmp_path: Path) -> None:
     sandbox._kek = dying_kek  # type: ignore[method-assign]
     with pytest.raises(Boom):
         sandbox.unlock("000000")
-    assert _reopen(created).info.attempts.failed == 1
+    assert _reopen(created).attempts.failed == 1
+
+
+def _lock_out(sandbox: Sandbox, clock: FakeClock) -> None:
+    """Ten wrong PINs, waiting out the ladder between them."""
+    for _ in range(LOCKOUT_AFTER - 1):
+        with pytest.raises((WrongPin, TryLater)) as excinfo:
+            sandbox.unlock("000000")
+        if isinstance(excinfo.value, TryLater):
+            clock.now += excinfo.value.seconds
+            with pytest.raises(WrongPin):
+                sandbox.unlock("000000")
+    with pytest.raises(TryLater) as wait:
+        sandbox.unlock("000000")
+    clock.now += wait.value.seconds
+    with pytest.raises(LockedOut):
+        sandbox.unlock("000000")
 
 
 def test_escrow_recovers_a_locked_out_sandbox(tmp_path: Path) -> None:
     private, public = generate_recovery_keypair()
+    clock = FakeClock()
     sandbox, key = Sandbox.create(tmp_path, "王网格", TEST_PIN, scrypt_n=FAST_SCRYPT_N)
     store = open_store(sandbox, key)
     household = store.add(Household(area_code="330702102201", address="岩头村1组1号"))
     store.close()
-    sandbox = _reopen(sandbox)
+    sandbox = _reopen(sandbox, clock)
     sandbox.escrow_to(sandbox.unlock(TEST_PIN), public)
-    for _ in range(5):
-        with pytest.raises(WrongPin):
-            sandbox.unlock("000000")
-    sandbox.info.attempts.failed = 9
-    sandbox.info.attempts.last_failure_at = None
-    with pytest.raises(LockedOut):
-        sandbox.unlock("000000")
+    _lock_out(sandbox, clock)
 
     other_private, _ = generate_recovery_keypair()
     with pytest.raises(SandboxError):
@@ -169,24 +182,18 @@ def test_escrow_recovers_a_locked_out_sandbox(tmp_path: Path) -> None:
 
 
 def test_keystore_secret_is_needed_as_well_as_the_pin(tmp_path: Path) -> None:
-    """The Android keystore cannot run here: a dict stands in for it."""
-
-    class FakeKeystore:
-        def __init__(self) -> None:
-            self.secrets: dict[str, bytes] = {}
-
-        def secret(self, name: str) -> bytes:
-            return self.secrets.setdefault(name, bytes(range(32)))
-
-    keystore = FakeKeystore()
+    """The sandbox's KEK needs the keystore's secret: without the keystore it does not
+    open (and that is no wrong PIN); with another secret the right PIN is wrong."""
+    keystore = DevelopmentKeystore(tmp_path / "keystore")
     sandbox, _ = Sandbox.create(
-        tmp_path, "王网格", TEST_PIN, keystore=keystore, scrypt_n=FAST_SCRYPT_N
+        tmp_path / "device", "王网格", TEST_PIN, keystore=keystore, scrypt_n=FAST_SCRYPT_N
     )
     Sandbox(sandbox.path, keystore).unlock(TEST_PIN)
-    with pytest.raises(SandboxError):
-        Sandbox(sandbox.path).unlock(TEST_PIN)
-    assert Sandbox(sandbox.path).info.attempts.failed == 0, "no keystore is not a wrong PIN"
-    keystore.secrets[f"doorstep-{sandbox.info.sandbox_id}"] = b"\x00" * 32
+    elsewhere = DevelopmentKeystore(tmp_path / "another-machine")
+    with pytest.raises(KeystoreUnavailable):
+        Sandbox(sandbox.path, elsewhere).unlock(TEST_PIN)
+    assert Sandbox(sandbox.path, keystore).attempts.failed == 0, "no keystore is no wrong PIN"
+    keystore.put(secret_entry(sandbox.info.sandbox_id), base64.b64encode(bytes(32)).decode())
     with pytest.raises(WrongPin):
         Sandbox(sandbox.path, keystore).unlock(TEST_PIN)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.domain.labels import LANGUAGES, label, text
-from app.store.sandbox import list_sandboxes, validate_pin
+from app.store.sandbox import list_sandboxes
 from app.ui.viewmodels.device import LOCK_CHOICES, DeviceSettings, check_server_url
 from app.ui.viewmodels.errors import UserError, user_message
 from app.ui.viewmodels.workspace import Workspace
@@ -97,7 +97,7 @@ class SettingsVM:
         """Re-wrap the data key under the new PIN; nothing is re-encrypted."""
         self.errors, self.message = {}, ""
         try:
-            validate_pin(self.new_pin)
+            self.ws.sandbox.check_new_pin(self.new_pin)
         except Exception as exc:
             self.errors["new_pin"] = user_message(exc, self.lang)
         if self.new_pin != self.new_pin_again:

@@ -1,7 +1,10 @@
 """Start screen (开始): choose the worker, unlock with the PIN pad, or enrol this device.
 
-Several workers share one tablet: each has a sandbox of their own, listed by name. A new
-worker enrols with the county server's address and a one-time code, and sets a PIN.
+Several workers share one tablet: each has a sandbox of their own, listed by name (the
+masked name where the device has no keystore, see `app.store.sandbox`). A new worker
+enrols with the county server's address and a one-time code, and sets a PIN — or, on a
+device with no keystore (the browser build, a headless machine), a passphrase of letters
+and digits, typed on the keyboard instead of the PIN pad.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
@@ -16,8 +20,10 @@ from urllib.parse import parse_qs
 from app.domain.labels import text
 from app.domain.policy import VisitPolicy
 from app.store.errors import SandboxError, StoreError, TryLater
+from app.store.keystore import Keystore, default_keystore
 from app.store.sandbox import (
     LOCKOUT_AFTER,
+    MAX_PIN_LENGTH,
     MIN_PIN_LENGTH,
     Sandbox,
     list_sandboxes,
@@ -30,24 +36,24 @@ from app.ui.viewmodels.errors import user_message
 if TYPE_CHECKING:
     from app.ui.viewmodels.workspace import Workspace
 
-MAX_PIN_LENGTH = 12
 QR_PREFIX = "doorstep:enroll?"  # what the enrolment QR code holds (sync.client.parse_code)
 Enroll = Callable[[Path, str, str, str], Sandbox]
 
 
-def default_enroll() -> Enroll | None:
-    """The sync client's `enroll`, when this build has it."""
+def default_enroll(keystore: Keystore | None) -> Enroll | None:
+    """The sync client's `enroll` under this device's keystore, when this build has it."""
     try:
         from sync.client import enroll
     except ImportError:
         return None
-    return enroll
+    return partial(enroll, keystore=keystore)
 
 
 @dataclass(frozen=True)
 class Account:
     sandbox_id: str
     worker_name: str
+    passphrase: bool = False  # no keystore protects it: letters allowed, no PIN pad
 
 
 class StartVM:
@@ -61,11 +67,15 @@ class StartVM:
         policy: VisitPolicy | None = None,
         enroll: Enroll | None = None,
         clock: Callable[[], datetime] = datetime.now,
+        keystore: Keystore | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.settings = settings
         self.policy = policy
-        self.enroll_fn = enroll if enroll is not None else default_enroll()
+        # The keystore this device offers (the UI's secure storage on Android, else the
+        # OS keyring); None: there is none, and a new account needs a passphrase.
+        self.keystore = keystore if keystore is not None else default_keystore()
+        self.enroll_fn = enroll if enroll is not None else default_enroll(self.keystore)
         self.clock = clock
         self.accounts: list[Account] = []
         self.selected: str | None = None
@@ -86,11 +96,13 @@ class StartVM:
     def refresh(self) -> None:
         """Re-read the accounts; select the only one, or keep the current choice."""
         try:
-            sandboxes = list_sandboxes(self.data_dir)
+            sandboxes = list_sandboxes(self.data_dir, self.keystore)
         except StoreError as exc:
             self.accounts, self.message = [], str(exc)
             return
-        self.accounts = [Account(s.info.sandbox_id, s.worker_name) for s in sandboxes]
+        self.accounts = [
+            Account(s.info.sandbox_id, s.worker_name, s.uses_passphrase) for s in sandboxes
+        ]
         ids = {a.sandbox_id for a in self.accounts}
         if self.selected not in ids:
             self.selected = self.accounts[0].sandbox_id if len(self.accounts) == 1 else None
@@ -99,6 +111,16 @@ class StartVM:
     @property
     def selected_name(self) -> str:
         return next((a.worker_name for a in self.accounts if a.sandbox_id == self.selected), "")
+
+    @property
+    def passphrase(self) -> bool:
+        """The selected account opens with a passphrase typed on the keyboard."""
+        return any(a.passphrase for a in self.accounts if a.sandbox_id == self.selected)
+
+    @property
+    def enrol_passphrase(self) -> bool:
+        """A new account on this device needs a passphrase: there is no keystore."""
+        return self.keystore is None
 
     def select(self, sandbox_id: str) -> None:
         self.selected, self.pin, self.message = sandbox_id, "", ""
@@ -113,13 +135,16 @@ class StartVM:
         self.pin = self.pin[:-1]
 
     def set_pin(self, value: str) -> None:
-        """Typed on a keyboard: digits only, at most MAX_PIN_LENGTH."""
-        self.pin = "".join(c for c in value if c.isdigit())[:MAX_PIN_LENGTH]
+        """Typed on a keyboard: digits only (any character for a passphrase), bounded."""
+        kept = value if self.passphrase else "".join(c for c in value if c.isdigit())
+        self.pin = kept[:MAX_PIN_LENGTH]
 
     def _sandbox(self) -> Sandbox:
         assert self.selected is not None
         return Sandbox(
-            self.data_dir / "sandboxes" / self.selected, clock=lambda: self.clock().timestamp()
+            self.data_dir / "sandboxes" / self.selected,
+            self.keystore,
+            clock=lambda: self.clock().timestamp(),
         )
 
     def wait_seconds(self) -> int:
@@ -127,7 +152,7 @@ class StartVM:
         if self.selected is None:
             return 0
         try:
-            attempts = self._sandbox().info.attempts
+            attempts = self._sandbox().attempts
         except StoreError:
             return 0
         return attempts.wait_seconds(self.clock().timestamp())
@@ -141,7 +166,7 @@ class StartVM:
         if self.selected is None:
             return ""
         try:
-            attempts = self._sandbox().info.attempts
+            attempts = self._sandbox().attempts
         except StoreError:
             return ""
         if not attempts.locked_out and attempts.failed == LOCKOUT_AFTER - 1:
@@ -218,7 +243,7 @@ class StartVM:
         if not self.code.strip():
             self.errors["code"] = text("form.required", self.lang)
         try:
-            validate_pin(self.new_pin)
+            validate_pin(self.new_pin, self.keystore)
         except SandboxError as exc:
             self.errors["new_pin"] = str(exc)
         if self.new_pin != self.new_pin_again:

@@ -1,4 +1,5 @@
-"""Start screen: pick the worker, unlock with the PIN pad, or enrol this device."""
+"""Start screen: pick the worker, unlock with the PIN pad (a passphrase field where the
+device has no keystore), or enrol this device."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class StartScreen(Screen):
             policy=shell.policy,
             enroll=shell.enroll,
             clock=shell.clock,
+            keystore=shell.keystore,
         )
         self.vm.message = message
         self.busy = False
@@ -85,11 +87,19 @@ class StartScreen(Screen):
                     self.act(lambda value, _on: self._select(value)),
                 )
             )
+        hello = "start.hello_passphrase" if vm.passphrase else "start.hello"
         if vm.selected:
-            out.append(w.heading(self.t("start.hello", name=vm.selected_name)))
+            out.append(w.heading(self.t(hello, name=vm.selected_name)))
         self.pin_field.value = vm.pin
+        self.pin_field.label = self.t("start.passphrase") if vm.passphrase else "PIN"
+        self.pin_field.keyboard_type = (
+            ft.KeyboardType.VISIBLE_PASSWORD if vm.passphrase else ft.KeyboardType.NUMBER
+        )
         out.append(self.pin_field)
-        out.append(self._pad())
+        if vm.passphrase:
+            out.append(w.button(self.t("start.unlock"), self.act(self._unlock), width=320))
+        else:
+            out.append(self._pad())
         out.append(self.message)
         self.notice.value = vm.notice()
         self.notice.visible = bool(self.notice.value)
@@ -209,6 +219,11 @@ class StartScreen(Screen):
             hint=self.t("start.server_hint"),
         )
         code = field("start.code", "code", hint=self.t("start.code_hint"))
+        secret, keyboard = (
+            ("passphrase", ft.KeyboardType.VISIBLE_PASSWORD)
+            if vm.enrol_passphrase
+            else ("pin", ft.KeyboardType.NUMBER)
+        )
         out: list[ft.Control] = [
             ft.Icon(ft.Icons.PHONELINK_LOCK, size=56, color=ft.Colors.PRIMARY),
             w.heading(self.t("start.enrol_title")),
@@ -216,13 +231,8 @@ class StartScreen(Screen):
             server,
             code,
             w.muted(self.t("start.qr_hint")),
-            field("start.new_pin", "new_pin", password=True, keyboard=ft.KeyboardType.NUMBER),
-            field(
-                "start.new_pin_again",
-                "new_pin_again",
-                password=True,
-                keyboard=ft.KeyboardType.NUMBER,
-            ),
+            field(f"start.new_{secret}", "new_pin", password=True, keyboard=keyboard),
+            field(f"start.new_{secret}_again", "new_pin_again", password=True, keyboard=keyboard),
             self.message,
         ]
 
