@@ -43,7 +43,7 @@ from app.domain.records import (
     Wish,
 )
 from app.store.errors import WrongPin
-from app.store.keystore import DEV_KEYSTORE_ENV
+from app.store.keystore import DEV_KEYSTORE_ENV, DevelopmentKeystore
 from app.store.sandbox import Sandbox, list_sandboxes, open_store
 from app.store.transfer import record_line
 
@@ -117,17 +117,23 @@ EMPTY = {**dict.fromkeys(TYPES, 0), "pending": 0}
 def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One sandbox per session with a cheap scrypt cost; tests work on copies of it.
 
-    `device init` itself (at the real cost) has its own tests below."""
-    data_dir = tmp_path_factory.mktemp("template") / "device"
-    sandbox, key = Sandbox.create(data_dir, "王芳", PIN, scrypt_n=2**10)
+    `device init` itself (at the real cost) has its own tests below. Its keystore is its own
+    (`device` copies both: a copy of the data directory alone would share the wrong-PIN
+    counter with every other copy, as a restored backup does on one device)."""
+    root = tmp_path_factory.mktemp("template")
+    keystore = DevelopmentKeystore(root / "keystore")
+    sandbox, key = Sandbox.create(root / "device", "王芳", PIN, keystore=keystore, scrypt_n=2**10)
     open_store(sandbox, key).close()
-    return data_dir
+    return root
 
 
 @pytest.fixture
-def device(initialised: Path, tmp_path: Path) -> Path:
+def device(initialised: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the template device: its data directory and its keystore."""
     data_dir = tmp_path / "device"
-    shutil.copytree(initialised, data_dir)
+    shutil.copytree(initialised / "device", data_dir)
+    shutil.copytree(initialised / "keystore", tmp_path / "keystore")
+    monkeypatch.setenv(DEV_KEYSTORE_ENV, str(tmp_path / "keystore"))
     return data_dir
 
 
@@ -239,6 +245,22 @@ def test_init_refuses_a_short_pin(tmp_path: Path) -> None:
     message = one_sentence(run("device", "init", "--data-dir", tmp_path, "--worker", "x", pin="12"))
     assert "PIN" in message
     assert list_sandboxes(tmp_path) == []
+
+
+def test_init_without_a_keystore_asks_for_a_passphrase(tmp_path: Path) -> None:
+    """No keyring, no development keystore: a 6-digit PIN would fall to an offline search."""
+    nothing = {DEV_KEYSTORE_ENV: ""}
+    init = ("device", "init", "--data-dir", tmp_path, "--worker", "王芳")
+    message = one_sentence(run(*init, **nothing))
+    assert "口令" in message and "10" in message
+    assert list_sandboxes(tmp_path) == []
+    out = ok(run(*init, pin="wucheng2026ab", **nothing))
+    assert "密钥库：无" in out
+    assert status_line(run("device", "status", "--data-dir", tmp_path, pin="wucheng2026ab"))
+
+
+def status_line(result: subprocess.CompletedProcess[str]) -> str:
+    return ok(result).splitlines()[0]
 
 
 def test_init_refuses_a_second_account_with_the_same_name(device: Path) -> None:

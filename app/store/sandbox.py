@@ -62,8 +62,6 @@ from app.store.keystore import (
 from app.store.store import Store
 from app.store.transfer import mask_name
 
-__all__ = ["Keystore", "Sandbox", "find_sandbox", "list_sandboxes", "open_store", "validate_pin"]
-
 log = logging.getLogger("doorstep.store")
 
 KEYFILE_FORMAT = 2
@@ -276,7 +274,9 @@ class Sandbox:
             return None
         if self._keystore is None:
             offered = self._offered
-            self._keystore = offered if offered and offered.kind == kind else keystore_for(kind)
+            self._keystore = (
+                offered if offered is not None and offered.kind == kind else keystore_for(kind)
+            )
         return self._keystore
 
     def _save(self) -> None:

@@ -4,6 +4,7 @@ FILE --remove`, enrolment afterwards, and a locked-out device recovered with the
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import stat
 import subprocess
@@ -12,7 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from app.domain.records import Household
-from app.store.sandbox import LockedOut, Sandbox
+from app.store.errors import LockedOut, TryLater, WrongPin
+from app.store.sandbox import LOCKOUT_AFTER, Sandbox
 from app.store.store import Store
 from sync.server.cli import server_app
 from sync.server.context import get_meta
@@ -28,11 +30,19 @@ def server_cli(ctx, *args: str):  # type: ignore[no-untyped-def]
 
 
 def lock_out(sandbox: Sandbox) -> None:
-    """Nine wrong PINs already counted: the tenth locks the sandbox for good."""
-    sandbox.info.attempts.failed = 9
-    sandbox.info.attempts.last_failure_at = None
+    """Ten wrong PINs (the waits between them passed on a test clock) lock it for good."""
+    now = [1_800_000_000.0]
+    clocked = Sandbox(sandbox.path, clock=lambda: now[0])
     with pytest.raises(LockedOut):
-        sandbox.unlock("000000")
+        for _ in range(LOCKOUT_AFTER):
+            try:
+                clocked.unlock("000000")
+            except TryLater as wait:
+                now[0] += wait.seconds
+                with contextlib.suppress(WrongPin):
+                    clocked.unlock("000000")
+            except WrongPin:
+                pass
     with pytest.raises(LockedOut):
         Sandbox(sandbox.path).unlock(PIN)
 

@@ -184,3 +184,42 @@ def test_enrolment_creates_the_sandbox_and_unlocks(tmp_path: Path, clock: Clock)
     assert ws is not None and ws.profile.name == "赵社工"
     assert vm.new_pin == "" and vm.code == ""
     ws.lock()
+
+
+# --- a device with no keystore: passphrases, masked names (issue 9, items 13 and 14) --------
+
+PASSPHRASE = "anding2026ok"
+
+
+def test_without_a_keystore_enrolment_asks_for_a_passphrase(
+    tmp_path: Path, clock: Clock, no_keystore: None
+) -> None:
+    def enroll(data_dir: Path, server: str, code: str, pin: str) -> Sandbox:
+        sandbox, _key = Sandbox.create(data_dir, "赵社工", pin, scrypt_n=2**10)
+        return sandbox
+
+    vm = _vm(tmp_path, clock, enroll=enroll)
+    assert vm.keystore is None and vm.enrol_passphrase
+    vm.server_url, vm.code = "http://127.0.0.1:8000", "ABCD"
+    vm.new_pin = vm.new_pin_again = PIN
+    assert vm.enrol() is None and "口令" in vm.errors["new_pin"]
+    vm.new_pin = vm.new_pin_again = PASSPHRASE
+    ws = vm.enrol()
+    assert ws is not None and ws.profile.name == "赵社工"
+    ws.lock()
+
+    again = _vm(tmp_path, clock)
+    assert [a.worker_name for a in again.accounts] == ["赵*工"], "a masked name before unlock"
+    assert again.passphrase
+    again.set_pin(PASSPHRASE)  # letters are kept for a passphrase
+    assert again.pin == PASSPHRASE
+    ws = again.unlock()
+    assert ws is not None and ws.profile.name == "赵社工"
+    ws.lock()
+
+
+def test_with_a_keystore_the_pad_takes_digits_only(data_dir: Path, clock: Clock) -> None:
+    vm = _vm(data_dir, clock)
+    assert vm.keystore is not None and not vm.passphrase and not vm.enrol_passphrase
+    vm.set_pin("12ab34")
+    assert vm.pin == "1234"
