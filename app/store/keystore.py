@@ -90,6 +90,8 @@ class KeyringKeystore:
             return None
         if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
             return None
+        if backend.priority < 1:  # keyring's mark for plain-file backends (keyrings.alt)
+            return None
         return cls()
 
     def get(self, name: str) -> str | None:

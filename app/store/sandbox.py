@@ -175,10 +175,13 @@ def _tighten(path: Path) -> None:
     """Directory 0700, every file in it 0600 (the store's -wal, -shm, -journal too)."""
     if os.name != "posix":
         return
-    os.chmod(path, DIR_MODE)
-    for child in path.iterdir():
-        if child.is_file() and not child.is_symlink():
-            os.chmod(child, FILE_MODE)
+    try:
+        os.chmod(path, DIR_MODE)
+        for child in path.iterdir():
+            if child.is_file() and not child.is_symlink():
+                os.chmod(child, FILE_MODE)
+    except OSError:  # not ours to change (another user's, a read-only copy): it still opens
+        log.warning("could not tighten the file modes of sandbox %s", path.name)
 
 
 def _write_atomic(path: Path, text: str) -> None:

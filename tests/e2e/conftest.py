@@ -214,9 +214,9 @@ class Server:
     process: subprocess.Popen[bytes]
 
 
-def start_server(data_dir: Path) -> Server:
+def start_server(data_dir: Path, env: dict[str, str] | None = None) -> Server:
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ if env is None else env, PYTHONPATH=str(ROOT))
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.e2e.serve", str(data_dir), str(port)],
@@ -266,14 +266,17 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def open_app(browser: Browser, url: str, size: tuple[int, int] = NARROW) -> Page:
-    """A new tab on the app with Flutter's semantics tree turned on."""
+def open_app(
+    browser: Browser, url: str, size: tuple[int, int] = NARROW, field: str = "PIN"
+) -> Page:
+    """A new tab on the app with Flutter's semantics tree turned on, at the start screen
+    (whose secret field is labelled `field`: PIN, or 口令 where there is no keystore)."""
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.set_default_timeout(20_000)
     page.goto(url)
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
     deadline = time.monotonic() + 30
-    while page.locator("input[aria-label='PIN']").count() == 0:
+    while page.locator(f"input[aria-label='{field}']").count() == 0:
         if time.monotonic() > deadline:
             raise AssertionError("the start screen did not appear")
         placeholder = page.locator("flt-semantics-placeholder")
