@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.ids import new_id
+from app.reports.masking import mask_name
 from app.store.crypto import (
     DataKey,
     DecryptionFailed,
@@ -60,7 +61,6 @@ from app.store.keystore import (
     secret_entry,
 )
 from app.store.store import Store
-from app.store.transfer import mask_name
 
 log = logging.getLogger("doorstep.store")
 
