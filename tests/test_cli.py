@@ -128,12 +128,18 @@ def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def device(initialised: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the template device: its data directory and its keystore."""
+def device(
+    initialised: Path,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    """A copy of the template device: its data directory and (elsewhere) its keystore."""
     data_dir = tmp_path / "device"
     shutil.copytree(initialised / "device", data_dir)
-    shutil.copytree(initialised / "keystore", tmp_path / "keystore")
-    monkeypatch.setenv(DEV_KEYSTORE_ENV, str(tmp_path / "keystore"))
+    keystore = tmp_path_factory.mktemp("keystore") / "copy"
+    shutil.copytree(initialised / "keystore", keystore)
+    monkeypatch.setenv(DEV_KEYSTORE_ENV, str(keystore))
     return data_dir
 
 
