@@ -304,7 +304,8 @@ def enroll(
         "device_name": device_name[:100],
     }
     with _http_client(url, cert_pem, transport) as client:
-        response = _send(client, "POST", "/v1/enroll", json.dumps(body).encode(), {})
+        content, headers = _encode(json.dumps(body).encode(), "application/json")
+        response = _send(client, "POST", "/v1/enroll", content, headers)
     if response.status_code != 200:
         _raise_for(response)
     answer = EnrollResponse.model_validate_json(response.content)
@@ -360,26 +361,23 @@ def _http_client(
     )
 
 
+def _encode(body: bytes | None, content_type: str) -> tuple[bytes | None, dict[str, str]]:
+    """The body as it goes on the wire and its headers: JSON over 1 KiB gzip'd, photos as
+    they are. The signature covers these bytes, so the server checks it before inflating."""
+    if body is None:
+        return None, {}
+    headers = {"Content-Type": content_type}
+    if len(body) > 1024 and content_type == "application/json":
+        return gzip.compress(body, compresslevel=5), headers | {"Content-Encoding": "gzip"}
+    return body, headers
+
+
 def _send(
-    client: httpx.Client,
-    method: str,
-    target: str,
-    body: bytes | None,
-    headers: dict[str, str],
-    content_type: str = "application/json",
+    client: httpx.Client, method: str, target: str, content: bytes | None, headers: dict[str, str]
 ) -> httpx.Response:
-    """One request; JSON bodies over 1 KiB go gzip'd, photos as they are."""
-    content = None
-    extra = dict(headers)
-    if body is not None:
-        extra["Content-Type"] = content_type
-        if len(body) > 1024 and content_type == "application/json":
-            content = gzip.compress(body, compresslevel=5)
-            extra["Content-Encoding"] = "gzip"
-        else:
-            content = body
+    """One request of an encoded body (see `_encode`); transport failures become ours."""
     try:
-        return client.request(method, target, content=content, headers=extra)
+        return client.request(method, target, content=content, headers=headers)
     except ssl.SSLCertVerificationError:
         raise CertificateMismatch() from None
     except httpx.ConnectError as exc:
@@ -458,6 +456,7 @@ class SyncClient:
     # --- requests ---------------------------------------------------------------------
 
     def _signed_headers(self, method: str, target: str, body: bytes) -> dict[str, str]:
+        """The signature headers of a request whose body goes on the wire as `body`."""
         stamp = str(self._wall() + self._offset_ms)
         nonce = os.urandom(16).hex()
         text = signing_text(method, target, stamp, nonce, hashlib.sha256(body).hexdigest())
@@ -490,13 +489,16 @@ class SyncClient:
         """One call with retries: transport errors, 5xx, replays, clock skew and an answer
         `read` cannot use (ValueError) retry; other refusals raise at once."""
         last: SyncError = ServerUnreachable()
+        content, content_headers = _encode(body, content_type)
         for attempt in range(self.attempts):
             if attempt:
                 delay = self.backoff_s * (2 ** (attempt - 1))
                 time.sleep(delay * (0.5 + random.random()))
-            signed = self._signed_headers(method, target, body or b"") | (headers or {})
+            signed = self._signed_headers(method, target, content or b"")
             try:
-                response = _send(client, method, target, body, signed, content_type)
+                response = _send(
+                    client, method, target, content, signed | content_headers | (headers or {})
+                )
             except (ServerUnreachable, ServerFailed) as exc:
                 last = exc
                 continue

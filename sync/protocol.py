@@ -40,9 +40,12 @@ Transport
 HTTPS (plain http only to loopback), JSON bodies, gzip in both directions (photos go as
 raw image bytes, uncompressed), every request carrying ``Doorstep-Protocol: 1``. A device
 signs each request with its Ed25519 key (registered at enrolment): the signature covers
-method, path and query, timestamp, nonce and the SHA-256 of the uncompressed body. The
-server refuses a stale timestamp or a nonce it has seen (``replayed``); the answer carries
-the server time so a device with a wrong clock corrects its offset and signs again.
+method, path and query, timestamp, nonce and the SHA-256 of the body as sent (gzip'd
+when it is), so the server checks it before inflating or parsing anything; an unknown
+device and a bad signature get the same ``401 unauthorized``. The server refuses a stale
+timestamp or a nonce it has seen (``replayed``); the answer carries the server time so
+a device with a wrong clock corrects its offset and signs again. Unauthenticated
+requests (enrolment, refused signatures) are limited per client address (``429``).
 Errors are JSON ``{"code", "message"}``.
 
 Endpoints (all under ``/v1``)

@@ -75,7 +75,7 @@ STAFF_DIGEST_META = "staff_digest"
 
 def open_engine(path: Path, codec: Codec) -> Engine:
     """A SQLite engine whose sealed columns use `codec`; temp data stays in memory."""
-    engine = create_engine(f"sqlite:///{path}")
+    engine = create_engine(f"sqlite:///{path}", hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:

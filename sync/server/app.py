@@ -14,7 +14,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from sync.protocol import PROTOCOL_VERSION
 from sync.server import errors
 from sync.server.context import ServerContext
-from sync.server.middleware import BodyLimit, ProtocolVersion
+from sync.server.middleware import RequestGate
 from sync.server.routers import admin, enroll, photos, reports, review, staff
 from sync.server.routers import sync as sync_routes
 from sync.server.services.review import release_stale_claims
@@ -52,8 +52,8 @@ class ClaimReleaser:
                 released = release_stale_claims(self.ctx)
                 if released:
                     log.info("released %d wish claims with no contact in time", len(released))
-            except Exception:  # the database may be briefly away: try again next time
-                log.exception("releasing stale wish claims failed")
+            except Exception as exc:  # the database may be briefly away: try again next time
+                errors.log_failure(exc, "releasing stale wish claims")
             self._stop.wait(self.every_s)
 
 
@@ -77,7 +77,8 @@ def create_app(settings: Settings | None = None, *, ctx: ServerContext | None = 
         title="Doorstep county server",
         version=str(PROTOCOL_VERSION),
         description="Enrolment, sync (push / pull), review, admin and reports for Doorstep devices. "
-        "Every /v1 request carries the Doorstep-Protocol header; errors are "
+        "Every /v1 request carries the Doorstep-Protocol header and, except /v1/enroll, "
+        "the device's signature headers (see sync.protocol); errors are "
         '{"code", "message"}.',
     )
     app.state.ctx = ctx
@@ -99,8 +100,15 @@ def create_app(settings: Settings | None = None, *, ctx: ServerContext | None = 
         """Liveness: the server answers and knows its protocol version."""
         return {"ok": True, "protocol": PROTOCOL_VERSION}
 
-    # Order: the outermost runs first. Body limit and gzip before anything reads a body.
+    # The outermost runs first: failures contained and logged without values, then the gate (route, protocol, budget, signature, then the
+    # body) before anything reads a body; gzip'd answers inside it.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
-    app.add_middleware(ProtocolVersion)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestGate,
+        ctx=ctx,
+        routes=app.router.routes,
+        max_bytes=settings.max_body_bytes,
+        unsigned_per_minute=settings.unsigned_per_minute,
+    )
+    app.add_middleware(errors.ContainFailures)
     return app

@@ -43,6 +43,16 @@ DbOption = Annotated[
 ]
 
 
+AdminOption = Annotated[
+    str | None,
+    typer.Option(
+        "--admin",
+        envvar="DOORSTEP_ADMIN",
+        help="以这位管理员的身份操作：只能管理其负责区划内的人员和设备（记入审计日志）",
+    ),
+]
+
+
 def fail(message: str, code: int = 1) -> None:
     typer.echo(message, err=True)
     raise typer.Exit(code)
@@ -78,6 +88,14 @@ def friendly(command: F) -> F:
 def open_context(db: str | None) -> ServerContext:
     settings = Settings() if db is None else Settings(database_url=db)
     return ServerContext.open(settings)
+
+
+def acting(ctx: ServerContext, admin_id: str | None) -> dict[str, Any]:
+    """The actor and scope of an admin command: the admin's own areas with --admin, else
+    the county's shell (whoever holds the database), unscoped."""
+    if admin_id is None:
+        return {"actor": "cli", "scope": None}
+    return {"actor": admin_id, "scope": admin.admin_scope(ctx, admin_id)}
 
 
 @server_app.command()
@@ -142,9 +160,11 @@ def add_worker(
     ],
     area: Annotated[list[str], typer.Option("--area", help="负责区划：6、9 或 12 位代码，可多次")],
     db: DbOption = None,
+    admin_id: AdminOption = None,
 ) -> None:
     """新增工作人员，打印其编号。"""
-    worker = admin.create_worker(open_context(db), name, role, team, area)
+    ctx = open_context(db)
+    worker = admin.create_worker(ctx, name, role, team, area, **acting(ctx, admin_id))
     typer.echo(worker.id)
 
 
@@ -154,9 +174,11 @@ def set_areas(
     worker: Annotated[str, typer.Option("--worker", help="工作人员编号")],
     area: Annotated[list[str], typer.Option("--area", help="新的负责区划，可多次")],
     db: DbOption = None,
+    admin_id: AdminOption = None,
 ) -> None:
     """调整工作人员的负责区划；其设备下次同步时移除范围外的数据。"""
-    codes = admin.set_areas(open_context(db), worker, area)
+    ctx = open_context(db)
+    codes = admin.set_areas(ctx, worker, area, **acting(ctx, admin_id))
     typer.echo(" ".join(codes))
 
 
@@ -169,9 +191,11 @@ def enroll_code(
         int | None, typer.Option("--hours", min=1, max=24 * 30, help="有效小时数")
     ] = None,
     db: DbOption = None,
+    admin_id: AdminOption = None,
 ) -> None:
     """生成一次性设备登记码（打印登记码，可另存二维码）。"""
-    issued = admin.issue_code(open_context(db), worker, hours=hours)
+    ctx = open_context(db)
+    issued = admin.issue_code(ctx, worker, hours=hours, **acting(ctx, admin_id))
     if qr is not None:
         admin.qr_png(issued.qr_text, qr)
     typer.echo(issued.code)
@@ -183,9 +207,11 @@ def enroll_code(
 def revoke_device(
     device: Annotated[str, typer.Option("--device", help="设备编号")],
     db: DbOption = None,
+    admin_id: AdminOption = None,
 ) -> None:
     """注销设备：它下次连接时被拒绝并清除本机数据。"""
-    admin.revoke_device(open_context(db), device)
+    ctx = open_context(db)
+    admin.revoke_device(ctx, device, **acting(ctx, admin_id))
     typer.echo(f"设备 {device} 已注销。")
 
 
@@ -355,10 +381,16 @@ def report_coverage(
     out: OutOption = None,
     as_of: AsOfOption = None,
     db: DbOption = None,
+    admin_id: AdminOption = None,
 ) -> None:
     """在册对象探访关爱率：应探访、已探访、探访率，分组明细和逾期未探访名单（xlsx 含全部分组）。"""
     day = _as_of(as_of)
-    _emit(reports.coverage_export(open_context(db), period, by, fmt, as_of=day), out)
+    ctx = open_context(db)
+    who = acting(ctx, admin_id)
+    export = reports.coverage_export(
+        ctx, period, by, fmt, as_of=day, actor=who["actor"], areas=who["scope"]
+    )
+    _emit(export, out)
 
 
 @report_app.command("indicators")
@@ -369,10 +401,16 @@ def report_indicators(
     out: OutOption = None,
     as_of: AsOfOption = None,
     db: DbOption = None,
+    admin_id: AdminOption = None,
 ) -> None:
     """三年目标清单 20 项指标：系统统计 4 项，其余为民政局填报值，对照目标判断是否达标。"""
     day = _as_of(as_of)
-    _emit(reports.indicators_export(open_context(db), year, fmt, as_of=day), out)
+    ctx = open_context(db)
+    who = acting(ctx, admin_id)
+    export = reports.indicators_export(
+        ctx, year, fmt, as_of=day, actor=who["actor"], areas=who["scope"]
+    )
+    _emit(export, out)
 
 
 @server_app.command("set-indicator")

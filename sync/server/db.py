@@ -1,5 +1,8 @@
 """Engines, transactions and schema migrations (Alembic, configured in code).
 
+Engines hide statement parameters from their errors: a failed write must not carry a
+record's personal values into a log (see `errors.log_failure`).
+
 Writers serialise: on PostgreSQL a push locks the ``counters`` row (so server sequences
 commit in the order they were handed out and a pull never skips one); on SQLite the same
 holds through ``BEGIN IMMEDIATE`` and one in-process lock.
@@ -54,7 +57,11 @@ class Database:
             self.read_engine = _sqlite_engine(self.url, immediate=False)
         else:
             self.engine = create_engine(
-                self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                self.url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                hide_parameters=True,
             )
             self.read_engine = self.engine
 
@@ -116,7 +123,9 @@ def normalise_url(url: str) -> str:
 
 
 def _sqlite_engine(url: str, *, immediate: bool = True) -> Engine:
-    engine = create_engine(url, poolclass=NullPool, connect_args={"check_same_thread": False})
+    engine = create_engine(
+        url, poolclass=NullPool, connect_args={"check_same_thread": False}, hide_parameters=True
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -1,19 +1,27 @@
 """API errors: each a class with an HTTP status, a stable code and one sentence.
 
 Every error the server answers, its own or the framework's, is JSON
-``{"code": ..., "message": ...}``; nothing answers a bare 500 page.
+``{"code": ..., "message": ...}``; nothing answers a bare 500 page. An unexpected failure
+is logged by type, code and place only (`log_failure`): never personal data.
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sync.server.db import error_code
 
 log = logging.getLogger("doorstep.server")
+_SOURCE = str(Path(__file__).resolve().parents[2])  # the project's code, for log_failure
 
 
 class ApiError(Exception):
@@ -48,6 +56,14 @@ class ClockSkew(ApiError):
     status, code, message = 401, "clock_skew", "请求时间与服务器相差太多，请校准时间后重试。"
 
 
+class BadEncoding(ApiError):
+    status, code, message = 400, "bad_encoding", "请求内容不是有效的 gzip 数据。"
+
+
+class ProtocolMissing(ApiError):
+    status, code, message = 400, "protocol_version", "请求缺少 Doorstep-Protocol 协议版本头。"
+
+
 class Forbidden(ApiError):
     status, code, message = 403, "forbidden", "您的角色无权执行此操作。"
 
@@ -72,6 +88,14 @@ class UnsupportedMediaType(ApiError):
     status, code, message = 415, "unsupported_media_type", "不支持的内容类型。"
 
 
+class UnsupportedEncoding(ApiError):
+    status, code, message = 415, "unsupported_encoding", "不支持的请求内容编码。"
+
+
+class RateLimited(ApiError):
+    status, code, message = 429, "rate_limited", "未通过验证的请求过于频繁，请稍后再试。"
+
+
 class VersionMismatch(ApiError):
     status, code, message = 426, "protocol_version", "客户端协议版本与服务器不兼容，请升级应用。"
 
@@ -89,6 +113,7 @@ _STATUS_CODES = {
     406: ("not_acceptable", "无法提供所请求的格式。"),
     413: ("too_large", "请求内容过大。"),
     415: ("unsupported_media_type", "不支持的内容类型。"),
+    429: ("rate_limited", "请求过于频繁，请稍后再试。"),
 }
 
 
@@ -114,7 +139,43 @@ def install(app: FastAPI) -> None:
         code, message = _STATUS_CODES.get(exc.status_code, ("http_error", "请求无法处理。"))
         return error_response(exc.status_code, code, message)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal", "服务器内部错误，请稍后重试。")
+
+def log_failure(exc: BaseException, where: str) -> None:
+    """Log a failure by its type, database code (`db.error_code`) and the code it went
+    through, never its message or arguments: a database's message quotes the row it refused
+    (names, notes, GPS points), a validation error the value. (A push names the record of a
+    mutation the database refused: services.sync.)"""
+    kind = type(exc).__name__ + (f" ({error_code(exc)})" if isinstance(exc, DBAPIError) else "")
+    ours = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(_SOURCE)]
+    trail = " < ".join(
+        f"{Path(f.filename).relative_to(_SOURCE)}:{f.lineno} {f.name}" for f in reversed(ours[-6:])
+    )
+    log.error("%s failed: %s (at %s)", where, kind, trail or "?")
+
+
+class ContainFailures:
+    """The outermost middleware: an unexpected exception becomes a JSON 500 and one log line
+    (`log_failure`), and goes no further, so no framework logs its message either."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            log_failure(exc, f"{scope.get('method', '')} {scope.get('path', '')}")
+            if not started:
+                response = error_response(500, "internal", "服务器内部错误，请稍后重试。")
+                await response(scope, receive, send)

@@ -23,3 +23,6 @@ class Settings(BaseSettings):
     signature_window_s: int = 300
     max_drift_ms: int = 5 * 60 * 1000
     db_pool_size: int = 20
+    # Unauthenticated requests (enrolment, refused signatures) a client address may make
+    # a minute; past it the server answers 429 without reading the body.
+    unsigned_per_minute: int = 60

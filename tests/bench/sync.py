@@ -112,7 +112,12 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> ServerProcess:
-        env = {**os.environ, "DOORSTEP_DATABASE_URL": self.db_url, "DOORSTEP_DB_POOL_SIZE": "30"}
+        env = {
+            **os.environ,
+            "DOORSTEP_DATABASE_URL": self.db_url,
+            "DOORSTEP_DB_POOL_SIZE": "30",
+            "DOORSTEP_UNSIGNED_PER_MINUTE": "100000",  # the fleet enrols all at once
+        }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "sync.server.app:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",

@@ -1,18 +1,20 @@
-"""Admin over HTTP (county admins): workers, their areas, enrolment codes, devices."""
+"""Admin over HTTP (admins): workers, their areas, enrolment codes, devices — each limited
+to the admin's own areas (see services.admin)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import Depends, Path, Response
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import AreasUpdate, DeviceOut, EnrollCodeOut, WorkerCreate, WorkerInfo
 from sync.server.auth import Caller, context, require_role
 from sync.server.context import ServerContext
+from sync.server.routers import v1_router
 from sync.server.services import admin
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+router = v1_router(prefix="/v1/admin", tags=["admin"])
 admin_only = require_role("admin")
 PathId = Annotated[str, Path(min_length=1, max_length=64)]
 
@@ -23,7 +25,13 @@ async def create_worker(
 ) -> WorkerInfo:
     worker = await run_in_threadpool(
         lambda: admin.create_worker(
-            ctx, body.name, body.role, body.team, body.areas, actor=caller.worker_id
+            ctx,
+            body.name,
+            body.role,
+            body.team,
+            body.areas,
+            actor=caller.worker_id,
+            scope=caller.areas,
         )
     )
     areas = admin.parse_areas(body.areas)
@@ -40,7 +48,9 @@ async def set_areas(
     ctx: ServerContext = Depends(context),
 ) -> list[str]:
     return await run_in_threadpool(
-        lambda: admin.set_areas(ctx, worker_id, body.areas, actor=caller.worker_id)
+        lambda: admin.set_areas(
+            ctx, worker_id, body.areas, actor=caller.worker_id, scope=caller.areas
+        )
     )
 
 
@@ -49,7 +59,7 @@ async def enroll_code(
     worker_id: PathId, caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
 ) -> EnrollCodeOut:
     issued = await run_in_threadpool(
-        lambda: admin.issue_code(ctx, worker_id, actor=caller.worker_id)
+        lambda: admin.issue_code(ctx, worker_id, actor=caller.worker_id, scope=caller.areas)
     )
     return EnrollCodeOut(
         code=issued.code, expires_at=issued.expires_at.isoformat(), qr_text=issued.qr_text
@@ -65,7 +75,7 @@ async def enroll_code_png(
     worker_id: PathId, caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
 ) -> Response:
     issued = await run_in_threadpool(
-        lambda: admin.issue_code(ctx, worker_id, actor=caller.worker_id)
+        lambda: admin.issue_code(ctx, worker_id, actor=caller.worker_id, scope=caller.areas)
     )
     return Response(admin.qr_png(issued.qr_text), media_type="image/png")
 
@@ -74,7 +84,7 @@ async def enroll_code_png(
 async def list_devices(
     caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
 ) -> list[DeviceOut]:
-    rows = await run_in_threadpool(admin.devices, ctx)
+    rows = await run_in_threadpool(lambda: admin.devices(ctx, scope=caller.areas))
     return [
         DeviceOut(
             id=d.id, worker_id=d.worker_id, status=d.status, enrolled_at=d.enrolled_at.isoformat()
@@ -87,7 +97,9 @@ async def list_devices(
 async def revoke(
     device_id: PathId, caller: Caller = Depends(admin_only), ctx: ServerContext = Depends(context)
 ) -> DeviceOut:
-    d = await run_in_threadpool(lambda: admin.revoke_device(ctx, device_id, actor=caller.worker_id))
+    d = await run_in_threadpool(
+        lambda: admin.revoke_device(ctx, device_id, actor=caller.worker_id, scope=caller.areas)
+    )
     return DeviceOut(
         id=d.id, worker_id=d.worker_id, status=d.status, enrolled_at=d.enrolled_at.isoformat()
     )

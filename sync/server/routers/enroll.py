@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import EnrollRequest, EnrollResponse
 from sync.server.auth import context
 from sync.server.context import ServerContext
+from sync.server.routers import v1_router
 from sync.server.services import enrolment
 
-router = APIRouter(tags=["enrolment"])
+router = v1_router(tags=["enrolment"])
 
 
 @router.post("/v1/enroll", response_model=EnrollResponse)

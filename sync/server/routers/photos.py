@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import Depends, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import HEADER_CONTENT_SHA256, PHOTO_MAGIC, PhotoReceipt
 from sync.server.auth import Caller, authenticated, context
 from sync.server.context import ServerContext
+from sync.server.routers import v1_router
 from sync.server.services import photos as service
 
-router = APIRouter(tags=["photos"])
+router = v1_router(tags=["photos"])
 PhotoId = Annotated[str, Path(min_length=36, max_length=36, description="UUID")]
 _IMAGE: dict[str, Any] = {
     mime: {"schema": {"type": "string", "format": "binary"}} for mime in PHOTO_MAGIC

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from sync.server.auth import Caller, context, require_role
 from sync.server.context import ServerContext
+from sync.server.routers import v1_router
 from sync.server.services import reports
 from sync.server.services.reports import ReportFormat
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+router = v1_router(prefix="/v1/reports", tags=["reports"])
 readers = require_role("supervisor", "coordinator", "admin")
 
 FILE_RESPONSES: dict[int | str, dict[str, object]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Depends, Path
 from starlette.concurrency import run_in_threadpool
 
 from app.domain.codes import WishState
@@ -12,9 +12,10 @@ from sync.protocol import ConflictOut, WishAction
 from sync.server.auth import Caller, context, require_role
 from sync.server.context import ServerContext
 from sync.server.errors import BadRequest
+from sync.server.routers import v1_router
 from sync.server.services import review
 
-router = APIRouter(tags=["review"])
+router = v1_router(tags=["review"])
 reviewer = require_role("coordinator", "supervisor", "admin")
 PathId = Annotated[str, Path(min_length=1, max_length=64)]
 

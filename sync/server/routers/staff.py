@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import StaffList
 from sync.server.auth import Caller, authenticated, context
 from sync.server.context import ServerContext
+from sync.server.routers import v1_router
 from sync.server.services import staff as service
 
-router = APIRouter(tags=["sync"])
+router = v1_router(tags=["sync"])
 
 
 @router.get("/v1/staff", response_model=StaffList)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import DEFAULT_PAGE, MAX_PAGE, PullPage, PushRequest, PushResponse
 from sync.server.auth import Caller, authenticated, context
 from sync.server.context import ServerContext
 from sync.server.errors import BadRequest
+from sync.server.routers import v1_router
 from sync.server.services import sync as service
 
-router = APIRouter(tags=["sync"])
+router = v1_router(tags=["sync"])
 
 
 @router.post("/v1/push", response_model=PushResponse)

@@ -1,5 +1,12 @@
 """Admin: workers (roles, teams, areas), enrolment codes and their QR, devices, the
-county's recovery key."""
+county's recovery key.
+
+Every action on workers and devices takes the acting admin's `scope`: an admin manages
+only workers all of whose areas lie inside its own, gives only areas inside its own, and
+never changes its own areas; a worker or device outside the scope is answered exactly as
+one that does not exist. `scope=None` is the county's shell (`doorstep server` without
+`--admin`), which holds the database itself.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import base64
 import hashlib
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +27,8 @@ from app.domain.codes import Role, Team
 from app.domain.ids import new_id
 from app.store.crypto import generate_recovery_keypair
 from sync.server.context import ServerContext, get_meta, set_meta
-from sync.server.errors import BadRequest, NotFound
+from sync.server.errors import BadRequest, Forbidden, NotFound
+from sync.server.scope import within
 from sync.server.services import audit
 from sync.server.tables import Device, EnrollCode, ServerMeta, Worker, WorkerArea
 
@@ -68,12 +77,15 @@ def create_worker(
     areas: list[str],
     *,
     actor: str = "cli",
+    scope: Sequence[str] | None = None,
     worker_id: str | None = None,
 ) -> Worker:
-    """A new worker with their areas; returns it (its id is what the admin hands out)."""
+    """A new worker with their areas (inside `scope`); returns it (its id is what the admin
+    hands out)."""
     if not name.strip():
         raise BadRequest("请填写工作人员姓名。")
     codes = parse_areas(areas)
+    _check_inside(codes, scope)
     worker = Worker(
         id=worker_id or new_id(),
         name=name.strip(),
@@ -97,20 +109,47 @@ def worker_areas(session: Session, worker_id: str) -> list[str]:
     return sorted(rows)
 
 
-def get_worker(session: Session, worker_id: str) -> Worker:
+def get_worker(session: Session, worker_id: str, scope: Sequence[str] | None = None) -> Worker:
+    """The worker, if `scope` (None: any) covers all of their areas; else not found."""
     worker = session.get(Worker, worker_id)
-    if worker is None:
-        raise NotFound(f"找不到工作人员 {worker_id}。")
+    if worker is None or (
+        scope is not None and not all(within(c, scope) for c in worker_areas(session, worker_id))
+    ):
+        raise NotFound(f"找不到工作人员 {worker_id[:64]}。")
     return worker
 
 
+def _check_inside(codes: list[str], scope: Sequence[str] | None) -> None:
+    outside = [code for code in codes if scope is not None and not within(code, scope)]
+    if outside:
+        raise Forbidden(f"区划 {outside[0]} 不在您管理的区划内。")
+
+
+def admin_scope(ctx: ServerContext, admin_id: str) -> tuple[str, ...]:
+    """The areas of an active admin, for acting as them (from the shell with --admin)."""
+    with ctx.db.reading() as s:
+        worker = s.get(Worker, admin_id)
+        if worker is None or worker.role != Role.ADMIN.value or worker.status != "active":
+            raise NotFound(f"找不到在职的管理员 {admin_id[:64]}。")
+        return tuple(worker_areas(s, admin_id))
+
+
 def set_areas(
-    ctx: ServerContext, worker_id: str, areas: list[str], *, actor: str = "cli"
+    ctx: ServerContext,
+    worker_id: str,
+    areas: list[str],
+    *,
+    actor: str = "cli",
+    scope: Sequence[str] | None = None,
 ) -> list[str]:
-    """Replace a worker's areas; their devices evict what left the scope at the next pull."""
+    """Replace a worker's areas (inside `scope`; never the actor's own); their devices
+    evict what left the scope at the next pull."""
     codes = parse_areas(areas)
+    if worker_id == actor:
+        raise Forbidden("不能修改自己的负责区划，请由其他管理员调整。")
+    _check_inside(codes, scope)
     with ctx.db.small_write() as s:
-        get_worker(s, worker_id)
+        get_worker(s, worker_id, scope)
         for row in s.exec(select(WorkerArea).where(WorkerArea.worker_id == worker_id)):
             s.delete(row)
         s.flush()
@@ -156,14 +195,19 @@ def qr_text(code: str, server_url: str = "", fingerprint: str = "") -> str:
 
 
 def issue_code(
-    ctx: ServerContext, worker_id: str, *, actor: str = "cli", hours: int | None = None
+    ctx: ServerContext,
+    worker_id: str,
+    *,
+    actor: str = "cli",
+    scope: Sequence[str] | None = None,
+    hours: int | None = None,
 ) -> IssuedCode:
-    """A fresh one-time code for the worker; only its hash is stored."""
+    """A fresh one-time code for a worker inside `scope`; only its hash is stored."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     now = datetime.now(UTC)
     expires = now + timedelta(hours=hours if hours is not None else ctx.settings.enroll_code_hours)
     with ctx.db.small_write() as s:
-        worker = get_worker(s, worker_id)
+        worker = get_worker(s, worker_id, scope)
         if worker.status != "active":
             raise BadRequest(f"工作人员 {worker_id} 已停用，不能登记设备。")
         s.add(
@@ -189,12 +233,20 @@ def qr_png(text: str, path: Path | None = None) -> bytes:
     return data
 
 
-def revoke_device(ctx: ServerContext, device_id: str, *, actor: str = "cli") -> Device:
-    """Revoke a device: it is answered 401 and wipes its sandbox at its next contact."""
+def revoke_device(
+    ctx: ServerContext, device_id: str, *, actor: str = "cli", scope: Sequence[str] | None = None
+) -> Device:
+    """Revoke a device of a worker inside `scope`: it is answered 401 and wipes its sandbox
+    at its next contact."""
     with ctx.db.small_write() as s:
         device = s.get(Device, device_id)
+        if device is not None:
+            try:
+                get_worker(s, device.worker_id, scope)
+            except NotFound:
+                device = None
         if device is None:
-            raise NotFound(f"找不到设备 {device_id}。")
+            raise NotFound(f"找不到设备 {device_id[:64]}。")
         if device.status != "revoked":
             device.status = "revoked"
             device.revoked_at = datetime.now(UTC)
@@ -203,12 +255,19 @@ def revoke_device(ctx: ServerContext, device_id: str, *, actor: str = "cli") -> 
     return device
 
 
-def devices(ctx: ServerContext, worker_id: str | None = None) -> list[Device]:
+def devices(
+    ctx: ServerContext, worker_id: str | None = None, *, scope: Sequence[str] | None = None
+) -> list[Device]:
+    """The devices (of one worker) whose workers lie inside `scope`, oldest first."""
     with ctx.db.reading() as s:
         query = select(Device).order_by(col(Device.enrolled_at))
         if worker_id is not None:
             query = query.where(Device.worker_id == worker_id)
-        return list(s.exec(query))
+        rows = list(s.exec(query))
+        if scope is None:
+            return rows
+        areas = {w: worker_areas(s, w) for w in {d.worker_id for d in rows}}
+        return [d for d in rows if all(within(c, scope) for c in areas[d.worker_id])]
 
 
 def recovery_public_key(ctx: ServerContext) -> bytes:

@@ -51,6 +51,8 @@ OUT_OF_SCOPE = "记录所在区划不在您的负责范围内。"
 RENUMBER = "此序号在服务器上已用于另一项变更（设备数据可能来自备份或复制），请重新编号后发送。"
 REFUSED_BY_DATABASE = "服务器无法保存此变更中的某个值，已拒绝此项变更，其他变更不受影响。"
 TOO_LARGE = f"记录内容超过 {MAX_RECORD_BYTES // 1024} KB 的上限（照片另行上传），请精简后重新提交。"
+NOT_THERE = "记录不存在或不在您的负责范围内。"
+ID_TAKEN = "记录编号已被使用，请重新新建这条记录。"
 
 
 def push(ctx: ServerContext, caller: Caller, request: PushRequest) -> PushResponse:
@@ -254,14 +256,17 @@ def _merge(
 ) -> MutationAnswer:
     if m.record_type not in RECORD_TYPES:
         raise merge.Rejected(f"未知的记录类型：{m.record_type[:32]}")
-    if existing is not None and existing.type != m.record_type:
-        raise merge.Rejected("记录编号已被另一类记录使用。")
     _check_size(m.payload)  # before the merge reads it: a huge list costs to validate
     hlc = _stamp(ctx, caller, m)
     if m.kind == "create":
         return _create(s, feed, caller, m, existing, hlc)
-    if existing is None or not in_scope(existing.area_code, caller.areas):
-        raise merge.Rejected("记录不存在或不在您的负责范围内。")
+    # Scope before existence: a record of another scope reads as no record at all.
+    if (
+        existing is None
+        or not in_scope(existing.area_code, caller.areas)
+        or existing.type != m.record_type
+    ):
+        raise merge.Rejected(NOT_THERE)
     data = json.loads(existing.data)
     if m.kind == "transition":
         if m.record_type != "wish":
@@ -318,9 +323,11 @@ def _create(
     )
     data = outcome.data
     if existing is not None:
-        if merge.same_content(json.loads(existing.data), data):
+        # Whatever the id's record is and wherever it lies, one answer (nothing leaks).
+        mine = existing.type == m.record_type and in_scope(existing.area_code, caller.areas)
+        if mine and merge.same_content(json.loads(existing.data), data):
             return MutationAnswer(seq=m.seq, status="applied", server_seq=existing.seq)
-        raise merge.Rejected("记录编号已存在。")
+        raise merge.Rejected(ID_TAKEN)
     _check_size(data)
     if not in_scope(data["area_code"], caller.areas):
         raise merge.Rejected(OUT_OF_SCOPE)
