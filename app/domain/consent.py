@@ -6,11 +6,13 @@ withdrawal (it lists the withdrawal in `seen`) grants again. Never last-writer-w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
-from app.domain.codes import ConsentAction, DataCategory
+from app.domain.codes import ConsentAction, DataCategory, ReferralDirection
 from app.domain.records import ConsentEvent
 
 
@@ -111,3 +113,34 @@ def seen_for_new_event(
         for e in events
         if (e.person_id, e.recipient, e.purpose) == (person_id, recipient, purpose)
     ]
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """One share of a person's data with a charity, as the share logs keep it: the person,
+    recipient, purpose, data categories and day (GB/T 35273 §9.2). No personal value."""
+
+    referral_id: str
+    person_id: str
+    recipient: str
+    purpose: str
+    data_categories: tuple[str, ...]
+    on: str  # ISO date of the referral
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "data_categories": list(self.data_categories)}
+
+
+def disclosure(referral_id: str, content: Mapping[str, Any]) -> Disclosure | None:
+    """What a referral (its content as JSON) discloses to a charity; None for a referral
+    back to civil affairs. A referral discloses anew whenever this value changes."""
+    if content.get("direction") != ReferralDirection.TO_CHARITY.value:
+        return None
+    return Disclosure(
+        referral_id=referral_id,
+        person_id=str(content.get("person_id") or ""),
+        recipient=str(content.get("recipient") or ""),
+        purpose=str(content.get("purpose") or ""),
+        data_categories=tuple(sorted(str(c) for c in content.get("data_categories") or ())),
+        on=str(content.get("referred_on") or ""),
+    )

@@ -30,6 +30,7 @@ from sqlalchemy import (
 
 from app.domain import identity
 from app.domain.codes import WishState
+from app.domain.consent import disclosure
 from app.domain.coverage import VisitFact
 from app.domain.ids import new_id
 from app.domain.records import BOOKKEEPING, Record
@@ -298,6 +299,7 @@ class Store:
                 content = record.content()
                 check_size(record, content)
                 outbox.append(self._outbox_row(record, "create", content, 0))
+                self._log_disclosure(conn, record, None)
             stamped.append(record)
             if len(stamped) % 2000 == 0:
                 self._flush(conn, batch, outbox)
@@ -370,7 +372,28 @@ class Store:
         row = mapping.to_row(stamped, self.codec)
         conn.execute(update(mapping.table).where(mapping.table.c.id == record.id).values(**row))
         conn.execute(insert(OUTBOX).values(**self._outbox_row(stamped, kind, payload, base_seq)))
+        self._log_disclosure(conn, stamped, before)
         return stamped
+
+    def _log_disclosure(
+        self, conn: Connection, record: Record, before: dict[str, Any] | None
+    ) -> None:
+        """A referral written here that discloses to a charity, or discloses anew (another
+        recipient, purpose or categories), goes to the sealed share log in the same
+        transaction."""
+        if record.type_name != "referral":
+            return
+        shared = disclosure(record.id, record.content())
+        if shared is None or (before is not None and shared == disclosure(record.id, before)):
+            return
+        conn.execute(
+            insert(SHARES).values(
+                id=new_id(),
+                person_id=shared.person_id,
+                hlc=record.updated_hlc,
+                details=shared.to_json(),
+            )
+        )
 
     # --- reads ----------------------------------------------------------------------
 
@@ -645,16 +668,9 @@ class Store:
         with self.reading() as conn:
             return [dict(r) for r in conn.execute(select(ACCESS).order_by(ACCESS.c.hlc)).mappings()]
 
-    def log_share(self, person_id: str, details: dict[str, Any]) -> None:
-        """Every share: date, recipient, purpose, data categories (GB/T 35273 §9.2)."""
-        with self.transaction() as conn:
-            conn.execute(
-                insert(SHARES).values(
-                    id=new_id(), person_id=person_id, hlc=self.clock.now(), details=details
-                )
-            )
-
     def share_log(self, person_id: str | None = None) -> list[dict[str, Any]]:
+        """Every share made from this device, oldest first: each row's `details` is a
+        `Disclosure` (person, recipient, purpose, data categories, day), sealed on disk."""
         query = select(SHARES).order_by(SHARES.c.hlc)
         if person_id is not None:
             query = query.where(SHARES.c.person_id == person_id)

@@ -169,7 +169,7 @@ class RequestGate:
                 check_headers(self.ctx, _text_headers(headers))
             else:
                 self.budget.spend(client)
-            raw = await self._read(scope, headers, receive)
+            raw = await self._read(headers, receive)
             if signed:
                 caller = await run_in_threadpool(
                     verify,
@@ -206,7 +206,7 @@ class RequestGate:
             scope["state"] = {**scope.get("state", {}), "caller": caller}
         return scope, _replay(body, receive)
 
-    async def _read(self, scope: Scope, headers: dict[bytes, bytes], receive: Receive) -> bytes:
+    async def _read(self, headers: dict[bytes, bytes], receive: Receive) -> bytes:
         """The body as sent, refused past `max_bytes` (declared or received)."""
         length = headers.get(b"content-length")
         if length is not None:

@@ -8,11 +8,12 @@ GB18030 — while the store is open (WAL present) and after it is closed.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from app.demo.generator import generate
-from app.domain.records import Household, Person, Record, Visit
+from app.domain.codes import ConsentAction, ConsentMethod, DataCategory
+from app.domain.records import ConsentEvent, Household, Person, Record, Referral, Visit
 from app.store import facts
 from app.store.sandbox import Sandbox, open_store
 from app.store.store import Store
@@ -95,12 +96,38 @@ def test_no_personal_data_on_disk(tmp_path: Path) -> None:
     source.unlink()  # the import file is the operator's own; only the data dir is scanned
 
     store.put_photo(visit.id, "签名：陈秀英".encode() * 10, "image/png")
-    store.log_share(members[0].id, {"recipient": "金华市慈善总会", "name": members[0].name})
+    # A referral to a charity: its share goes to the sealed share log.
+    purpose = f"为{members[0].name}申请助医"
+    grant = ConsentEvent(
+        area_code=new_household.area_code,
+        household_id=new_household.id,
+        person_id=members[0].id,
+        action=ConsentAction.GRANT,
+        recipient="金华市慈善总会",
+        purpose=purpose,
+        data_categories=[DataCategory.HEALTH],
+        method=ConsentMethod.SIGNATURE,
+        occurred_at=datetime(2026, 11, 27, 10, 0, tzinfo=UTC),
+        recorded_by="w",
+    )
+    store.add(grant)
+    store.add(
+        Referral(
+            area_code=new_household.area_code,
+            household_id=new_household.id,
+            person_id=members[0].id,
+            recipient="金华市慈善总会",
+            purpose=purpose,
+            data_categories=[DataCategory.HEALTH],
+            referred_on=date(2026, 11, 28),
+        )
+    )
+    assert [s["details"]["purpose"] for s in store.share_log(members[0].id)] == [purpose]
     store.settle_summaries()  # the summary snapshots hold names and addresses too
     assert store.summaries(facts.PERSONS)
 
     secrets = secrets_of([*records, *edited, new_household, *members, visit])
-    secrets.update({"13900001111", "独居老人反映冬季取暖困难", "签名：陈秀英"})
+    secrets.update({"13900001111", "独居老人反映冬季取暖困难", "签名：陈秀英", purpose})
     assert len(secrets) > 300
 
     assert leaks(data_dir, secrets) == [], "personal data readable while the store is open"

@@ -86,8 +86,11 @@ def revert(ctx: ServerContext, caller: Caller, conflict_id: str) -> int:
             )
         except merge.Rejected as exc:
             raise ConflictError(str(exc)) from None
+        before = json.loads(row.data)
         feed.replace(row, outcome.data, outcome.stamps)
         feed.close()
+        if row.type == "referral":
+            audit.log_disclosure(s, row.id, outcome.data, before, actor=caller.worker_id)
         conflict.state = "reverted"
         conflict.resolved_by = caller.worker_id
         conflict.resolved_at = datetime.now(UTC)

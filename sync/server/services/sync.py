@@ -295,6 +295,7 @@ def _merge(
     _check_size(outcome.data)
     if outcome.changed or outcome.stamps != existing.stamps:
         feed.replace(existing, outcome.data, outcome.stamps)
+        _log_share(s, caller, existing, outcome.data, data)
     conflicts = _log_conflicts(s, m.record_type, existing, outcome.overwrites)
     return MutationAnswer(
         seq=m.seq,
@@ -345,6 +346,7 @@ def _create(
         if m.record_type == "referral":
             merge.check_referral(data, _consents(s, data["person_id"]), date.today())
     row = feed.insert(m.record_type, data, outcome.stamps)
+    _log_share(s, caller, row, data)
     return MutationAnswer(seq=m.seq, status="applied", server_seq=row.seq)
 
 
@@ -353,6 +355,20 @@ def _check_size(data: dict[str, Any]) -> None:
     would pull it."""
     if record_bytes(data) > MAX_RECORD_BYTES:
         raise merge.Rejected(TOO_LARGE)
+
+
+def _log_share(
+    s: Session,
+    caller: Caller,
+    row: RecordRow,
+    after: dict[str, Any],
+    before: dict[str, Any] | None = None,
+) -> None:
+    """A referral to a charity applied (or changed what it discloses): the audit log's share."""
+    if row.type == "referral":
+        audit.log_disclosure(
+            s, row.id, after, before, actor=caller.worker_id, device_id=caller.device_id
+        )
 
 
 def _consents(s: Session, person_id: str) -> list[dict[str, Any]]:
