@@ -278,7 +278,8 @@ def enroll(
     """Redeem a one-time code and create the worker's sandbox with its credentials sealed.
 
     `code` may be the QR payload, which can carry the server address and the certificate
-    fingerprint to pin; identity and scope come from the server.
+    fingerprint to pin; identity and scope come from the server. `keystore` None means this
+    process's `default_keystore()`; with none at all the PIN must be a passphrase.
     """
     parsed = parse_code(code)
     url = check_url(server_url or parsed.server)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from app.store.keystore import secret_entry
 from app.store.sandbox import list_sandboxes
 from app.store.store import AREA_NAMES_META
 from app.ui.viewmodels.device import DeviceSettings
@@ -71,9 +72,14 @@ def test_wipe_needs_the_pin_then_removes_every_worker(ws: Workspace, data_dir: P
     assert not vm.wipe_device("")
     assert not vm.wipe_device("000000") and vm.message.startswith("PIN 不正确")
     assert list_sandboxes(data_dir)
+    keystore = ws.sandbox.keystore
+    assert keystore is not None
+    secret = secret_entry(ws.sandbox.info.sandbox_id)
+    assert keystore.get(secret)
     assert vm.wipe_device(PIN)
     assert list_sandboxes(data_dir) == [] and not (data_dir / "settings.json").exists()
     assert ws.locked
+    assert keystore.get(secret) is None, "the keystore's secret goes with the sandbox"
 
 
 def test_areas_by_name_and_the_enrolled_server_shown(ws: Workspace, data_dir: Path) -> None:

@@ -127,7 +127,8 @@ class SettingsVM:
                 raise UserError(text("settings.wipe_pin", self.lang))
             self.ws.sandbox.unlock(pin)
             self.ws.lock()
-            for sandbox in list_sandboxes(self.data_dir):
+            # The signed-in worker's keystore, so the wiped accounts' secrets go too.
+            for sandbox in list_sandboxes(self.data_dir, self.ws.sandbox.keystore):
                 sandbox.wipe()
             (self.data_dir / "settings.json").unlink(missing_ok=True)
         except Exception as exc:
