@@ -1,7 +1,8 @@
 """Crypto of the local store, on the cryptography 43 API (the one in Flet's Android build).
 
 - A random 256-bit data key per worker sandbox, wrapped with AES-GCM under a key-encryption
-  key derived from the PIN with scrypt, optionally mixed with a keystore secret.
+  key derived from the PIN with scrypt, mixed with the platform keystore's 256-bit secret
+  where there is one (app.store.keystore).
 - Sub-keys from the data key with HKDF: one for column encryption, one for blind indexes.
 - Column values: format byte, key id, 96-bit random nonce, ciphertext and tag; the
   associated data binds a value to its table and column.

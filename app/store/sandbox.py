@@ -16,12 +16,13 @@ Wrong PINs: the first 5 cost nothing but the try; from the 5th on each further t
 recovery key opens it again. The counter is raised before the PIN is checked, so killing
 the app mid-check does not give a free try.
 
-Names on a shared device: the start screen lists the accounts by worker name. With a
-keystore the name is sealed in keys.json under a device-level key held by the keystore,
-so the list shows full names on the device while a copied data directory shows none.
-Without one, keys.json keeps only the masked name (王*芳) — what a worker expects of a
-name shown on a shared screen, and enough to tell a few colleagues apart (the list is in
-enrolment order); the full name is sealed inside the store and shown once unlocked.
+Names on a shared device: the start screen lists the accounts by worker name. keys.json
+holds the masked name (王*芳) and, with a keystore, the full name sealed under a
+device-level key held by that keystore: the list shows full names on the device, while a
+copied data directory shows masks only. Without a keystore the list shows the masks —
+what a worker expects of a name on a shared screen, and enough to tell a few colleagues
+apart (the list is in enrolment order). The full name is also sealed inside the store,
+and shown once the worker has unlocked.
 """
 
 from __future__ import annotations
