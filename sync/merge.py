@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from app.domain.codes import ReferralDirection, WishState
 from app.domain.consent import ShareNotAllowed, check_share, state_for
+from app.domain.labels import label
 from app.domain.records import BOOKKEEPING, RECORD_TYPES, ConsentEvent, Record
 from app.domain.wishes import check_transition
 
@@ -220,7 +221,8 @@ def transition(
     current = WishState(data["state"])
     if current != source:
         raise Rejected(
-            f"心愿已被他人处理：当前状态为「{current}」，不能再从「{source}」变为「{target}」。"
+            f"心愿已被他人处理：当前状态为「{label(current)}」，"
+            f"不能再从「{label(source)}」变为「{label(target)}」。"
         )
     check = check_transition(current, target, on_server=on_server)
     if not check.ok:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
-from app.domain.codes import Role
-from app.domain.records import Household
+from app.domain.codes import Role, WishState
+from app.domain.records import Household, Wish
 from app.store import replica
 from app.store.store import LAST_SYNC_META, Store
 from app.ui.viewmodels.sync import SyncProblemsVM, SyncVM
@@ -144,3 +145,66 @@ def test_only_a_coordinator_resolves(ws: Workspace) -> None:
     assert not vm.keep_server(vm.problems()[0].key)
     assert vm.message == "只有协理员可以进行此操作。"
     assert len(ws.store.dead_letters()) == 1
+
+
+def _rejected_wish(ws: Workspace, reason: str) -> Wish:
+    wish = Wish(
+        area_code="330702102201",
+        household_id=ouyang(ws),
+        title="一台电暖器",
+        value_yuan=300,
+        collected_on=date(2026, 5, 1),
+    )
+    ws.store.add_many([wish], queue=False)
+    ws.store.update(
+        wish.model_copy(update={"state": WishState.APPROVED, "reviewed_on": date(2026, 5, 20)})
+    )
+    sent = ws.store.pending()
+    server_copy = wish.model_copy(update={"state": WishState.CANCELLED})
+    answer = {
+        "seq": sent[0].seq,
+        "status": "rejected",
+        "reason": reason,
+        "record": server_copy.model_dump(mode="json"),
+        "server_seq": 7,
+    }
+    replica.apply_answers(ws.store, sent, [answer])
+    return wish
+
+
+def test_a_problem_names_the_household_and_the_record_in_words(ws: Workspace) -> None:
+    _rejected_wish(
+        ws, "心愿已被他人处理：当前状态为「cancelled」，不能再从「collected」变为「approved」。"
+    )
+    vm = SyncProblemsVM(ws, syncer=lambda w, u: FakeSyncer())
+    (problem,) = vm.problems()
+    assert (problem.household, problem.record, problem.field) == (
+        "欧阳秀兰家",
+        "微心愿「一台电暖器」",
+        "状态",
+    )
+    assert problem.household_id == ouyang(ws)
+    assert problem.mine == "从「已收集」改为「已审核」"
+    assert (
+        problem.theirs
+        == "心愿已被他人处理：当前状态为「已取消」，不能再从「已收集」变为「已审核」。"
+    )
+    assert problem.actions == ("keep_server",)  # sending it again can never succeed
+
+
+def test_only_a_change_that_can_go_through_later_is_offered_again(ws: Workspace) -> None:
+    _rejected_wish(ws, "所属家庭不存在。")
+    vm = SyncProblemsVM(ws, syncer=lambda w, u: FakeSyncer())
+    (problem,) = vm.problems()
+    assert problem.actions == ("keep_server", "retry")
+
+
+def test_a_resolved_problem_clears_the_sync_result_line(ws: Workspace) -> None:
+    _rejected_wish(ws, "不允许")
+    bar = SyncVM(ws, syncer=lambda w, u: FakeSyncer())
+    bar.result = "同步完成：上传 1 条，下载 0 条，冲突 0 条，被拒绝 1 条。"
+    problems = SyncProblemsVM(ws, syncer=lambda w, u: FakeSyncer())
+    assert problems.keep_server(problems.problems()[0].key)
+    bar.problem_resolved()
+    assert bar.result == "" and bar.dead == 0
+    assert "被拒绝" not in bar.status_line()

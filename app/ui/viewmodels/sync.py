@@ -9,14 +9,34 @@ keeps either value.
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from app.domain.labels import field_label, text
+from app.domain.codes import (
+    Category,
+    NeedArea,
+    NeedStatus,
+    PersonFlag,
+    ReferralStatus,
+    WishState,
+)
+from app.domain.labels import CODE_LABELS, field_label, label, text
+from app.domain.records import (
+    RECORD_TYPES,
+    ConsentEvent,
+    Household,
+    Need,
+    Person,
+    Visit,
+    Wish,
+)
+from app.store.errors import StoreError
 from app.store.store import LAST_SYNC_META
 from app.ui.viewmodels.errors import UserError, user_message
 from app.ui.viewmodels.settings import enrolled_server
@@ -78,6 +98,13 @@ class SyncVM:
         self.on_change: Callable[[], None] | None = None
         self.refresh()
         workspace.store.on_queued(self._queued)
+
+    def problem_resolved(self) -> None:
+        """A sync problem was dealt with: the last sync's result line no longer holds."""
+        self.result = ""
+        self.refresh()
+        if self.on_change is not None:
+            self.on_change()
 
     def _queued(self) -> None:
         """A change was saved on some screen: 待上传 counts it at once."""
@@ -175,15 +202,31 @@ def _short(iso: str) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """A rejected change or a conflict, with both sides to compare."""
+    """A rejected change or a conflict, in words, with both sides and what can be done."""
 
     key: str  # "dead:<seq>" or "conflict:<id>"
     kind: str  # "rejected" | "conflict"
-    record: str  # what record, in words
-    field: str
+    household: str  # whose record, e.g. "欧阳秀兰家"
+    household_id: str  # "" when the household is not on this device
+    record: str  # which record, in words: 微心愿「一台电暖器」
+    field: str  # what changed, in words: 状态, 住址
     mine: str  # the value this device sent
     theirs: str  # the server's value, or its reason for refusing
-    note: str
+    actions: tuple[str, ...]  # what can work: keep_server, keep_mine, retry
+
+
+# Rejections that can go through later, once the server holds what the change needs (its
+# household, its person, the worker's scope): only these are offered to be sent again.
+RETRYABLE = ("所属家庭不存在", "记录不存在或不在您的负责范围内", "所涉及的家庭成员不存在")
+_QUOTED_CODE = re.compile(r"「([a-z_]+)」")
+# The codes a field holds, where a code alone would be ambiguous.
+FIELD_CODES: dict[str, tuple[type[StrEnum], ...]] = {
+    "state": (WishState,),
+    "status": (NeedStatus, ReferralStatus),
+    "area": (NeedArea,),
+    "categories": (Category,),
+    "flags": (PersonFlag,),
+}
 
 
 class SyncProblemsVM:
@@ -217,37 +260,124 @@ class SyncProblemsVM:
     def problems(self) -> list[Problem]:
         out = []
         for m in self.dead:
-            fields = m.payload.get("fields", m.payload) if isinstance(m.payload, dict) else {}
-            for name, value in sorted(fields.items()):
-                out.append(
-                    Problem(
-                        key=f"dead:{m.seq}",
-                        kind="rejected",
-                        record=self._record(m.record_type),
-                        field=field_label(name, self.lang),
-                        mine=_show(value),
-                        theirs=m.reason or text("sync.refused", self.lang),
-                        note=m.kind,
-                    )
+            household_id, record = self._describe(m.record_type, m.record_id, m.payload)
+            field, mine = self._change(m.kind, m.payload)
+            reason = self._words(m.reason or text("sync.refused", self.lang))
+            retry = any(fragment in reason for fragment in RETRYABLE)
+            out.append(
+                Problem(
+                    key=f"dead:{m.seq}",
+                    kind="rejected",
+                    household=self._household(household_id),
+                    household_id=household_id if household_id in self.ws.roster.households else "",
+                    record=record,
+                    field=field,
+                    mine=mine,
+                    theirs=reason,
+                    actions=("keep_server", "retry") if retry else ("keep_server",),
                 )
-                break
+            )
         for c in self.conflicts:
             details = c.get("details") or {}
+            name = str(details.get("field", ""))
+            household_id, record = self._describe(c.get("record_type", ""), c.get("record_id", ""))
             out.append(
                 Problem(
                     key=f"conflict:{c['id']}",
                     kind="conflict",
-                    record=self._record(c.get("record_type", "")),
-                    field=field_label(str(details.get("field", "")), self.lang),
-                    mine=_show(details.get("lost")),
-                    theirs=_show(details.get("kept")),
-                    note="",
+                    household=self._household(household_id),
+                    household_id=household_id if household_id in self.ws.roster.households else "",
+                    record=record,
+                    field=field_label(name, self.lang),
+                    mine=self._value(name, details.get("lost")),
+                    theirs=self._value(name, details.get("kept")),
+                    actions=("keep_server", "keep_mine"),
                 )
             )
         return out
 
-    def _record(self, type_name: str) -> str:
-        return text(f"record.{type_name}", self.lang) if type_name in RECORD_KEYS else type_name
+    # --- in words ---------------------------------------------------------------------
+
+    def _describe(self, type_name: str, record_id: str, payload: Any = None) -> tuple[str, str]:
+        """(household id, the record in words) for a record of this device."""
+        kind = text(f"record.{type_name}", self.lang) if type_name in RECORD_KEYS else type_name
+        record_type = RECORD_TYPES.get(type_name)
+        if record_type is None:
+            return "", kind
+        try:
+            found = self.ws.store.get(record_type, record_id)
+        except StoreError:
+            # Not on this device (a refused creation, a record that left the scope): what
+            # the change itself carried still names it.
+            sent = payload if isinstance(payload, dict) else {}
+            name = sent.get("title") or sent.get("name") or sent.get("recipient")
+            household_id = str(sent.get("household_id") or "")
+            return household_id, f"{kind}「{name}」" if isinstance(name, str) and name else kind
+        if isinstance(found, Household):
+            return found.id, kind
+        household_id = str(getattr(found, "household_id", ""))
+        if isinstance(found, Wish):
+            return household_id, f"{kind}「{found.title}」"
+        if isinstance(found, Need):
+            return (
+                household_id,
+                f"{kind}「{label(found.area, self.lang)}：{_clip(found.description)}」",
+            )
+        if isinstance(found, Visit):
+            return household_id, f"{kind} {found.visited_at:%Y-%m-%d}"
+        if isinstance(found, Person):
+            return household_id, f"{kind}「{found.name}」"
+        if isinstance(found, ConsentEvent):
+            return household_id, f"{kind}（{found.recipient}）"
+        return household_id, kind
+
+    def _household(self, household_id: str) -> str:
+        if not household_id:
+            return text("sync.household_gone", self.lang)
+        if household_id in self.ws.roster.households:
+            return text("sync.household_of", self.lang, name=self.ws.household_title(household_id))
+        return text("sync.household_gone", self.lang)
+
+    def _change(self, kind: str, payload: Any) -> tuple[str, str]:
+        """(what changed, the value sent) for an outbox payload, in words."""
+        if not isinstance(payload, dict):
+            return "", "—"
+        if kind == "transition":
+            return field_label("state", self.lang), text(
+                "sync.state_change",
+                self.lang,
+                source=self._value("state", payload.get("from")),
+                target=self._value("state", payload.get("to")),
+            )
+        if kind == "create":
+            return text("sync.new_record", self.lang), text("sync.new_record_sent", self.lang)
+        fields = payload.get("fields", payload)
+        if not isinstance(fields, dict) or not fields:
+            return "", "—"
+        names = sorted(fields)
+        what = "、".join(field_label(n, self.lang) for n in names)
+        return what, "；".join(self._value(n, fields[n]) for n in names)
+
+    def _value(self, name: str, value: Any) -> str:
+        """A value as people read it: codes by their labels, lists joined, empty as —."""
+        if value is None or value == "" or value == []:
+            return "—"
+        if isinstance(value, list):
+            return "、".join(self._value(name, v) for v in value)
+        if isinstance(value, str):
+            return _code_label(value, self.lang, FIELD_CODES.get(name, ())) or value
+        if isinstance(value, bool):
+            return text("sync.yes" if value else "sync.no", self.lang)
+        if isinstance(value, dict):
+            return json.dumps(value, ensure_ascii=False)
+        return str(value)
+
+    def _words(self, reason: str) -> str:
+        """A server's reason with any code it quotes (「cancelled」) in words (「已取消」)."""
+        return _QUOTED_CODE.sub(
+            lambda m: f"「{_code_label(m.group(1), self.lang, (WishState,)) or m.group(1)}」",
+            reason,
+        )
 
     def keep_server(self, key: str) -> bool:
         """Accept what the server holds: the problem is closed, nothing is sent."""
@@ -284,9 +414,14 @@ class SyncProblemsVM:
         return True
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
+def _clip(value: str, limit: int = 20) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def _code_label(value: str, lang: str, first: tuple[type[StrEnum], ...] = ()) -> str:
+    """The label of a stable code (a wish state, a category…), or "" for other text; the
+    enums in `first` are asked first ("rejected" is a wish state and a category)."""
+    for enum in (*first, *CODE_LABELS):
+        if value in enum._value2member_map_:
+            return label(enum(value), lang)
+    return ""

@@ -199,26 +199,45 @@ class SyncProblemsScreen(Screen):
             )
             actions: list[ft.Control] = []
             if self.vm.can_resolve:
-                actions = [
+                for action in p.actions:
+                    name = {
+                        "keep_server": "sync.discard"
+                        if p.kind == "rejected"
+                        else "sync.keep_server",
+                        "keep_mine": "sync.keep_mine",
+                        "retry": "sync.retry_mine",
+                    }[action]
+                    actions.append(
+                        w.button(
+                            self.t(name),
+                            self.act(
+                                lambda _e, k=p.key, a=action: self._keep(k, a != "keep_server")
+                            ),
+                            kind="outlined" if action == "keep_server" else "tonal",
+                        )
+                    )
+            if p.household_id:
+                actions.append(
                     w.button(
-                        self.t("sync.keep_server"),
-                        self.act(lambda _e, k=p.key: self._keep(k, False)),
-                        kind="outlined",
-                    ),
-                    w.button(
-                        self.t("sync.retry_mine" if p.kind == "rejected" else "sync.keep_mine"),
-                        self.act(lambda _e, k=p.key: self._keep(k, True)),
-                        kind="tonal",
-                    ),
-                ]
-            title = self.t("sync.rejected" if p.kind == "rejected" else "sync.conflict")
-            out.append(
-                w.section(
-                    f"{title} · {p.record} · {p.field}",
-                    [sides, ft.Row(actions, wrap=True)],
+                        self.t("sync.open_household"),
+                        self.act(lambda _e, h=p.household_id: self._open(h)),
+                        kind="text",
+                        icon=ft.Icons.HOME_OUTLINED,
+                    )
                 )
-            )
+            body: list[ft.Control] = [w.body(f"{p.record} · {p.field}" if p.field else p.record)]
+            body.append(sides)
+            if p.kind == "rejected" and "retry" not in p.actions:
+                body.append(w.muted(self.t("sync.cannot_resend")))
+            body.append(ft.Row(actions, wrap=True))
+            title = self.t("sync.rejected" if p.kind == "rejected" else "sync.conflict")
+            out.append(w.section(f"{title} · {p.household}", body))
         return out
+
+    def _open(self, household_id: str) -> None:
+        from app.ui.views.household import HouseholdScreen
+
+        self.shell.push(HouseholdScreen(self.shell, household_id))
 
     def _keep(self, key: str, mine: bool) -> None:
         ok = self.vm.keep_mine(key) if mine else self.vm.keep_server(key)
@@ -226,6 +245,6 @@ class SyncProblemsScreen(Screen):
             self.shell.snack(self.vm.message, error=True)
         else:
             self.shell.snack(self.t("sync.resolved"))
-        if self.shell.sync_bar is not None:
-            self.shell.sync_bar.refresh()
+        if ok and self.shell.sync_bar is not None:
+            self.shell.sync_bar.vm.problem_resolved()
         self.refresh()
