@@ -167,6 +167,8 @@ class OverdueHousehold:
     worker_id: str | None
     last_visit: date | None  # the latest qualifying visit on or before the period's end
     requirement: Requirement | None = None  # what the household needed: reasons, frequency
+    windows: int = 0  # its visit windows counted in the period
+    missed: int = 0  # of those, the ones without a qualifying visit
 
     def to_json(self) -> dict[str, Any]:
         last = self.last_visit.isoformat() if self.last_visit else None
@@ -582,8 +584,17 @@ def coverage_by(
             t.add(keys, int(covered))
         if not covered:
             last = case.last_qualifying(requirement, until)
+            missed = sum(not case.visited_in(w, requirement) for w in counted)
             overdue.append(
-                OverdueHousehold(household.id, household.area_code, case.worker, last, requirement)
+                OverdueHousehold(
+                    household.id,
+                    household.area_code,
+                    case.worker,
+                    last,
+                    requirement,
+                    len(counted),
+                    missed,
+                )
             )
     overdue.sort(key=overdue_order)
     return [

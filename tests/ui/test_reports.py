@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
@@ -21,7 +22,7 @@ from app.domain.records import Household, Person, Visit, Wish
 from app.domain.staff import Staff, StaffMember
 from app.store.sandbox import list_sandboxes, open_store
 from app.store.store import LAST_SYNC_META
-from app.ui.viewmodels.reports import PeriodKind, Progress, ReportsVM, period_code
+from app.ui.viewmodels.reports import PeriodKind, Progress, ReportsVM, period_code, urgency
 from app.ui.viewmodels.workspace import Workspace
 from app.ui.views.reports import STATUS_COLOURS, ReportsScreen, rate_text
 from tests.ui.builders import PIN, Roster, make_sandbox
@@ -109,8 +110,11 @@ def test_hand_built_month(hand: Workspace) -> None:
     ]
     # Each with its 责任人 (no staff synced: the last visitor) and why it is overdue.
     assert [(o.worker, o.why) for o in overdue] == [
-        ("w1", "特困供养 · 每月 · 本期前无有效探访"),
-        ("w1", "特困供养 · 每月 · 最近有效探访 2026-03-15，至期末 2026-04-30已 46 天"),
+        ("w1", "特困供养 · 每月 · 当月没有探访 · 本期前无有效探访"),
+        (
+            "w1",
+            "特困供养 · 每月 · 当月没有探访 · 最近有效探访 2026-03-15，至期末（2026-04-30）已有 46 天",
+        ),
     ]
     assert rate_text(scope.rate) == "33.33%"
     assert vm.scoped("在册对象探访关爱率") == "在册对象探访关爱率 · 上月（2026-04） · 全部区域"
@@ -147,6 +151,8 @@ def test_breakdowns_and_the_overdue_list_follow_the_drill_down(ws: Workspace) ->
     assert sum(w.due for w in vm.workers()) == vm.scope_rate().tally.total
     assert sum(t.due for t in vm.teams()) == vm.scope_rate().tally.total
     assert vm.overdue() and all(o.village == "岩头村" for o in vm.overdue())
+    weekly = [o.why for o in vm.overdue() if "每周" in o.why]
+    assert weekly and all(re.search(r"· \d周中有 \d周没有探访 ·", why) for why in weekly)
     assert vm.scoped("按类别探访关爱率").endswith(" · 岩头村")
 
 
@@ -167,9 +173,8 @@ def test_numbers_match_the_domain_and_periods_switch(ws: Workspace) -> None:
         expected = _domain(ws, vm.period, "village")
         assert vm.period == period_code(kind, TODAY, back)
         assert vm.scope_rate().tally == expected.overall
-        assert [o.household_id for o in vm.overdue()] == [
-            o.household_id for o in expected.overdue or ()
-        ]
+        overdue = sorted(expected.overdue or (), key=urgency)
+        assert [o.household_id for o in vm.overdue()] == [o.household_id for o in overdue]
         vm.drill("330702")
         vm.drill("330702102")
         assert [(a.code, a.due, a.covered) for a in vm.areas()] == [
@@ -257,9 +262,9 @@ def test_rows_by_worker_and_team_follow_the_staff_the_server_sent(hand: Workspac
     assert vm.staff_known
     assert [(x.code, x.name, x.due, x.covered) for x in vm.workers()] == [("r2", "乙", 3, 1)]
     assert [(x.code, x.name) for x in vm.teams()] == [("volunteer", "志愿者")]
-    assert [o.household_id for o in vm.overdue()] == [
+    assert sorted(o.household_id for o in vm.overdue()) == sorted(
         o.household_id for o in vm.reports[None].overdue or ()
-    ]
+    )
     assert all(o.worker_id == "r2" for o in vm.reports[None].overdue or ())
 
 

@@ -66,6 +66,13 @@ OVERDUE_PAGE = 30
 LAST_COMPLETE = 1  # 统计 opens on the last complete period: the current one is unfinished
 
 
+def urgency(item: OverdueHousehold) -> tuple[bool, float, date]:
+    """The overdue list's order for a coordinator: never visited first, then the largest
+    share of the period's visit windows missed, then the longest since a visit."""
+    share = item.missed / item.windows if item.windows else 0.0
+    return (item.last_visit is not None, -share, item.last_visit or date.min)
+
+
 class PeriodKind(StrEnum):
     """The length of a report period: 月, 季度, 年."""
 
@@ -408,7 +415,7 @@ class ReportsVM:
     def overdue(self) -> list[OverdueLine]:
         """The overdue households inside the chosen area, most urgent first: never visited,
         then the longest without a qualifying visit (the domain's order)."""
-        items: list[OverdueHousehold] = list(self.reports[None].overdue or ())
+        items = sorted(self.reports[None].overdue or (), key=urgency)
         names = self.names()
         end = min(self.reports[None].window.end, self.ws.today())
         until = (
@@ -431,8 +438,23 @@ class ReportsVM:
     def _why(self, item: OverdueHousehold, end: date, until: str) -> str:
         parts = []
         if item.requirement is not None:
+            freq = item.requirement.frequency.value
             parts.append("、".join(reason_label(r, self.lang) for r in item.requirement.reasons))
             parts.append(label(item.requirement.frequency, self.lang))
+            if item.windows == 1:
+                unit = text(f"reports.single.{freq}", self.lang)
+                parts.append(text("reports.missed_single", self.lang, unit=unit))
+            elif item.windows > 1:
+                unit = text(f"reports.unit.{freq}", self.lang)
+                parts.append(
+                    text(
+                        "reports.missed",
+                        self.lang,
+                        windows=item.windows,
+                        missed=item.missed,
+                        unit=unit,
+                    )
+                )
         if item.last_visit is None:
             parts.append(text("reports.never_visited", self.lang))
         else:

@@ -97,7 +97,9 @@ class ReportsScreen(Screen):
                 ft.Row(
                     [
                         ft.Text(str(p.to_visit), size=36, weight=ft.FontWeight.BOLD),
-                        ft.Text(self.t("reports.days_left", n=p.days_left), size=18, expand=True),
+                        ft.Text(
+                            self.t("reports.still_to_visit", n=p.days_left), size=18, expand=True
+                        ),
                     ],
                     vertical_alignment=ft.CrossAxisAlignment.CENTER,
                 ),
@@ -105,7 +107,8 @@ class ReportsScreen(Screen):
                     self.t("reports.progress_line", due=p.due, visited=p.visited, left=p.to_visit),
                     size=w.SMALL,
                 ),
-                proportion_bar(p.visited / p.due if p.due else None),
+                # Not the rate's red and amber: early in a period little is done yet.
+                proportion_bar(p.visited / p.due if p.due else None, ft.Colors.TEAL),
             ],
         )
 
@@ -159,7 +162,7 @@ class ReportsScreen(Screen):
                 rate=rate_text(tally.rate),
             )
             if tally.total
-            else self.t("reports.no_due")
+            else self.t("reports.none_ended" if vm.progress is not None else "reports.no_due")
         )
         controls: list[ft.Control] = [
             w.left(*trail) if trail else ft.Container(height=0),
