@@ -167,8 +167,7 @@ class OverdueHousehold:
     worker_id: str | None
     last_visit: date | None  # the latest qualifying visit on or before the period's end
     requirement: Requirement | None = None  # what the household needed: reasons, frequency
-    windows: int = 0  # its visit windows counted in the period
-    missed: int = 0  # of those, the ones without a qualifying visit
+    windows: tuple[Window, ...] = ()  # its visit windows counted in the period
 
     def to_json(self) -> dict[str, Any]:
         last = self.last_visit.isoformat() if self.last_visit else None
@@ -428,6 +427,15 @@ class Caseload:
         self.wishes = list(wishes)
         self.referrals = list(referrals)
 
+    def missed(self, item: OverdueHousehold) -> int:
+        """How many of an overdue household's counted windows hold no qualifying visit
+        (asked per household shown, not for every report: it reads each window)."""
+        case = self.cases.get(item.household_id)
+        if case is None or item.requirement is None:
+            return 0
+        requirement = item.requirement
+        return sum(not case.visited_in(w, requirement) for w in item.windows)
+
     def keys(
         self,
         case: Case | None,
@@ -584,16 +592,9 @@ def coverage_by(
             t.add(keys, int(covered))
         if not covered:
             last = case.last_qualifying(requirement, until)
-            missed = sum(not case.visited_in(w, requirement) for w in counted)
             overdue.append(
                 OverdueHousehold(
-                    household.id,
-                    household.area_code,
-                    case.worker,
-                    last,
-                    requirement,
-                    len(counted),
-                    missed,
+                    household.id, household.area_code, case.worker, last, requirement, counted
                 )
             )
     overdue.sort(key=overdue_order)

@@ -10,6 +10,7 @@ are the server's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -66,10 +67,10 @@ OVERDUE_PAGE = 30
 LAST_COMPLETE = 1  # 统计 opens on the last complete period: the current one is unfinished
 
 
-def urgency(item: OverdueHousehold) -> tuple[bool, float, date]:
+def urgency(item: OverdueHousehold, missed: Mapping[str, int]) -> tuple[bool, float, date]:
     """The overdue list's order for a coordinator: never visited first, then the largest
     share of the period's visit windows missed, then the longest since a visit."""
-    share = item.missed / item.windows if item.windows else 0.0
+    share = missed.get(item.household_id, 0) / len(item.windows) if item.windows else 0.0
     return (item.last_visit is not None, -share, item.last_visit or date.min)
 
 
@@ -415,7 +416,8 @@ class ReportsVM:
     def overdue(self) -> list[OverdueLine]:
         """The overdue households inside the chosen area, most urgent first: never visited,
         then the longest without a qualifying visit (the domain's order)."""
-        items = sorted(self.reports[None].overdue or (), key=urgency)
+        missed = {o.household_id: self.caseload.missed(o) for o in self.reports[None].overdue or ()}
+        items = sorted(self.reports[None].overdue or (), key=lambda o: urgency(o, missed))
         names = self.names()
         end = min(self.reports[None].window.end, self.ws.today())
         until = (
@@ -430,28 +432,29 @@ class ReportsVM:
                 self.ws.area_name(o.area_code),
                 o.last_visit,
                 row_name(Breakdown.WORKER, o.worker_id or UNASSIGNED, names),
-                self._why(o, end, until),
+                self._why(o, missed[o.household_id], end, until),
             )
             for o in items
         ]
 
-    def _why(self, item: OverdueHousehold, end: date, until: str) -> str:
+    def _why(self, item: OverdueHousehold, missed: int, end: date, until: str) -> str:
         parts = []
         if item.requirement is not None:
             freq = item.requirement.frequency.value
             parts.append("、".join(reason_label(r, self.lang) for r in item.requirement.reasons))
             parts.append(label(item.requirement.frequency, self.lang))
-            if item.windows == 1:
+            windows = len(item.windows)
+            if windows == 1:
                 unit = text(f"reports.single.{freq}", self.lang)
                 parts.append(text("reports.missed_single", self.lang, unit=unit))
-            elif item.windows > 1:
+            elif windows > 1:
                 unit = text(f"reports.unit.{freq}", self.lang)
                 parts.append(
                     text(
                         "reports.missed",
                         self.lang,
-                        windows=item.windows,
-                        missed=item.missed,
+                        windows=windows,
+                        missed=missed,
                         unit=unit,
                     )
                 )

@@ -250,6 +250,7 @@ class ReportsScreen(Screen):
                     w.body(item.why, size=w.SMALL),
                 ],
                 spacing=4,
+                expand=True,  # the reason wraps instead of running off the card
             ),
             self.act(lambda _e, h=item.household_id: self._open(h)),
             self.t("today.open", name=item.title),

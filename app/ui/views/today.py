@@ -109,6 +109,7 @@ class TodayScreen(Screen):
                     w.body(item.why, size=w.SMALL),
                 ],
                 spacing=4,
+                expand=True,  # the reason wraps instead of running off the line
             ),
             self.act(lambda _e, h=item.household_id: self._open(h)),
             self.t("today.open", name=item.title),
