@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.domain.codes import ConsentAction, DataCategory, ReferralDirection
+from app.domain.consent import disclosure
 from app.domain.records import Person, Referral
 from sync.server.services import audit
 from tests.sync.conftest import VILLAGE_A
@@ -55,3 +56,15 @@ def test_a_referral_to_a_charity_is_logged_as_a_share_on_both_sides(ctx, make_de
         (expected, device.worker_id, device.store.device_id)
     ]
     assert back.id not in {e.detail["referral_id"] for e in shares}
+
+
+def test_a_referral_discloses_anew_only_when_what_it_shares_changes():
+    p = person(household(VILLAGE_A))
+    made = referral(p)
+    content = made.content()
+    first = disclosure(made.id, content)
+    assert first is not None and first.recipient == SHARE["recipient"]
+    assert disclosure(made.id, {**content, "note": "已电话告知", "status": "accepted"}) == first
+    assert disclosure(made.id, {**content, "recipient": "金华市红十字会"}) != first
+    assert disclosure(made.id, {**content, "data_categories": ["identity", "health"]}) != first
+    assert disclosure(made.id, {**content, "direction": "to_civil_affairs"}) is None
