@@ -9,14 +9,18 @@
 - Consent state is folded from the events (``app.domain.consent``); withdrawal wins.
 - Wish state is compare-and-set: a transition applies only from the state it was made
   in and only if legal for a device; publish and claim are made by the server alone.
-- Fields only the server writes (a wish's claim, contact and release) cannot be changed
-  by a device: an update or transition that carries one is rejected whole, as a change
-  of ``state`` outside a transition is.
+- What may be created and what may change after creation are rules of the record types
+  (``Record.check_create``, ``Record.check_edit`` in ``app.domain.records``), the same
+  the device store applies before it queues a change: fields fixed at creation (what a
+  record hangs off; a referral's recipient, purpose, direction and data categories),
+  fields and wish states only the server writes, visits dated ahead or by another
+  worker. A mutation that breaks one is rejected whole, with the reason.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,19 +28,19 @@ from pydantic import ValidationError
 from app.domain.codes import ReferralDirection, WishState
 from app.domain.consent import ShareNotAllowed, check_share, state_for
 from app.domain.labels import label
-from app.domain.records import BOOKKEEPING, RECORD_TYPES, ConsentEvent, Record
-from app.domain.wishes import check_transition
+from app.domain.records import (
+    BOOKKEEPING,
+    DEVICE,
+    RECORD_TYPES,
+    SERVER,
+    ConsentEvent,
+    IllegalChange,
+    Record,
+    Writer,
+    problem,
+)
 
-INSERT_ONLY = frozenset({"visit", "consent"})
-# Fields fixed at creation: what a record hangs off, and where it lives (children follow
-# their household's area; only a household itself moves).
-FIXED_FIELDS = frozenset({"household_id", "person_id", "visit_id", "amends_visit_id"})
 WHOLE_RECORD = "*"
-# Fields the server alone writes (`server_write`): a wish's claim is recorded, its donor's
-# contact noted and a stale claim released on the county server (app.domain.wishes).
-SERVER_FIELDS: dict[str, frozenset[str]] = {
-    "wish": frozenset({"claimed_by", "claimed_on", "contacted_on", "released_on"}),
-}
 
 FieldStamp = list[Any]  # [hlc, server seq, device id]
 Stamps = dict[str, FieldStamp]
@@ -72,16 +76,26 @@ class Outcome:
 
 def validate(record_type: str, data: dict[str, Any]) -> Record:
     """The record as the domain model sees it, or Rejected with the first problem."""
+    try:
+        return _model(record_type).model_validate(data)
+    except ValidationError as exc:
+        raise Rejected(problem(exc)) from None
+
+
+def _model(record_type: str) -> type[Record]:
     model = RECORD_TYPES.get(record_type)
     if model is None:
-        raise Rejected(f"未知的记录类型：{record_type}")
+        raise Rejected(f"未知的记录类型：{record_type[:32]}")
+    return model
+
+
+def _check_edit(
+    record_type: str, data: dict[str, Any], fields: dict[str, Any], writer: Writer
+) -> None:
     try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or record_type
-        message = str(first.get("msg", "无效")).removeprefix("Value error, ")
-        raise Rejected(f"记录内容无效（{where}）：{message}") from None
+        _model(record_type).check_edit(data, fields, writer)
+    except IllegalChange as exc:
+        raise Rejected(str(exc)) from None
 
 
 def create(
@@ -93,8 +107,13 @@ def create(
     seq: int,
     device_id: str,
     worker_id: str,
+    latest: datetime | None = None,
 ) -> Outcome:
-    """A new record from a device's create mutation; bookkeeping is the server's."""
+    """A new record from a device's create mutation; bookkeeping is the server's.
+
+    `worker_id` is the signed device's worker: the author, and the only worker whose
+    visits it may record; nothing may be dated after `latest` (the server's clock plus
+    its tolerance). The rules are the update path's (`Record.check_create`)."""
     content = {k: v for k, v in payload.items() if k not in BOOKKEEPING}
     data = content | {
         "id": record_id,
@@ -104,6 +123,10 @@ def create(
         "device_id": device_id,
     }
     record = validate(record_type, data)
+    try:
+        record.check_create(Writer(latest=latest, worker_id=worker_id))
+    except IllegalChange as exc:
+        raise Rejected(str(exc)) from None
     return Outcome(record.model_dump(mode="json"), {WHOLE_RECORD: [hlc, seq, device_id]})
 
 
@@ -131,21 +154,19 @@ def update(
     device_id: str,
 ) -> Outcome:
     """Per-field last-writer-wins for the fields a device changed."""
-    if record_type in INSERT_ONLY:
-        raise Rejected("探访和同意记录保存后不可修改，请新增一条更正或撤回记录。")
     if record_type == "wish" and "state" in fields:
         raise Rejected("心愿状态只能以状态变更提交。")
-    _check_device_fields(record_type, fields)
     return _merge_fields(
-        record_type, data, stamps, fields, hlc=hlc, base_seq=base_seq, seq=seq, device=device_id
+        record_type,
+        data,
+        stamps,
+        fields,
+        hlc=hlc,
+        base_seq=base_seq,
+        seq=seq,
+        device=device_id,
+        writer=DEVICE,
     )
-
-
-def _check_device_fields(record_type: str, fields: dict[str, Any]) -> None:
-    """Rejected if a device's change names a field only the server writes."""
-    server_only = sorted(set(fields) & SERVER_FIELDS.get(record_type, frozenset()))
-    if server_only:
-        raise Rejected(f"字段「{server_only[0]}」只能由县级平台修改。")
 
 
 def _merge_fields(
@@ -158,13 +179,10 @@ def _merge_fields(
     base_seq: int,
     seq: int,
     device: str,
+    writer: Writer,
     force: bool = False,
 ) -> Outcome:
-    bad = sorted(set(fields) & (set(BOOKKEEPING) | FIXED_FIELDS))
-    if bad:
-        raise Rejected(f"字段「{bad[0]}」创建后不能修改。")
-    if "area_code" in fields and record_type != "household":
-        raise Rejected("记录的区划代码随所属家庭，不能单独修改。")
+    _check_edit(record_type, data, fields, writer)
     new_data = dict(data)
     new_stamps = {k: list(v) for k, v in stamps.items()}
     overwrites: list[Overwrite] = []
@@ -214,21 +232,27 @@ def transition(
         source, target = WishState(payload["from"]), WishState(payload["to"])
     except (KeyError, ValueError):
         raise Rejected("心愿状态变更缺少有效的原状态或目标状态。") from None
-    fields = dict(payload.get("fields") or {})
-    if not on_server:
-        _check_device_fields("wish", fields)
-    fields["state"] = target.value
+    fields = payload.get("fields") or {}
+    if not isinstance(fields, dict):
+        raise Rejected("心愿状态变更的字段格式不正确。")
+    fields = {**fields, "state": target.value}
     current = WishState(data["state"])
     if current != source:
         raise Rejected(
             f"心愿已被他人处理：当前状态为「{label(current)}」，"
             f"不能再从「{label(source)}」变为「{label(target)}」。"
         )
-    check = check_transition(current, target, on_server=on_server)
-    if not check.ok:
-        raise Rejected(check.reason)
     return _merge_fields(
-        "wish", data, stamps, fields, hlc=hlc, base_seq=0, seq=seq, device=device_id, force=True
+        "wish",
+        data,
+        stamps,
+        fields,
+        hlc=hlc,
+        base_seq=0,
+        seq=seq,
+        device=device_id,
+        writer=SERVER if on_server else DEVICE,
+        force=True,
     )
 
 
@@ -251,6 +275,7 @@ def server_write(
         base_seq=seq,
         seq=seq,
         device="server",
+        writer=SERVER,
         force=True,
     )
 

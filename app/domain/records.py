@@ -3,15 +3,22 @@
 Every record carries a client-generated UUIDv7 id, HLC stamps, the author's worker and
 device ids, and the 12-digit area code that scopes it. Field values are domain codes;
 labels for people live in `app.domain.labels`.
+
+Every string and list has a bound and every number is finite, so a bad value is refused
+where the record is built. What may change after creation, and what a device may create,
+are rules of each type (`check_create`, `check_edit`): the device store, its import and
+the server's merge (`sync.merge`) all take them from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from app.domain import identity
 from app.domain.areas import parse_area_code
@@ -35,6 +42,7 @@ from app.domain.codes import (
     WishState,
 )
 from app.domain.ids import is_record_id, new_id
+from app.domain.wishes import DEVICE_CREATE_STATES, check_transition
 
 
 def _record_id(value: str) -> str:
@@ -51,38 +59,150 @@ def _phone(value: str) -> str:
     return identity.parse_phone(value) if value else ""
 
 
-RecordId = Annotated[str, AfterValidator(_record_id)]
-AreaCode = Annotated[str, AfterValidator(parse_area_code)]
-IdNumber = Annotated[str, AfterValidator(_id_number)]
-Phone = Annotated[str, AfterValidator(_phone)]
-ShortText = Annotated[str, Field(max_length=200)]
+# The bounds of what a record holds. The forms show them (a counter on free text), the
+# device refuses a longer value before it is queued, and the server rejects it.
 NOTE_MAX_CHARS = 2000  # free text: notes, observations, descriptions, reasons
-LongText = Annotated[str, Field(max_length=NOTE_MAX_CHARS)]
+NAME_MAX_CHARS = 50  # a person's name, a witness, a guardian, a companion
+SHORT_TEXT_MAX_CHARS = 100  # an address, a relation, an organisation, a purpose, a title
+WORKER_ID_MAX_CHARS = 40  # worker and device ids (record ids are 36-character UUIDs)
+STAMP_MAX_CHARS = 80  # an HLC stamp: wall ms, counter and the 36-character node
+COMPANIONS_MAX = 20
+SEEN_MAX = 200  # consent events of one person, recipient and purpose a new one saw
+MONEY_MAX_YUAN = 100_000_000
+GPS_ACCURACY_MAX_M = 100_000.0
+
+# Dates and times without a zone are China Standard Time, where the app is used (金华).
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+
+RecordId = Annotated[str, Field(max_length=36), AfterValidator(_record_id)]
+AreaCode = Annotated[str, Field(max_length=12), AfterValidator(parse_area_code)]
+IdNumber = Annotated[str, Field(max_length=18), AfterValidator(_id_number)]
+Phone = Annotated[str, Field(max_length=20), AfterValidator(_phone)]
+Name = Annotated[str, Field(max_length=NAME_MAX_CHARS)]
+ShortText = Annotated[str, Field(max_length=SHORT_TEXT_MAX_CHARS)]
+Note = Annotated[str, Field(max_length=NOTE_MAX_CHARS)]
+WorkerId = Annotated[str, Field(max_length=WORKER_ID_MAX_CHARS)]
+HlcStamp = Annotated[str, Field(max_length=STAMP_MAX_CHARS)]
+Yuan = Annotated[int, Field(ge=0, le=MONEY_MAX_YUAN)]
+
+
+def codes(enum: type[Enum]) -> Any:
+    """A list field of `enum` codes: empty by default, at most one of each code's worth."""
+    return Field(default_factory=list, max_length=len(enum))
 
 
 class GeoPoint(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    accuracy_m: float | None = Field(default=None, ge=0)
+    accuracy_m: float | None = Field(default=None, ge=0, le=GPS_ACCURACY_MAX_M)
+
+
+class IllegalChange(ValueError):
+    """A change a record type's rules forbid (a field fixed at creation, a field or state
+    only the county server sets, a visit dated ahead); the message is the sentence to show."""
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Who makes a change: a device (for `worker_id`, when known) or the county server.
+
+    `latest` is the latest moment a record may be dated: the checker's clock plus the
+    tolerance it grants the writer's clock (None: not checked)."""
+
+    latest: datetime | None = None
+    worker_id: str | None = None
+    server: bool = False
+
+
+SERVER = Writer(server=True)
+DEVICE = Writer()
+
+
+def aware(moment: datetime) -> datetime:
+    """`moment` with its zone; one without is China Standard Time."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=CHINA_TIME)
+
+
+_PROBLEMS = {
+    "string_too_long": "最多 {max_length} 个字",
+    "too_long": "最多 {max_length} 项",
+    "finite_number": "应为有限的数字",
+    "less_than_equal": "不能大于 {le}",
+    "greater_than_equal": "不能小于 {ge}",
+    "missing": "必填",
+    "extra_forbidden": "不是此类记录的字段",
+    "enum": "不是有效的代码",
+    "literal_error": "不是有效的代码",
+}
+
+
+def problem(exc: ValidationError) -> str:
+    """The first problem of a record that failed validation, as a sentence naming the field."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    template = _PROBLEMS.get(first["type"])
+    message = (
+        template.format(**first.get("ctx", {}))
+        if template
+        else str(first.get("msg", "无效")).removeprefix("Value error, ")
+    )
+    return f"记录内容无效（{where}）：{message}" if where else f"记录内容无效：{message}"
 
 
 class Record(BaseModel):
     """Fields every record has; `type_name` is the stable code used on disk and the wire."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
     type_name: ClassVar[str]
+    label: ClassVar[str]
+    # Lifecycle: an insert-only record is corrected by a new one; fixed fields are set at
+    # creation (what a record hangs off: a different one is a new record); server fields
+    # are written by the county server alone, and empty when a device creates the record.
+    insert_only: ClassVar[bool] = False
+    fixed_fields: ClassVar[frozenset[str]] = frozenset(
+        {"household_id", "person_id", "visit_id", "amends_visit_id"}
+    )
+    server_fields: ClassVar[frozenset[str]] = frozenset()
 
     id: RecordId = Field(default_factory=new_id)
     area_code: AreaCode
-    created_hlc: str = ""
-    updated_hlc: str = ""
-    author_worker_id: str = ""
-    device_id: str = ""
+    created_hlc: HlcStamp = ""
+    updated_hlc: HlcStamp = ""
+    author_worker_id: WorkerId = ""
+    device_id: WorkerId = ""
 
     def content(self) -> dict[str, Any]:
         """The record's own fields as JSON-ready values, without the bookkeeping."""
         return self.model_dump(mode="json", exclude=set(BOOKKEEPING))
+
+    def check_create(self, writer: Writer) -> None:
+        """IllegalChange unless `writer` may create this record as it stands: a device
+        leaves the server's fields empty."""
+        if writer.server:
+            return
+        filled = sorted(f for f in self.server_fields if getattr(self, f) not in (None, ""))
+        if filled:
+            raise IllegalChange(f"字段「{filled[0]}」只能由县级平台填写。")
+
+    @classmethod
+    def check_edit(
+        cls, before: Mapping[str, Any], changes: Mapping[str, Any], writer: Writer
+    ) -> None:
+        """IllegalChange unless `writer` may change the stored record `before` (JSON values)
+        by `changes` (the fields that differ, as JSON values)."""
+        if cls.insert_only:
+            raise IllegalChange(f"{cls.label}保存后不可修改，请新增一条更正记录。")
+        fixed = sorted(set(changes) & (set(BOOKKEEPING) | cls.fixed_fields))
+        if fixed:
+            raise IllegalChange(f"字段「{fixed[0]}」创建后不能修改。")
+        if "area_code" in changes and cls is not Household:
+            raise IllegalChange("记录的区划代码随所属家庭，不能单独修改。")
+        server_only = sorted(set(changes) & cls.server_fields)
+        if server_only and not writer.server:
+            raise IllegalChange(f"字段「{server_only[0]}」只能由县级平台修改。")
 
 
 BOOKKEEPING = ("id", "created_hlc", "updated_hlc", "author_worker_id", "device_id")
@@ -92,15 +212,16 @@ class Household(Record):
     """户: the unit that is registered, visited and assisted."""
 
     type_name: ClassVar[str] = "household"
+    label: ClassVar[str] = "家庭"
 
     address: ShortText
     phone: Phone = ""
-    categories: list[Category] = Field(default_factory=list)
+    categories: list[Category] = codes(Category)
     register_status: RegisterStatus = RegisterStatus.REGISTERED
     registered_on: date | None = None
     left_on: date | None = None
-    annual_income_yuan: int | None = Field(default=None, ge=0)
-    notes: LongText = ""
+    annual_income_yuan: Yuan | None = None
+    notes: Note = ""
     gps: GeoPoint | None = None
 
     @property
@@ -128,20 +249,21 @@ class Person(Record):
     """A member of a household (家庭成员)."""
 
     type_name: ClassVar[str] = "person"
+    label: ClassVar[str] = "家庭成员"
 
     household_id: RecordId
-    name: Annotated[str, Field(min_length=1, max_length=50), AfterValidator(identity.parse_name)]
+    name: Annotated[Name, Field(min_length=1), AfterValidator(identity.parse_name)]
     id_number: IdNumber | None = None
     birth_date: date | None = None
     gender: Literal["M", "F"] | None = None
     phone: Phone = ""
     relation: ShortText = "户主"
-    flags: list[PersonFlag] = Field(default_factory=list)
+    flags: list[PersonFlag] = codes(PersonFlag)
     major_event_date: date | None = None
     major_event_recorded_on: date | None = None
-    major_event_note: LongText = ""
+    major_event_note: Note = ""
     lives_alone: bool = False
-    health_note: LongText = ""
+    health_note: Note = ""
     left_on: date | None = None  # no longer listed in the household on the roster
 
     @model_validator(mode="after")
@@ -179,17 +301,19 @@ class Visit(Record):
     """探访关爱 or 敲门问需求 visit; insert-only (a correction is a new record that amends)."""
 
     type_name: ClassVar[str] = "visit"
+    label: ClassVar[str] = "探访记录"
+    insert_only: ClassVar[bool] = True
 
     household_id: RecordId
     kind: VisitKind = VisitKind.CARE
     visited_at: datetime
-    worker_id: str
+    worker_id: Annotated[WorkerId, Field(min_length=1)]
     team: Team
-    companions: list[ShortText] = Field(default_factory=list)
+    companions: list[Name] = Field(default_factory=list, max_length=COMPANIONS_MAX)
     mode: VisitMode = VisitMode.HOME
     outcome: VisitOutcome = VisitOutcome.MET
-    care: list[CareKind] = Field(default_factory=list)
-    observations: LongText = ""
+    care: list[CareKind] = codes(CareKind)
+    observations: Note = ""
     gps: GeoPoint | None = None
     photo_id: RecordId | None = None
     amends_visit_id: RecordId | None = None
@@ -199,25 +323,37 @@ class Visit(Record):
         """Someone was reached. "Nobody home" is an attempt and "moved" finds no one."""
         return self.outcome in (VisitOutcome.MET, VisitOutcome.REFUSED)
 
+    def check_create(self, writer: Writer) -> None:
+        """A visit is not dated ahead of the writer's clock, and a device records only its
+        own worker's visits: `worker_id` feeds the 责任人 fallback and the by-worker reports,
+        so another worker's id or any other text is rejected rather than corrected — a
+        silent correction would credit the visit to someone the device never named."""
+        super().check_create(writer)
+        if writer.latest is not None and aware(self.visited_at) > aware(writer.latest):
+            raise IllegalChange("探访时间不能晚于现在。")
+        if writer.worker_id is not None and self.worker_id != writer.worker_id:
+            raise IllegalChange("探访记录的走访人须是本设备登记的工作人员。")
+
 
 class Need(Record):
     """A need in one of the seven areas, raised on a visit and followed to its end."""
 
     type_name: ClassVar[str] = "need"
+    label: ClassVar[str] = "需求"
 
     household_id: RecordId
     person_id: RecordId | None = None
     visit_id: RecordId | None = None
     area: NeedArea
-    description: LongText
+    description: Note
     raised_on: date
     status: NeedStatus = NeedStatus.RAISED
-    assessment_reason: LongText = ""
+    assessment_reason: Note = ""
     resource: ShortText = ""  # programme, charity project or 幸福超市 it was matched to
     fulfilled_on: date | None = None
-    fulfilment_note: LongText = ""
+    fulfilment_note: Note = ""
     fulfilment_photo_id: RecordId | None = None
-    closed_reason: LongText = ""
+    closed_reason: Note = ""
 
     @property
     def reasonable(self) -> bool | None:
@@ -243,21 +379,23 @@ class ConsentEvent(Record):
     """
 
     type_name: ClassVar[str] = "consent"
+    label: ClassVar[str] = "同意记录"
+    insert_only: ClassVar[bool] = True
 
     household_id: RecordId
     person_id: RecordId
     action: ConsentAction
     recipient: ShortText  # a named organisation, or a class such as 助联体成员慈善组织
     purpose: ShortText
-    data_categories: list[DataCategory] = Field(default_factory=list)
+    data_categories: list[DataCategory] = codes(DataCategory)
     valid_until: date | None = None
     method: ConsentMethod
-    witness: ShortText = ""
-    guardian_name: ShortText = ""
+    witness: Name = ""
+    guardian_name: Name = ""
     evidence_photo_id: RecordId | None = None
     occurred_at: datetime
-    recorded_by: str
-    seen: list[RecordId] = Field(default_factory=list)
+    recorded_by: WorkerId
+    seen: list[RecordId] = Field(default_factory=list, max_length=SEEN_MAX)
 
     @model_validator(mode="after")
     def _complete(self) -> ConsentEvent:
@@ -273,42 +411,79 @@ class Wish(Record):
     """微心愿: collected on a survey, reviewed, published, claimed, fulfilled (圆梦)."""
 
     type_name: ClassVar[str] = "wish"
+    label: ClassVar[str] = "心愿"
+    # The county server records a claim, the donor's contact and a stale claim's release.
+    server_fields: ClassVar[frozenset[str]] = frozenset(
+        {"claimed_by", "claimed_on", "contacted_on", "released_on"}
+    )
 
     household_id: RecordId
     person_id: RecordId | None = None
     title: ShortText
-    description: LongText = ""
-    value_yuan: int = Field(ge=0)
+    description: Note = ""
+    value_yuan: Yuan
     state: WishState = WishState.COLLECTED
     collected_on: date
     reviewed_on: date | None = None
-    reject_reason: LongText = ""
+    reject_reason: Note = ""
     claimed_by: ShortText = ""
     claimed_on: date | None = None
     contacted_on: date | None = None  # the donor reached the household: the claim is kept
     released_on: date | None = None  # last release of a claim with no contact in time
     fulfilled_on: date | None = None
-    fulfilment_note: LongText = ""
+    fulfilment_note: Note = ""
     photo_id: RecordId | None = None
-    cancel_reason: LongText = ""
+    cancel_reason: Note = ""
+
+    def check_create(self, writer: Writer) -> None:
+        """A device creates a wish only in a state it could reach on its own (collected,
+        then reviewed or cancelled): publishing and claiming are the server's."""
+        if not writer.server and self.state not in DEVICE_CREATE_STATES:
+            raise IllegalChange(
+                "设备不能新建已发布、已认领或已圆梦的心愿：发布和认领由县级平台完成。"
+            )
+        super().check_create(writer)
+
+    @classmethod
+    def check_edit(
+        cls, before: Mapping[str, Any], changes: Mapping[str, Any], writer: Writer
+    ) -> None:
+        """A change of state is a legal transition for its writer (`app.domain.wishes`)."""
+        super().check_edit(before, changes, writer)
+        if "state" in changes:
+            check = check_transition(
+                WishState(before["state"]), WishState(changes["state"]), on_server=writer.server
+            )
+            if not check.ok:
+                raise IllegalChange(check.reason)
 
 
 class Referral(Record):
-    """双向转介: to a charity (gated by consent) or back to civil affairs."""
+    """双向转介: to a charity (gated by consent) or back to civil affairs.
+
+    What is shared, with whom and why is fixed at creation, where the consent gate checks
+    it: a different recipient, purpose, direction or set of data is a new referral."""
 
     type_name: ClassVar[str] = "referral"
+    label: ClassVar[str] = "转介"
+    fixed_fields: ClassVar[frozenset[str]] = Record.fixed_fields | {
+        "direction",
+        "recipient",
+        "purpose",
+        "data_categories",
+    }
 
     household_id: RecordId
     person_id: RecordId
     direction: ReferralDirection = ReferralDirection.TO_CHARITY
     recipient: ShortText
     purpose: ShortText
-    data_categories: list[DataCategory] = Field(default_factory=list)
+    data_categories: list[DataCategory] = codes(DataCategory)
     need_id: RecordId | None = None
     status: ReferralStatus = ReferralStatus.SENT
     referred_on: date
     completed_on: date | None = None
-    note: LongText = ""
+    note: Note = ""
 
 
 RECORD_TYPES: dict[str, type[Record]] = {

@@ -1,14 +1,21 @@
-"""微心愿 lifecycle: the legal transitions and who may make them."""
+"""微心愿 lifecycle: the legal transitions and who may make them.
+
+The record type (`app.domain.records.Wish`) takes its rules from here, so this module
+names it for type checking only.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from app.domain.codes import WishState
-from app.domain.policy import VisitPolicy
-from app.domain.records import Wish
+
+if TYPE_CHECKING:
+    from app.domain.policy import VisitPolicy
+    from app.domain.records import Wish
 
 S = WishState
 
@@ -27,6 +34,19 @@ OPEN_STATES = frozenset({S.COLLECTED, S.APPROVED, S.PUBLISHED, S.CLAIMED})
 
 # Only the county server publishes and records claims; devices collect, review, fulfil.
 SERVER_ONLY = frozenset({S.PUBLISHED, S.CLAIMED})
+
+
+def _reachable_by_device(start: WishState) -> frozenset[WishState]:
+    seen, todo = {start}, [start]
+    while todo:
+        for target in TRANSITIONS[todo.pop()] - SERVER_ONLY - seen:
+            seen.add(target)
+            todo.append(target)
+    return frozenset(seen)
+
+
+# A device creates a wish in a state it could reach on its own from collected.
+DEVICE_CREATE_STATES = _reachable_by_device(S.COLLECTED)
 
 
 class IllegalTransition(ValueError):

@@ -60,7 +60,6 @@ class RecordMapping:
     plain: tuple[str, ...]
     sealed: tuple[str, ...] = ()
     blind: tuple[tuple[str, str], ...] = ()  # (field, blind-index column); kind = field
-    insert_only: bool = False
 
     @property
     def type_name(self) -> str:
@@ -142,14 +141,12 @@ MAPPINGS: dict[str, RecordMapping] = {
             Visit,
             VisitRow.__table__,  # type: ignore[attr-defined]
             plain=("household_id", "kind", "mode", "outcome"),
-            insert_only=True,
         ),
         RecordMapping(Need, NeedRow.__table__, plain=("household_id", "status")),  # type: ignore[attr-defined]
         RecordMapping(
             ConsentEvent,
             ConsentRow.__table__,  # type: ignore[attr-defined]
             plain=("household_id", "person_id", "action"),
-            insert_only=True,
         ),
         RecordMapping(Wish, WishRow.__table__, plain=("household_id", "state")),  # type: ignore[attr-defined]
         RecordMapping(

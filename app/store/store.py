@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import (
     Connection,
     Engine,
@@ -29,20 +32,18 @@ from sqlalchemy import (
 )
 
 from app.domain import identity
-from app.domain.codes import WishState
 from app.domain.consent import disclosure
 from app.domain.coverage import VisitFact
 from app.domain.ids import new_id
-from app.domain.records import BOOKKEEPING, Record
+from app.domain.records import BOOKKEEPING, DEVICE, IllegalChange, Record, Writer, problem
 from app.domain.staff import Staff
-from app.domain.wishes import check_transition
 from app.store import facts
 from app.store.columns import Codec, attach_codec
 from app.store.errors import IllegalEdit, IntegrityError, Locked, NotFound, RecordTooLarge
 from app.store.migrations import migrate
 from app.store.records import MAPPINGS, TYPE_ORDER, RecordMapping, mapping_for
 from app.store.tables import AccessLogRow, MetaRow, OutboxRow, PhotoRow, SecretRow, ShareLogRow
-from sync.hlc import HybridClock
+from sync.hlc import MAX_DRIFT_MS, HybridClock
 from sync.protocol import MAX_RECORD_BYTES, record_bytes
 
 log = logging.getLogger("doorstep.store")
@@ -125,6 +126,18 @@ class Mutation:
     reason: str | None = None
 
 
+def _check(record: Record, rule: Callable[[Record], None]) -> None:
+    """IllegalEdit, with one sentence, unless `record` is valid as it stands (a copy made
+    with `model_copy` is not validated) and `rule` allows the change."""
+    try:
+        type(record).model_validate(record.model_dump())
+        rule(record)
+    except ValidationError as exc:
+        raise IllegalEdit(problem(exc)) from None
+    except IllegalChange as exc:
+        raise IllegalEdit(str(exc)) from None
+
+
 class Store:
     """One unlocked sandbox. `close()` drops the key and the connections."""
 
@@ -145,7 +158,8 @@ class Store:
         with self.engine.begin() as conn:
             migrate(conn)
             last = conn.execute(select(META.c.value).where(META.c.key == "hlc")).scalar()
-        self.clock = HybridClock(device_id, last or "", wall=wall_ms)
+        self.wall_ms = wall_ms or (lambda: int(time.time() * 1000))
+        self.clock = HybridClock(device_id, last or "", wall=self.wall_ms)
         self._snapshots: dict[str, facts.Summaries[Any]] = {}  # as last read or written
         self._queued_listeners: list[Callable[[], None]] = []
 
@@ -291,9 +305,12 @@ class Store:
         stamped: list[Record] = []
         batch: dict[str, list[dict[str, Any]]] = {}
         outbox: list[dict[str, Any]] = []
+        writer = self.writer()
         for record in records:
             record = self._stamp_new(record)
             mapping = mapping_for(record.type_name)
+            if queue:
+                _check(record, lambda r: r.check_create(writer))
             batch.setdefault(record.type_name, []).append(mapping.to_row(record, self.codec))
             if queue:
                 content = record.content()
@@ -309,6 +326,11 @@ class Store:
         if progress:
             progress(len(stamped) % 2000)
         return stamped
+
+    def writer(self) -> Writer:
+        """This device as the writer of new records: dated at the latest now, with the
+        clock tolerance the server grants (sync.hlc.MAX_DRIFT_MS)."""
+        return Writer(latest=datetime.fromtimestamp((self.wall_ms() + MAX_DRIFT_MS) / 1000, UTC))
 
     def _outbox_row(
         self, record: Record, kind: str, payload: dict[str, Any], base_seq: int
@@ -352,21 +374,13 @@ class Store:
         changed = {k: v for k, v in after.items() if before.get(k) != v}
         if not changed:
             return current  # type: ignore[return-value]
-        if mapping.insert_only:
-            raise IllegalEdit(f"{record.type_name} 记录保存后不可修改，请新增一条更正记录。")
-        if "area_code" in changed and record.type_name != "household":
-            raise IllegalEdit("记录的区划代码随所属家庭，不能单独修改。")
+        _check(record, lambda r: type(r).check_edit(before, changed, DEVICE))
         stamped = record.model_copy(
             update={k: getattr(current, k) for k in BOOKKEEPING} | {"updated_hlc": self.clock.now()}
         )
         check_size(stamped, after)
         kind, payload = "update", {"fields": changed}
         if record.type_name == "wish" and "state" in changed:
-            check = check_transition(
-                WishState(before["state"]), WishState(after["state"]), on_server=False
-            )
-            if not check.ok:
-                raise IllegalEdit(check.reason)
             kind = "transition"
             payload = {"from": before["state"], "to": after["state"], "fields": changed}
         row = mapping.to_row(stamped, self.codec)

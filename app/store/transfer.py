@@ -26,12 +26,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from app.domain.records import BOOKKEEPING, RECORD_TYPES, Record, Wish
-from app.domain.wishes import check_transition
+from app.domain.records import BOOKKEEPING, DEVICE, RECORD_TYPES, IllegalChange, Record, Writer
 from app.reports.files import new_file
 from app.reports.masking import looks_masked, mask_record
 from app.store.errors import IntegrityError, StoreError
-from app.store.records import TYPE_ORDER, mapping_for
+from app.store.records import TYPE_ORDER
 from app.store.store import Store
 
 FORMAT_VERSION = 1
@@ -203,12 +202,17 @@ def import_records(
     creates: list[Record] = []
     updates: list[Record] = []
     report = ImportReport()
+    writer = store.writer()
     for number, record in parsed:
         problem = _reference_problem(record, parents)
         if problem:
             errors.append(LineError(number, problem))
             continue
         if record.id not in stored[record.type_name]:
+            problem = _create_problem(record, writer)
+            if problem:
+                errors.append(LineError(number, problem))
+                continue
             fresh = record.model_copy(update={k: "" for k in BOOKKEEPING if k != "id"})
             creates.append(fresh)
             continue
@@ -229,13 +233,21 @@ def import_records(
     return report
 
 
+def _create_problem(record: Record, writer: Writer) -> str | None:
+    try:
+        record.check_create(writer)
+    except IllegalChange as exc:
+        return str(exc)
+    return None
+
+
 def _edit_problem(current: Record, edited: Record) -> str | None:
-    if mapping_for(current.type_name).insert_only:
-        return f"{current.type_name} 记录保存后不可修改（{current.id}）"
-    if isinstance(current, Wish) and isinstance(edited, Wish) and current.state != edited.state:
-        check = check_transition(current.state, edited.state, on_server=False)
-        if not check.ok:
-            return check.reason
+    before, after = current.content(), edited.content()
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    try:
+        type(current).check_edit(before, changed, DEVICE)
+    except IllegalChange as exc:
+        return f"{exc}（{current.id}）"
     return None
 
 

@@ -1,5 +1,6 @@
 """Fields only the server writes (a wish's claim, contact and release) cannot be set by a
-device: its change is rejected whole, with a reason, and lands in its dead letters."""
+device: its store refuses the change before queuing it, and a tampered app's change is
+rejected whole by the server, with a reason, and lands in its dead letters."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import pytest
 from app.domain.codes import WishState
 from app.domain.records import Wish
 from app.domain.wishes import transition
+from app.store.errors import IllegalEdit
 from sync import merge
 from sync.server.services.feed import Feed
 from tests.sync.conftest import VILLAGE_A, signed
+from tests.sync.forge import forge
 from tests.sync.records import household, wish
 
 S = WishState
@@ -36,8 +39,12 @@ def claimed() -> merge.Outcome:
     base = merge.create(
         "wish", w.id, w.content(), hlc=stamp(1000), seq=1, device_id=A, worker_id="w"
     )
+    held = base
+    for state in ("approved", "published"):
+        held = merge.server_write("wish", held.data, held.stamps, {"state": state},
+                                  hlc=stamp(1100), seq=2)  # fmt: skip
     fields = {"state": "claimed", "claimed_by": "金华市慈善总会", "claimed_on": "2026-03-02"}
-    return merge.server_write("wish", base.data, base.stamps, fields, hlc=stamp(1500), seq=2)
+    return merge.server_write("wish", held.data, held.stamps, fields, hlc=stamp(1500), seq=2)
 
 
 @pytest.mark.parametrize("name", sorted(SERVER_ONLY))
@@ -91,6 +98,13 @@ def stored(ctx, wish_id: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
         return json.loads(row.data)
 
 
+def stored_seq(ctx, record_id: str) -> int:  # type: ignore[no-untyped-def]
+    with ctx.db.reading() as s:
+        row = Feed(s).get(record_id)
+        assert row is not None
+        return row.seq
+
+
 def test_a_device_that_forges_a_claim_gets_a_dead_letter_and_the_servers_copy(ctx, make_device):  # type: ignore[no-untyped-def]
     a = make_device()
     lead = make_device(role="coordinator")
@@ -103,9 +117,13 @@ def test_a_device_that_forges_a_claim_gets_a_dead_letter_and_the_servers_copy(ct
     claim = signed(lead, "POST", f"/v1/wishes/{w.id}/claim", {"claimed_by": "金华市慈善总会"})
     assert claim.status_code == 200, claim.text
     a.sync()
-    # A plain edit that also names the claimant, and a fulfilment that backdates a contact.
+    # The device refuses to queue a plain edit that also names the claimant ...
     mine = a.store.get(Wish, w.id)
-    a.store.update(mine.model_copy(update={"claimed_by": "伪造的认领人", "description": "改"}))
+    with pytest.raises(IllegalEdit, match="「claimed_by」只能由县级平台修改"):
+        a.store.update(mine.model_copy(update={"claimed_by": "伪造的认领人", "description": "改"}))
+    # ... and a tampered app that queues it anyway gets it rejected by the server.
+    forged = {"fields": {"claimed_by": "伪造的认领人", "description": "改"}}
+    forge(a.store, "wish", w.id, "update", forged, base_seq=stored_seq(ctx, w.id))
     report = a.sync()
     assert report.rejected == 1
     [dead] = a.store.dead_letters()
@@ -113,13 +131,21 @@ def test_a_device_that_forges_a_claim_gets_a_dead_letter_and_the_servers_copy(ct
     assert "县级平台" in (dead.reason or "")
     server = stored(ctx, w.id)
     assert (server["claimed_by"], server["description"]) == ("金华市慈善总会", "")
-    assert a.store.get(Wish, w.id).claimed_by == "金华市慈善总会"  # rolled back to the server's
+    assert a.store.get(Wish, w.id).claimed_by == "金华市慈善总会"
     assert a.store.pending() == []
 
+    # A fulfilment that backdates a contact: refused on the device, rejected on the server.
     fulfilled = transition(
         a.store.get(Wish, w.id), S.FULFILLED, on=date(2026, 3, 20), contacted_on=date(2026, 3, 2)
     )
-    a.store.update(fulfilled)
+    with pytest.raises(IllegalEdit, match="contacted_on"):
+        a.store.update(fulfilled)
+    forged = {
+        "from": "claimed",
+        "to": "fulfilled",
+        "fields": {"fulfilled_on": "2026-03-20", "contacted_on": "2026-03-02"},
+    }
+    forge(a.store, "wish", w.id, "transition", forged)
     report = a.sync()
     assert report.rejected == 1
     assert "contacted_on" in (a.store.dead_letters()[-1].reason or "")

@@ -36,7 +36,6 @@ from app.domain.codes import (
     VisitKind,
     VisitMode,
     VisitOutcome,
-    WishState,
 )
 from app.domain.identity import make_id_number
 from app.domain.records import (
@@ -50,6 +49,7 @@ from app.domain.records import (
     Visit,
     Wish,
 )
+from app.domain.wishes import DEVICE_CREATE_STATES
 from app.store.records import TYPE_ORDER
 from app.store.sandbox import Sandbox, open_store
 from app.store.store import Store
@@ -81,9 +81,10 @@ TEXT = st.just("") | st.text(CHARS, max_size=20)
 SHORT = st.text(CHARS, max_size=12)
 NONEMPTY = SHORT.filter(lambda s: s.strip() != "")
 DAYS = st.dates(min_value=date(2020, 1, 1), max_value=date(2026, 12, 31))
+# Up to yesterday: a device refuses a visit dated ahead of its clock.
 TIMES = st.datetimes(
     min_value=datetime(2020, 1, 1),
-    max_value=datetime(2026, 12, 31),
+    max_value=datetime.combine(date.today() - timedelta(days=1), datetime.min.time()),
     timezones=st.sampled_from([None, UTC, timezone(timedelta(hours=8))]),
 )
 GPS = st.none() | st.builds(
@@ -231,12 +232,11 @@ def wishes(draw: st.DrawFn, hh: Household, people: list[Person]) -> Wish:
         title=draw(SHORT),
         description=draw(TEXT),
         value_yuan=draw(st.integers(min_value=0, max_value=2000)),
-        state=draw(st.sampled_from(list(WishState))),
+        # A device creates a wish only in the states it reaches on its own, unclaimed.
+        state=draw(st.sampled_from(sorted(DEVICE_CREATE_STATES))),
         collected_on=draw(DAYS),
         reviewed_on=draw(st.none() | DAYS),
         reject_reason=draw(TEXT),
-        claimed_by=draw(st.just("") | NAMES),  # a donor's name
-        claimed_on=draw(st.none() | DAYS),
         fulfilled_on=draw(st.none() | DAYS),
         fulfilment_note=draw(TEXT),
     )

@@ -259,7 +259,8 @@ def _merge(
     _check_size(m.payload)  # before the merge reads it: a huge list costs to validate
     hlc = _stamp(ctx, caller, m)
     if m.kind == "create":
-        return _create(s, feed, caller, m, existing, hlc)
+        latest = datetime.fromtimestamp((wall_ms() + ctx.settings.max_drift_ms) / 1000, UTC)
+        return _create(s, feed, caller, m, existing, hlc, latest)
     # Scope before existence: a record of another scope reads as no record at all.
     if (
         existing is None
@@ -312,6 +313,7 @@ def _create(
     m: MutationIn,
     existing: RecordRow | None,
     hlc: str,
+    latest: datetime,
 ) -> MutationAnswer:
     outcome = merge.create(
         m.record_type,
@@ -321,6 +323,7 @@ def _create(
         seq=feed.last + 1,
         device_id=caller.device_id,
         worker_id=caller.worker_id,
+        latest=latest,
     )
     data = outcome.data
     if existing is not None:
