@@ -11,6 +11,7 @@ import flet as ft
 
 from app.domain.codes import NeedArea, NeedStatus, Role, WishState
 from app.domain.records import Household, Need, Wish
+from app.domain.wishes import DEVICE_CREATE_STATES
 from app.store.sandbox import list_sandboxes, open_store
 from app.ui.viewmodels.needs import NeedsVM, WishesVM
 from app.ui.viewmodels.workspace import Workspace
@@ -35,17 +36,18 @@ def _need(ws: Workspace, status: NeedStatus = NeedStatus.RAISED) -> Need:
 
 def _wish(ws: Workspace, state: WishState = WishState.COLLECTED, value: int = 200) -> Wish:
     household = ws.roster.households[ouyang(ws)]
-    return ws.store.add(
-        Wish(
-            area_code=household.area_code,
-            household_id=household.id,
-            title="一台收音机",
-            value_yuan=value,
-            state=state,
-            collected_on=date(2026, 5, 2),
-            claimed_by="金华市慈善总会" if state == WishState.CLAIMED else "",
-        )
+    wish = Wish(
+        area_code=household.area_code,
+        household_id=household.id,
+        title="一台收音机",
+        value_yuan=value,
+        state=state,
+        collected_on=date(2026, 5, 2),
+        claimed_by="金华市慈善总会" if state == WishState.CLAIMED else "",
     )
+    # A published or claimed wish comes down from the county server, not out of this device.
+    [stored] = ws.store.add_many([wish], queue=state in DEVICE_CREATE_STATES)
+    return stored  # type: ignore[return-value]
 
 
 def _as_worker(ws: Workspace) -> None:
