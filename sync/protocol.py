@@ -101,6 +101,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.domain.records import SHORT_TEXT_MAX_CHARS
+
 PROTOCOL_VERSION = 1
 
 HEADER_PROTOCOL = "Doorstep-Protocol"
@@ -280,7 +282,7 @@ class ConflictOut(Wire):
 
 
 class WishAction(Wire):
-    claimed_by: str = Field(default="", max_length=200)
+    claimed_by: str = Field(default="", max_length=SHORT_TEXT_MAX_CHARS)  # as on the Wish
 
 
 class WorkerCreate(Wire):

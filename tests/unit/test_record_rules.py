@@ -180,3 +180,12 @@ def test_the_merge_creates_by_the_rules_it_updates_by(record: Any, field: str, v
             hlc=stamp(3), seq=3, device_id="d", worker_id="w-1",
         )  # fmt: skip
     assert field in str(on_update.value) and field in str(on_create.value)
+
+
+def test_the_form_says_a_bad_value_in_one_chinese_sentence() -> None:
+    from app.ui.viewmodels.errors import user_message
+
+    for fields in ({"companions": ["陈建国"] * 21}, {"gps": {"lat": 29.1, "lon": float("inf")}}):
+        with pytest.raises(ValidationError) as caught:
+            visit(**fields)
+        assert user_message(caught.value) in ("内容过长", "请填写数字")

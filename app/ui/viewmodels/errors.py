@@ -17,6 +17,8 @@ _PYDANTIC = {
     "missing": "form.required",
     "string_too_short": "form.required",
     "string_too_long": "form.too_long",
+    "too_long": "form.too_long",
+    "finite_number": "form.not_number",
     "greater_than_equal": "form.not_negative",
     "int_parsing": "form.not_number",
     "date_from_datetime_parsing": "form.bad_date",
