@@ -394,13 +394,10 @@ class ReportsVM:
         )
 
     def scope_rate(self) -> Row:
-        """The coverage of the area chosen (or of everything at the top)."""
-        if not self.path:
-            overall = self.reports[None].overall
-            return Row("", text("reports.all_areas", self.lang), overall)
-        level = LEVELS[len(self.path) - 1]
-        code = self.path[-1]
-        return next(r for r in self.reports[level].rows if r.key == code)
+        """The coverage of the area chosen (or of everything at the top); an area with no
+        household due in this period (another period was chosen after drilling) has none."""
+        overall = self.reports[None].overall  # counted within the chosen area
+        return Row(self.within, self.scope_name(), overall)
 
     def areas(self) -> list[AreaLine]:
         """The areas of the current level inside the chosen area."""
