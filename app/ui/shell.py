@@ -161,16 +161,40 @@ class Shell:
         self.render()
 
     def push(self, screen: Screen) -> None:
+        """Open `screen` over the current one; only the new view is built and sent."""
+        in_step = self._views_match_stack()
         self.stack.append(screen)
         screen.on_show()
-        self.render()
+        if not in_step:
+            self.render()
+            return
+        self.page.views.append(self.fit_text(screen.build_view()))
+        self.page.update()
 
     def pop(self) -> None:
-        """Back to the previous screen, which re-reads what may have changed."""
+        """Back to the previous screen, which re-reads what may have changed (only its view
+        is rebuilt: the screens below it are as they were)."""
         if len(self.stack) > 1:
+            in_step = self._views_match_stack()
             self.stack.pop()
-            self.stack[-1].on_show()
-            self.render()
+            top = self.stack[-1]
+            top.on_show()
+            if not in_step:
+                self.render()
+                return
+            self.page.views.pop()
+            # The view below stays; only its body is rebuilt from what on_show re-read.
+            top.body.controls = top.content()
+            self.fit_text(self.page.views[-1])
+            self.page.update()
+
+    def _views_match_stack(self) -> bool:
+        """Whether the page holds exactly the views of the stack (a screen may have edited
+        the stack directly, and a resize or language change rebuilds everything)."""
+        views = self.page.views
+        return len(views) == len(self.stack) and all(
+            v is s.view for v, s in zip(views, self.stack, strict=True)
+        )
 
     def _on_view_pop(self, _e: Any) -> None:
         self.pop()

@@ -122,21 +122,38 @@ def _count_now(page: Any) -> str:
     return ""
 
 
-def _until(page: Any, predicate_js: str, arg: object) -> None:
-    """Wait, checking on every animation frame, until `predicate_js(texts, arg)` holds."""
+def _until(page: Any, xpath: str) -> None:
+    """Wait, checking on every animation frame, until a node of Flutter's semantics tree
+    matches `xpath` (a direct text or label test: cheap enough not to slow the frames)."""
     page.wait_for_function(
-        f"arg => ({predicate_js})(({_TEXTS})(), arg)", arg=arg, polling="raf", timeout=20_000
+        """xpath => document.evaluate(xpath, document, null,
+            XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue !== null""",
+        arg=xpath,
+        polling="raf",
+        timeout=20_000,
     )
 
 
-_HAS_TEXT = "(texts, wanted) => texts.some(t => t.includes(wanted))"
-_COUNT_IS_NOT = "(texts, old) => texts.some(t => /共 \\d+ 户/.test(t) && !t.includes(old))"
+def _showing(text: str) -> str:
+    return f"//*[contains(text(), '{text}') or contains(@aria-label, '{text}')]"
+
+
+def _count_other_than(count: str) -> str:
+    return f"//*[contains(text(), '共 ') and contains(text(), ' 户') and not(contains(text(), '{count}'))]"
 
 
 def _tap(page: Any, locator: Any) -> None:
-    """A touch where the control is, as a finger would (no scrolling or waiting first)."""
-    box = locator.bounding_box()
-    assert box is not None
+    """A touch where the control is, as a finger would (no waiting for it first); the
+    screen is scrolled beforehand until the control is in view."""
+    height = page.viewport_size["height"]
+    for _ in range(20):
+        box = locator.bounding_box()
+        assert box is not None
+        if box["y"] > 60 and box["y"] + box["height"] < height - 20:
+            break
+        page.mouse.move(page.viewport_size["width"] / 2, height / 2)
+        page.mouse.wheel(0, 300 if box["y"] > 60 else -300)
+        page.wait_for_timeout(400)
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
@@ -173,24 +190,27 @@ def felt_in_chromium(data_dir: Path, busy_name: str, rounds: int) -> dict[str, f
             field = page.get_by_label(re.compile(r"^搜索"))
             field.first.click()
             settle(page)
+            # Flutter swaps the input element as the field takes focus: focus the new one.
+            page.get_by_label(re.compile(r"^搜索")).first.focus()
+            settle(page)
             for letter in "wlzhcy"[: max(rounds, 2) * 2]:
                 t0 = time.perf_counter()
-                page.keyboard.press(f"Key{letter.upper()}")
-                _until(page, _COUNT_IS_NOT, everyone)
+                page.keyboard.type(letter)
+                _until(page, _count_other_than(everyone))
                 keystroke.append(time.perf_counter() - t0)
                 settle(page)
                 t0 = time.perf_counter()
                 page.keyboard.press("Backspace")
-                _until(page, _HAS_TEXT, everyone)
+                _until(page, _showing(everyone))
                 keystroke.append(time.perf_counter() - t0)
                 settle(page)
             for _ in range(rounds):
                 fill(page, "搜索", busy_name)
-                _until(page, _HAS_TEXT, "共 1 户")
+                _until(page, _showing("共 1 户"))
                 settle(page)
                 t0 = time.perf_counter()
                 _tap(page, page.get_by_role("button", name=f"打开{busy_name}家").first)
-                _until(page, _HAS_TEXT, "新增探访")
+                _until(page, _showing("新增探访"))
                 open_household.append(time.perf_counter() - t0)
                 settle(page)
                 go(page, "button", "新增探访")
@@ -200,7 +220,7 @@ def felt_in_chromium(data_dir: Path, busy_name: str, rounds: int) -> dict[str, f
                 save_button = page.get_by_role("button", name="保存", exact=True).first
                 t0 = time.perf_counter()
                 _tap(page, save_button)
-                _until(page, _HAS_TEXT, "探访已保存")
+                _until(page, _showing("探访已保存"))
                 save.append(time.perf_counter() - t0)
                 page.wait_for_timeout(4500)  # the message goes before the next try
                 go(page, "button", "返回")

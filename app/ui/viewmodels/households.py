@@ -7,7 +7,7 @@ The list shows a page at a time, so it stays smooth with thousands of households
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import ValidationError
 
@@ -20,7 +20,7 @@ from app.store.search import fold
 from app.ui.viewmodels.errors import field_errors, user_message
 from app.ui.viewmodels.workspace import Workspace
 
-PAGE = 40
+PAGE = 20  # lines built and sent at a time: a screenful and more, at 1280 px
 OVERDUE = frozenset({Urgency.MAJOR_EVENT, Urgency.OVERDUE})
 
 
@@ -47,6 +47,15 @@ class HouseholdsVM:
         self.overdue_only = False
         self.lines: list[HouseholdLine] = []
         self.shown = PAGE
+        # Worked out once per household and reused by every keystroke until `reload`.
+        self._plain: dict[str, HouseholdLine] = {}
+        self._everyone: list[str] | None = None
+        self.refresh()
+
+    def reload(self) -> None:
+        """Households or their visits may have changed (back from another screen)."""
+        self._plain.clear()
+        self._everyone = None
         self.refresh()
 
     # --- filters ----------------------------------------------------------------------
@@ -88,7 +97,9 @@ class HouseholdsVM:
                             matched.setdefault(household.id, "")
             ids = [h for h in matched if h in self.ws.roster.households]
         else:
-            ids = self._in_pinyin_order()
+            if self._everyone is None:
+                self._everyone = self._in_pinyin_order()
+            ids = self._everyone
         self.lines = [line for h in ids if (line := self._line(h, matched.get(h, ""))) is not None]
 
     def _in_pinyin_order(self) -> list[str]:
@@ -110,18 +121,24 @@ class HouseholdsVM:
             return None
         if self.village is not None and household.area_code != self.village:
             return None
-        status = self.ws.status(household_id)
-        urgency = status.urgency if status is not None else None
-        if self.overdue_only and urgency not in OVERDUE:
+        line = self._plain.get(household_id)
+        if line is None:
+            line = self._plain[household_id] = self._plain_line(household)
+        if self.overdue_only and line.urgency not in OVERDUE:
             return None
-        title = self.ws.household_title(household_id)
+        if matched and matched != line.title:
+            return replace(line, matched=matched)
+        return line
+
+    def _plain_line(self, household: Household) -> HouseholdLine:
+        status = self.ws.status(household.id)
         return HouseholdLine(
-            household_id=household_id,
-            title=title,
-            matched=matched if matched and matched != title else "",
+            household_id=household.id,
+            title=self.ws.household_title(household.id),
+            matched="",
             village=self.ws.area_name(household.area_code),
             categories="、".join(label(c, self.lang) for c in household.categories),
-            urgency=urgency,
+            urgency=status.urgency if status is not None else None,
             reported=household.register_status == RegisterStatus.REPORTED,
         )
 

@@ -15,7 +15,7 @@ from app.ui.views.base import Screen
 if TYPE_CHECKING:
     from app.ui.shell import Shell
 
-TIMELINE_PAGE = 20
+TIMELINE_PAGE = 10  # visits built and sent at a time: the screen opens and returns quickly
 FOLD_CHARS = 120  # a longer note shows its start and 展开 in the timeline
 
 

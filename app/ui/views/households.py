@@ -30,12 +30,15 @@ class HouseholdsScreen(Screen):
         )
         self.results = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.count = w.muted("")
+        self.shown_before = False
 
     def title(self) -> str:
         return self.t("households.title")
 
     def on_show(self) -> None:
-        self.vm.refresh()
+        if self.shown_before:  # back from a household: what it shows may have changed
+            self.vm.reload()
+        self.shown_before = True
 
     def floating(self) -> ft.FloatingActionButton | None:
         return ft.FloatingActionButton(
