@@ -558,7 +558,6 @@ UI: dict[str, tuple[str, str]] = {
     "visit.mode": ("探访方式", "How"),
     "visit.outcome": ("探访结果", "Outcome"),
     "visit.visited_on": ("探访日期", "Date"),
-    "visit.future_date": ("探访日期不能晚于今天", "The date cannot be in the future"),
     "visit.what_happened": ("关爱与记录", "Care given and notes"),
     "visit.care": ("关爱内容", "Care given"),
     "visit.observations": ("情况记录", "What you observed"),

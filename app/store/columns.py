@@ -85,6 +85,8 @@ class Sealed(TypeDecorator[Any]):
 class SealedBytes(Sealed):
     """An encrypted binary column (photos, signatures)."""
 
+    cache_ok = True
+
     def __init__(self, table: str, column: str, kind: str = "bytes") -> None:
         super().__init__(table, column, kind)
 
