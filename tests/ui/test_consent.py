@@ -159,3 +159,18 @@ def test_evidence_only_on_this_device_is_said_until_uploaded(ws: Workspace) -> N
     vm.load()
     assert "仅在本设备" not in vm.history()[0].detail
     assert HouseholdVM(ws, ouyang(ws)).evidence_waiting() == 0
+
+
+def test_a_half_filled_consent_form_is_kept_and_can_be_discarded(ws: Workspace) -> None:
+    vm = ConsentVM(ws, ouyang(ws))
+    vm.set_method("signature")
+    vm.add_stroke_point(10, 10, new_stroke=True)
+    vm.add_stroke_point(60, 40)
+    vm.recipient = "金华市慈善总会"
+    vm.keep_draft()
+    resumed = ConsentVM(ws, ouyang(ws))
+    assert resumed.restored is not None and resumed.recipient == "金华市慈善总会"
+    assert resumed.strokes == [[(10.0, 10.0), (60.0, 40.0)]]
+    resumed.discard_draft()
+    assert resumed.strokes == [] and resumed.recipient == "助联体成员慈善组织"
+    assert ConsentVM(ws, ouyang(ws)).restored is None

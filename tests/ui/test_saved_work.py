@@ -157,3 +157,29 @@ def test_the_day_a_date_picker_chose_in_any_time_zone() -> None:
         local_midnight = datetime(2026, 12, 3, tzinfo=timezone(timedelta(hours=hours)))
         assert picked_day(local_midnight.astimezone(UTC)) == date(2026, 12, 3), hours
     assert picked_day(datetime(2026, 12, 3)) == date(2026, 12, 3)
+
+
+def test_a_consent_form_left_by_the_auto_lock_is_offered_back(data_dir: Path, clock: Clock) -> None:
+    async def go() -> None:
+        client = await Client(data_dir, clock=clock).start()
+        await _unlock(client)
+        await client.click("打开欧阳秀兰家")
+        await client.click("信息共享同意")
+        await client.click("口头同意（有见证人）")
+        await client.type("见证人", "村委会主任李明")
+        assert client.shell is not None
+        client.shell.lock(client.shell.t("start.locked_idle"))
+
+        await _unlock(client)
+        assert client.has_text("欧阳秀兰 · 信息共享同意 · 05-20 10:30")
+        await client.click("继续填写")
+        assert client.top().route == "/consent"
+        assert client.has_text("已恢复 05-20 10:30 未保存的内容，请核对后保存")
+        assert _field(client, "见证人").value == "村委会主任李明"
+        await client.click("记录同意")
+        assert client.snacks()[-1] == "同意已记录。"
+        client.shell.lock()
+        await _unlock(client)
+        assert _offers(client) == []
+
+    run(go)

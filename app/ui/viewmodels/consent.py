@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from app.domain.codes import ConsentAction, ConsentMethod, DataCategory
 from app.domain.consent import ConsentState, ConsentStatus, fold, seen_for_new_event
 from app.domain.ids import new_id
 from app.domain.labels import label, text
 from app.domain.records import HEAD_RELATION, ConsentEvent, Household, Person
+from app.store import drafts
+from app.store.errors import IntegrityError
 from app.store.signature import PNG_MIME, Point, signature_png
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.workspace import Workspace
 
 CHILD_AGE = 14
+CONSENT_FORM = "consent"  # the drafts key of the grant form (app/store/drafts.py)
 DURATIONS = (6, 12, 24, 0)  # months; 0 = until withdrawn
 
 
@@ -108,7 +112,70 @@ class ConsentVM:
         self.paper_mime = "image/jpeg"
         self.errors: dict[str, str] = {}
         self.message = ""
+        self.restored: datetime | None = None  # when the draft this form resumed was kept
+        self.photo_lost = False  # the resumed draft had a form photo: take it again
+        self._blank = self.draft()
+        self._kept: dict[str, Any] | None = None
+        self._resume()
         self.load()
+
+    # --- the draft: kept sealed at every change, like the visit form's ------------------
+
+    def draft(self) -> dict[str, Any]:
+        """What the grant form holds, as JSON (a form photo is only noted)."""
+        return {
+            "person_id": self.person_id,
+            "recipient": self.recipient,
+            "purpose": self.purpose,
+            "categories": sorted(c.value for c in self.categories),
+            "duration": self.duration_months,
+            "method": self.method.value,
+            "witness": self.witness,
+            "guardian_name": self.guardian_name,
+            "strokes": [[[x, y] for x, y in stroke] for stroke in self.strokes],
+            "photo": self.paper_photo is not None,
+        }
+
+    def keep_draft(self) -> None:
+        """Write the draft if it changed since last kept (an untouched form keeps none)."""
+        content = self.draft()
+        if content == self._kept:
+            return
+        if content == self._blank:
+            if self._kept is not None:
+                drafts.discard(self.ws.store, CONSENT_FORM, self.household.id)
+        else:
+            drafts.keep(self.ws.store, CONSENT_FORM, self.household.id, content, self.ws.now())
+        self._kept = content
+
+    def discard_draft(self) -> None:
+        """Throw the kept draft away; the form starts again from its defaults."""
+        drafts.discard(self.ws.store, CONSENT_FORM, self.household.id)
+        blank = self._blank
+        self._restore(blank)
+        self.paper_photo = None
+        self.restored, self.photo_lost, self._kept = None, False, None
+
+    def _resume(self) -> None:
+        kept = drafts.find(self.ws.store, CONSENT_FORM, self.household.id)
+        if kept is None:
+            return
+        try:
+            self._restore(kept.content)
+        except (KeyError, TypeError, ValueError):
+            raise IntegrityError("drafts", kept.key, "content") from None
+        self.photo_lost = bool(kept.content["photo"])
+        self.restored = kept.saved_at
+        self._kept = kept.content
+
+    def _restore(self, f: dict[str, Any]) -> None:
+        self.person_id = str(f["person_id"])
+        self.recipient, self.purpose = str(f["recipient"]), str(f["purpose"])
+        self.categories = {DataCategory(c) for c in f["categories"]}
+        self.duration_months = int(f["duration"])
+        self.method = ConsentMethod(f["method"])
+        self.witness, self.guardian_name = str(f["witness"]), str(f["guardian_name"])
+        self.strokes = [[(float(x), float(y)) for x, y in stroke] for stroke in f["strokes"]]
 
     def load(self) -> None:
         self.events = self.ws.store.load_all(ConsentEvent, household_id=self.household.id)
@@ -213,10 +280,14 @@ class ConsentVM:
                 photo_id = self.ws.store.put_photo(event.id, *evidence)
                 event = event.model_copy(update={"evidence_photo_id": photo_id})
             saved = self.ws.store.add(event)
+            drafts.discard(self.ws.store, CONSENT_FORM, self.household.id)
         except Exception as exc:
             self.message = user_message(exc, self.lang)
             return None
         self.strokes, self.paper_photo = [], None
+        # What the form holds now is where the next grant starts: nothing to keep yet.
+        self._blank, self._kept = self.draft(), None
+        self.restored, self.photo_lost = None, False
         self.load()
         return saved
 
@@ -244,6 +315,7 @@ class ConsentVM:
                 seen=seen_for_new_event(self.events, person_id, recipient, purpose),
             )
             saved = self.ws.store.add(event)
+            drafts.discard(self.ws.store, CONSENT_FORM, self.household.id)
         except Exception as exc:
             self.message = user_message(exc, self.lang)
             return None

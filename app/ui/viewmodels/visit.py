@@ -20,6 +20,7 @@ from app.domain.records import GeoPoint, Household, Need, Person, Record, Visit,
 from app.domain.wishes import OPEN_STATES, parse_wish_value
 from app.store import drafts
 from app.store.errors import IntegrityError
+from app.ui.viewmodels.consent import CONSENT_FORM
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.workspace import Workspace
 
@@ -380,31 +381,40 @@ class NewVisitVM:
 
 @dataclass(frozen=True)
 class KeptVisit:
-    """A visit or survey form kept as a draft, as the resume offer names it."""
+    """A form kept as a draft, as the resume offer names it: a visit or survey (`kind`),
+    or the consent form (`kind` None)."""
 
     household_id: str
-    kind: VisitKind
+    kind: VisitKind | None
     line: str  # e.g. "欧阳秀兰 · 探访关爱 · 05-20 10:30"
+
+    @property
+    def form(self) -> str:
+        return self.kind.value if self.kind is not None else CONSENT_FORM
 
 
 def kept_visits(ws: Workspace, lang: str = "zh") -> list[KeptVisit]:
-    """The unsaved visit and survey forms of my households, the most recent first."""
+    """The unsaved visit, survey and consent forms of my households, the most recent first."""
     out = []
     for draft in drafts.every(ws.store):
-        if draft.form not in VisitKind._value2member_map_:
-            continue
         if draft.household_id not in ws.roster.households:
             continue
-        kind = VisitKind(draft.form)
+        if draft.form in VisitKind._value2member_map_:
+            kind: VisitKind | None = VisitKind(draft.form)
+            what = label(VisitKind(draft.form), lang)
+        elif draft.form == CONSENT_FORM:
+            kind, what = None, text("consent.title", lang)
+        else:
+            continue
         name = ws.household_title(draft.household_id)
         when = draft.saved_at.strftime("%m-%d %H:%M")
-        out.append(KeptVisit(draft.household_id, kind, f"{name} · {label(kind, lang)} · {when}"))
+        out.append(KeptVisit(draft.household_id, kind, f"{name} · {what} · {when}"))
     return out
 
 
-def discard_kept_visit(ws: Workspace, household_id: str, kind: VisitKind) -> None:
-    """Throw away an unsaved visit or survey form without opening it."""
-    drafts.discard(ws.store, kind.value, household_id)
+def discard_kept_visit(ws: Workspace, kept: KeptVisit) -> None:
+    """Throw away an unsaved form without opening it."""
+    drafts.discard(ws.store, kept.form, kept.household_id)
 
 
 def _int(value: str) -> int | None:

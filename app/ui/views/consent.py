@@ -14,6 +14,7 @@ from app.ui import widgets as w
 from app.ui.viewmodels.consent import DURATIONS, ConsentVM, StateLine
 from app.ui.views import media
 from app.ui.views.base import Screen
+from app.ui.views.visit import draft_banner, keeping_draft
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -61,6 +62,24 @@ class ConsentScreen(Screen):
         self.method_box = ft.Column(spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.guardian_box = ft.Column(spacing=6, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
+    def act(self, fn: Any) -> Any:
+        return keeping_draft(self.shell, self.vm, fn)
+
+    def _discard(self) -> None:
+        """Throw the resumed draft away: the form shows its defaults again."""
+        self.vm.discard_draft()
+        values = {
+            "recipient": self.vm.recipient,
+            "purpose": self.vm.purpose,
+            "witness": self.vm.witness,
+            "guardian": self.vm.guardian_name,
+        }
+        for key, value in values.items():
+            self.fields[key].value = value
+        self._draw()
+        self.refresh()
+        self.shell.snack(self.t("draft.discarded"))
+
     def title(self) -> str:
         return self.t("consent.title")
 
@@ -72,7 +91,13 @@ class ConsentScreen(Screen):
         lang = self.shell.lang
         self._fill_method()
         self._fill_guardian()
+        restored: list[ft.Control] = []
+        if vm.restored is not None:
+            restored.append(
+                draft_banner(self.shell, vm.restored, vm.photo_lost, self.act(self._discard))
+            )
         return [
+            *restored,
             w.muted(self.t("consent.explain")),
             w.section(self.t("consent.current"), self._states()),
             w.section(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import flet as ft
 
@@ -12,12 +12,79 @@ from app.domain.codes import CareKind, NeedArea, VisitKind, VisitMode, VisitOutc
 from app.domain.labels import label
 from app.ui import widgets as w
 from app.ui.viewmodels.errors import user_message
-from app.ui.viewmodels.visit import NewVisitVM, discard_kept_visit, kept_visits
+from app.ui.viewmodels.visit import KeptVisit, NewVisitVM, discard_kept_visit, kept_visits
+from app.ui.viewmodels.workspace import Workspace
 from app.ui.views import media
 from app.ui.views.base import Screen
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
+
+
+class Drafting(Protocol):
+    """A form's view-model that keeps its draft (visit, survey, consent)."""
+
+    ws: Workspace
+
+    def keep_draft(self) -> None: ...
+
+
+def keeping_draft(shell: Shell, vm: Drafting, fn: Any) -> Any:
+    """An event handler (as `Shell.handler` makes it) that then keeps the form's draft,
+    sealed, at once: an auto-lock, a closed tab or a restart then loses nothing."""
+    handled = shell.handler(fn)
+
+    def keep() -> None:
+        if vm.ws.locked:
+            return
+        try:
+            vm.keep_draft()
+        except Exception as exc:
+            shell.snack(user_message(exc, shell.lang), error=True)
+
+    if inspect.iscoroutinefunction(handled):
+
+        async def run_async(*args: Any) -> None:
+            await handled(*args)
+            keep()
+
+        return run_async
+
+    def run(*args: Any) -> None:
+        handled(*args)
+        keep()
+
+    return run
+
+
+def draft_banner(shell: Shell, restored: datetime, photo_lost: bool, on_discard: Any) -> ft.Control:
+    """ "Restored what was left unsaved at …", with the way to throw it away."""
+    lines: list[ft.Control] = [
+        ft.Text(
+            shell.t("draft.restored", when=restored.strftime("%m-%d %H:%M")),
+            size=w.TEXT,
+            weight=ft.FontWeight.BOLD,
+        )
+    ]
+    if photo_lost:
+        lines.append(w.muted(shell.t("draft.photo_again")))
+    lines.append(
+        w.left(
+            w.button(
+                shell.t("draft.discard"),
+                on_discard,
+                kind="outlined",
+                icon=ft.Icons.DELETE_SWEEP_OUTLINED,
+            )
+        )
+    )
+    return ft.Container(
+        ft.Column(lines, spacing=8),
+        padding=12,
+        border_radius=8,
+        bgcolor=ft.Colors.AMBER_50,
+        border=ft.Border.all(1, ft.Colors.AMBER_700),
+    )
 
 
 OFFER_ROWS_UNBOXED = 4
@@ -104,30 +171,7 @@ class NewVisitScreen(Screen):
         self.message = ft.Text("", color=ft.Colors.ERROR, size=w.TEXT, visible=False)
 
     def act(self, fn: Any) -> Any:
-        """Every event on this form also keeps its draft, sealed, at once: an auto-lock, a
-        closed tab or a restart then loses nothing."""
-        handled = self.shell.handler(fn)
-        if inspect.iscoroutinefunction(handled):
-
-            async def run_async(*args: Any) -> None:
-                await handled(*args)
-                self._keep_draft()
-
-            return run_async
-
-        def run(*args: Any) -> None:
-            handled(*args)
-            self._keep_draft()
-
-        return run
-
-    def _keep_draft(self) -> None:
-        if self.vm.ws.locked:
-            return
-        try:
-            self.vm.keep_draft()
-        except Exception as exc:
-            self.shell.snack(user_message(exc, self.shell.lang), error=True)
+        return keeping_draft(self.shell, self.vm, fn)
 
     def title(self) -> str:
         key = "visit.title_knock" if self.vm.kind == VisitKind.KNOCK else "visit.title_care"
@@ -138,7 +182,9 @@ class NewVisitScreen(Screen):
         lang = self.shell.lang
         out: list[ft.Control] = []
         if vm.restored is not None:
-            out.append(self._restored_banner())
+            out.append(
+                draft_banner(self.shell, vm.restored, vm.photo_lost, self.act(self._discard))
+            )
         out += [
             w.section(
                 self.t("visit.basics"),
@@ -284,35 +330,6 @@ class NewVisitScreen(Screen):
         self._show_errors()
 
     # --- the draft --------------------------------------------------------------------
-
-    def _restored_banner(self) -> ft.Control:
-        assert self.vm.restored is not None
-        lines: list[ft.Control] = [
-            ft.Text(
-                self.t("draft.restored", when=self.vm.restored.strftime("%m-%d %H:%M")),
-                size=w.TEXT,
-                weight=ft.FontWeight.BOLD,
-            )
-        ]
-        if self.vm.photo_lost:
-            lines.append(w.muted(self.t("draft.photo_again")))
-        lines.append(
-            w.left(
-                w.button(
-                    self.t("draft.discard"),
-                    self.act(self._discard),
-                    kind="outlined",
-                    icon=ft.Icons.DELETE_SWEEP_OUTLINED,
-                )
-            )
-        )
-        return ft.Container(
-            ft.Column(lines, spacing=8),
-            padding=12,
-            border_radius=8,
-            bgcolor=ft.Colors.AMBER_50,
-            border=ft.Border.all(1, ft.Colors.AMBER_700),
-        )
 
     def _discard(self) -> None:
         self.vm.discard_draft()
@@ -599,12 +616,17 @@ def offer_kept_visits(shell: Shell) -> None:
     if not kept:
         return
 
-    def resume(household_id: str, kind: VisitKind) -> None:
-        shell.page.pop_dialog()
-        shell.push(NewVisitScreen(shell, household_id, kind))
+    def resume(k: KeptVisit) -> None:
+        from app.ui.views.consent import ConsentScreen
 
-    def throw_away(household_id: str, kind: VisitKind) -> None:
-        discard_kept_visit(ws, household_id, kind)
+        shell.page.pop_dialog()
+        if k.kind is None:
+            shell.push(ConsentScreen(shell, k.household_id))
+        else:
+            shell.push(NewVisitScreen(shell, k.household_id, k.kind))
+
+    def throw_away(k: KeptVisit) -> None:
+        discard_kept_visit(ws, k)
         shell.page.pop_dialog()
         offer_kept_visits(shell)
 
@@ -618,13 +640,13 @@ def offer_kept_visits(shell: Shell) -> None:
                         [
                             w.button(
                                 shell.t("draft.resume"),
-                                shell.handler(lambda _e, k=k: resume(k.household_id, k.kind)),
+                                shell.handler(lambda _e, k=k: resume(k)),
                                 kind="tonal",
                                 icon=ft.Icons.EDIT_NOTE,
                             ),
                             w.button(
                                 shell.t("draft.discard_short"),
-                                shell.handler(lambda _e, k=k: throw_away(k.household_id, k.kind)),
+                                shell.handler(lambda _e, k=k: throw_away(k)),
                                 kind="text",
                             ),
                         ],
