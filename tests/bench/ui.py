@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import statistics
 import sys
@@ -39,6 +40,7 @@ from typing import Any
 from app.demo.generator import generate
 from app.domain.codes import Category, Team, VisitOutcome
 from app.domain.records import Household, Person, Visit
+from app.store.keystore import DEV_KEYSTORE_ENV
 from app.store.sandbox import Sandbox, open_store
 from app.ui.views.household import HouseholdScreen
 from app.ui.views.visit import NewVisitScreen
@@ -290,7 +292,10 @@ def main() -> None:
     args = parser.parse_args()
     households = 500 if args.quick else 5000
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
+        data_dir = Path(tmp) / "device"
+        data_dir.mkdir()
+        # A development keystore, as on a device with one: the PIN pad, not a passphrase.
+        os.environ.setdefault(DEV_KEYSTORE_ENV, str(Path(tmp) / "keystore"))
         t0 = time.perf_counter()
         busy = build(data_dir, households)
         print(f"built {households} households in {time.perf_counter() - t0:.1f} s", file=sys.stderr)

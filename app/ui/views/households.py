@@ -31,12 +31,14 @@ class HouseholdsScreen(Screen):
         self.results = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.count = w.muted("")
         self.shown_before = False
+        self.tiles: dict[HouseholdLine, ft.Control] = {}
 
     def title(self) -> str:
         return self.t("households.title")
 
     def on_show(self) -> None:
         if self.shown_before:  # back from a household: what it shows may have changed
+            self.tiles.clear()
             self.vm.reload()
         self.shown_before = True
 
@@ -95,7 +97,7 @@ class HouseholdsScreen(Screen):
     def _fill_results(self) -> None:
         vm = self.vm
         self.count.value = vm.summary()
-        lines: list[ft.Control] = [self._line(line) for line in vm.visible()]
+        lines: list[ft.Control] = [self._tile(line) for line in vm.visible()]
         if vm.has_more:
             lines.append(
                 w.button(
@@ -111,6 +113,14 @@ class HouseholdsScreen(Screen):
     def _update_results(self) -> None:
         self._fill_results()
         self.update(self.results, self.count)
+
+    def _tile(self, line: HouseholdLine) -> ft.Control:
+        """The line's control, reused while it shows the same: a keystroke then sends only
+        which lines are listed, not every line again."""
+        tile = self.tiles.get(line)
+        if tile is None:
+            tile = self.tiles[line] = self._line(line)
+        return tile
 
     def _line(self, line: HouseholdLine) -> ft.Control:
         top: list[ft.Control] = [ft.Text(line.title, size=18, weight=ft.FontWeight.BOLD)]
