@@ -265,7 +265,7 @@ def text_field(
     A multiline field holds a note: at most NOTE_MAX_CHARS, with a counter below it."""
     if multiline and max_length is None:
         max_length = NOTE_MAX_CHARS
-    return ft.TextField(
+    field = ft.TextField(
         label=label,
         value=value,
         on_change=on_change,
@@ -288,6 +288,23 @@ def text_field(
         on_blur=on_blur,
         autofocus=autofocus,
     )
+    if multiline:
+        _count_down(field, on_change)
+    return field
+
+
+def _count_down(field: ft.TextField, on_change: Handler | None) -> None:
+    """Show how much of a note's limit is used ("120/2000"), updated as it is typed."""
+    limit = field.max_length
+
+    def counted(e: Any) -> None:
+        field.counter = f"{len(e.control.value or '')}/{limit}"
+        update(field)
+        if on_change is not None:
+            on_change(e)
+
+    field.counter = f"{len(field.value or '')}/{limit}"
+    field.on_change = counted
 
 
 def search_field(

@@ -227,5 +227,9 @@ def test_a_long_note_folds_in_the_timeline_and_notes_have_a_limit(
         await client.click("新增探访")
         notes = [c for c in client.controls() if isinstance(c, ft.TextField) and c.multiline]
         assert notes and {c.max_length for c in notes} == {NOTE_MAX_CHARS}
+        await client.type("情况记录", "老人精神好")
+        observations = client.find("情况记录", ft.TextField)
+        assert isinstance(observations, ft.TextField)
+        assert observations.counter == f"5/{NOTE_MAX_CHARS}"
 
     asyncio.run(go())
