@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.conftest import NARROW, WIDE, Server, check_layout, nav, open_app, shoot, unlock
 
@@ -32,15 +33,22 @@ def test_reports_download_and_period_taps(
     expect(last_month).to_be_visible()
     # 下一期: the last button of the period card (Flutter folds the arrows' tooltips
     # into the card's label).
-    last_month.get_by_role("button").last.click()
-    expect(page.get_by_text(re.compile(r"^本月（.*）进度（本期未结束）"))).to_be_visible()
+    progress = page.get_by_text(re.compile(r"^本月（.*）进度（本期未结束）"))
+    for _ in range(4):  # a tap that lands while the screen still settles can be lost
+        try:
+            last_month.get_by_role("button").last.click(timeout=5_000)
+            progress.wait_for(timeout=5_000)
+            break
+        except PlaywrightError:
+            continue
+    expect(progress).to_be_visible()
     shoot(page, "16-reports-this-month")
     with page.expect_download() as download:
         page.get_by_role("button", name="导出 Excel").first.click()
+    expect(page.get_by_text(re.compile("^已下载："))).to_be_visible()  # the snack lasts 4 s
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
     assert saved.suffix == ".xlsx" and saved.name.startswith("探访关爱统计-")
     assert len(load_workbook(saved).sheetnames) >= 7
-    expect(page.get_by_text(re.compile("^已下载："))).to_be_visible()
     assert not list(server.data_dir.rglob("*.xlsx"))  # nothing left beside the app
     page.close()
