@@ -2,6 +2,10 @@
 
 Errors reach the operator as one sentence on stderr and a non-zero exit status, never a
 traceback (set DOORSTEP_DEBUG=1 to see one). A wrong PIN exits with status 3.
+
+Importing this module loads typer and the command tree only; each command imports the
+store, the sync client or the county server when it runs, so help and every command start
+fast (tests/test_cli.py checks which modules `doorstep --help` loads).
 """
 
 from __future__ import annotations
@@ -12,14 +16,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from app.store.errors import LockedOut, StoreError, TryLater, WrongPin
-from app.store.keystore import default_keystore, describe
-from app.store.sandbox import Sandbox, find_sandbox, open_store
-from app.store.store import LAST_SYNC_META, Store
+from sync.server.cli import server_app
+
+if TYPE_CHECKING:
+    from app.store.sandbox import Sandbox
+    from app.store.store import Store
 
 EXIT_FAILURE = 1
 EXIT_WRONG_PIN = 3
@@ -33,6 +39,7 @@ app = typer.Typer(
 )
 device_app = typer.Typer(help="本设备上的工作人员账户与数据。", no_args_is_help=True)
 app.add_typer(device_app, name="device")
+app.add_typer(server_app, name="server")
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="本设备的数据目录。")]
 WorkerOpt = Annotated[
@@ -57,6 +64,8 @@ def read_pin(env: str = "DOORSTEP_PIN", *, confirm: bool = False, prompt: str = 
 
 @contextmanager
 def unlocked(data_dir: Path, worker: str | None = None) -> Iterator[tuple[Sandbox, Store]]:
+    from app.store.sandbox import find_sandbox, open_store
+
     sandbox = find_sandbox(data_dir, worker)
     store = open_store(sandbox, sandbox.unlock(read_pin()))
     try:
@@ -94,6 +103,9 @@ def device_init(
     The PIN is mixed with a secret in this machine's keystore (the OS keyring, or the
     development keystore DOORSTEP_DEV_KEYSTORE names); with none it must be a passphrase.
     """
+    from app.store.keystore import default_keystore, describe
+    from app.store.sandbox import Sandbox, open_store
+
     keystore = default_keystore()
     prompt = "PIN" if keystore is not None else "口令（至少 10 位，含字母和数字）"
     if server or enroll_code:
@@ -211,6 +223,8 @@ def device_import(
 )
 def device_change_pin(data_dir: DataDir, worker: WorkerOpt = None) -> None:
     """Change the PIN (old in DOORSTEP_PIN, new in DOORSTEP_NEW_PIN); nothing is re-encrypted."""
+    from app.store.sandbox import find_sandbox
+
     sandbox = find_sandbox(data_dir, worker)
     old = read_pin()
     new = read_pin("DOORSTEP_NEW_PIN", confirm=True, prompt="新 PIN")
@@ -221,6 +235,8 @@ def device_change_pin(data_dir: DataDir, worker: WorkerOpt = None) -> None:
 @device_app.command("status", help="各类记录数量、待同步和被拒绝的更改。")
 def device_status(data_dir: DataDir, worker: WorkerOpt = None) -> None:
     """Counts per record type and the changes waiting for sync."""
+    from app.store.store import LAST_SYNC_META
+
     with unlocked(data_dir, worker) as (sandbox, store):
         counts = store.counts()
         outbox = store.outbox_counts()
@@ -265,6 +281,8 @@ def device_recover(
     """Reopen a locked-out sandbox with the county's recovery key; new PIN in DOORSTEP_NEW_PIN."""
     import base64
 
+    from app.store.sandbox import find_sandbox
+
     sandbox = find_sandbox(data_dir, worker)
     try:
         private = base64.b64decode(recovery_key.read_text().strip(), validate=True)
@@ -294,28 +312,6 @@ def demo(
         run_demo(plan, say=typer.echo)
     except DemoFailed as exc:
         fail(str(exc))
-
-
-def _mount_server() -> None:
-    try:
-        from sync.server.cli import server_app
-    except ImportError as exc:
-        missing = exc.name or "server"
-
-        @app.command("server", help="县级平台（需要安装 doorstep[server]）。")
-        def server_missing() -> None:
-            fail(
-                f"县级平台需要额外的依赖（缺少 {missing}），请安装：pip install 'doorstep[server]'。"
-            )
-
-        return
-    app.add_typer(server_app, name="server")
-
-
-# The server commands import FastAPI and the server models: mount them only when they can
-# be asked for, so device commands start fast on a tablet or a laptop.
-if sys.argv[1:2] in ([], ["server"], ["--help"], ["-h"]):
-    _mount_server()
 
 
 def main() -> None:

@@ -589,3 +589,79 @@ def test_a_corrupted_key_file(device: Path, damage: bytes) -> None:
     (sandbox.path / "keys.json").write_bytes(damage)
     message = one_sentence(run("device", "status", "--data-dir", device))
     assert "密钥文件" in message
+
+
+# --- start-up: what each command loads --------------------------------------------------
+
+# Runs the console entry point with the given arguments, then writes the names of the
+# modules it loaded to the file named by DOORSTEP_TEST_MODULES. `blocked` modules are made
+# unimportable first, as on an install without the `server` extra.
+PROBE = """
+import os, sys
+for name in os.environ.get("DOORSTEP_TEST_BLOCKED", "").split():
+    sys.modules[name] = None
+from app.cli import main
+try:
+    main()
+finally:
+    with open(os.environ["DOORSTEP_TEST_MODULES"], "w") as out:
+        out.write("\\n".join(sorted(sys.modules)))
+"""
+SERVER_STACK = ("fastapi", "starlette", "uvicorn", "alembic", "sync.server.app")
+STORE_STACK = ("sqlalchemy", "sqlmodel", "app.store.store", "sync.server.tables")
+
+
+def loaded_by(
+    tmp_path: Path, *args: str | Path, blocked: str = "", pin: str | None = None
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """What `doorstep ARGS` prints, and the modules (and their packages) it loaded."""
+    listing = tmp_path / "modules.txt"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_")}
+    env |= {"DOORSTEP_TEST_MODULES": str(listing), "DOORSTEP_TEST_BLOCKED": blocked}
+    if pin is not None:
+        env["DOORSTEP_PIN"] = pin
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *map(str, args)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return result, set(listing.read_text().split())
+
+
+def among(modules: set[str], stack: tuple[str, ...]) -> set[str]:
+    return {m for m in modules if any(m == s or m.startswith(s + ".") for s in stack)}
+
+
+@pytest.mark.parametrize(
+    "args", [(), ("--help",), ("server", "--help"), ("server", "report", "--help")]
+)
+def test_help_loads_neither_the_server_nor_the_store(tmp_path: Path, args: tuple[str, ...]) -> None:
+    result, modules = loaded_by(tmp_path, *args)
+    assert "Usage" in result.stdout + result.stderr
+    assert among(modules, SERVER_STACK + STORE_STACK) == set()
+
+
+def test_server_help_lists_every_server_command(tmp_path: Path) -> None:
+    result, _modules = loaded_by(tmp_path, "server", "--help")
+    for command in ("run", "add-worker", "enroll-code", "import-roster", "export", "report"):
+        assert f" {command} " in result.stdout, result.stdout
+
+
+def test_device_status_loads_the_store_but_not_the_server(device: Path, tmp_path: Path) -> None:
+    result, modules = loaded_by(tmp_path, "device", "status", "--data-dir", device, pin=PIN)
+    assert "王芳" in ok(result)
+    assert "app.store.store" in modules
+    assert among(modules, SERVER_STACK) == set()
+
+
+def test_a_server_command_without_the_server_extra_says_what_to_install(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'county.db'}"
+    result, _modules = loaded_by(
+        tmp_path, "server", "revoke-device", "--device", "d-1", "--db", db, blocked="fastapi"
+    )
+    message = one_sentence(result, code=1)
+    assert "fastapi" in message and "doorstep[server]" in message

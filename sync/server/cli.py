@@ -3,6 +3,11 @@
 Each command is thin: it opens the database (``--db`` or ``DOORSTEP_DATABASE_URL``,
 migrating it to the newest schema), calls one service and prints the result. Errors are
 one sentence on stderr and a non-zero exit, never a traceback.
+
+This module is the command tree only: it imports typer and the standard library, and each
+command imports the server (FastAPI, SQLAlchemy, the services) when it runs, so that
+`doorstep --help`, `doorstep server --help` and every `doorstep device ...` start fast. A
+missing server dependency becomes one sentence naming `doorstep[server]`.
 """
 
 from __future__ import annotations
@@ -12,18 +17,13 @@ import functools
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from app.reports import write_file
-from app.reports.files import ExportExists
-from app.reports.masking import full_export_notice
-from sync.server.context import ServerContext
-from sync.server.errors import ApiError
-from sync.server.services import admin, exchange, reports, review, roster
-from sync.server.settings import Settings
+if TYPE_CHECKING:
+    from sync.server.context import ServerContext
+    from sync.server.services.reports import Export
 
 server_app = typer.Typer(
     name="server",
@@ -59,33 +59,59 @@ def fail(message: str, code: int = 1) -> None:
 
 
 def friendly(command: F) -> F:
-    """Turn every expected failure into one sentence on stderr and exit status 1."""
+    """Turn every expected failure into one sentence on stderr and exit status 1.
+
+    The server's error types are imported only once a command has failed (it has imported
+    them already by then), so that the command tree stays light."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except roster.RosterRefused as exc:
-            typer.echo(str(exc), err=True)
-            for line in exc.lines():
-                typer.echo(line, err=True)
-            raise typer.Exit(1) from None
-        except ApiError as exc:
-            fail(exc.message)
-        except ExportExists as exc:
-            fail(str(exc))
-        except (OperationalError, ArgumentError) as exc:
-            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
-            fail(f"无法打开数据库：{reason}")
-        except SQLAlchemyError as exc:
-            fail(f"数据库操作失败：{type(exc).__name__}")
-        except OSError as exc:
-            fail(f"文件操作失败：{exc.strerror or exc}（{exc.filename or ''}）")
+        except ModuleNotFoundError as exc:
+            missing = exc.name or "server"
+            fail(
+                f"县级平台需要额外的依赖（缺少 {missing}），请安装：pip install 'doorstep[server]'。"
+            )
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            explain(exc)
+            raise
 
     return wrapper  # type: ignore[return-value]
 
 
+def explain(exc: Exception) -> None:
+    """Exit with one sentence if `exc` is an expected failure; return if it is not."""
+    from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+    from app.reports.files import ExportExists
+    from sync.server.errors import ApiError
+    from sync.server.services.roster import RosterRefused
+
+    if isinstance(exc, RosterRefused):
+        typer.echo(str(exc), err=True)
+        for line in exc.lines():
+            typer.echo(line, err=True)
+        raise typer.Exit(1) from None
+    if isinstance(exc, ApiError):
+        fail(exc.message)
+    if isinstance(exc, ExportExists):
+        fail(str(exc))
+    if isinstance(exc, OperationalError | ArgumentError):
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+        fail(f"无法打开数据库：{reason}")
+    if isinstance(exc, SQLAlchemyError):
+        fail(f"数据库操作失败：{type(exc).__name__}")
+    if isinstance(exc, OSError):
+        fail(f"文件操作失败：{exc.strerror or exc}（{exc.filename or ''}）")
+
+
 def open_context(db: str | None) -> ServerContext:
+    from sync.server.context import ServerContext
+    from sync.server.settings import Settings
+
     settings = Settings() if db is None else Settings(database_url=db)
     return ServerContext.open(settings)
 
@@ -93,6 +119,8 @@ def open_context(db: str | None) -> ServerContext:
 def acting(ctx: ServerContext, admin_id: str | None) -> dict[str, Any]:
     """The actor and scope of an admin command: the admin's own areas with --admin, else
     the county's shell (whoever holds the database), unscoped."""
+    from sync.server.services import admin
+
     if admin_id is None:
         return {"actor": "cli", "scope": None}
     return {"actor": admin_id, "scope": admin.admin_scope(ctx, admin_id)}
@@ -110,6 +138,10 @@ def run(
 ) -> None:
     """运行县级服务器（uvicorn）。"""
     import uvicorn
+
+    from sync.server.context import ServerContext
+    from sync.server.services import admin
+    from sync.server.settings import Settings
 
     settings = Settings() if db is None else Settings(database_url=db)
     settings.tls_cert, settings.tls_key = cert or settings.tls_cert, key or settings.tls_key
@@ -163,6 +195,8 @@ def add_worker(
     admin_id: AdminOption = None,
 ) -> None:
     """新增工作人员，打印其编号。"""
+    from sync.server.services import admin
+
     ctx = open_context(db)
     worker = admin.create_worker(ctx, name, role, team, area, **acting(ctx, admin_id))
     typer.echo(worker.id)
@@ -177,6 +211,8 @@ def set_areas(
     admin_id: AdminOption = None,
 ) -> None:
     """调整工作人员的负责区划；其设备下次同步时移除范围外的数据。"""
+    from sync.server.services import admin
+
     ctx = open_context(db)
     codes = admin.set_areas(ctx, worker, area, **acting(ctx, admin_id))
     typer.echo(" ".join(codes))
@@ -194,6 +230,8 @@ def enroll_code(
     admin_id: AdminOption = None,
 ) -> None:
     """生成一次性设备登记码（打印登记码，可另存二维码）。"""
+    from sync.server.services import admin
+
     ctx = open_context(db)
     issued = admin.issue_code(ctx, worker, hours=hours, **acting(ctx, admin_id))
     if qr is not None:
@@ -210,6 +248,8 @@ def revoke_device(
     admin_id: AdminOption = None,
 ) -> None:
     """注销设备：它下次连接时被拒绝并清除本机数据。"""
+    from sync.server.services import admin
+
     ctx = open_context(db)
     admin.revoke_device(ctx, device, **acting(ctx, admin_id))
     typer.echo(f"设备 {device} 已注销。")
@@ -231,6 +271,8 @@ def import_roster(
     db: DbOption = None,
 ) -> None:
     """导入花名册：默认只试运行，加 --apply 才写入；有错误时逐行报告且不导入；重复导入不产生变化。"""
+    from sync.server.services import roster
+
     if not file.is_file():
         fail(f"找不到文件：{file}")
     report = roster.import_roster(
@@ -257,6 +299,8 @@ def demo_data(
     db: DbOption = None,
 ) -> None:
     """生成演示数据（区划、工作人员和记录）并写入服务器。"""
+    from sync.server.services import exchange
+
     try:
         day = date.fromisoformat(today) if today else None
     except ValueError:
@@ -282,6 +326,9 @@ def export(
     db: DbOption = None,
 ) -> None:
     """导出全部记录为 JSON Lines（与设备导出格式相同，默认遮蔽），并记入审计日志。"""
+    from app.reports.masking import full_export_notice
+    from sync.server.services import exchange
+
     written = exchange.export_jsonl(open_context(db), out, mask=not full)
     if full:
         typer.echo(full_export_notice(out), err=True)
@@ -303,6 +350,8 @@ def recovery_key(
     db: DbOption = None,
 ) -> None:
     """打印县级恢复私钥（base64），或用 --out 写入文件、--remove 转为离线保存；每次读取都记入审计日志。"""
+    from sync.server.services import admin
+
     if out is None:
         if remove:
             fail("--remove 需要同时用 --out 指定保存私钥的文件。")
@@ -324,6 +373,8 @@ def release_claims(
     db: DbOption = None,
 ) -> None:
     """释放超过联系期限（默认 7 天）仍未登记联系的心愿认领，心愿回到已发布。"""
+    from sync.server.services import review
+
     day = _as_of(today)
     released = review.release_stale_claims(open_context(db), day)
     typer.echo(f"已释放 {len(released)} 个超期未联系的心愿认领。")
@@ -357,7 +408,10 @@ def _as_of(text: str | None) -> date | None:
         raise AssertionError("unreachable") from None
 
 
-def _emit(export: reports.Export, out: Path | None) -> None:
+def _emit(export: Export, out: Path | None) -> None:
+    from app.reports import write_file
+    from sync.server.services import reports
+
     if out is not None:
         write_file(out, export.body)
         typer.echo(f"已写入 {out}（{len(export.body)} 字节）。", err=True)
@@ -384,6 +438,8 @@ def report_coverage(
     admin_id: AdminOption = None,
 ) -> None:
     """在册对象探访关爱率：应探访、已探访、探访率，分组明细和逾期未探访名单（xlsx 含全部分组）。"""
+    from sync.server.services import reports
+
     day = _as_of(as_of)
     ctx = open_context(db)
     who = acting(ctx, admin_id)
@@ -404,6 +460,8 @@ def report_indicators(
     admin_id: AdminOption = None,
 ) -> None:
     """三年目标清单 20 项指标：系统统计 4 项，其余为民政局填报值，对照目标判断是否达标。"""
+    from sync.server.services import reports
+
     day = _as_of(as_of)
     ctx = open_context(db)
     who = acting(ctx, admin_id)
@@ -427,6 +485,8 @@ def set_indicator(
     db: DbOption = None,
 ) -> None:
     """填报民政局统计的指标值（单项，或用 --csv 批量；有错误时不保存任何一项）。"""
+    from sync.server.services import reports
+
     if csv_file is not None:
         if code or value:
             fail("--csv 不能与 --code、--value 同时使用。")
