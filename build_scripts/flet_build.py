@@ -3,7 +3,8 @@
 `flet build` packages one folder whose entry module sits at its top, so this stages
 build/flet-app/ with pyproject.toml, app/, sync/ and assets/ (the icon copied to
 assets/icon.png, where flet looks for it) and a two-line main.py that calls app.main,
-then runs `flet build` on it; the result lands in dist/<target>/. Configuration is in
+leaving out what [tool.flet.app] exclude names (the county server, sync/server), then
+runs `flet build` on it; the result lands in dist/<target>/. Configuration is in
 pyproject.toml's [tool.flet]. Needs flet-cli (pip install flet-cli==1.0.5) and internet:
 the first build downloads the Flutter SDK (and for apk the JDK and Android SDK).
 """
@@ -15,6 +16,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,15 +32,30 @@ main([])
 DESKTOP = {"Linux": "linux", "Darwin": "macos", "Windows": "windows"}
 
 
+def excluded() -> frozenset[str]:
+    """The paths (relative to the top, with /) that pyproject's [tool.flet.app] leaves out."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return frozenset(config["tool"]["flet"]["app"]["exclude"])
+
+
 def stage(dest: Path = STAGE) -> Path:
-    """A clean copy of what the app needs, with main.py at its top."""
+    """A clean copy of what the app needs, with main.py at its top; caches and the
+    excluded paths are left out."""
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
+    left_out = excluded()
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        here = Path(directory).relative_to(ROOT)
+        return {n for n in names if n == "__pycache__" or (here / n).as_posix() in left_out}
+
     for name in COPIED:
         source = ROOT / name
+        if name in left_out:
+            continue
         if source.is_dir():
-            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, dest / name, ignore=ignore)
         elif source.exists():
             shutil.copy2(source, dest / name)
     shutil.copy2(ROOT / "assets" / "icons" / "icon.png", dest / "assets" / "icon.png")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -58,6 +60,53 @@ def test_stage_holds_the_entry_point_assets_and_icon(tmp_path: Path) -> None:
     ):
         assert (staged / path).is_file(), path
     assert not list(staged.rglob("__pycache__"))
+
+
+def test_stage_leaves_the_county_server_out(tmp_path: Path) -> None:
+    assert "sync/server" in _pyproject()["tool"]["flet"]["app"]["exclude"]
+    staged = flet_build.stage(tmp_path / "flet-app")
+    assert (ROOT / "sync" / "server" / "app.py").is_file()
+    assert not (staged / "sync" / "server").exists()
+    assert sorted(p.name for p in (staged / "sync").iterdir()) == sorted(
+        p.name for p in (ROOT / "sync").glob("*.py")
+    )
+
+
+def test_the_staged_app_imports_every_screen_without_the_server(tmp_path: Path) -> None:
+    """The app, its screens and the sync client load from the staged copy alone."""
+    staged = flet_build.stage(tmp_path / "flet-app")
+    screens = sorted(
+        ".".join(p.relative_to(staged).with_suffix("").parts)
+        for p in (staged / "app" / "ui").rglob("*.py")
+        if p.name != "__init__.py"
+    )
+    # The development install's finder would find sync.server in the source tree; the
+    # packaged app has no such finder, so the probe drops it first.
+    probe = (
+        "import importlib, sys\n"
+        "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f)]\n"
+        f"for name in {[*screens, 'app.main', 'sync.client']!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"assert all(m.__file__.startswith({str(staged)!r}) for m in map(sys.modules.get, "
+        "['app.main', 'sync.client']))\n"
+        "assert not any(m.startswith(('sync.server', 'fastapi')) for m in sys.modules)\n"
+        "try:\n"
+        "    import sync.server\n"
+        "except ModuleNotFoundError:\n"
+        "    print('no server')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(staged)}
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=staged,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "no server"
 
 
 def test_desktop_target_follows_the_os() -> None:
