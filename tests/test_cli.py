@@ -617,6 +617,7 @@ def loaded_by(
     """What `doorstep ARGS` prints, and the modules (and their packages) it loaded."""
     listing = tmp_path / "modules.txt"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_")}
+    env[DEV_KEYSTORE_ENV] = os.environ[DEV_KEYSTORE_ENV]
     env |= {"DOORSTEP_TEST_MODULES": str(listing), "DOORSTEP_TEST_BLOCKED": blocked}
     if pin is not None:
         env["DOORSTEP_PIN"] = pin
