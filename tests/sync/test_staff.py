@@ -104,8 +104,7 @@ def test_reports_vm_rows_by_worker_and_team_equal_the_servers(ctx, make_device) 
     device.sync()
 
     ws = Workspace(device.sandbox, device.store, clock=lambda: datetime(2026, 5, 20, 9))
-    vm = ReportsVM(ws)
-    vm.earlier()
+    vm = ReportsVM(ws)  # opens on the last complete month
     assert vm.period == "2026-04" and vm.staff_known
     with ctx.db.reading() as session:
         server = reports.coverage_reports(
