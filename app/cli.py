@@ -19,18 +19,45 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+import typer.main
+from typer.core import TyperGroup
 
 from app.store.errors import LockedOut, StoreError, TryLater, WrongPin
 from sync.server.cli import server_app
 
 if TYPE_CHECKING:
+    from typer import _click as click  # the click typer vendors: its Context and Command
+
     from app.store.sandbox import Sandbox
     from app.store.store import Store
 
 EXIT_FAILURE = 1
 EXIT_WRONG_PIN = 3
 
+
+class Doorstep(TyperGroup):
+    """The top-level group. The county server's commands are built from their typer tree
+    only when `doorstep server ...` runs; listing `doorstep`'s commands shows its help only."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        return names if "server" in names else [*names, "server"]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "server" and cmd_name not in self.commands:
+            return TyperGroup(name="server", help=server_app.info.help)
+        return super().get_command(ctx, cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args[:1] == ["server"] and "server" not in self.commands:
+            self.add_command(typer.main.get_command(server_app), "server")
+        return super().resolve_command(ctx, args)
+
+
 app = typer.Typer(
+    cls=Doorstep,
     name="doorstep",
     help="Doorstep 入户走访：离线采集、加密存储、与县级平台同步。",
     no_args_is_help=True,
@@ -39,7 +66,6 @@ app = typer.Typer(
 )
 device_app = typer.Typer(help="本设备上的工作人员账户与数据。", no_args_is_help=True)
 app.add_typer(device_app, name="device")
-app.add_typer(server_app, name="server")
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="本设备的数据目录。")]
 WorkerOpt = Annotated[

@@ -647,6 +647,8 @@ def test_help_loads_neither_the_server_nor_the_store(tmp_path: Path, args: tuple
 
 
 def test_server_help_lists_every_server_command(tmp_path: Path) -> None:
+    listing, _modules = loaded_by(tmp_path, "--help")
+    assert " server " in listing.stdout and "县级服务器" in listing.stdout, listing.stdout
     result, _modules = loaded_by(tmp_path, "server", "--help")
     for command in ("run", "add-worker", "enroll-code", "import-roster", "export", "report"):
         assert f" {command} " in result.stdout, result.stdout
