@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
+import flet as ft
 from pypinyin import lazy_pinyin
 
 from app.domain.codes import Category, RegisterStatus
@@ -9,7 +13,9 @@ from app.domain.identity import make_id_number
 from app.domain.records import Household, Person
 from app.ui.viewmodels.households import PAGE, HouseholdsVM, NewHouseholdVM
 from app.ui.viewmodels.workspace import Workspace
-from tests.ui.conftest import TODAY, ouyang
+from tests.ui.builders import PIN
+from tests.ui.conftest import TODAY, Clock, ouyang
+from tests.ui.harness import Client
 
 
 def _titles(vm: HouseholdsVM) -> list[str]:
@@ -119,3 +125,24 @@ def test_a_name_with_an_emoji_is_refused_with_the_reason(ws: Workspace) -> None:
     vm = NewHouseholdVM(ws, village="330702102203", head_name="钱多多😀", address="上坞村1组1号")
     assert vm.save() is None
     assert vm.errors == {"head_name": "姓名不能包含表情符号或图形符号"}
+
+
+def test_the_search_box_clears_with_one_tap(data_dir: Path, clock: Clock) -> None:
+    async def go() -> None:
+        client = await Client(data_dir, clock=clock).start()
+        await client.type("PIN", PIN)
+        await client.click("解锁")
+        await client.settle()
+        await client.tab("家庭")
+        [clear] = [
+            c for c in client.controls() if isinstance(c, ft.IconButton) and c.tooltip == "清除搜索"
+        ]
+        assert not clear.visible  # nothing to clear yet
+        await client.type("搜索", "oyxl")
+        assert clear.visible and client.has_text("共 1 户")
+        await client.click("清除搜索")
+        search = client.find("搜索", ft.TextField)
+        assert isinstance(search, ft.TextField) and search.value == ""
+        assert not clear.visible and client.has_text("共 31 户")
+
+    asyncio.run(go())
