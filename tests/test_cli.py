@@ -659,6 +659,7 @@ def test_device_status_loads_the_store_but_not_the_server(device: Path, tmp_path
     assert "王芳" in ok(result)
     assert "app.store.store" in modules
     assert among(modules, SERVER_STACK) == set()
+    assert among(modules, ("openpyxl",)) == set()  # masking names does not load the Excel writer
 
 
 def test_a_server_command_without_the_server_extra_says_what_to_install(tmp_path: Path) -> None:
