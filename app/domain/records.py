@@ -78,7 +78,7 @@ RecordId = Annotated[str, Field(max_length=36), AfterValidator(_record_id)]
 AreaCode = Annotated[str, Field(max_length=12), AfterValidator(parse_area_code)]
 IdNumber = Annotated[str, Field(max_length=18), AfterValidator(_id_number)]
 Phone = Annotated[str, Field(max_length=20), AfterValidator(_phone)]
-Name = Annotated[str, Field(max_length=NAME_MAX_CHARS)]
+Name = Annotated[str, Field(max_length=NAME_MAX_CHARS), AfterValidator(identity.parse_name)]
 ShortText = Annotated[str, Field(max_length=SHORT_TEXT_MAX_CHARS)]
 Note = Annotated[str, Field(max_length=NOTE_MAX_CHARS)]
 WorkerId = Annotated[str, Field(max_length=WORKER_ID_MAX_CHARS)]
@@ -252,7 +252,7 @@ class Person(Record):
     label: ClassVar[str] = "家庭成员"
 
     household_id: RecordId
-    name: Annotated[Name, Field(min_length=1), AfterValidator(identity.parse_name)]
+    name: Annotated[Name, Field(min_length=1)]
     id_number: IdNumber | None = None
     birth_date: date | None = None
     gender: Literal["M", "F"] | None = None

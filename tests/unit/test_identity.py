@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
 
 from app.domain import identity
 from app.domain.areas import COUNTIES
@@ -21,6 +22,7 @@ from app.domain.identity import (
     parse_id_number,
     parse_phone,
 )
+from app.domain.records import Name
 
 # GB 11643's own example, checked by hand:
 #   digits  1  1  0  1  0  5  1  9  4  9  1  2  3  1  0  0  2
@@ -196,3 +198,11 @@ def test_names_keep_rare_characters_and_minority_dots(name: str) -> None:
 def test_names_refuse_emoji_and_control_characters(name: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         identity.parse_name(name)
+
+
+def test_every_name_field_of_the_records_uses_the_rule() -> None:
+    """Members, witnesses, guardians and companions: one type, one rule."""
+    names = TypeAdapter(Name)
+    assert names.validate_python("吉𠮷") == "吉𠮷"
+    with pytest.raises(ValidationError, match="表情符号"):
+        names.validate_python("见证人😀")
