@@ -225,3 +225,17 @@ def test_an_untouched_form_keeps_no_draft(ws: Workspace) -> None:
     vm.observations = ""
     vm.keep_draft()
     assert kept_visits(ws) == []
+
+
+def test_a_position_the_platform_could_not_measure_is_never_an_error(ws: Workspace) -> None:
+    """A browser may report an infinite accuracy, or nonsense: the visit keeps what is
+    sound and says when there is no usable position, never raises."""
+    vm = NewVisitVM(ws, ouyang(ws))
+    assert vm.set_gps(29.08, 119.65, float("inf"))
+    assert vm.gps is not None and vm.gps.accuracy_m is None
+    assert vm.set_gps(29.08, 119.65, float("nan")) and vm.gps.accuracy_m is None
+    assert not vm.set_gps(float("nan"), 119.65, 10.0)
+    assert not vm.set_gps(95.0, 119.65, 10.0)
+    assert vm.message and vm.gps is not None and vm.gps.lat == 29.08  # the sound one kept
+    vm.set_outcome("nobody_home")
+    assert vm.save() is not None, vm.message

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from app.domain.codes import CareKind, NeedArea, VisitKind, VisitMode, VisitOutcome
 from app.domain.dates import DateError, parse_date
 from app.domain.ids import new_id
@@ -241,8 +243,19 @@ class NewVisitVM:
 
     # --- GPS and photo ---------------------------------------------------------------
 
-    def set_gps(self, lat: float, lon: float, accuracy_m: float | None = None) -> None:
-        self.gps = GeoPoint(lat=lat, lon=lon, accuracy_m=accuracy_m)
+    def set_gps(self, lat: float, lon: float, accuracy_m: float | None = None) -> bool:
+        """Keep the position the platform reported; an accuracy it could not state
+        (infinite, negative) is left out, and a point off the globe is not kept (False)."""
+        try:
+            accuracy = GeoPoint(lat=0, lon=0, accuracy_m=accuracy_m).accuracy_m
+        except ValidationError:
+            accuracy = None
+        try:
+            self.gps = GeoPoint(lat=lat, lon=lon, accuracy_m=accuracy)
+        except ValidationError:
+            self.message = text("visit.no_location", self.lang)
+            return False
+        return True
 
     def clear_gps(self) -> None:
         self.gps = None

@@ -548,7 +548,8 @@ class NewVisitScreen(Screen):
         except Exception:
             self.shell.snack(self.t("visit.no_location"), error=True)
         else:
-            self.vm.set_gps(lat, lon, acc)
+            if not self.vm.set_gps(lat, lon, acc):
+                self.shell.snack(self.t("visit.no_location"), error=True)
         self._media_changed()
 
     def _clear_gps(self) -> None:
