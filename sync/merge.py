@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -74,10 +75,14 @@ class Outcome:
     overwrites: list[Overwrite] = field(default_factory=list)
 
 
-def validate(record_type: str, data: dict[str, Any]) -> Record:
-    """The record as the domain model sees it, or Rejected with the first problem."""
+def validate(
+    record_type: str, data: dict[str, Any], changed: Iterable[str] | None = None
+) -> Record:
+    """The record as the domain model sees it, or Rejected with the first problem. The
+    input bounds apply to the `changed` fields of a stored record (None: a new one)."""
+    model = _model(record_type)
     try:
-        return _model(record_type).model_validate(data)
+        return model.model_validate(data) if changed is None else model.edited(data, changed)
     except ValidationError as exc:
         raise Rejected(problem(exc)) from None
 
@@ -207,7 +212,7 @@ def _merge_fields(
             lost += 1
     if applied:
         new_data["updated_hlc"] = max(hlc, str(data.get("updated_hlc", "")))
-    merged = validate(record_type, new_data).model_dump(mode="json")
+    merged = validate(record_type, new_data, fields).model_dump(mode="json")
     concurrent = any(
         _stamp_of(stamps, k)[1] > base_seq and _stamp_of(stamps, k)[2] != device
         for k in stamps
@@ -284,7 +289,7 @@ def check_referral(referral: dict[str, Any], consent_events: list[dict[str, Any]
     """A referral to a charity needs a current consent covering its data categories."""
     if referral.get("direction") != ReferralDirection.TO_CHARITY.value:
         return
-    events = [ConsentEvent.model_validate(e) for e in consent_events]
+    events = [ConsentEvent.from_stored(e) for e in consent_events]
     try:
         check_share(
             events,
@@ -302,7 +307,7 @@ def consent_granted(
     events: list[dict[str, Any]], person_id: str, recipient: str, purpose: str
 ) -> bool:
     """Whether the folded consent state is granted (withdrawal wins over concurrent grants)."""
-    parsed = [ConsentEvent.model_validate(e) for e in events]
+    parsed = [ConsentEvent.from_stored(e) for e in events]
     return state_for(parsed, person_id, recipient, purpose).granted
 
 

@@ -16,9 +16,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from app.domain import identity
 from app.domain.areas import parse_area_code
@@ -74,13 +83,61 @@ GPS_ACCURACY_MAX_M = 100_000.0
 # Dates and times without a zone are China Standard Time, where the app is used (金华).
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
 
+# The bounds above (and the name rule) apply to the values a create or an edit brings.
+# A value read back from storage was accepted when it was written, perhaps by a version
+# without them: validation context {STORED: True} marks every field as stored (a read),
+# {STORED: <names>} the fields an edit left as they were. Every other rule still applies.
+STORED = "stored"
+
+
+def _from_storage(info: ValidationInfo) -> bool:
+    stored = info.context.get(STORED) if info.context else None
+    if isinstance(stored, frozenset):
+        return info.field_name in stored
+    return stored is True
+
+
+def _max_chars(limit: int) -> AfterValidator:
+    """At most `limit` characters in a new value ("string_too_long", as pydantic words it)."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        if len(value) > limit and not _from_storage(info):
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": limit},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _max_items(limit: int) -> AfterValidator:
+    """At most `limit` items in a new list ("too_long", as pydantic words it)."""
+
+    def check(value: list[Any], info: ValidationInfo) -> list[Any]:
+        if len(value) > limit and not _from_storage(info):
+            raise PydanticCustomError(
+                "too_long",
+                "List should have at most {max_length} items after validation, not {actual_length}",
+                {"field_type": "List", "max_length": limit, "actual_length": len(value)},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _name(value: str, info: ValidationInfo) -> str:
+    return value if _from_storage(info) else identity.parse_name(value)
+
+
 RecordId = Annotated[str, Field(max_length=36), AfterValidator(_record_id)]
 AreaCode = Annotated[str, Field(max_length=12), AfterValidator(parse_area_code)]
 IdNumber = Annotated[str, Field(max_length=18), AfterValidator(_id_number)]
 Phone = Annotated[str, Field(max_length=20), AfterValidator(_phone)]
-Name = Annotated[str, Field(max_length=NAME_MAX_CHARS), AfterValidator(identity.parse_name)]
-ShortText = Annotated[str, Field(max_length=SHORT_TEXT_MAX_CHARS)]
-Note = Annotated[str, Field(max_length=NOTE_MAX_CHARS)]
+Name = Annotated[str, _max_chars(NAME_MAX_CHARS), AfterValidator(_name)]
+ShortText = Annotated[str, _max_chars(SHORT_TEXT_MAX_CHARS)]
+Note = Annotated[str, _max_chars(NOTE_MAX_CHARS)]
 WorkerId = Annotated[str, Field(max_length=WORKER_ID_MAX_CHARS)]
 HlcStamp = Annotated[str, Field(max_length=STAMP_MAX_CHARS)]
 Yuan = Annotated[int, Field(ge=0, le=MONEY_MAX_YUAN)]
@@ -173,6 +230,20 @@ class Record(BaseModel):
     updated_hlc: HlcStamp = ""
     author_worker_id: WorkerId = ""
     device_id: WorkerId = ""
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any] | str | bytes) -> Self:
+        """The record as storage holds it (a dict or JSON text): every rule but the input
+        bounds, which held for it when it was written (`STORED`)."""
+        if isinstance(data, str | bytes):
+            return cls.model_validate_json(data, context={STORED: True})
+        return cls.model_validate(data, context={STORED: True})
+
+    @classmethod
+    def edited(cls, data: Mapping[str, Any], changed: Iterable[str]) -> Self:
+        """The stored record after an edit (`data`, whole): the input bounds apply to the
+        `changed` fields alone, so an old over-long value does not block editing the rest."""
+        return cls.model_validate(data, context={STORED: frozenset(data) - set(changed)})
 
     def content(self) -> dict[str, Any]:
         """The record's own fields as JSON-ready values, without the bookkeeping."""
@@ -309,7 +380,7 @@ class Visit(Record):
     visited_at: datetime
     worker_id: Annotated[WorkerId, Field(min_length=1)]
     team: Team
-    companions: list[Name] = Field(default_factory=list, max_length=COMPANIONS_MAX)
+    companions: Annotated[list[Name], _max_items(COMPANIONS_MAX)] = Field(default_factory=list)
     mode: VisitMode = VisitMode.HOME
     outcome: VisitOutcome = VisitOutcome.MET
     care: list[CareKind] = codes(CareKind)
@@ -395,7 +466,7 @@ class ConsentEvent(Record):
     evidence_photo_id: RecordId | None = None
     occurred_at: datetime
     recorded_by: WorkerId
-    seen: list[RecordId] = Field(default_factory=list, max_length=SEEN_MAX)
+    seen: Annotated[list[RecordId], _max_items(SEEN_MAX)] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _complete(self) -> ConsentEvent:

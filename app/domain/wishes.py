@@ -86,7 +86,7 @@ def transition(
         updates.setdefault("claimed_on", None)
         updates.setdefault("contacted_on", None)
     # Validated, unlike model_copy: a misspelt field or a blank reason must not slip through.
-    moved = type(wish).model_validate({**wish.model_dump(), **updates})
+    moved = type(wish).edited({**wish.model_dump(), **updates}, updates)
     if target == S.REJECTED and not moved.reject_reason:
         raise IllegalTransition("驳回心愿需要填写理由")
     if target == S.CLAIMED and not moved.claimed_by:
@@ -156,4 +156,4 @@ def record_contact(wish: Wish, on: date) -> Wish:
         raise IllegalTransition(f"只有已认领的心愿可以登记联系，当前状态为「{wish.state}」")
     if wish.contacted_on is not None:
         return wish
-    return type(wish).model_validate({**wish.model_dump(), "contacted_on": on})
+    return type(wish).edited({**wish.model_dump(), "contacted_on": on}, ["contacted_on"])

@@ -117,7 +117,7 @@ class RecordMapping:
             if value is not None:
                 data[fieldname] = value
         data.update((k, v) for k, v in details.items() if k != ROW_KEY)
-        return self.record.model_validate(data)
+        return self.record.from_stored(data)
 
 
 MAPPINGS: dict[str, RecordMapping] = {

@@ -120,7 +120,7 @@ def _write_records(
         if data["id"] in pending:
             # The local overlay is what the person entered: it passes the domain rules again.
             data = merge.overlay(data, pending[data["id"]])
-            data = RECORD_TYPES[type_name].model_validate(data).model_dump(mode="json")
+            data = RECORD_TYPES[type_name].from_stored(data).model_dump(mode="json")
         else:
             # The server validated this record on the way in; the row is built as it came.
             data = dict(data)

@@ -126,11 +126,18 @@ class Mutation:
     reason: str | None = None
 
 
-def _check(record: Record, rule: Callable[[Record], None]) -> None:
+def _check(
+    record: Record, rule: Callable[[Record], None], changed: Iterable[str] | None = None
+) -> None:
     """IllegalEdit, with one sentence, unless `record` is valid as it stands (a copy made
-    with `model_copy` is not validated) and `rule` allows the change."""
+    with `model_copy` is not validated; the input bounds hold for its `changed` fields, or
+    all when new) and `rule` allows the change."""
+    data = record.model_dump()
     try:
-        type(record).model_validate(record.model_dump())
+        if changed is None:
+            type(record).model_validate(data)
+        else:
+            type(record).edited(data, changed)
         rule(record)
     except ValidationError as exc:
         raise IllegalEdit(problem(exc)) from None
@@ -374,7 +381,7 @@ class Store:
         changed = {k: v for k, v in after.items() if before.get(k) != v}
         if not changed:
             return current  # type: ignore[return-value]
-        _check(record, lambda r: type(r).check_edit(before, changed, DEVICE))
+        _check(record, lambda r: type(r).check_edit(before, changed, DEVICE), changed)
         stamped = record.model_copy(
             update={k: getattr(current, k) for k in BOOKKEEPING} | {"updated_hlc": self.clock.now()}
         )

@@ -204,7 +204,7 @@ class NeedsVM:
                     updates["fulfilment_photo_id"] = self.ws.store.put_photo(need.id, *photo)
             elif status == S.CLOSED:
                 updates["closed_reason"] = note
-            changed = Need.model_validate({**need.model_dump(), **updates})
+            changed = Need.edited({**need.model_dump(), **updates}, updates)
             self.needs[need_id] = self.ws.store.update(changed)
         except Exception as exc:
             self.message = user_message(exc, self.lang)

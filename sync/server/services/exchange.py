@@ -37,7 +37,7 @@ def export_jsonl(ctx: ServerContext, out: Path, *, mask: bool = True, actor: str
             ).scalars()
             model = RECORD_TYPES[type_name]
             for data in rows:
-                line = record_line(model.model_validate_json(data), mask=mask)
+                line = record_line(model.from_stored(data), mask=mask)
                 fh.write((line + "\n").encode("utf-8"))
                 written += 1
     with ctx.db.small_write() as s:

@@ -122,7 +122,7 @@ def _change_wish(
         ):
             raise NotFound("找不到此心愿。")
         try:
-            changed = change(Wish.model_validate_json(row.data))
+            changed = change(Wish.from_stored(row.data))
         except IllegalTransition as exc:
             raise ConflictError(str(exc)) from None
         data = _write_wish(ctx, feed, row, changed)
@@ -198,7 +198,7 @@ def release_stale_claims(
             )
         )
         for row in list(rows):
-            wish = Wish.model_validate_json(row.data)
+            wish = Wish.from_stored(row.data)
             if not claim_expired(wish, policy, today):
                 continue
             _write_wish(ctx, feed, row, release_claim(wish, policy, today))
