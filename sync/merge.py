@@ -191,7 +191,8 @@ def _merge_fields(
     new_data = dict(data)
     new_stamps = {k: list(v) for k, v in stamps.items()}
     overwrites: list[Overwrite] = []
-    applied = lost = 0
+    applied: set[str] = set()
+    lost = 0
     for name, value in fields.items():
         old_hlc, old_seq, old_device = _stamp_of(stamps, name)
         old_value = data.get(name)
@@ -203,7 +204,7 @@ def _merge_fields(
                 )
             new_data[name] = value
             new_stamps[name] = [max(hlc, old_hlc), seq, device]
-            applied += 1
+            applied.add(name)
         else:
             if old_value != value:
                 overwrites.append(
@@ -212,7 +213,8 @@ def _merge_fields(
             lost += 1
     if applied:
         new_data["updated_hlc"] = max(hlc, str(data.get("updated_hlc", "")))
-    merged = validate(record_type, new_data, fields).model_dump(mode="json")
+    # The input bounds hold for the values this change brings, not for those it left.
+    merged = validate(record_type, new_data, applied).model_dump(mode="json")
     concurrent = any(
         _stamp_of(stamps, k)[1] > base_seq and _stamp_of(stamps, k)[2] != device
         for k in stamps
