@@ -23,11 +23,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     ValidationError,
     ValidationInfo,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, core_schema
 
 from app.domain import identity
 from app.domain.areas import parse_area_code
@@ -97,34 +98,32 @@ def _from_storage(info: ValidationInfo) -> bool:
     return stored is True
 
 
-def _max_chars(limit: int) -> AfterValidator:
-    """At most `limit` characters in a new value ("string_too_long", as pydantic words it)."""
+@dataclass(frozen=True)
+class MaxLength:
+    """At most `max_length` characters (a string) or items (a list) in a value a create or
+    an edit brings, refused as pydantic words it ("string_too_long", "too_long")."""
 
-    def check(value: str, info: ValidationInfo) -> str:
-        if len(value) > limit and not _from_storage(info):
+    max_length: int
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return AfterValidator(self._check).__get_pydantic_core_schema__(source, handler)
+
+    def _check(self, value: str | list[Any], info: ValidationInfo) -> str | list[Any]:
+        if len(value) <= self.max_length or _from_storage(info):
+            return value
+        if isinstance(value, str):
             raise PydanticCustomError(
                 "string_too_long",
                 "String should have at most {max_length} characters",
-                {"max_length": limit},
+                {"max_length": self.max_length},
             )
-        return value
-
-    return AfterValidator(check)
-
-
-def _max_items(limit: int) -> AfterValidator:
-    """At most `limit` items in a new list ("too_long", as pydantic words it)."""
-
-    def check(value: list[Any], info: ValidationInfo) -> list[Any]:
-        if len(value) > limit and not _from_storage(info):
-            raise PydanticCustomError(
-                "too_long",
-                "List should have at most {max_length} items after validation, not {actual_length}",
-                {"field_type": "List", "max_length": limit, "actual_length": len(value)},
-            )
-        return value
-
-    return AfterValidator(check)
+        raise PydanticCustomError(
+            "too_long",
+            "List should have at most {max_length} items after validation, not {actual_length}",
+            {"field_type": "List", "max_length": self.max_length, "actual_length": len(value)},
+        )
 
 
 def _name(value: str, info: ValidationInfo) -> str:
@@ -135,9 +134,9 @@ RecordId = Annotated[str, Field(max_length=36), AfterValidator(_record_id)]
 AreaCode = Annotated[str, Field(max_length=12), AfterValidator(parse_area_code)]
 IdNumber = Annotated[str, Field(max_length=18), AfterValidator(_id_number)]
 Phone = Annotated[str, Field(max_length=20), AfterValidator(_phone)]
-Name = Annotated[str, _max_chars(NAME_MAX_CHARS), AfterValidator(_name)]
-ShortText = Annotated[str, _max_chars(SHORT_TEXT_MAX_CHARS)]
-Note = Annotated[str, _max_chars(NOTE_MAX_CHARS)]
+Name = Annotated[str, MaxLength(NAME_MAX_CHARS), AfterValidator(_name)]
+ShortText = Annotated[str, MaxLength(SHORT_TEXT_MAX_CHARS)]
+Note = Annotated[str, MaxLength(NOTE_MAX_CHARS)]
 WorkerId = Annotated[str, Field(max_length=WORKER_ID_MAX_CHARS)]
 HlcStamp = Annotated[str, Field(max_length=STAMP_MAX_CHARS)]
 Yuan = Annotated[int, Field(ge=0, le=MONEY_MAX_YUAN)]
@@ -380,7 +379,7 @@ class Visit(Record):
     visited_at: datetime
     worker_id: Annotated[WorkerId, Field(min_length=1)]
     team: Team
-    companions: Annotated[list[Name], _max_items(COMPANIONS_MAX)] = Field(default_factory=list)
+    companions: Annotated[list[Name], MaxLength(COMPANIONS_MAX)] = Field(default_factory=list)
     mode: VisitMode = VisitMode.HOME
     outcome: VisitOutcome = VisitOutcome.MET
     care: list[CareKind] = codes(CareKind)
@@ -466,7 +465,7 @@ class ConsentEvent(Record):
     evidence_photo_id: RecordId | None = None
     occurred_at: datetime
     recorded_by: WorkerId
-    seen: Annotated[list[RecordId], _max_items(SEEN_MAX)] = Field(default_factory=list)
+    seen: Annotated[list[RecordId], MaxLength(SEEN_MAX)] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _complete(self) -> ConsentEvent:
