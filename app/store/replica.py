@@ -118,7 +118,8 @@ def _write_records(
     codec = store.codec
     for type_name, data, server_seq in items:
         if data["id"] in pending:
-            # The local overlay is what the person entered: it passes the domain rules again.
+            # The local overlay is what the person entered: it passes the domain rules again
+            # (its input bounds were checked when it was queued; the server's values are stored).
             data = merge.overlay(data, pending[data["id"]])
             data = RECORD_TYPES[type_name].from_stored(data).model_dump(mode="json")
         else:
