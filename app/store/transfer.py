@@ -123,7 +123,8 @@ def _reason(exc: ValidationError) -> str:
 
 
 def read_records(path: Path) -> Iterator[tuple[int, Record | LineError]]:
-    """Parse and validate each line; yields (line number, record or error)."""
+    """Parse and validate each line; yields (line number, record or error). The input
+    bounds are the importer's: a line may repeat a record stored before them."""
     with open(path, "rb") as fh:
         for number, raw in enumerate(fh, start=1):
             if len(raw) > MAX_LINE_BYTES:
@@ -155,7 +156,7 @@ def read_records(path: Path) -> Iterator[tuple[int, Record | LineError]]:
                 yield number, LineError(number, "缺少 id")
                 continue
             try:
-                yield number, RECORD_TYPES[type_name].model_validate(data)
+                yield number, RECORD_TYPES[type_name].from_stored(data)
             except ValidationError as exc:
                 yield number, LineError(number, _reason(exc))
 
@@ -235,7 +236,10 @@ def import_records(
 
 def _create_problem(record: Record, writer: Writer) -> str | None:
     try:
+        type(record).model_validate(record.model_dump())  # a new record: every bound
         record.check_create(writer)
+    except ValidationError as exc:
+        return _reason(exc)
     except IllegalChange as exc:
         return str(exc)
     return None
@@ -245,7 +249,10 @@ def _edit_problem(current: Record, edited: Record) -> str | None:
     before, after = current.content(), edited.content()
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     try:
+        type(current).edited(edited.model_dump(), changed)  # bounds on what it changes
         type(current).check_edit(before, changed, DEVICE)
+    except ValidationError as exc:
+        return f"{_reason(exc)}（{current.id}）"
     except IllegalChange as exc:
         return f"{exc}（{current.id}）"
     return None

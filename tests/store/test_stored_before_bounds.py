@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -14,7 +15,7 @@ from app.domain.records import NOTE_MAX_CHARS, Household, Person, Record, Visit
 from app.store.errors import IllegalEdit
 from app.store.records import mapping_for
 from app.store.store import Store
-from app.store.transfer import export_records
+from app.store.transfer import ImportFailed, export_records, import_records
 from tests.store.helpers import household_with_members, visit_for
 
 OLD_NOTE = "老人独居，" * 612  # 3,060 characters, as a tester wrote before the bound
@@ -85,3 +86,40 @@ def test_its_other_fields_can_be_edited_but_a_new_over_long_value_is_refused(
     with pytest.raises(IllegalEdit, match="姓名不能包含表情符号"):
         store.update(member.model_copy(update={"name": "王建国🌸"}))
     assert store.get(Household, household.id).notes == OLD_NOTE
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _write_lines(path: Path, lines: list[dict[str, Any]]) -> None:
+    text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_its_export_imports_again_and_edits_but_a_new_over_long_record_is_refused(
+    store: Store, old_records: tuple[Household, Person, Visit], tmp_path: Path
+) -> None:
+    household, _, _ = old_records
+    out = tmp_path / "export.jsonl"
+    export_records(store, out, mask=False)
+    report = import_records(store, out)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 3)
+
+    lines = _lines(out)
+    for line in lines:
+        if line["type"] == "household":
+            line["phone"] = "13900002222"
+    _write_lines(out, lines)
+    assert import_records(store, out).updated == 1
+    stored = store.get(Household, household.id)
+    assert (stored.phone, stored.notes) == ("13900002222", OLD_NOTE)
+
+    fresh, _ = household_with_members(0, seq=5)
+    new_line = {"type": "household", **fresh.model_dump(mode="json"), "notes": OLD_NOTE}
+    _write_lines(out, [new_line])
+    with pytest.raises(ImportFailed) as excinfo:
+        import_records(store, out)
+    [error] = excinfo.value.errors
+    assert error.line == 1 and "notes" in error.reason
+    assert not store.exists("household", fresh.id)
