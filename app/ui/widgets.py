@@ -150,6 +150,13 @@ def theme() -> ft.Theme:
         icon_button_theme=ft.IconButtonTheme(
             style=ft.ButtonStyle(padding=(TOUCH_MIN - ICON) // 2, icon_size=ICON)
         ),
+        page_transitions=ft.PageTransitionsTheme(
+            android=ft.PageTransitionTheme.NONE,
+            ios=ft.PageTransitionTheme.NONE,
+            linux=ft.PageTransitionTheme.NONE,
+            macos=ft.PageTransitionTheme.NONE,
+            windows=ft.PageTransitionTheme.NONE,
+        ),
     )
 
 
