@@ -182,6 +182,12 @@ class Client:
     async def type(self, label: str, value: str) -> None:
         await self.event(self.find(label, ft.TextField), "change", {"value": value})
 
+    async def unlock(self, pin: str) -> None:
+        """The PIN typed, 解锁 tapped, and what the unlock started in the background done."""
+        await self.type("PIN", pin)
+        await self.click("解锁")
+        await self.settle()
+
     async def tab(self, label: str) -> None:
         bar = self.top().navigation_bar
         assert isinstance(bar, ft.NavigationBar)

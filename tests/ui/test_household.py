@@ -139,9 +139,7 @@ def test_the_household_screen_shows_a_member_who_left(data_dir: Path, clock: Clo
 
     async def go() -> None:
         client = await Client(data_dir, clock=clock).start()
-        await client.type("PIN", PIN)
-        await client.click("解锁")
-        await client.settle()
+        await client.unlock(PIN)
         await client.tab("家庭")
         await client.type("搜索", "oyxl")
         await client.click("打开欧阳秀兰家")
@@ -172,9 +170,7 @@ def test_a_daughter_reads_as_daughter_then_her_gender(data_dir: Path, clock: Clo
 
     async def go() -> None:
         client = await Client(data_dir, clock=clock).start()
-        await client.type("PIN", PIN)
-        await client.click("解锁")
-        await client.settle()
+        await client.unlock(PIN)
         await client.click("打开欧阳秀兰家")
         assert client.has_text("女儿 · 女 · 26岁"), client.texts()
         assert not client.has_text("女 · 女")
@@ -213,9 +209,7 @@ def test_a_long_note_folds_in_the_timeline_and_notes_have_a_limit(
 
     async def go() -> None:
         client = await Client(data_dir, clock=clock).start()
-        await client.type("PIN", PIN)
-        await client.click("解锁")
-        await client.settle()
+        await client.unlock(PIN)
         await client.tab("家庭")
         await client.type("搜索", "oyxl")
         await client.click("打开欧阳秀兰家")

@@ -130,9 +130,7 @@ def test_a_name_with_an_emoji_is_refused_with_the_reason(ws: Workspace) -> None:
 def test_the_search_box_clears_with_one_tap(data_dir: Path, clock: Clock) -> None:
     async def go() -> None:
         client = await Client(data_dir, clock=clock).start()
-        await client.type("PIN", PIN)
-        await client.click("解锁")
-        await client.settle()
+        await client.unlock(PIN)
         await client.tab("家庭")
         [clear] = [
             c for c in client.controls() if isinstance(c, ft.IconButton) and c.tooltip == "清除搜索"

@@ -71,9 +71,7 @@ def test_every_screen_builds_with_large_text(
 
     async def go() -> None:
         client = await Client(data_dir, width=size[0], height=size[1], clock=clock).start()
-        await client.type("PIN", PIN)
-        await client.click("解锁")
-        await client.settle()
+        await client.unlock(PIN)
         small = await _visit_every_screen(client, wide=size[0] >= 900)
         assert {route: texts for route, texts in small.items() if texts} == {}
         assert len(small) == 12
@@ -84,9 +82,7 @@ def test_every_screen_builds_with_large_text(
 def test_the_setting_turns_large_text_on_and_off(data_dir: Path, clock: Clock) -> None:
     async def go() -> None:
         client = await Client(data_dir, clock=clock).start()
-        await client.type("PIN", PIN)
-        await client.click("解锁")
-        await client.settle()
+        await client.unlock(PIN)
         await client.tab("设置")
         normal = _sizes(client)
         await client.click("大字（适老化）")

@@ -230,9 +230,7 @@ def test_cancelling_a_wish_says_so_and_needs_a_reason(data_dir: Path, clock: Clo
 
     async def go() -> None:
         client = await Client(data_dir, clock=clock).start()
-        await client.type("PIN", PIN)
-        await client.click("解锁")
-        await client.settle()
+        await client.unlock(PIN)
         await client.tab("心愿")
         await client.click("取消心愿")
         [dialog] = [d for d in client.page._dialogs.controls if isinstance(d, ft.AlertDialog)]

@@ -295,9 +295,7 @@ def test_export_writes_a_masked_workbook(hand: Workspace, tmp_path: Path) -> Non
 
 async def _reports(data_dir: Path, clock: Clock, width: int) -> Client:
     client = await Client(data_dir, width=width, height=900, clock=clock).start()
-    await client.type("PIN", PIN)
-    await client.click("解锁")
-    await client.settle()
+    await client.unlock(PIN)
     assert client.shell is not None
     client.shell.go_to("reports")
     assert client.top().route == "/reports"
@@ -356,9 +354,7 @@ def test_workers_do_not_see_reports(data_dir: Path, clock: Clock) -> None:
 
     async def go() -> None:
         client = await Client(data_dir, width=800, height=1280, clock=clock).start()
-        await client.type("PIN", PIN)
-        await client.click("解锁")
-        await client.settle()
+        await client.unlock(PIN)
         bar = client.top().navigation_bar
         assert isinstance(bar, ft.NavigationBar)
         assert "统计" not in [d.label for d in bar.destinations]

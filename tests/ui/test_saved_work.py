@@ -22,9 +22,7 @@ def run(coro: Callable[[], Awaitable[None]]) -> None:
 
 
 async def _unlock(client: Client) -> None:
-    await client.type("PIN", PIN)
-    await client.click("解锁")
-    await client.settle()
+    await client.unlock(PIN)
 
 
 def _bar(client: Client) -> str:

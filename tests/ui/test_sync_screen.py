@@ -30,9 +30,7 @@ def test_the_problems_screen_in_words_with_only_what_can_work(data_dir: Path, cl
 
     async def go() -> None:
         client = await Client(data_dir, clock=clock).start()
-        await client.type("PIN", PIN)
-        await client.click("解锁")
-        await client.settle()
+        await client.unlock(PIN)
         assert client.shell is not None and client.shell.sync_bar is not None
         client.shell.sync_bar.vm.result = "同步完成：上传 1 条，下载 0 条，冲突 0 条，被拒绝 1 条。"
         client.shell.push(SyncProblemsScreen(client.shell))

@@ -18,9 +18,7 @@ def test_an_update_to_a_control_no_longer_on_the_page_is_dropped(
 ) -> None:
     async def go() -> None:
         client = await Client(data_dir, width=800, height=1280, clock=clock).start()
-        await client.type("PIN", PIN)
-        await client.click("解锁")
-        await client.settle()
+        await client.unlock(PIN)
         assert client.shell is not None and client.conn is not None
         screen = client.shell.stack[-1]
         kept = ft.Text("留下")

@@ -25,9 +25,7 @@ def run(coro: Callable[[], Awaitable[None]]) -> None:
 
 async def _unlocked(data_dir: Path, clock: Clock, size: tuple[int, int] = (800, 1280)) -> Client:
     client = await Client(data_dir, width=size[0], height=size[1], clock=clock).start()
-    await client.type("PIN", PIN)
-    await client.click("解锁")
-    await client.settle()
+    await client.unlock(PIN)
     assert client.top().route == "/today", client.texts()
     return client
 
