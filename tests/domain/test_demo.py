@@ -94,7 +94,7 @@ def test_output_does_not_depend_on_string_hashing() -> None:
     """Set and dict order of strings changes between processes; the data must not."""
     script = (
         "from datetime import date; from app.demo.generator import generate; "
-        "from tests.unit.test_demo import fingerprint; "
+        "from tests.domain.test_demo import fingerprint; "
         "print(fingerprint(generate(80, seed=3, today=date(2026, 11, 28))))"
     )
     digests = set()
