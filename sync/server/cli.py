@@ -380,6 +380,70 @@ def release_claims(
     typer.echo(f"已释放 {len(released)} 个超期未联系的心愿认领。")
 
 
+def _organisation_line(org: Any) -> str:
+    from sync.server.console.labels import KIND_LABELS
+
+    state = "" if org.active else "\t（已停用）"
+    areas = " ".join(org.areas)
+    return f"{org.id}\t{org.credit_code}\t{KIND_LABELS[org.kind]}\t{org.name}\t{areas}{state}"
+
+
+@server_app.command("add-org")
+@friendly
+def add_org(
+    name: Annotated[str, typer.Option("--name", help="机构名称")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="charity（慈善组织）、social_work（社工机构）、caring_company（爱心企业）、"
+            "volunteer（志愿服务组织）、charity_supermarket（幸福超市/慈善超市）、"
+            "alliance_member（助联体成员单位）",
+        ),
+    ],
+    credit_code: Annotated[str, typer.Option("--credit-code", help="统一社会信用代码（18位）")],
+    area: Annotated[list[str], typer.Option("--area", help="服务区划：6、9 或 12 位代码，可多次")],
+    need: Annotated[
+        list[str] | None,
+        typer.Option("--need", help="服务的需求领域：living、education、medical…，可多次"),
+    ] = None,
+    contact: Annotated[str, typer.Option("--contact", help="机构联系人和电话")] = "",
+    db: DbOption = None,
+) -> None:
+    """登记帮扶机构（慈善组织、社工机构、爱心企业等），打印其编号。"""
+    from sync.server.services import organisations
+
+    entered = organisations.OrganisationInput(name, kind, credit_code, area, need or [], contact)
+    org = organisations.add_organisation(open_context(db), entered)
+    typer.echo(org.id)
+
+
+@server_app.command("list-orgs")
+@friendly
+def list_orgs(
+    all_: Annotated[bool, typer.Option("--all", help="包括已停用的机构")] = False,
+    db: DbOption = None,
+) -> None:
+    """列出帮扶机构：编号、信用代码、类型、名称、服务区划（每行一个，制表符分隔）。"""
+    from sync.server.services import organisations
+
+    for org in organisations.list_organisations(open_context(db), include_inactive=all_):
+        typer.echo(_organisation_line(org))
+
+
+@server_app.command("deactivate-org")
+@friendly
+def deactivate_org(
+    organisation: Annotated[str, typer.Argument(help="机构编号或统一社会信用代码")],
+    db: DbOption = None,
+) -> None:
+    """停用帮扶机构（保留记录，不再作为转介和同意的对象）。"""
+    from sync.server.services import organisations
+
+    org = organisations.set_active(open_context(db), organisation, False)
+    typer.echo(f"机构「{org.name}」已停用。")
+
+
 report_app = typer.Typer(
     name="report",
     help="报表：在册对象探访关爱率、三年目标清单完成情况（JSON / CSV / XLSX）。",

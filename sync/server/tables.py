@@ -345,3 +345,27 @@ class ServerMeta(ServerModel, table=True):
     __tablename__ = "server_meta"
     key: str = Field(primary_key=True)
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Organisation(ServerModel, table=True):
+    """An organisation that helps (慈善组织, 社工机构, ...; `app.domain.organisations`):
+    server-owned reference data, nothing personal. `need_areas` holds NeedArea codes."""
+
+    __tablename__ = "organisations"
+    id: str = Field(primary_key=True)
+    name: str
+    kind: str = Field(index=True)
+    credit_code: str = Field(unique=True)  # 统一社会信用代码, GB 32100 checked
+    need_areas: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    contact: str = ""
+    active: bool = True
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrganisationArea(ServerModel, table=True):
+    """One area an organisation serves: a county (6), township (9) or village (12 digits)."""
+
+    __tablename__ = "organisation_areas"
+    organisation_id: str = Field(primary_key=True, foreign_key="organisations.id")
+    code: str = Field(primary_key=True)
