@@ -1,0 +1,53 @@
+"""Reports on the county server (报表): visit coverage and the 2024–2026 target list.
+
+The numbers come from the same functions the device uses (`app.domain.coverage`,
+`app.domain.indicators`); this package reads what they need and renders it:
+
+- `request`     — a request's format, period, breakdown, year, scope and day, checked once;
+- `read_model`  — lean SQL reads of the report columns (light rows, visit digests);
+- `coverage`    — 在册对象探访关爱率: what to read for the domain, and the overdue list;
+- `indicators`  — the target list: measured values and the bureau's entered values;
+- `exports`     — JSON, CSV or XLSX for a reader, audited.
+
+A period still in progress is reported as of today (windows not yet ended do not count
+yet) unless another day is asked for; a finished period counts every window in it. A
+report over HTTP covers the caller's areas (or one area inside them); the bureau's
+entered values are city-wide and shown as entered. Every report read is audited.
+"""
+
+from sync.server.services.reports.coverage import CoverageData, coverage_reports
+from sync.server.services.reports.exports import (
+    MEDIA_TYPES,
+    Export,
+    coverage_export,
+    indicators_export,
+)
+from sync.server.services.reports.indicators import (
+    EnteredValue,
+    import_values,
+    indicator_results,
+    set_indicator,
+)
+from sync.server.services.reports.request import (
+    InvalidReportRequest,
+    OutOfScope,
+    ReportFormat,
+    report_scope,
+)
+
+__all__ = [
+    "MEDIA_TYPES",
+    "CoverageData",
+    "EnteredValue",
+    "Export",
+    "InvalidReportRequest",
+    "OutOfScope",
+    "ReportFormat",
+    "coverage_export",
+    "coverage_reports",
+    "import_values",
+    "indicator_results",
+    "indicators_export",
+    "report_scope",
+    "set_indicator",
+]
