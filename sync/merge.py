@@ -14,7 +14,8 @@
   the device store applies before it queues a change: fields fixed at creation (what a
   record hangs off; a referral's recipient, purpose, direction and data categories),
   fields and wish states only the server writes, visits dated ahead or by another
-  worker. A mutation that breaks one is rejected whole, with the reason.
+  worker, a record outside its household's area. A mutation that breaks one is rejected
+  whole, with the reason.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from app.domain.records import (
     IllegalChange,
     Record,
     Writer,
+    check_in_household,
     problem,
 )
 
@@ -133,6 +135,15 @@ def create(
     except IllegalChange as exc:
         raise Rejected(str(exc)) from None
     return Outcome(record.model_dump(mode="json"), {WHOLE_RECORD: [hlc, seq, device_id]})
+
+
+def check_household(data: dict[str, Any], household_area_code: str) -> None:
+    """Rejected unless the new record `data` lies in its household's area, as the device
+    checks it before queuing (`app.domain.records.check_in_household`)."""
+    try:
+        check_in_household(data["area_code"], household_area_code)
+    except IllegalChange as exc:
+        raise Rejected(str(exc)) from None
 
 
 def same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:

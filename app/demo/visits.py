@@ -19,6 +19,7 @@ from app.demo.randomness import DemoRandom, Weighted
 from app.demo.workers import DemoWorker, VillageTeam
 from app.domain.calendar import next_window, previous_window, window_containing
 from app.domain.codes import (
+    CONTACT_OUTCOMES,
     CareKind,
     Frequency,
     RegisterStatus,
@@ -120,7 +121,7 @@ class HistoryWriter:
 
     def _cut(self, spec: _Spec) -> bool:
         """A contact after the household lapsed, or a home visit after a pending major event."""
-        if spec.outcome not in _CONTACT:
+        if spec.outcome not in CONTACT_OUTCOMES:
             return False
         day = spec.at.date()
         lapsed, pending = self._plan.lapsed_from, self._plan.no_home_visit_from
@@ -298,7 +299,6 @@ class HistoryWriter:
         )
 
 
-_CONTACT = (VisitOutcome.MET, VisitOutcome.REFUSED)
 # The care a visit of each kind records: one kind, or two in their usual order.
 _CARE_CHOICES: dict[str, list[tuple[CareKind, ...]]] = {
     context: [(k,) for k in kinds] + list(combinations(kinds, 2))

@@ -135,6 +135,13 @@ class VisitOutcome(StrEnum):
     MOVED = "moved"
 
 
+# The outcomes that reached someone (a contact): met, or refused at the door. "Nobody
+# home" is an attempt and "moved" finds no one. Only contacts count for coverage and the
+# visit rules (DOMAIN.md); every reader (`Visit.is_contact`, `VisitFact`, the server's
+# SQL) takes them from here.
+CONTACT_OUTCOMES: frozenset[VisitOutcome] = frozenset({VisitOutcome.MET, VisitOutcome.REFUSED})
+
+
 class CareKind(StrEnum):
     HUMANISTIC = "humanistic"  # 人文关怀
     COUNSELLING = "counselling"  # 心理疏导

@@ -34,12 +34,19 @@ from datetime import date, datetime
 from enum import StrEnum
 from functools import cache, lru_cache
 from operator import attrgetter
-from types import SimpleNamespace
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from app.domain.areas import COUNTIES
 from app.domain.calendar import Window, parse_period, windows_ending_in
-from app.domain.codes import Category, Frequency, ServedClass, Team, VisitMode, VisitOutcome
+from app.domain.codes import (
+    CONTACT_OUTCOMES,
+    Category,
+    Frequency,
+    ServedClass,
+    Team,
+    VisitMode,
+    VisitOutcome,
+)
 from app.domain.labels import label
 from app.domain.policy import (
     Requirement,
@@ -51,7 +58,7 @@ from app.domain.policy import (
     qualifies,
     requirement_for,
 )
-from app.domain.records import Household, Need, Person, Referral, Visit, Wish
+from app.domain.records import Household, Need, Person, Referral, Wish
 
 REGISTERED_ONLY: frozenset[ServedClass] = frozenset({ServedClass.REGISTERED})
 UNASSIGNED = "unassigned"  # row key of households with no worker, team or category
@@ -198,11 +205,7 @@ class Report:
         return out
 
 
-# Visit.is_contact is the one definition of "someone was reached"; read once per outcome.
-_CONTACT: dict[str, bool] = {
-    o.value: bool(cast(Any, Visit.is_contact).fget(SimpleNamespace(outcome=o)))
-    for o in VisitOutcome
-}
+_CONTACT: dict[str, bool] = {o.value: o in CONTACT_OUTCOMES for o in VisitOutcome}
 
 
 _MODES: dict[str, VisitMode] = {m.value: m for m in VisitMode}

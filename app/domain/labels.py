@@ -626,7 +626,7 @@ UI: dict[str, tuple[str, str]] = {
         "已添加照片（{kb} KB，加密保存）",
         "Photo attached ({kb} KB, stored encrypted)",
     ),
-    "visit.photo_too_big": ("照片太大（超过 8 MB）。", "The photo is too large (over 8 MB)."),
+    "visit.photo_too_big": ("照片太大（超过 {mb} MB）。", "The photo is too large (over {mb} MB)."),
     "visit.clear_photo": ("移除照片", "Remove photo"),
     "visit.saved": ("探访已保存。", "Visit saved."),
     # media

@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError, core_schema
 from app.domain import identity
 from app.domain.areas import parse_area_code
 from app.domain.codes import (
+    CONTACT_OUTCOMES,
     CareKind,
     Category,
     ConsentAction,
@@ -269,13 +270,23 @@ class Record(BaseModel):
         if fixed:
             raise IllegalChange(f"字段「{fixed[0]}」创建后不能修改。")
         if "area_code" in changes and cls is not Household:
-            raise IllegalChange("记录的区划代码随所属家庭，不能单独修改。")
+            raise IllegalChange(AREA_FOLLOWS_HOUSEHOLD)
         server_only = sorted(set(changes) & cls.server_fields)
         if server_only and not writer.server:
             raise IllegalChange(f"字段「{server_only[0]}」只能由县级平台修改。")
 
 
 BOOKKEEPING = ("id", "created_hlc", "updated_hlc", "author_worker_id", "device_id")
+
+# Every record but a household lies in its household's area: it is created there, is not
+# moved on its own, and moves along when its household does (the county server moves it).
+AREA_FOLLOWS_HOUSEHOLD = "记录的区划代码随所属家庭：须与家庭一致，不能单独修改。"
+
+
+def check_in_household(area_code: str, household_area_code: str) -> None:
+    """IllegalChange unless a new record's `area_code` is its household's."""
+    if area_code != household_area_code:
+        raise IllegalChange(AREA_FOLLOWS_HOUSEHOLD)
 
 
 class Household(Record):
@@ -390,8 +401,8 @@ class Visit(Record):
 
     @property
     def is_contact(self) -> bool:
-        """Someone was reached. "Nobody home" is an attempt and "moved" finds no one."""
-        return self.outcome in (VisitOutcome.MET, VisitOutcome.REFUSED)
+        """Someone was reached (`CONTACT_OUTCOMES`)."""
+        return self.outcome in CONTACT_OUTCOMES
 
     def check_create(self, writer: Writer) -> None:
         """A visit is not dated ahead of the writer's clock, and a device records only its

@@ -35,7 +35,16 @@ from app.domain import identity
 from app.domain.consent import disclosure
 from app.domain.coverage import VisitFact
 from app.domain.ids import new_id
-from app.domain.records import BOOKKEEPING, DEVICE, IllegalChange, Record, Writer, problem
+from app.domain.records import (
+    BOOKKEEPING,
+    DEVICE,
+    Household,
+    IllegalChange,
+    Record,
+    Writer,
+    check_in_household,
+    problem,
+)
 from app.domain.staff import Staff
 from app.store import facts
 from app.store.columns import Codec, attach_codec
@@ -313,11 +322,13 @@ class Store:
         batch: dict[str, list[dict[str, Any]]] = {}
         outbox: list[dict[str, Any]] = []
         writer = self.writer()
+        areas: dict[str, str | None] = {}  # household id -> area code (None: not here)
         for record in records:
             record = self._stamp_new(record)
             mapping = mapping_for(record.type_name)
             if queue:
                 _check(record, lambda r: r.check_create(writer))
+                self._check_area(conn, record, areas)
             batch.setdefault(record.type_name, []).append(mapping.to_row(record, self.codec))
             if queue:
                 content = record.content()
@@ -333,6 +344,25 @@ class Store:
         if progress:
             progress(len(stamped) % 2000)
         return stamped
+
+    def _check_area(self, conn: Connection, record: Record, areas: dict[str, str | None]) -> None:
+        """IllegalEdit when a new record lies outside its household's area (a household
+        written earlier in this transaction, or stored; one the store lacks is the
+        server's to refuse)."""
+        if isinstance(record, Household):
+            areas[record.id] = record.area_code
+            return
+        household_id = getattr(record, "household_id", "")
+        if household_id not in areas:
+            table = mapping_for("household").table
+            query = select(table.c.area_code).where(table.c.id == household_id)
+            areas[household_id] = conn.execute(query).scalar()
+        known = areas[household_id]
+        try:
+            if known is not None:
+                check_in_household(record.area_code, known)
+        except IllegalChange as exc:
+            raise IllegalEdit(str(exc)) from None
 
     def writer(self) -> Writer:
         """This device as the writer of new records: dated at the latest now, with the

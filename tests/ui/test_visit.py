@@ -10,6 +10,7 @@ from app.domain.records import Need, Visit, Wish
 from app.store.sandbox import list_sandboxes, open_store
 from app.ui.viewmodels.visit import NewVisitVM, kept_visits
 from app.ui.viewmodels.workspace import Workspace
+from sync.protocol import MAX_PHOTO_BYTES
 from tests.ui.builders import PIN
 from tests.ui.conftest import NOW, Clock, ouyang
 
@@ -152,10 +153,12 @@ def test_a_wish_value_is_checked_before_saving(ws: Workspace) -> None:
     assert again.save() is not None
 
 
-def test_an_oversized_photo_is_refused(ws: Workspace) -> None:
+def test_a_photo_over_the_servers_limit_is_refused(ws: Workspace) -> None:
     vm = NewVisitVM(ws, ouyang(ws))
-    vm.set_photo(b"x" * (9 * 1024 * 1024))
-    assert vm.photo is None and "太大" in vm.message
+    vm.set_photo(b"x" * (MAX_PHOTO_BYTES + 1))
+    assert vm.photo is None and vm.message == "照片太大（超过 8 MB）。"
+    vm.set_photo(b"x" * MAX_PHOTO_BYTES)
+    assert vm.photo is not None
 
 
 def _half_filled(ws: Workspace, kind: VisitKind = VisitKind.CARE) -> NewVisitVM:

@@ -25,9 +25,9 @@ from app.store.errors import IntegrityError
 from app.ui.viewmodels.consent import CONSENT_FORM
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.workspace import Workspace
+from sync.protocol import MAX_PHOTO_BYTES
 
 SURVEY_AREAS = tuple(NeedArea)
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
 
 
 @dataclass
@@ -269,7 +269,9 @@ class NewVisitVM:
 
     def set_photo(self, content: bytes, mime: str = "image/jpeg") -> None:
         if len(content) > MAX_PHOTO_BYTES:
-            self.message = text("visit.photo_too_big", self.lang)
+            self.message = text(
+                "visit.photo_too_big", self.lang, mb=MAX_PHOTO_BYTES // (1024 * 1024)
+            )
             return
         self.photo, self.photo_mime = content, mime
 

@@ -339,8 +339,7 @@ def _create(
         parent = feed.get(data["household_id"])
         if parent is None or parent.type != "household":
             raise merge.Rejected("所属家庭不存在。")
-        if parent.area_code != data["area_code"]:
-            raise merge.Rejected("记录的区划代码必须与所属家庭一致。")
+        merge.check_household(data, parent.area_code)
         person_id = data.get("person_id")
         if person_id:
             person = feed.get(person_id)

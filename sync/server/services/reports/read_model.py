@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.domain.codes import (
+    CONTACT_OUTCOMES,
     Category,
     NeedStatus,
     PersonFlag,
     ReferralStatus,
     RegisterStatus,
     VisitMode,
-    VisitOutcome,
     WishState,
 )
 from app.domain.coverage import REGISTERED_ONLY, VisitDigest, VisitFact
@@ -197,12 +197,7 @@ _VISIT_COLUMNS = (
     RECORDS.c.visit_amends,
 )
 _LEAN_COLUMNS = _VISIT_COLUMNS[:4]
-# The outcomes that reached someone, as VisitFact (so Visit.is_contact) defines them.
-CONTACT_OUTCOMES = tuple(
-    o.value
-    for o in VisitOutcome
-    if VisitFact.of("", datetime.min, VisitMode.HOME, o, "", "").is_contact
-)
+CONTACT_CODES = sorted(o.value for o in CONTACT_OUTCOMES)  # in SQL: the visits that count
 
 
 def _not_amended() -> Any:
@@ -258,7 +253,7 @@ def read_visits(
         _of_type("visit"), _in_scope(areas), _uncorrected(session, areas)
     )
     if not who:
-        query = query.where(c.visit_outcome.in_(CONTACT_OUTCOMES))
+        query = query.where(c.visit_outcome.in_(CONTACT_CODES))
     if first is not None:
         query = query.where(c.visit_at >= first.isoformat())
     if last is not None:
@@ -295,7 +290,7 @@ def latest_contacts(session: Session, households: Sequence[str], before: date) -
     ranked = select(*_LEAN_COLUMNS, rank).where(
         _of_type("visit"),
         c.visit_at < before.isoformat(),
-        c.visit_outcome.in_(CONTACT_OUTCOMES),
+        c.visit_outcome.in_(CONTACT_CODES),
         _not_amended(),
     )
     facts: list[VisitFact] = []
@@ -358,7 +353,7 @@ def visit_digests(
                 _of_type("visit"),
                 _in_scope(areas),
                 _uncorrected(session, areas),
-                c.visit_outcome.in_(CONTACT_OUTCOMES),
+                c.visit_outcome.in_(CONTACT_CODES),
                 c.visit_at >= first.isoformat(),
                 c.visit_at < (until + timedelta(days=1)).isoformat(),
             )
