@@ -1,8 +1,10 @@
 """The app shell: one per browser tab or app window.
 
-It owns the page (theme, bundled font, views), the navigation stack, messages (snackbars),
-the idle lock, and the unlocked workspace. Screens never catch errors themselves: every
-handler goes through `handler()`, which turns any error into a Chinese message.
+It owns the page (theme, bundled font, views), the navigation stack and the route table,
+messages (snackbars), the idle lock, and the unlocked workspace. Screens never catch errors
+themselves: every handler goes through `handler()`, which turns any error into a Chinese
+message. Screens see the shell as a `Host` (app/ui/views/base.py) and navigate by route
+name; only this module knows which screen a name opens.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import inspect
 import logging
 import threading
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +26,7 @@ from app.domain.labels import text
 from app.ui import widgets as w
 from app.ui.viewmodels.device import DeviceSettings
 from app.ui.viewmodels.errors import user_message
-from app.ui.views.base import DESTINATIONS, WIDE, Screen
+from app.ui.views.base import DESTINATIONS, WIDE, Host, Screen
 
 if TYPE_CHECKING:
     from app.domain.policy import VisitPolicy
@@ -37,20 +40,40 @@ log = logging.getLogger("doorstep.ui")
 IDLE_CHECK_S = 5.0
 RARE_FONTS_AFTER_S = 1.0  # the first screen is drawn before the large fallback fonts load
 REPORTS_DESTINATION = ("reports", ft.Icons.INSIGHTS_OUTLINED, ft.Icons.INSIGHTS, "nav.reports")
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where the screen of one route name lives; its module is imported on first use."""
+
+    module: str
+    screen: str
+
+    def load(self) -> type[Screen]:
+        screen: type[Screen] = getattr(importlib.import_module(self.module), self.screen)
+        return screen
+
+
+# The route table: every screen by name, with the parameters its constructor takes after
+# the host. A screen's `key` is its name here.
+ROUTES: dict[str, Route] = {
+    "start": Route("app.ui.views.start", "StartScreen"),  # message
+    "today": Route("app.ui.views.today", "TodayScreen"),
+    "households": Route("app.ui.views.households", "HouseholdsScreen"),
+    "household-new": Route("app.ui.views.households", "NewHouseholdScreen"),
+    "household": Route("app.ui.views.household", "HouseholdScreen"),  # household_id
+    "visit-new": Route("app.ui.views.visit", "NewVisitScreen"),  # household_id, kind
+    "consent": Route("app.ui.views.consent", "ConsentScreen"),  # household_id
+    "needs": Route("app.ui.views.needs", "NeedsScreen"),
+    "wishes": Route("app.ui.views.needs", "WishesScreen"),
+    "reports": Route("app.ui.views.reports", "ReportsScreen"),
+    "settings": Route("app.ui.views.settings", "SettingsScreen"),
+    "sync-problems": Route("app.ui.views.sync", "SyncProblemsScreen"),
+}
+
 # Imported in the background while the start screen shows, so the app serves its first
 # page sooner and the unlock does not wait for them either.
-LATER = (
-    "app.ui.viewmodels.workspace",
-    "app.ui.views.today",
-    "app.ui.views.households",
-    "app.ui.views.household",
-    "app.ui.views.visit",
-    "app.ui.views.consent",
-    "app.ui.views.needs",
-    "app.ui.views.settings",
-    "app.ui.views.sync",
-    "app.ui.views.reports",
-)
+LATER = ("app.ui.viewmodels.workspace", *dict.fromkeys(r.module for r in ROUTES.values()))
 
 
 def _preload() -> None:
@@ -154,14 +177,38 @@ class Shell:
             w.enlarge(control, factor)
         return control
 
-    def replace(self, screen: Screen) -> None:
-        """Make `screen` the only one (top-level navigation)."""
+    def screen(self, route: str, **params: Any) -> Screen:
+        """A new screen for the route named `route` (see `ROUTES`), built with `params`."""
+        host: Host = self
+        return ROUTES[route].load()(host, **params)
+
+    def open(self, route: str, **params: Any) -> None:
+        """Open the screen named `route` over the current one."""
+        self._push(self.screen(route, **params))
+
+    def open_instead(self, route: str, **params: Any) -> None:
+        """Open the screen named `route` in the current one's place (back skips it)."""
+        screen = self.screen(route, **params)
+        self.stack.pop()
+        self._push(screen)
+
+    def go_to(self, route: str) -> None:
+        """Make the top-level screen named `route` the only one."""
+        self._replace(self.screen(route))
+
+    def reread(self) -> None:
+        """The current screen re-reads its view-model and is redrawn (after a sync)."""
+        if self.stack:
+            self.stack[-1].on_show()
+            self.stack[-1].refresh()
+
+    def _replace(self, screen: Screen) -> None:
         self.stack = [screen]
         screen.on_show()
         self.render()
 
-    def push(self, screen: Screen) -> None:
-        """Open `screen` over the current one; only the new view is built and sent."""
+    def _push(self, screen: Screen) -> None:
+        """Only the new view is built and sent; the ones below stay as they are."""
         in_step = self._views_match_stack()
         self.stack.append(screen)
         screen.on_show()
@@ -189,8 +236,8 @@ class Shell:
             self.page.update()
 
     def _views_match_stack(self) -> bool:
-        """Whether the page holds exactly the views of the stack (a screen may have edited
-        the stack directly, and a resize or language change rebuilds everything)."""
+        """Whether the page holds exactly the views of the stack (a resize or language
+        change rebuilds everything, and `open_instead` drops a screen whose view stays)."""
         views = self.page.views
         return len(views) == len(self.stack) and all(
             v is s.view for v, s in zip(views, self.stack, strict=True)
@@ -199,21 +246,6 @@ class Shell:
     def _on_view_pop(self, _e: Any) -> None:
         self.pop()
 
-    def go_to(self, key: str) -> None:
-        """One of the top-level destinations."""
-        from app.ui.views import households as hh
-        from app.ui.views import needs, reports, settings, today
-
-        screens: dict[str, Callable[[Shell], Screen]] = {
-            "reports": reports.ReportsScreen,
-            "today": today.TodayScreen,
-            "households": hh.HouseholdsScreen,
-            "needs": needs.NeedsScreen,
-            "wishes": needs.WishesScreen,
-            "settings": settings.SettingsScreen,
-        }
-        self.replace(screens[key](self))
-
     def destinations(self) -> tuple[tuple[str, Any, Any, str], ...]:
         """The navigation's destinations: 统计 only for coordinators, supervisors, admins."""
         if self.ws is not None and self.ws.profile.is_coordinator:
@@ -221,10 +253,9 @@ class Shell:
         return DESTINATIONS
 
     def show_start(self, message: str = "") -> None:
-        from app.ui.views.start import StartScreen
-
+        """The start screen (unlock, enrol) as the only one, with `message` on it."""
         self.sync_bar = None
-        self.replace(StartScreen(self, message=message))
+        self._replace(self.screen("start", message=message))
 
     # --- the workspace ----------------------------------------------------------------
 

@@ -42,7 +42,6 @@ from app.domain.codes import Category, Team, VisitOutcome
 from app.domain.records import Household, Person, Visit
 from app.store.keystore import DEV_KEYSTORE_ENV
 from app.store.sandbox import Sandbox, open_store
-from app.ui.views.household import HouseholdScreen
 from app.ui.views.visit import NewVisitScreen
 from tests.ui.harness import Client
 
@@ -256,12 +255,13 @@ async def in_process(data_dir: Path, busy: str, rounds: int) -> dict[str, float]
         assert shell is not None
 
         t0 = time.perf_counter()
-        shell.push(HouseholdScreen(shell, busy))
+        shell.open("household", household_id=busy)
         open_busy.append(time.perf_counter() - t0)
         assert client.has_text("第0次探访，老人身体尚可。")
 
-        screen = NewVisitScreen(shell, busy)
-        shell.push(screen)
+        shell.open("visit-new", household_id=busy)
+        screen = shell.stack[-1]
+        assert isinstance(screen, NewVisitScreen)
         screen.vm.set_outcome(VisitOutcome.MET.value)
         screen.vm.toggle_care("comfort", True)
         screen.vm.observations = "基准测试：一次探访"

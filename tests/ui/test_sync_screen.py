@@ -9,7 +9,6 @@ from pathlib import Path
 from app.domain.records import Household
 from app.store import replica
 from app.store.sandbox import list_sandboxes, open_store
-from app.ui.views.sync import SyncProblemsScreen
 from tests.ui.builders import PIN
 from tests.ui.conftest import Clock
 from tests.ui.harness import INTERACTIVE, Client, label_of
@@ -33,7 +32,7 @@ def test_the_problems_screen_in_words_with_only_what_can_work(data_dir: Path, cl
         await client.unlock(PIN)
         assert client.shell is not None and client.shell.sync_bar is not None
         client.shell.sync_bar.vm.result = "同步完成：上传 1 条，下载 0 条，冲突 0 条，被拒绝 1 条。"
-        client.shell.push(SyncProblemsScreen(client.shell))
+        client.shell.open("sync-problems")
         assert client.has_text("被拒绝的修改 · 欧阳秀兰家")
         assert client.has_text("家庭 · 住址") and client.has_text("岩头村3组90号")
         assert client.has_text("重新提交也会被拒绝")

@@ -76,9 +76,7 @@ def test_every_screen_builds_and_is_labelled(
         client.shell.go_to("households")
         await client.click("主动发现")
         assert client.top().route == "/household-new" and _unlabelled(client) == []
-        from app.ui.views.sync import SyncProblemsScreen
-
-        client.shell.push(SyncProblemsScreen(client.shell))
+        client.shell.open("sync-problems")
         assert client.has_text("没有需要处理的同步问题。") and _unlabelled(client) == []
         client.shell.lock()
         assert client.top().route == "/start"

@@ -3,19 +3,31 @@
 Top-level screens (首页, 家庭, 需求, 心愿, 设置) carry the navigation: a bar at the bottom
 when the window is narrow (tablet held upright, 600 px), a rail on the left when wide
 (laptop, 1440 px). Every screen shows the sync bar at the top.
+
+A screen knows its shell only as a `Host`: it navigates by route name
+(`host.open("household", household_id=...)`), never by importing the shell or another
+screen; the shell's route table (app/ui/shell.py, `ROUTES`) says which screen a name opens.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import flet as ft
 
 from app.ui import widgets as w
 
 if TYPE_CHECKING:
-    from app.ui.shell import Shell
+    from app.domain.policy import VisitPolicy
+    from app.store.keystore import Keystore
+    from app.ui.viewmodels.device import DeviceSettings
+    from app.ui.viewmodels.start import Enroll
+    from app.ui.viewmodels.sync import SyncerFactory
+    from app.ui.viewmodels.workspace import Workspace
 
 WIDE = 900
 CONTENT_MAX = 1100
@@ -30,15 +42,85 @@ DESTINATIONS = (
 )
 
 
+class Host(Protocol):
+    """What a screen may ask of the shell that shows it (app/ui/shell.py implements it)."""
+
+    page: ft.Page
+    data_dir: Path
+    settings: DeviceSettings
+    ws: Workspace | None
+    sync_bar: Any  # the SyncBar (app/ui/views/sync.py) while unlocked
+    clock: Callable[[], datetime]
+    syncer: SyncerFactory | None
+    enroll: Enroll | None
+    policy: VisitPolicy | None
+    keystore: Keystore | None
+
+    @property
+    def lang(self) -> str: ...
+
+    @property
+    def wide(self) -> bool: ...
+
+    @property
+    def width(self) -> float: ...
+
+    def t(self, key: str, **values: Any) -> str: ...
+
+    # --- navigation: routes by name, with their parameters ---------------------------
+
+    def open(self, route: str, **params: Any) -> None:
+        """Open the screen named `route` over the current one."""
+        ...
+
+    def open_instead(self, route: str, **params: Any) -> None:
+        """Open the screen named `route` in the current one's place (back skips it)."""
+        ...
+
+    def go_to(self, route: str) -> None:
+        """Make the top-level screen named `route` the only one."""
+        ...
+
+    def pop(self) -> None:
+        """Back to the screen below, which re-reads what may have changed."""
+        ...
+
+    def reread(self) -> None:
+        """The current screen re-reads its view-model and is redrawn (after a sync)."""
+        ...
+
+    def render(self) -> None: ...
+
+    def destinations(self) -> tuple[tuple[str, Any, Any, str], ...]: ...
+
+    # --- the session ------------------------------------------------------------------
+
+    def unlocked(self, ws: Workspace) -> None: ...
+
+    def lock(self, message: str = "") -> None: ...
+
+    def show_start(self, message: str = "") -> None: ...
+
+    # --- messages and handlers --------------------------------------------------------
+
+    def snack(self, message: str, *, error: bool = False) -> None: ...
+
+    def handler(self, fn: Callable[..., Any]) -> Callable[..., Any]: ...
+
+    def background(self, work: Coroutine[Any, Any, Any]) -> Any: ...
+
+
 class Screen(ABC):
-    """One screen: `content()` returns the body's controls from the view-model's state."""
+    """One screen: `content()` returns the body's controls from the view-model's state.
+
+    `key` is the screen's route name in the shell's route table."""
 
     key = ""
     top_level = False
     scroll = True
     sync_bar = True
 
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: Host) -> None:
         self.shell = shell
         self.body = ft.Column(
             spacing=14, expand=True, scroll=ft.ScrollMode.AUTO if self.scroll else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import flet as ft
 import flet.canvas as cv
@@ -13,11 +13,8 @@ from app.domain.labels import label
 from app.ui import widgets as w
 from app.ui.viewmodels.consent import DURATIONS, ConsentVM, StateLine
 from app.ui.views import media
-from app.ui.views.base import Screen
-from app.ui.views.visit import draft_banner, keeping_draft
-
-if TYPE_CHECKING:
-    from app.ui.shell import Shell
+from app.ui.views.base import Host, Screen
+from app.ui.views.drafts import draft_banner, keeping_draft
 
 PAD_W, PAD_H = 520.0, 200.0
 
@@ -25,7 +22,7 @@ PAD_W, PAD_H = 520.0, 200.0
 class ConsentScreen(Screen):
     key = "consent"
 
-    def __init__(self, shell: Shell, household_id: str) -> None:
+    def __init__(self, shell: Host, household_id: str) -> None:
         super().__init__(shell)
         assert shell.ws is not None
         self.vm = ConsentVM(shell.ws, household_id, shell.lang)

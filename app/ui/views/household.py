@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import flet as ft
 
 from app.domain.codes import VisitKind
 from app.domain.labels import relation_label
 from app.ui import widgets as w
 from app.ui.viewmodels.household import HouseholdVM, MemberLine, TimelineEntry
-from app.ui.views.base import Screen
-
-if TYPE_CHECKING:
-    from app.ui.shell import Shell
+from app.ui.views.base import Host, Screen
 
 TIMELINE_PAGE = 10  # visits built and sent at a time: the screen opens and returns quickly
 FOLD_CHARS = 120  # a longer note shows its start and 展开 in the timeline
@@ -22,7 +17,7 @@ FOLD_CHARS = 120  # a longer note shows its start and 展开 in the timeline
 class HouseholdScreen(Screen):
     key = "household"
 
-    def __init__(self, shell: Shell, household_id: str) -> None:
+    def __init__(self, shell: Host, household_id: str) -> None:
         super().__init__(shell)
         assert shell.ws is not None
         self.vm = HouseholdVM(shell.ws, household_id, shell.lang)
@@ -310,16 +305,10 @@ class HouseholdScreen(Screen):
         self.refresh()
 
     def _new_visit(self) -> None:
-        from app.ui.views.visit import NewVisitScreen
-
-        self.shell.push(NewVisitScreen(self.shell, self.vm.household_id, VisitKind.CARE))
+        self.shell.open("visit-new", household_id=self.vm.household_id, kind=VisitKind.CARE)
 
     def _knock(self) -> None:
-        from app.ui.views.visit import NewVisitScreen
-
-        self.shell.push(NewVisitScreen(self.shell, self.vm.household_id, VisitKind.KNOCK))
+        self.shell.open("visit-new", household_id=self.vm.household_id, kind=VisitKind.KNOCK)
 
     def _consent(self) -> None:
-        from app.ui.views.consent import ConsentScreen
-
-        self.shell.push(ConsentScreen(self.shell, self.vm.household_id))
+        self.shell.open("consent", household_id=self.vm.household_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import flet as ft
 
@@ -10,17 +10,14 @@ from app.domain.codes import Category
 from app.domain.labels import label
 from app.ui import widgets as w
 from app.ui.viewmodels.households import HouseholdLine, HouseholdsVM, NewHouseholdVM
-from app.ui.views.base import Screen
-
-if TYPE_CHECKING:
-    from app.ui.shell import Shell
+from app.ui.views.base import Host, Screen
 
 
 class HouseholdsScreen(Screen):
     key = "households"
     top_level = True
 
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: Host) -> None:
         super().__init__(shell)
         assert shell.ws is not None
         self.vm = HouseholdsVM(shell.ws, shell.lang)
@@ -168,12 +165,10 @@ class HouseholdsScreen(Screen):
         self._update_results()
 
     def _open(self, household_id: str) -> None:
-        from app.ui.views.household import HouseholdScreen
-
-        self.shell.push(HouseholdScreen(self.shell, household_id))
+        self.shell.open("household", household_id=household_id)
 
     def _report(self) -> None:
-        self.shell.push(NewHouseholdScreen(self.shell))
+        self.shell.open("household-new")
 
 
 class NewHouseholdScreen(Screen):
@@ -181,7 +176,7 @@ class NewHouseholdScreen(Screen):
 
     key = "household-new"
 
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: Host) -> None:
         super().__init__(shell)
         assert shell.ws is not None
         self.vm = NewHouseholdVM(shell.ws, shell.lang)
@@ -301,10 +296,8 @@ class NewHouseholdScreen(Screen):
         self.update(self.fields["id_number"], self.known)
 
     def _open_known(self, household_id: str) -> None:
-        from app.ui.views.household import HouseholdScreen
-
         if household_id in self.vm.ws.roster.households:
-            self.shell.push(HouseholdScreen(self.shell, household_id))
+            self.shell.open("household", household_id=household_id)
         else:
             self.shell.snack(self.t("newhh.known_elsewhere"))
 
@@ -321,8 +314,5 @@ class NewHouseholdScreen(Screen):
             self.update_view()
             self.shell.snack(self.vm.message, error=True)
             return
-        from app.ui.views.household import HouseholdScreen
-
         self.shell.snack(self.t("newhh.saved"))
-        self.shell.stack.pop()
-        self.shell.push(HouseholdScreen(self.shell, household.id))
+        self.shell.open_instead("household", household_id=household.id)

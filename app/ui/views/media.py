@@ -14,7 +14,7 @@ import flet as ft
 from app.ui import widgets as w
 
 if TYPE_CHECKING:
-    from app.ui.shell import Shell
+    from app.ui.views.base import Host
 
 IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
@@ -54,7 +54,7 @@ async def pick_image(holder: dict[str, Any]) -> tuple[bytes, str] | None:
     return bytes(files[0].bytes), mime
 
 
-def open_camera(shell: Shell, on_photo: Callable[[bytes], None]) -> None:
+def open_camera(shell: Host, on_photo: Callable[[bytes], None]) -> None:
     """A dialog with the camera preview and a 拍照 button; errors become a message."""
     import flet_camera as fc
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import flet as ft
 
@@ -12,20 +12,11 @@ from app.domain.codes import NeedStatus, WishState
 from app.ui import widgets as w
 from app.ui.viewmodels.needs import NeedItem, NeedsVM, WishesVM, WishItem
 from app.ui.views import media
-from app.ui.views.base import Screen
-
-if TYPE_CHECKING:
-    from app.ui.shell import Shell
-
-
-def _open_household(shell: Shell, household_id: str) -> None:
-    from app.ui.views.household import HouseholdScreen
-
-    shell.push(HouseholdScreen(shell, household_id))
+from app.ui.views.base import Host, Screen
 
 
 def note_dialog(
-    shell: Shell,
+    shell: Host,
     title: str,
     note_label: str,
     confirm: str,
@@ -90,7 +81,7 @@ class _Listing(Screen):
     top_level = True
     LIMIT = 200
 
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: Host) -> None:
         super().__init__(shell)
         self.search = w.search_field(
             self.t("needs.search"), self.t("households.clear_search"), self._query, self.act
@@ -127,7 +118,7 @@ class _Listing(Screen):
 class NeedsScreen(_Listing):
     key = "needs"
 
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: Host) -> None:
         super().__init__(shell)
         assert shell.ws is not None
         self.vm = NeedsVM(shell.ws, shell.lang)
@@ -197,7 +188,7 @@ class NeedsScreen(_Listing):
             trailing=w.icon_button(
                 ft.Icons.OPEN_IN_NEW,
                 self.t("today.open", name=item.household),
-                self.act(lambda _e: _open_household(self.shell, item.household_id)),
+                self.act(lambda _e: self.shell.open("household", household_id=item.household_id)),
             ),
         )
 
@@ -225,7 +216,7 @@ class NeedsScreen(_Listing):
 class WishesScreen(_Listing):
     key = "wishes"
 
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: Host) -> None:
         super().__init__(shell)
         assert shell.ws is not None
         self.vm = WishesVM(shell.ws, shell.lang)
@@ -292,7 +283,7 @@ class WishesScreen(_Listing):
             trailing=w.icon_button(
                 ft.Icons.OPEN_IN_NEW,
                 self.t("today.open", name=item.household),
-                self.act(lambda _e: _open_household(self.shell, item.household_id)),
+                self.act(lambda _e: self.shell.open("household", household_id=item.household_id)),
             ),
         )
 

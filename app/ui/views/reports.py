@@ -8,17 +8,14 @@ built from Containers, which also stand in for a chart that cannot be built.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import flet as ft
 
 from app.domain.indicators import Status, format_number
 from app.ui import widgets as w
 from app.ui.viewmodels.reports import AreaLine, IndicatorLine, OverdueLine, PeriodKind, ReportsVM
-from app.ui.views.base import Screen
-
-if TYPE_CHECKING:
-    from app.ui.shell import Shell
+from app.ui.views.base import Host, Screen
 
 log = logging.getLogger("doorstep.ui")
 
@@ -48,7 +45,7 @@ class ReportsScreen(Screen):
     key = "reports"
     top_level = True
 
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: Host) -> None:
         super().__init__(shell)
         assert shell.ws is not None
         self.vm = ReportsVM(shell.ws, shell.lang, exports_dir=shell.data_dir / "exports")
@@ -361,9 +358,7 @@ class ReportsScreen(Screen):
         self.refresh()
 
     def _open(self, household_id: str) -> None:
-        from app.ui.views.household import HouseholdScreen
-
-        self.shell.push(HouseholdScreen(self.shell, household_id))
+        self.shell.open("household", household_id=household_id)
 
     async def _export(self) -> None:
         """The workbook goes to the person asking for it: a download in the browser, the

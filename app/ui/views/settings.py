@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import flet as ft
 
 from app.domain.labels import LANGUAGES
 from app.ui import widgets as w
 from app.ui.viewmodels.settings import SettingsVM
-from app.ui.views.base import Screen
-
-if TYPE_CHECKING:
-    from app.ui.shell import Shell
+from app.ui.views.base import Host, Screen
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
@@ -21,7 +18,7 @@ class SettingsScreen(Screen):
     key = "settings"
     top_level = True
 
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: Host) -> None:
         super().__init__(shell)
         assert shell.ws is not None
         self.vm = SettingsVM(shell.ws, shell.settings, shell.data_dir)

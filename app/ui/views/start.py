@@ -4,16 +4,13 @@ device has no keystore), or enrol this device."""
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import flet as ft
 
 from app.ui import widgets as w
 from app.ui.viewmodels.start import StartVM
-from app.ui.views.base import Screen
-
-if TYPE_CHECKING:
-    from app.ui.shell import Shell
+from app.ui.views.base import Host, Screen
 
 TICK_S = 1.0  # the wait's countdown step
 PAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
@@ -23,7 +20,7 @@ class StartScreen(Screen):
     key = "start"
     sync_bar = False
 
-    def __init__(self, shell: Shell, message: str = "") -> None:
+    def __init__(self, shell: Host, message: str = "") -> None:
         super().__init__(shell)
         self.vm = StartVM(
             shell.data_dir,

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 import flet as ft
 
 from app.ui import widgets as w
 from app.ui.viewmodels.sync import SyncProblemsVM, SyncVM, default_syncer
-from app.ui.views.base import Screen
-
-if TYPE_CHECKING:
-    from app.ui.shell import Shell
+from app.ui.views.base import Host, Screen
 
 
 class SyncBar:
     """Online or offline, pending changes, last sync, errors; the 同步 button with progress."""
 
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: Host) -> None:
         assert shell.ws is not None
         self.shell = shell
         self.vm = SyncVM(
@@ -136,14 +132,13 @@ class SyncBar:
             await asyncio.sleep(0.25)
         ok = await task
         self.update()
-        if ok and self.shell.stack:
-            self.shell.stack[-1].on_show()
-            self.shell.stack[-1].refresh()
+        if ok:
+            self.shell.reread()
         elif self.vm.error:
             self.shell.snack(self.vm.error, error=True)
 
     def _open_problems(self) -> None:
-        self.shell.push(SyncProblemsScreen(self.shell))
+        self.shell.open("sync-problems")
 
 
 class SyncProblemsScreen(Screen):
@@ -151,7 +146,7 @@ class SyncProblemsScreen(Screen):
 
     key = "sync-problems"
 
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: Host) -> None:
         super().__init__(shell)
         assert shell.ws is not None
         self.vm = SyncProblemsVM(
@@ -235,9 +230,7 @@ class SyncProblemsScreen(Screen):
         return out
 
     def _open(self, household_id: str) -> None:
-        from app.ui.views.household import HouseholdScreen
-
-        self.shell.push(HouseholdScreen(self.shell, household_id))
+        self.shell.open("household", household_id=household_id)
 
     def _keep(self, key: str, mine: bool) -> None:
         ok = self.vm.keep_mine(key) if mine else self.vm.keep_server(key)

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import flet as ft
 
 from app.domain.labels import label
 from app.ui import widgets as w
 from app.ui.viewmodels.today import SHOWN, TodayItem, TodayVM
-from app.ui.views.base import Screen
-
-if TYPE_CHECKING:
-    from app.ui.shell import Shell
+from app.ui.views.base import Host, Screen
 
 
 class TodayScreen(Screen):
     key = "today"
     top_level = True
 
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: Host) -> None:
         super().__init__(shell)
         assert shell.ws is not None
         self.ws = shell.ws
@@ -116,9 +111,7 @@ class TodayScreen(Screen):
         )
 
     def _open(self, household_id: str) -> None:
-        from app.ui.views.household import HouseholdScreen
-
-        self.shell.push(HouseholdScreen(self.shell, household_id))
+        self.shell.open("household", household_id=household_id)
 
     def _more(self) -> None:
         self.vm.show_more()

@@ -2,90 +2,18 @@
 
 from __future__ import annotations
 
-import inspect
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 import flet as ft
 
 from app.domain.codes import CareKind, NeedArea, VisitKind, VisitMode, VisitOutcome
 from app.domain.labels import label
 from app.ui import widgets as w
-from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.visit import KeptVisit, NewVisitVM, discard_kept_visit, kept_visits
-from app.ui.viewmodels.workspace import Workspace
 from app.ui.views import media
-from app.ui.views.base import Screen
-
-if TYPE_CHECKING:
-    from app.ui.shell import Shell
-
-
-class Drafting(Protocol):
-    """A form's view-model that keeps its draft (visit, survey, consent)."""
-
-    ws: Workspace
-
-    def keep_draft(self) -> None: ...
-
-
-def keeping_draft(shell: Shell, vm: Drafting, fn: Any) -> Any:
-    """An event handler (as `Shell.handler` makes it) that then keeps the form's draft,
-    sealed, at once: an auto-lock, a closed tab or a restart then loses nothing."""
-    handled = shell.handler(fn)
-
-    def keep() -> None:
-        if vm.ws.locked:
-            return
-        try:
-            vm.keep_draft()
-        except Exception as exc:
-            shell.snack(user_message(exc, shell.lang), error=True)
-
-    if inspect.iscoroutinefunction(handled):
-
-        async def run_async(*args: Any) -> None:
-            await handled(*args)
-            keep()
-
-        return run_async
-
-    def run(*args: Any) -> None:
-        handled(*args)
-        keep()
-
-    return run
-
-
-def draft_banner(shell: Shell, restored: datetime, photo_lost: bool, on_discard: Any) -> ft.Control:
-    """ "Restored what was left unsaved at …", with the way to throw it away."""
-    lines: list[ft.Control] = [
-        ft.Text(
-            shell.t("draft.restored", when=restored.strftime("%m-%d %H:%M")),
-            size=w.TEXT,
-            weight=ft.FontWeight.BOLD,
-        )
-    ]
-    if photo_lost:
-        lines.append(w.muted(shell.t("draft.photo_again")))
-    lines.append(
-        w.left(
-            w.button(
-                shell.t("draft.discard"),
-                on_discard,
-                kind="outlined",
-                icon=ft.Icons.DELETE_SWEEP_OUTLINED,
-            )
-        )
-    )
-    return ft.Container(
-        ft.Column(lines, spacing=8),
-        padding=12,
-        border_radius=8,
-        bgcolor=ft.Colors.AMBER_50,
-        border=ft.Border.all(1, ft.Colors.AMBER_700),
-    )
-
+from app.ui.views.base import Host, Screen
+from app.ui.views.drafts import draft_banner, keeping_draft
 
 OFFER_ROWS_UNBOXED = 4
 OFFER_LIST_HEIGHT = 420
@@ -104,7 +32,7 @@ def picked_day(picked: datetime | date) -> date:
 class NewVisitScreen(Screen):
     key = "visit-new"
 
-    def __init__(self, shell: Shell, household_id: str, kind: VisitKind = VisitKind.CARE) -> None:
+    def __init__(self, shell: Host, household_id: str, kind: VisitKind = VisitKind.CARE) -> None:
         super().__init__(shell)
         assert shell.ws is not None
         self.vm = NewVisitVM(shell.ws, household_id, shell.lang, kind=kind)
@@ -607,7 +535,7 @@ class NewVisitScreen(Screen):
         self.shell.pop()
 
 
-def offer_kept_visits(shell: Shell) -> None:
+def offer_kept_visits(shell: Host) -> None:
     """After an unlock: the visit and survey forms left unsaved (by an auto-lock, a closed
     tab, a restart), each to resume or throw away."""
     if shell.ws is None:
@@ -618,13 +546,11 @@ def offer_kept_visits(shell: Shell) -> None:
         return
 
     def resume(k: KeptVisit) -> None:
-        from app.ui.views.consent import ConsentScreen
-
         shell.page.pop_dialog()
         if k.kind is None:
-            shell.push(ConsentScreen(shell, k.household_id))
+            shell.open("consent", household_id=k.household_id)
         else:
-            shell.push(NewVisitScreen(shell, k.household_id, k.kind))
+            shell.open("visit-new", household_id=k.household_id, kind=k.kind)
 
     def throw_away(k: KeptVisit) -> None:
         discard_kept_visit(ws, k)
