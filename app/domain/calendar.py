@@ -1,4 +1,4 @@
-"""Calendar-aligned visit windows: ISO week, month, quarter, half-year, year."""
+"""Calendar-aligned visit windows (ISO week, month, quarter, half-year, year) and report periods."""
 
 from __future__ import annotations
 
@@ -83,3 +83,32 @@ def parse_period(text: str) -> Window:
     if m.group(4):
         return window_containing(Frequency.HALF_YEARLY, date(year, int(m.group(4)) * 6, 1))
     return window_containing(Frequency.YEARLY, date(year, 1, 1))
+
+
+@dataclass(frozen=True)
+class Period:
+    """A report period (统计期): its label as written — 2026-11, 2026-Q4, 2026-H2 or 2026 —
+    and the window it spans. Entry points parse the text once (`Period.parse`) and pass
+    the value on; the domain's reports take it as is."""
+
+    label: str
+    window: Window
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """The period `text` names; raises InvalidPeriod for one it cannot read."""
+        return cls(text.strip(), parse_period(text))
+
+    @classmethod
+    def of_year(cls, year: int) -> Period:
+        """The calendar year `year` (the target list's indicators are yearly)."""
+        return cls(str(year), window_containing(Frequency.YEARLY, date(year, 1, 1)))
+
+    def until(self, as_of: date | None) -> date:
+        """The last day a report counts: the period's end, or `as_of` if that is earlier."""
+        return self.window.end if as_of is None else min(self.window.end, as_of)
+
+
+def as_period(period: Period | str) -> Period:
+    """`period` as a Period, parsing it if it is still text (raises InvalidPeriod)."""
+    return period if isinstance(period, Period) else Period.parse(period)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -37,7 +37,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from app.domain.areas import COUNTIES
-from app.domain.calendar import Window, parse_period, windows_ending_in
+from app.domain.calendar import Period, Window, as_period, windows_ending_in
 from app.domain.codes import (
     CONTACT_OUTCOMES,
     Category,
@@ -536,32 +536,36 @@ def overdue_order(item: OverdueHousehold) -> tuple[Any, ...]:
     )
 
 
-def coverage_by(
+class Assessment(NamedTuple):
+    """A household due in a period: its requirement, the windows counted, whether covered."""
+
+    case: Case
+    requirement: Requirement
+    windows: tuple[Window, ...]
+    covered: bool
+
+
+def assess(
     caseload: Caseload,
-    period: str,
-    breakdowns: Sequence[str | Breakdown | None],
+    period: Period | str,
     *,
     policy: VisitPolicy,
     classes: Collection[ServedClass] | None = REGISTERED_ONLY,
-    names: Mapping[str, str] | None = None,
     as_of: date | None = None,
     within: str = "",
-) -> list[Report]:
-    """在册对象探访关爱率 for `period` once per breakdown, assessing each household once.
+) -> Iterator[Assessment]:
+    """Each household of `caseload` due in `period` (DOMAIN.md's "Coverage"), assessed once.
 
-    `period` is 2026-11, 2026-Q4, 2026-H2 or 2026. `as_of` (a period still in progress)
-    counts only the windows ended by that day; by default every window ending in the
-    period counts, as DOMAIN.md defines. `within` keeps the households whose area code
-    starts with it (an area chosen in a drill-down). Raises InvalidPeriod or InvalidBreakdown.
+    `as_of` (a period still in progress) counts only the windows ended by that day; by
+    default every window ending in the period counts. `within` keeps the households whose
+    area code starts with it. Raises InvalidPeriod for a period it cannot read.
     """
-    window = parse_period(period)
-    parsed = [parse_breakdown(b) for b in breakdowns]
-    until = window.end if as_of is None else min(window.end, as_of)
+    period = as_period(period)
+    until = period.until(as_of)
     windows: dict[Frequency, list[Window]] = {
-        freq: [w for w in windows_ending_in(freq, window) if w.end <= until] for freq in Frequency
+        freq: [w for w in windows_ending_in(freq, period.window) if w.end <= until]
+        for freq in Frequency
     }
-    tallies = [Tallies(b) for b in parsed]
-    overdue: list[OverdueHousehold] = []
     requirements: dict[tuple[Any, ...], Requirement | None] = {}
     registered: dict[tuple[Any, ...], tuple[Window, ...]] = {}  # counted, by register dates
     for case in caseload.cases.values():
@@ -587,25 +591,120 @@ def coverage_by(
             on_register = household.on_register
             freq_windows = windows[requirement.frequency]
             counted = registered[register] = tuple(w for w in freq_windows if on_register(w.end))
-        if not counted:
-            continue
-        covered = case.covered(counted, requirement)
+        if counted:
+            yield Assessment(case, requirement, counted, case.covered(counted, requirement))
+
+
+def earliest_counted_day(period: Period) -> date:
+    """The first day of the earliest window, of any frequency, that ends inside `period`:
+    no visit before it falls in a window a report of the period counts."""
+    starts = [w.start for f in Frequency for w in windows_ending_in(f, period.window)]
+    return min(starts, default=period.window.start)
+
+
+@dataclass(frozen=True)
+class MayBeDue:
+    """The households that may be due in a period (`may_be_due`), with what else it found."""
+
+    households: list[Household]
+    persons: list[Person]  # the members of those households
+    starts: dict[str, date]  # household -> first day of its earliest counted window
+    weekly: set[str]  # the households whose windows are ISO weeks
+
+
+def may_be_due(
+    households: Sequence[Household],
+    persons: Sequence[Person],
+    period: Period,
+    *,
+    policy: VisitPolicy,
+    as_of: date | None = None,
+) -> MayBeDue:
+    """The households whose kind of window has one ending in `period` by `as_of`, their
+    members, for each the first day of its earliest such window, and the weekly ones.
+
+    Only they can be due (DOMAIN.md: a quarterly household is not due in October), and
+    only visits from that day on can fall in a window that counts, so a caller that reads
+    visits from storage can leave the others out before the heavy work. The kind follows
+    `requirement_for` over the members still in the household on the last day counted, as
+    `assess` reads it; whether a household was on the register is left to `assess`.
+    """
+    until = period.until(as_of)
+    firsts: dict[Frequency, date] = {}
+    for frequency in Frequency:
+        counted = [w.start for w in windows_ending_in(frequency, period.window) if w.end <= until]
+        if counted:
+            firsts[frequency] = counted[0]
+    members: dict[str, list[Person]] = defaultdict(list)
+    for person in persons:
+        if member_on(person, until):
+            members[person.household_id].append(person)
+    kinds: dict[tuple[Any, ...], tuple[date | None, bool]] = {}
+    kept: list[Household] = []
+    starts: dict[str, date] = {}
+    weekly: set[str] = set()
+    for household in households:
+        own = members.get(household.id, [])
+        codes = (*household.categories, *(f for p in own for f in p.flags))
+        if codes not in kinds:
+            requirement = requirement_for(policy, household, own, until)
+            kinds[codes] = (
+                (firsts.get(requirement.frequency), requirement.frequency == Frequency.WEEKLY)
+                if requirement
+                else (None, False)
+            )
+        start, by_week = kinds[codes]
+        if start is not None:
+            kept.append(household)
+            starts[household.id] = start
+            if by_week:
+                weekly.add(household.id)
+    return MayBeDue(kept, [p for p in persons if p.household_id in starts], starts, weekly)
+
+
+def coverage_by(
+    caseload: Caseload,
+    period: Period | str,
+    breakdowns: Sequence[str | Breakdown | None],
+    *,
+    policy: VisitPolicy,
+    classes: Collection[ServedClass] | None = REGISTERED_ONLY,
+    names: Mapping[str, str] | None = None,
+    as_of: date | None = None,
+    within: str = "",
+) -> list[Report]:
+    """在册对象探访关爱率 for `period` once per breakdown, assessing each household once.
+
+    `period` is a Period, or its text: 2026-11, 2026-Q4, 2026-H2 or 2026. `as_of` (a
+    period still in progress) counts only the windows ended by that day; by default every
+    window ending in the period counts, as DOMAIN.md defines. `within` keeps the households
+    whose area code starts with it (an area chosen in a drill-down). Raises InvalidPeriod
+    or InvalidBreakdown.
+    """
+    period = as_period(period)
+    parsed = [parse_breakdown(b) for b in breakdowns]
+    until = period.until(as_of)
+    tallies = [Tallies(b) for b in parsed]
+    overdue: list[OverdueHousehold] = []
+    assessed = assess(caseload, period, policy=policy, classes=classes, as_of=as_of, within=within)
+    for case, requirement, counted, covered in assessed:
+        area_code = case.household.area_code
         for t in tallies:
-            keys = caseload.keys(case, household.area_code, t.by, classes) if t.by else ()
+            keys = caseload.keys(case, area_code, t.by, classes) if t.by else ()
             t.add(keys, int(covered))
         if not covered:
             last = case.last_qualifying(requirement, until)
             overdue.append(
                 OverdueHousehold(
-                    household.id, household.area_code, case.worker, last, requirement, counted
+                    case.household.id, area_code, case.worker, last, requirement, counted
                 )
             )
     overdue.sort(key=overdue_order)
     return [
         Report(
             COVERAGE,
-            period.strip(),
-            window,
+            period.label,
+            period.window,
             t.by,
             t.overall(),
             t.named_rows(names),
@@ -617,7 +716,7 @@ def coverage_by(
 
 def coverage(
     caseload: Caseload,
-    period: str,
+    period: Period | str,
     *,
     policy: VisitPolicy,
     by: str | Breakdown | None = None,
@@ -646,7 +745,7 @@ def coverage_report(
     households: Iterable[Household],
     persons: Iterable[Person],
     visits: Iterable[VisitLike],
-    period: str,
+    period: Period | str,
     *,
     policy: VisitPolicy,
     by: str | Breakdown | None = None,
@@ -667,7 +766,7 @@ def coverage_report(
 
 def major_event_response(
     caseload: Caseload,
-    period: str,
+    period: Period | str,
     *,
     policy: VisitPolicy,
     by: str | Breakdown | None = None,
@@ -681,7 +780,8 @@ def major_event_response(
     Events of households not on the register when the event started, and of members who
     had left the household by then, are left out.
     """
-    window = parse_period(period)
+    period = as_period(period)
+    window = period.window
     breakdown = parse_breakdown(by)
     tallies = Tallies(breakdown)
     for case in caseload.cases.values():
@@ -703,7 +803,7 @@ def major_event_response(
             tallies.add(keys, int(answered))
     return Report(
         MAJOR_EVENT_RESPONSE,
-        period.strip(),
+        period.label,
         window,
         breakdown,
         tallies.overall(),

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.domain.calendar import Window, parse_period
+from app.domain.calendar import Period, Window, as_period
 from app.domain.codes import NeedStatus, ReferralDirection, ReferralStatus, ServedClass, WishState
 from app.domain.coverage import (
     COVERAGE,
@@ -75,7 +75,7 @@ def _households_of(
 
 def _report(
     measure: Measure,
-    period: str,
+    period: Period,
     window: Window,
     tallies: Tallies,
     names: Mapping[str, str] | None,
@@ -83,7 +83,7 @@ def _report(
 ) -> Report:
     return Report(
         measure,
-        period.strip(),
+        period.label,
         window,
         tallies.by,
         tallies.overall(with_total),
@@ -93,7 +93,7 @@ def _report(
 
 def needs_fulfilment(
     caseload: Caseload,
-    period: str,
+    period: Period | str,
     *,
     by: str | Breakdown | None = None,
     classes: Collection[ServedClass] | None = None,
@@ -104,7 +104,8 @@ def needs_fulfilment(
     A need still awaiting assessment is in neither figure; a reasonable need fulfilled
     after the period still counts as fulfilled, so past periods can only improve.
     """
-    window = parse_period(period)
+    period = as_period(period)
+    window = period.window
     breakdown = parse_breakdown(by)
     tallies = Tallies(breakdown)
     for need, case, area in _households_of(caseload, caseload.needs, classes):
@@ -117,14 +118,15 @@ def needs_fulfilment(
 
 def wishes_fulfilled(
     caseload: Caseload,
-    period: str,
+    period: Period | str,
     *,
     by: str | Breakdown | None = None,
     classes: Collection[ServedClass] | None = None,
     names: Mapping[str, str] | None = None,
 ) -> Report:
     """微心愿化解数量: wishes fulfilled (圆梦) on a day inside the period."""
-    window = parse_period(period)
+    period = as_period(period)
+    window = period.window
     breakdown = parse_breakdown(by)
     tallies = Tallies(breakdown)
     for wish, case, area in _households_of(caseload, caseload.wishes, classes):
@@ -137,7 +139,7 @@ def wishes_fulfilled(
 
 def service_coverage(
     caseload: Caseload,
-    period: str,
+    period: Period | str,
     *,
     by: str | Breakdown | None = None,
     classes: Collection[ServedClass] | None = REGISTERED_ONLY,
@@ -148,7 +150,8 @@ def service_coverage(
     Of the registered households on the register at the end of the period, the share
     that received in the period a fulfilled need, a fulfilled wish or a completed referral.
     """
-    window = parse_period(period)
+    period = as_period(period)
+    window = period.window
     breakdown = parse_breakdown(by)
     served: set[str] = set()
     served.update(
@@ -178,7 +181,7 @@ def service_coverage(
 
 def charities_involved(
     caseload: Caseload,
-    period: str,
+    period: Period | str,
     *,
     by: str | Breakdown | None = None,
     classes: Collection[ServedClass] | None = None,
@@ -189,7 +192,8 @@ def charities_involved(
     A referral counts from the day it was sent unless declined; a wish claim from the day
     it was claimed unless released. Rows count distinct names, so they do not add up.
     """
-    window = parse_period(period)
+    period = as_period(period)
+    window = period.window
     breakdown = parse_breakdown(by)
     overall: set[str] = set()
     rows: dict[str, set[str]] = defaultdict(set)
@@ -219,7 +223,7 @@ def charities_involved(
         for key in sort_keys(breakdown, rows)
     )
     return Report(
-        CHARITIES_INVOLVED, period.strip(), window, breakdown, Tally(len(overall)), out_rows
+        CHARITIES_INVOLVED, period.label, window, breakdown, Tally(len(overall)), out_rows
     )
 
 
@@ -407,7 +411,7 @@ def measured_values(
 
     `as_of` limits coverage to the windows ended by that day (a year still in progress).
     """
-    period = str(year)
+    period = Period.of_year(year)
     visits = coverage(caseload, period, policy=policy, as_of=as_of)
     return {
         COVERAGE.code: percent(visits.overall),

@@ -507,8 +507,10 @@ def report_coverage(
     day = _as_of(as_of)
     ctx = open_context(db)
     who = acting(ctx, admin_id)
+    form = reports.parse_format(fmt)
+    asked, breakdown = reports.report_period(period), reports.report_breakdown(by)
     export = reports.coverage_export(
-        ctx, period, by, fmt, as_of=day, actor=who["actor"], areas=who["scope"]
+        ctx, asked, breakdown, form, as_of=day, actor=who["actor"], areas=who["scope"]
     )
     _emit(export, out)
 
@@ -529,8 +531,9 @@ def report_indicators(
     day = _as_of(as_of)
     ctx = open_context(db)
     who = acting(ctx, admin_id)
+    form, number = reports.parse_format(fmt), reports.report_year(year)
     export = reports.indicators_export(
-        ctx, year, fmt, as_of=day, actor=who["actor"], areas=who["scope"]
+        ctx, number, form, as_of=day, actor=who["actor"], areas=who["scope"]
     )
     _emit(export, out)
 

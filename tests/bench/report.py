@@ -45,6 +45,7 @@ from sqlalchemy import text
 from app.assets import load_visit_policy as load_policy
 from app.demo.areas import candidate_villages, county_name, township_name, village_name
 from app.demo.generator import DemoData, generate
+from app.domain.calendar import Period
 from app.domain.coverage import Breakdown, Caseload, VisitFact, coverage, coverage_by
 from app.domain.indicators import measured_values
 from app.domain.records import Household, Need, Person, Referral, Visit, Wish
@@ -439,7 +440,9 @@ def server_run(scale: float, seed: int, repeats: int) -> dict[str, Any]:
 
         def report(period: str) -> Callable[[], dict[str, Any]]:
             def run_report() -> dict[str, Any]:
-                export = reports.coverage_export(ctx, period, "village", "json", as_of=TODAY)
+                export = reports.coverage_export(
+                    ctx, Period.parse(period), Breakdown.VILLAGE, as_of=TODAY
+                )
                 return json.loads(export.body)
 
             return run_report

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from app.domain.calendar import (
     InvalidPeriod,
+    Period,
     Window,
+    as_period,
     next_window,
     parse_period,
     previous_window,
@@ -167,3 +169,15 @@ def test_windows_ending_in_a_period_are_exactly_those_whose_end_is_inside(
         | {window_containing(freq, period.end)}
     )
     assert found == [w for w in expected if w.end in period]
+
+
+def test_a_period_is_parsed_once_into_its_label_and_window() -> None:
+    october = Period.parse(" 2026-10 ")
+    assert october == Period("2026-10", Window(date(2026, 10, 1), date(2026, 10, 31)))
+    assert as_period("2026-10") == october and as_period(october) is october
+    assert Period.of_year(2026) == Period.parse("2026")
+    assert october.until(None) == date(2026, 10, 31)
+    assert october.until(date(2026, 10, 12)) == date(2026, 10, 12)
+    assert october.until(date(2026, 11, 3)) == date(2026, 10, 31)
+    with pytest.raises(InvalidPeriod):
+        Period.parse("2026-13")

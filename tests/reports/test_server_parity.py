@@ -26,7 +26,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from app.domain.calendar import next_window, parse_period, window_containing, windows_ending_in
+from app.domain.calendar import (
+    Period,
+    next_window,
+    parse_period,
+    window_containing,
+    windows_ending_in,
+)
 from app.domain.codes import (
     Category,
     Frequency,
@@ -203,7 +209,7 @@ def server_side(ctx: ServerContext, records: list[Record], workers, period, as_o
                 s.get(Worker, m.id).status = "inactive"  # type: ignore[union-attr]
     exchange.load_records(ctx, records)
     with ctx.db.reading() as session:
-        return reports.coverage_reports(session, period, by, as_of=as_of).reports
+        return reports.coverage_reports(session, Period.parse(period), by, as_of=as_of).reports
 
 
 @settings(
@@ -222,7 +228,9 @@ def test_device_and_server_give_identical_coverage(ctx, tmp_path, data):  # noqa
     assert server == device
     # A report with no worker in it skips the responsible workers: the same figures.
     with ctx.db.reading() as session:
-        lean = reports.coverage_reports(session, period, AREAS_ONLY, as_of=as_of).reports
+        lean = reports.coverage_reports(
+            session, Period.parse(period), AREAS_ONLY, as_of=as_of
+        ).reports
     assert [r.to_json() for r in lean] == [device[ALL.index(b)] for b in AREAS_ONLY]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+from app.domain.calendar import Period
 from app.domain.codes import Category, Team, VisitMode, VisitOutcome
 from app.domain.coverage import Breakdown
 from app.domain.records import Record
@@ -108,7 +109,7 @@ def test_reports_vm_rows_by_worker_and_team_equal_the_servers(ctx, make_device) 
     assert vm.period == "2026-04" and vm.staff_known
     with ctx.db.reading() as session:
         server = reports.coverage_reports(
-            session, "2026-04", [Breakdown.WORKER, Breakdown.TEAM], areas=[COUNTY]
+            session, Period.parse("2026-04"), [Breakdown.WORKER, Breakdown.TEAM], areas=[COUNTY]
         ).reports
     by_worker = [(r.key, r.name, r.tally.total, r.tally.count) for r in server[0].rows]
     by_team = [(r.key, r.name, r.tally.total, r.tally.count) for r in server[1].rows]

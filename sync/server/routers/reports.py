@@ -60,11 +60,12 @@ async def coverage(
 ) -> Response:
     """在册对象探访关爱率: `{"period", "overall", "rows", "overdue"}` in JSON, or CSV / XLSX."""
     scope = reports.report_scope(area, caller.areas)
+    asked, breakdown = reports.report_period(period), reports.report_breakdown(by)
     export = await run_in_threadpool(
         lambda: reports.coverage_export(
             ctx,
-            period,
-            by,
+            asked,
+            breakdown,
             fmt,
             areas=scope,
             as_of=as_of,
@@ -86,10 +87,11 @@ async def indicators(
 ) -> Response:
     """The target list for a year: each indicator's targets, value and whether it is met."""
     scope = reports.report_scope(area, caller.areas)
+    number = reports.report_year(year)
     export = await run_in_threadpool(
         lambda: reports.indicators_export(
             ctx,
-            year,
+            number,
             fmt,
             areas=scope,
             as_of=as_of,

@@ -32,7 +32,12 @@ from sync.server.services.reports.request import (
     InvalidReportRequest,
     OutOfScope,
     ReportFormat,
+    as_of_for,
+    parse_format,
+    report_breakdown,
+    report_period,
     report_scope,
+    report_year,
 )
 
 __all__ = [
@@ -43,11 +48,16 @@ __all__ = [
     "InvalidReportRequest",
     "OutOfScope",
     "ReportFormat",
+    "as_of_for",
     "coverage_export",
     "coverage_reports",
     "import_values",
     "indicator_results",
     "indicators_export",
+    "parse_format",
+    "report_breakdown",
+    "report_period",
     "report_scope",
+    "report_year",
     "set_indicator",
 ]

@@ -3,8 +3,8 @@
 The figures come from the same function the device uses (`app.domain.coverage`); this
 module decides what to read for it:
 
-- only households of the registered class whose kind of window (the domain's
-  `requirement_for`) ends in the period are kept: the others cannot be due;
+- only households of the registered class that the domain's `may_be_due` keeps (their
+  kind of window has one ending in the period) are read further: the others cannot be due;
 - of their visits, only those that reached someone, from the first day of the earliest
   counted window to the period's end, and as per-household digests (`VisitDigest`) —
   except for households whose 责任人 is their last visitor, whose visits are read in full;
@@ -24,17 +24,15 @@ households' whole visit history is read.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy.orm import Session
 
 from app.assets import load_visit_policy
-from app.domain.calendar import Window, windows_ending_in
-from app.domain.codes import Frequency, PersonFlag
+from app.domain.calendar import Period
 from app.domain.coverage import (
     Breakdown,
     Caseload,
@@ -42,14 +40,13 @@ from app.domain.coverage import (
     VisitDigest,
     VisitFact,
     coverage_by,
+    may_be_due,
     overdue_order,
 )
-from app.domain.policy import VisitPolicy, member_on, requirement_for
+from app.domain.policy import VisitPolicy
 from app.domain.records import Household, Person
 from app.domain.staff import Staff, responsible_for
 from sync.server.services.reports.read_model import (
-    HouseholdFacts,
-    PersonFacts,
     area_names,
     latest_contacts,
     read_households,
@@ -58,72 +55,7 @@ from sync.server.services.reports.read_model import (
     visit_digests,
     visits_of,
 )
-from sync.server.services.reports.request import report_breakdown, report_period
 from sync.server.services.staff import read_staff
-
-
-def earliest_counted_day(window: Window) -> date:
-    """The first day of the earliest window, of any frequency, that ends inside `window`."""
-    starts = [w.start for f in Frequency for w in windows_ending_in(f, window)]
-    return min(starts, default=window.start)
-
-
-def may_be_due(
-    households: Sequence[HouseholdFacts],
-    persons: Sequence[PersonFacts],
-    window: Window,
-    until: date,
-    policy: VisitPolicy,
-) -> Due:
-    """The households whose kind of window ends in the period, their members, for each the
-    first day of its earliest such window, and which of them are visited weekly.
-
-    Only they can be due (DOMAIN.md: a quarterly household is not due in October), and
-    only visits from that day on can fall in a window that counts; the domain's
-    `requirement_for` tells each household's kind, so the others are left out before the
-    heavy work. What coverage_by does with the rest is unchanged.
-    """
-    firsts: dict[Frequency, date] = {}
-    for frequency in Frequency:
-        counted = [w.start for w in windows_ending_in(frequency, window) if w.end <= until]
-        if counted:
-            firsts[frequency] = counted[0]
-    flags: dict[str, list[PersonFlag]] = defaultdict(list)
-    for p in persons:
-        if member_on(cast(Person, p), until):  # as coverage_by counts members
-            flags[p.household_id].extend(p.flags)
-    kinds: dict[tuple[Any, ...], tuple[date | None, bool]] = {}
-    kept: list[HouseholdFacts] = []
-    starts: dict[str, date] = {}
-    weekly: set[str] = set()
-    for h in households:
-        own = flags.get(h.id, ())
-        codes = (*h.categories, *own)
-        if codes not in kinds:
-            members = [PersonFacts(h.id, list(own))]
-            requirement = requirement_for(policy, cast(Household, h), cast(list[Person], members))
-            kinds[codes] = (
-                (firsts.get(requirement.frequency), requirement.frequency == Frequency.WEEKLY)
-                if requirement
-                else (None, False)
-            )
-        start, by_week = kinds[codes]
-        if start is not None:
-            kept.append(h)
-            starts[h.id] = start
-            if by_week:
-                weekly.add(h.id)
-    return Due(kept, [p for p in persons if p.household_id in starts], starts, weekly)
-
-
-@dataclass(frozen=True)
-class Due:
-    """The households that may be due in a period (`may_be_due`), with what else it found."""
-
-    households: list[HouseholdFacts]
-    persons: list[PersonFacts]
-    starts: dict[str, date]  # household -> first day of its earliest counted window
-    weekly: set[str]  # the households whose windows are ISO weeks
 
 
 @dataclass(frozen=True)
@@ -133,11 +65,13 @@ class CoverageData:
     reports: list[Report]
     names: dict[str, str]  # areas by code, workers by id
     overdue_households: list[str]
+    caseload: Caseload  # what the reports were computed from (visits digested)
+    policy: VisitPolicy
 
 
 def coverage_reports(
     session: Session,
-    period: str,
+    period: Period,
     breakdowns: Sequence[Breakdown | None],
     *,
     areas: Sequence[str] | None = None,
@@ -150,22 +84,19 @@ def coverage_reports(
     `as_of` is passed to the domain as is (see `as_of_for` for the default the entry
     points use). `workers` (default: when a breakdown is by worker or team) attributes
     households to their responsible workers, as the overdue list of an XLSX export shows
-    them; no other figure depends on it, so other reports skip it. Raises
-    InvalidReportRequest for a period or breakdown it cannot read.
+    them; no other figure depends on it, so other reports skip it.
     """
-    window = report_period(period)
-    parsed = [report_breakdown(b) for b in breakdowns]
     if workers is None:
-        workers = any(b in (Breakdown.WORKER, Breakdown.TEAM) for b in parsed)
+        workers = any(b in (Breakdown.WORKER, Breakdown.TEAM) for b in breakdowns)
     policy = policy or load_visit_policy()
-    until = window.end if as_of is None else min(window.end, as_of)
+    until = period.until(as_of)
 
     staff = read_staff(session) if workers else Staff()
     names = {**area_names(session), **staff.names}
-    households = read_households(session, areas)
+    households = cast(list[Household], read_households(session, areas))
     ids = {h.id for h in households}
-    persons = read_persons(session, areas, ids)
-    due = may_be_due(households, persons, window, until, policy)
+    persons = cast(list[Person], read_persons(session, areas, ids))
+    due = may_be_due(households, persons, period, policy=policy, as_of=as_of)
     households, persons, starts = due.households, due.persons, due.starts
     ids = set(starts)
     responsible = responsible_for(households, staff) if workers else {}
@@ -184,23 +115,20 @@ def coverage_reports(
             first = min(lean.values())
             digests = visit_digests(session, areas, lean, due.weekly, first, until)
 
-    def compute(
-        rows: Sequence[HouseholdFacts],
-        members: Sequence[PersonFacts],
-        visits: Sequence[VisitFact],
-        by: Sequence[Breakdown | None],
-    ) -> list[Report]:
-        caseload = Caseload(
-            cast(list[Household], rows),
-            cast(list[Person], members),
+    def caseload_of(
+        rows: Sequence[Household], members: Sequence[Person], visits: Sequence[VisitFact]
+    ) -> Caseload:
+        return Caseload(
+            rows,
+            members,
             visits,
             responsible=responsible,
             worker_teams=staff.teams,
             digests=digests,
         )
-        return coverage_by(caseload, period, by, policy=policy, names=names, as_of=as_of)
 
-    reports = compute(households, persons, facts, parsed)
+    caseload = caseload_of(households, persons, facts)
+    reports = coverage_by(caseload, period, breakdowns, policy=policy, names=names, as_of=as_of)
     overdue = reports[0].overdue or ()
     missing = [
         o.household_id for o in overdue if o.last_visit is None and o.household_id not in complete
@@ -212,13 +140,14 @@ def coverage_reports(
         extra: list[VisitFact] = []
         for start in sorted({starts[h] for h in missing}):
             extra += latest_contacts(session, [h for h in missing if starts[h] == start], start)
-        fixed = compute(
+        again = caseload_of(
             [h for h in households if h.id in gone],
             [p for p in persons if p.household_id in gone],
             [f for f in facts if f.household_id in gone] + extra,
-            [None],
-        )[0].overdue
+        )
+        fixed = coverage_by(again, period, [None], policy=policy, as_of=as_of)[0].overdue
         kept = [o for o in overdue if o.household_id not in gone]
         merged = tuple(sorted([*kept, *(fixed or ())], key=overdue_order))
         reports = [replace(r, overdue=merged) for r in reports]
-    return CoverageData(reports, names, [o.household_id for o in reports[0].overdue or ()])
+    overdue_ids = [o.household_id for o in reports[0].overdue or ()]
+    return CoverageData(reports, names, overdue_ids, caseload, policy)

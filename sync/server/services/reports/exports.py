@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.assets import load_target_list
+from app.domain.calendar import Period
 from app.domain.coverage import Breakdown
 from app.memory import collector_paused
 from app.reports import (
@@ -30,10 +31,6 @@ from sync.server.services.reports.request import (
     InvalidReportRequest,
     ReportFormat,
     as_of_for,
-    parse_format,
-    report_breakdown,
-    report_period,
-    report_year,
 )
 
 ALL_SHEETS: tuple[Breakdown | None, ...] = (None, *Breakdown)  # an XLSX export's sheets
@@ -57,9 +54,9 @@ class Export:
 
 def coverage_export(
     ctx: ServerContext,
-    period: str,
-    by: str | None = None,
-    fmt: str | ReportFormat = ReportFormat.JSON,
+    period: Period,
+    by: Breakdown | None = None,
+    form: ReportFormat = ReportFormat.JSON,
     *,
     areas: Sequence[str] | None = None,
     as_of: date | None = None,
@@ -68,13 +65,11 @@ def coverage_export(
 ) -> Export:
     """The coverage report rendered: JSON and CSV by `by`, XLSX with every breakdown.
 
-    The read is written to the audit log. Raises InvalidReportRequest for bad input.
+    Counted to `as_of`, or to today in a period in progress (`as_of_for`); the read is
+    written to the audit log.
     """
-    form = parse_format(fmt)
-    window = report_period(period)
-    breakdown = report_breakdown(by)
-    day = as_of_for(window, as_of)
-    sheets = ALL_SHEETS if form == ReportFormat.XLSX else (breakdown,)
+    day = as_of_for(period, as_of)
+    sheets = ALL_SHEETS if form == ReportFormat.XLSX else (by,)
     with collector_paused(), ctx.db.reading() as session:
         workers = True if form == ReportFormat.XLSX else None  # the overdue sheet shows them
         data = coverage_reports(session, period, sheets, areas=areas, as_of=day, workers=workers)
@@ -94,39 +89,39 @@ def coverage_export(
             device_id=device_id,
             report="coverage",
             period=report.period,
-            by=breakdown.value if breakdown else None,
+            by=by.value if by else None,
             format=form.value,
             areas=list(areas) if areas is not None else None,
             as_of=day.isoformat() if day else None,
         )
-    name = f"coverage-{report.period}{'-' + breakdown.value if breakdown else ''}.{form.value}"
+    name = f"coverage-{report.period}{'-' + by.value if by else ''}.{form.value}"
     return Export(body, MEDIA_TYPES[form], name)
 
 
 def indicators_export(
     ctx: ServerContext,
-    year: str | int,
-    fmt: str | ReportFormat = ReportFormat.JSON,
+    year: int,
+    form: ReportFormat = ReportFormat.JSON,
     *,
     areas: Sequence[str] | None = None,
     as_of: date | None = None,
     actor: str = "cli",
     device_id: str = "",
 ) -> Export:
-    """The target list for `year` rendered; the read is written to the audit log."""
-    form = parse_format(fmt)
-    number = report_year(year)
-    day = as_of_for(report_period(str(number)), as_of)
+    """The target list for `year` (a checked year, `report_year`) rendered; the read is
+    written to the audit log. Raises InvalidReportRequest for a year the list has no
+    targets for."""
+    day = as_of_for(Period.of_year(year), as_of)
     targets = load_target_list()
-    if number not in targets.years:
+    if year not in targets.years:
         years = "、".join(str(y) for y in targets.years)
-        raise InvalidReportRequest(f"目标清单只有{years}年的目标值，没有{number}年。")
+        raise InvalidReportRequest(f"目标清单只有{years}年的目标值，没有{year}年。")
     with collector_paused(), ctx.db.reading() as session:
-        results = indicator_results(session, number, areas=areas, as_of=day, targets=targets)
+        results = indicator_results(session, year, areas=areas, as_of=day, targets=targets)
     render = {
-        ReportFormat.JSON: lambda: indicators_json(results, number) + b"\n",
-        ReportFormat.CSV: lambda: indicators_csv(results, number),
-        ReportFormat.XLSX: lambda: indicators_xlsx(results, number),
+        ReportFormat.JSON: lambda: indicators_json(results, year) + b"\n",
+        ReportFormat.CSV: lambda: indicators_csv(results, year),
+        ReportFormat.XLSX: lambda: indicators_xlsx(results, year),
     }[form]
     body = render()
     with ctx.db.small_write() as session:
@@ -136,9 +131,9 @@ def indicators_export(
             actor=actor,
             device_id=device_id,
             report="indicators",
-            year=number,
+            year=year,
             format=form.value,
             areas=list(areas) if areas is not None else None,
             as_of=day.isoformat() if day else None,
         )
-    return Export(body, MEDIA_TYPES[form], f"indicators-{number}.{form.value}")
+    return Export(body, MEDIA_TYPES[form], f"indicators-{year}.{form.value}")

@@ -18,7 +18,8 @@ from typing import cast
 from sqlalchemy.orm import Session
 
 from app.assets import load_target_list, load_visit_policy
-from app.domain.coverage import Caseload
+from app.domain.calendar import Period
+from app.domain.coverage import Caseload, earliest_counted_day
 from app.domain.indicators import (
     IndicatorResult,
     InvalidIndicatorInput,
@@ -30,7 +31,6 @@ from app.domain.policy import VisitPolicy
 from app.domain.records import Household, Person
 from sync.server.context import ServerContext
 from sync.server.services import audit
-from sync.server.services.reports.coverage import earliest_counted_day
 from sync.server.services.reports.read_model import (
     entered_values,
     read_households,
@@ -42,7 +42,6 @@ from sync.server.services.reports.read_model import (
 )
 from sync.server.services.reports.request import (
     InvalidReportRequest,
-    report_period,
     report_year,
     sentence,
 )
@@ -61,13 +60,15 @@ def indicator_results(
     """The twenty indicators for `year`: four measured over `areas`, the rest as entered."""
     policy = policy or load_visit_policy()
     targets = targets or load_target_list()
-    window = report_period(str(year))
+    period = Period.of_year(year)
     households = read_households(session, areas)
     ids = {h.id for h in households}
     caseload = Caseload(
         cast(list[Household], households),
         cast(list[Person], read_persons(session, areas, ids)),
-        read_visits(session, areas, ids, earliest_counted_day(window), window.end, who=False),
+        read_visits(
+            session, areas, ids, earliest_counted_day(period), period.window.end, who=False
+        ),
         read_needs(session, areas),
         read_wishes(session, areas),
         read_referrals(session, areas),

@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 
 from app.domain.areas import InvalidAreaCode, parse_scope_code
-from app.domain.calendar import InvalidPeriod, Window, parse_period
+from app.domain.calendar import InvalidPeriod, Period
 from app.domain.coverage import Breakdown, InvalidBreakdown, parse_breakdown
 from app.domain.indicators import InvalidIndicatorInput, indicator_year
 from sync.server.errors import ApiError, BadRequest
@@ -55,17 +55,17 @@ def parse_format(value: str | ReportFormat) -> ReportFormat:
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # report periods; the calendar overflows near year 9999
 
 
-def report_period(period: str) -> Window:
-    """The window of a report period, in the years reports cover."""
+def report_period(text: str) -> Period:
+    """The report period `text` names, in the years reports cover."""
     try:
-        window = parse_period(period)
+        period = Period.parse(text)
     except InvalidPeriod as exc:
         raise InvalidReportRequest(sentence(str(exc))) from None
-    if not FIRST_YEAR <= window.start.year <= LAST_YEAR:
+    if not FIRST_YEAR <= period.window.start.year <= LAST_YEAR:
         raise InvalidReportRequest(
-            f"统计期的年份超出范围：{period.strip()!r}（应在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间）。"
+            f"统计期的年份超出范围：{period.label!r}（应在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间）。"
         )
-    return window
+    return period
 
 
 def report_breakdown(by: str | Breakdown | None) -> Breakdown | None:
@@ -97,9 +97,10 @@ def report_scope(asked: str | None, held: Sequence[str]) -> tuple[str, ...]:
     return (code,)
 
 
-def as_of_for(window: Window, as_of: date | None, today: date | None = None) -> date | None:
+def as_of_for(period: Period, as_of: date | None, today: date | None = None) -> date | None:
     """The day a report is counted to: `as_of` if given, today inside a period in progress."""
     if as_of is not None:
         return as_of
     today = today or date.today()
+    window = period.window
     return today if window.start <= today < window.end else None
