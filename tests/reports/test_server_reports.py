@@ -29,10 +29,12 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from app.domain.calendar import Period
 from app.domain.codes import Category, Team, VisitMode, VisitOutcome
+from app.domain.coverage import Breakdown
 from sync.server.cli import server_app
 from sync.server.context import ServerContext
-from sync.server.services import admin, audit, exchange
+from sync.server.services import admin, audit, exchange, reports
 from sync.server.tables import Area
 from tests.reports.builders import household, member, visit
 from tests.sync.conftest import ctx, db_url, make_device, server, signed  # noqa: F401
@@ -360,3 +362,60 @@ def test_the_empty_server_reports_nothing_due(db_url: str, tmp_path: Path) -> No
         "rows": [],
         "overdue": [],
     }
+
+
+# --- the coverage tree pages show -----------------------------------------------------------
+
+
+def test_the_coverage_tree_holds_the_hand_counted_areas_households_and_overdue_list(ctx, county):  # noqa: F811
+    tree = reports.coverage_overview(ctx, Period.parse("2026-10"), actor="w-boss")
+    assert (tree.overall.total, tree.overall.count) == (4, 2)
+    assert [(c.code, c.name, c.tally.total, c.tally.count) for c in tree.counties] == [
+        ("330702", "婺城区", 3, 1),
+        ("330703", "金东区", 1, 1),
+    ]
+    wucheng = tree.counties[0]
+    assert [(t.code, t.name, t.tally.total) for t in wucheng.areas] == [("330702102", "安地镇", 3)]
+    yantou, dongcun = wucheng.areas[0].areas
+    assert (yantou.code, yantou.name, yantou.tally.total, yantou.tally.count) == (
+        YANTOU,
+        "岩头村",
+        2,
+        1,
+    )
+    # Overdue first; h2 (quarterly) and h5 (低收入) are not due, so not listed.
+    assert [
+        (h.household_id, h.covered, h.worker_id, h.last_visit, h.windows, h.missed)
+        for h in yantou.households
+    ] == [
+        (county["h3"], False, "w-coord", date(2026, 8, 20), 1, 1),
+        (county["h1"], True, "w-coord", date(2026, 10, 12), 1, 0),
+    ]
+    assert [(h.household_id, h.worker_id, h.last_visit) for h in dongcun.households] == [
+        (county["h4"], "w-caller", None)
+    ]
+    assert [o.household_id for o in tree.overdue] == [county["h4"], county["h3"]]
+    assert [o.household_id for o in tree.overdue_in(YANTOU)] == [county["h3"]]
+    assert tree.find(DONGCUN) is dongcun and tree.find("330703101") is not None
+    assert tree.find("330704") is None
+    with ctx.db.reading() as s:
+        (read,) = audit.entries(s, "report_read")
+    assert (read.actor, read.detail["format"], read.detail["period"]) == (
+        "w-boss",
+        "tree",
+        "2026-10",
+    )
+
+
+def test_the_coverage_tree_of_a_village_agrees_with_the_json_report(ctx, county):  # noqa: F811
+    period = Period.parse("2026-10")
+    tree = reports.coverage_overview(ctx, period, areas=[YANTOU])
+    export = reports.coverage_export(ctx, period, Breakdown.VILLAGE, areas=[YANTOU])
+    body = json.loads(export.body)
+    (county_,) = tree.counties
+    (village,) = county_.areas[0].areas
+    assert body["rows"] == [
+        {"key": village.code, "name": village.name, "due": 2, "covered": 1, "rate": 0.5}
+    ]
+    assert (tree.overall.total, tree.overall.count) == (2, 1)
+    assert [o["household_id"] for o in body["overdue"]] == [o.household_id for o in tree.overdue]

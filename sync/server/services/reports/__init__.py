@@ -5,9 +5,14 @@ The numbers come from the same functions the device uses (`app.domain.coverage`,
 
 - `request`     — a request's format, period, breakdown, year, scope and day, checked once;
 - `read_model`  — lean SQL reads of the report columns (light rows, visit digests);
-- `coverage`    — 在册对象探访关爱率: what to read for the domain, and the overdue list;
+- `coverage`    — 在册对象探访关爱率: what to read for the domain, the overdue list, and
+                  the coverage tree (county → township → village → household) pages show;
 - `indicators`  — the target list: measured values and the bureau's entered values;
-- `exports`     — JSON, CSV or XLSX for a reader, audited.
+- `exports`     — for a reader, audited: JSON, CSV or XLSX (`coverage_export`,
+                  `indicators_export`) or the tree (`coverage_overview`).
+
+Entry points parse the request once (`report_period`, `report_breakdown`, `report_year`,
+`parse_format`, `report_scope`) and pass the values on.
 
 A period still in progress is reported as of today (windows not yet ended do not count
 yet) unless another day is asked for; a finished period counts every window in it. A
@@ -15,11 +20,19 @@ report over HTTP covers the caller's areas (or one area inside them); the bureau
 entered values are city-wide and shown as entered. Every report read is audited.
 """
 
-from sync.server.services.reports.coverage import CoverageData, coverage_reports
+from sync.server.services.reports.coverage import (
+    AreaCoverage,
+    CoverageData,
+    CoverageTree,
+    HouseholdCoverage,
+    coverage_reports,
+    coverage_tree,
+)
 from sync.server.services.reports.exports import (
     MEDIA_TYPES,
     Export,
     coverage_export,
+    coverage_overview,
     indicators_export,
 )
 from sync.server.services.reports.indicators import (
@@ -28,6 +41,7 @@ from sync.server.services.reports.indicators import (
     indicator_results,
     set_indicator,
 )
+from sync.server.services.reports.read_model import overdue_heads
 from sync.server.services.reports.request import (
     InvalidReportRequest,
     OutOfScope,
@@ -42,18 +56,24 @@ from sync.server.services.reports.request import (
 
 __all__ = [
     "MEDIA_TYPES",
+    "AreaCoverage",
     "CoverageData",
+    "CoverageTree",
     "EnteredValue",
     "Export",
+    "HouseholdCoverage",
     "InvalidReportRequest",
     "OutOfScope",
     "ReportFormat",
     "as_of_for",
     "coverage_export",
+    "coverage_overview",
     "coverage_reports",
+    "coverage_tree",
     "import_values",
     "indicator_results",
     "indicators_export",
+    "overdue_heads",
     "parse_format",
     "report_breakdown",
     "report_period",

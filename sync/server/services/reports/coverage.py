@@ -36,9 +36,13 @@ from app.domain.calendar import Period
 from app.domain.coverage import (
     Breakdown,
     Caseload,
+    OverdueHousehold,
     Report,
+    Row,
+    Tally,
     VisitDigest,
     VisitFact,
+    assess,
     coverage_by,
     may_be_due,
     overdue_order,
@@ -151,3 +155,137 @@ def coverage_reports(
         reports = [replace(r, overdue=merged) for r in reports]
     overdue_ids = [o.household_id for o in reports[0].overdue or ()]
     return CoverageData(reports, names, overdue_ids, caseload, policy)
+
+
+AREA_LEVELS: tuple[Breakdown, ...] = (Breakdown.COUNTY, Breakdown.TOWNSHIP, Breakdown.VILLAGE)
+
+
+@dataclass(frozen=True)
+class HouseholdCoverage:
+    """A household due in the period: covered or not, its 责任人 and last qualifying visit."""
+
+    household_id: str
+    area_code: str
+    worker_id: str | None
+    covered: bool
+    last_visit: date | None  # the latest qualifying visit on or before the last day counted
+    windows: int  # its visit windows counted in the period
+    missed: int  # of those, the windows without a qualifying visit
+
+
+@dataclass(frozen=True)
+class AreaCoverage:
+    """A county, township or village with its tally; a county or township holds the areas
+    below it, a village its due households (overdue first, as the overdue list orders them)."""
+
+    code: str  # 6, 9 or 12 digits: the row key of its breakdown
+    name: str
+    level: Breakdown
+    tally: Tally
+    areas: tuple[AreaCoverage, ...] = ()
+    households: tuple[HouseholdCoverage, ...] = ()
+
+    def find(self, code: str) -> AreaCoverage | None:
+        """This area or the one below it whose code is `code`."""
+        if code == self.code:
+            return self
+        below = next((a for a in self.areas if code.startswith(a.code)), None)
+        return below.find(code) if below is not None else None
+
+
+@dataclass(frozen=True)
+class CoverageTree:
+    """Coverage of a scope for a period as a tree — county → township → village →
+    household — with the overdue list as the exports give it (never visited first, then
+    the longest ago). The figures are those of the JSON, CSV and XLSX reports."""
+
+    period: Period
+    as_of: date | None  # the day counted to; None: every window ending in the period
+    overall: Tally
+    counties: tuple[AreaCoverage, ...]
+    overdue: tuple[OverdueHousehold, ...]
+    names: dict[str, str]  # areas by code, workers by id
+
+    def find(self, code: str) -> AreaCoverage | None:
+        """The county, township or village whose code is `code`, if any household is due there."""
+        county = next((c for c in self.counties if code.startswith(c.code)), None)
+        return county.find(code) if county is not None else None
+
+    def overdue_in(self, code: str) -> tuple[OverdueHousehold, ...]:
+        """The overdue households inside the area `code` (6, 9 or 12 digits), in list order."""
+        return tuple(o for o in self.overdue if o.area_code.startswith(code))
+
+
+def coverage_tree(
+    session: Session,
+    period: Period,
+    *,
+    areas: Sequence[str] | None = None,
+    as_of: date | None = None,
+    policy: VisitPolicy | None = None,
+) -> CoverageTree:
+    """在册对象探访关爱率 for `period` over `areas` (None: all) as a `CoverageTree`.
+
+    `as_of` is passed to the domain as is, as in `coverage_reports` (whose reads this is).
+    """
+    policy = policy or load_visit_policy()
+    data = coverage_reports(
+        session, period, AREA_LEVELS, areas=areas, as_of=as_of, policy=policy, workers=True
+    )
+    by_county, by_township, by_village = data.reports
+    overdue = by_county.overdue or ()
+    listed = {o.household_id: o for o in overdue}
+    order = {o.household_id: i for i, o in enumerate(overdue)}
+    until = period.until(as_of)
+    households: dict[str, list[HouseholdCoverage]] = {}
+    for case, requirement, windows, covered in assess(
+        data.caseload, period, policy=policy, as_of=as_of
+    ):
+        hid = case.household.id
+        item = listed.get(hid)
+        households.setdefault(case.household.area_code, []).append(
+            HouseholdCoverage(
+                hid,
+                case.household.area_code,
+                case.worker,
+                covered,
+                item.last_visit if item else case.last_qualifying(requirement, until),
+                len(windows),
+                data.caseload.missed(item) if item else 0,
+            )
+        )
+    for rows in households.values():
+        rows.sort(key=lambda h: (h.covered, order.get(h.household_id, 0), h.household_id))
+
+    def below(report: Report, code: str) -> list[Row]:
+        return [r for r in report.rows if r.key.startswith(code)]
+
+    counties = tuple(
+        AreaCoverage(
+            county.key,
+            county.name,
+            Breakdown.COUNTY,
+            county.tally,
+            tuple(
+                AreaCoverage(
+                    township.key,
+                    township.name,
+                    Breakdown.TOWNSHIP,
+                    township.tally,
+                    tuple(
+                        AreaCoverage(
+                            village.key,
+                            village.name,
+                            Breakdown.VILLAGE,
+                            village.tally,
+                            households=tuple(households.get(village.key, ())),
+                        )
+                        for village in below(by_village, township.key)
+                    ),
+                )
+                for township in below(by_township, county.key)
+            ),
+        )
+        for county in by_county.rows
+    )
+    return CoverageTree(period, as_of, by_county.overall, counties, overdue, data.names)

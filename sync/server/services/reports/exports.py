@@ -1,7 +1,8 @@
-"""Reports rendered for a reader: JSON, CSV or XLSX bytes, a file name, and an audit entry.
+"""Reports for a reader: JSON, CSV or XLSX bytes with a file name, or the coverage tree
+for pages to render — each read written to the audit log.
 
-Shared by coverage and the target list; every report read here is written to the audit
-log with who asked, for which areas, period and day.
+Shared by coverage and the target list; the audit entry says who asked, for which areas,
+period, format and day.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from app.reports import (
 )
 from sync.server.context import ServerContext
 from sync.server.services import audit
-from sync.server.services.reports.coverage import coverage_reports
+from sync.server.services.reports.coverage import CoverageTree, coverage_reports, coverage_tree
 from sync.server.services.reports.indicators import indicator_results
 from sync.server.services.reports.read_model import overdue_heads
 from sync.server.services.reports.request import (
@@ -96,6 +97,37 @@ def coverage_export(
         )
     name = f"coverage-{report.period}{'-' + by.value if by else ''}.{form.value}"
     return Export(body, MEDIA_TYPES[form], name)
+
+
+def coverage_overview(
+    ctx: ServerContext,
+    period: Period,
+    *,
+    areas: Sequence[str] | None = None,
+    as_of: date | None = None,
+    actor: str = "cli",
+    device_id: str = "",
+) -> CoverageTree:
+    """The coverage tree of `areas` for pages to show (county → township → village →
+    household, and the overdue list), counted as `coverage_export` counts; the read is
+    written to the audit log as a coverage report in format "tree"."""
+    day = as_of_for(period, as_of)
+    with collector_paused(), ctx.db.reading() as session:
+        tree = coverage_tree(session, period, areas=areas, as_of=day)
+    with ctx.db.small_write() as session:
+        audit.record(
+            session,
+            "report_read",
+            actor=actor,
+            device_id=device_id,
+            report="coverage",
+            period=period.label,
+            by=None,
+            format="tree",
+            areas=list(areas) if areas is not None else None,
+            as_of=day.isoformat() if day else None,
+        )
+    return tree
 
 
 def indicators_export(
