@@ -188,7 +188,7 @@ class TouchedRow(SQLModel, table=True):
 
 
 class DraftRow(SQLModel, table=True):
-    """A form being filled in, kept sealed across an auto-lock and a restart (app/store/drafts.py)."""
+    """A form being filled in, kept sealed across an auto-lock and a restart (app/store/repositories/drafts.py)."""
 
     __tablename__ = "drafts"
     key: str = Field(primary_key=True)  # e.g. "visit:care:<household id>"

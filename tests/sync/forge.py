@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import insert
 
 from app.domain.ids import new_id
-from app.store.store import OUTBOX, Store
+from app.store.repositories.records import OUTBOX
+from app.store.store import Store
 
 
 def forge(

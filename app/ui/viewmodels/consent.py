@@ -17,14 +17,13 @@ from app.domain.consent import ConsentState, ConsentStatus, fold, seen_for_new_e
 from app.domain.ids import new_id
 from app.domain.labels import label, text
 from app.domain.records import HEAD_RELATION, ConsentEvent, Household, Person
-from app.store import drafts
 from app.store.errors import IntegrityError
 from app.store.signature import PNG_MIME, Point, signature_png
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.workspace import Workspace
 
 CHILD_AGE = 14
-CONSENT_FORM = "consent"  # the drafts key of the grant form (app/store/drafts.py)
+CONSENT_FORM = "consent"  # the drafts key of the grant form (app/services/drafts.py)
 DURATIONS = (6, 12, 24, 0)  # months; 0 = until withdrawn
 
 
@@ -143,21 +142,21 @@ class ConsentVM:
             return
         if content == self._blank:
             if self._kept is not None:
-                drafts.discard(self.ws.store, CONSENT_FORM, self.household.id)
+                self.ws.drafts.discard(CONSENT_FORM, self.household.id)
         else:
-            drafts.keep(self.ws.store, CONSENT_FORM, self.household.id, content, self.ws.now())
+            self.ws.drafts.keep(CONSENT_FORM, self.household.id, content, self.ws.now())
         self._kept = content
 
     def discard_draft(self) -> None:
         """Throw the kept draft away; the form starts again from its defaults."""
-        drafts.discard(self.ws.store, CONSENT_FORM, self.household.id)
+        self.ws.drafts.discard(CONSENT_FORM, self.household.id)
         blank = self._blank
         self._restore(blank)
         self.paper_photo = None
         self.restored, self.photo_lost, self._kept = None, False, None
 
     def _resume(self) -> None:
-        kept = drafts.find(self.ws.store, CONSENT_FORM, self.household.id)
+        kept = self.ws.drafts.find(CONSENT_FORM, self.household.id)
         if kept is None:
             return
         try:
@@ -280,7 +279,7 @@ class ConsentVM:
                 photo_id = self.ws.store.put_photo(event.id, *evidence)
                 event = event.model_copy(update={"evidence_photo_id": photo_id})
             saved = self.ws.store.add(event)
-            drafts.discard(self.ws.store, CONSENT_FORM, self.household.id)
+            self.ws.drafts.discard(CONSENT_FORM, self.household.id)
         except Exception as exc:
             self.message = user_message(exc, self.lang)
             return None
@@ -315,7 +314,7 @@ class ConsentVM:
                 seen=seen_for_new_event(self.events, person_id, recipient, purpose),
             )
             saved = self.ws.store.add(event)
-            drafts.discard(self.ws.store, CONSENT_FORM, self.household.id)
+            self.ws.drafts.discard(CONSENT_FORM, self.household.id)
         except Exception as exc:
             self.message = user_message(exc, self.lang)
             return None

@@ -20,7 +20,6 @@ from app.domain.ids import new_id
 from app.domain.labels import label, text
 from app.domain.records import GeoPoint, Household, Need, Person, Record, Visit, Wish, head_of
 from app.domain.wishes import OPEN_STATES, parse_wish_value
-from app.store import drafts
 from app.store.errors import IntegrityError
 from app.ui.viewmodels.consent import CONSENT_FORM
 from app.ui.viewmodels.errors import user_message
@@ -117,19 +116,19 @@ class NewVisitVM:
             return
         if content == self._blank:
             if self._kept is not None:
-                drafts.discard(self.ws.store, self.draft_form, self.household.id)
+                self.ws.drafts.discard(self.draft_form, self.household.id)
         else:
-            drafts.keep(self.ws.store, self.draft_form, self.household.id, content, self.ws.now())
+            self.ws.drafts.keep(self.draft_form, self.household.id, content, self.ws.now())
         self._kept = content
 
     def discard_draft(self) -> None:
         """Throw the kept draft away and start the form again."""
-        drafts.discard(self.ws.store, self.draft_form, self.household.id)
+        self.ws.drafts.discard(self.draft_form, self.household.id)
         self._clear()
         self._kept = None
 
     def _resume(self) -> None:
-        kept = drafts.find(self.ws.store, self.draft_form, self.household.id)
+        kept = self.ws.drafts.find(self.draft_form, self.household.id)
         if kept is None:
             return
         f = kept.content
@@ -336,7 +335,7 @@ class NewVisitVM:
             return None
         saved_visit = saved[0]
         assert isinstance(saved_visit, Visit)
-        drafts.discard(self.ws.store, self.draft_form, self.household.id)
+        self.ws.drafts.discard(self.draft_form, self.household.id)
         self._kept = None
         self.saved = True
         self.ws.roster.add_visit(saved_visit)
@@ -411,7 +410,7 @@ class KeptVisit:
 def kept_visits(ws: Workspace, lang: str = "zh") -> list[KeptVisit]:
     """The unsaved visit, survey and consent forms of my households, the most recent first."""
     out = []
-    for draft in drafts.every(ws.store):
+    for draft in ws.drafts.every():
         if draft.household_id not in ws.roster.households:
             continue
         if draft.form in VisitKind._value2member_map_:
@@ -429,7 +428,7 @@ def kept_visits(ws: Workspace, lang: str = "zh") -> list[KeptVisit]:
 
 def discard_kept_visit(ws: Workspace, kept: KeptVisit) -> None:
     """Throw away an unsaved form without opening it."""
-    drafts.discard(ws.store, kept.form, kept.household_id)
+    ws.drafts.discard(kept.form, kept.household_id)
 
 
 def _int(value: str) -> int | None:

@@ -25,6 +25,7 @@ from app.domain.coverage import VisitFact
 from app.domain.policy import VisitLike, VisitPolicy, VisitStatus, visit_status
 from app.domain.records import Household, Person, Visit, head_of
 from app.memory import collector_paused
+from app.services.drafts import Drafts
 from app.store import facts
 from app.store.errors import StoreError
 from app.store.sandbox import Sandbox
@@ -155,6 +156,7 @@ class Workspace:
     ) -> None:
         self.sandbox = sandbox
         self.store = store
+        self.drafts = Drafts(store)
         self.policy = policy or load_visit_policy()
         self.profile = Profile.of(sandbox, store)
         self.lock_minutes = lock_minutes or self.policy.idle_lock_minutes
