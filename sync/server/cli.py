@@ -444,6 +444,49 @@ def deactivate_org(
     typer.echo(f"机构「{org.name}」已停用。")
 
 
+@server_app.command("add-user")
+@friendly
+def add_user(
+    username: Annotated[str, typer.Option("--username", help="登录用户名（字母、数字）")],
+    name: Annotated[str, typer.Option("--name", help="姓名")],
+    role: Annotated[str, typer.Option("--role", help="admin / supervisor / coordinator / charity")],
+    area: Annotated[
+        list[str] | None,
+        typer.Option("--area", help="负责区划：管理员、督导 6 位；协调员 9 或 12 位，可多次"),
+    ] = None,
+    organisation: Annotated[
+        str | None, typer.Option("--organisation", help="机构工作人员所属机构（编号或信用代码）")
+    ] = None,
+    second_factor: Annotated[
+        bool, typer.Option("--totp", help="启用动态验证码（仅管理员、督导），打印绑定地址")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """新增网页控制台账户；密码取自 DOORSTEP_CONSOLE_PASSWORD，或在终端输入两次。"""
+    import os
+
+    from sync.server.console import accounts, totp
+
+    password = os.environ.get("DOORSTEP_CONSOLE_PASSWORD") or typer.prompt(
+        "密码", hide_input=True, confirmation_prompt="再次输入密码"
+    )
+    account, secret = accounts.add_account(
+        open_context(db),
+        username=username,
+        name=name,
+        role=role,
+        password=password,
+        areas=area or [],
+        organisation=organisation,
+        second_factor=second_factor,
+    )
+    typer.echo(account.id)
+    if secret is not None:
+        typer.echo(
+            f"动态验证码绑定地址（请用身份验证器应用添加）：{totp.provisioning_uri(secret, account.username)}"
+        )
+
+
 report_app = typer.Typer(
     name="report",
     help="报表：在册对象探访关爱率、三年目标清单完成情况（JSON / CSV / XLSX）。",

@@ -26,3 +26,6 @@ class Settings(BaseSettings):
     # Unauthenticated requests (enrolment, refused signatures) a client address may make
     # a minute; past it the server answers 429 without reading the body.
     unsigned_per_minute: int = 60
+    # Console passwords: argon2id cost (argon2-cffi's defaults, RFC 9106's second profile).
+    password_memory_kib: int = 65536
+    password_time_cost: int = 3

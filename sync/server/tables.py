@@ -369,3 +369,50 @@ class OrganisationArea(ServerModel, table=True):
     __tablename__ = "organisation_areas"
     organisation_id: str = Field(primary_key=True, foreign_key="organisations.id")
     code: str = Field(primary_key=True)
+
+
+class ConsoleUser(ServerModel, table=True):
+    """An account of the web console (`sync.server.console`): admin, supervisor,
+    coordinator (their `areas`) or charity staff (their `organisation_id`).
+
+    `failed_logins` and `locked_until` hold the lock-out in the database, so that every
+    API process of a county sees it; `totp_step` is the last accepted second-factor step
+    (a code is accepted once)."""
+
+    __tablename__ = "console_users"
+    id: str = Field(primary_key=True)
+    username: str = Field(unique=True)
+    name: str
+    role: str
+    areas: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    organisation_id: str | None = Field(default=None, foreign_key="organisations.id")
+    password_hash: str
+    totp_secret: str | None = None
+    totp_step: int = Field(default=0, sa_type=BigInteger)
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime
+
+
+class ConsoleSession(ServerModel, table=True):
+    """A signed-in browser: the SHA-256 of its cookie's token (the token itself is never
+    stored), its CSRF token, and whether the second factor is still awaited."""
+
+    __tablename__ = "console_sessions"
+    token_hash: str = Field(primary_key=True)
+    user_id: str = Field(foreign_key="console_users.id", index=True)
+    csrf_token: str
+    second_factor_pending: bool = False
+    created_at: datetime
+    seen_at: datetime
+    expires_at: datetime
+
+
+class ConsoleLoginFailure(ServerModel, table=True):
+    """A refused console login from a client address, for throttling across accounts."""
+
+    __tablename__ = "console_login_failures"
+    id: int | None = Field(default=None, primary_key=True)
+    client: str = Field(index=True)
+    at: datetime = Field(index=True)

@@ -1,0 +1,162 @@
+"""Who may open which console page: the role matrix, declared once, and the one check
+every console route passes (`authorise`, a dependency of the console's router).
+
+Each route is named; `ACCESS` gives each name the roles that may use it and the scope
+its parameters must lie in. A route missing from `ACCESS` is refused to everyone (and
+the matrix test fails), so a new page is closed until someone decides who may see it.
+Every POST also carries the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from enum import StrEnum
+
+from fastapi import Request
+from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
+
+from app.domain.areas import InvalidAreaCode, parse_scope_code
+from sync.server.console.accounts import ActiveSession, ConsoleRole, resolve_session
+from sync.server.context import ServerContext
+from sync.server.scope import within
+from sync.server.tables import RecordRow
+
+SESSION_COOKIE = "doorstep_console"
+CSRF_FIELD = "csrf"
+
+
+class Scope(StrEnum):
+    """What a route's parameters must lie in, beyond the role."""
+
+    NONE = "none"  # nothing: the role decides
+    AREA = "area"  # the `area` path parameter lies in the account's areas
+    HOUSEHOLD = "household"  # the household `household_id` lies in the account's areas
+
+
+@dataclass(frozen=True)
+class Access:
+    """The roles a route admits (none: public, no sign-in) and the scope it checks;
+    `pending` routes are those a session awaiting its second factor may use."""
+
+    roles: frozenset[ConsoleRole]
+    scope: Scope = Scope.NONE
+    pending: bool = False
+
+    @property
+    def public(self) -> bool:
+        return not self.roles
+
+
+PUBLIC = Access(frozenset())
+ANYONE = frozenset(ConsoleRole)
+ADMIN = frozenset({ConsoleRole.ADMIN})
+DESK = frozenset({ConsoleRole.SUPERVISOR, ConsoleRole.COORDINATOR})
+OVERSIGHT = frozenset({ConsoleRole.SUPERVISOR, ConsoleRole.ADMIN})
+
+ACCESS: dict[str, Access] = {
+    "console_static": PUBLIC,
+    "login_form": PUBLIC,
+    "login": PUBLIC,
+    "second_factor_form": Access(ANYONE, pending=True),
+    "second_factor": Access(ANYONE, pending=True),
+    "logout": Access(ANYONE, pending=True),
+    "logout_everywhere": Access(ANYONE),
+    "home": Access(ANYONE),
+    "organisations": Access(ADMIN),
+    "organisation_new": Access(ADMIN),
+    "organisation_create": Access(ADMIN),
+    "organisation_edit": Access(ADMIN),
+    "organisation_update": Access(ADMIN),
+    "organisation_active": Access(ADMIN),
+    "coverage": Access(DESK),
+    "coverage_area": Access(DESK, Scope.AREA),
+    "household": Access(DESK, Scope.HOUSEHOLD),
+    "audit": Access(OVERSIGHT),
+}
+
+
+class LoginRequired(Exception):
+    """No valid session: the browser is sent to the sign-in page."""
+
+    def __init__(self, next_path: str = "") -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class SecondFactorRequired(Exception):
+    """The session awaits its second factor: the browser is sent to that page."""
+
+
+class Denied(Exception):
+    """The account may not use this page (403)."""
+
+
+class PageNotFound(Exception):
+    """Nothing there, or nothing there this account may know of (404)."""
+
+
+class CsrfRefused(Exception):
+    """A form without the session's CSRF token (403)."""
+
+
+def server_context(request: Request) -> ServerContext:
+    return request.app.state.ctx  # type: ignore[no-any-return]
+
+
+def route_access(request: Request) -> Access | None:
+    route = request.scope.get("route")
+    return ACCESS.get(getattr(route, "name", "") or "")
+
+
+async def authorise(request: Request) -> None:
+    """The console's one gate: role, second factor, CSRF and scope, as `ACCESS` says.
+    The session it finds is left on `request.state.session` for the page."""
+    access = route_access(request)
+    if access is None:
+        raise Denied()
+    request.state.session = None
+    if access.public:
+        return
+    ctx = server_context(request)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    active = await run_in_threadpool(resolve_session, ctx, token)
+    if active is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target if request.method == "GET" else "")
+    if active.second_factor_pending and not access.pending:
+        raise SecondFactorRequired()
+    if active.account.role not in access.roles:
+        raise Denied()
+    if request.method == "POST":
+        form = await request.form()
+        sent = form.get(CSRF_FIELD)
+        if not isinstance(sent, str) or not hmac.compare_digest(sent, active.csrf_token):
+            raise CsrfRefused()
+    await run_in_threadpool(_check_scope, ctx, access.scope, request.path_params, active)
+    request.state.session = active
+
+
+def _check_scope(
+    ctx: ServerContext, scope: Scope, params: dict[str, str], active: ActiveSession
+) -> None:
+    held = active.account.areas
+    if scope is Scope.AREA:
+        try:
+            code = parse_scope_code(params.get("area", ""))
+        except InvalidAreaCode:
+            raise PageNotFound() from None
+        if not within(code, held):
+            raise Denied()
+    elif scope is Scope.HOUSEHOLD:
+        household_id = params.get("household_id", "")[:64]
+        with ctx.db.reading() as s:
+            area = s.exec(
+                select(col(RecordRow.area_code)).where(
+                    col(RecordRow.id) == household_id, col(RecordRow.type) == "household"
+                )
+            ).first()
+        # Out of scope reads as absent: an id outside tells nothing about its household.
+        if area is None or not within(area, held):
+            raise PageNotFound()
