@@ -22,6 +22,13 @@ Readings of DOMAIN.md written down here:
 - The worker responsible for a household is `responsible[household_id]`, else the
   visiting worker of its latest visit; the team is `worker_teams[worker]`, else the team
   recorded on that worker's latest visit to the household.
+
+P is a `calendar.Period`, parsed once by the entry point (text is still accepted).
+`assess` yields each due household once; `coverage_by` adds them up per breakdown.
+`may_be_due` is the same rule read ahead of the visits: the households whose kind of
+window has one ending in P, and the first day from which their visits can count, so a
+caller reading from storage (the county server) leaves the others out before the
+heavy reads.
 """
 
 from __future__ import annotations

@@ -70,7 +70,6 @@ class CoverageData:
     names: dict[str, str]  # areas by code, workers by id
     overdue_households: list[str]
     caseload: Caseload  # what the reports were computed from (visits digested)
-    policy: VisitPolicy
 
 
 def coverage_reports(
@@ -154,7 +153,7 @@ def coverage_reports(
         merged = tuple(sorted([*kept, *(fixed or ())], key=overdue_order))
         reports = [replace(r, overdue=merged) for r in reports]
     overdue_ids = [o.household_id for o in reports[0].overdue or ()]
-    return CoverageData(reports, names, overdue_ids, caseload, policy)
+    return CoverageData(reports, names, overdue_ids, caseload)
 
 
 AREA_LEVELS: tuple[Breakdown, ...] = (Breakdown.COUNTY, Breakdown.TOWNSHIP, Breakdown.VILLAGE)
