@@ -123,7 +123,7 @@ def run(scale: float, seed: int, repeats: int) -> dict[str, Any]:
         sandbox, key = Sandbox.create(root / "device", "基准测试", PIN)
         store = Store(sandbox.db_path, key, device_id=sandbox.info.device_id, worker_id="bench")
         _say("writing them to an encrypted sandbox …")
-        store.add_many(list(data.records()))
+        store.add_many(list(data.records()), queue=False)
 
         def read() -> tuple[list[Household], list[Person], list[Visit]]:
             return store.load_all(Household), store.load_all(Person), store.load_all(Visit)
