@@ -14,9 +14,10 @@ from app.domain.codes import PersonFlag, Team, VisitMode, VisitOutcome
 from app.domain.identity import make_id_number
 from app.domain.policy import Urgency
 from app.domain.records import NOTE_MAX_CHARS, Household, Person, Visit
+from app.services.households import REVEAL_ACTION
 from app.store.sandbox import list_sandboxes, open_store
 from app.ui.viewmodels.consent import ConsentVM
-from app.ui.viewmodels.household import REVEAL_ACTION, HouseholdVM
+from app.ui.viewmodels.household import HouseholdVM
 from app.ui.viewmodels.today import TodayVM
 from app.ui.viewmodels.visit import NewVisitVM
 from app.ui.viewmodels.workspace import Workspace

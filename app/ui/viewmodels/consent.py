@@ -16,7 +16,8 @@ from app.domain.codes import ConsentAction, ConsentMethod, DataCategory
 from app.domain.consent import ConsentState, ConsentStatus, fold, seen_for_new_event
 from app.domain.ids import new_id
 from app.domain.labels import label, text
-from app.domain.records import HEAD_RELATION, ConsentEvent, Household, Person
+from app.domain.records import HEAD_RELATION, ConsentEvent, Person
+from app.services.photos import Photo
 from app.store.errors import IntegrityError
 from app.store.signature import PNG_MIME, Point, signature_png
 from app.ui.viewmodels.errors import user_message
@@ -69,8 +70,7 @@ def consent_status_text(state: ConsentState, on: date, lang: str = "zh") -> str:
 def evidence_on_device(workspace: Workspace, events: list[ConsentEvent]) -> set[str]:
     """Ids of the events whose evidence (signature, photographed form) has not reached the
     county yet: it is only on this device until a sync uploads it."""
-    waiting = {record_id for _, record_id in workspace.store.photos_to_upload()}
-    return {e.id for e in events if e.evidence_photo_id and e.id in waiting}
+    return workspace.consents.evidence_on_device(events)
 
 
 def add_months(day: date, months: int) -> date:
@@ -92,9 +92,9 @@ class ConsentVM:
     ) -> None:
         self.ws = workspace
         self.lang = lang
-        self.household = workspace.store.get(Household, household_id)
+        self.household = workspace.households.get(household_id)
         self.members = sorted(
-            workspace.store.load_all(Person, household_id=household_id),
+            workspace.households.members(household_id),
             key=lambda p: (p.left_on is not None, p.relation != HEAD_RELATION),
         )  # those still in the household first, the head first among them
         self.person_id = person_id or (self.members[0].id if self.members else "")
@@ -177,7 +177,7 @@ class ConsentVM:
         self.strokes = [[(float(x), float(y)) for x, y in stroke] for stroke in f["strokes"]]
 
     def load(self) -> None:
-        self.events = self.ws.store.load_all(ConsentEvent, household_id=self.household.id)
+        self.events = self.ws.consents.events(self.household.id)
 
     # --- form ---------------------------------------------------------------------------
 
@@ -274,12 +274,7 @@ class ConsentVM:
                 recorded_by=self.ws.profile.worker_id,
                 seen=seen_for_new_event(self.events, self.person_id, self.recipient, self.purpose),
             )
-            evidence = self._evidence()
-            if evidence is not None:
-                photo_id = self.ws.store.put_photo(event.id, *evidence)
-                event = event.model_copy(update={"evidence_photo_id": photo_id})
-            saved = self.ws.store.add(event)
-            self.ws.drafts.discard(CONSENT_FORM, self.household.id)
+            saved = self.ws.consents.record(event, self._evidence(), CONSENT_FORM)
         except Exception as exc:
             self.message = user_message(exc, self.lang)
             return None
@@ -290,11 +285,11 @@ class ConsentVM:
         self.load()
         return saved
 
-    def _evidence(self) -> tuple[bytes, str] | None:
+    def _evidence(self) -> Photo | None:
         if self.method == ConsentMethod.SIGNATURE:
-            return signature_png(self.strokes, *self.pad_size), PNG_MIME
+            return Photo(signature_png(self.strokes, *self.pad_size), PNG_MIME)
         if self.method == ConsentMethod.PAPER and self.paper_photo is not None:
-            return self.paper_photo, self.paper_mime
+            return Photo(self.paper_photo, self.paper_mime)
         return None
 
     def withdraw(self, person_id: str, recipient: str, purpose: str) -> ConsentEvent | None:
@@ -313,8 +308,7 @@ class ConsentVM:
                 recorded_by=self.ws.profile.worker_id,
                 seen=seen_for_new_event(self.events, person_id, recipient, purpose),
             )
-            saved = self.ws.store.add(event)
-            self.ws.drafts.discard(CONSENT_FORM, self.household.id)
+            saved = self.ws.consents.record(event, None, CONSENT_FORM)
         except Exception as exc:
             self.message = user_message(exc, self.lang)
             return None

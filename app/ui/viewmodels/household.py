@@ -17,12 +17,6 @@ from app.domain.labels import label, text
 from app.domain.policy import Urgency, member_on, visit_status
 from app.domain.records import (
     HEAD_RELATION,
-    ConsentEvent,
-    Household,
-    Need,
-    Person,
-    Visit,
-    Wish,
     head_of,
 )
 from app.domain.wishes import OPEN_STATES
@@ -32,7 +26,6 @@ from app.ui.viewmodels.workspace import Workspace
 
 CLOSED_NEEDS = frozenset({NeedStatus.FULFILLED, NeedStatus.CLOSED, NeedStatus.UNREASONABLE})
 CHILD_AGE = 14
-REVEAL_ACTION = "reveal_id_number"
 
 
 @dataclass(frozen=True)
@@ -104,12 +97,12 @@ class HouseholdVM:
         self.load()
 
     def load(self) -> None:
-        store = self.ws.store
-        self.household = store.get(Household, self.household_id)
+        found = self.ws.households.records(self.household_id)
+        self.household = found.household
         today = self.ws.today()
         # Members who left the household come last (listed as such, never as its head).
         self.members = sorted(
-            store.load_all(Person, household_id=self.household_id),
+            found.members,
             key=lambda p: (
                 not member_on(p, today),
                 p.relation != HEAD_RELATION,
@@ -117,15 +110,13 @@ class HouseholdVM:
             ),
         )
         self.visits = sorted(
-            store.load_all(Visit, household_id=self.household_id),
+            found.visits,
             key=lambda v: v.visited_at,
             reverse=True,
         )
-        self.needs = sorted(
-            store.load_all(Need, household_id=self.household_id), key=lambda n: n.raised_on
-        )
-        self.wishes = store.load_all(Wish, household_id=self.household_id)
-        self.consents = store.load_all(ConsentEvent, household_id=self.household_id)
+        self.needs = sorted(found.needs, key=lambda n: n.raised_on)
+        self.wishes = found.wishes
+        self.consents = found.consents
         self.status = visit_status(self.ws.policy, self.household, self.members, self.visits, today)
 
     # --- header -----------------------------------------------------------------------
@@ -228,7 +219,7 @@ class HouseholdVM:
         """Show one ID number in full; the reveal is logged first (who, whom, when)."""
         if person_id in self.revealed:
             return
-        self.ws.store.log_access(REVEAL_ACTION, person_id)
+        self.ws.households.reveal_id_number(person_id)
         self.revealed.add(person_id)
 
     def hide_id(self, person_id: str) -> None:

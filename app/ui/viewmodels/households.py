@@ -213,11 +213,7 @@ class NewHouseholdVM:
         except identity.InvalidIdNumber as exc:
             self.errors["id_number"] = str(exc)
             return
-        for person_id in self.ws.store.persons_with_id_number(number):
-            try:
-                person = self.ws.store.get(Person, person_id)
-            except Exception:
-                continue
+        for person in self.ws.households.with_id_number(number):
             household = self.ws.roster.households.get(person.household_id)
             self.known.append(
                 KnownPerson(
@@ -275,11 +271,10 @@ class NewHouseholdVM:
             self.message = user_message(exc, self.lang)
             return None
         try:
-            saved_household, saved_head = self.ws.store.add_many([household, head])
+            saved_household, saved_head = self.ws.households.register(household, head)
         except Exception as exc:
             self.message = user_message(exc, self.lang)
             return None
-        assert isinstance(saved_household, Household) and isinstance(saved_head, Person)
         self.ws.roster.put_household(saved_household)
         self.ws.roster.put_person(saved_head)
         self.ws.search_index().upsert(saved_head)

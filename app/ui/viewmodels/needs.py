@@ -18,6 +18,7 @@ from app.domain.codes import NeedArea, NeedStatus, WishState
 from app.domain.labels import label, text
 from app.domain.records import Need, Wish
 from app.domain.wishes import OPEN_STATES, review_problems, transition
+from app.services.photos import Photo
 from app.store.search import fold
 from app.ui.viewmodels.errors import UserError, user_message
 from app.ui.viewmodels.workspace import Workspace
@@ -93,11 +94,7 @@ class NeedsVM:
 
     def load(self) -> None:
         households = self.ws.roster.households
-        self.needs = {
-            n.id: n
-            for n in self.ws.store.load_all(Need, skip_damaged=True)
-            if n.household_id in households
-        }
+        self.needs = {n.id: n for n in self.ws.casework.needs() if n.household_id in households}
 
     def filters(self) -> list[tuple[str, str]]:
         counts = self.counts()
@@ -200,12 +197,11 @@ class NeedsVM:
             elif status == S.FULFILLED:
                 updates["fulfilment_note"] = note
                 updates["fulfilled_on"] = on or self.ws.today()
-                if photo is not None:
-                    updates["fulfilment_photo_id"] = self.ws.store.put_photo(need.id, *photo)
             elif status == S.CLOSED:
                 updates["closed_reason"] = note
             changed = Need.edited({**need.model_dump(), **updates}, updates)
-            self.needs[need_id] = self.ws.store.update(changed)
+            fulfilment = Photo(*photo) if photo is not None and status == S.FULFILLED else None
+            self.needs[need_id] = self.ws.casework.move(changed, fulfilment, "fulfilment_photo_id")
         except Exception as exc:
             self.message = user_message(exc, self.lang)
             return False
@@ -242,11 +238,7 @@ class WishesVM:
 
     def load(self) -> None:
         households = self.ws.roster.households
-        self.wishes = {
-            w.id: w
-            for w in self.ws.store.load_all(Wish, skip_damaged=True)
-            if w.household_id in households
-        }
+        self.wishes = {w.id: w for w in self.ws.casework.wishes() if w.household_id in households}
 
     def counts(self) -> dict[WishState, int]:
         counts = {s: 0 for s in WishState}
@@ -354,10 +346,11 @@ class WishesVM:
             elif state == WishState.FULFILLED:
                 fields["fulfilment_note"] = note
                 fields["fulfilled_on"] = on or self.ws.today()
-                if photo is not None:
-                    fields["photo_id"] = self.ws.store.put_photo(wish.id, *photo)
             changed = transition(wish, state, on=self.ws.today(), **fields)
-            self.wishes[wish_id] = self.ws.store.update(changed)
+            fulfilment = (
+                Photo(*photo) if photo is not None and state == WishState.FULFILLED else None
+            )
+            self.wishes[wish_id] = self.ws.casework.move(changed, fulfilment, "photo_id")
         except Exception as exc:
             self.message = user_message(exc, self.lang)
             return False

@@ -41,13 +41,11 @@ from app.domain.indicators import (
     measured_values,
 )
 from app.domain.labels import label, text
-from app.domain.records import Need, Person, Referral, Wish
 from app.domain.staff import responsible_for
 from app.reports.files import write_file
 from app.reports.masking import household_heads
 from app.reports.tables import indicators_table, overdue_table, report_table
 from app.reports.xlsx import tables_xlsx
-from app.store.store import LAST_SYNC_META
 from app.ui.viewmodels.today import reason_label
 from app.ui.viewmodels.workspace import Workspace
 
@@ -186,20 +184,20 @@ class ReportsVM:
     # --- data -----------------------------------------------------------------------------
 
     def _caseload(self) -> Caseload:
-        roster, store = self.ws.roster, self.ws.store
+        roster = self.ws.roster
         ids = set(roster.households)
         persons = [p for people in roster.members.values() for p in people]
-        staff = store.staff()
-        self.staff_names = staff.names
+        found = self.ws.reports.case_records(ids)
+        self.staff_names = found.staff.names
         return Caseload(
             roster.households.values(),
             persons,
-            store.visit_facts(ids),
-            [n for n in store.load_all(Need, skip_damaged=True) if n.household_id in ids],
-            [w for w in store.load_all(Wish, skip_damaged=True) if w.household_id in ids],
-            [r for r in store.load_all(Referral, skip_damaged=True) if r.household_id in ids],
-            responsible=responsible_for(roster.households.values(), staff),
-            worker_teams=staff.teams,
+            found.visits,
+            found.needs,
+            found.wishes,
+            found.referrals,
+            responsible=responsible_for(roster.households.values(), found.staff),
+            worker_teams=found.staff.teams,
         )
 
     def reload(self) -> None:
@@ -499,7 +497,7 @@ class ReportsVM:
 
     def freshness(self) -> str:
         """数据截至 … from the last sync, or 尚未同步."""
-        stamp = self.ws.store.meta(LAST_SYNC_META)
+        stamp = self.ws.reports.last_sync()
         if not stamp:
             return text("reports.never_synced", self.lang)
         try:
@@ -521,9 +519,7 @@ class ReportsVM:
         the overdue list (names and ID numbers masked) and the year's indicators, as one XLSX."""
         names = self.names()
         ids = set(self.caseload.cases)
-        persons = [
-            p for p in self.ws.store.load_all(Person, skip_damaged=True) if p.household_id in ids
-        ]
+        persons = self.ws.reports.persons(ids)
         ordered = [self.reports[b] for b in SHEETS]
         tables = [report_table(r, names) for r in ordered]
         tables.append(overdue_table(self.reports[None], household_heads(persons), names))
@@ -541,4 +537,4 @@ class ReportsVM:
 
     def log_export(self) -> None:
         """An export carries personal data (masked): the access log records it."""
-        self.ws.store.log_access("export_report")
+        self.ws.reports.log_export()

@@ -18,8 +18,9 @@ from app.domain.codes import CareKind, NeedArea, VisitKind, VisitMode, VisitOutc
 from app.domain.dates import DateError, parse_date
 from app.domain.ids import new_id
 from app.domain.labels import label, text
-from app.domain.records import GeoPoint, Household, Need, Person, Record, Visit, Wish, head_of
+from app.domain.records import GeoPoint, Need, Record, Visit, Wish, head_of
 from app.domain.wishes import OPEN_STATES, parse_wish_value
+from app.services.photos import Photo
 from app.store.errors import IntegrityError
 from app.ui.viewmodels.consent import CONSENT_FORM
 from app.ui.viewmodels.errors import user_message
@@ -48,8 +49,8 @@ class NewVisitVM:
     ) -> None:
         self.ws = workspace
         self.lang = lang
-        self.household = workspace.store.get(Household, household_id)
-        self.members = workspace.store.load_all(Person, household_id=household_id)
+        self.household = workspace.households.get(household_id)
+        self.members = workspace.households.members(household_id)
         self.kind = kind
         self._clear()
         self._blank = self.draft()
@@ -283,7 +284,7 @@ class NewVisitVM:
         """Not blocking: what a coordinator will question when reviewing the wish."""
         out = []
         if self.wish_title.strip():
-            wishes = self.ws.store.load_all(Wish, household_id=self.household.id)
+            wishes = self.ws.visits.wishes(self.household.id)
             if any(w.state in OPEN_STATES for w in wishes):
                 out.append(text("visit.wish_open_exists", self.lang))
         return out
@@ -323,19 +324,11 @@ class NewVisitVM:
             return None
         try:
             visit, records = self._records()
-            if self.photo is not None:
-                visit = visit.model_copy(
-                    update={
-                        "photo_id": self.ws.store.put_photo(visit.id, self.photo, self.photo_mime)
-                    }
-                )
-            saved = self.ws.store.add_many([visit, *records])
+            photo = None if self.photo is None else Photo(self.photo, self.photo_mime)
+            saved_visit = self.ws.visits.save(visit, records, photo, self.draft_form)
         except Exception as exc:
             self.message = user_message(exc, self.lang)
             return None
-        saved_visit = saved[0]
-        assert isinstance(saved_visit, Visit)
-        self.ws.drafts.discard(self.draft_form, self.household.id)
         self._kept = None
         self.saved = True
         self.ws.roster.add_visit(saved_visit)

@@ -25,7 +25,12 @@ from app.domain.coverage import VisitFact
 from app.domain.policy import VisitLike, VisitPolicy, VisitStatus, visit_status
 from app.domain.records import Household, Person, Visit, head_of
 from app.memory import collector_paused
+from app.services.casework import Casework
+from app.services.consents import Consents
 from app.services.drafts import Drafts
+from app.services.households import Households
+from app.services.reports import Reports
+from app.services.visits import Visits
 from app.store import facts
 from app.store.errors import StoreError
 from app.store.sandbox import Sandbox
@@ -156,7 +161,13 @@ class Workspace:
     ) -> None:
         self.sandbox = sandbox
         self.store = store
+        # The use cases (app/services) the view-models call; none of them reads the store.
+        self.households = Households(store)
+        self.visits = Visits(store)
+        self.casework = Casework(store)
+        self.consents = Consents(store)
         self.drafts = Drafts(store)
+        self.reports = Reports(store)
         self.policy = policy or load_visit_policy()
         self.profile = Profile.of(sandbox, store)
         self.lock_minutes = lock_minutes or self.policy.idle_lock_minutes
