@@ -22,6 +22,7 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
+from app.domain.errors import DoorstepError
 from app.store.errors import LockedOut, StoreError, TryLater, WrongPin
 from sync.server.cli import server_app
 
@@ -76,6 +77,15 @@ WorkerOpt = Annotated[
 def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
     typer.echo(message, err=True)
     raise typer.Exit(code)
+
+
+def sentence(exc: BaseException) -> str:
+    """What the operator reads for `exc`: a coded error in the catalogue's Chinese."""
+    if isinstance(exc, DoorstepError):
+        from app.ui.catalogue import message
+
+        return message(exc)
+    return str(exc)
 
 
 def read_pin(env: str = "DOORSTEP_PIN", *, confirm: bool = False, prompt: str = "PIN") -> str:
@@ -202,7 +212,7 @@ def device_export(
                     store, out, mask=not full, skip_damaged=skip_damaged, progress=advance
                 )
         except ExportExists as exc:
-            fail(str(exc))
+            fail(sentence(exc))
         except OSError as exc:
             fail(f"无法写入 {out}：{exc.strerror or exc}。")
     for damaged in report.damaged:
@@ -235,8 +245,8 @@ def device_import(
                 report = import_records(store, file, progress=advance)
         except ImportFailed as exc:
             for error in exc.errors:
-                typer.echo(str(error), err=True)
-            fail(str(exc))
+                typer.echo(sentence(error), err=True)
+            fail(sentence(exc))
         store.settle_summaries()
     typer.echo(
         f"已导入：新增 {report.created} 条，修改 {report.updated} 条，未变 {report.unchanged} 条。"
@@ -291,7 +301,7 @@ def device_sync(
         try:
             report = SyncClient(store, server).sync()
         except SyncError as exc:
-            fail(str(exc))
+            fail(sentence(exc))
         store.settle_summaries()
     typer.echo(report.one_line())
 
@@ -337,7 +347,7 @@ def demo(
     try:
         run_demo(plan, say=typer.echo)
     except DemoFailed as exc:
-        fail(str(exc))
+        fail(sentence(exc))
 
 
 def main() -> None:
@@ -345,10 +355,10 @@ def main() -> None:
     try:
         app()
     except (WrongPin, TryLater, LockedOut) as exc:
-        typer.echo(str(exc), err=True)
+        typer.echo(sentence(exc), err=True)
         sys.exit(EXIT_WRONG_PIN)
-    except StoreError as exc:
-        typer.echo(str(exc), err=True)
+    except (StoreError, DoorstepError) as exc:
+        typer.echo(sentence(exc), err=True)
         sys.exit(EXIT_FAILURE)
     except KeyboardInterrupt:
         typer.echo("已取消。", err=True)

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from app.domain.codes import ReferralDirection, WishState
 from app.domain.consent import ShareNotAllowed, check_share, state_for
-from app.domain.labels import label
+from app.domain.errors import DoorstepError
 from app.domain.records import (
     BOOKKEEPING,
     DEVICE,
@@ -49,8 +49,11 @@ FieldStamp = list[Any]  # [hlc, server seq, device id]
 Stamps = dict[str, FieldStamp]
 
 
-class Rejected(Exception):
-    """A mutation that cannot be applied; the message is the reason the device shows."""
+class Rejected(DoorstepError):
+    """A mutation that cannot be applied: the code and parameters of the reason the device
+    shows (the server says it in Chinese, `app.ui.catalogue.message`)."""
+
+    default_code = "push.rejected"
 
 
 @dataclass(frozen=True)
@@ -86,13 +89,13 @@ def validate(
     try:
         return model.model_validate(data) if changed is None else model.edited(data, changed)
     except ValidationError as exc:
-        raise Rejected(problem(exc)) from None
+        raise Rejected.like(problem(exc)) from None
 
 
 def _model(record_type: str) -> type[Record]:
     model = RECORD_TYPES.get(record_type)
     if model is None:
-        raise Rejected(f"未知的记录类型：{record_type[:32]}")
+        raise Rejected("push.unknown_type", type=record_type[:32])
     return model
 
 
@@ -102,7 +105,7 @@ def _check_edit(
     try:
         _model(record_type).check_edit(data, fields, writer)
     except IllegalChange as exc:
-        raise Rejected(str(exc)) from None
+        raise Rejected.like(exc) from None
 
 
 def create(
@@ -133,7 +136,7 @@ def create(
     try:
         record.check_create(Writer(latest=latest, worker_id=worker_id))
     except IllegalChange as exc:
-        raise Rejected(str(exc)) from None
+        raise Rejected.like(exc) from None
     return Outcome(record.model_dump(mode="json"), {WHOLE_RECORD: [hlc, seq, device_id]})
 
 
@@ -143,7 +146,7 @@ def check_household(data: dict[str, Any], household_area_code: str) -> None:
     try:
         check_in_household(data["area_code"], household_area_code)
     except IllegalChange as exc:
-        raise Rejected(str(exc)) from None
+        raise Rejected.like(exc) from None
 
 
 def same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -171,7 +174,7 @@ def update(
 ) -> Outcome:
     """Per-field last-writer-wins for the fields a device changed."""
     if record_type == "wish" and "state" in fields:
-        raise Rejected("心愿状态只能以状态变更提交。")
+        raise Rejected("push.wish_state_by_transition")
     return _merge_fields(
         record_type,
         data,
@@ -249,17 +252,14 @@ def transition(
     try:
         source, target = WishState(payload["from"]), WishState(payload["to"])
     except (KeyError, ValueError):
-        raise Rejected("心愿状态变更缺少有效的原状态或目标状态。") from None
+        raise Rejected("push.transition_states") from None
     fields = payload.get("fields") or {}
     if not isinstance(fields, dict):
-        raise Rejected("心愿状态变更的字段格式不正确。")
+        raise Rejected("push.transition_fields")
     fields = {**fields, "state": target.value}
     current = WishState(data["state"])
     if current != source:
-        raise Rejected(
-            f"心愿已被他人处理：当前状态为「{label(current)}」，"
-            f"不能再从「{label(source)}」变为「{label(target)}」。"
-        )
+        raise Rejected("push.wish_moved", current=current, source=source, target=target)
     return _merge_fields(
         "wish",
         data,
@@ -313,7 +313,7 @@ def check_referral(referral: dict[str, Any], consent_events: list[dict[str, Any]
             on,
         )
     except ShareNotAllowed as exc:
-        raise Rejected(f"{exc}，转介未被接受。") from None
+        raise Rejected("push.referral_consent", problem=exc) from None
 
 
 def consent_granted(

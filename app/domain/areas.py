@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from app.domain.errors import DoorstepError
+
 # ASCII digits only: `\d` and str.isdigit() also accept ٣ or ², which int() reads or rejects.
 _CODE = re.compile(r"^[0-9]{12}$")
 _SCOPE = re.compile(r"^[0-9]{6}(?:[0-9]{3}){0,2}$")
-SCOPE_LENGTHS = "6位（县）、9位（乡镇）或12位（村）"
 
 CITY_JINHUA = "330700"
 
@@ -31,15 +32,17 @@ class AreaLevel(StrEnum):
     VILLAGE = "village"
 
 
-class InvalidAreaCode(ValueError):
-    """Not a 统计用区划代码 of a known shape; the message says which lengths are accepted."""
+class InvalidAreaCode(DoorstepError, ValueError):
+    """Not a 统计用区划代码 of a known shape (`raw`: the text as given)."""
+
+    default_code = "area.invalid"
 
 
 def parse_area_code(raw: str) -> str:
     """A full 12-digit code; township 001–399 and village 000–399 by the national scheme."""
     value = raw.strip()
     if not _CODE.match(value):
-        raise InvalidAreaCode(f"区划代码应为12位数字：{raw!r}")
+        raise InvalidAreaCode("area.not_12_digits", raw=raw)
     _check_segments(value, raw)
     return value
 
@@ -47,7 +50,7 @@ def parse_area_code(raw: str) -> str:
 def _check_segments(code: str, raw: str) -> None:
     township, village = int(code[6:9]), int(code[9:12])
     if township > 399 or village > 399 or (township == 0 and village != 0):
-        raise InvalidAreaCode(f"区划代码的乡镇或村段不在有效范围：{raw.strip()}")
+        raise InvalidAreaCode("area.segment_range", raw=raw.strip())
 
 
 def parse_scope_code(raw: str) -> str:
@@ -55,7 +58,7 @@ def parse_scope_code(raw: str) -> str:
     shape fails with a message naming the three accepted lengths."""
     value = raw.strip()
     if not _SCOPE.match(value):
-        raise InvalidAreaCode(f"区划代码应为{SCOPE_LENGTHS}数字：{raw!r}")
+        raise InvalidAreaCode("area.scope_length", raw=raw)
     if len(value) == 6:
         return value
     if len(value) == 9:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.domain.codes import Frequency
+from app.domain.errors import DoorstepError
 
 
 @dataclass(frozen=True, order=True)
@@ -58,8 +59,10 @@ def windows_ending_in(freq: Frequency, period: Window) -> list[Window]:
     return out
 
 
-class InvalidPeriod(ValueError):
+class InvalidPeriod(DoorstepError, ValueError):
     """A report period is `2026-11`, `2026-Q4`, `2026-H2` or `2026`."""
+
+    default_code = "period.invalid"
 
 
 # Reports cover the register's lifetime; the bounds also keep every window (an ISO week
@@ -72,10 +75,10 @@ _PERIOD = re.compile(r"^(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])|H([12])))?$")
 def parse_period(text: str) -> Window:
     m = _PERIOD.match(text.strip())
     if not m:
-        raise InvalidPeriod(f"无法识别的统计期：{text!r}（应为 2026-11、2026-Q4、2026-H2 或 2026）")
+        raise InvalidPeriod("period.invalid", text=text)
     year = int(m.group(1))
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise InvalidPeriod(f"统计期的年份超出范围：{text!r}")
+        raise InvalidPeriod("period.year_range", text=text)
     if m.group(2):
         return window_containing(Frequency.MONTHLY, date(year, int(m.group(2)), 1))
     if m.group(3):

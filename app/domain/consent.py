@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.domain.codes import ConsentAction, DataCategory, ReferralDirection
+from app.domain.errors import DoorstepError
 from app.domain.records import ConsentEvent
 
 
@@ -83,8 +84,10 @@ def state_for(
     return ConsentState(person_id, recipient, purpose, False, None, ())
 
 
-class ShareNotAllowed(PermissionError):
+class ShareNotAllowed(DoorstepError, PermissionError):
     """No current consent covers sharing this data with this recipient for this purpose."""
+
+    default_code = "consent.not_granted"
 
 
 def check_share(
@@ -98,9 +101,9 @@ def check_share(
     """The grant that allows the share, or ShareNotAllowed with the reason."""
     state = state_for(events, person_id, recipient, purpose)
     if not state.granted or state.grant is None:
-        raise ShareNotAllowed(f"未取得向「{recipient}」共享信息（{purpose}）的同意")
+        raise ShareNotAllowed("consent.not_granted", recipient=recipient, purpose=purpose)
     if not state.covers(categories, on):
-        raise ShareNotAllowed("同意已过期或不包含所需的数据类别")
+        raise ShareNotAllowed("consent.not_covered")
     return state.grant
 
 

@@ -54,6 +54,7 @@ from app.domain.codes import (
     VisitMode,
     VisitOutcome,
 )
+from app.domain.errors import DoorstepError
 from app.domain.labels import label
 from app.domain.policy import (
     Requirement,
@@ -92,8 +93,10 @@ BREAKDOWN_NAMES: dict[Breakdown, str] = {
 }
 
 
-class InvalidBreakdown(ValueError):
+class InvalidBreakdown(DoorstepError, ValueError):
     """A breakdown is one of county, township, village, worker, team, category."""
+
+    default_code = "breakdown.invalid"
 
 
 def parse_breakdown(value: str | Breakdown | None) -> Breakdown | None:
@@ -104,7 +107,7 @@ def parse_breakdown(value: str | Breakdown | None) -> Breakdown | None:
         return Breakdown(str(value).strip().lower())
     except ValueError:
         choices = "、".join(b.value for b in Breakdown)
-        raise InvalidBreakdown(f"无法识别的分组方式：{value!r}（应为 {choices} 之一）") from None
+        raise InvalidBreakdown("breakdown.invalid", value=value, choices=choices) from None
 
 
 @dataclass(frozen=True, slots=True)

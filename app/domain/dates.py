@@ -10,7 +10,7 @@ import re
 from calendar import monthrange
 from datetime import date
 
-from app.domain.labels import text
+from app.domain.errors import DoorstepError
 
 MAX_DATE_TEXT = 40
 _SEPARATED = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
@@ -19,16 +19,10 @@ _MONTH_DAY = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９－／．", "0123456789-/.")
 
 
-class DateError(ValueError):
-    """A typed text that is not a date; `key` and `values` say why, in labels' words."""
+class DateError(DoorstepError, ValueError):
+    """A typed text that is not a date; the code and parameters say why."""
 
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
-
-    def message(self, lang: str = "zh") -> str:
-        return text(self.key, lang, **self.values)
+    default_code = "date.format"
 
 
 def parse_date(typed: str, today: date, *, not_after: date | None = None) -> date:

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from datetime import date
 
+from app.domain.errors import DoorstepError
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -19,19 +21,27 @@ _NOT_IN_NAMES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 _EMOJI_MARKS = frozenset({"\ufe0f", "\u20e3"})
 
 
+class InvalidName(DoorstepError, ValueError):
+    """A name holding a character no name has (an emoji, a control character)."""
+
+    default_code = "name.invalid"
+
+
 def parse_name(value: str) -> str:
     """A person's name (姓名): any script, including 生僻字 of CJK Extensions A–G and the
     middle dot of minority names; refuses emoji and control characters with a reason."""
     for char in value:
         if unicodedata.category(char) == "So" or char in _EMOJI_MARKS:
-            raise ValueError("姓名不能包含表情符号或图形符号")
+            raise InvalidName("name.symbol")
         if unicodedata.category(char) in _NOT_IN_NAMES:
-            raise ValueError("姓名不能包含控制字符或不可见字符")
+            raise InvalidName("name.control")
     return value
 
 
-class InvalidIdNumber(ValueError):
+class InvalidIdNumber(DoorstepError, ValueError):
     """The ID number is not a valid 18-character 身份证号."""
+
+    default_code = "id_number.invalid"
 
 
 def normalise_id_number(raw: str) -> str:
@@ -48,15 +58,15 @@ def parse_id_number(raw: str, *, today: date | None = None) -> tuple[str, date, 
     """Validate a 身份证号; return (normalised, birth date, gender "M"/"F")."""
     value = normalise_id_number(raw)
     if not _ID_SHAPE.match(value):
-        raise InvalidIdNumber("身份证号应为18位（最后一位可为X）")
+        raise InvalidIdNumber("id_number.shape")
     try:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise InvalidIdNumber("身份证号中的出生日期无效") from None
+        raise InvalidIdNumber("id_number.birth_date") from None
     if birth.year < 1890 or (today is not None and birth > today):
-        raise InvalidIdNumber("身份证号中的出生日期无效")
+        raise InvalidIdNumber("id_number.birth_date")
     if id_check_char(value[:17]) != value[17]:
-        raise InvalidIdNumber("身份证号校验位不正确")
+        raise InvalidIdNumber("id_number.check_digit")
     gender = "M" if int(value[16]) % 2 == 1 else "F"
     return value, birth, gender
 
@@ -81,8 +91,10 @@ def normalise_phone(raw: str) -> str:
     return value.replace("-", "") if _MOBILE.match(value.replace("-", "")) else value
 
 
-class InvalidPhone(ValueError):
+class InvalidPhone(DoorstepError, ValueError):
     """Not a mainland mobile number or a landline with area code."""
+
+    default_code = "phone.invalid"
 
 
 def parse_phone(raw: str) -> str:
@@ -94,7 +106,7 @@ def parse_phone(raw: str) -> str:
         # Area codes 010 and 02x are three digits; the rest (0579 Jinhua) are four.
         cut = 3 if digits[1] in "12" else 4
         return f"{digits[:cut]}-{digits[cut:]}"
-    raise InvalidPhone("电话号码应为11位手机号或带区号的固定电话（如0579-82123456）")
+    raise InvalidPhone("phone.invalid")
 
 
 def mask_phone(value: str) -> str:

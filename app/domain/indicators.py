@@ -33,6 +33,7 @@ from app.domain.coverage import (
     row_name,
     sort_keys,
 )
+from app.domain.errors import DoorstepError
 from app.domain.policy import VisitPolicy
 
 NEEDS_FULFILMENT = Measure(
@@ -306,11 +307,13 @@ class TargetList(BaseModel):
         for spec in self.indicators:
             if spec.code == code:
                 return spec
-        raise InvalidIndicatorInput(f"目标清单中没有指标：{code!r}")
+        raise InvalidIndicatorInput("indicator.unknown", code=code)
 
 
-class InvalidIndicatorInput(ValueError):
+class InvalidIndicatorInput(DoorstepError, ValueError):
     """An indicator value, code or year that the target list cannot take."""
+
+    default_code = "indicator.invalid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,19 +376,19 @@ def evaluate(
     """
     if year not in targets.years:
         years = "、".join(str(y) for y in targets.years)
-        raise InvalidIndicatorInput(f"目标清单只有{years}年的目标值，没有{year}年")
+        raise InvalidIndicatorInput("indicator.no_year", years=years, year=year)
     for code, value in entered.items():
         spec = targets.get(code)
         if spec.source == Source.MEASURED:
-            raise InvalidIndicatorInput(f"「{spec.name}」由系统统计，不能手工填报")
+            raise InvalidIndicatorInput("indicator.measured", name=spec.name)
         if value is not None and value < 0:
-            raise InvalidIndicatorInput(f"「{spec.name}」的填报值不能为负数")
+            raise InvalidIndicatorInput("indicator.negative", name=spec.name)
     # A county's own list may leave out a measured indicator: its figure is then not shown.
     listed = {i.code: i for i in targets.indicators}
     for code in measured:
         bureau = listed.get(code)
         if bureau is not None and bureau.source != Source.MEASURED:
-            raise InvalidIndicatorInput(f"「{bureau.name}」由民政局填报，不是系统统计")
+            raise InvalidIndicatorInput("indicator.entered", name=bureau.name)
     results = []
     for spec in targets.indicators:
         values = measured if spec.source == Source.MEASURED else entered
@@ -426,7 +429,7 @@ def indicator_year(text: str | int) -> int:
     try:
         year = int(str(text).strip())
     except ValueError:
-        raise InvalidIndicatorInput(f"无法识别的年份：{text!r}（应为如 2026 的四位年份）") from None
+        raise InvalidIndicatorInput("indicator.year", text=text) from None
     if not 2000 <= year <= 2100:
-        raise InvalidIndicatorInput(f"无法识别的年份：{text!r}（应为如 2026 的四位年份）")
+        raise InvalidIndicatorInput("indicator.year", text=text)
     return year

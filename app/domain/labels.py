@@ -206,18 +206,6 @@ UI: dict[str, tuple[str, str]] = {
     "form.not_negative": ("不能为负数", "Must not be negative"),
     "form.not_number": ("请填写数字", "Enter a number"),
     "form.bad_date": ("日期格式应为 2026-05-01", "Date should look like 2026-05-01"),
-    "date.empty": ("请填写日期", "Enter a date"),
-    "date.format": (
-        "不是日期，请按 2026-05-01、2026/5/1 或 5月1日 填写",
-        "Not a date: type it like 2026-05-01, 2026/5/1 or 5月1日",
-    ),
-    "date.no_month": ("没有 {month} 月", "There is no month {month}"),
-    "date.no_day": (
-        "{month} 月没有 {day} 日（这个月只有 {last} 天）",
-        "Month {month} has no day {day} (it has {last} days)",
-    ),
-    "date.year": ("年份 {year} 不对", "The year {year} is not right"),
-    "date.future": ("{when} 晚于今天，不能选择", "{when} is after today"),
     "date.pick": ("选择日期", "Pick a date"),
     "form.fix_fields": ("请检查标红的项目。", "Please check the fields marked in red."),
     "form.fix_named": ("请填写或更正：{fields}", "Please fill in or correct: {fields}"),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from app.domain.errors import DoorstepError
+
 
 class OrganisationKind(StrEnum):
     """The kinds of organisation (stable codes; the console's labels name them)."""
@@ -22,8 +24,10 @@ class OrganisationKind(StrEnum):
     ALLIANCE_MEMBER = "alliance_member"  # 助联体成员单位
 
 
-class InvalidOrganisation(ValueError):
-    """A kind, name or 统一社会信用代码 an organisation cannot have; the message says why."""
+class InvalidOrganisation(DoorstepError, ValueError):
+    """A kind, name or 统一社会信用代码 an organisation cannot have; the code says why."""
+
+    default_code = "organisation.invalid"
 
 
 def parse_kind(raw: str) -> OrganisationKind:
@@ -32,7 +36,7 @@ def parse_kind(raw: str) -> OrganisationKind:
         return OrganisationKind(raw.strip())
     except ValueError:
         known = "、".join(k.value for k in OrganisationKind)
-        raise InvalidOrganisation(f"机构类型「{raw}」无效，可选：{known}") from None
+        raise InvalidOrganisation("organisation.kind", raw=raw, known=known) from None
 
 
 # GB 32100-2015: the code's alphabet (no I, O, S, V, Z) and the weights of its first 17
@@ -54,14 +58,12 @@ def parse_credit_code(raw: str) -> str:
     upper-cased) whose last is the check character; else InvalidOrganisation saying which."""
     value = raw.strip().replace(" ", "").upper()
     if len(value) != 18:
-        raise InvalidOrganisation(f"统一社会信用代码应为18位（收到 {len(value)} 位）")
+        raise InvalidOrganisation("credit_code.length", length=len(value))
     if not _CREDIT_SHAPE.match(value):
         bad = next(c for c in value if c not in _VALUES)
-        raise InvalidOrganisation(
-            f"统一社会信用代码含有不允许的字符「{bad}」（不使用 I、O、S、V、Z）"
-        )
+        raise InvalidOrganisation("credit_code.character", char=bad)
     if credit_code_check_char(value[:17]) != value[17]:
-        raise InvalidOrganisation("统一社会信用代码校验位不正确，请核对")
+        raise InvalidOrganisation("credit_code.check_digit")
     return value
 
 
@@ -72,5 +74,5 @@ def parse_organisation_name(raw: str) -> str:
     """An organisation's registered name: 2 to 100 characters, outer spaces dropped."""
     value = " ".join(raw.split())
     if len(value) < 2 or len(value) > NAME_MAX:
-        raise InvalidOrganisation(f"机构名称应为2至{NAME_MAX}个字")
+        raise InvalidOrganisation("organisation.name_length", max=NAME_MAX)
     return value

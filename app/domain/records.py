@@ -2,7 +2,7 @@
 
 Every record carries a client-generated UUIDv7 id, HLC stamps, the author's worker and
 device ids, and the 12-digit area code that scopes it. Field values are domain codes;
-labels for people live in `app.domain.labels`.
+labels and sentences for people live in the UI's catalogue (`app.ui.catalogue`).
 
 Every string and list has a bound and every number is finite, so a bad value is refused
 where the record is built. What may change after creation, and what a device may create,
@@ -52,13 +52,14 @@ from app.domain.codes import (
     VisitOutcome,
     WishState,
 )
+from app.domain.errors import DoorstepError
 from app.domain.ids import is_record_id, new_id
 from app.domain.wishes import DEVICE_CREATE_STATES, check_transition
 
 
 def _record_id(value: str) -> str:
     if not is_record_id(value):
-        raise ValueError("不是有效的记录编号（UUID）")
+        raise InvalidRecord("record.id")
     return value
 
 
@@ -155,9 +156,18 @@ class GeoPoint(BaseModel):
     accuracy_m: float | None = Field(default=None, ge=0, le=GPS_ACCURACY_MAX_M)
 
 
-class IllegalChange(ValueError):
+class InvalidRecord(DoorstepError, ValueError):
+    """A record's values break a rule of its type (a date before another, a missing
+    reason); `problem` builds one for a record pydantic refused."""
+
+    default_code = "record.invalid"
+
+
+class IllegalChange(DoorstepError, ValueError):
     """A change a record type's rules forbid (a field fixed at creation, a field or state
-    only the county server sets, a visit dated ahead); the message is the sentence to show."""
+    only the county server sets, a visit dated ahead)."""
+
+    default_code = "change.illegal"
 
 
 @dataclass(frozen=True)
@@ -181,30 +191,39 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=CHINA_TIME)
 
 
-_PROBLEMS = {
-    "string_too_long": "最多 {max_length} 个字",
-    "too_long": "最多 {max_length} 项",
-    "finite_number": "应为有限的数字",
-    "less_than_equal": "不能大于 {le}",
-    "greater_than_equal": "不能小于 {ge}",
-    "missing": "必填",
-    "extra_forbidden": "不是此类记录的字段",
-    "enum": "不是有效的代码",
-    "literal_error": "不是有效的代码",
+# pydantic's checks that a record's problem names by a code of its own.
+CHECKS = {
+    "string_too_long": "check.string_too_long",
+    "too_long": "check.too_long",
+    "finite_number": "check.finite_number",
+    "less_than_equal": "check.less_than_equal",
+    "greater_than_equal": "check.greater_than_equal",
+    "missing": "check.missing",
+    "extra_forbidden": "check.extra_forbidden",
+    "enum": "check.enum",
+    "literal_error": "check.literal_error",
 }
 
 
-def problem(exc: ValidationError) -> str:
-    """The first problem of a record that failed validation, as a sentence naming the field."""
+def field_problem(error: Mapping[str, Any]) -> DoorstepError:
+    """One problem pydantic found (an item of `ValidationError.errors()`) as an error: ours
+    as raised, pydantic's known checks by `CHECKS`, any other with pydantic's words."""
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, DoorstepError):
+        return cause
+    code = CHECKS.get(error["type"])
+    if code is not None:
+        return DoorstepError(code, **(error.get("ctx") or {}))
+    return DoorstepError("check.other", detail=str(error.get("msg", "")))
+
+
+def problem(exc: ValidationError) -> InvalidRecord:
+    """The first problem of a record that failed validation, naming the field (`where`)."""
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first.get("loc", ()))
-    template = _PROBLEMS.get(first["type"])
-    message = (
-        template.format(**first.get("ctx", {}))
-        if template
-        else str(first.get("msg", "无效")).removeprefix("Value error, ")
-    )
-    return f"记录内容无效（{where}）：{message}" if where else f"记录内容无效：{message}"
+    if where:
+        return InvalidRecord("record.invalid_at", where=where, problem=field_problem(first))
+    return InvalidRecord("record.invalid", problem=field_problem(first))
 
 
 class Record(BaseModel):
@@ -214,7 +233,6 @@ class Record(BaseModel):
         extra="forbid", validate_assignment=True, str_strip_whitespace=True, allow_inf_nan=False
     )
     type_name: ClassVar[str]
-    label: ClassVar[str]
     # Lifecycle: an insert-only record is corrected by a new one; fixed fields are set at
     # creation (what a record hangs off: a different one is a new record); server fields
     # are written by the county server alone, and empty when a device creates the record.
@@ -256,7 +274,7 @@ class Record(BaseModel):
             return
         filled = sorted(f for f in self.server_fields if getattr(self, f) not in (None, ""))
         if filled:
-            raise IllegalChange(f"字段「{filled[0]}」只能由县级平台填写。")
+            raise IllegalChange("change.server_fills", field=filled[0])
 
     @classmethod
     def check_edit(
@@ -265,35 +283,32 @@ class Record(BaseModel):
         """IllegalChange unless `writer` may change the stored record `before` (JSON values)
         by `changes` (the fields that differ, as JSON values)."""
         if cls.insert_only:
-            raise IllegalChange(f"{cls.label}保存后不可修改，请新增一条更正记录。")
+            raise IllegalChange("change.insert_only", record=cls.type_name)
         fixed = sorted(set(changes) & (set(BOOKKEEPING) | cls.fixed_fields))
         if fixed:
-            raise IllegalChange(f"字段「{fixed[0]}」创建后不能修改。")
+            raise IllegalChange("change.fixed_field", field=fixed[0])
         if "area_code" in changes and cls is not Household:
-            raise IllegalChange(AREA_FOLLOWS_HOUSEHOLD)
+            raise IllegalChange("change.area_follows_household")
         server_only = sorted(set(changes) & cls.server_fields)
         if server_only and not writer.server:
-            raise IllegalChange(f"字段「{server_only[0]}」只能由县级平台修改。")
+            raise IllegalChange("change.server_only", field=server_only[0])
 
 
 BOOKKEEPING = ("id", "created_hlc", "updated_hlc", "author_worker_id", "device_id")
 
-# Every record but a household lies in its household's area: it is created there, is not
-# moved on its own, and moves along when its household does (the county server moves it).
-AREA_FOLLOWS_HOUSEHOLD = "记录的区划代码随所属家庭：须与家庭一致，不能单独修改。"
-
 
 def check_in_household(area_code: str, household_area_code: str) -> None:
-    """IllegalChange unless a new record's `area_code` is its household's."""
+    """IllegalChange unless a new record's `area_code` is its household's: every record but
+    a household lies in its household's area; it is created there, is not moved on its own,
+    and moves along when its household does (the county server moves it)."""
     if area_code != household_area_code:
-        raise IllegalChange(AREA_FOLLOWS_HOUSEHOLD)
+        raise IllegalChange("change.area_follows_household")
 
 
 class Household(Record):
     """户: the unit that is registered, visited and assisted."""
 
     type_name: ClassVar[str] = "household"
-    label: ClassVar[str] = "家庭"
 
     address: ShortText
     phone: Phone = ""
@@ -320,9 +335,9 @@ class Household(Record):
     @model_validator(mode="after")
     def _dates_in_order(self) -> Household:
         if self.registered_on and self.left_on and self.left_on < self.registered_on:
-            raise ValueError("退出在册日期不能早于纳入日期")
+            raise InvalidRecord("household.left_before_registered")
         if self.register_status == RegisterStatus.LEFT and self.left_on is None:
-            raise ValueError("已退出在册的家庭需要填写退出日期")
+            raise InvalidRecord("household.left_on_missing")
         return self
 
 
@@ -330,7 +345,6 @@ class Person(Record):
     """A member of a household (家庭成员)."""
 
     type_name: ClassVar[str] = "person"
-    label: ClassVar[str] = "家庭成员"
 
     household_id: RecordId
     name: Annotated[Name, Field(min_length=1)]
@@ -352,13 +366,13 @@ class Person(Record):
         if self.id_number:
             _, birth, gender = identity.parse_id_number(self.id_number)
             if self.birth_date is not None and self.birth_date != birth:
-                raise ValueError("出生日期与身份证号不一致")
+                raise InvalidRecord("person.birth_date_mismatch")
             if self.gender is not None and self.gender != gender:
-                raise ValueError("性别与身份证号不一致")
+                raise InvalidRecord("person.gender_mismatch")
             object.__setattr__(self, "birth_date", birth)
             object.__setattr__(self, "gender", gender)
         if PersonFlag.MAJOR_EVENT in self.flags and self.major_event_date is None:
-            raise ValueError("标记重大变故时需要填写变故日期")
+            raise InvalidRecord("person.major_event_date")
         return self
 
     def age_on(self, on: date) -> int | None:
@@ -382,7 +396,6 @@ class Visit(Record):
     """探访关爱 or 敲门问需求 visit; insert-only (a correction is a new record that amends)."""
 
     type_name: ClassVar[str] = "visit"
-    label: ClassVar[str] = "探访记录"
     insert_only: ClassVar[bool] = True
 
     household_id: RecordId
@@ -411,16 +424,15 @@ class Visit(Record):
         silent correction would credit the visit to someone the device never named."""
         super().check_create(writer)
         if writer.latest is not None and aware(self.visited_at) > aware(writer.latest):
-            raise IllegalChange("探访时间不能晚于现在。")
+            raise IllegalChange("visit.in_future")
         if writer.worker_id is not None and self.worker_id != writer.worker_id:
-            raise IllegalChange("探访记录的走访人须是本设备登记的工作人员。")
+            raise IllegalChange("visit.other_worker")
 
 
 class Need(Record):
     """A need in one of the seven areas, raised on a visit and followed to its end."""
 
     type_name: ClassVar[str] = "need"
-    label: ClassVar[str] = "需求"
 
     household_id: RecordId
     person_id: RecordId | None = None
@@ -445,9 +457,9 @@ class Need(Record):
     @model_validator(mode="after")
     def _status_fields(self) -> Need:
         if self.status == NeedStatus.UNREASONABLE and not self.assessment_reason:
-            raise ValueError("评估为不合理时需要填写理由")
+            raise InvalidRecord("need.reason_missing")
         if self.status == NeedStatus.FULFILLED and self.fulfilled_on is None:
-            raise ValueError("兑现的需求需要填写兑现日期")
+            raise InvalidRecord("need.fulfilled_on_missing")
         return self
 
 
@@ -460,7 +472,6 @@ class ConsentEvent(Record):
     """
 
     type_name: ClassVar[str] = "consent"
-    label: ClassVar[str] = "同意记录"
     insert_only: ClassVar[bool] = True
 
     household_id: RecordId
@@ -482,9 +493,9 @@ class ConsentEvent(Record):
     def _complete(self) -> ConsentEvent:
         if self.action == ConsentAction.GRANT:
             if not self.data_categories:
-                raise ValueError("同意共享时需要选择数据类别")
+                raise InvalidRecord("consent.categories_missing")
             if self.method == ConsentMethod.VERBAL and not self.witness:
-                raise ValueError("口头同意需要填写见证人")
+                raise InvalidRecord("consent.witness_missing")
         return self
 
 
@@ -492,7 +503,6 @@ class Wish(Record):
     """微心愿: collected on a survey, reviewed, published, claimed, fulfilled (圆梦)."""
 
     type_name: ClassVar[str] = "wish"
-    label: ClassVar[str] = "心愿"
     # The county server records a claim, the donor's contact and a stale claim's release.
     server_fields: ClassVar[frozenset[str]] = frozenset(
         {"claimed_by", "claimed_on", "contacted_on", "released_on"}
@@ -520,9 +530,7 @@ class Wish(Record):
         """A device creates a wish only in a state it could reach on its own (collected,
         then reviewed or cancelled): publishing and claiming are the server's."""
         if not writer.server and self.state not in DEVICE_CREATE_STATES:
-            raise IllegalChange(
-                "设备不能新建已发布、已认领或已圆梦的心愿：发布和认领由县级平台完成。"
-            )
+            raise IllegalChange("wish.device_create_state")
         super().check_create(writer)
 
     @classmethod
@@ -535,8 +543,8 @@ class Wish(Record):
             check = check_transition(
                 WishState(before["state"]), WishState(changes["state"]), on_server=writer.server
             )
-            if not check.ok:
-                raise IllegalChange(check.reason)
+            if check.problem is not None:
+                raise IllegalChange.like(check.problem)
 
 
 class Referral(Record):
@@ -546,7 +554,6 @@ class Referral(Record):
     it: a different recipient, purpose, direction or set of data is a new referral."""
 
     type_name: ClassVar[str] = "referral"
-    label: ClassVar[str] = "转介"
     fixed_fields: ClassVar[frozenset[str]] = Record.fixed_fields | {
         "direction",
         "recipient",

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from app.domain.codes import WishState
+from app.domain.errors import DoorstepError
 
 if TYPE_CHECKING:
     from app.domain.policy import VisitPolicy
@@ -49,21 +50,27 @@ def _reachable_by_device(start: WishState) -> frozenset[WishState]:
 DEVICE_CREATE_STATES = _reachable_by_device(S.COLLECTED)
 
 
-class IllegalTransition(ValueError):
+class IllegalTransition(DoorstepError, ValueError):
     """The wish cannot move to that state from the one it is in."""
+
+    default_code = "wish.transition"
 
 
 @dataclass(frozen=True)
 class WishCheck:
+    """Whether a transition is legal; `problem` says why not."""
+
     ok: bool
-    reason: str = ""
+    problem: IllegalTransition | None = None
 
 
 def check_transition(current: WishState, target: WishState, *, on_server: bool) -> WishCheck:
     if target not in TRANSITIONS[current]:
-        return WishCheck(False, f"心愿状态不能从「{current}」变为「{target}」")
+        return WishCheck(
+            False, IllegalTransition("wish.transition", current=current, target=target)
+        )
     if target in SERVER_ONLY and not on_server:
-        return WishCheck(False, "只有县级平台可以发布心愿或登记认领")
+        return WishCheck(False, IllegalTransition("wish.server_only"))
     return WishCheck(True)
 
 
@@ -72,8 +79,8 @@ def transition(
 ) -> Wish:
     """A copy of `wish` in `target` state, with the fields that transition records."""
     check = check_transition(wish.state, target, on_server=on_server)
-    if not check.ok:
-        raise IllegalTransition(check.reason)
+    if check.problem is not None:
+        raise check.problem
     updates: dict[str, object] = {"state": target, **fields}
     if target in (S.APPROVED, S.REJECTED):
         updates.setdefault("reviewed_on", on)
@@ -88,10 +95,16 @@ def transition(
     # Validated, unlike model_copy: a misspelt field or a blank reason must not slip through.
     moved = type(wish).edited({**wish.model_dump(), **updates}, updates)
     if target == S.REJECTED and not moved.reject_reason:
-        raise IllegalTransition("驳回心愿需要填写理由")
+        raise IllegalTransition("wish.reject_reason")
     if target == S.CLAIMED and not moved.claimed_by:
-        raise IllegalTransition("认领心愿需要填写认领人或组织")
+        raise IllegalTransition("wish.claimed_by")
     return moved
+
+
+class InvalidWishValue(DoorstepError, ValueError):
+    """A wish's value as typed that is not a whole number of 元 within the cap."""
+
+    default_code = "wish_value.whole"
 
 
 _WHOLE_YUAN = re.compile(r"[0-9]+")
@@ -103,19 +116,21 @@ def parse_wish_value(raw: str, policy: VisitPolicy) -> int:
     default); anything else is refused with the reason a worker can act on."""
     value = raw.strip()
     if value.startswith(_MINUS) and _WHOLE_YUAN.fullmatch(value[1:].strip()):
-        raise ValueError("心愿金额不能为负数")
+        raise InvalidWishValue("wish_value.negative")
     if not _WHOLE_YUAN.fullmatch(value):
-        raise ValueError("心愿金额请填写整数（元），如 300")
+        raise InvalidWishValue("wish_value.whole")
     if int(value) > policy.wish_value_cap_yuan:
-        raise ValueError(f"心愿金额不能超过 {policy.wish_value_cap_yuan} 元（政策上限）")
+        raise InvalidWishValue("wish_value.cap", cap=policy.wish_value_cap_yuan)
     return int(value)
 
 
-def review_problems(wish: Wish, others: list[Wish], policy: VisitPolicy) -> list[str]:
+def review_problems(wish: Wish, others: list[Wish], policy: VisitPolicy) -> list[DoorstepError]:
     """Why a collected wish should not be approved (value cap, one open wish per household)."""
-    problems: list[str] = []
+    problems: list[DoorstepError] = []
     if wish.value_yuan > policy.wish_value_cap_yuan:
-        problems.append(f"心愿金额 {wish.value_yuan} 元超过上限 {policy.wish_value_cap_yuan} 元")
+        problems.append(
+            DoorstepError("wish.over_cap", value=wish.value_yuan, cap=policy.wish_value_cap_yuan)
+        )
     open_others = [
         w
         for w in others
@@ -125,7 +140,7 @@ def review_problems(wish: Wish, others: list[Wish], policy: VisitPolicy) -> list
         and w.state != S.COLLECTED
     ]
     if len(open_others) >= policy.open_wishes_per_household:
-        problems.append("该家庭已有未完成的心愿")
+        problems.append(DoorstepError("wish.open_in_household"))
     return problems
 
 
@@ -146,14 +161,14 @@ def claim_expired(wish: Wish, policy: VisitPolicy, today: date) -> bool:
 def release_claim(wish: Wish, policy: VisitPolicy, today: date) -> Wish:
     """The wish released back to published: claim cleared, the release day recorded."""
     if not claim_expired(wish, policy, today):
-        raise IllegalTransition("此认领未超过联系期限，不能释放")
+        raise IllegalTransition("wish.claim_not_expired")
     return transition(wish, S.PUBLISHED, on=today, on_server=True, released_on=today)
 
 
 def record_contact(wish: Wish, on: date) -> Wish:
     """The donor made contact with the household: the claim is kept (not released)."""
     if wish.state != S.CLAIMED:
-        raise IllegalTransition(f"只有已认领的心愿可以登记联系，当前状态为「{wish.state}」")
+        raise IllegalTransition("wish.contact_not_claimed", state=wish.state)
     if wish.contacted_on is not None:
         return wish
     return type(wish).edited({**wish.model_dump(), "contacted_on": on}, ["contacted_on"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.domain.errors import DoorstepError
+
 
 class StoreError(Exception):
     """Base class for store errors."""
@@ -50,8 +52,11 @@ class SandboxError(StoreError):
     """The sandbox files are missing, malformed or from an unknown format."""
 
 
-class IllegalEdit(StoreError):
-    """The change breaks a rule of the domain (insert-only records, wish lifecycle...)."""
+class IllegalEdit(StoreError, DoorstepError):
+    """The change breaks a rule of the domain (insert-only records, wish lifecycle...): the
+    domain's code and parameters (`IllegalEdit.like`)."""
+
+    default_code = "change.illegal"
 
 
 class RecordTooLarge(IllegalEdit):
@@ -59,7 +64,4 @@ class RecordTooLarge(IllegalEdit):
 
     def __init__(self, size: int, limit: int) -> None:
         self.size = size
-        super().__init__(
-            f"记录内容过大（约 {-(-size // 1024)} KB，上限 {limit // 1024} KB，照片不计在内），"
-            "请精简文字或名单后再保存。"
-        )
+        super().__init__("record.too_large", kb=-(-size // 1024), limit_kb=limit // 1024)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from app.domain.errors import DoorstepError
 from app.domain.records import BOOKKEEPING, DEVICE, RECORD_TYPES, IllegalChange, Record, Writer
 from app.reports.files import new_file
 from app.reports.masking import looks_masked, mask_record
@@ -80,46 +81,57 @@ def export_records(
     return report
 
 
-@dataclass(frozen=True)
-class LineError:
-    line: int
-    reason: str
+class LineError(DoorstepError):
+    """A line of the file that cannot be imported: its number (`line`) and the `problem`."""
 
-    def __str__(self) -> str:
-        return f"第 {self.line} 行：{self.reason}"
+    default_code = "import.line"
+
+    def __init__(self, line: int, problem: DoorstepError) -> None:
+        super().__init__("import.line", line=line, problem=problem)
+        self.line = line
+        self.problem = problem
 
 
 class MaskedLine(LineError):
     """A line of a masked export (its marker, or masked values no real record holds)."""
 
 
-class ImportFailed(StoreError):
-    """The file has invalid lines; nothing was imported."""
+class ImportFailed(StoreError, DoorstepError):
+    """The file has invalid lines (`errors`); nothing was imported."""
+
+    default_code = "import.failed"
 
     def __init__(self, errors: list[LineError]) -> None:
         self.errors = errors
-        super().__init__(f"导入文件有 {len(errors)} 行无效，未导入任何记录。")
+        DoorstepError.__init__(self, "import.failed", count=len(errors))
 
 
-class MaskedImport(StoreError):
+class MaskedImport(StoreError, DoorstepError):
     """The file is (or holds lines of) a masked export: importing it would overwrite real
     values with masked ones, so nothing is imported."""
 
+    default_code = "import.masked"
+
     def __init__(self, path: Path, lines: list[int]) -> None:
         self.lines = lines
-        super().__init__(
-            f"{path.name} 含遮蔽导出的记录（第 {lines[0]} 行起共 {len(lines)} 行，姓名、证件号等"
-            "已遮蔽），导入会用遮蔽值覆盖真实数据，因此未导入任何记录；请改用 --full 导出的文件。"
+        DoorstepError.__init__(
+            self, "import.masked", file=path.name, first=lines[0], count=len(lines)
         )
 
 
-def _reason(exc: ValidationError) -> str:
+def _reason(exc: ValidationError) -> DoorstepError:
+    """The first three problems of a line pydantic refused, each naming its field."""
     parts = []
     for err in exc.errors()[:3]:
         where = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}: {msg}" if where else msg)
-    return "；".join(parts)
+        cause = (err.get("ctx") or {}).get("error")
+        said = (
+            cause
+            if isinstance(cause, DoorstepError)
+            else DoorstepError("check.other", detail=err["msg"].removeprefix("Value error, "))
+        )
+        parts.append(DoorstepError("import.field", where=where, problem=said) if where else said)
+    return DoorstepError("import.problems", problems=parts)
 
 
 def read_records(path: Path) -> Iterator[tuple[int, Record | LineError]]:
@@ -128,32 +140,35 @@ def read_records(path: Path) -> Iterator[tuple[int, Record | LineError]]:
     with open(path, "rb") as fh:
         for number, raw in enumerate(fh, start=1):
             if len(raw) > MAX_LINE_BYTES:
-                yield number, LineError(number, "这一行超过 1 MB")
+                yield number, LineError(number, DoorstepError("import.too_long"))
                 continue
             try:
                 text = raw.decode("utf-8").strip().lstrip("\ufeff")
             except UnicodeDecodeError:
-                yield number, LineError(number, "不是 UTF-8 文本")
+                yield number, LineError(number, DoorstepError("import.not_utf8"))
                 continue
             if not text:
                 continue
             try:
                 data = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield number, LineError(number, f"不是有效的 JSON（第 {exc.colno} 列）")
+                yield number, LineError(number, DoorstepError("import.not_json", column=exc.colno))
                 continue
             if not isinstance(data, dict):
-                yield number, LineError(number, "应为一个 JSON 对象")
+                yield number, LineError(number, DoorstepError("import.not_object"))
                 continue
             if looks_masked(data):
-                yield number, MaskedLine(number, "遮蔽导出的记录不能导入")
+                yield number, MaskedLine(number, DoorstepError("import.masked_line"))
                 continue
             type_name = data.pop("type", None)
             if type_name not in RECORD_TYPES:
-                yield number, LineError(number, f"未知的记录类型 {type_name!r}")
+                yield (
+                    number,
+                    LineError(number, DoorstepError("import.unknown_type", type=type_name)),
+                )
                 continue
             if "id" not in data:
-                yield number, LineError(number, "缺少 id")
+                yield number, LineError(number, DoorstepError("import.no_id"))
                 continue
             try:
                 yield number, RECORD_TYPES[type_name].from_stored(data)
@@ -183,7 +198,9 @@ def import_records(
         elif isinstance(item, LineError):
             errors.append(item)
         elif item.id in seen:
-            errors.append(LineError(number, f"记录 {item.id} 与第 {seen[item.id]} 行重复"))
+            errors.append(
+                LineError(number, DoorstepError("import.repeated", id=item.id, first=seen[item.id]))
+            )
         else:
             seen[item.id] = number
             parsed.append((number, item))
@@ -234,35 +251,35 @@ def import_records(
     return report
 
 
-def _create_problem(record: Record, writer: Writer) -> str | None:
+def _create_problem(record: Record, writer: Writer) -> DoorstepError | None:
     try:
         type(record).model_validate(record.model_dump())  # a new record: every bound
         record.check_create(writer)
     except ValidationError as exc:
         return _reason(exc)
     except IllegalChange as exc:
-        return str(exc)
+        return exc
     return None
 
 
-def _edit_problem(current: Record, edited: Record) -> str | None:
+def _edit_problem(current: Record, edited: Record) -> DoorstepError | None:
     before, after = current.content(), edited.content()
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     try:
         type(current).edited(edited.model_dump(), changed)  # bounds on what it changes
         type(current).check_edit(before, changed, DEVICE)
     except ValidationError as exc:
-        return f"{_reason(exc)}（{current.id}）"
+        return DoorstepError("import.edit", problem=_reason(exc), id=current.id)
     except IllegalChange as exc:
-        return f"{exc}（{current.id}）"
+        return DoorstepError("import.edit", problem=exc, id=current.id)
     return None
 
 
-def _reference_problem(record: Record, parents: dict[str, set[str]]) -> str | None:
+def _reference_problem(record: Record, parents: dict[str, set[str]]) -> DoorstepError | None:
     household_id = getattr(record, "household_id", None)
     if household_id and household_id not in parents["household"]:
-        return f"所属家庭 {household_id} 不存在"
+        return DoorstepError("import.no_household", id=household_id)
     person_id = getattr(record, "person_id", None)
     if person_id and person_id not in parents["person"]:
-        return f"所属人员 {person_id} 不存在"
+        return DoorstepError("import.no_person", id=person_id)
     return None

@@ -18,6 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.domain.errors import DoorstepError
+from app.ui.catalogue import message
 from sync.server.db import error_code
 
 log = logging.getLogger("doorstep.server")
@@ -131,7 +133,13 @@ def install(app: FastAPI) -> None:
         if first.get("type") == "json_invalid":
             return error_response(422, "invalid_request", "请求内容不是有效的 JSON。")
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "请求"
-        msg = str(first.get("msg", "格式不正确")).removeprefix("Value error, ").rstrip("。.")
+        cause = (first.get("ctx") or {}).get("error")
+        said = (
+            message(cause)
+            if isinstance(cause, DoorstepError)
+            else str(first.get("msg", "格式不正确")).removeprefix("Value error, ")
+        )
+        msg = said.rstrip("。.")
         return error_response(422, "invalid_request", f"请求内容无效（{where}）：{msg}。")
 
     @app.exception_handler(StarletteHTTPException)

@@ -19,6 +19,7 @@ from app.domain.consent import (
 )
 from app.domain.ids import new_id
 from app.domain.records import ConsentEvent
+from tests.said import refused
 
 HOUSEHOLD, PERSON, OTHER_PERSON = new_id(), new_id(), new_id()
 CHARITY = "金华市慈善总会"
@@ -66,7 +67,7 @@ def granted(events: list[ConsentEvent]) -> bool:
 def test_no_events_means_no_consent() -> None:
     state = state_for([], PERSON, CHARITY, PURPOSE)
     assert (state.granted, state.grant, state.history) == (False, None, ())
-    with pytest.raises(ShareNotAllowed, match=CHARITY):
+    with refused(ShareNotAllowed, CHARITY):
         check_share([], PERSON, CHARITY, PURPOSE, [D.IDENTITY], ON)
 
 
@@ -103,7 +104,7 @@ def test_a_later_grant_that_saw_the_withdrawal_grants_again() -> None:
         state = state_for(list(order), PERSON, CHARITY, PURPOSE)
         assert state.granted and state.grant == again
     # Only what the new grant names may be shared now.
-    with pytest.raises(ShareNotAllowed, match="数据类别"):
+    with refused(ShareNotAllowed, "数据类别"):
         check_share([first, w, again], PERSON, CHARITY, PURPOSE, [D.CONTACT], ON)
 
 
@@ -125,7 +126,7 @@ def test_a_withdrawal_recorded_before_any_grant_is_overridden_by_a_grant_that_sa
 def test_consent_expires_after_valid_until() -> None:
     g = grant(1, valid_until=date(2026, 12, 31))
     assert check_share([g], PERSON, CHARITY, PURPOSE, [D.IDENTITY], date(2026, 12, 31)) == g
-    with pytest.raises(ShareNotAllowed, match="过期"):
+    with refused(ShareNotAllowed, "过期"):
         check_share([g], PERSON, CHARITY, PURPOSE, [D.IDENTITY], date(2027, 1, 1))
     assert not state_for([g], PERSON, CHARITY, PURPOSE).covers([D.IDENTITY], date(2027, 1, 1))
 

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from app.domain.dates import DateError, parse_date
+from tests.said import said
 
 TODAY = date(2026, 12, 4)
 
@@ -50,11 +51,11 @@ def test_the_common_forms_name_the_same_day(typed: str) -> None:
 def test_what_is_not_a_date_is_refused_with_its_reason(typed: str, reason: str) -> None:
     with pytest.raises(DateError) as refused:
         parse_date(typed, TODAY, not_after=TODAY)
-    assert refused.value.message("zh") == reason
+    assert said(refused.value) == reason
 
 
 def test_today_itself_and_an_english_reason() -> None:
     assert parse_date("2026/12/4", TODAY, not_after=TODAY) == TODAY
     with pytest.raises(DateError) as refused:
         parse_date("2026-02-30", TODAY)
-    assert refused.value.message("en") == "Month 2 has no day 30 (it has 28 days)"
+    assert said(refused.value, "en") == "Month 2 has no day 30 (it has 28 days)"

@@ -17,6 +17,7 @@ from app.domain.wishes import (
     release_claim,
     transition,
 )
+from tests.said import refused
 
 S = WishState
 POLICY = load_visit_policy()
@@ -64,14 +65,14 @@ def test_a_contacted_claim_is_kept() -> None:
     assert contacted.state == S.CLAIMED and contacted.claimed_by == "金华市慈善总会"
     late = CLAIMED_ON + timedelta(days=60)
     assert not claim_expired(contacted, POLICY, late)
-    with pytest.raises(IllegalTransition, match="未超过联系期限"):
+    with refused(IllegalTransition, "未超过联系期限"):
         release_claim(contacted, POLICY, late)
     # Recording it again keeps the first contact day.
     assert record_contact(contacted, late).contacted_on == CLAIMED_ON + timedelta(days=2)
 
 
 def test_a_fresh_claim_cannot_be_released() -> None:
-    with pytest.raises(IllegalTransition, match="未超过联系期限"):
+    with refused(IllegalTransition, "未超过联系期限"):
         release_claim(claimed(), POLICY, CLAIMED_ON + timedelta(days=6))
 
 
@@ -79,7 +80,7 @@ def test_a_fresh_claim_cannot_be_released() -> None:
 def test_only_claimed_wishes_are_released_or_contacted(state: WishState) -> None:
     wish = claimed().model_copy(update={"state": state})
     assert not claim_expired(wish, POLICY, date(2027, 1, 1))
-    with pytest.raises(IllegalTransition, match="只有已认领的心愿"):
+    with refused(IllegalTransition, "只有已认领的心愿"):
         record_contact(wish, date(2026, 3, 21))
 
 

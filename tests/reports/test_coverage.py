@@ -17,6 +17,7 @@ from app.domain.coverage import (
     major_event_response,
 )
 from tests.reports.builders import POLICY, cover, household, member, visit
+from tests.said import refused, said
 
 C = Category
 D = date
@@ -269,12 +270,12 @@ def test_coverage_json_has_exactly_the_documented_shape():
 
 @pytest.mark.parametrize("period", ["2026-13", "2026Q4", "26-11", "", "2026-Q5", "十一月"])
 def test_an_unknown_period_is_refused_with_a_clear_message(period):
-    with pytest.raises(InvalidPeriod, match="统计期"):
+    with refused(InvalidPeriod, "统计期"):
         cover([], [], [], period)
 
 
 @pytest.mark.parametrize("by", ["town", "villages", "household", "区"])
 def test_an_unknown_breakdown_is_refused_with_a_clear_message(by):
-    with pytest.raises(InvalidBreakdown, match="分组方式") as caught:
+    with refused(InvalidBreakdown, "分组方式") as caught:
         cover([], [], [], "2026-11", by=by)
-    assert "village" in str(caught.value)
+    assert "village" in said(caught.value)

@@ -38,6 +38,7 @@ from tests.reports.builders import (
     visit,
     wish,
 )
+from tests.said import refused
 
 D = date
 S = NeedStatus
@@ -251,18 +252,18 @@ def test_directions_at_most_and_exactly():
     ],
 )
 def test_bad_indicator_input_is_refused(year, entered, message):
-    with pytest.raises(InvalidIndicatorInput, match=message):
+    with refused(InvalidIndicatorInput, message):
         evaluate(load_target_list(), year, {}, entered)
 
 
 def test_a_bureau_indicator_cannot_be_passed_as_measured():
-    with pytest.raises(InvalidIndicatorInput, match="民政局填报"):
+    with refused(InvalidIndicatorInput, "民政局填报"):
         evaluate(load_target_list(), 2026, {"charities": 3.0}, {})
 
 
 @pytest.mark.parametrize("text", ["20x6", "26", "", "3000"])
 def test_an_unreadable_year_is_refused(text):
-    with pytest.raises(InvalidIndicatorInput, match="年份"):
+    with refused(InvalidIndicatorInput, "年份"):
         indicator_year(text)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from app.domain.codes import ConsentAction
 from sync import merge
+from tests.said import refused
 from tests.sync.records import consent, household, person, wish
 
 A, B = "0190a000-0000-7000-8000-00000000000a", "0190a000-0000-7000-8000-00000000000b"
@@ -120,13 +121,13 @@ def test_wish_transitions_are_compare_and_set() -> None:
         hlc=stamp(2, A), seq=2, device_id=A,
     )  # fmt: skip
     assert approved.data["state"] == "approved"
-    with pytest.raises(merge.Rejected, match="当前状态"):
+    with refused(merge.Rejected, "当前状态"):
         merge.transition(
             approved.data, approved.stamps,
             {"from": "collected", "to": "rejected", "fields": {"reject_reason": "超标"}},
             hlc=stamp(3, B), seq=3, device_id=B,
         )  # fmt: skip
-    with pytest.raises(merge.Rejected, match="县级平台"):
+    with refused(merge.Rejected, "县级平台"):
         merge.transition(
             approved.data, approved.stamps, {"from": "approved", "to": "published"},
             hlc=stamp(3, B), seq=3, device_id=B,
@@ -135,7 +136,7 @@ def test_wish_transitions_are_compare_and_set() -> None:
 
 def test_invalid_merged_record_is_rejected_with_a_reason() -> None:
     base = created(household("330702102201"))
-    with pytest.raises(merge.Rejected, match="退出"):
+    with refused(merge.Rejected, "退出"):
         merge.update(
             "household", base.data, base.stamps, {"register_status": "left"},
             hlc=stamp(2, A), base_seq=1, seq=2, device_id=A,

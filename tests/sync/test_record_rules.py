@@ -21,6 +21,7 @@ from app.domain.records import GeoPoint, Referral, Visit
 from app.store.errors import IllegalEdit
 from sync.server.services import admin
 from sync.server.services.feed import Feed
+from tests.said import refused
 from tests.sync.conftest import VILLAGE_A
 from tests.sync.forge import forge
 from tests.sync.records import household, person, visit, wish
@@ -48,7 +49,7 @@ def test_a_bad_value_rejects_that_mutation_only_and_the_next_sync_works(ctx, mak
         visit(h, "x" * 4096)
     with pytest.raises(ValidationError):
         GeoPoint(lat=29.1, lon=119.6, accuracy_m=float("inf"))
-    with pytest.raises(IllegalEdit, match=r"worker_id.*最多 40 个字"):
+    with refused(IllegalEdit, r"worker_id.*最多 40 个字"):
         device.store.add(long_worker.model_copy(update={"worker_id": "x" * 4096}))
     # A tampered app queues them anyway, between two good visits.
     forge(device.store, "visit", long_worker.id, "create",
@@ -100,7 +101,7 @@ def test_a_referral_cannot_be_turned_into_an_unconsented_share(ctx, make_device)
         {"data_categories": [DataCategory.IDENTITY, DataCategory.HEALTH]},
     ]
     for change in changes:
-        with pytest.raises(IllegalEdit, match="创建后不能修改"):
+        with refused(IllegalEdit, "创建后不能修改"):
             device.store.update(mine.model_copy(update=change))
     # A tampered app's edit towards a charity is rejected by the server, with the reason.
     assert device.store.pending() == []  # nothing queued by the refusals above
@@ -178,7 +179,7 @@ def test_every_record_types_create_path_keeps_the_rules(ctx, make_device):  # ty
         update={"state": WishState.APPROVED, "reviewed_on": date(2026, 3, 2)}
     )
     for w in (published, claimed, unclaimed):
-        with pytest.raises(IllegalEdit, match="县级平台"):
+        with refused(IllegalEdit, "县级平台"):
             device.store.add(w)
         forge(device.store, "wish", w.id, "create", w.content())
     device.store.add(approved)
@@ -207,7 +208,7 @@ def test_visits_are_by_the_signed_worker_and_not_dated_ahead(ctx, make_device): 
         update={"visited_at": datetime(2030, 1, 1, 9, 0, tzinfo=UTC)}
     )
     # The device refuses a visit dated ahead of its clock before queuing it.
-    with pytest.raises(IllegalEdit, match="探访时间不能晚于现在"):
+    with refused(IllegalEdit, "探访时间不能晚于现在"):
         device.store.add(in_2030)
     for v in (as_other, as_text, in_2030):
         forge(device.store, "visit", v.id, "create", v.content())

@@ -8,8 +8,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from app.domain.codes import WishState
 from app.domain.ids import new_id
 from app.domain.records import NOTE_MAX_CHARS, Household, Person
@@ -17,6 +15,7 @@ from sync import merge
 from sync.server.services import review
 from sync.server.services.exchange import export_jsonl, load_records
 from sync.server.tables import RecordRow
+from tests.said import refused
 from tests.sync.conftest import VILLAGE_A
 from tests.sync.forge import forge
 from tests.sync.records import household, person, wish
@@ -107,10 +106,10 @@ def test_the_merge_bounds_only_the_values_a_change_brings() -> None:
     # An edit of the note made before the server's copy loses, and keeps the old note.
     late = edit({"notes": "短"}, 1000, 0)
     assert (late.status, late.data["notes"]) == ("conflict", OLD_NOTE)
-    with pytest.raises(merge.Rejected, match=f"notes.*最多 {NOTE_MAX_CHARS} 个字"):
+    with refused(merge.Rejected, f"notes.*最多 {NOTE_MAX_CHARS} 个字"):
         edit({"notes": "新" * (NOTE_MAX_CHARS + 1)}, 3000, 5)
     new = person(household(VILLAGE_A)).content() | {"name": OLD_NAME}
-    with pytest.raises(merge.Rejected, match="姓名不能包含表情符号"):
+    with refused(merge.Rejected, "姓名不能包含表情符号"):
         merge.create(
             "person", new_id(), new, hlc=stamp(3000), seq=7, device_id=DEVICE, worker_id="w"
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app.domain.codes import ConsentAction, ConsentMethod, DataCategory
 from app.domain.consent import ShareNotAllowed, check_share
 from app.domain.records import ConsentEvent
@@ -11,6 +9,7 @@ from app.ui.viewmodels.consent import ConsentVM, add_months
 from app.ui.viewmodels.household import HouseholdVM
 from app.ui.viewmodels.workspace import Workspace
 from sync.protocol import photo_type
+from tests.said import refused
 from tests.store.test_signature import read_png
 from tests.ui.conftest import TODAY, Clock, ouyang
 
@@ -83,7 +82,7 @@ def test_withdraw_stops_sharing_and_history_shows_both(ws: Workspace) -> None:
     history = vm.history()
     assert [h.action for h in history] == ["撤回", "同意"]
     assert "见证人：村委会主任" in history[1].detail
-    with pytest.raises(ShareNotAllowed, match="未取得"):
+    with refused(ShareNotAllowed, "未取得"):
         check_share(
             events, grant.person_id, grant.recipient, grant.purpose, [DataCategory.CONTACT], TODAY
         )

@@ -15,10 +15,12 @@ from app.domain.areas import COUNTIES
 from app.domain.labels import CODE_LABELS, UI, all_text, label, text
 from app.domain.policy import Urgency
 from app.ui import widgets as w
+from app.ui.catalogue import ERRORS
 
 ROOT = Path(__file__).resolve().parents[2]
 FONT = ROOT / "assets" / "fonts" / "NotoSansSC-Regular.otf"
 ASSETS = ROOT / "assets"
+ERROR_SENTENCES = ROOT / "app" / "ui" / "catalogue" / "errors.py"
 # CJK Unified Ideographs (URO), Extension A, Extension B.
 BLOCKS = {"URO": (0x4E00, 0x9FFF), "Ext A": (0x3400, 0x4DBF), "Ext B": (0x20000, 0x2A6DF)}
 RARE_NAMES = "堃喆赟玥昇镕珺琇彧䶮𠮷"
@@ -48,6 +50,8 @@ def _keys_used_by_the_ui() -> set[str]:
     """Literal keys in t()/text() calls, and f-string keys expanded over their codes."""
     used: set[str] = set()
     for path in (ROOT / "app" / "ui").rglob("*.py"):
+        if path == ERROR_SENTENCES:
+            continue  # error codes, not UI keys (tests/ui/test_error_catalogue.py)
         source = path.read_text(encoding="utf-8")
         used.update(re.findall(r"""(?:\bt|\btext)\(\s*["']([a-z_]+\.[a-z_.]+)["']""", source))
         used.update(
@@ -94,7 +98,10 @@ def test_missing_keys_fail_loudly() -> None:
 def test_the_bundled_font_covers_every_label() -> None:
     cmap = TTFont(FONT).getBestCmap()
     wanted = set(
-        all_text() + "".join(COUNTIES.values()) + "岩头村后溪村上坞村●·…“”「」（）：；，。、！？"
+        all_text()
+        + "".join(s for pair in ERRORS.values() for s in pair)
+        + "".join(COUNTIES.values())
+        + "岩头村后溪村上坞村●·…“”「」（）：；，。、！？"
     )
     missing = sorted(c for c in wanted if not c.isspace() and ord(c) not in cmap)
     assert missing == []

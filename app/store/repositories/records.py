@@ -82,9 +82,9 @@ def _check(
             type(record).edited(data, changed)
         rule(record)
     except ValidationError as exc:
-        raise IllegalEdit(problem(exc)) from None
+        raise IllegalEdit.like(problem(exc)) from None
     except IllegalChange as exc:
-        raise IllegalEdit(str(exc)) from None
+        raise IllegalEdit.like(exc) from None
 
 
 def writer_at(wall_ms: int) -> Writer:
@@ -183,7 +183,7 @@ class RecordRepository:
             if known is not None:
                 check_in_household(record.area_code, known)
         except IllegalChange as exc:
-            raise IllegalEdit(str(exc)) from None
+            raise IllegalEdit.like(exc) from None
 
     def update(self, record: R) -> R:
         """Write the changed fields of `record` and queue them; unchanged = no-op."""

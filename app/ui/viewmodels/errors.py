@@ -7,8 +7,10 @@ import traceback
 
 from pydantic import ValidationError
 
+from app.domain.errors import DoorstepError
 from app.domain.labels import text
 from app.store.errors import StoreError
+from app.ui.catalogue import message
 
 log = logging.getLogger("doorstep.ui")
 
@@ -46,27 +48,27 @@ def field_errors(exc: ValidationError, lang: str = "zh") -> dict[str, str]:
         loc = str(err["loc"][0]) if err.get("loc") else ""
         key = _PYDANTIC.get(err["type"])
         if key is not None:
-            message = text(key, lang)
+            said = text(key, lang)
         else:
-            message = str(err.get("msg", ""))
-            # Our own validators raise ValueError("中文…"); pydantic prefixes it.
-            message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        out.setdefault(loc, message)
+            cause = (err.get("ctx") or {}).get("error")
+            said = (
+                message(cause, lang)
+                if isinstance(cause, DoorstepError)
+                else str(err.get("msg", "")).removeprefix("Assertion failed, ")
+            )
+        out.setdefault(loc, said)
     return out
 
 
 def user_message(exc: BaseException, lang: str = "zh") -> str:
     """The one sentence to show for `exc`; unexpected errors are logged without values."""
+    if isinstance(exc, DoorstepError):
+        return message(exc, lang)
     if isinstance(exc, UserError | StoreError | _sync_error()):
         return str(exc)
     if isinstance(exc, ValidationError):
         problems = field_errors(exc, lang)
         return next(iter(problems.values()), text("error.invalid", lang))
-    if isinstance(exc, ValueError) and exc.args and isinstance(exc.args[0], str):
-        # Domain errors (InvalidIdNumber, IllegalTransition, ShareNotAllowed...) speak Chinese.
-        return exc.args[0]
-    if isinstance(exc, PermissionError) and exc.args:
-        return str(exc.args[0])
     # A bug: log where it happened, never the message (it may hold personal data).
     log.error(
         "unexpected %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__))

@@ -17,6 +17,7 @@ from app.domain.labels import label, text
 from app.domain.policy import Urgency
 from app.domain.records import Household, Person
 from app.store.search import fold
+from app.ui.catalogue import message
 from app.ui.viewmodels.errors import field_errors, user_message
 from app.ui.viewmodels.workspace import Workspace
 
@@ -211,7 +212,7 @@ class NewHouseholdVM:
         try:
             number, _, _ = identity.parse_id_number(self.id_number, today=self.ws.today())
         except identity.InvalidIdNumber as exc:
-            self.errors["id_number"] = str(exc)
+            self.errors["id_number"] = message(exc, self.lang)
             return
         for person in self.ws.households.with_id_number(number):
             household = self.ws.roster.households.get(person.household_id)

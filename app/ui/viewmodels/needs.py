@@ -20,6 +20,7 @@ from app.domain.records import Need, Wish
 from app.domain.wishes import OPEN_STATES, review_problems, transition
 from app.services.photos import Photo
 from app.store.search import fold
+from app.ui.catalogue import message
 from app.ui.viewmodels.errors import UserError, user_message
 from app.ui.viewmodels.workspace import Workspace
 
@@ -288,7 +289,7 @@ class WishesVM:
     def _item(self, wish: Wish, others: list[Wish]) -> WishItem:
         household = self.ws.roster.households[wish.household_id]
         problems = (
-            tuple(review_problems(wish, others, self.ws.policy))
+            tuple(message(p, self.lang) for p in review_problems(wish, others, self.ws.policy))
             if wish.state == WishState.COLLECTED
             else ()
         )

@@ -98,7 +98,7 @@ class StartVM:
         try:
             sandboxes = list_sandboxes(self.data_dir, self.keystore)
         except StoreError as exc:
-            self.accounts, self.message = [], str(exc)
+            self.accounts, self.message = [], user_message(exc, self.lang)
             return
         self.accounts = [
             Account(s.info.sandbox_id, s.worker_name, s.uses_passphrase) for s in sandboxes
@@ -245,7 +245,7 @@ class StartVM:
         try:
             validate_pin(self.new_pin, self.keystore)
         except SandboxError as exc:
-            self.errors["new_pin"] = str(exc)
+            self.errors["new_pin"] = user_message(exc, self.lang)
         if self.new_pin != self.new_pin_again:
             self.errors["new_pin_again"] = text("start.pin_mismatch", self.lang)
         if self.errors:

@@ -19,9 +19,10 @@ from app.domain.dates import DateError, parse_date
 from app.domain.ids import new_id
 from app.domain.labels import label, text
 from app.domain.records import GeoPoint, Need, Record, Visit, Wish, head_of
-from app.domain.wishes import OPEN_STATES, parse_wish_value
+from app.domain.wishes import OPEN_STATES, InvalidWishValue, parse_wish_value
 from app.services.photos import Photo
 from app.store.errors import IntegrityError
+from app.ui.catalogue import message
 from app.ui.viewmodels.consent import CONSENT_FORM
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.workspace import Workspace
@@ -185,7 +186,7 @@ class NewVisitVM:
                 self.visited_on_text, self.ws.today(), not_after=self.ws.today()
             )
         except DateError as exc:
-            return exc.message(self.lang)
+            return message(exc, self.lang)
         return ""
 
     # --- needs (care visit) -------------------------------------------------------------
@@ -307,8 +308,8 @@ class NewVisitVM:
                 errors["wish_title"] = text("form.required", self.lang)
             try:
                 parse_wish_value(self.wish_value, self.ws.policy)
-            except ValueError as exc:
-                errors["wish_value"] = str(exc)
+            except InvalidWishValue as exc:
+                errors["wish_value"] = message(exc, self.lang)
         return errors
 
     def field_name(self, key: str) -> str:

@@ -26,6 +26,7 @@ from app.domain.areas import InvalidAreaCode, parse_scope_code
 from app.domain.codes import Role, Team
 from app.domain.ids import new_id
 from app.store.crypto import generate_recovery_keypair
+from app.ui.catalogue import message
 from sync.server.context import ServerContext, get_meta, set_meta
 from sync.server.errors import BadRequest, Forbidden, NotFound
 from sync.server.scope import within
@@ -47,7 +48,7 @@ def parse_areas(codes: list[str]) -> list[str]:
         try:
             code = parse_scope_code(raw)
         except InvalidAreaCode as exc:
-            raise BadRequest(str(exc)) from None
+            raise BadRequest(message(exc)) from None
         if code not in out:
             out.append(code)
     return out

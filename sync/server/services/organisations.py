@@ -25,6 +25,7 @@ from app.domain.organisations import (
     parse_kind,
     parse_organisation_name,
 )
+from app.ui.catalogue import message
 from sync.server.context import ServerContext
 from sync.server.errors import BadRequest, Conflict, NotFound
 from sync.server.services import audit
@@ -73,7 +74,7 @@ class OrganisationInput:
             kind = parse_kind(self.kind)
             code = parse_credit_code(self.credit_code)
         except InvalidOrganisation as exc:
-            raise OrganisationRefused(f"{exc}。") from None
+            raise OrganisationRefused(f"{message(exc)}。") from None
         areas = parse_areas(list(self.areas))
         needs: list[NeedArea] = []
         for raw in self.need_areas:

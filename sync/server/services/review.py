@@ -16,6 +16,7 @@ from app.domain.policy import VisitPolicy
 from app.domain.records import Wish
 from app.domain.wishes import IllegalTransition, claim_expired, record_contact, release_claim
 from app.domain.wishes import transition as wish_transition
+from app.ui.catalogue import message
 from sync import merge
 from sync.protocol import ConflictOut
 from sync.server.auth import Caller
@@ -85,7 +86,7 @@ def revert(ctx: ServerContext, caller: Caller, conflict_id: str) -> int:
                 seq=feed.last + 1,
             )
         except merge.Rejected as exc:
-            raise ConflictError(str(exc)) from None
+            raise ConflictError(message(exc)) from None
         before = json.loads(row.data)
         feed.replace(row, outcome.data, outcome.stamps)
         feed.close()
@@ -124,7 +125,7 @@ def _change_wish(
         try:
             changed = change(Wish.from_stored(row.data))
         except IllegalTransition as exc:
-            raise ConflictError(str(exc)) from None
+            raise ConflictError(message(exc)) from None
         data = _write_wish(ctx, feed, row, changed)
         feed.close()
         audit.record(s, action, actor=actor, wish=wish_id)

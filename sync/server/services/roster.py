@@ -35,11 +35,13 @@ from app.assets import load_visit_policy
 from app.domain import identity
 from app.domain.areas import InvalidAreaCode, parse_area_code
 from app.domain.codes import Category, PersonFlag, RegisterStatus
+from app.domain.errors import DoorstepError
 from app.domain.ids import new_id
 from app.domain.labels import CODE_LABELS
 from app.domain.policy import VisitPolicy
 from app.domain.records import RECORD_TYPES
 from app.reports.cells import csv_text, is_formula, set_cell
+from app.ui.catalogue import message
 from sync import merge
 from sync.server.context import ServerContext, set_meta
 from sync.server.services import audit
@@ -295,7 +297,7 @@ def _parse_row(number: int, cells: dict[str, str]) -> _Row:
     try:
         area = parse_area_code(cells[AREA])
     except InvalidAreaCode as exc:
-        raise ValueError(str(exc)) from None
+        raise ValueError(message(exc)) from None
     income = cells.get(INCOME, "")
     if income and not income.isdigit():
         raise ValueError(f"「{INCOME}」应为整数元：{income}")
@@ -358,8 +360,13 @@ def _check_models(row: _Row) -> None:
             first = exc.errors()[0]
             name = str(first["loc"][0]) if first.get("loc") else ""
             column = phone_column if name == "phone" else _FIELD_COLUMNS.get(name, "")
-            message = str(first.get("msg", "")).removeprefix("Value error, ")
-            raise ValueError(f"「{column}」{message}" if column else message) from None
+            cause = (first.get("ctx") or {}).get("error")
+            said = (
+                message(cause)
+                if isinstance(cause, DoorstepError)
+                else str(first.get("msg", "")).removeprefix("Value error, ")
+            )
+            raise ValueError(f"「{column}」{said}" if column else said) from None
 
 
 def check(table: list[list[str]]) -> list[_Row]:

@@ -24,6 +24,7 @@ from sqlmodel import select as sm_select
 from app.domain.areas import in_scope
 from app.domain.ids import new_id
 from app.domain.records import RECORD_TYPES
+from app.ui.catalogue import message
 from sync import merge
 from sync.hlc import Stamp, clamp
 from sync.protocol import (
@@ -47,12 +48,8 @@ from sync.server.tables import Conflict, Device, Move, MutationLog, RecordRow
 
 log = logging.getLogger("doorstep.server")
 
-OUT_OF_SCOPE = "记录所在区划不在您的负责范围内。"
 RENUMBER = "此序号在服务器上已用于另一项变更（设备数据可能来自备份或复制），请重新编号后发送。"
 REFUSED_BY_DATABASE = "服务器无法保存此变更中的某个值，已拒绝此项变更，其他变更不受影响。"
-TOO_LARGE = f"记录内容超过 {MAX_RECORD_BYTES // 1024} KB 的上限（照片另行上传），请精简后重新提交。"
-NOT_THERE = "记录不存在或不在您的负责范围内。"
-ID_TAKEN = "记录编号已被使用，请重新新建这条记录。"
 
 
 def push(ctx: ServerContext, caller: Caller, request: PushRequest) -> PushResponse:
@@ -210,7 +207,7 @@ def _apply(
         with feed.savepoint() if alone else contextlib.nullcontext():
             answer = _merge(ctx, s, feed, caller, m, existing)
     except merge.Rejected as exc:
-        answer = MutationAnswer(seq=m.seq, status="rejected", reason=str(exc))
+        answer = MutationAnswer(seq=m.seq, status="rejected", reason=message(exc))
     except DBAPIError as exc:
         if not alone or not refused_by_database(exc):
             raise
@@ -238,9 +235,9 @@ def _stamp(ctx: ServerContext, caller: Caller, m: MutationIn) -> str:
     try:
         stamp = Stamp.parse(m.hlc)
     except ValueError:
-        raise merge.Rejected("变更的时间戳格式无效。") from None
+        raise merge.Rejected("push.bad_stamp") from None
     if stamp.node != caller.device_id:
-        raise merge.Rejected("变更的时间戳不属于此设备。")
+        raise merge.Rejected("push.foreign_stamp")
     clamped = clamp(m.hlc, wall_ms(), ctx.settings.max_drift_ms)
     ctx.clock.observe(clamped)
     return clamped
@@ -255,7 +252,7 @@ def _merge(
     existing: RecordRow | None,
 ) -> MutationAnswer:
     if m.record_type not in RECORD_TYPES:
-        raise merge.Rejected(f"未知的记录类型：{m.record_type[:32]}")
+        raise merge.Rejected("push.unknown_type", type=m.record_type[:32])
     _check_size(m.payload)  # before the merge reads it: a huge list costs to validate
     hlc = _stamp(ctx, caller, m)
     if m.kind == "create":
@@ -267,18 +264,18 @@ def _merge(
         or not in_scope(existing.area_code, caller.areas)
         or existing.type != m.record_type
     ):
-        raise merge.Rejected(NOT_THERE)
+        raise merge.Rejected("push.not_there")
     data = json.loads(existing.data)
     if m.kind == "transition":
         if m.record_type != "wish":
-            raise merge.Rejected("只有心愿记录有状态变更。")
+            raise merge.Rejected("push.transition_not_wish")
         outcome = merge.transition(
             data, existing.stamps, m.payload, hlc=hlc, seq=feed.last + 1, device_id=caller.device_id
         )
     else:
         fields = m.payload.get("fields")
         if not isinstance(fields, dict) or not fields:
-            raise merge.Rejected("修改内容为空或格式不正确。")
+            raise merge.Rejected("push.empty_update")
         outcome = merge.update(
             m.record_type,
             data,
@@ -292,7 +289,7 @@ def _merge(
     if outcome.data["area_code"] != existing.area_code and not in_scope(
         outcome.data["area_code"], caller.areas
     ):
-        raise merge.Rejected("家庭只能迁往您负责的区划。")
+        raise merge.Rejected("push.move_out_of_scope")
     _check_size(outcome.data)
     if outcome.changed or outcome.stamps != existing.stamps:
         feed.replace(existing, outcome.data, outcome.stamps)
@@ -331,20 +328,20 @@ def _create(
         mine = existing.type == m.record_type and in_scope(existing.area_code, caller.areas)
         if mine and merge.same_content(json.loads(existing.data), data):
             return MutationAnswer(seq=m.seq, status="applied", server_seq=existing.seq)
-        raise merge.Rejected(ID_TAKEN)
+        raise merge.Rejected("push.id_taken")
     _check_size(data)
     if not in_scope(data["area_code"], caller.areas):
-        raise merge.Rejected(OUT_OF_SCOPE)
+        raise merge.Rejected("push.out_of_scope")
     if m.record_type != "household":
         parent = feed.get(data["household_id"])
         if parent is None or parent.type != "household":
-            raise merge.Rejected("所属家庭不存在。")
+            raise merge.Rejected("push.no_household")
         merge.check_household(data, parent.area_code)
         person_id = data.get("person_id")
         if person_id:
             person = feed.get(person_id)
             if person is None or person.type != "person" or person.household_id != parent.id:
-                raise merge.Rejected("所涉及的家庭成员不存在或不属于该家庭。")
+                raise merge.Rejected("push.no_person")
         if m.record_type == "referral":
             merge.check_referral(data, _consents(s, data["person_id"]), date.today())
     row = feed.insert(m.record_type, data, outcome.stamps)
@@ -356,7 +353,7 @@ def _check_size(data: dict[str, Any]) -> None:
     """A record (or a change) over `MAX_RECORD_BYTES` is rejected: every device in scope
     would pull it."""
     if record_bytes(data) > MAX_RECORD_BYTES:
-        raise merge.Rejected(TOO_LARGE)
+        raise merge.Rejected("push.too_large", limit_kb=MAX_RECORD_BYTES // 1024)
 
 
 def _log_share(

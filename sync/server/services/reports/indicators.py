@@ -29,6 +29,7 @@ from app.domain.indicators import (
 )
 from app.domain.policy import VisitPolicy
 from app.domain.records import Household, Person
+from app.ui.catalogue import message
 from sync.server.context import ServerContext
 from sync.server.services import audit
 from sync.server.services.reports.read_model import (
@@ -77,7 +78,7 @@ def indicator_results(
     try:
         return evaluate(targets, year, measured, entered_values(session, year, targets))
     except InvalidIndicatorInput as exc:
-        raise InvalidReportRequest(sentence(str(exc))) from None
+        raise InvalidReportRequest(sentence(message(exc))) from None
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def check_value(
     try:
         evaluate(targets, number, {}, {code.strip(): amount})
     except InvalidIndicatorInput as exc:
-        raise InvalidReportRequest(sentence(str(exc))) from None
+        raise InvalidReportRequest(sentence(message(exc))) from None
     return EnteredValue(code.strip(), number, amount)
 
 

@@ -15,6 +15,7 @@ from app.domain.areas import InvalidAreaCode, parse_scope_code
 from app.domain.calendar import InvalidPeriod, Period
 from app.domain.coverage import Breakdown, InvalidBreakdown, parse_breakdown
 from app.domain.indicators import InvalidIndicatorInput, indicator_year
+from app.ui.catalogue import message
 from sync.server.errors import ApiError, BadRequest
 from sync.server.scope import within
 
@@ -60,7 +61,7 @@ def report_period(text: str) -> Period:
     try:
         period = Period.parse(text)
     except InvalidPeriod as exc:
-        raise InvalidReportRequest(sentence(str(exc))) from None
+        raise InvalidReportRequest(sentence(message(exc))) from None
     if not FIRST_YEAR <= period.window.start.year <= LAST_YEAR:
         raise InvalidReportRequest(
             f"统计期的年份超出范围：{period.label!r}（应在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间）。"
@@ -73,7 +74,7 @@ def report_breakdown(by: str | Breakdown | None) -> Breakdown | None:
     try:
         return parse_breakdown(by)
     except InvalidBreakdown as exc:
-        raise InvalidReportRequest(sentence(str(exc))) from None
+        raise InvalidReportRequest(sentence(message(exc))) from None
 
 
 def report_year(year: str | int) -> int:
@@ -81,7 +82,7 @@ def report_year(year: str | int) -> int:
     try:
         return indicator_year(year)
     except InvalidIndicatorInput as exc:
-        raise InvalidReportRequest(sentence(str(exc))) from None
+        raise InvalidReportRequest(sentence(message(exc))) from None
 
 
 def report_scope(asked: str | None, held: Sequence[str]) -> tuple[str, ...]:
@@ -91,7 +92,7 @@ def report_scope(asked: str | None, held: Sequence[str]) -> tuple[str, ...]:
     try:
         code = parse_scope_code(asked)
     except InvalidAreaCode as exc:
-        raise InvalidReportRequest(sentence(str(exc))) from None
+        raise InvalidReportRequest(sentence(message(exc))) from None
     if not within(code, held):
         raise OutOfScope(f"您无权查看区划 {code} 的报表（您负责：{'、'.join(held) or '无'}）。")
     return (code,)

@@ -1,0 +1,402 @@
+"""Errors as people read them: one sentence per error code, in zh-CN and English.
+
+An error carries a code and parameters (`app.domain.errors.DoorstepError`); `message`
+turns it into the sentence in the chosen language. A parameter that is itself an error is
+said in the same language; a format spec names how a parameter is said: ``{state:label}``
+by the code's label, ``{items:list}`` each item joined by "；", ``{record:record}`` by the record type's name, ``{field:field}`` by
+the field's name. A code with no sentence, or a sentence missing a parameter, is said by
+the fallback naming the code, never by a traceback.
+"""
+
+from __future__ import annotations
+
+import string
+from enum import StrEnum
+from typing import Any
+
+from app.domain.errors import DoorstepError
+from app.domain.labels import DEFAULT_LANGUAGE, field_label, label
+
+# Record types by `Record.type_name`, as error sentences name them.
+RECORD_NAMES: dict[str, tuple[str, str]] = {
+    "household": ("家庭", "household"),
+    "person": ("家庭成员", "household member"),
+    "visit": ("探访记录", "visit"),
+    "need": ("需求", "need"),
+    "consent": ("同意记录", "consent record"),
+    "wish": ("心愿", "wish"),
+    "referral": ("转介", "referral"),
+}
+
+FALLBACK = (
+    "操作未能完成（错误代码 {code}）。",
+    "The action could not be completed (error code {code}).",
+)
+
+# code -> (zh-CN, en). `{name}` placeholders are the error's parameters.
+ERRORS: dict[str, tuple[str, str]] = {
+    "error": ("操作未能完成。", "The action could not be completed."),
+    # area codes and report parameters (app.domain.areas, calendar, coverage, indicators)
+    "area.invalid": ("区划代码无效", "Not a valid area code"),
+    "area.not_12_digits": ("区划代码应为12位数字：{raw!r}", "An area code has 12 digits: {raw!r}"),
+    "area.segment_range": (
+        "区划代码的乡镇或村段不在有效范围：{raw}",
+        "The township or village part of the area code is out of range: {raw}",
+    ),
+    "area.scope_length": (
+        "区划代码应为6位（县）、9位（乡镇）或12位（村）数字：{raw!r}",
+        "An area code has 6 (county), 9 (township) or 12 (village) digits: {raw!r}",
+    ),
+    "period.invalid": (
+        "无法识别的统计期：{text!r}（应为 2026-11、2026-Q4、2026-H2 或 2026）",
+        "Not a report period: {text!r} (use 2026-11, 2026-Q4, 2026-H2 or 2026)",
+    ),
+    "period.year_range": (
+        "统计期的年份超出范围：{text!r}",
+        "The report period's year is out of range: {text!r}",
+    ),
+    "breakdown.invalid": (
+        "无法识别的分组方式：{value!r}（应为 {choices} 之一）",
+        "Not a breakdown: {value!r} (one of {choices})",
+    ),
+    "indicator.invalid": ("指标数据无效", "Not a valid indicator value"),
+    "indicator.unknown": (
+        "目标清单中没有指标：{code!r}",
+        "The target list has no indicator {code!r}",
+    ),
+    "indicator.no_year": (
+        "目标清单只有{years}年的目标值，没有{year}年",
+        "The target list has targets for {years} only, not for {year}",
+    ),
+    "indicator.measured": (
+        "「{name}」由系统统计，不能手工填报",
+        "“{name}” is counted by the system and cannot be entered by hand",
+    ),
+    "indicator.negative": (
+        "「{name}」的填报值不能为负数",
+        "The value of “{name}” cannot be negative",
+    ),
+    "indicator.entered": (
+        "「{name}」由民政局填报，不是系统统计",
+        "“{name}” is entered by the bureau, not counted by the system",
+    ),
+    "indicator.year": (
+        "无法识别的年份：{text!r}（应为如 2026 的四位年份）",
+        "Not a year: {text!r} (four digits, like 2026)",
+    ),
+    # organisations (app.domain.organisations)
+    "organisation.invalid": ("机构信息无效", "The organisation's details are not valid"),
+    "organisation.kind": (
+        "机构类型「{raw}」无效，可选：{known}",
+        "“{raw}” is not a kind of organisation; one of: {known}",
+    ),
+    "organisation.name_length": (
+        "机构名称应为2至{max}个字",
+        "An organisation's name has 2 to {max} characters",
+    ),
+    "credit_code.length": (
+        "统一社会信用代码应为18位（收到 {length} 位）",
+        "A unified social credit code has 18 characters (this one has {length})",
+    ),
+    "credit_code.character": (
+        "统一社会信用代码含有不允许的字符「{char}」（不使用 I、O、S、V、Z）",
+        "The unified social credit code holds “{char}”, which codes do not use "
+        "(no I, O, S, V or Z)",
+    ),
+    "credit_code.check_digit": (
+        "统一社会信用代码校验位不正确，请核对",
+        "The unified social credit code's check character is wrong; please check it",
+    ),
+    # people (app.domain.identity, app.domain.dates)
+    "name.invalid": ("姓名中有不能使用的字符", "The name holds a character a name cannot hold"),
+    "name.symbol": ("姓名不能包含表情符号或图形符号", "A name cannot contain emoji or pictographs"),
+    "name.control": (
+        "姓名不能包含控制字符或不可见字符",
+        "A name cannot contain control or invisible characters",
+    ),
+    "id_number.invalid": ("身份证号无效", "Not a valid ID number"),
+    "id_number.shape": (
+        "身份证号应为18位（最后一位可为X）",
+        "An ID number has 18 characters (the last may be X)",
+    ),
+    "id_number.birth_date": (
+        "身份证号中的出生日期无效",
+        "The birth date in the ID number is not valid",
+    ),
+    "id_number.check_digit": ("身份证号校验位不正确", "The ID number's check digit is wrong"),
+    "phone.invalid": (
+        "电话号码应为11位手机号或带区号的固定电话（如0579-82123456）",
+        "A phone number is an 11-digit mobile or a landline with its area code "
+        "(like 0579-82123456)",
+    ),
+    "date.empty": ("请填写日期", "Enter a date"),
+    "date.format": (
+        "不是日期，请按 2026-05-01、2026/5/1 或 5月1日 填写",
+        "Not a date: type it like 2026-05-01, 2026/5/1 or 5月1日",
+    ),
+    "date.no_month": ("没有 {month} 月", "There is no month {month}"),
+    "date.no_day": (
+        "{month} 月没有 {day} 日（这个月只有 {last} 天）",
+        "Month {month} has no day {day} (it has {last} days)",
+    ),
+    "date.year": ("年份 {year} 不对", "The year {year} is not right"),
+    "date.future": ("{when} 晚于今天，不能选择", "{when} is after today"),
+    # consent (app.domain.consent)
+    "consent.not_granted": (
+        "未取得向「{recipient}」共享信息（{purpose}）的同意",
+        "No consent to share information with “{recipient}” ({purpose})",
+    ),
+    "consent.not_covered": (
+        "同意已过期或不包含所需的数据类别",
+        "The consent has expired or does not cover the data categories needed",
+    ),
+    # wishes (app.domain.wishes)
+    "wish.transition": (
+        "心愿状态不能从「{current}」变为「{target}」",
+        "A wish cannot go from “{current:label}” to “{target:label}”",
+    ),
+    "wish.server_only": (
+        "只有县级平台可以发布心愿或登记认领",
+        "Only the county platform publishes wishes or records claims",
+    ),
+    "wish.reject_reason": ("驳回心愿需要填写理由", "Rejecting a wish needs a reason"),
+    "wish.claimed_by": (
+        "认领心愿需要填写认领人或组织",
+        "Claiming a wish needs the person or organisation who claims it",
+    ),
+    "wish.claim_not_expired": (
+        "此认领未超过联系期限，不能释放",
+        "This claim is still within its contact period and cannot be released",
+    ),
+    "wish.contact_not_claimed": (
+        "只有已认领的心愿可以登记联系，当前状态为「{state}」",
+        "Only a claimed wish can record a contact; this one is “{state:label}”",
+    ),
+    "wish.device_create_state": (
+        "设备不能新建已发布、已认领或已圆梦的心愿：发布和认领由县级平台完成。",
+        "A device cannot create a published, claimed or fulfilled wish: "
+        "the county platform publishes wishes and records claims.",
+    ),
+    "wish.over_cap": (
+        "心愿金额 {value} 元超过上限 {cap} 元",
+        "The wish's value of {value} yuan is over the cap of {cap} yuan",
+    ),
+    "wish.open_in_household": ("该家庭已有未完成的心愿", "This household already has an open wish"),
+    "wish_value.negative": ("心愿金额不能为负数", "A wish's value cannot be negative"),
+    "wish_value.whole": (
+        "心愿金额请填写整数（元），如 300",
+        "Enter the wish's value in whole yuan, like 300",
+    ),
+    "wish_value.cap": (
+        "心愿金额不能超过 {cap} 元（政策上限）",
+        "A wish's value cannot be over {cap} yuan (the policy's cap)",
+    ),
+    # records (app.domain.records)
+    "record.id": ("不是有效的记录编号（UUID）", "Not a valid record id (UUID)"),
+    "record.invalid": ("记录内容无效：{problem}", "The record is not valid: {problem}"),
+    "record.invalid_at": (
+        "记录内容无效（{where}）：{problem}",
+        "The record is not valid ({where}): {problem}",
+    ),
+    "check.string_too_long": ("最多 {max_length} 个字", "at most {max_length} characters"),
+    "check.too_long": ("最多 {max_length} 项", "at most {max_length} items"),
+    "check.finite_number": ("应为有限的数字", "must be a finite number"),
+    "check.less_than_equal": ("不能大于 {le}", "cannot be more than {le}"),
+    "check.greater_than_equal": ("不能小于 {ge}", "cannot be less than {ge}"),
+    "check.missing": ("必填", "required"),
+    "check.extra_forbidden": ("不是此类记录的字段", "not a field of this record type"),
+    "check.enum": ("不是有效的代码", "not a valid code"),
+    "check.literal_error": ("不是有效的代码", "not a valid code"),
+    "check.other": ("{detail}", "{detail}"),
+    "household.left_before_registered": (
+        "退出在册日期不能早于纳入日期",
+        "The date it left the register cannot be before the date it joined",
+    ),
+    "household.left_on_missing": (
+        "已退出在册的家庭需要填写退出日期",
+        "A household that left the register needs the date it left",
+    ),
+    "person.birth_date_mismatch": (
+        "出生日期与身份证号不一致",
+        "The birth date does not match the ID number",
+    ),
+    "person.gender_mismatch": ("性别与身份证号不一致", "The gender does not match the ID number"),
+    "person.major_event_date": (
+        "标记重大变故时需要填写变故日期",
+        "A major adverse event needs its date",
+    ),
+    "need.reason_missing": ("评估为不合理时需要填写理由", "An unreasonable need needs a reason"),
+    "need.fulfilled_on_missing": (
+        "兑现的需求需要填写兑现日期",
+        "A fulfilled need needs the date it was fulfilled",
+    ),
+    "consent.categories_missing": (
+        "同意共享时需要选择数据类别",
+        "A consent to share needs its data categories",
+    ),
+    "consent.witness_missing": ("口头同意需要填写见证人", "A verbal consent needs a witness"),
+    "change.illegal": ("此修改不符合记录的规则。", "This change breaks the record's rules."),
+    "change.server_fills": (
+        "字段「{field}」只能由县级平台填写。",
+        "“{field:field}” is filled in by the county platform only.",
+    ),
+    "change.insert_only": (
+        "{record:record}保存后不可修改，请新增一条更正记录。",
+        "A {record:record} cannot change once saved; add a correcting record instead.",
+    ),
+    "change.fixed_field": (
+        "字段「{field}」创建后不能修改。",
+        "“{field:field}” cannot change after the record is created.",
+    ),
+    "change.area_follows_household": (
+        "记录的区划代码随所属家庭：须与家庭一致，不能单独修改。",
+        "A record's area code is its household's and cannot change on its own.",
+    ),
+    "change.server_only": (
+        "字段「{field}」只能由县级平台修改。",
+        "“{field:field}” is changed by the county platform only.",
+    ),
+    "visit.in_future": ("探访时间不能晚于现在。", "A visit cannot be dated after now."),
+    "visit.other_worker": (
+        "探访记录的走访人须是本设备登记的工作人员。",
+        "A visit's worker must be the worker enrolled on this device.",
+    ),
+    # the device store (app.store)
+    "record.too_large": (
+        "记录内容过大（约 {kb} KB，上限 {limit_kb} KB，照片不计在内），请精简文字或名单后再保存。",
+        "The record is too large (about {kb} KB, the limit is {limit_kb} KB, photos aside); "
+        "shorten its text or lists and save again.",
+    ),
+    "import.failed": (
+        "导入文件有 {count} 行无效，未导入任何记录。",
+        "{count} lines of the file are not valid; nothing was imported.",
+    ),
+    "import.masked": (
+        "{file} 含遮蔽导出的记录（第 {first} 行起共 {count} 行，姓名、证件号等已遮蔽），"
+        "导入会用遮蔽值覆盖真实数据，因此未导入任何记录；请改用 --full 导出的文件。",
+        "{file} holds records of a masked export ({count} lines from line {first}: names, "
+        "ID numbers and more are masked); importing would overwrite real data with masked "
+        "values, so nothing was imported. Use a file exported with --full.",
+    ),
+    "import.line": ("第 {line} 行：{problem}", "Line {line}: {problem}"),
+    "import.problems": ("{problems:list}", "{problems:list}"),
+    "import.field": ("{where}: {problem}", "{where}: {problem}"),
+    "import.edit": ("{problem}（{id}）", "{problem} ({id})"),
+    "import.too_long": ("这一行超过 1 MB", "the line is over 1 MB"),
+    "import.not_utf8": ("不是 UTF-8 文本", "not UTF-8 text"),
+    "import.not_json": ("不是有效的 JSON（第 {column} 列）", "not valid JSON (column {column})"),
+    "import.not_object": ("应为一个 JSON 对象", "should be one JSON object"),
+    "import.masked_line": (
+        "遮蔽导出的记录不能导入",
+        "a record of a masked export cannot be imported",
+    ),
+    "import.unknown_type": ("未知的记录类型 {type!r}", "unknown record type {type!r}"),
+    "import.no_id": ("缺少 id", "no id"),
+    "import.repeated": (
+        "记录 {id} 与第 {first} 行重复",
+        "record {id} repeats line {first}",
+    ),
+    "import.no_household": ("所属家庭 {id} 不存在", "its household {id} does not exist"),
+    "import.no_person": ("所属人员 {id} 不存在", "its person {id} does not exist"),
+    # a change the county server refuses (sync.merge, the server's push)
+    "push.rejected": ("服务器拒绝了此项变更。", "The server refused this change."),
+    "push.unknown_type": ("未知的记录类型：{type}", "Unknown record type: {type}"),
+    "push.wish_state_by_transition": (
+        "心愿状态只能以状态变更提交。",
+        "A wish's state changes only by a state change.",
+    ),
+    "push.transition_states": (
+        "心愿状态变更缺少有效的原状态或目标状态。",
+        "The wish's state change lacks a valid state to move from or to.",
+    ),
+    "push.transition_fields": (
+        "心愿状态变更的字段格式不正确。",
+        "The fields of the wish's state change are malformed.",
+    ),
+    "push.wish_moved": (
+        "心愿已被他人处理：当前状态为「{current:label}」，"
+        "不能再从「{source:label}」变为「{target:label}」。",
+        "Someone else has handled the wish: it is now “{current:label}” and can no longer "
+        "go from “{source:label}” to “{target:label}”.",
+    ),
+    "push.referral_consent": (
+        "{problem}，转介未被接受。",
+        "{problem}; the referral was not accepted.",
+    ),
+    "push.bad_stamp": ("变更的时间戳格式无效。", "The change's timestamp is malformed."),
+    "push.foreign_stamp": (
+        "变更的时间戳不属于此设备。",
+        "The change's timestamp is not this device's.",
+    ),
+    "push.not_there": (
+        "记录不存在或不在您的负责范围内。",
+        "The record does not exist or is outside your areas.",
+    ),
+    "push.transition_not_wish": ("只有心愿记录有状态变更。", "Only wishes have state changes."),
+    "push.empty_update": ("修改内容为空或格式不正确。", "The change is empty or malformed."),
+    "push.move_out_of_scope": (
+        "家庭只能迁往您负责的区划。",
+        "A household can move only to an area you cover.",
+    ),
+    "push.id_taken": (
+        "记录编号已被使用，请重新新建这条记录。",
+        "The record id is taken; create the record again.",
+    ),
+    "push.out_of_scope": (
+        "记录所在区划不在您的负责范围内。",
+        "The record's area is outside your areas.",
+    ),
+    "push.no_household": ("所属家庭不存在。", "Its household does not exist."),
+    "push.no_person": (
+        "所涉及的家庭成员不存在或不属于该家庭。",
+        "The member it names does not exist or is not in the household.",
+    ),
+    "push.too_large": (
+        "记录内容超过 {limit_kb} KB 的上限（照片另行上传），请精简后重新提交。",
+        "The record is over the {limit_kb} KB limit (photos are sent apart); "
+        "shorten it and send it again.",
+    ),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def record_name(type_name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A record type (`Record.type_name`) as sentences name it; unknown: the code itself."""
+    pair = RECORD_NAMES.get(type_name)
+    return type_name if pair is None else _pick(pair, lang)
+
+
+class _Sentence(string.Formatter):
+    """str.format, saying nested errors, codes, record types and fields in `lang`."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, DoorstepError):
+            value = message(value, self.lang)
+        if format_spec == "list":
+            sep = "; " if self.lang == "en" else "；"
+            return sep.join(self.format_field(item, "") for item in value)
+        if format_spec == "label":
+            return label(value, self.lang) if isinstance(value, StrEnum) else str(value)
+        if format_spec == "record":
+            return record_name(str(value), self.lang)
+        if format_spec == "field":
+            return field_label(str(value), self.lang)
+        return super().format_field(value, format_spec)
+
+
+def message(exc: DoorstepError, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The sentence for `exc` in `lang` (zh-CN unless "en"): its code's sentence with its
+    parameters; the fallback naming the code if the code or a parameter is missing."""
+    pair = ERRORS.get(exc.code)
+    if pair is not None:
+        try:
+            return _Sentence(lang).format(_pick(pair, lang), **exc.params)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return _pick(FALLBACK, lang).format(code=exc.code)
