@@ -147,7 +147,7 @@ def device_init(
     if server or enroll_code:
         if not (server and enroll_code):
             fail("注册设备需要同时提供 --server 和 --enroll-code。")
-        from sync.client import enroll
+        from sync.enrolment import enroll
 
         pin = read_pin(confirm=True, prompt=prompt)
         sandbox = enroll(data_dir, server, enroll_code, pin, keystore=keystore)
@@ -295,7 +295,8 @@ def device_sync(
     worker: WorkerOpt = None,
 ) -> None:
     """Push pending changes, then pull; exits 0 only if both completed."""
-    from sync.client import SyncClient, SyncError
+    from sync.client import SyncClient
+    from sync.errors import SyncError
 
     with unlocked(data_dir, worker) as (_sandbox, store):
         try:

@@ -83,6 +83,12 @@ the device refer to and it lacks (at most ``MAX_PHOTOS_PER_SYNC`` requests or
 server HLC each round trip and the server clamps device stamps more than five minutes
 ahead of its own clock.
 
+On the device: ``sync.transport`` (trust, the signature as an ``httpx.Auth`` flow, retries,
+the error table), ``sync.enrolment``, ``sync.client`` (push, then pull) and
+``sync.photos`` (the photo queue). Every answer is validated once, as it arrives, into
+the models below; one that is not (``MalformedAnswer``: "服务器发来的数据有误…") stops
+the sync and changes nothing.
+
 Photos
 ------
 Photos travel beside the records, not in the outbox: a record names its photo by id
@@ -192,7 +198,10 @@ class EnrollResponse(Wire):
 
 class MutationIn(Wire):
     """One outbox entry; `payload` is the content (create), changed fields (update) or
-    ``{"from", "to", "fields"}`` (wish transition)."""
+    ``{"from", "to", "fields"}`` (wish transition). A value out of JSON's range goes as
+    it is (``Infinity``), for the server to reject that mutation with its reason."""
+
+    model_config = ConfigDict(extra="forbid", ser_json_inf_nan="constants")
 
     seq: int = Field(ge=1, le=2**62)
     mutation_id: str = Field(max_length=64)
@@ -206,6 +215,8 @@ class MutationIn(Wire):
 
 
 class PushRequest(Wire):
+    model_config = ConfigDict(extra="forbid", ser_json_inf_nan="constants")
+
     mutations: list[MutationIn] = Field(max_length=MAX_BATCH)
     client_hlc: str = Field(default="", max_length=120)
 

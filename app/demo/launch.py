@@ -111,7 +111,8 @@ def enrol_device(plan: DemoPlan, ctx: object, say: Callable[[str], None]) -> Pat
     """The demo device, enrolled once with a one-time code and synced at every start."""
     from app.store.keystore import DevelopmentKeystore
     from app.store.sandbox import find_sandbox, list_sandboxes, open_store
-    from sync.client import SyncClient, enroll
+    from sync.client import SyncClient
+    from sync.enrolment import enroll
     from sync.server.services import admin
 
     device_dir = plan.device_dir

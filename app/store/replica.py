@@ -25,6 +25,8 @@ from app.store.records import MAPPINGS, TYPE_ORDER
 from app.store.store import Mutation, Store
 from app.store.tables import ConflictRow, MetaRow, OutboxRow, PhotoRow
 from sync import merge
+from sync.errors import MalformedAnswer
+from sync.protocol import MutationAnswer, PullPage
 
 OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 META = MetaRow.__table__  # type: ignore[attr-defined]
@@ -69,15 +71,28 @@ def _set_meta(conn: Connection, key: str, value: str | None) -> None:
         conn.execute(insert(META).values(key=key, value=value))
 
 
-def sync_state(store: Store) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SyncState:
+    """Where the pull stands: the feed cursor, the scope of the last page, and any
+    backfill in progress (``{"areas", "until", "cursor"}``)."""
+
+    cursor: int
+    scope: list[str]
+    backfill: dict[str, Any] | None
+
+    def after(self, cursor: int) -> SyncState:
+        return SyncState(cursor, self.scope, self.backfill)
+
+
+def sync_state(store: Store) -> SyncState:
     """Cursor, scope and any backfill in progress (plain meta, nothing personal)."""
     with store.reading() as conn:
         backfill = _get_meta(conn, BACKFILL)
-        return {
-            "cursor": int(_get_meta(conn, CURSOR) or 0),
-            "scope": json.loads(_get_meta(conn, SCOPE) or "[]"),
-            "backfill": json.loads(backfill) if backfill else None,
-        }
+        return SyncState(
+            int(_get_meta(conn, CURSOR) or 0),
+            json.loads(_get_meta(conn, SCOPE) or "[]"),
+            json.loads(backfill) if backfill else None,
+        )
 
 
 def set_scope(store: Store, scope: list[str]) -> None:
@@ -226,7 +241,7 @@ def _evict_outside(conn: Connection, scope: list[str]) -> int:
     return count
 
 
-def apply_page(store: Store, page: dict[str, Any], *, backfill: bool = False) -> PageResult:
+def apply_page(store: Store, page: PullPage, *, backfill: bool = False) -> PageResult:
     """Write one pulled page and its cursor in one transaction.
 
     A page that reports a new scope first evicts what left it; areas that joined the
@@ -234,7 +249,7 @@ def apply_page(store: Store, page: dict[str, Any], *, backfill: bool = False) ->
     """
     result = PageResult()
     with store.transaction() as conn:
-        scope = sorted(page["scope"])
+        scope = sorted(page.scope)
         if not backfill:
             stored = json.loads(_get_meta(conn, SCOPE) or "null")
             if stored is not None and stored != scope:
@@ -252,27 +267,29 @@ def apply_page(store: Store, page: dict[str, Any], *, backfill: bool = False) ->
         # Defence in depth: a record outside the scope the server itself announced is dropped.
         allowed: dict[str, bool] = {}
         items = []
-        for change in page["changes"]:
-            area = change["r"]["area_code"]
+        for change in page.changes:
+            area = change.r.get("area_code")
+            if not isinstance(area, str) or not isinstance(change.r.get("id"), str):
+                raise MalformedAnswer()
             if area not in allowed:
                 allowed[area] = any(area.startswith(code) for code in scope)
-            if allowed[area] and change["t"] in RECORD_TYPES:
-                items.append((change["t"], change["r"], change["s"]))
+            if allowed[area] and change.t in RECORD_TYPES:
+                items.append((change.t, change.r, change.s))
         result.pulled = _write_records(conn, store, items)
-        result.evicted += _delete_records(conn, ((e["t"], e["id"]) for e in page["evictions"]))
-        _evict_photos(conn, [e["id"] for e in page["evictions"]])
+        result.evicted += _delete_records(conn, ((e.t, e.id) for e in page.evictions))
+        _evict_photos(conn, [e.id for e in page.evictions])
         if backfill:
             state = json.loads(_get_meta(conn, BACKFILL) or "null")
             if state is not None:
-                state["cursor"] = page["cursor"]
-                _set_meta(conn, BACKFILL, None if not page["more"] else json.dumps(state))
+                state["cursor"] = page.cursor
+                _set_meta(conn, BACKFILL, None if not page.more else json.dumps(state))
         else:
-            _set_meta(conn, CURSOR, str(page["cursor"]))
+            _set_meta(conn, CURSOR, str(page.cursor))
     return result
 
 
 def apply_answers(
-    store: Store, sent: list[Mutation], answers: list[dict[str, Any]], watermark: int = 0
+    store: Store, sent: list[Mutation], answers: list[MutationAnswer], watermark: int = 0
 ) -> AnswerResult:
     """Clear answered mutations, dead-letter rejections, keep conflicts, restore records.
 
@@ -285,10 +302,10 @@ def apply_answers(
     renumber = False
     with store.transaction() as conn:
         for answer in answers:
-            mutation = by_seq.get(answer["seq"])
+            mutation = by_seq.get(answer.seq)
             if mutation is None:
                 continue
-            status = answer["status"]
+            status = answer.status
             if status == "renumber":
                 renumber = True
                 continue
@@ -296,28 +313,28 @@ def apply_answers(
                 conn.execute(
                     update(OUTBOX)
                     .where(OUTBOX.c.seq == mutation.seq)
-                    .values(state="dead", reason=answer.get("reason") or "服务器拒绝了此变更。")
+                    .values(state="dead", reason=answer.reason or "服务器拒绝了此变更。")
                 )
                 result.rejected += 1
             else:
                 conn.execute(delete(OUTBOX).where(OUTBOX.c.seq == mutation.seq))
                 result.pushed += 1
-            for conflict in answer.get("conflicts") or []:
+            for conflict in answer.conflicts:
                 result.conflicts += 1
                 conn.execute(
                     insert(CONFLICTS)
                     .values(
-                        id=conflict.get("id") or new_id(),
+                        id=conflict.id or new_id(),
                         record_type=mutation.record_type,
                         record_id=mutation.record_id,
                         state="open",
-                        hlc=conflict.get("kept_hlc", ""),
-                        details=conflict,
+                        hlc=conflict.kept_hlc,
+                        details=conflict.model_dump(),
                     )
                     .prefix_with("OR REPLACE")
                 )
-            if answer.get("record") is not None:
-                restore.append((mutation.record_type, answer["record"], answer["server_seq"]))
+            if answer.record is not None:
+                restore.append((mutation.record_type, answer.record, answer.server_seq))
             elif status == "rejected":
                 drop.append((mutation.record_type, mutation.record_id))
         if restore:

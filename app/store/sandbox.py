@@ -550,6 +550,17 @@ class Sandbox:
             log.warning("could not remove a wiped sandbox's entries from the keystore")
         shutil.rmtree(self.path, ignore_errors=True)
 
+    @classmethod
+    def wipe_store(cls, store: Store) -> None:
+        """A revoked device forgets this worker: lock `store`, then wipe the sandbox that
+        holds it (a store kept outside any sandbox goes with its directory)."""
+        path = store.path.parent
+        store.close()
+        if (path / "keys.json").is_file():
+            cls(path).wipe()
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
 
 def list_sandboxes(data_dir: Path, keystore: Keystore | None = None) -> list[Sandbox]:
     """The sandboxes on this device, in enrolment order (their ids are time-ordered)."""

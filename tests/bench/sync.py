@@ -38,7 +38,8 @@ from app.domain.identity import make_id_number
 from app.domain.records import Household, Person, Record, Visit
 from app.store.sandbox import Sandbox
 from app.store.store import Store
-from sync.client import SyncClient, enroll
+from sync.client import SyncClient
+from sync.enrolment import enroll
 from sync.server.context import ServerContext
 from sync.server.services import admin, exchange
 from sync.server.settings import Settings

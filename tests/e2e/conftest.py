@@ -41,6 +41,7 @@ from app.domain.records import ConsentEvent, Household, Need, Person, Visit, Wis
 from app.store import replica
 from app.store.sandbox import open_store
 from app.store.store import Store
+from sync.protocol import MutationAnswer
 from tests.ui.builders import PIN, make_roster, make_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -203,7 +204,7 @@ def add_needs_wishes_and_a_rejection(
     replica.apply_answers(
         store,
         sent,
-        [{"seq": sent[0].seq, "status": "rejected", "reason": "该家庭住址已由协理员更新。"}],
+        [MutationAnswer(seq=sent[0].seq, status="rejected", reason="该家庭住址已由协理员更新。")],
     )
 
 

@@ -21,7 +21,8 @@ import uvicorn
 
 from app.store.sandbox import Sandbox
 from app.store.store import Store
-from sync.client import SyncClient, enroll
+from sync.client import SyncClient
+from sync.enrolment import enroll
 from sync.server.app import create_app
 from sync.server.context import ServerContext
 from sync.server.services import admin
@@ -217,7 +218,7 @@ def signed(
 
     client = device.client()
     body = raw if raw is not None else (b"" if payload is None else json.dumps(payload).encode())
-    sig = client._signed_headers(method, target, body)
+    sig = client.auth.headers(method, target, body)
     with raw_client(device.url) as http:
         return http.request(
             method,

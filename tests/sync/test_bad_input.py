@@ -81,7 +81,7 @@ def test_oversized_bodies_are_413_also_when_compressed(device, server):
 def test_a_gzip_body_is_accepted_signed_as_sent(device):
     body = gzip.compress(json.dumps({"mutations": []}).encode())
     client = device.client()
-    headers = client._signed_headers("POST", "/v1/push", body)
+    headers = client.auth.headers("POST", "/v1/push", body)
     with raw_client(device.url) as http:
         response = http.post(
             "/v1/push",
@@ -105,21 +105,21 @@ def test_replayed_and_forged_requests_are_401(device):
     client = device.client()
     body = json.dumps({"mutations": []}).encode()
     headers = {
-        **client._signed_headers("POST", "/v1/push", body),
+        **client.auth.headers("POST", "/v1/push", body),
         "Content-Type": "application/json",
     }
     with raw_client(device.url) as http:
         first = http.post("/v1/push", content=body, headers=headers)
         assert first.status_code == 200
         check_error(http.post("/v1/push", content=body, headers=headers), 401, "replayed")
-        other = {**client._signed_headers("POST", "/v1/push", body)}
+        other = {**client.auth.headers("POST", "/v1/push", body)}
         tampered = http.post("/v1/push", content=body.replace(b"[]", b"[ ]"), headers=other)
         check_error(tampered, 401, "unauthorized")
-        stale = client._signed_headers("POST", "/v1/push", body)
+        stale = client.auth.headers("POST", "/v1/push", body)
         stale["Doorstep-Timestamp"] = "1000"
         check_error(http.post("/v1/push", content=body, headers=stale), 401, "clock_skew")
         check_error(http.get("/v1/pull"), 401, "unauthorized")
-        stranger = {**client._signed_headers("GET", "/v1/pull", b""), "Doorstep-Device": "nobody"}
+        stranger = {**client.auth.headers("GET", "/v1/pull", b""), "Doorstep-Device": "nobody"}
         check_error(http.get("/v1/pull", headers=stranger), 401, "unauthorized")
 
 

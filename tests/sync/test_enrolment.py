@@ -11,7 +11,9 @@ from alembic.migration import MigrationContext
 
 from app.store.sandbox import Sandbox
 from app.store.store import AREA_NAMES_META, Store
-from sync.client import DeviceRevoked, EnrollmentFailed, InsecureServer, SyncClient, enroll
+from sync.client import SyncClient
+from sync.enrolment import enroll
+from sync.errors import DeviceRevoked, EnrollmentFailed, InsecureServer
 from sync.server.services import admin, audit
 from sync.server.tables import Area, metadata
 from tests.sync.conftest import PIN, VILLAGE_A, open_device, raw_client

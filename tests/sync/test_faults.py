@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.store.sandbox import Sandbox
-from sync.client import ServerUnreachable, SyncClient
+from sync.client import SyncClient
+from sync.errors import ServerUnreachable
 from sync.server.tables import MutationLog, RecordRow
 from tests.sync.conftest import PIN, VILLAGE_A, copied, free_port, new_device, open_device
 from tests.sync.proxy import Fault, Proxy

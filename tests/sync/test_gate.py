@@ -90,7 +90,7 @@ def test_unsigned_gzip_bodies_are_refused_before_they_are_inflated(server, make_
         )
         # Signed over the inflated body (what the device signs is the body as sent): refused.
         inflated = gzip.decompress(payload)
-        forged = device.client()._signed_headers("POST", "/v1/push", inflated)
+        forged = device.client().auth.headers("POST", "/v1/push", inflated)
         response = http.post("/v1/push", content=payload, headers={**forged, **gzip_headers})
         assert error(response) == (401, "unauthorized", "请求签名无效。")
     # The same body signed as sent is authenticated, then inflated within the limit.
@@ -157,7 +157,7 @@ def test_the_signature_is_checked_before_anything_about_the_device_is_said(ctx, 
             "/v1/pull",
             headers=sign_as(stranger, revoked.store.device_id, revoked.worker_id, "/v1/pull"),
         )
-        superscript = {**device.client()._signed_headers("GET", "/v1/pull", b"")}
+        superscript = {**device.client().auth.headers("GET", "/v1/pull", b"")}
         superscript["Doorstep-Timestamp"] = "²".encode("latin-1") * 3  # type: ignore[assignment]
         odd_stamp = http.get("/v1/pull", headers=superscript)
     assert error(unknown) == error(forged) == error(forged_revoked)

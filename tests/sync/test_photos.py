@@ -18,7 +18,8 @@ from app.domain.ids import new_id
 from app.domain.records import Household, Visit
 from app.store.errors import NotFound
 from app.store.signature import signature_png
-from sync.client import ServerUnreachable, SyncClient
+from sync.client import SyncClient
+from sync.errors import ServerUnreachable
 from sync.protocol import HEADER_CONTENT_SHA256
 from sync.server.services import admin, audit
 from sync.server.tables import Photo

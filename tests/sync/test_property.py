@@ -20,7 +20,8 @@ from app.domain.codes import ConsentAction, WishState
 from app.domain.consent import fold
 from app.domain.records import RECORD_TYPES, ConsentEvent, Household, Wish
 from app.domain.wishes import TRANSITIONS, check_transition, transition
-from sync.client import SyncClient, SyncError
+from sync.client import SyncClient
+from sync.errors import SyncError
 from sync.server.tables import Conflict, MutationLog, RecordRow
 from tests.sync.conftest import new_device
 from tests.sync.records import consent, household, person, visit, wish

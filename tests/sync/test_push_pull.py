@@ -12,7 +12,7 @@ from app.domain.consent import state_for
 from app.domain.records import ConsentEvent, Household, Referral, Visit, Wish
 from app.domain.wishes import transition
 from app.store import replica
-from sync.client import SyncError
+from sync.errors import SyncError
 from sync.server.services import admin
 from sync.server.tables import MutationLog, RecordRow
 from tests.sync.conftest import (
@@ -104,7 +104,7 @@ def test_a_moved_worker_loses_the_old_village_and_gets_the_new_one(ctx, make_dev
     assert report.evicted == 2
     assert {h.id for h in device.store.load_all(Household)} == {new.id}
     assert device.store.counts()["visit"] == 1
-    assert replica.sync_state(device.store)["scope"] == [VILLAGE_B]
+    assert replica.sync_state(device.store).scope == [VILLAGE_B]
 
 
 def test_a_household_that_moves_away_is_evicted_with_its_records(ctx, make_device):
@@ -138,10 +138,8 @@ def test_concurrent_edits_keep_the_later_one_log_a_conflict_and_can_be_reverted(
     a.sync()
     assert a.store.get(Household, h.id).address == "B改的地址"
     conflicts = lead.client().conflicts()
-    assert [(c["field"], c["kept"], c["lost"]) for c in conflicts] == [
-        ("address", "B改的地址", "A改的地址")
-    ]
-    lead.client().revert_conflict(conflicts[0]["id"])
+    assert [(c.field, c.kept, c.lost) for c in conflicts] == [("address", "B改的地址", "A改的地址")]
+    lead.client().revert_conflict(conflicts[0].id)
     for device in (a, b, lead):
         device.sync()
         assert device.store.get(Household, h.id).address == "A改的地址"
@@ -272,7 +270,7 @@ def test_an_interrupted_pull_resumes_from_its_last_page(make_device):
     with pytest.raises(SyncError):
         reader.client(transport=cut, page_size=2, attempts=1).sync()
     pulled_before = reader.store.counts()["visit"] + reader.store.counts()["household"]
-    assert pulled_before == 6 and replica.sync_state(reader.store)["cursor"] > 0
+    assert pulled_before == 6 and replica.sync_state(reader.store).cursor > 0
     report = reader.client(page_size=2).sync()
     assert report.pulled == 4  # only what was left, nothing twice
     assert reader.store.counts()["visit"] == 9

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.domain.records import Household
-from sync.client import RequestRefused
+from sync.errors import RequestRefused
 from tests.sync.conftest import OTHER_VILLAGE, TOWNSHIP, VILLAGE_A
 from tests.sync.records import household
 
@@ -32,9 +32,9 @@ def test_a_household_that_moved_takes_its_conflicts_to_the_new_coordinator(ctx, 
 
     assert old_lead.client().conflicts() == []
     with pytest.raises(RequestRefused, match="找不到此冲突记录"):
-        old_lead.client().revert_conflict(conflict["id"])
+        old_lead.client().revert_conflict(conflict.id)
     [listed] = new_lead.client().conflicts()
-    assert (listed["id"], listed["area_code"]) == (conflict["id"], OTHER_VILLAGE)
-    new_lead.client().revert_conflict(conflict["id"])
+    assert (listed.id, listed.area_code) == (conflict.id, OTHER_VILLAGE)
+    new_lead.client().revert_conflict(conflict.id)
     new_lead.sync()
     assert new_lead.store.get(Household, h.id).address == "A改的地址"

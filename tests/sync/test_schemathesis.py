@@ -22,7 +22,7 @@ class Signed(requests.auth.AuthBase):
         if isinstance(body, str):
             body = body.encode()
         request.headers.update(
-            self.client._signed_headers(request.method or "GET", request.path_url, body)
+            self.client.auth.headers(request.method or "GET", request.path_url, body)
         )
         request.headers["Doorstep-Protocol"] = "1"
         return request

@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from app.domain.codes import Team
 from app.domain.records import GeoPoint, Person, Visit
-from sync.client import SyncError
+from sync.errors import SyncError
 from sync.server.context import ServerContext
 from sync.server.settings import Settings
 from tests.sync.conftest import VILLAGE_A, free_port, new_device

@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from sync.client import CertificateMismatch, enroll
+from sync.enrolment import enroll
+from sync.errors import CertificateMismatch
 from sync.server.app import create_app
 from sync.server.services import admin
 from tests.sync.conftest import PIN, VILLAGE_A, ThreadServer, open_device

@@ -14,7 +14,8 @@ import flet as ft
 from app.store.sandbox import Sandbox, open_store
 from app.store.store import LAST_SYNC_META
 from app.ui.viewmodels.workspace import WORKER_SECRET, Workspace
-from sync.client import ServerUnreachable, SyncProgress, SyncReport
+from sync.client import SyncProgress, SyncReport
+from sync.errors import ServerUnreachable
 from tests.ui.builders import PIN, make_roster, seed_profile
 from tests.ui.conftest import TODAY, Clock
 from tests.ui.harness import INTERACTIVE, Client, label_of

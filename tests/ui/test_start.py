@@ -119,7 +119,7 @@ def test_enrolment_checks_every_field(tmp_path: Path, clock: Clock) -> None:
 
 
 def test_enrolment_failure_is_a_sentence(tmp_path: Path, clock: Clock) -> None:
-    from sync.client import EnrollmentFailed
+    from sync.errors import EnrollmentFailed
 
     def refuse(*_a: object) -> Sandbox:
         raise EnrollmentFailed("登记码无效、已使用或已过期。")

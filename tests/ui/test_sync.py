@@ -14,7 +14,9 @@ from app.store.store import LAST_SYNC_META, Store
 from app.ui.viewmodels.sync import SyncProblemsVM, SyncVM
 from app.ui.viewmodels.visit import NewVisitVM
 from app.ui.viewmodels.workspace import Workspace
-from sync.client import ServerUnreachable, SyncProgress, SyncReport
+from sync.client import SyncProgress, SyncReport
+from sync.errors import ServerUnreachable
+from sync.protocol import MutationAnswer
 from tests.ui.conftest import ouyang
 
 
@@ -93,7 +95,9 @@ def test_rejected_changes_side_by_side_and_resolved(ws: Workspace) -> None:
     _edit_address(ws, "岩头村3组90号")
     sent = ws.store.pending()
     replica.apply_answers(
-        ws.store, sent, [{"seq": sent[0].seq, "status": "rejected", "reason": "该家庭已迁出本村。"}]
+        ws.store,
+        sent,
+        [MutationAnswer(seq=sent[0].seq, status="rejected", reason="该家庭已迁出本村。")],
     )
     vm = SyncProblemsVM(ws, syncer=lambda w, u: FakeSyncer())
     problems = vm.problems()
@@ -118,7 +122,13 @@ def test_conflicts_keep_either_value(ws: Workspace) -> None:
         "lost_hlc": "0",
     }
     replica.apply_answers(
-        ws.store, sent, [{"seq": sent[0].seq, "status": "merged", "conflicts": [conflict]}]
+        ws.store,
+        sent,
+        [
+            MutationAnswer.model_validate(
+                {"seq": sent[0].seq, "status": "merged", "conflicts": [conflict]}
+            )
+        ],
     )
     fake = FakeSyncer()
     vm = SyncProblemsVM(ws, syncer=lambda w, u: fake)
@@ -137,7 +147,7 @@ def test_only_a_coordinator_resolves(ws: Workspace) -> None:
     _edit_address(ws, "岩头村3组93号")
     sent = ws.store.pending()
     replica.apply_answers(
-        ws.store, sent, [{"seq": sent[0].seq, "status": "rejected", "reason": "不允许"}]
+        ws.store, sent, [MutationAnswer(seq=sent[0].seq, status="rejected", reason="不允许")]
     )
     ws.profile = dataclasses.replace(ws.profile, role=Role.WORKER)
     vm = SyncProblemsVM(ws, syncer=lambda w, u: FakeSyncer())
@@ -168,7 +178,7 @@ def _rejected_wish(ws: Workspace, reason: str) -> Wish:
         "record": server_copy.model_dump(mode="json"),
         "server_seq": 7,
     }
-    replica.apply_answers(ws.store, sent, [answer])
+    replica.apply_answers(ws.store, sent, [MutationAnswer.model_validate(answer)])
     return wish
 
 

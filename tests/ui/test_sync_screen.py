@@ -9,6 +9,7 @@ from pathlib import Path
 from app.domain.records import Household
 from app.store import replica
 from app.store.sandbox import list_sandboxes, open_store
+from sync.protocol import MutationAnswer
 from tests.ui.builders import PIN
 from tests.ui.conftest import Clock
 from tests.ui.harness import INTERACTIVE, Client, label_of
@@ -23,7 +24,7 @@ def test_the_problems_screen_in_words_with_only_what_can_work(data_dir: Path, cl
         sent = store.pending()
         answer = {"seq": sent[0].seq, "status": "rejected", "reason": "该家庭已迁出本村。"}
         restored = {"record": home.model_dump(mode="json"), "server_seq": 3}
-        replica.apply_answers(store, sent, [{**answer, **restored}])
+        replica.apply_answers(store, sent, [MutationAnswer.model_validate(answer | restored)])
     finally:
         store.close()
 

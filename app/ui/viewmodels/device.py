@@ -57,7 +57,7 @@ def check_server_url(url: str) -> str:
     if url and "://" not in url:
         url = "https://" + url
     try:
-        from sync.client import check_url
+        from sync.transport import check_url
     except ImportError:
         return url
     return check_url(url)

@@ -31,7 +31,7 @@ _PYDANTIC = {
 def _sync_error() -> type[Exception]:
     """The sync client's error class (its messages are written for people), if present."""
     try:
-        from sync.client import SyncError
+        from sync.errors import SyncError
     except ImportError:
         return UserError
     return SyncError

@@ -43,7 +43,7 @@ Enroll = Callable[[Path, str, str, str], Sandbox]
 def default_enroll(keystore: Keystore | None) -> Enroll | None:
     """The sync client's `enroll` under this device's keystore, when this build has it."""
     try:
-        from sync.client import enroll
+        from sync.enrolment import enroll
     except ImportError:
         return None
     return partial(enroll, keystore=keystore)
