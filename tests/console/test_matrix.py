@@ -94,6 +94,8 @@ def test_every_route_for_every_role_in_and_out_of_scope(ctx, server, county, sig
             url = path.format(**params[in_scope])
             if name == "console_static":
                 url = "/console/static/console.css"
+            if name == "console_fonts":
+                url = "/console/fonts/OFL.txt"
             for role in ROLES:
                 client = signed_in[role]
                 fresh = None

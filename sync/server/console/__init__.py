@@ -15,6 +15,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.assets import ASSETS_DIR
 from sync.server.console.access import authorise
 from sync.server.console.routes import audit, auth, coverage, organisations
 from sync.server.console.web import PREFIX, STATIC_DIR, SecurityHeaders, install_error_pages
@@ -28,5 +29,7 @@ def install(app: FastAPI) -> None:
         router.include_router(feature)
     app.include_router(router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console_static")
+    # The bundled CJK font, for a browser with none of its own (fetched only then).
+    app.mount(f"{PREFIX}/fonts", StaticFiles(directory=ASSETS_DIR / "fonts"), name="console_fonts")
     install_error_pages(app)
     app.add_middleware(SecurityHeaders)

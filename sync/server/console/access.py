@@ -57,6 +57,7 @@ OVERSIGHT = frozenset({ConsoleRole.SUPERVISOR, ConsoleRole.ADMIN})
 
 ACCESS: dict[str, Access] = {
     "console_static": PUBLIC,
+    "console_fonts": PUBLIC,
     "login_form": PUBLIC,
     "login": PUBLIC,
     "second_factor_form": Access(ANYONE, pending=True),

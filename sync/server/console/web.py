@@ -125,7 +125,7 @@ class SecurityHeaders:
         if not (path == PREFIX or path.startswith(PREFIX + "/")):
             await self.app(scope, receive, send)
             return
-        static = path.startswith(PREFIX + "/static/")
+        static = path.startswith((PREFIX + "/static/", PREFIX + "/fonts/"))
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
