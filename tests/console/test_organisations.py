@@ -121,3 +121,27 @@ def test_shell_commands(tmp_path) -> None:
     assert off.exit_code == 0 and "已停用" in off.stdout
     assert runner.invoke(server_app, ["list-orgs", "--db", db]).stdout == ""
     assert "（已停用）" in runner.invoke(server_app, ["list-orgs", "--all", "--db", db]).stdout
+
+
+def test_add_user_from_the_shell(tmp_path, monkeypatch) -> None:
+    runner = CliRunner()
+    db = f"sqlite:///{tmp_path / 'users.db'}"
+    monkeypatch.setenv("DOORSTEP_CONSOLE_PASSWORD", "a long enough secret")
+    made = runner.invoke(server_app, [
+        "add-user", "--username", "Zhang.Supervisor", "--name", "张督导", "--role", "supervisor",
+        "--area", "330702", "--totp", "--db", db,
+    ])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert "otpauth://totp/" in made.stdout and "secret=" in made.stdout
+    bad_area = runner.invoke(server_app, [
+        "add-user", "--username", "li.si", "--name", "李", "--role", "coordinator", "--area", "33070", "--db", db,
+    ])  # fmt: skip
+    assert bad_area.exit_code == 1 and "区划代码" in bad_area.stderr
+    again = runner.invoke(server_app, [
+        "add-user", "--username", "zhang.supervisor", "--name", "张", "--role", "admin", "--area", "330702", "--db", db,
+    ])  # fmt: skip
+    assert again.exit_code == 1 and "已被使用" in again.stderr
+    no_org = runner.invoke(server_app, [
+        "add-user", "--username", "wang", "--name", "王", "--role", "charity", "--organisation", "nope", "--db", db,
+    ])  # fmt: skip
+    assert no_org.exit_code == 1 and "找不到在用的机构" in no_org.stderr

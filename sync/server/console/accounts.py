@@ -38,6 +38,7 @@ from sqlmodel import Session, col, select
 
 from app.domain.areas import InvalidAreaCode, parse_scope_code
 from app.domain.ids import new_id
+from app.ui.catalogue import message
 from sync.server.console import totp
 from sync.server.context import ServerContext
 from sync.server.errors import BadRequest, Conflict, NotFound
@@ -165,7 +166,7 @@ def _areas(role: ConsoleRole, raw: list[str]) -> list[str]:
         try:
             code = parse_scope_code(value)
         except InvalidAreaCode as exc:
-            raise AccountRefused(f"{exc}。") from None
+            raise AccountRefused(f"{message(exc)}。") from None
         if role is ConsoleRole.COORDINATOR and len(code) == 6:
             raise AccountRefused("协调员的负责区划应为乡镇（9位）或村（12位）。")
         if role is not ConsoleRole.COORDINATOR and len(code) != 6:
