@@ -19,10 +19,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sync.server.context import ServerContext
 
 DEMO_PIN = "123456"
 DEMO_TOWNSHIP = "330702102"  # 婺城区安地镇
 DEMO_WORKER = "演示协理员"
+# The web console's demo accounts (user name, role, what the login shows) and password:
+# fixed, printed, and usable only on this machine's loopback demo server.
+DEMO_CONSOLE_PASSWORD = "demo-console-2026"
+DEMO_CONSOLE_ACCOUNTS = (
+    ("demo-supervisor", "supervisor", "县级督导"),
+    ("demo-coordinator", "coordinator", "安地镇协调员"),
+    ("demo-charity", "charity", "慈善总会工作人员"),
+)
+DEMO_CHARITY = ("婺城区慈善总会（演示）", "51330702MJ8806125M")  # name, 统一社会信用代码
 
 
 class DemoFailed(RuntimeError):
@@ -92,6 +105,7 @@ def start_server(plan: DemoPlan, say: Callable[[str], None]) -> object:
             ctx, DEMO_WORKER, "coordinator", "coordinator", [DEMO_TOWNSHIP]
         )
         (plan.data_dir / "demo-worker.txt").write_text(worker.id, encoding="utf-8")
+    demo_console_accounts(ctx)
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(ctx=ctx), host="127.0.0.1", port=plan.server_port, log_level="warning"
@@ -105,6 +119,40 @@ def start_server(plan: DemoPlan, say: Callable[[str], None]) -> object:
             raise DemoFailed(f"县级服务器未能在端口 {plan.server_port} 启动。")
         time.sleep(0.05)
     return ctx
+
+
+def demo_console_accounts(ctx: ServerContext) -> None:
+    """The demo charity and the console's demo accounts, made once (a demo directory from
+    before the console gets them at its next start)."""
+    from sync.server.console import accounts
+    from sync.server.errors import NotFound
+    from sync.server.services import organisations
+
+    try:
+        accounts.find_account(ctx, DEMO_CONSOLE_ACCOUNTS[0][0])
+        return
+    except NotFound:
+        pass
+    name, credit_code = DEMO_CHARITY
+    charity = organisations.add_organisation(
+        ctx,
+        organisations.OrganisationInput(
+            name, "charity", credit_code, ["330702"], ["living", "care", "wish"], "0579-80000000"
+        ),
+        actor="demo",
+    )
+    scope = {"supervisor": ["330702"], "coordinator": [DEMO_TOWNSHIP], "charity": []}
+    for username, role, shown in DEMO_CONSOLE_ACCOUNTS:
+        accounts.add_account(
+            ctx,
+            username=username,
+            name=shown,
+            role=role,
+            password=DEMO_CONSOLE_PASSWORD,
+            areas=scope[role],
+            organisation=charity.id if role == "charity" else None,
+            actor="demo",
+        )
 
 
 def enrol_device(plan: DemoPlan, ctx: object, say: Callable[[str], None]) -> Path:
@@ -148,6 +196,9 @@ def run_demo(plan: DemoPlan, say: Callable[[str], None] = print) -> None:
 
     say("")
     say(f"  县级服务器：{plan.server_url}  （接口文档 {plan.server_url}/docs）")
+    say(f"  网页控制台：{plan.server_url}/console")
+    for username, _, shown in DEMO_CONSOLE_ACCOUNTS:
+        say(f"    {shown}：用户名 {username}　密码 {DEMO_CONSOLE_PASSWORD}")
     say(f"  入户走访 App：{plan.app_url}")
     say(f"  演示账户：{DEMO_WORKER}　PIN：{DEMO_PIN}")
     say(f"  开发用密钥库（仅供演示，不保护任何数据）：{plan.keystore_dir}")
