@@ -59,7 +59,7 @@ def extra_characters() -> set[int]:
     """Characters the app's own text and place names use beyond GB2312."""
     sys.path.insert(0, str(ROOT))
     from app.domain.areas import COUNTIES
-    from app.domain.labels import all_text
+    from app.ui.catalogue import all_text
 
     text = all_text() + "".join(COUNTIES.values())
     return {ord(c) for c in text}

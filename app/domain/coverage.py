@@ -55,7 +55,6 @@ from app.domain.codes import (
     VisitOutcome,
 )
 from app.domain.errors import DoorstepError
-from app.domain.labels import label
 from app.domain.policy import (
     Requirement,
     VisitLike,
@@ -521,7 +520,8 @@ def sort_keys(by: Breakdown | None, keys: Iterable[str]) -> list[str]:
 
 
 def row_name(by: Breakdown | None, key: str, names: Mapping[str, str] | None) -> str:
-    """A row's display name: from `names` (areas by 6/9/12-digit code, workers by id)."""
+    """A row's display name: from `names` (areas by 6/9/12-digit code, workers by id,
+    teams and categories by code as the UI's catalogue names them), else the code."""
     names = names or {}
     if key == UNASSIGNED:
         return "未指定"
@@ -529,10 +529,6 @@ def row_name(by: Breakdown | None, key: str, names: Mapping[str, str] | None) ->
         return names[key]
     if by in (Breakdown.COUNTY, Breakdown.TOWNSHIP, Breakdown.VILLAGE):
         return names.get(key.ljust(12, "0")) or COUNTIES.get(key) or key
-    if by == Breakdown.TEAM and key in Team._value2member_map_:
-        return label(Team(key))
-    if by == Breakdown.CATEGORY and key in Category._value2member_map_:
-        return label(Category(key))
     return key
 
 

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.domain.labels import text
 from app.ui import widgets as w
+from app.ui.catalogue import text
 from app.ui.viewmodels.device import DeviceSettings
 from app.ui.viewmodels.errors import user_message
 from app.ui.views.base import DESTINATIONS, WIDE, Host, Screen

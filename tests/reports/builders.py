@@ -22,6 +22,7 @@ from app.domain.codes import (
 from app.domain.coverage import Report, coverage_report
 from app.domain.policy import VisitPolicy
 from app.domain.records import Household, Need, Person, Referral, Visit, Wish
+from app.ui.catalogue import code_names
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = VisitPolicy.model_validate_json(
@@ -31,7 +32,9 @@ POLICY = VisitPolicy.model_validate_json(
 YANTOU = "330702102201"  # 婺城区 安地镇 岩头村
 ANDI_OTHER = "330702102202"  # another village of 安地镇
 XIAOSHUN = "330703101201"  # 金东区 孝顺镇, a village
+# Areas and workers as the server names them, teams and categories as the catalogue does.
 NAMES = {
+    **code_names(),
     "330702": "婺城区",
     "330703": "金东区",
     "330702102": "安地镇",

@@ -16,7 +16,7 @@ from app.domain.coverage import (
     coverage,
     major_event_response,
 )
-from tests.reports.builders import POLICY, cover, household, member, visit
+from tests.reports.builders import NAMES, POLICY, cover, household, member, visit
 from tests.said import refused, said
 
 C = Category
@@ -209,7 +209,7 @@ def test_two_categories_take_the_stricter_frequency_and_count_in_both_category_r
     # Q4 without the December visit: both has October and November but not December, one
     # of its three counted months → not covered; only is covered by Nov 15.
     # tekun row 0/1, dibao row 1/2, overall due 2, covered 1.
-    q4 = cover([both, only], [], visits[:2] + visits[3:], "2026-Q4", by="category")
+    q4 = cover([both, only], [], visits[:2] + visits[3:], "2026-Q4", by="category", names=NAMES)
     assert figures(q4) == (2, 1, 0.5)
     assert [(r.key, r.tally.total, r.tally.count) for r in q4.rows] == [
         ("tekun", 1, 0),

@@ -28,6 +28,7 @@ from app.domain.indicators import (
 )
 from tests.reports.builders import (
     ANDI_OTHER,
+    NAMES,
     POLICY,
     ROOT,
     YANTOU,
@@ -157,7 +158,7 @@ def test_charities_involved_counts_distinct_names(caseload):
 
 
 def test_other_indicators_take_the_same_breakdowns(caseload):
-    report = needs_fulfilment(caseload, "2026-11", by="category")
+    report = needs_fulfilment(caseload, "2026-11", by="category", names=NAMES)
     assert [(r.key, r.name, r.tally) for r in report.rows] == [("dibao", "低保", Tally(2, 4))]
 
 

@@ -46,6 +46,7 @@ from app.domain.coverage import Breakdown, Caseload, coverage_by
 from app.domain.records import Household, Person, Record, Visit
 from app.domain.staff import Staff, StaffMember, responsible_for
 from app.store.sandbox import Sandbox, open_store
+from app.ui.catalogue import code_names
 from sync.server.context import ServerContext
 from sync.server.services import admin, exchange, reports
 from sync.server.services.staff import read_staff, staff_info
@@ -189,7 +190,7 @@ def device_side(ctx: ServerContext, tmp: Path, records: list[Record], period, as
         )
     finally:
         store.close()
-    names = {**AREA_NAMES, **staff.names}
+    names = {**code_names(), **AREA_NAMES, **staff.names}
     return coverage_by(
         caseload, period, [None, *Breakdown], policy=POLICY, names=names, as_of=as_of
     )

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.domain.errors import DoorstepError
-from app.domain.labels import DEFAULT_LANGUAGE, field_label, label
+from app.ui.catalogue.labels import DEFAULT_LANGUAGE, field_label, label
 
 # Record types by `Record.type_name`, as error sentences name them.
 RECORD_NAMES: dict[str, tuple[str, str]] = {

@@ -15,11 +15,11 @@ from typing import Any
 from app.domain.codes import ConsentAction, ConsentMethod, DataCategory
 from app.domain.consent import ConsentState, ConsentStatus, fold, seen_for_new_event
 from app.domain.ids import new_id
-from app.domain.labels import label, text
 from app.domain.records import HEAD_RELATION, ConsentEvent, Person
 from app.services.photos import Photo
 from app.store.errors import IntegrityError
 from app.store.signature import PNG_MIME, Point, signature_png
+from app.ui.catalogue import label, text
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.workspace import Workspace
 

@@ -11,7 +11,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from app.domain.labels import LANGUAGES
+from app.ui.catalogue import LANGUAGES
 
 LOCK_CHOICES = (1, 2, 5, 10, 15, 30)
 

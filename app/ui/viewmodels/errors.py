@@ -8,9 +8,8 @@ import traceback
 from pydantic import ValidationError
 
 from app.domain.errors import DoorstepError
-from app.domain.labels import text
 from app.store.errors import StoreError
-from app.ui.catalogue import message
+from app.ui.catalogue import message, text
 
 log = logging.getLogger("doorstep.ui")
 

@@ -13,13 +13,13 @@ from datetime import date, datetime
 from app.domain import identity
 from app.domain.codes import NeedStatus, PersonFlag, RegisterStatus, WishState
 from app.domain.consent import ConsentStatus, fold
-from app.domain.labels import label, text
 from app.domain.policy import Urgency, member_on, visit_status
 from app.domain.records import (
     HEAD_RELATION,
     head_of,
 )
 from app.domain.wishes import OPEN_STATES
+from app.ui.catalogue import label, text
 from app.ui.viewmodels.consent import consent_status_text, evidence_on_device
 from app.ui.viewmodels.today import due_words
 from app.ui.viewmodels.workspace import Workspace

@@ -13,11 +13,10 @@ from pydantic import ValidationError
 
 from app.domain import identity
 from app.domain.codes import Category, PersonFlag, RegisterStatus
-from app.domain.labels import label, text
 from app.domain.policy import Urgency
 from app.domain.records import Household, Person
 from app.store.search import fold
-from app.ui.catalogue import message
+from app.ui.catalogue import label, message, text
 from app.ui.viewmodels.errors import field_errors, user_message
 from app.ui.viewmodels.workspace import Workspace
 

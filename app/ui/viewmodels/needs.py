@@ -15,12 +15,11 @@ from datetime import date
 from typing import Any
 
 from app.domain.codes import NeedArea, NeedStatus, WishState
-from app.domain.labels import label, text
 from app.domain.records import Need, Wish
 from app.domain.wishes import OPEN_STATES, review_problems, transition
 from app.services.photos import Photo
 from app.store.search import fold
-from app.ui.catalogue import message
+from app.ui.catalogue import label, message, text
 from app.ui.viewmodels.errors import UserError, user_message
 from app.ui.viewmodels.workspace import Workspace
 

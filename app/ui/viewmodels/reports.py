@@ -40,12 +40,12 @@ from app.domain.indicators import (
     evaluate,
     measured_values,
 )
-from app.domain.labels import label, text
 from app.domain.staff import responsible_for
 from app.reports.files import write_file
 from app.reports.masking import household_heads
 from app.reports.tables import indicators_table, overdue_table, report_table
 from app.reports.xlsx import tables_xlsx
+from app.ui.catalogue import code_names, label, text
 from app.ui.viewmodels.today import reason_label
 from app.ui.viewmodels.workspace import Workspace
 
@@ -216,10 +216,10 @@ class ReportsVM:
         return int(self.period[:4])
 
     def names(self) -> dict[str, str]:
-        """Display names of the areas in the caseload (villages, townships, counties) and
-        of the staff (workers by id)."""
+        """Display names of the areas in the caseload (villages, townships, counties), of the
+        staff (workers by id), and of the teams and categories."""
         me = self.ws.profile
-        out: dict[str, str] = {me.worker_id: me.name, **self.staff_names}
+        out: dict[str, str] = {**code_names(self.lang), me.worker_id: me.name, **self.staff_names}
         for case in self.caseload.cases.values():
             code = case.household.area_code
             out.setdefault(code, self.ws.area_name(code))

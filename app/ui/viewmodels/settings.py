@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.domain.labels import LANGUAGES, label, text
 from app.store.sandbox import list_sandboxes
+from app.ui.catalogue import LANGUAGES, label, text
 from app.ui.viewmodels.device import LOCK_CHOICES, DeviceSettings, check_server_url
 from app.ui.viewmodels.errors import UserError, user_message
 from app.ui.viewmodels.workspace import Workspace

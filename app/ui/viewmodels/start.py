@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
-from app.domain.labels import text
 from app.domain.policy import VisitPolicy
 from app.store.errors import SandboxError, StoreError, TryLater
 from app.store.keystore import Keystore, default_keystore
@@ -30,6 +29,7 @@ from app.store.sandbox import (
     open_store,
     validate_pin,
 )
+from app.ui.catalogue import text
 from app.ui.viewmodels.device import DeviceSettings, check_server_url
 from app.ui.viewmodels.errors import user_message
 

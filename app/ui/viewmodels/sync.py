@@ -26,7 +26,6 @@ from app.domain.codes import (
     ReferralStatus,
     WishState,
 )
-from app.domain.labels import CODE_LABELS, field_label, label, text
 from app.domain.records import (
     RECORD_TYPES,
     ConsentEvent,
@@ -38,6 +37,7 @@ from app.domain.records import (
 )
 from app.store.errors import StoreError
 from app.store.store import LAST_SYNC_META
+from app.ui.catalogue import CODE_LABELS, field_label, label, text
 from app.ui.viewmodels.errors import UserError, user_message
 from app.ui.viewmodels.settings import enrolled_server
 from app.ui.viewmodels.workspace import Workspace

@@ -11,8 +11,8 @@ from datetime import date
 
 from app.domain.calendar import Window, next_window, previous_window, window_containing
 from app.domain.codes import Category, Frequency, PersonFlag
-from app.domain.labels import label, text
 from app.domain.policy import URGENCY_ORDER, Urgency, VisitStatus
+from app.ui.catalogue import label, text
 from app.ui.viewmodels.workspace import Workspace
 
 SHOWN = (Urgency.MAJOR_EVENT, Urgency.OVERDUE, Urgency.DUE_SOON)

@@ -17,12 +17,11 @@ from pydantic import ValidationError
 from app.domain.codes import CareKind, NeedArea, VisitKind, VisitMode, VisitOutcome
 from app.domain.dates import DateError, parse_date
 from app.domain.ids import new_id
-from app.domain.labels import label, text
 from app.domain.records import GeoPoint, Need, Record, Visit, Wish, head_of
 from app.domain.wishes import OPEN_STATES, InvalidWishValue, parse_wish_value
 from app.services.photos import Photo
 from app.store.errors import IntegrityError
-from app.ui.catalogue import message
+from app.ui.catalogue import label, message, text
 from app.ui.viewmodels.consent import CONSENT_FORM
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.workspace import Workspace

@@ -9,8 +9,8 @@ import flet as ft
 import flet.canvas as cv
 
 from app.domain.codes import ConsentMethod, DataCategory
-from app.domain.labels import label
 from app.ui import widgets as w
+from app.ui.catalogue import label
 from app.ui.viewmodels.consent import DURATIONS, ConsentVM, StateLine
 from app.ui.views import media
 from app.ui.views.base import Host, Screen

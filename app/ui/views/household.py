@@ -5,8 +5,8 @@ from __future__ import annotations
 import flet as ft
 
 from app.domain.codes import VisitKind
-from app.domain.labels import relation_label
 from app.ui import widgets as w
+from app.ui.catalogue import relation_label
 from app.ui.viewmodels.household import HouseholdVM, MemberLine, TimelineEntry
 from app.ui.views.base import Host, Screen
 

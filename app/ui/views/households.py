@@ -7,8 +7,8 @@ from typing import Any
 import flet as ft
 
 from app.domain.codes import Category
-from app.domain.labels import label
 from app.ui import widgets as w
+from app.ui.catalogue import label
 from app.ui.viewmodels.households import HouseholdLine, HouseholdsVM, NewHouseholdVM
 from app.ui.views.base import Host, Screen
 

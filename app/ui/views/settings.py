@@ -6,8 +6,8 @@ from typing import Any
 
 import flet as ft
 
-from app.domain.labels import LANGUAGES
 from app.ui import widgets as w
+from app.ui.catalogue import LANGUAGES
 from app.ui.viewmodels.settings import SettingsVM
 from app.ui.views.base import Host, Screen
 

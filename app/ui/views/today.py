@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import flet as ft
 
-from app.domain.labels import label
 from app.ui import widgets as w
+from app.ui.catalogue import label
 from app.ui.viewmodels.today import SHOWN, TodayItem, TodayVM
 from app.ui.views.base import Host, Screen
 

@@ -8,8 +8,8 @@ from typing import Any
 import flet as ft
 
 from app.domain.codes import CareKind, NeedArea, VisitKind, VisitMode, VisitOutcome
-from app.domain.labels import label
 from app.ui import widgets as w
+from app.ui.catalogue import label
 from app.ui.viewmodels.visit import KeptVisit, NewVisitVM, discard_kept_visit, kept_visits
 from app.ui.views import media
 from app.ui.views.base import Host, Screen

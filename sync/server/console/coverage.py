@@ -20,8 +20,8 @@ from app.domain.calendar import Period, Window
 from app.domain.codes import CONTACT_OUTCOMES, Category, PersonFlag, VisitMode, VisitOutcome
 from app.domain.coverage import Breakdown, Tally
 from app.domain.identity import mask_id_number
-from app.domain.labels import label
 from app.reports.masking import mask_name
+from app.ui.catalogue import label
 from sync.server.console.access import PageNotFound
 from sync.server.context import ServerContext
 from sync.server.services import audit

@@ -1,5 +1,5 @@
 """The console's Chinese names for the server-owned codes it shows (the console is zh-CN
-only); the field app's codes keep their labels in `app.domain.labels`."""
+only); the field app's codes keep their labels in `app.ui.catalogue`."""
 
 from __future__ import annotations
 

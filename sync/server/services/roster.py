@@ -37,11 +37,10 @@ from app.domain.areas import InvalidAreaCode, parse_area_code
 from app.domain.codes import Category, PersonFlag, RegisterStatus
 from app.domain.errors import DoorstepError
 from app.domain.ids import new_id
-from app.domain.labels import CODE_LABELS
 from app.domain.policy import VisitPolicy
 from app.domain.records import RECORD_TYPES
 from app.reports.cells import csv_text, is_formula, set_cell
-from app.ui.catalogue import message
+from app.ui.catalogue import CODE_LABELS, message
 from sync import merge
 from sync.server.context import ServerContext, set_meta
 from sync.server.services import audit

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from app.domain.codes import NeedArea
-from app.domain.labels import label
+from app.ui.catalogue import label
 from sync.server.console.access import PageNotFound, server_context
 from sync.server.console.labels import KIND_LABELS
 from sync.server.console.web import PREFIX, render, see_other

@@ -50,6 +50,7 @@ from app.domain.coverage import (
 from app.domain.policy import VisitPolicy
 from app.domain.records import Household, Person
 from app.domain.staff import Staff, responsible_for
+from app.ui.catalogue import code_names
 from sync.server.services.reports.read_model import (
     area_names,
     latest_contacts,
@@ -95,7 +96,7 @@ def coverage_reports(
     until = period.until(as_of)
 
     staff = read_staff(session) if workers else Staff()
-    names = {**area_names(session), **staff.names}
+    names = {**area_names(session), **staff.names, **code_names()}
     households = cast(list[Household], read_households(session, areas))
     ids = {h.id for h in households}
     persons = cast(list[Person], read_persons(session, areas, ids))

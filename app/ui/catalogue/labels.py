@@ -1,7 +1,7 @@
 """Labels for people: zh-CN and English for every domain code and every UI string.
 
-Pure data plus two look-ups. Codes stay stable (codes.py); what a person reads lives
-here, so a label can change without touching stored data. Chinese is the default.
+Pure data plus look-ups. Codes stay stable (app/domain/codes.py); what a person reads
+lives here, so a label can change without touching stored data. Chinese is the default.
 """
 
 from __future__ import annotations
@@ -933,13 +933,11 @@ def relation_label(relation: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
+def code_names(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """The teams and categories by code, as report rows name them (`names` of the reports)."""
+    return {code.value: label(code, lang) for enum in (Team, Category) for code in enum}
+
+
 def field_label(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A record field's name for people, or the field name itself."""
     return text(f"field.{name}", lang) if f"field.{name}" in UI else name
-
-
-def all_text() -> str:
-    """Every label and UI string, for checking that the bundled font covers them."""
-    parts = [s for table in CODE_LABELS.values() for pair in table.values() for s in pair]
-    parts.extend(s for pair in UI.values() for s in pair)
-    return "".join(parts)
