@@ -65,7 +65,8 @@ from app.domain.policy import (
     qualifies,
     requirement_for,
 )
-from app.domain.records import Household, Need, Person, Referral, Wish
+from app.domain.records import Need, Referral, Wish
+from app.domain.summaries import HouseholdLike, MemberLike
 
 REGISTERED_ONLY: frozenset[ServedClass] = frozenset({ServedClass.REGISTERED})
 UNASSIGNED = "unassigned"  # row key of households with no worker, team or category
@@ -331,8 +332,8 @@ class Case:
     """One household with its members and its visits, sorted and with corrections applied
     (and, on the server, a digest of the visits of the period instead of most of them)."""
 
-    household: Household
-    members: list[Person] = field(default_factory=list)
+    household: HouseholdLike
+    members: list[MemberLike] = field(default_factory=list)
     visits: list[VisitLike] = field(default_factory=list)
     days: list[date] = field(default_factory=list)  # visit dates, parallel to `visits`
     worker: str | None = None
@@ -390,8 +391,8 @@ class Caseload:
 
     def __init__(
         self,
-        households: Iterable[Household],
-        persons: Iterable[Person] = (),
+        households: Iterable[HouseholdLike],
+        persons: Iterable[MemberLike] = (),
         visits: Iterable[VisitLike] = (),
         needs: Iterable[Need] = (),
         wishes: Iterable[Wish] = (),
@@ -612,15 +613,15 @@ def earliest_counted_day(period: Period) -> date:
 class MayBeDue:
     """The households that may be due in a period (`may_be_due`), with what else it found."""
 
-    households: list[Household]
-    persons: list[Person]  # the members of those households
+    households: list[HouseholdLike]
+    persons: list[MemberLike]  # the members of those households
     starts: dict[str, date]  # household -> first day of its earliest counted window
     weekly: set[str]  # the households whose windows are ISO weeks
 
 
 def may_be_due(
-    households: Sequence[Household],
-    persons: Sequence[Person],
+    households: Sequence[HouseholdLike],
+    persons: Sequence[MemberLike],
     period: Period,
     *,
     policy: VisitPolicy,
@@ -641,12 +642,12 @@ def may_be_due(
         counted = [w.start for w in windows_ending_in(frequency, period.window) if w.end <= until]
         if counted:
             firsts[frequency] = counted[0]
-    members: dict[str, list[Person]] = defaultdict(list)
+    members: dict[str, list[MemberLike]] = defaultdict(list)
     for person in persons:
         if member_on(person, until):
             members[person.household_id].append(person)
     kinds: dict[tuple[Any, ...], tuple[date | None, bool]] = {}
-    kept: list[Household] = []
+    kept: list[HouseholdLike] = []
     starts: dict[str, date] = {}
     weekly: set[str] = set()
     for household in households:
@@ -748,8 +749,8 @@ def coverage(
 
 
 def coverage_report(
-    households: Iterable[Household],
-    persons: Iterable[Person],
+    households: Iterable[HouseholdLike],
+    persons: Iterable[MemberLike],
     visits: Iterable[VisitLike],
     period: Period | str,
     *,

@@ -6,13 +6,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.domain.calendar import Window, next_window, previous_window, window_containing
 from app.domain.codes import Category, Frequency, PersonFlag, VisitMode
-from app.domain.records import Household, Person
+from app.domain.summaries import HouseholdLike, MemberLike
+
+M = TypeVar("M", bound=MemberLike)
 
 
 class FrequencyRule(BaseModel):
@@ -63,7 +65,7 @@ class Requirement:
     reasons: tuple[str, ...]  # the category / flag codes that set the frequency
 
 
-def member_on(person: Person, on: date | None) -> bool:
+def member_on(person: MemberLike, on: date | None) -> bool:
     """Still a member of the household at the end of day `on`: a person who left the
     register (no longer listed on the roster) on or before that day is not. `on` None
     reads the records as they stand: whoever has a leaving day has left."""
@@ -71,13 +73,16 @@ def member_on(person: Person, on: date | None) -> bool:
     return left is None or (on is not None and left > on)
 
 
-def members_on(members: Iterable[Person], on: date | None) -> list[Person]:
+def members_on(members: Iterable[M], on: date | None) -> list[M]:
     """The members still in the household at the end of day `on` (see `member_on`)."""
     return [p for p in members if member_on(p, on)]
 
 
 def requirement_for(
-    policy: VisitPolicy, household: Household, members: list[Person], on: date | None = None
+    policy: VisitPolicy,
+    household: HouseholdLike,
+    members: Sequence[MemberLike],
+    on: date | None = None,
 ) -> Requirement | None:
     """The strictest frequency among the household's categories and its members' flags.
 
@@ -146,7 +151,7 @@ class VisitStatus:
         return (today - self.last_visit).days if self.last_visit else None
 
 
-def major_event_deadline(policy: VisitPolicy, person: Person) -> date | None:
+def major_event_deadline(policy: VisitPolicy, person: MemberLike) -> date | None:
     """A major event needs a home visit within N days of the event or of its recording."""
     if PersonFlag.MAJOR_EVENT not in person.flags or person.major_event_date is None:
         return None
@@ -156,8 +161,8 @@ def major_event_deadline(policy: VisitPolicy, person: Person) -> date | None:
 
 def visit_status(
     policy: VisitPolicy,
-    household: Household,
-    members: list[Person],
+    household: HouseholdLike,
+    members: Sequence[MemberLike],
     visits: Sequence[VisitLike],
     today: date,
 ) -> VisitStatus | None:
@@ -198,7 +203,7 @@ def visit_status(
     return VisitStatus(requirement, Urgency.DUE_SOON if soon else Urgency.DUE, current.end, last)
 
 
-def _missed(freq: Frequency, current: Window, last: date | None, household: Household) -> bool:
+def _missed(freq: Frequency, current: Window, last: date | None, household: HouseholdLike) -> bool:
     """The previous window ended, with the household on the register, without a visit."""
     prev = previous_window(freq, current)
     if not household.on_register(prev.end):

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -54,6 +54,7 @@ from app.domain.codes import (
 )
 from app.domain.errors import DoorstepError
 from app.domain.ids import is_record_id, new_id
+from app.domain.summaries import HouseholdSummary, MemberSummary, on_register
 from app.domain.wishes import DEVICE_CREATE_STATES, check_transition
 
 
@@ -325,12 +326,20 @@ class Household(Record):
         return {c.served_class for c in self.categories}
 
     def on_register(self, on: date) -> bool:
-        """On the register at the end of day `on` (reported households are not yet)."""
-        if self.register_status == RegisterStatus.REPORTED:
-            return False
-        if self.registered_on is not None and self.registered_on > on:
-            return False
-        return self.left_on is None or self.left_on > on
+        """On the register at the end of day `on` (`summaries.on_register`)."""
+        return on_register(self, on)
+
+    def summary(self) -> HouseholdSummary:
+        """What the lists and the visit rules read of this household."""
+        return HouseholdSummary(
+            self.id,
+            self.area_code,
+            self.address,
+            tuple(self.categories),
+            self.register_status,
+            self.registered_on,
+            self.left_on,
+        )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Household:
@@ -378,11 +387,31 @@ class Person(Record):
     def age_on(self, on: date) -> int | None:
         return identity.age_on(self.birth_date, on) if self.birth_date else None
 
+    def summary(self) -> MemberSummary:
+        """What the lists and the visit rules read of this member."""
+        return MemberSummary(
+            self.id,
+            self.area_code,
+            self.household_id,
+            self.name,
+            self.relation,
+            self.birth_date,
+            self.gender,
+            tuple(self.flags),
+            self.major_event_date,
+            self.major_event_recorded_on,
+            self.lives_alone,
+            self.left_on,
+        )
+
 
 HEAD_RELATION = "户主"
 
 
-def head_of(members: Iterable[Person]) -> Person | None:
+Member = TypeVar("Member", Person, MemberSummary)
+
+
+def head_of(members: Iterable[Member]) -> Member | None:
     """The member a household is known by (户主): the head among those still listed, else
     the first still listed, else (everyone has left) the head or first of the rest."""
     people = list(members)

@@ -16,9 +16,10 @@ was deleted would otherwise hide a row; a mismatch rebuilds). When those rows pi
 The rows stay the truth: a snapshot that is missing, damaged or of another format is
 rebuilt from them, and a damaged row is reported by id, never put in a snapshot.
 
-Summaries are records built without validation (they were validated when written) and
-with only the fields listed below: households and members carry what lists, search and
-the visit rules read; visits are `VisitFact`s.
+Summaries are not records: households and members are `HouseholdSummary` and
+`MemberSummary` (app/domain/summaries.py), visits `VisitFact`s, built from values that
+were validated when their rows were written, with only what lists, search and the visit
+rules read.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from sqlalchemy import Connection, delete, func, insert, literal_column, select
 
 from app.domain.codes import Category, PersonFlag, RegisterStatus
 from app.domain.coverage import VisitFact, visit_mode
-from app.domain.records import Household, Person, Record
+from app.domain.summaries import HouseholdSummary, MemberSummary
 from app.memory import collector_paused
 from app.store.columns import Damaged
 from app.store.records import ROW_KEY, mapping_for
@@ -47,49 +48,6 @@ CHUNK = 500  # ids per IN (...) list
 ROWID = "_rowid"  # the row's SQLite rowid, as read with it
 
 T = TypeVar("T")
-R = TypeVar("R", bound=Record)
-
-
-# --- records built fast ----------------------------------------------------------------
-
-_Spec = tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...], tuple[str, ...]]
-_DEFAULTS: dict[type[Record], _Spec] = {}
-
-
-def construct(cls: type[R], **values: Any) -> R:
-    """A record from trusted values, as `cls.model_construct` builds it (pydantic 2.11:
-    `__dict__` in field order with defaults filled, the fields set, no extra, no private
-    state), without its per-field alias look-ups, which cost ten times the rest. Records
-    have no aliases, private attributes or post-init hooks; a test checks the result equals
-    `model_construct`'s."""
-    spec = _DEFAULTS.get(cls)
-    if spec is None:
-        if cls.__pydantic_post_init__ or any(
-            f.alias or f.validation_alias for f in cls.model_fields.values()
-        ):
-            raise TypeError(f"{cls.__name__} needs model_construct")
-        plain = {
-            name: f.default
-            for name, f in cls.model_fields.items()
-            if f.default_factory is None and not f.is_required()
-        }
-        factories: tuple[tuple[str, Callable[[], Any]], ...] = tuple(
-            (name, cast(Callable[[], Any], f.default_factory))
-            for name, f in cls.model_fields.items()
-            if f.default_factory is not None
-        )
-        spec = _DEFAULTS[cls] = (plain, factories, tuple(cls.model_fields))
-    plain, factories, order = spec
-    given = {**plain, **{n: make() for n, make in factories if n not in values}, **values}
-    record = cls.__new__(cls)
-    _set(record, "__dict__", {name: given[name] for name in order})
-    _set(record, "__pydantic_fields_set__", set(values))
-    _set(record, "__pydantic_extra__", None)
-    _set(record, "__pydantic_private__", None)
-    return record
-
-
-_set = object.__setattr__
 
 
 def _day(value: Any) -> date | None:
@@ -130,7 +88,7 @@ def _sealed_ok(row: dict[str, Any], *names: str) -> bool:
     return not any(isinstance(row[n], Damaged) for n in names)
 
 
-def _household_of_row(row: dict[str, Any]) -> Household | None:
+def _household_of_row(row: dict[str, Any]) -> HouseholdSummary | None:
     if not _sealed_ok(row, "address"):
         return None
     details = row["details"]
@@ -147,21 +105,20 @@ def _household_of_row(row: dict[str, Any]) -> Household | None:
     )
 
 
-def _household(item: list[Any]) -> Household:
+def _household(item: list[Any]) -> HouseholdSummary:
     hid, area, address, categories, status, registered_on, left_on = item
-    return construct(
-        Household,
-        id=hid,
-        area_code=area,
-        address=address,
-        categories=[_CATEGORIES[c] for c in categories],
-        register_status=_STATUSES[status],
-        registered_on=_day(registered_on),
-        left_on=_day(left_on),
+    return HouseholdSummary(
+        hid,
+        area,
+        address,
+        tuple([_CATEGORIES[c] for c in categories]),
+        _STATUSES[status],
+        _day(registered_on),
+        _day(left_on),
     )
 
 
-def _household_list(h: Household) -> list[Any]:
+def _household_list(h: HouseholdSummary) -> list[Any]:
     return [
         h.id,
         h.area_code,
@@ -173,7 +130,7 @@ def _household_list(h: Household) -> list[Any]:
     ]
 
 
-def _person_of_row(row: dict[str, Any]) -> Person | None:
+def _person_of_row(row: dict[str, Any]) -> MemberSummary | None:
     if not _sealed_ok(row, "name"):
         return None
     d = row["details"]
@@ -195,26 +152,25 @@ def _person_of_row(row: dict[str, Any]) -> Person | None:
     )
 
 
-def _person(item: list[Any]) -> Person:
+def _person(item: list[Any]) -> MemberSummary:
     (pid, area, hid, name, relation, birth, gender, flags, event, recorded, alone, left) = item
-    return construct(
-        Person,
-        id=pid,
-        area_code=area,
-        household_id=hid,
-        name=name,
-        relation=relation,
-        birth_date=_day(birth),
-        gender=gender,
-        flags=[_FLAGS[f] for f in flags],
-        major_event_date=_day(event),
-        major_event_recorded_on=_day(recorded),
-        lives_alone=alone,
-        left_on=_day(left),
+    return MemberSummary(
+        pid,
+        area,
+        hid,
+        name,
+        relation,
+        _day(birth),
+        gender,
+        tuple([_FLAGS[f] for f in flags]),
+        _day(event),
+        _day(recorded),
+        alone,
+        _day(left),
     )
 
 
-def _person_list(p: Person) -> list[Any]:
+def _person_list(p: MemberSummary) -> list[Any]:
     return [
         p.id,
         p.area_code,
@@ -270,14 +226,14 @@ def _visit_list(f: VisitFact) -> list[Any]:
     ]
 
 
-HOUSEHOLDS: Kind[Household] = Kind(
+HOUSEHOLDS: Kind[HouseholdSummary] = Kind(
     "household",
     ("id", "area_code", "register_status", "address", "details"),
     _household_of_row,
     _household_list,
     _household,
 )
-PERSONS: Kind[Person] = Kind(
+PERSONS: Kind[MemberSummary] = Kind(
     "person",
     ("id", "area_code", "household_id", "name", "details"),
     _person_of_row,

@@ -49,6 +49,7 @@ from app.domain.calendar import Period
 from app.domain.coverage import Breakdown, Caseload, VisitFact, coverage, coverage_by
 from app.domain.indicators import measured_values
 from app.domain.records import Household, Need, Person, Referral, Visit, Wish
+from app.domain.summaries import HouseholdSummary, MemberSummary
 from app.reports import household_heads, report_xlsx
 from app.store.sandbox import Sandbox
 from app.store.store import Store
@@ -132,7 +133,7 @@ def run(scale: float, seed: int, repeats: int) -> dict[str, Any]:
             """The store as just after an unlock: nothing of it held in memory yet."""
             return Store(sandbox.db_path, key, device_id=sandbox.info.device_id, worker_id="b")
 
-        def read_as_app() -> tuple[list[Household], list[Person], list[VisitFact]]:
+        def read_as_app() -> tuple[list[HouseholdSummary], list[MemberSummary], list[VisitFact]]:
             """What the statistics screen reads: the roster (households and members, as the
             workspace loads them at unlock) and every visit from the visit-facts snapshot."""
             opened = fresh()
@@ -143,7 +144,7 @@ def run(scale: float, seed: int, repeats: int) -> dict[str, Any]:
             opened.engine.dispose()
             return list(roster.households.values()), persons, facts
 
-        def compute(records: tuple[list[Household], list[Person], Sequence[Any]]) -> Any:
+        def compute(records: tuple[Sequence[Any], Sequence[Any], Sequence[Any]]) -> Any:
             caseload = Caseload(*records)
             return coverage(
                 caseload, PERIOD, policy=policy, by="village", names=data.areas, as_of=TODAY

@@ -87,6 +87,14 @@ def _check(
         raise IllegalEdit.like(exc) from None
 
 
+def _record(value: R) -> R:
+    """`value`, if it is a record: a summary (`HouseholdSummary`, `MemberSummary`, …) holds
+    only what lists read, so writing it back would blank the rest. TypeError otherwise."""
+    if not isinstance(value, Record):
+        raise TypeError(f"{type(value).__name__} is not a record: edit the record itself")
+    return value
+
+
 def writer_at(wall_ms: int) -> Writer:
     """This device as the writer of new records at wall time `wall_ms`: dated at the latest
     now, with the clock tolerance the server grants (sync.hlc.MAX_DRIFT_MS)."""
@@ -144,7 +152,7 @@ class RecordRepository:
         codec = self._store.codec
         areas: dict[str, str | None] = {}  # household id -> area code (None: not here)
         for record in records:
-            record = self._stamp_new(record)
+            record = self._stamp_new(_record(record))
             mapping = mapping_for(record.type_name)
             if queue:
                 _check(record, lambda r: r.check_create(writer))
@@ -187,7 +195,7 @@ class RecordRepository:
 
     def update(self, record: R) -> R:
         """Write the changed fields of `record` and queue them; unchanged = no-op."""
-        mapping = mapping_for(record.type_name)
+        mapping = mapping_for(_record(record).type_name)
         current, base_seq = self._get_row(mapping, record.id)
         if current is None:
             raise NotFound(record.type_name, record.id)

@@ -15,6 +15,7 @@ from app.domain import identity
 from app.domain.codes import Category, PersonFlag, RegisterStatus
 from app.domain.policy import Urgency
 from app.domain.records import Household, Person
+from app.domain.summaries import HouseholdSummary
 from app.store.search import fold
 from app.ui.catalogue import label, message, text
 from app.ui.viewmodels.errors import field_errors, user_message
@@ -130,7 +131,7 @@ class HouseholdsVM:
             return replace(line, matched=matched)
         return line
 
-    def _plain_line(self, household: Household) -> HouseholdLine:
+    def _plain_line(self, household: HouseholdSummary) -> HouseholdLine:
         status = self.ws.status(household.id)
         return HouseholdLine(
             household_id=household.id,

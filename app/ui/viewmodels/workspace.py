@@ -24,6 +24,7 @@ from app.domain.codes import (
 from app.domain.coverage import VisitFact
 from app.domain.policy import VisitLike, VisitPolicy, VisitStatus, visit_status
 from app.domain.records import Household, Person, Visit, head_of
+from app.domain.summaries import HouseholdSummary, MemberSummary
 from app.memory import collector_paused
 from app.services.casework import Casework
 from app.services.consents import Consents
@@ -86,15 +87,16 @@ class Profile:
 class Roster:
     """The households of my areas, held in memory for the Today and household lists (花名册).
 
-    Members and visits here are summaries built without full validation, for speed: members
-    carry name, relation, birth date and flags; visits carry household, time, kind, mode and
-    outcome, and only the latest visit of each mode and outcome is kept per household
-    (all the visit rules need). Screens that show a household read its records in full.
+    Households and members here are summaries (`HouseholdSummary`, `MemberSummary`: no
+    phone, ID number or notes), read fast from the store's snapshots; visits carry
+    household, time, mode and whether someone was reached, and only the latest visit of
+    each mode and outcome is kept per household (all the visit rules need). Screens that
+    show or edit a household read its records in full.
     """
 
     def __init__(self) -> None:
-        self.households: dict[str, Household] = {}
-        self.members: dict[str, list[Person]] = {}
+        self.households: dict[str, HouseholdSummary] = {}
+        self.members: dict[str, list[MemberSummary]] = {}
         self.visits: dict[str, list[VisitLike]] = {}
         self.damaged: list[str] = []
 
@@ -133,16 +135,16 @@ class Roster:
     # --- keeping it current after a local change ---------------------------------------
 
     def put_household(self, household: Household) -> None:
-        self.households[household.id] = household
+        self.households[household.id] = household.summary()
 
     def put_person(self, person: Person) -> None:
         people = self.members.setdefault(person.household_id, [])
-        people[:] = [p for p in people if p.id != person.id] + [person]
+        people[:] = [p for p in people if p.id != person.id] + [person.summary()]
 
     def add_visit(self, visit: Visit) -> None:
         self.visits.setdefault(visit.household_id, []).append(visit)
 
-    def head(self, household_id: str) -> Person | None:
+    def head(self, household_id: str) -> MemberSummary | None:
         """The head of household (户主) as `head_of` picks it."""
         return head_of(self.members.get(household_id, []))
 

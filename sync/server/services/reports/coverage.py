@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -48,8 +47,8 @@ from app.domain.coverage import (
     overdue_order,
 )
 from app.domain.policy import VisitPolicy
-from app.domain.records import Household, Person
 from app.domain.staff import Staff, responsible_for
+from app.domain.summaries import HouseholdLike, MemberLike
 from app.ui.catalogue import code_names
 from sync.server.services.reports.read_model import (
     area_names,
@@ -97,9 +96,9 @@ def coverage_reports(
 
     staff = read_staff(session) if workers else Staff()
     names = {**area_names(session), **staff.names, **code_names()}
-    households = cast(list[Household], read_households(session, areas))
+    households: Sequence[HouseholdLike] = read_households(session, areas)
     ids = {h.id for h in households}
-    persons = cast(list[Person], read_persons(session, areas, ids))
+    persons: Sequence[MemberLike] = read_persons(session, areas, ids)
     due = may_be_due(households, persons, period, policy=policy, as_of=as_of)
     households, persons, starts = due.households, due.persons, due.starts
     ids = set(starts)
@@ -120,7 +119,7 @@ def coverage_reports(
             digests = visit_digests(session, areas, lean, due.weekly, first, until)
 
     def caseload_of(
-        rows: Sequence[Household], members: Sequence[Person], visits: Sequence[VisitFact]
+        rows: Sequence[HouseholdLike], members: Sequence[MemberLike], visits: Sequence[VisitFact]
     ) -> Caseload:
         return Caseload(
             rows,

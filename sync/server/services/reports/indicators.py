@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -28,7 +27,6 @@ from app.domain.indicators import (
     measured_values,
 )
 from app.domain.policy import VisitPolicy
-from app.domain.records import Household, Person
 from app.ui.catalogue import message
 from sync.server.context import ServerContext
 from sync.server.services import audit
@@ -65,8 +63,8 @@ def indicator_results(
     households = read_households(session, areas)
     ids = {h.id for h in households}
     caseload = Caseload(
-        cast(list[Household], households),
-        cast(list[Person], read_persons(session, areas, ids)),
+        households,
+        read_persons(session, areas, ids),
         read_visits(
             session, areas, ids, earliest_counted_day(period), period.window.end, who=False
         ),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import exists, func, literal_column, or_, select, text, true
 from sqlalchemy.orm import Session
@@ -32,7 +32,8 @@ from app.domain.codes import (
 )
 from app.domain.coverage import REGISTERED_ONLY, VisitDigest, VisitFact
 from app.domain.indicators import Source, TargetList
-from app.domain.records import Household, Need, Person, Referral, Wish
+from app.domain.records import Need, Person, Referral, Wish
+from app.domain.summaries import on_register
 from app.reports import household_heads
 from sync.server.scope import area_filter
 from sync.server.tables import Area, IndicatorValue, JsonText, RecordRow
@@ -42,14 +43,10 @@ CHUNK = 1000  # ids per IN (...) list
 
 
 class HouseholdFacts:
-    """What coverage reads of a household (户), built from report columns without pydantic.
-
-    Passed where a `Household` is expected; `on_register` is Household's own method, so
-    the register rule keeps its one definition.
-    """
+    """What coverage reads of a household (户, a `HouseholdLike`), built from report
+    columns without pydantic."""
 
     __slots__ = ("area_code", "categories", "id", "left_on", "register_status", "registered_on")
-    on_register = Household.on_register
 
     def __init__(
         self,
@@ -67,12 +64,19 @@ class HouseholdFacts:
         self.registered_on = registered_on
         self.left_on = left_on
 
+    def on_register(self, on: date) -> bool:
+        return on_register(self, on)
+
 
 class PersonFacts:
-    """What coverage reads of a household member: the flags that set the visit frequency,
-    and the day the member left the household (they no longer count after it)."""
+    """What coverage reads of a household member (a `MemberLike`): the flags that set the
+    visit frequency, and the day the member left the household (they no longer count
+    after it). The report columns hold no major event's days: 重大变故响应率 is not
+    computed from these rows."""
 
     __slots__ = ("flags", "household_id", "left_on")
+    major_event_date: ClassVar[date | None] = None
+    major_event_recorded_on: ClassVar[date | None] = None
 
     def __init__(
         self, household_id: str, flags: list[PersonFlag], left_on: date | None = None
