@@ -207,39 +207,28 @@ class Store:
             uow.staff.put(staff)
             uow.commit()
 
-    # --- writes ---------------------------------------------------------------------
+    # --- writes of records alone (a use case writes through a unit of work) ------------
 
     def add(self, record: R) -> R:
-        """Insert a new record and queue its creation for sync."""
+        """Insert a new record and queue its creation for sync, in a unit of work of its own."""
         return self.add_many([record])[0]  # type: ignore[return-value]
 
     def add_many(
         self, records: Iterable[Record], *, queue: bool = True, progress: Progress | None = None
     ) -> list[Record]:
-        """Insert records in one transaction: all of them or none."""
-        return self.write(records, (), queue=queue, progress=progress)[0]
-
-    def write(
-        self,
-        creates: Iterable[Record],
-        updates: Iterable[Record],
-        *,
-        queue: bool = True,
-        progress: Progress | None = None,
-    ) -> tuple[list[Record], list[Record]]:
-        """New records and edits in one transaction, each queued for sync: all or none."""
+        """Insert records in a unit of work of their own: all of them or none."""
         with self.unit_of_work() as uow:
-            created = uow.records.add_many(creates, queue=queue, progress=progress)
-            updated: list[Record] = uow.records.update_many(updates, progress)
+            created = uow.records.add_many(records, queue=queue, progress=progress)
             uow.commit()
-        return created, updated
+        return created
 
     def update(self, record: R) -> R:
-        """Write the changed fields of `record` and queue them; unchanged = no-op."""
-        return self.update_many([record])[0]  # type: ignore[return-value]
-
-    def update_many(self, records: Iterable[Record]) -> list[Record]:
-        return self.write((), records)[1]
+        """Write the changed fields of `record` and queue them in a unit of work of its own;
+        unchanged = no-op."""
+        with self.unit_of_work() as uow:
+            updated = uow.records.update(record)
+            uow.commit()
+        return updated
 
     # --- reads ----------------------------------------------------------------------
 
@@ -353,12 +342,6 @@ class Store:
 
     # --- photos and logs ------------------------------------------------------------
 
-    def put_photo(self, record_id: str, content: bytes, mime: str = "image/jpeg") -> str:
-        with self.unit_of_work() as uow:
-            photo_id = uow.photos.attach(record_id, content, mime)
-            uow.commit()
-        return photo_id
-
     def get_photo(self, photo_id: str) -> tuple[bytes, str]:
         """The photo's bytes and type; NotFound also while it waits to be downloaded."""
         with self.unit_of_work() as uow:
@@ -390,12 +373,6 @@ class Store:
         """Photos waiting to go up (taken here) and to come down (named by records here)."""
         with self.unit_of_work() as uow:
             return uow.photos.counts()
-
-    def log_access(self, action: str, record_id: str = "") -> None:
-        """A deliberate read of personal data (an ID number shown in full, an export)."""
-        with self.unit_of_work() as uow:
-            uow.logs.log_access(action, record_id)
-            uow.commit()
 
     def access_log(self) -> list[dict[str, Any]]:
         with self.unit_of_work() as uow:

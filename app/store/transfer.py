@@ -77,7 +77,9 @@ def export_records(
             report.written += len(records)
             if progress:
                 progress(len(records))
-    store.log_access("export_masked" if mask else "export")
+    with store.unit_of_work() as uow:
+        uow.logs.log_access("export_masked" if mask else "export")
+        uow.commit()
     return report
 
 
@@ -246,7 +248,10 @@ def import_records(
     if errors:
         raise ImportFailed(sorted(errors, key=lambda e: e.line))
     creates.sort(key=lambda r: TYPE_ORDER.index(r.type_name))
-    created, updated = store.write(creates, updates, progress=progress)
+    with store.unit_of_work() as uow:
+        created = uow.records.add_many(creates, progress=progress)
+        updated = uow.records.update_many(updates, progress)
+        uow.commit()
     report.created, report.updated = len(created), len(updated)
     return report
 

@@ -228,9 +228,11 @@ def run(scale: float, seed: int, repeats: int) -> dict[str, Any]:
 
 def _rebuild_snapshot(store: Store) -> int:
     """The first read after a sync brought every visit: the snapshot is written anew."""
-    with store.transaction() as conn:
+    with store.unit_of_work() as uow:
+        conn = uow.connection
         conn.execute(text("DELETE FROM snapshots"))
         conn.execute(text("INSERT OR IGNORE INTO touched SELECT 'visit', id FROM visits"))
+        uow.commit()
     count = len(store.visit_facts())
     assert store.engine is not None
     store.engine.dispose()

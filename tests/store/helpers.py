@@ -7,6 +7,7 @@ from datetime import date, datetime
 from app.domain.codes import Category, Team
 from app.domain.identity import make_id_number
 from app.domain.records import Household, Person, Visit
+from app.store.store import Store
 
 VILLAGE = "330702102201"
 
@@ -45,3 +46,11 @@ def visit_for(household: Household, when: datetime | None = None, note: str = ""
         team=Team.GRID_WORKER,
         observations=note or "老人精神状态良好，屋内整洁",
     )
+
+
+def attach_photo(store: Store, record_id: str, content: bytes, mime: str = "image/jpeg") -> str:
+    """A photo kept for `record_id` on its own (a device state: no record names it yet)."""
+    with store.unit_of_work() as uow:
+        photo_id = uow.photos.attach(record_id, content, mime)
+        uow.commit()
+    return photo_id

@@ -90,9 +90,11 @@ def test_facts_follow_inserts_updates_and_deletes(store: Store) -> None:
 
     # A pull rewrites one visit's row and an eviction deletes another's.
     first, second = sorted(truth(store)[0])[:2]
-    with store.transaction() as conn:
+    with store.unit_of_work() as uow:
+        conn = uow.connection
         conn.execute(text("UPDATE visits SET mode = 'phone' WHERE id = :id"), {"id": first})
         conn.execute(text("DELETE FROM visits WHERE id = :id"), {"id": second})
+        uow.commit()
     now, _ = served(store)
     assert now == truth(store)[0]
     assert now[first].mode == "phone" and second not in now
@@ -211,10 +213,12 @@ def test_every_kind_follows_edits_and_deletions(store: Store, kind: facts.Kind[o
     store.update(edited)
     person = store.load_all(Person, household_id=homes[1].id)[0]
     store.update(person.model_copy(update={"name": "改名后", "flags": [PersonFlag.DISABLED_CARE]}))
-    with store.transaction() as conn:  # an eviction by the pull
+    with store.unit_of_work() as uow:  # an eviction by the pull
+        conn = uow.connection
         for table in ("households", "persons", "visits"):
             column = "id" if table == "households" else "household_id"
             conn.execute(text(f"DELETE FROM {table} WHERE {column} = :h"), {"h": homes[2].id})
+        uow.commit()
     assert got() == rows()
     assert homes[2].id not in got() and len(got()) == len(rows())
     if kind is facts.HOUSEHOLDS:
@@ -259,8 +263,10 @@ def test_a_reused_rowid_is_caught_by_the_count(store: Store) -> None:
     homes = households(store, 2)
     store.add_many(visits(homes, 2, datetime(2026, 10, 1, 9)))
     served(store)
-    with store.transaction() as conn:
+    with store.unit_of_work() as uow:
+        conn = uow.connection
         conn.execute(text("DELETE FROM visits WHERE rowid = (SELECT max(rowid) FROM visits)"))
+        uow.commit()
     store.add(visit_for(homes[1], datetime(2026, 11, 3, 9)))
     with sqlite3.connect(store.path) as conn:
         assert conn.execute("SELECT max(rowid) FROM visits").fetchone()[0] == 4  # reused
@@ -274,7 +280,8 @@ def test_a_replaced_row_takes_a_new_rowid_and_is_found(store: Store) -> None:
     store.add_many(visits(homes, 2, datetime(2026, 10, 1, 9)))
     served(store)
     first = sorted(truth(store)[0])[0]
-    with store.transaction() as conn:
+    with store.unit_of_work() as uow:
+        conn = uow.connection
         columns = "id, area_code, created_hlc, updated_hlc, author_worker_id, device_id, "
         columns += "server_seq, household_id, kind, mode, outcome, details"
         conn.execute(
@@ -285,6 +292,7 @@ def test_a_replaced_row_takes_a_new_rowid_and_is_found(store: Store) -> None:
             ),
             {"id": first},
         )
+        uow.commit()
     assert touched(store.path) == 0
     now, _ = served(store)
     assert now == truth(store)[0] and now[first].mode == "video"

@@ -20,7 +20,7 @@ from app.store.sandbox import Sandbox, open_store
 from app.store.store import Store
 from app.store.transfer import import_records, record_line
 from tests.conftest import FAST_SCRYPT_N, TEST_PIN
-from tests.store.helpers import household_with_members, visit_for
+from tests.store.helpers import attach_photo, household_with_members, visit_for
 
 ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "gb18030")
 TEXT_FIELDS = (
@@ -101,7 +101,7 @@ def test_no_personal_data_on_disk(tmp_path: Path) -> None:
     import_records(store, source)
     source.unlink()  # the import file is the operator's own; only the data dir is scanned
 
-    store.put_photo(visit.id, "签名：陈秀英".encode() * 10, "image/png")
+    attach_photo(store, visit.id, "签名：陈秀英".encode() * 10, "image/png")
     # A referral to a charity: its share goes to the sealed share log.
     purpose = f"为{members[0].name}申请助医"
     grant = ConsentEvent(

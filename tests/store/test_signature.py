@@ -11,6 +11,7 @@ from app.store import migrations
 from app.store.sandbox import open_store
 from app.store.signature import svg_to_png
 from sync.protocol import photo_type
+from tests.store.helpers import attach_photo
 
 
 def read_png(content: bytes) -> tuple[int, int, list[bytes]]:
@@ -52,8 +53,8 @@ def test_an_svg_signature_becomes_the_same_strokes_in_png() -> None:
 def test_the_upgrade_converts_kept_svg_signatures(new_sandbox) -> None:  # type: ignore[no-untyped-def]
     sandbox, key = new_sandbox()
     store = open_store(sandbox, key)
-    signed = store.put_photo("consent-1", OLD_SVG, "image/svg+xml")
-    paper = store.put_photo("consent-2", b"\xff\xd8\xff\xe0 a photographed form", "image/jpeg")
+    signed = attach_photo(store, "consent-1", OLD_SVG, "image/svg+xml")
+    paper = attach_photo(store, "consent-2", b"\xff\xd8\xff\xe0 a photographed form", "image/jpeg")
     store.close()
     db = sqlite3.connect(sandbox.db_path)
     db.execute("PRAGMA user_version = 6")

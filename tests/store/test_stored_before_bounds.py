@@ -28,8 +28,10 @@ def _write_as_an_old_version(store: Store, record: Record, **old: str) -> None:
     validation, as a version without the bounds would have written them."""
     mapping = mapping_for(record.type_name)
     row = mapping.to_row(record.model_copy(update=old), store.codec)
-    with store.transaction() as conn:
+    with store.unit_of_work() as uow:
+        conn = uow.connection
         conn.execute(update(mapping.table).where(mapping.table.c.id == record.id).values(**row))
+        uow.commit()
 
 
 @pytest.fixture

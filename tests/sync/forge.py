@@ -21,7 +21,8 @@ def forge(
     base_seq: int = 0,
 ) -> None:
     """Queue one mutation as it stands, stamped by the device's clock."""
-    with store.transaction() as conn:
+    with store.unit_of_work() as uow:
+        conn = uow.connection
         conn.execute(
             insert(OUTBOX).values(
                 mutation_id=new_id(),
@@ -35,3 +36,4 @@ def forge(
                 payload=payload,
             )
         )
+        uow.commit()

@@ -23,6 +23,7 @@ from sync.errors import ServerUnreachable
 from sync.protocol import HEADER_CONTENT_SHA256
 from sync.server.services import admin, audit
 from sync.server.tables import Photo
+from tests.store.helpers import attach_photo
 from tests.sync.conftest import (
     OTHER_VILLAGE,
     TOWNSHIP,
@@ -53,9 +54,11 @@ def visit_with_photo(device: Device, content: bytes, mime: str = "image/jpeg") -
     h = household(VILLAGE_A) if not device.store.load_all(Household) else None
     home = h or device.store.load_all(Household)[0]
     v = visit(home, device.worker_id)
-    photo_id = device.store.put_photo(v.id, content, mime)
     records = [h] if h else []
-    device.store.add_many([*records, v.model_copy(update={"photo_id": photo_id})])
+    with device.store.unit_of_work() as uow:
+        photo_id = uow.photos.attach(v.id, content, mime)
+        uow.records.add_many([*records, v.model_copy(update={"photo_id": photo_id})])
+        uow.commit()
     return device.store.get(Visit, v.id)
 
 
@@ -155,7 +158,7 @@ def test_a_photo_for_a_record_outside_the_scope_or_not_synced_is_refused(ctx, ma
     assert len(server_photos(ctx)) == 1
     # On a device: a photo whose record the server does not hold stays queued, and the
     # record sync still completes.
-    a.store.put_photo("01a21fb6-0000-7000-8000-0000000000ac", jpeg())
+    attach_photo(a.store, "01a21fb6-0000-7000-8000-0000000000ac", jpeg())
     report = a.sync()
     assert (report.photos_up, report.photos_pending) == (0, 1)
     assert report.one_line().endswith("待传 1 张。")
@@ -201,7 +204,7 @@ def test_an_oversized_photo_is_413_with_a_json_error(ctx, make_device) -> None:
     assert response.status_code == 413
     assert response.json()["code"] == "too_large" and response.json()["message"]
     # A device keeps such a photo queued and says so; the records still sync.
-    a.store.put_photo(v.id, big)
+    attach_photo(a.store, v.id, big)
     report = a.sync()
     assert (report.photos_up, report.photos_pending) == (0, 1)
 
@@ -313,8 +316,10 @@ def test_a_drawn_signature_reaches_the_server_as_png(ctx, make_device) -> None:
     p = person(h)
     event = consent(h, p, ConsentAction.GRANT)
     drawn = signature_png([[(10.0, 10.0), (60.0, 40.0), (120.0, 20.0)]], 600, 200)
-    photo_id = a.store.put_photo(event.id, drawn, "image/png")
-    a.store.add_many([h, p, event.model_copy(update={"evidence_photo_id": photo_id})])
+    with a.store.unit_of_work() as uow:
+        photo_id = uow.photos.attach(event.id, drawn, "image/png")
+        uow.records.add_many([h, p, event.model_copy(update={"evidence_photo_id": photo_id})])
+        uow.commit()
     report = a.sync()
     assert (report.photos_up, report.photos_pending) == (1, 0)
     [stored] = server_photos(ctx)

@@ -224,13 +224,16 @@ class RecordRepository:
         self._logs.log_disclosure(stamped, before)
         return stamped
 
-    def update_many(self, records: Iterable[Record], progress: Progress | None = None) -> list[R]:
+    def update_many(
+        self, records: Iterable[Record], progress: Progress | None = None
+    ) -> list[Record]:
+        """`update` each of `records`, in order."""
         out = []
         for record in records:
             out.append(self.update(record))
             if progress:
                 progress(1)
-        return out  # type: ignore[return-value]
+        return out
 
     def _stamp_new(self, record: R) -> R:
         stamp = self._store.clock.now()

@@ -10,16 +10,6 @@ from app.ui.viewmodels.device import LOCK_CHOICES, DeviceSettings, check_server_
 from app.ui.viewmodels.errors import UserError, user_message
 from app.ui.viewmodels.workspace import Workspace
 
-SERVER_SECRET = "sync.server_url"  # written by sync.client.enroll
-
-
-def enrolled_server(workspace: Workspace) -> str:
-    """The address this device was enrolled with ("" for a standalone sandbox)."""
-    try:
-        return workspace.store.secret(SERVER_SECRET) or ""
-    except Exception:
-        return ""
-
 
 class SettingsVM:
     """Device settings and the signed-in worker's account actions."""
@@ -28,7 +18,7 @@ class SettingsVM:
         self.ws = workspace
         self.settings = settings
         self.data_dir = data_dir
-        self.enrolled_url = enrolled_server(workspace)
+        self.enrolled_url = workspace.sync.server_address()
         self.server_url = settings.server_url or self.enrolled_url
         self.old_pin = ""
         self.new_pin = ""

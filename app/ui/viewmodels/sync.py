@@ -36,10 +36,8 @@ from app.domain.records import (
     Wish,
 )
 from app.store.errors import StoreError
-from app.store.store import LAST_SYNC_META
 from app.ui.catalogue import CODE_LABELS, field_label, label, text
 from app.ui.viewmodels.errors import UserError, user_message
-from app.ui.viewmodels.settings import enrolled_server
 from app.ui.viewmodels.workspace import Workspace
 
 RECORD_KEYS = ("household", "person", "visit", "need", "consent", "wish", "referral")
@@ -55,10 +53,9 @@ SyncerFactory = Callable[[Workspace, str | None], Syncer]
 def default_syncer(workspace: Workspace, server_url: str | None) -> Syncer:
     """The real sync client for the unlocked store (optionally at an overriding address)."""
     try:
-        from sync.client import SyncClient
+        return workspace.sync.client(server_url or None)
     except ImportError:
         raise UserError(text("sync.unavailable")) from None
-    return SyncClient(workspace.store, server_url or None)
 
 
 def reachable(url: str, timeout_s: float = 1.5) -> bool:
@@ -97,7 +94,7 @@ class SyncVM:
         self.result = ""
         self.on_change: Callable[[], None] | None = None
         self.refresh()
-        workspace.store.on_queued(self._queued)
+        workspace.sync.on_queued(self._queued)
 
     def problem_resolved(self) -> None:
         """A sync problem was dealt with: the last sync's result line no longer holds."""
@@ -114,14 +111,14 @@ class SyncVM:
 
     @property
     def server_url(self) -> str:
-        return self.server_override or enrolled_server(self.ws)
+        return self.server_override or self.ws.sync.server_address()
 
     def refresh(self) -> None:
         """Re-read the counts from the store (cheap)."""
-        counts = self.ws.store.outbox_counts()
+        counts = self.ws.sync.outbox_counts()
         self.pending = counts.get("pending", 0)
         self.dead = counts.get("dead", 0)
-        self.last_sync = self.ws.store.meta(LAST_SYNC_META) or ""
+        self.last_sync = self.ws.sync.last_sync()
 
     def check_online(self) -> bool:
         url = self.server_url
@@ -180,7 +177,7 @@ class SyncVM:
                 self.refresh()
         self.online = True
         self.result = report.one_line() if hasattr(report, "one_line") else ""
-        self.last_sync = self.ws.store.meta(LAST_SYNC_META) or ""
+        self.last_sync = self.ws.sync.last_sync()
         self.ws.reload()
         return True
 
@@ -248,10 +245,8 @@ class SyncProblemsVM:
         self.load()
 
     def load(self) -> None:
-        from app.store import replica
-
-        self.dead = self.ws.store.dead_letters()
-        self.conflicts = replica.local_conflicts(self.ws.store)
+        self.dead = self.ws.sync.dead_letters()
+        self.conflicts = self.ws.sync.conflicts()
 
     @property
     def can_resolve(self) -> bool:
@@ -305,7 +300,7 @@ class SyncProblemsVM:
         if record_type is None:
             return "", kind
         try:
-            found = self.ws.store.get(record_type, record_id)
+            found = self.ws.sync.record(record_type, record_id)
         except StoreError:
             # Not on this device (a refused creation, a record that left the scope): what
             # the change itself carried still names it.
@@ -388,8 +383,6 @@ class SyncProblemsVM:
         return self._resolve(key, keep_mine=True)
 
     def _resolve(self, key: str, *, keep_mine: bool) -> bool:
-        from app.store import replica
-
         self.message = ""
         try:
             if not self.can_resolve:
@@ -402,9 +395,9 @@ class SyncProblemsVM:
                     if revert is None:
                         raise UserError(text("sync.unavailable", self.lang))
                     revert(ident)
-                replica.resolve_conflict(self.ws.store, ident, keep_mine=keep_mine)
+                self.ws.sync.resolve_conflict(ident, keep_mine=keep_mine)
             elif kind == "dead":
-                replica.resolve_dead_letter(self.ws.store, int(ident), retry=keep_mine)
+                self.ws.sync.resolve_dead_letter(int(ident), retry=keep_mine)
             else:
                 raise UserError(text("error.invalid", self.lang))
         except Exception as exc:

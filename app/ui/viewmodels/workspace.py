@@ -31,6 +31,7 @@ from app.services.consents import Consents
 from app.services.drafts import Drafts
 from app.services.households import Households
 from app.services.reports import Reports
+from app.services.sync import SyncState
 from app.services.visits import Visits
 from app.store import facts
 from app.store.errors import StoreError
@@ -170,6 +171,7 @@ class Workspace:
         self.consents = Consents(store)
         self.drafts = Drafts(store)
         self.reports = Reports(store)
+        self.sync = SyncState(store)
         self.policy = policy or load_visit_policy()
         self.profile = Profile.of(sandbox, store)
         self.lock_minutes = lock_minutes or self.policy.idle_lock_minutes

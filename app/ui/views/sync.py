@@ -90,10 +90,8 @@ class SyncBar:
         sync_button.disabled = vm.syncing
 
     def _has_conflicts(self) -> bool:
-        from app.store import replica
-
         try:
-            return bool(replica.local_conflicts(self.vm.ws.store))
+            return bool(self.vm.ws.sync.conflicts())
         except Exception:
             return False
 

@@ -1,0 +1,83 @@
+"""What the sync bar and the sync problems screen read and do: changes waiting, the last
+sync, the enrolled server, refused changes and conflicts, and resolving them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from app.domain.records import Record
+from app.store.repositories.records import Mutation
+from app.store.store import LAST_SYNC_META, Store
+
+if TYPE_CHECKING:
+    from sync.client import SyncClient
+
+# Sealed key of the enrolled address: sync.client.SECRET_SERVER, not imported from there
+# (the client brings httpx with it, and the sync bar needs only the address).
+SERVER_SECRET = "sync.server_url"
+
+
+class SyncState:
+    """The sync side of one unlocked store."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def client(self, server_url: str | None) -> SyncClient:
+        """The sync client for this store (optionally at an overriding address); ImportError
+        where this build has no sync client."""
+        from sync.client import SyncClient
+
+        return SyncClient(self._store, server_url)
+
+    def on_queued(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every saved change queued for sync."""
+        self._store.on_queued(listener)
+
+    def outbox_counts(self) -> dict[str, int]:
+        """Changes waiting to be pushed ("pending") and refused for good ("dead")."""
+        with self._store.unit_of_work() as uow:
+            return uow.records.outbox_counts()
+
+    def last_sync(self) -> str:
+        """When the last complete sync ended (ISO local time), "" if never."""
+        with self._store.unit_of_work() as uow:
+            return uow.settings.meta(LAST_SYNC_META) or ""
+
+    def server_address(self) -> str:
+        """The address this device was enrolled with ("" for a standalone sandbox, or when
+        it cannot be read)."""
+        try:
+            with self._store.unit_of_work() as uow:
+                return uow.settings.secret(SERVER_SECRET) or ""
+        except Exception:
+            return ""
+
+    def dead_letters(self) -> list[Mutation]:
+        with self._store.unit_of_work() as uow:
+            return uow.records.dead_letters()
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        """Conflicts the server resolved against this device and nobody has looked at."""
+        from app.store import replica  # with sync.merge: imported when first needed
+
+        return replica.local_conflicts(self._store)
+
+    def record(self, record_type: type[Record], record_id: str) -> Record:
+        """The record as stored here; StoreError if it is not (or cannot be read)."""
+        with self._store.unit_of_work() as uow:
+            return uow.records.get(record_type, record_id)
+
+    def resolve_conflict(self, conflict_id: str, *, keep_mine: bool) -> None:
+        """Close a conflict: the server's value kept, or this device's put back (the
+        caller has asked the server to revert first)."""
+        from app.store import replica
+
+        replica.resolve_conflict(self._store, conflict_id, keep_mine=keep_mine)
+
+    def resolve_dead_letter(self, seq: int, *, retry: bool) -> None:
+        """Drop a refused change (the server's copy stays), or queue it again."""
+        from app.store import replica
+
+        replica.resolve_dead_letter(self._store, seq, retry=retry)
