@@ -37,6 +37,8 @@ class VisitPolicy(BaseModel):
     wish_value_cap_yuan: int = Field(500, ge=0)
     open_wishes_per_household: int = Field(1, ge=1)
     wish_claim_contact_days: int = Field(7, ge=1)
+    # Open claims one phone may hold on the public wish board at a time.
+    wish_open_claims_per_phone: int = Field(3, ge=1)
     low_income_threshold_yuan: int = Field(100_000, ge=0)
     idle_lock_minutes: int = Field(5, ge=1, le=240)
     # A roster import marking more than this share (%) of a township as left asks first.

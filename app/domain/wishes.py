@@ -172,3 +172,43 @@ def record_contact(wish: Wish, on: date) -> Wish:
     if wish.contacted_on is not None:
         return wish
     return type(wish).edited({**wish.model_dump(), "contacted_on": on}, ["contacted_on"])
+
+
+STORY_MAX_CHARS = 200
+_NOT_DIGIT = re.compile(r"[^0-9xX]")
+
+
+@dataclass(frozen=True)
+class PersonalValues:
+    """What identifies a wish's household, which nothing published may contain: its
+    members' names, ID numbers and phones, its address and its village's name."""
+
+    names: tuple[str, ...] = ()
+    id_numbers: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+
+
+def _digits(text: str) -> str:
+    return _NOT_DIGIT.sub("", text).upper()
+
+
+def story_problems(text: str, personal: PersonalValues) -> list[DoorstepError]:
+    """Why a wish's public text (its title and story) may not be published as it is
+    (DOMAIN.md: the published minimum): too long, or naming the household — a member's
+    name, an ID number or phone (digits matched through spaces and dashes), the address
+    or the village. Empty when it may be published."""
+    problems: list[DoorstepError] = []
+    if len(text) > STORY_MAX_CHARS:
+        problems.append(DoorstepError("wish_story.too_long", limit=STORY_MAX_CHARS))
+    squeezed = re.sub(r"\s", "", text)
+    digits = _digits(text)
+    if any(n and n in squeezed for n in personal.names):
+        problems.append(DoorstepError("wish_story.name"))
+    if any(len(_digits(i)) >= 6 and _digits(i) in digits for i in personal.id_numbers):
+        problems.append(DoorstepError("wish_story.id_number"))
+    if any(len(_digits(p)) >= 7 and _digits(p) in digits for p in personal.phones):
+        problems.append(DoorstepError("wish_story.phone"))
+    if any(p and re.sub(r"\s", "", p) in squeezed for p in personal.places):
+        problems.append(DoorstepError("wish_story.address"))
+    return problems

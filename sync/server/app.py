@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from sync.protocol import PROTOCOL_VERSION
-from sync.server import console, errors
+from sync.server import board, console, errors
 from sync.server.context import ServerContext
 from sync.server.middleware import RequestGate
 from sync.server.routers import admin, enroll, photos, reports, review, staff
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, *, ctx: ServerContext | None = 
     for router in routers:
         app.include_router(router)
     console.install(app)
+    board.install(app)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, object]:

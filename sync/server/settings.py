@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # Unauthenticated requests (enrolment, refused signatures) a client address may make
     # a minute; past it the server answers 429 without reading the body.
     unsigned_per_minute: int = 60
+    # The public wish board: claims admitted per client address and per phone in an hour.
+    board_claims_per_address_hour: int = 10
+    board_claims_per_phone_hour: int = 5
     # Console passwords: argon2id cost (argon2-cffi's defaults, RFC 9106's second profile).
     password_memory_kib: int = 65536
     password_time_cost: int = 3

@@ -416,3 +416,48 @@ class ConsoleLoginFailure(ServerModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     client: str = Field(index=True)
     at: datetime = Field(index=True)
+
+
+class BoardWish(ServerModel, table=True):
+    """A published wish as the public board (`/wishes`) shows it: the published minimum of
+    DOMAIN.md and nothing else — title, need area, value, township (never the village) and a
+    story screened for the household's personal data. Its status is the wish record's state."""
+
+    __tablename__ = "board_wishes"
+    wish_id: str = Field(primary_key=True)
+    township_code: str = Field(index=True)
+    need_area: str = Field(index=True)
+    value_yuan: int
+    title: str
+    story: str
+    published_by: str
+    published_at: datetime = Field(index=True)
+
+
+class WishClaim(ServerModel, table=True):
+    """A donor's claim (认领) of a wish from the board, with the donor's contact.
+
+    `holding` is the wish's id while this claim holds the wish and NULL once it no longer
+    does; it is unique, so the database itself lets one claim at a time hold a wish (the
+    compare-and-set). The claim code is kept as its SHA-256 only."""
+
+    __tablename__ = "wish_claims"
+    id: str = Field(primary_key=True)
+    wish_id: str = Field(index=True)
+    holding: str | None = Field(default=None, unique=True)
+    code_hash: str = Field(unique=True)
+    donor_name: str
+    donor_phone: str = Field(index=True)
+    delivery: str
+    organisation_id: str | None = Field(default=None, foreign_key="organisations.id")
+    created_at: datetime
+
+
+class BoardAttempt(ServerModel, table=True):
+    """One claim attempt counted against a key (a client address, a phone's hash), so that
+    the board's rate limits hold across every API process of a county."""
+
+    __tablename__ = "board_attempts"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True)
+    at: datetime = Field(index=True)

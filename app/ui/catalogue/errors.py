@@ -182,6 +182,26 @@ ERRORS: dict[str, tuple[str, str]] = {
         "The wish's value of {value} yuan is over the cap of {cap} yuan",
     ),
     "wish.open_in_household": ("该家庭已有未完成的心愿", "This household already has an open wish"),
+    "wish_story.too_long": (
+        "公开的心愿故事不能超过 {limit} 个字，请精简",
+        "A wish's public story cannot be longer than {limit} characters",
+    ),
+    "wish_story.name": (
+        "公开的心愿标题或故事含有家庭成员的姓名，请删去后再发布",
+        "The wish's public title or story names a member of the household: remove it",
+    ),
+    "wish_story.id_number": (
+        "公开的心愿标题或故事含有身份证号，请删去后再发布",
+        "The wish's public title or story contains an ID number: remove it",
+    ),
+    "wish_story.phone": (
+        "公开的心愿标题或故事含有家庭的电话号码，请删去后再发布",
+        "The wish's public title or story contains the household's phone number: remove it",
+    ),
+    "wish_story.address": (
+        "公开的心愿标题或故事含有家庭的住址或村名，请删去后再发布",
+        "The wish's public title or story contains the household's address or village: remove it",
+    ),
     "wish_value.negative": ("心愿金额不能为负数", "A wish's value cannot be negative"),
     "wish_value.whole": (
         "心愿金额请填写整数（元），如 300",

@@ -115,17 +115,20 @@ def see_other(url: str) -> RedirectResponse:
 
 
 class SecurityHeaders:
-    """Adds `SECURITY_HEADERS` (and no-store on pages) to every /console response."""
+    """Adds `SECURITY_HEADERS` (and no-store on pages) to every response under `prefix`
+    (/console; the public wish board uses it for /wishes)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, prefix: str = PREFIX) -> None:
         self.app = app
+        self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not (path == PREFIX or path.startswith(PREFIX + "/")):
+        prefix = self.prefix
+        if not (path == prefix or path.startswith(prefix + "/")):
             await self.app(scope, receive, send)
             return
-        static = path.startswith((PREFIX + "/static/", PREFIX + "/fonts/"))
+        static = path.startswith((prefix + "/static/", prefix + "/fonts/"))
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

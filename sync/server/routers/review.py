@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Path
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from app.domain.codes import WishState
+from app.domain.codes import NeedArea, WishState
 from sync.protocol import ConflictOut, WishAction
 from sync.server.auth import Caller, context, require_role
+from sync.server.board import publishing
 from sync.server.context import ServerContext
 from sync.server.errors import BadRequest
 from sync.server.routers import v1_router
@@ -39,14 +41,32 @@ async def revert_conflict(
     return {"seq": seq}
 
 
+class PublishWish(BaseModel):
+    """What the public board shows beside the wish's title and value: its need area and
+    a short story (the wish's description when absent), screened for the household."""
+
+    model_config = ConfigDict(extra="forbid")
+    need_area: NeedArea = NeedArea.WISH
+    story: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
 @router.post("/v1/wishes/{wish_id}/publish")
 async def publish_wish(
-    wish_id: PathId, caller: Caller = Depends(reviewer), ctx: ServerContext = Depends(context)
+    wish_id: PathId,
+    body: PublishWish | None = None,
+    caller: Caller = Depends(reviewer),
+    ctx: ServerContext = Depends(context),
 ) -> dict[str, Any]:
-    """发布: an approved wish goes out to donors."""
+    """发布: an approved wish goes out to donors on the public board."""
+    chosen = body or PublishWish()
     return await run_in_threadpool(
-        lambda: review.wish_action(
-            ctx, caller.worker_id, wish_id, WishState.PUBLISHED, areas=caller.areas
+        lambda: publishing.publish(
+            ctx,
+            caller.worker_id,
+            wish_id,
+            need_area=chosen.need_area,
+            story=chosen.story,
+            areas=caller.areas,
         )
     )
 

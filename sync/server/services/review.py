@@ -126,14 +126,14 @@ def _change_wish(
             changed = change(Wish.from_stored(row.data))
         except IllegalTransition as exc:
             raise ConflictError(message(exc)) from None
-        data = _write_wish(ctx, feed, row, changed)
+        data = write_wish(ctx, feed, row, changed)
         feed.close()
         audit.record(s, action, actor=actor, wish=wish_id)
         set_meta(s, "hlc", ctx.clock.last)
         return data
 
 
-def _write_wish(ctx: ServerContext, feed: Feed, row: RecordRow, changed: Wish) -> dict[str, object]:
+def write_wish(ctx: ServerContext, feed: Feed, row: RecordRow, changed: Wish) -> dict[str, object]:
     """Write the fields that differ from the stored wish (merge.server_write, next sequence)."""
     before = json.loads(row.data)
     after = changed.content()
@@ -202,7 +202,7 @@ def release_stale_claims(
             wish = Wish.from_stored(row.data)
             if not claim_expired(wish, policy, today):
                 continue
-            _write_wish(ctx, feed, row, release_claim(wish, policy, today))
+            write_wish(ctx, feed, row, release_claim(wish, policy, today))
             audit.record(
                 s,
                 "wish_released",
