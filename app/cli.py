@@ -139,8 +139,9 @@ def device_init(
     The PIN is mixed with a secret in this machine's keystore (the OS keyring, or the
     development keystore DOORSTEP_DEV_KEYSTORE names); with none it must be a passphrase.
     """
-    from app.store.keystore import default_keystore, describe
+    from app.store.keystore import default_keystore
     from app.store.sandbox import Sandbox, open_store
+    from app.ui.catalogue.errors import keystore_name
 
     keystore = default_keystore()
     prompt = "PIN" if keystore is not None else "口令（至少 10 位，含字母和数字）"
@@ -158,7 +159,7 @@ def device_init(
         sandbox, key = Sandbox.create(data_dir, worker, pin, keystore=keystore)
         open_store(sandbox, key).close()
     typer.echo(f"已为「{sandbox.worker_name}」创建账户：{sandbox.path}")
-    where = describe(keystore.kind) if keystore is not None else "无（仅凭口令）"
+    where = keystore_name(keystore.kind) if keystore is not None else "无（仅凭口令）"
     typer.echo(f"密钥库：{where}")
 
 

@@ -60,7 +60,6 @@ SERVER_URL_ENV = "DOORSTEP_SERVER_URL"
 # Renumbering the outbox more often than this in one sync means another copy of this
 # store is pushing under the same device at the same time.
 MAX_RENUMBERS = 3
-SEQ_CLASH = "此账户的数据正在另一台设备上同步（数据目录被复制），请只在一台设备上使用后再同步。"
 
 
 @dataclass(frozen=True)
@@ -230,7 +229,7 @@ class SyncClient:
             if result.renumbered:
                 renumbered += 1
                 if renumbered > MAX_RENUMBERS:  # another copy of this store keeps pushing
-                    raise SyncError(SEQ_CLASH)
+                    raise SyncError("sync.seq_clash")
             if progress:
                 progress(SyncProgress("push", done, max(total, done)))
 

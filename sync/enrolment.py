@@ -89,7 +89,7 @@ def enroll(
     try:
         validate_pin(pin, keystore)
     except SandboxError as exc:
-        raise EnrollmentFailed(str(exc)) from None
+        raise EnrollmentFailed.like(exc) from None
     cert_pem: str | None = None
     if url.startswith("https") and pin_fp:
         der = fetch_certificate(url)
@@ -119,7 +119,7 @@ def enroll(
             worker_id=answer.worker.id,
         )
     except SandboxError as exc:
-        raise EnrollmentFailed(str(exc)) from None
+        raise EnrollmentFailed.like(exc) from None
     sandbox.escrow_to(key, base64.b64decode(answer.recovery_public_key))
     store = Store(sandbox.db_path, key, device_id=answer.device_id, worker_id=answer.worker.id)
     try:

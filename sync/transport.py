@@ -84,7 +84,7 @@ def check_url(url: str) -> str:
     """The URL without a trailing slash, or InsecureServer for plain http to another host."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SyncError(f"服务器地址无效：{url}")
+        raise SyncError("sync.bad_url", url=url)
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise InsecureServer()
     return url.strip().rstrip("/")
@@ -205,12 +205,16 @@ def raise_for(response: httpx.Response) -> None:
     if status >= 500 or status == 429:
         raise ServerFailed()
     if code == "code_unusable":
-        raise EnrollmentFailed(message or "登记码无效、已使用或已过期。")
+        if message:
+            raise EnrollmentFailed("sync.enrolment_refused", said=message)
+        raise EnrollmentFailed("sync.code_unusable")
     if code == "clock_skew":
-        raise RequestRefused("设备时间与服务器相差太多。")
+        raise RequestRefused("sync.clock_skew")
     if code == "replayed":
-        raise RequestRefused("请求被服务器视为重复。")
-    raise RequestRefused(message or f"服务器拒绝了请求（HTTP {status}）。")
+        raise RequestRefused("sync.replayed")
+    if message:
+        raise RequestRefused("sync.refused", said=message)
+    raise RequestRefused("sync.refused_status", status=status)
 
 
 def read_answer(response: httpx.Response, model: type[M]) -> M:

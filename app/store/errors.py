@@ -1,34 +1,43 @@
-"""Errors of the store; each message is one sentence a person can act on."""
+"""Errors of the store: codes and parameters (`app.domain.errors`); the UI's catalogue
+says each as one sentence a person can act on."""
 
 from __future__ import annotations
 
 from app.domain.errors import DoorstepError
 
 
-class StoreError(Exception):
+class StoreError(DoorstepError):
     """Base class for store errors."""
+
+    default_code = "store.failed"
 
 
 class WrongPin(StoreError):
+    """A wrong PIN; `remaining` tries before the waits begin or the lock-out."""
+
     def __init__(self, remaining: int) -> None:
         self.remaining = remaining
-        super().__init__(f"PIN 不正确，还可尝试 {remaining} 次。")
+        super().__init__("pin.wrong", remaining=remaining)
 
 
 class TryLater(StoreError):
+    """Too many wrong PINs: the next try waits `seconds`."""
+
     def __init__(self, seconds: int) -> None:
         self.seconds = seconds
-        super().__init__(f"PIN 错误次数过多，请在 {seconds} 秒后再试。")
+        super().__init__("pin.try_later", seconds=seconds)
 
 
 class LockedOut(StoreError):
-    def __init__(self) -> None:
-        super().__init__("PIN 错误次数过多，本账户已锁定，请联系县级管理员用托管密钥恢复。")
+    """Too many wrong PINs: the sandbox opens only with the county's recovery key."""
+
+    default_code = "pin.locked_out"
 
 
 class Locked(StoreError):
-    def __init__(self) -> None:
-        super().__init__("数据已锁定，请先输入 PIN 解锁。")
+    """The store's key is not in memory: unlock first."""
+
+    default_code = "store.locked"
 
 
 class IntegrityError(StoreError):
@@ -39,20 +48,25 @@ class IntegrityError(StoreError):
         self.record_id = record_id
         self.column = column
         super().__init__(
-            f"记录 {record_type}/{record_id} 的字段 {column} 无法通过完整性校验（已损坏或被篡改）。"
+            "store.integrity", record_type=record_type, record_id=record_id, column=column
         )
 
 
 class NotFound(StoreError):
+    """No record of that type with that id."""
+
     def __init__(self, record_type: str, record_id: str) -> None:
-        super().__init__(f"找不到记录 {record_type}/{record_id}。")
+        super().__init__("store.not_found", record_type=record_type, record_id=record_id)
 
 
 class SandboxError(StoreError):
-    """The sandbox files are missing, malformed or from an unknown format."""
+    """The sandbox files are missing, malformed or from an unknown format; a PIN, name or
+    choice of account the sandbox cannot take."""
+
+    default_code = "sandbox.invalid"
 
 
-class IllegalEdit(StoreError, DoorstepError):
+class IllegalEdit(StoreError):
     """The change breaks a rule of the domain (insert-only records, wish lifecycle...): the
     domain's code and parameters (`IllegalEdit.like`)."""
 

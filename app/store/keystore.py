@@ -43,6 +43,8 @@ NAMES_ENTRY = "doorstep.names"
 class KeystoreUnavailable(SandboxError):
     """The keystore a sandbox needs cannot be reached in this process."""
 
+    default_code = "keystore.unavailable"
+
 
 class Keystore(Protocol):
     """Named string values kept outside the data directory; `kind` is a stable code."""
@@ -98,13 +100,13 @@ class KeyringKeystore:
         try:
             return self._backend.get_password(SERVICE, name)
         except Exception as exc:
-            raise KeystoreUnavailable("无法读取系统钥匙串，请确认已登录桌面并解锁钥匙串。") from exc
+            raise KeystoreUnavailable("keystore.read") from exc
 
     def put(self, name: str, value: str) -> None:
         try:
             self._backend.set_password(SERVICE, name, value)
         except Exception as exc:
-            raise KeystoreUnavailable("无法写入系统钥匙串，请确认已登录桌面并解锁钥匙串。") from exc
+            raise KeystoreUnavailable("keystore.write") from exc
 
     def remove(self, name: str) -> None:
         from keyring.errors import PasswordDeleteError
@@ -168,12 +170,3 @@ def keystore_for(kind: str) -> Keystore | None:
     if kind == KEYRING:
         return KeyringKeystore.available()
     return None  # secure storage lives in the UI, which passes it in
-
-
-def describe(kind: str) -> str:
-    """The keystore's name in a sentence for the person at the device."""
-    return {
-        SECURE_STORAGE: "设备安全存储（Android Keystore）",
-        KEYRING: "系统钥匙串",
-        DEVELOPMENT: f"开发用密钥库（{DEV_KEYSTORE_ENV}，仅供演示和测试）",
-    }.get(kind, "设备密钥库")

@@ -286,7 +286,7 @@ def migrate(conn: Connection, target: int = LATEST) -> int:
     """Bring the schema to `target`; returns the version it started from."""
     start = schema_version(conn)
     if start > LATEST:
-        raise SandboxError(f"数据库版本 {start} 比本程序支持的版本 {LATEST} 新，请升级应用。")
+        raise SandboxError("store.newer_schema", version=start, latest=LATEST)
     for version in range(start + 1, target + 1):
         for step in MIGRATIONS[version - 1]:
             if isinstance(step, str):

@@ -57,7 +57,6 @@ from app.store.keystore import (
     KeystoreUnavailable,
     attempts_entry,
     default_keystore,
-    describe,
     keystore_for,
     secret_entry,
 )
@@ -136,13 +135,13 @@ class KeyFile:
             if raw.get("format") == 1:
                 raw = _from_format_1(raw)
             if raw.get("format") != KEYFILE_FORMAT:
-                raise SandboxError("密钥文件格式不受支持。")
+                raise SandboxError("sandbox.keys_format")
             raw["attempts"] = Attempts(**raw.get("attempts", {}))
             return cls(**raw)
         except SandboxError:
             raise
         except (ValueError, TypeError, AttributeError) as exc:
-            raise SandboxError("密钥文件已损坏，无法读取。") from exc
+            raise SandboxError("sandbox.keys_damaged") from exc
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -213,17 +212,15 @@ def validate_pin(pin: str, keystore: Keystore | None) -> None:
     letters and digits leaves at least 36¹⁰ ≈ 3.7·10¹⁵ candidates, ~10⁷ core-years.
     """
     if len(pin) > MAX_PIN_LENGTH:
-        raise SandboxError(f"PIN 或口令最多 {MAX_PIN_LENGTH} 个字符。")
+        raise SandboxError("pin.too_long", max=MAX_PIN_LENGTH)
     if keystore is not None:
         if len(pin) < MIN_PIN_LENGTH or not (pin.isascii() and pin.isdigit()):
-            raise SandboxError(f"PIN 应为至少 {MIN_PIN_LENGTH} 位数字。")
+            raise SandboxError("pin.digits", min=MIN_PIN_LENGTH)
         return
     has_letter = any(c.isalpha() for c in pin)
     has_digit = any(c.isdigit() for c in pin)
     if len(pin) < MIN_PASSPHRASE_LENGTH or not (has_letter and has_digit) or pin != pin.strip():
-        raise SandboxError(
-            f"本设备没有密钥库，请设置至少 {MIN_PASSPHRASE_LENGTH} 位、同时包含字母和数字的口令。"
-        )
+        raise SandboxError("pin.passphrase", min=MIN_PASSPHRASE_LENGTH)
 
 
 class Sandbox:
@@ -240,7 +237,7 @@ class Sandbox:
         self._offered = keystore
         self._clock = clock
         if not (path / "keys.json").is_file():
-            raise SandboxError(f"{path} 不是 Doorstep 账户目录（缺少 keys.json）。")
+            raise SandboxError("sandbox.not_a_sandbox", path=str(path))
         _tighten(path)
         self.reload()
         self._keystore: Keystore | None = None
@@ -291,9 +288,7 @@ class Sandbox:
             return None
         keystore = self.keystore
         if keystore is None:
-            raise KeystoreUnavailable(
-                f"此账户的密钥保存在{describe(self.info.keystore)}中，当前无法访问。"
-            )
+            raise KeystoreUnavailable("keystore.unreachable", keystore=self.info.keystore)
         return keystore
 
     def _kek(self, pin: str, params: ScryptParams) -> bytes:
@@ -302,9 +297,7 @@ class Sandbox:
             return params.derive(pin)
         secret = keystore.get(secret_entry(self.info.sandbox_id))
         if not secret:
-            raise KeystoreUnavailable(
-                f"{describe(keystore.kind)}中没有此账户的密钥，请联系县级管理员用托管密钥恢复。"
-            )
+            raise KeystoreUnavailable("keystore.no_secret", keystore=keystore.kind)
         return params.derive(pin, _unb64(secret))
 
     # --- the wrong-PIN counter: in the keystore when there is one ------------------------
@@ -321,7 +314,7 @@ class Sandbox:
         try:
             return Attempts(**json.loads(raw))
         except (ValueError, TypeError) as exc:
-            raise SandboxError("密钥库中的 PIN 计数已损坏。") from exc
+            raise SandboxError("sandbox.attempts_damaged") from exc
 
     def _set_attempts(self, attempts: Attempts) -> None:
         keystore = self._require_keystore()
@@ -391,17 +384,17 @@ class Sandbox:
         validate_pin(pin, keystore)
         name = worker_name.strip()
         if not name:
-            raise SandboxError("请填写工作人员姓名。")
+            raise SandboxError("sandbox.name_missing")
         if len(name) > MAX_NAME_LENGTH:
-            raise SandboxError(f"工作人员姓名最多 {MAX_NAME_LENGTH} 个字。")
+            raise SandboxError("sandbox.name_too_long", max=MAX_NAME_LENGTH)
         if isinstance(
             keystore, DevelopmentKeystore
         ) and keystore.directory.resolve().is_relative_to(data_dir.resolve()):
-            raise SandboxError("开发用密钥库不能放在数据目录中。")
+            raise SandboxError("sandbox.dev_keystore_inside")
         for existing in list_sandboxes(data_dir, keystore):
             same = existing.info.worker_id == worker_id if worker_id else existing._name == name
             if same:
-                raise SandboxError(f"本设备上已有「{existing.worker_name}」的账户。")
+                raise SandboxError("sandbox.exists", name=existing.worker_name)
         sandbox_id = new_id()
         _private_dir(data_dir / "sandboxes")
         path = data_dir / "sandboxes" / sandbox_id
@@ -524,7 +517,7 @@ class Sandbox:
     def escrow_blob(self) -> str:
         """The sealed key a county admin opens with the recovery private key."""
         if not self.info.escrow:
-            raise SandboxError("此账户未登记县级托管密钥，无法恢复。")
+            raise SandboxError("sandbox.no_escrow")
         return self.info.escrow["sealed_key"]
 
     def recover(self, recovery_private_key: bytes, new_pin: str) -> DataKey:
@@ -533,7 +526,7 @@ class Sandbox:
         try:
             raw = open_sealed(recovery_private_key, _unb64(self.escrow_blob()), self.aad)
         except DecryptionFailed:
-            raise SandboxError("恢复密钥与此账户不匹配。") from None
+            raise SandboxError("sandbox.wrong_recovery_key") from None
         key = DataKey(raw)
         self._rewrap(key, new_pin)
         return key
@@ -577,18 +570,18 @@ def find_sandbox(
     """The one sandbox, or the one `worker` names: its name, masked name or sandbox id."""
     sandboxes = list_sandboxes(data_dir, keystore)
     if not sandboxes:
-        raise SandboxError(f"{data_dir} 中没有账户，请先运行 doorstep device init。")
+        raise SandboxError("sandbox.none", data_dir=str(data_dir))
     if worker is None:
         if len(sandboxes) > 1:
             names = "、".join(f"{s.worker_name}（{s.info.sandbox_id}）" for s in sandboxes)
-            raise SandboxError(f"本设备有多个账户（{names}），请用 --worker 指定。")
+            raise SandboxError("sandbox.several", names=names)
         return sandboxes[0]
     found = [s for s in sandboxes if worker in (s.worker_name, s.label, s.info.sandbox_id)]
     if len(found) > 1:
         ids = "、".join(s.info.sandbox_id for s in found)
-        raise SandboxError(f"「{worker}」对应多个账户（{ids}），请用账户编号指定。")
+        raise SandboxError("sandbox.ambiguous", worker=worker, ids=ids)
     if not found:
-        raise SandboxError(f"找不到工作人员「{worker}」的账户。")
+        raise SandboxError("sandbox.unknown_worker", worker=worker)
     return found[0]
 
 

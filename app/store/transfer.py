@@ -98,17 +98,17 @@ class MaskedLine(LineError):
     """A line of a masked export (its marker, or masked values no real record holds)."""
 
 
-class ImportFailed(StoreError, DoorstepError):
+class ImportFailed(StoreError):
     """The file has invalid lines (`errors`); nothing was imported."""
 
     default_code = "import.failed"
 
     def __init__(self, errors: list[LineError]) -> None:
         self.errors = errors
-        DoorstepError.__init__(self, "import.failed", count=len(errors))
+        super().__init__("import.failed", count=len(errors))
 
 
-class MaskedImport(StoreError, DoorstepError):
+class MaskedImport(StoreError):
     """The file is (or holds lines of) a masked export: importing it would overwrite real
     values with masked ones, so nothing is imported."""
 
@@ -116,9 +116,7 @@ class MaskedImport(StoreError, DoorstepError):
 
     def __init__(self, path: Path, lines: list[int]) -> None:
         self.lines = lines
-        DoorstepError.__init__(
-            self, "import.masked", file=path.name, first=lines[0], count=len(lines)
-        )
+        super().__init__("import.masked", file=path.name, first=lines[0], count=len(lines))
 
 
 def _reason(exc: ValidationError) -> DoorstepError:

@@ -51,7 +51,7 @@ class SecureStorageKeystore:
         try:
             everything = await storage.get_all()
         except Exception as exc:
-            raise KeystoreUnavailable("无法访问设备安全存储（Android Keystore）。") from exc
+            raise KeystoreUnavailable("keystore.secure_storage_read") from exc
         values = {k: str(v) for k, v in (everything or {}).items() if k.startswith(PREFIX)}
         return cls(page, storage, values)
 
@@ -80,4 +80,4 @@ class SecureStorageKeystore:
         try:
             future.result(timeout=TIMEOUT_S)
         except Exception as exc:
-            raise KeystoreUnavailable("无法写入设备安全存储（Android Keystore）。") from exc
+            raise KeystoreUnavailable("keystore.secure_storage_write") from exc

@@ -19,6 +19,7 @@ from app.store.errors import LockedOut, SandboxError, TryLater, WrongPin
 from app.store.keystore import DevelopmentKeystore, KeystoreUnavailable
 from app.store.sandbox import LOCKOUT_AFTER, Sandbox, find_sandbox, list_sandboxes, open_store
 from tests.conftest import FAST_SCRYPT_N, TEST_PIN
+from tests.said import refused
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "store_v1"
 NAME = "欧阳晓芳"
@@ -217,7 +218,7 @@ def test_without_a_keystore_the_counter_is_only_as_safe_as_the_file(
     "weak", ["123456", "12345678901234", "abcdefghijkl", "abc123", " jinhua2026 "]
 )
 def test_without_a_keystore_a_pin_is_refused(tmp_path: Path, no_keystore: None, weak: str) -> None:
-    with pytest.raises(SandboxError, match="口令"):
+    with refused(SandboxError, "口令"):
         Sandbox.create(tmp_path / "device", NAME, weak, scrypt_n=FAST_SCRYPT_N)
     assert list_sandboxes(tmp_path / "device") == []
 
@@ -228,7 +229,7 @@ def test_without_a_keystore_a_passphrase_opens_and_changes(
     sandbox, key = Sandbox.create(tmp_path / "device", NAME, PASSPHRASE, scrypt_n=FAST_SCRYPT_N)
     open_store(sandbox, key).close()
     assert sandbox.uses_passphrase and sandbox.info.keystore == ""
-    with pytest.raises(SandboxError, match="口令"):
+    with refused(SandboxError, "口令"):
         Sandbox(sandbox.path).change_pin(PASSPHRASE, "246810")
     Sandbox(sandbox.path).change_pin(PASSPHRASE, "wucheng2027anding")
     open_store(sandbox, Sandbox(sandbox.path).unlock("wucheng2027anding")).close()
@@ -237,13 +238,13 @@ def test_without_a_keystore_a_passphrase_opens_and_changes(
 def test_with_a_keystore_a_six_digit_pin_is_enough_and_letters_are_not(tmp_path: Path) -> None:
     sandbox, _ = Sandbox.create(tmp_path / "device", NAME, TEST_PIN, scrypt_n=FAST_SCRYPT_N)
     assert not sandbox.uses_passphrase and sandbox.info.keystore == "development"
-    with pytest.raises(SandboxError, match="PIN"):
+    with refused(SandboxError, "PIN"):
         Sandbox.create(tmp_path / "other", "李协理", PASSPHRASE, scrypt_n=FAST_SCRYPT_N)
 
 
 def test_the_development_keystore_may_not_sit_in_the_data_dir(tmp_path: Path) -> None:
     inside = DevelopmentKeystore(tmp_path / "device" / "keystore")
-    with pytest.raises(SandboxError, match="开发用密钥库"):
+    with refused(SandboxError, "开发用密钥库"):
         Sandbox.create(tmp_path / "device", NAME, TEST_PIN, keystore=inside)
 
 

@@ -16,6 +16,7 @@ from sync.enrolment import enroll
 from sync.errors import DeviceRevoked, EnrollmentFailed, InsecureServer
 from sync.server.services import admin, audit
 from sync.server.tables import Area, metadata
+from tests.said import refused
 from tests.sync.conftest import PIN, VILLAGE_A, open_device, raw_client
 
 
@@ -75,7 +76,7 @@ def test_a_code_works_once(ctx, server, tmp_path):
     worker = admin.create_worker(ctx, "王五", "worker", "grid_worker", [VILLAGE_A])
     code = admin.issue_code(ctx, worker.id).code
     enroll(tmp_path / "one", server.url, code, PIN, scrypt_n=2**10)
-    with pytest.raises(EnrollmentFailed, match="已使用"):
+    with refused(EnrollmentFailed, "已使用"):
         enroll(tmp_path / "two", server.url, code, PIN, scrypt_n=2**10)
     assert not (tmp_path / "two" / "sandboxes").exists()
 
@@ -83,7 +84,7 @@ def test_a_code_works_once(ctx, server, tmp_path):
 def test_an_expired_code_is_refused(ctx, server, tmp_path):
     worker = admin.create_worker(ctx, "赵六", "worker", "grid_worker", [VILLAGE_A])
     code = admin.issue_code(ctx, worker.id, hours=0).code
-    with pytest.raises(EnrollmentFailed, match="过期"):
+    with refused(EnrollmentFailed, "过期"):
         enroll(tmp_path, server.url, code, PIN, scrypt_n=2**10)
 
 
@@ -107,7 +108,7 @@ def test_a_revoked_device_keeps_nothing_even_if_reopened(ctx, server, tmp_path):
     )
     device = open_device(sandbox, server.url)
     admin.revoke_device(ctx, device.store.device_id)
-    with pytest.raises(DeviceRevoked, match="已清除"):
+    with refused(DeviceRevoked, "已清除"):
         device.client().sync()
     assert list((tmp_path / "sandboxes").iterdir()) == []
 

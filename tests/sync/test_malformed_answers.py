@@ -21,6 +21,7 @@ from sync.client import SyncClient
 from sync.enrolment import enroll
 from sync.errors import MalformedAnswer
 from sync.server.services import admin
+from tests.said import refused
 from tests.sync.conftest import PIN, VILLAGE_A
 from tests.sync.records import household
 
@@ -118,7 +119,7 @@ def test_a_malformed_page_stops_the_pull_in_one_sentence(make_device, server, re
     writer.sync()
     with (
         lying(server.url, "/v1/pull", rewrite) as liar,
-        pytest.raises(MalformedAnswer, match=SENTENCE),
+        refused(MalformedAnswer, SENTENCE),
     ):
         SyncClient(reader.store, liar.url, attempts=1).sync()
     assert liar.rewritten == 1
@@ -140,7 +141,7 @@ def test_a_malformed_push_answer_keeps_the_change_queued(make_device, server, re
     device.store.add(household(VILLAGE_A))
     with (
         lying(server.url, "/v1/push", rewrite) as liar,
-        pytest.raises(MalformedAnswer, match=SENTENCE),
+        refused(MalformedAnswer, SENTENCE),
     ):
         SyncClient(device.store, liar.url, attempts=1).sync()
     assert len(device.store.pending()) == 1 and device.store.dead_letters() == []
@@ -153,7 +154,7 @@ def test_a_malformed_conflict_list_is_one_sentence(make_device, server) -> None:
     assert lead.client().conflicts() == []
     with (
         lying(server.url, "/v1/conflicts", lambda body: b'[{"id": 1}]') as liar,
-        pytest.raises(MalformedAnswer, match=SENTENCE),
+        refused(MalformedAnswer, SENTENCE),
     ):
         SyncClient(lead.store, liar.url, attempts=1).conflicts()
 
@@ -163,7 +164,7 @@ def test_a_malformed_enrolment_answer_creates_no_sandbox(ctx, server, tmp_path: 
     code = admin.issue_code(ctx, worker.id).code
     with (
         lying(server.url, "/v1/enroll", replace(b'"worker":', b'"staffer":')) as liar,
-        pytest.raises(MalformedAnswer, match=SENTENCE),
+        refused(MalformedAnswer, SENTENCE),
     ):
         enroll(tmp_path, liar.url, code, PIN, scrypt_n=2**10)
     assert list_sandboxes(tmp_path) == []

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app.domain.records import Household
 from sync.errors import RequestRefused
+from tests.said import refused
 from tests.sync.conftest import OTHER_VILLAGE, TOWNSHIP, VILLAGE_A
 from tests.sync.records import household
 
@@ -31,7 +30,7 @@ def test_a_household_that_moved_takes_its_conflicts_to_the_new_coordinator(ctx, 
     mover.sync()
 
     assert old_lead.client().conflicts() == []
-    with pytest.raises(RequestRefused, match="找不到此冲突记录"):
+    with refused(RequestRefused, "找不到此冲突记录"):
         old_lead.client().revert_conflict(conflict.id)
     [listed] = new_lead.client().conflicts()
     assert (listed.id, listed.area_code) == (conflict.id, OTHER_VILLAGE)

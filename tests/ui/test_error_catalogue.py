@@ -21,28 +21,64 @@ ROOT = Path(__file__).resolve().parents[2]
 CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 
 
-def _error_classes() -> set[str]:
-    """The names of DoorstepError and every class the tree derives from it (by name)."""
-    parents: dict[str, set[str]] = {}
-    for path in _sources():
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.ClassDef):
-                bases = {b.id if isinstance(b, ast.Name) else ast.unparse(b) for b in node.bases}
-                parents.setdefault(node.name, set()).update(bases)
-    found = {"DoorstepError"}
-    while True:
-        more = {
-            name
-            for name, bases in parents.items()
-            if name not in found and any(b.split(".")[-1] in found for b in bases)
-        }
-        if not more:
-            return found
-        found |= more
-
-
 def _sources() -> list[Path]:
     return sorted(p for top in ("app", "sync") for p in (ROOT / top).rglob("*.py"))
+
+
+def _module(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def _bindings(tree: ast.Module, module: str) -> dict[str, str]:
+    """What each name a module binds by an import or a class stands for, qualified."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                names[alias.asname or alias.name.split(".")[0]] = (alias.asname and alias.name) or (
+                    alias.name.split(".")[0]
+                )
+        elif isinstance(node, ast.ClassDef):
+            names[node.name] = f"{module}.{node.name}"
+    return names
+
+
+def _resolve(expr: ast.expr, names: dict[str, str]) -> str:
+    """The qualified name an expression (`Name`, `module.Name`) stands for, or ""."""
+    if isinstance(expr, ast.Name):
+        return names.get(expr.id, "")
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        base = names.get(expr.value.id)
+        return f"{base}.{expr.attr}" if base else ""
+    return ""
+
+
+PARSED = {_module(p): ast.parse(p.read_text(), str(p)) for p in _sources()}
+BINDINGS = {module: _bindings(tree, module) for module, tree in PARSED.items()}
+
+
+def _error_classes() -> tuple[set[str], set[str]]:
+    """DoorstepError and every class derived from it, by qualified name; and those of them
+    built by a constructor of their own (`WrongPin(remaining)`), not by a code."""
+    bases: dict[str, set[str]] = {}
+    own_init: set[str] = set()
+    for module, tree in PARSED.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                name = f"{module}.{node.name}"
+                bases[name] = {_resolve(b, BINDINGS[module]) for b in node.bases}
+                if any(isinstance(f, ast.FunctionDef) and f.name == "__init__" for f in node.body):
+                    own_init.add(name)
+    found = {"app.domain.errors.DoorstepError"}
+    while more := {c for c, bs in bases.items() if c not in found and bs & found}:
+        found |= more
+    own_init = (own_init & found) - {"app.domain.errors.DoorstepError"}
+    while more := {c for c in found - own_init if bases.get(c, set()) & own_init}:
+        own_init |= more
+    return found, own_init
 
 
 def _code_of(call: ast.Call, where: str) -> str | None:
@@ -60,20 +96,19 @@ def _raised_codes() -> dict[str, list[str]]:
     """Every code the tree names: each error class's `default_code`, the first argument of
     each call of an error class and of the `__init__` of its base inside one; and the codes
     pydantic's checks are said by (`CHECKS`). A code must be a literal."""
-    classes = _error_classes()
+    classes, built_otherwise = _error_classes()
     found = {code: ["app/domain/records.py CHECKS"] for code in CHECKS.values()}
-    for path in _sources():
-        where = str(path.relative_to(ROOT))
-        tree = ast.parse(path.read_text(), where)
+    for module, tree in PARSED.items():
+        names = BINDINGS[module]
         calls: list[ast.Call] = []
         for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef) and node.name in classes:
+            if isinstance(node, ast.ClassDef) and f"{module}.{node.name}" in classes:
                 for inner in ast.walk(node):
                     if isinstance(inner, ast.Assign | ast.AnnAssign):
                         targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
                         if any(isinstance(t, ast.Name) and t.id == "default_code" for t in targets):
-                            assert isinstance(inner.value, ast.Constant), where
-                            found.setdefault(inner.value.value, []).append(where)
+                            assert isinstance(inner.value, ast.Constant), module
+                            found.setdefault(inner.value.value, []).append(module)
                     elif (
                         isinstance(inner, ast.Call)
                         and isinstance(inner.func, ast.Attribute)
@@ -81,16 +116,13 @@ def _raised_codes() -> dict[str, list[str]]:
                     ):
                         calls.append(inner)
             elif isinstance(node, ast.Call):
-                callee = node.func
-                name = (
-                    callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", "")
-                )
-                if name in classes:
+                callee = _resolve(node.func, names)
+                if callee in classes and callee not in built_otherwise:
                     calls.append(node)
         for call in calls:
-            code = _code_of(call, f"{where}:{call.lineno}")
+            code = _code_of(call, f"{module}:{call.lineno}")
             if code is not None:
-                found.setdefault(code, []).append(f"{where}:{call.lineno}")
+                found.setdefault(code, []).append(f"{module}:{call.lineno}")
     return found
 
 
@@ -99,7 +131,14 @@ RAISED = _raised_codes()
 
 def test_the_walk_finds_the_codes_of_every_layer() -> None:
     """A walk that found nothing would pass every code: it finds codes of each layer."""
-    for code in ("id_number.check_digit", "change.insert_only", "push.not_there", "import.line"):
+    for code in (
+        "id_number.check_digit",
+        "change.insert_only",
+        "push.not_there",
+        "import.line",
+        "pin.wrong",
+        "sync.seq_clash",
+    ):
         assert code in RAISED, code
     assert len(RAISED) > 80
 

@@ -21,6 +21,7 @@ from app.store.keystore import KeystoreUnavailable
 from app.store.sandbox import LOCKOUT_AFTER, Sandbox, list_sandboxes, open_store
 from app.ui.secure_storage import SecureStorageKeystore
 from tests.conftest import FAST_SCRYPT_N, TEST_PIN
+from tests.said import refused
 
 
 class FakeSecureStorage:
@@ -118,5 +119,5 @@ def test_a_failing_service_is_one_sentence(page: LoopPage) -> None:
         async def get_all(self) -> dict[str, str]:
             raise RuntimeError("KeyStoreException")
 
-    with pytest.raises(KeystoreUnavailable, match="安全存储"):
+    with refused(KeystoreUnavailable, "安全存储"):
         open_keystore(page, Broken())

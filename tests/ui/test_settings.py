@@ -70,7 +70,7 @@ def test_wipe_needs_the_pin_then_removes_every_worker(ws: Workspace, data_dir: P
     vm = _vm(ws, data_dir)
     vm.set_language("en")
     assert not vm.wipe_device("")
-    assert not vm.wipe_device("000000") and vm.message.startswith("PIN 不正确")
+    assert not vm.wipe_device("000000") and vm.message.startswith("Wrong PIN")  # in English
     assert list_sandboxes(data_dir)
     keystore = ws.sandbox.keystore
     assert keystore is not None

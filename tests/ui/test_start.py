@@ -122,7 +122,7 @@ def test_enrolment_failure_is_a_sentence(tmp_path: Path, clock: Clock) -> None:
     from sync.errors import EnrollmentFailed
 
     def refuse(*_a: object) -> Sandbox:
-        raise EnrollmentFailed("登记码无效、已使用或已过期。")
+        raise EnrollmentFailed("sync.code_unusable")
 
     vm = _vm(tmp_path, clock, enroll=refuse)
     vm.server_url, vm.code, vm.new_pin, vm.new_pin_again = (

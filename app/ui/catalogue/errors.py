@@ -3,7 +3,7 @@
 An error carries a code and parameters (`app.domain.errors.DoorstepError`); `message`
 turns it into the sentence in the chosen language. A parameter that is itself an error is
 said in the same language; a format spec names how a parameter is said: ``{state:label}``
-by the code's label, ``{items:list}`` each item joined by "；", ``{record:record}`` by the record type's name, ``{field:field}`` by
+by the code's label, ``{items:list}`` each item joined by "；", ``{record:record}`` by the record type's name, ``{kind:keystore}`` by the keystore's, ``{field:field}`` by
 the field's name. A code with no sentence, or a sentence missing a parameter, is said by
 the fallback naming the code, never by a traceback.
 """
@@ -26,6 +26,19 @@ RECORD_NAMES: dict[str, tuple[str, str]] = {
     "consent": ("同意记录", "consent record"),
     "wish": ("心愿", "wish"),
     "referral": ("转介", "referral"),
+}
+
+# Keystores by `Keystore.kind` (app.store.keystore), as sentences name them.
+KEYSTORE_NAMES: dict[str, tuple[str, str]] = {
+    "secure-storage": (
+        "设备安全存储（Android Keystore）",
+        "the device's secure storage (Android Keystore)",
+    ),
+    "keyring": ("系统钥匙串", "the system keyring"),
+    "development": (
+        "开发用密钥库（DOORSTEP_DEV_KEYSTORE，仅供演示和测试）",
+        "the development keystore (DOORSTEP_DEV_KEYSTORE, for demos and tests only)",
+    ),
 }
 
 FALLBACK = (
@@ -281,7 +294,181 @@ ERRORS: dict[str, tuple[str, str]] = {
         "探访记录的走访人须是本设备登记的工作人员。",
         "A visit's worker must be the worker enrolled on this device.",
     ),
-    # the device store (app.store)
+    "keystore.secure_storage_read": (
+        "无法访问设备安全存储（Android Keystore）。",
+        "The device's secure storage (Android Keystore) cannot be reached.",
+    ),
+    "keystore.secure_storage_write": (
+        "无法写入设备安全存储（Android Keystore）。",
+        "The device's secure storage (Android Keystore) cannot be written.",
+    ),
+    # the device's sync (sync.errors)
+    "sync.failed": (
+        "同步失败，数据已保留在本机，请稍后再试。",
+        "The sync failed; the data stays on this device. Please try again later.",
+    ),
+    "sync.unreachable": (
+        "无法连接服务器，数据已保留在本机，请稍后再试。",
+        "The server cannot be reached; the data stays on this device. Please try again later.",
+    ),
+    "sync.server_failed": (
+        "服务器暂时出错，数据已保留在本机，请稍后再试。",
+        "The server had a problem; the data stays on this device. Please try again later.",
+    ),
+    "sync.malformed_answer": (
+        "服务器发来的数据有误，本机数据未受影响，请稍后再试或联系县级管理员。",
+        "The server sent something wrong; nothing on this device changed. Try again later "
+        "or contact the county administrator.",
+    ),
+    "sync.revoked": (
+        "此设备已被县级管理员注销，本机上的账户数据已清除。",
+        "The county administrator has revoked this device; the account's data on it has "
+        "been wiped.",
+    ),
+    "sync.protocol": (
+        "应用版本与服务器不兼容，请升级应用后再同步。",
+        "This version of the app does not match the server; update the app, then sync.",
+    ),
+    "sync.certificate": (
+        "服务器证书与登记时不一致，已停止连接以保护数据，请联系县级管理员。",
+        "The server's certificate is not the one enrolled; the connection was stopped to "
+        "protect the data. Contact the county administrator.",
+    ),
+    "sync.insecure": (
+        "只能通过 HTTPS 连接服务器（本机地址除外）。",
+        "The server is reached over HTTPS only (except on this machine).",
+    ),
+    "sync.not_enrolled": (
+        "此账户尚未登记到县级服务器，请先用登记码完成设备登记。",
+        "This account is not enrolled with the county server; enrol it with a code first.",
+    ),
+    "sync.enrolment_failed": ("设备登记失败。", "The device could not be enrolled."),
+    "sync.enrolment_refused": ("{said}", "The server refused the enrolment: {said}"),
+    "sync.code_unusable": (
+        "登记码无效、已使用或已过期。",
+        "The enrolment code is not valid, already used or expired.",
+    ),
+    "sync.clock_skew": (
+        "设备时间与服务器相差太多。",
+        "The device's clock is too far from the server's.",
+    ),
+    "sync.replayed": ("请求被服务器视为重复。", "The server took the request for a repeat."),
+    "sync.refused": ("{said}", "The server refused the request: {said}"),
+    "sync.refused_status": (
+        "服务器拒绝了请求（HTTP {status}）。",
+        "The server refused the request (HTTP {status}).",
+    ),
+    "sync.bad_url": ("服务器地址无效：{url}", "Not a server address: {url}"),
+    "sync.seq_clash": (
+        "此账户的数据正在另一台设备上同步（数据目录被复制），请只在一台设备上使用后再同步。",
+        "This account's data is syncing on another device too (its data directory was "
+        "copied); use it on one device only, then sync.",
+    ),
+    # the device store and its sandbox (app.store)
+    "store.failed": ("本机数据操作失败。", "The device's data could not be read or written."),
+    "pin.wrong": ("PIN 不正确，还可尝试 {remaining} 次。", "Wrong PIN; {remaining} tries left."),
+    "pin.try_later": (
+        "PIN 错误次数过多，请在 {seconds} 秒后再试。",
+        "Too many wrong PINs; try again in {seconds} seconds.",
+    ),
+    "pin.locked_out": (
+        "PIN 错误次数过多，本账户已锁定，请联系县级管理员用托管密钥恢复。",
+        "Too many wrong PINs: this account is locked. Ask the county administrator to "
+        "recover it with the escrow key.",
+    ),
+    "pin.too_long": (
+        "PIN 或口令最多 {max} 个字符。",
+        "A PIN or passphrase has at most {max} characters.",
+    ),
+    "pin.digits": ("PIN 应为至少 {min} 位数字。", "A PIN has at least {min} digits."),
+    "pin.passphrase": (
+        "本设备没有密钥库，请设置至少 {min} 位、同时包含字母和数字的口令。",
+        "This device has no keystore: set a passphrase of at least {min} characters with "
+        "letters and digits.",
+    ),
+    "store.newer_schema": (
+        "数据库版本 {version} 比本程序支持的版本 {latest} 新，请升级应用。",
+        "The database's version {version} is newer than this app's {latest}; update the app.",
+    ),
+    "store.locked": ("数据已锁定，请先输入 PIN 解锁。", "The data is locked; enter the PIN first."),
+    "store.integrity": (
+        "记录 {record_type}/{record_id} 的字段 {column} 无法通过完整性校验（已损坏或被篡改）。",
+        "The field {column} of record {record_type}/{record_id} fails its integrity check "
+        "(damaged or tampered with).",
+    ),
+    "store.not_found": (
+        "找不到记录 {record_type}/{record_id}。",
+        "There is no record {record_type}/{record_id}.",
+    ),
+    "sandbox.invalid": ("账户文件无效。", "The account's files are not valid."),
+    "sandbox.keys_format": ("密钥文件格式不受支持。", "The key file's format is not supported."),
+    "sandbox.keys_damaged": (
+        "密钥文件已损坏，无法读取。",
+        "The key file is damaged and cannot be read.",
+    ),
+    "sandbox.not_a_sandbox": (
+        "{path} 不是 Doorstep 账户目录（缺少 keys.json）。",
+        "{path} is not a Doorstep account directory (no keys.json).",
+    ),
+    "sandbox.attempts_damaged": (
+        "密钥库中的 PIN 计数已损坏。",
+        "The PIN counter in the keystore is damaged.",
+    ),
+    "sandbox.name_missing": ("请填写工作人员姓名。", "Enter the worker's name."),
+    "sandbox.name_too_long": (
+        "工作人员姓名最多 {max} 个字。",
+        "A worker's name has at most {max} characters.",
+    ),
+    "sandbox.dev_keystore_inside": (
+        "开发用密钥库不能放在数据目录中。",
+        "The development keystore cannot be inside the data directory.",
+    ),
+    "sandbox.exists": (
+        "本设备上已有「{name}」的账户。",
+        "This device already has an account for {name}.",
+    ),
+    "sandbox.no_escrow": (
+        "此账户未登记县级托管密钥，无法恢复。",
+        "This account has no county escrow key, so it cannot be recovered.",
+    ),
+    "sandbox.wrong_recovery_key": (
+        "恢复密钥与此账户不匹配。",
+        "The recovery key does not match this account.",
+    ),
+    "sandbox.none": (
+        "{data_dir} 中没有账户，请先运行 doorstep device init。",
+        "{data_dir} holds no account; run doorstep device init first.",
+    ),
+    "sandbox.several": (
+        "本设备有多个账户（{names}），请用 --worker 指定。",
+        "This device has several accounts ({names}); choose one with --worker.",
+    ),
+    "sandbox.ambiguous": (
+        "「{worker}」对应多个账户（{ids}），请用账户编号指定。",
+        "“{worker}” names several accounts ({ids}); give the account's id.",
+    ),
+    "sandbox.unknown_worker": (
+        "找不到工作人员「{worker}」的账户。",
+        "There is no account for the worker “{worker}”.",
+    ),
+    "keystore.unavailable": ("无法访问设备密钥库。", "The device's keystore cannot be reached."),
+    "keystore.read": (
+        "无法读取系统钥匙串，请确认已登录桌面并解锁钥匙串。",
+        "The system keyring cannot be read: sign in to the desktop and unlock the keyring.",
+    ),
+    "keystore.write": (
+        "无法写入系统钥匙串，请确认已登录桌面并解锁钥匙串。",
+        "The system keyring cannot be written: sign in to the desktop and unlock the keyring.",
+    ),
+    "keystore.unreachable": (
+        "此账户的密钥保存在{keystore:keystore}中，当前无法访问。",
+        "This account's key is kept in {keystore:keystore}, which cannot be reached now.",
+    ),
+    "keystore.no_secret": (
+        "{keystore:keystore}中没有此账户的密钥，请联系县级管理员用托管密钥恢复。",
+        "{keystore:keystore} holds no key for this account; ask the county administrator "
+        "to recover it with the escrow key.",
+    ),
     "record.too_large": (
         "记录内容过大（约 {kb} KB，上限 {limit_kb} KB，照片不计在内），请精简文字或名单后再保存。",
         "The record is too large (about {kb} KB, the limit is {limit_kb} KB, photos aside); "
@@ -383,6 +570,11 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
+def keystore_name(kind: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A keystore (`Keystore.kind`) as sentences name it."""
+    return _pick(KEYSTORE_NAMES.get(kind, ("设备密钥库", "the device's keystore")), lang)
+
+
 def record_name(type_name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A record type (`Record.type_name`) as sentences name it; unknown: the code itself."""
     pair = RECORD_NAMES.get(type_name)
@@ -403,6 +595,8 @@ class _Sentence(string.Formatter):
             return sep.join(self.format_field(item, "") for item in value)
         if format_spec == "label":
             return label(value, self.lang) if isinstance(value, StrEnum) else str(value)
+        if format_spec == "keystore":
+            return keystore_name(str(value), self.lang)
         if format_spec == "record":
             return record_name(str(value), self.lang)
         if format_spec == "field":

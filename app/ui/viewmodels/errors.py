@@ -8,7 +8,6 @@ import traceback
 from pydantic import ValidationError
 
 from app.domain.errors import DoorstepError
-from app.store.errors import StoreError
 from app.ui.catalogue import message, text
 
 log = logging.getLogger("doorstep.ui")
@@ -25,15 +24,6 @@ _PYDANTIC = {
     "date_from_datetime_parsing": "form.bad_date",
     "date_parsing": "form.bad_date",
 }
-
-
-def _sync_error() -> type[Exception]:
-    """The sync client's error class (its messages are written for people), if present."""
-    try:
-        from sync.errors import SyncError
-    except ImportError:
-        return UserError
-    return SyncError
 
 
 class UserError(Exception):
@@ -63,7 +53,7 @@ def user_message(exc: BaseException, lang: str = "zh") -> str:
     """The one sentence to show for `exc`; unexpected errors are logged without values."""
     if isinstance(exc, DoorstepError):
         return message(exc, lang)
-    if isinstance(exc, UserError | StoreError | _sync_error()):
+    if isinstance(exc, UserError):
         return str(exc)
     if isinstance(exc, ValidationError):
         problems = field_errors(exc, lang)
