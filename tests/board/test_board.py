@@ -173,3 +173,46 @@ def test_a_story_naming_the_household_is_refused_until_edited(
 
 def approved(ctx: ServerContext) -> set[str]:
     return {a.wish_id for a in publishing.approved_wishes(ctx, (TOWNSHIP,))}
+
+
+def test_a_coordinator_publishes_from_the_console_and_a_refusal_names_the_reason(
+    ctx: ServerContext, server: ThreadServer
+) -> None:
+    from tests.console.conftest import browser as console_browser
+    from tests.console.conftest import csrf_of, log_in, make_accounts
+
+    exchange.load_demo(ctx, 6, seed=4, today=TODAY, scope=[TOWNSHIP])
+    made = make_accounts(ctx)
+    h = households_of(ctx)[0]
+    wish = approved_wish(h, 1)
+    exchange.load_records(ctx, [wish])
+    with console_browser(server) as coordinator:
+        assert log_in(coordinator, made.usernames["coordinator"]).status_code == 303
+        listed = coordinator.get("/console/wishes")
+        assert f"/console/wishes/{wish.id}/publish" in listed.text
+        form = coordinator.get(f"/console/wishes/{wish.id}/publish")
+        assert form.status_code == 200 and wish.description in form.text
+        url = f"/console/wishes/{wish.id}/publish"
+        refused = coordinator.post(
+            url,
+            data={
+                "csrf": csrf_of(form.text),
+                "need_area": "education",
+                "story": f"住在{h.address}",
+            },
+        )
+        assert refused.status_code == 422 and "住址或村名" in refused.text
+        assert wish.id in approved(ctx)
+        done = coordinator.post(
+            url,
+            data={"csrf": csrf_of(form.text), "need_area": "education", "story": "想要课桌椅。"},
+        )
+        assert done.status_code == 303
+        assert wish.id not in approved(ctx)
+        assert coordinator.get(url).status_code == 409  # published: nothing more to publish
+    with httpx.Client(base_url=server.url) as donor:
+        page = donor.get(f"/wishes/{wish.id}")
+        assert "想要课桌椅。" in page.text and "教育支持" in page.text
+    with console_browser(server) as charity:
+        assert log_in(charity, made.usernames["charity"]).status_code == 303
+        assert charity.get("/console/wishes").status_code == 403

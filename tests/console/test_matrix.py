@@ -39,11 +39,11 @@ def test_a_route_without_an_entry_is_refused(signed_in, monkeypatch) -> None:
     assert signed_in["supervisor"].get("/console/audit").status_code == 403
 
 
-def _household_in(ctx, township: str) -> str:  # type: ignore[no-untyped-def]
+def _record_in(ctx, township: str, record_type: str = "household") -> str:  # type: ignore[no-untyped-def]
     with ctx.db.reading() as s:
         return s.exec(
             select(col(RecordRow.id)).where(
-                col(RecordRow.type) == "household", col(RecordRow.area_code).startswith(township)
+                col(RecordRow.type) == record_type, col(RecordRow.area_code).startswith(township)
             )
         ).first()
 
@@ -71,12 +71,14 @@ def test_every_route_for_every_role_in_and_out_of_scope(ctx, server, county, sig
     params = {
         True: {
             "area": TOWNSHIP,
-            "household_id": _household_in(ctx, TOWNSHIP),
+            "household_id": _record_in(ctx, TOWNSHIP),
+            "wish_id": _record_in(ctx, TOWNSHIP, "wish"),
             "organisation_id": county.organisation_id,
         },
         False: {
             "area": OTHER_TOWNSHIP,
-            "household_id": _household_in(ctx, OTHER_TOWNSHIP),
+            "household_id": _record_in(ctx, OTHER_TOWNSHIP),
+            "wish_id": _record_in(ctx, OTHER_TOWNSHIP, "wish"),
             "organisation_id": county.organisation_id,
         },
     }

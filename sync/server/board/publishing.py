@@ -40,13 +40,15 @@ class StoryRefused(BadRequest):
 
 @dataclass(frozen=True)
 class Approved:
-    """An approved wish a coordinator may publish, with its default public story."""
+    """A wish a coordinator may publish (when `state` is approved), with its default
+    public story."""
 
     wish_id: str
     title: str
     value_yuan: int
     area_code: str
     story: str
+    state: WishState = WishState.APPROVED
 
 
 def personal_values(session: Session, household_id: str) -> PersonalValues:
@@ -153,3 +155,15 @@ def approved_wishes(ctx: ServerContext, areas: tuple[str, ...], limit: int = 200
             if len(found) >= limit:
                 break
         return found
+
+
+def wish_to_publish(ctx: ServerContext, wish_id: str, areas: tuple[str, ...]) -> Approved | None:
+    """One wish in `areas` (its state says whether it may be published), or None."""
+    with ctx.db.reading() as s:
+        row = s.get(RecordRow, wish_id[:64])
+    if row is None or row.type != "wish" or not in_scope(row.area_code, areas):
+        return None
+    wish = Wish.from_stored(row.data)
+    return Approved(
+        wish.id, wish.title, wish.value_yuan, row.area_code, wish.description, wish.state
+    )

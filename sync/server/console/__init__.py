@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.assets import ASSETS_DIR
 from sync.server.console.access import authorise
-from sync.server.console.routes import audit, auth, coverage, organisations
+from sync.server.console.routes import audit, auth, coverage, organisations, wishes
 from sync.server.console.web import PREFIX, STATIC_DIR, SecurityHeaders, install_error_pages
 
 
@@ -25,7 +25,13 @@ def install(app: FastAPI) -> None:
     """Add the console's routes, static files, headers and error pages to the server."""
     router = APIRouter(prefix=PREFIX, dependencies=[Depends(authorise)], include_in_schema=False)
     router.add_api_route("", auth.home, methods=["GET"], name="home")
-    for feature in (auth.router, organisations.router, coverage.router, audit.router):
+    for feature in (
+        auth.router,
+        organisations.router,
+        coverage.router,
+        audit.router,
+        wishes.router,
+    ):
         router.include_router(feature)
     app.include_router(router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console_static")

@@ -33,6 +33,7 @@ class Scope(StrEnum):
     NONE = "none"  # nothing: the role decides
     AREA = "area"  # the `area` path parameter lies in the account's areas
     HOUSEHOLD = "household"  # the household `household_id` lies in the account's areas
+    WISH = "wish"  # the wish `wish_id` lies in the account's areas
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ ANYONE = frozenset(ConsoleRole)
 ADMIN = frozenset({ConsoleRole.ADMIN})
 DESK = frozenset({ConsoleRole.SUPERVISOR, ConsoleRole.COORDINATOR})
 OVERSIGHT = frozenset({ConsoleRole.SUPERVISOR, ConsoleRole.ADMIN})
+COORDINATORS = frozenset({ConsoleRole.COORDINATOR})
 
 ACCESS: dict[str, Access] = {
     "console_static": PUBLIC,
@@ -75,6 +77,9 @@ ACCESS: dict[str, Access] = {
     "coverage_area": Access(DESK, Scope.AREA),
     "household": Access(DESK, Scope.HOUSEHOLD),
     "audit": Access(OVERSIGHT),
+    "wishes_approved": Access(COORDINATORS),
+    "wish_publish_form": Access(COORDINATORS, Scope.WISH),
+    "wish_publish": Access(COORDINATORS, Scope.WISH),
 }
 
 
@@ -150,14 +155,15 @@ def _check_scope(
             raise PageNotFound() from None
         if not within(code, held):
             raise Denied()
-    elif scope is Scope.HOUSEHOLD:
-        household_id = params.get("household_id", "")[:64]
+    elif scope in (Scope.HOUSEHOLD, Scope.WISH):
+        record_type = "household" if scope is Scope.HOUSEHOLD else "wish"
+        record_id = params.get(f"{record_type}_id", "")[:64]
         with ctx.db.reading() as s:
             area = s.exec(
                 select(col(RecordRow.area_code)).where(
-                    col(RecordRow.id) == household_id, col(RecordRow.type) == "household"
+                    col(RecordRow.id) == record_id, col(RecordRow.type) == record_type
                 )
             ).first()
-        # Out of scope reads as absent: an id outside tells nothing about its household.
+        # Out of scope reads as absent: an id outside tells nothing about its record.
         if area is None or not within(area, held):
             raise PageNotFound()

@@ -1,0 +1,98 @@
+"""Coordinators publish approved wishes in their areas to the public board (发布心愿); the
+story is screened by `sync.server.board.publishing` and a refusal says why."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from app.domain.codes import NeedArea, WishState
+from app.domain.wishes import STORY_MAX_CHARS
+from app.ui.catalogue import label
+from sync.server.board import publishing
+from sync.server.console.access import PageNotFound, server_context
+from sync.server.console.web import render, see_other
+from sync.server.errors import Conflict, NotFound
+
+router = APIRouter()
+NEEDS = [(a.value, label(a)) for a in NeedArea]
+
+
+@router.get("/wishes", name="wishes_approved")
+async def approved(request: Request, published: str = "") -> Response:
+    areas = request.state.session.account.areas
+    found = await run_in_threadpool(publishing.approved_wishes, server_context(request), areas)
+    notice = "心愿已发布到微心愿平台。" if published else ""
+    return render(request, "wishes_approved.html", title="发布心愿", wishes=found, notice=notice)
+
+
+def _form(
+    request: Request,
+    wish: publishing.Approved,
+    *,
+    need: str = NeedArea.WISH.value,
+    story: str | None = None,
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "wish_publish.html",
+        status,
+        title="发布心愿",
+        wish=wish,
+        needs=NEEDS,
+        need=need,
+        story=wish.story if story is None else story,
+        limit=STORY_MAX_CHARS,
+        errors=errors or [],
+    )
+
+
+async def _approved(request: Request, wish_id: str) -> publishing.Approved:
+    areas = request.state.session.account.areas
+    wish = await run_in_threadpool(
+        publishing.wish_to_publish, server_context(request), wish_id, areas
+    )
+    if wish is None:
+        raise PageNotFound()
+    return wish
+
+
+@router.get("/wishes/{wish_id}/publish", name="wish_publish_form")
+async def publish_form(request: Request, wish_id: str) -> Response:
+    wish = await _approved(request, wish_id)
+    if wish.state != WishState.APPROVED:
+        return _form(request, wish, errors=["只有审核通过、尚未发布的心愿可以发布。"], status=409)
+    return _form(request, wish)
+
+
+@router.post("/wishes/{wish_id}/publish", name="wish_publish")
+async def publish(
+    request: Request,
+    wish_id: str,
+    need_area: Annotated[str, Form(max_length=20)] = NeedArea.WISH.value,
+    story: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    wish = await _approved(request, wish_id)
+    account = request.state.session.account
+    need = need_area if need_area in NeedArea.__members__.values() else NeedArea.WISH.value
+    try:
+        await run_in_threadpool(
+            lambda: publishing.publish(
+                server_context(request),
+                f"console:{account.username}",
+                wish.wish_id,
+                need_area=NeedArea(need),
+                story=story,
+                areas=account.areas,
+            )
+        )
+    except publishing.StoryRefused as refused:
+        return _form(request, wish, need=need, story=story, errors=refused.problems, status=422)
+    except (NotFound, Conflict) as exc:
+        return _form(request, wish, need=need, story=story, errors=[exc.message], status=409)
+    return see_other("/console/wishes?published=1")
