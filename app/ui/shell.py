@@ -230,7 +230,8 @@ class Shell:
                 self.render()
                 return
             self.page.views.pop()
-            # The view below stays; only its body is rebuilt from what on_show re-read.
+            # The view below stays; only its body is rebuilt from what on_show re-read
+            # (parts with keys are matched to what the page shows: only changes are sent).
             top.body.controls = top.content()
             self.fit_text(self.page.views[-1])
             self.page.update()

@@ -363,9 +363,14 @@ def heading(text: str, size: int = TITLE) -> ft.Text:
 
 
 def body(
-    text: str, *, size: int = TEXT, color: str | None = None, selectable: bool = False
+    text: str,
+    *,
+    size: int = TEXT,
+    color: str | None = None,
+    selectable: bool = False,
+    key: str | None = None,
 ) -> ft.Text:
-    return ft.Text(text, size=size, color=color, selectable=selectable)
+    return ft.Text(text, size=size, color=color, selectable=selectable, key=key)
 
 
 def muted(text: str, size: int = SMALL) -> ft.Text:

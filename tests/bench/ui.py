@@ -15,7 +15,8 @@ the input event to the frame that shows its result, read from Flutter's semantic
 the next animation frame —
 - keystroke → list updated: one letter typed into 家庭's search until 共 N 户 changes, and
   the backspace that clears it until the whole list is back (goal ≤ 150 ms);
-- tap 保存 → confirmation: a filled-in visit saved until 探访已保存 shows (goal ≤ 300 ms);
+- tap 保存 → confirmation: a filled-in visit saved until 探访已保存 shows (goal ≤ 300 ms;
+  the clock starts at the tap, once the button has been scrolled into view);
 - tap a household → its screen: a line of the list until the household's screen shows
   its actions (goal ≤ 300 ms).
 Medians of several tries, and the worst.
@@ -143,9 +144,9 @@ def _count_other_than(count: str) -> str:
     return f"//*[contains(text(), '共 ') and contains(text(), ' 户') and not(contains(text(), '{count}'))]"
 
 
-def _tap(page: Any, locator: Any) -> None:
-    """A touch where the control is, as a finger would (no waiting for it first); the
-    screen is scrolled beforehand until the control is in view."""
+def _in_view(page: Any, locator: Any) -> dict[str, float]:
+    """Scroll the screen until the control is in view, as a person does before tapping it;
+    its box then."""
     height = page.viewport_size["height"]
     for _ in range(20):
         box = locator.bounding_box()
@@ -155,6 +156,14 @@ def _tap(page: Any, locator: Any) -> None:
         page.mouse.move(page.viewport_size["width"] / 2, height / 2)
         page.mouse.wheel(0, 300 if box["y"] > 60 else -300)
         page.wait_for_timeout(400)
+    page.wait_for_timeout(800)  # the scroll comes to rest before the tap
+    box = locator.bounding_box()
+    assert box is not None
+    return dict(box)
+
+
+def _tap(page: Any, box: dict[str, float]) -> None:
+    """A touch in the middle of `box`, as a finger would (no waiting for the control)."""
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
@@ -209,8 +218,9 @@ def felt_in_chromium(data_dir: Path, busy_name: str, rounds: int) -> dict[str, f
                 fill(page, "搜索", busy_name)
                 _until(page, _showing("共 1 户"))
                 settle(page)
+                line = _in_view(page, page.get_by_role("button", name=f"打开{busy_name}家").first)
                 t0 = time.perf_counter()
-                _tap(page, page.get_by_role("button", name=f"打开{busy_name}家").first)
+                _tap(page, line)
                 _until(page, _showing("新增探访"))
                 open_household.append(time.perf_counter() - t0)
                 settle(page)
@@ -218,7 +228,9 @@ def felt_in_chromium(data_dir: Path, busy_name: str, rounds: int) -> dict[str, f
                 page.get_by_role("button", name="见到本人").first.click()
                 page.get_by_role("button", name="精神慰藉").first.click()
                 settle(page)
-                save_button = page.get_by_role("button", name="保存", exact=True).first
+                save_button = _in_view(
+                    page, page.get_by_role("button", name="保存", exact=True).first
+                )
                 t0 = time.perf_counter()
                 _tap(page, save_button)
                 _until(page, _showing("探访已保存"))

@@ -228,3 +228,40 @@ def test_a_long_note_folds_in_the_timeline_and_notes_have_a_limit(
         assert observations.counter == f"5/{NOTE_MAX_CHARS}"
 
     asyncio.run(go())
+
+
+def test_back_from_a_saved_visit_the_household_shows_it_first_and_still_works(
+    data_dir: Path, clock: Clock
+) -> None:
+    """The household screen comes back with the new visit at the top of its timeline and
+    its status updated; its buttons and 展开 keep working, visit after visit."""
+
+    async def go() -> None:
+        client = await Client(data_dir, clock=clock).start()
+        await client.unlock(PIN)
+        await client.tab("家庭")
+        await client.type("搜索", "oyxl")
+        await client.click("打开欧阳秀兰家")
+        assert client.has_text("尚无探访记录")
+        long_note = "第二次回访，" + "说起种橘子的事，" * 20
+        for note in ("第一次回访，老人精神好", long_note):
+            await client.click("新增探访")
+            assert client.top().route == "/visit-new"
+            await client.click("见到本人")
+            await client.click("精神慰藉")
+            await client.type("情况记录", note)
+            await client.click("保存")
+            assert client.top().route == "/household", client.texts()
+            assert any(s.startswith("探访已保存") for s in client.snacks())
+            assert client.has_text(note[:30])
+            clock.advance(minutes=10)
+        texts = client.texts()
+        first = next(i for i, t in enumerate(texts) if t.startswith("第一次回访"))
+        second = next(i for i, t in enumerate(texts) if t.startswith("第二次回访"))
+        assert second < first  # newest first
+        assert not client.has_text("尚无探访记录"), texts  # the status line and the timeline
+        assert not client.has_text(long_note)
+        await client.click("展开全文")
+        assert client.has_text(long_note)
+
+    asyncio.run(go())

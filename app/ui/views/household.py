@@ -31,6 +31,9 @@ class HouseholdScreen(Screen):
         self.vm.load()
 
     def content(self) -> list[ft.Control]:
+        """The screen's parts, each with a key (each visit with its id): a rebuild, back from
+        a saved visit or after 展开, is matched part by part against what the page shows,
+        so only what changed is sent (the new visit, the status line), not the screen."""
         vm = self.vm
         header: list[ft.Control] = [
             ft.Row(
@@ -45,13 +48,16 @@ class HouseholdScreen(Screen):
                 ],
                 wrap=True,
                 vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                key="title",
             ),
-            w.body(f"{self.t('household.address')}：{vm.household.address}"),
+            w.body(f"{self.t('household.address')}：{vm.household.address}", key="address"),
         ]
         if vm.phone:
-            header.append(w.body(f"{self.t('household.phone')}：{vm.phone}"))
+            header.append(w.body(f"{self.t('household.phone')}：{vm.phone}", key="phone"))
         if vm.categories:
-            header.append(w.body(f"{self.t('household.categories')}：{vm.categories}"))
+            header.append(
+                w.body(f"{self.t('household.categories')}：{vm.categories}", key="categories")
+            )
         status_colour = (
             w.URGENCY_COLOURS.get(vm.urgency, ft.Colors.GREY) if vm.urgency else ft.Colors.GREY
         )
@@ -62,6 +68,7 @@ class HouseholdScreen(Screen):
                     w.body(vm.status_line(), color=status_colour),
                 ],
                 wrap=True,
+                key="status",
             )
         )
         actions = ft.Row(
@@ -85,6 +92,7 @@ class HouseholdScreen(Screen):
             wrap=True,
             spacing=10,
             run_spacing=10,
+            key="actions",
         )
         left = [
             w.section(
@@ -107,6 +115,7 @@ class HouseholdScreen(Screen):
                 spacing=10,
                 run_spacing=10,
                 vertical_alignment=ft.CrossAxisAlignment.START,
+                key="sections",
             ),
         ]
 
@@ -270,6 +279,7 @@ class HouseholdScreen(Screen):
             ft.Column(rows, spacing=2),
             padding=ft.Padding.only(left=10, bottom=8),
             border=ft.Border.only(left=ft.BorderSide(3, ft.Colors.OUTLINE_VARIANT)),
+            key=e.visit_id,
         )
 
     def _note(self, visit_id: str, note: str) -> list[ft.Control]:
