@@ -86,6 +86,7 @@ def start_server(plan: DemoPlan, say: Callable[[str], None]) -> object:
     import uvicorn
 
     from sync.server.app import create_app
+    from sync.server.board import publishing
     from sync.server.context import ServerContext
     from sync.server.services import admin, exchange
     from sync.server.settings import Settings
@@ -105,6 +106,8 @@ def start_server(plan: DemoPlan, say: Callable[[str], None]) -> object:
             ctx, DEMO_WORKER, "coordinator", "coordinator", [DEMO_TOWNSHIP]
         )
         (plan.data_dir / "demo-worker.txt").write_text(worker.id, encoding="utf-8")
+        published = publishing.publish_approved(ctx, (DEMO_TOWNSHIP,), actor="demo")
+        say(f"发布演示心愿到微心愿平台：{published} 个")
     demo_console_accounts(ctx)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -199,6 +202,7 @@ def run_demo(plan: DemoPlan, say: Callable[[str], None] = print) -> None:
     say(f"  网页控制台：{plan.server_url}/console")
     for username, _, shown in DEMO_CONSOLE_ACCOUNTS:
         say(f"    {shown}：用户名 {username}　密码 {DEMO_CONSOLE_PASSWORD}")
+    say(f"  微心愿平台（公开，无需登录）：{plan.server_url}/wishes")
     say(f"  入户走访 App：{plan.app_url}")
     say(f"  演示账户：{DEMO_WORKER}　PIN：{DEMO_PIN}")
     say(f"  开发用密钥库（仅供演示，不保护任何数据）：{plan.keystore_dir}")
