@@ -73,6 +73,14 @@ class IllegalEdit(StoreError):
     default_code = "change.illegal"
 
 
+class PhotoTooLarge(IllegalEdit):
+    """A photo larger than the server takes (`sync.protocol.MAX_PHOTO_BYTES`): refused
+    before it is kept, so it never waits to be uploaded for ever."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("photo.too_large", mb=limit // (1024 * 1024))
+
+
 class RecordTooLarge(IllegalEdit):
     """A record too large to sync (`sync.protocol.MAX_RECORD_BYTES`): refused before queuing."""
 

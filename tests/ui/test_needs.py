@@ -15,6 +15,7 @@ from app.domain.wishes import DEVICE_CREATE_STATES
 from app.store.sandbox import list_sandboxes, open_store
 from app.ui.viewmodels.needs import NeedsVM, WishesVM
 from app.ui.viewmodels.workspace import Workspace
+from sync.protocol import MAX_PHOTO_BYTES
 from tests.ui.builders import PIN
 from tests.ui.conftest import TODAY, Clock, ouyang
 from tests.ui.harness import Client, label_of
@@ -101,6 +102,20 @@ def test_need_fulfilment_keeps_its_photo_encrypted(ws: Workspace) -> None:
     stored = ws.store.get(Need, need.id)
     assert stored.fulfilment_photo_id is not None
     assert ws.store.get_photo(stored.fulfilment_photo_id) == photo
+
+
+def test_a_fulfilment_photo_the_server_would_refuse_is_refused_here(ws: Workspace) -> None:
+    """Over the server's limit it would wait to be uploaded for ever: the need stays as it
+    was, in one sentence, and no photo is kept."""
+    need = _need(ws, NeedStatus.REASONABLE)
+    queued = len(ws.store.pending())
+    vm = NeedsVM(ws)
+    photo = (b"\xff\xd8" + b"x" * MAX_PHOTO_BYTES, "image/jpeg")
+    assert not vm.move(need.id, "fulfilled", "送去棉被", photo=photo)
+    assert vm.message == "照片太大（超过 8 MB），请重新拍摄或选择较小的照片。"
+    assert ws.store.get(Need, need.id).status == NeedStatus.REASONABLE
+    assert ws.store.photo_counts() == {"upload": 0, "download": 0}
+    assert len(ws.store.pending()) == queued
 
 
 def test_illegal_need_moves_are_refused(ws: Workspace) -> None:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, insert, select, text, update
 
 from app.domain.ids import new_id
-from app.store.errors import IntegrityError, NotFound
+from app.store.errors import IntegrityError, NotFound, PhotoTooLarge
 from app.store.tables import PhotoRow
+from sync.protocol import MAX_PHOTO_BYTES
 
 PHOTOS = PhotoRow.__table__  # type: ignore[attr-defined]
 # A photo row with no content waits for its download (sync.client); the sealed column
@@ -24,7 +25,10 @@ class PhotoRepository:
         self._conn = conn
 
     def attach(self, record_id: str, content: bytes, mime: str = "image/jpeg") -> str:
-        """Keep a photo taken here for the record `record_id`; its new id."""
+        """Keep a photo taken here for the record `record_id`; its new id. PhotoTooLarge
+        when the server would refuse it (`MAX_PHOTO_BYTES`)."""
+        if len(content) > MAX_PHOTO_BYTES:
+            raise PhotoTooLarge(MAX_PHOTO_BYTES)
         photo_id = new_id()
         self._conn.execute(
             insert(PHOTOS).values(id=photo_id, record_id=record_id, mime=mime, content=content)

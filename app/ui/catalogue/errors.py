@@ -469,6 +469,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "{keystore:keystore} holds no key for this account; ask the county administrator "
         "to recover it with the escrow key.",
     ),
+    "photo.too_large": (
+        "照片太大（超过 {mb} MB），请重新拍摄或选择较小的照片。",
+        "The photo is too large (over {mb} MB); take it again or choose a smaller one.",
+    ),
     "record.too_large": (
         "记录内容过大（约 {kb} KB，上限 {limit_kb} KB，照片不计在内），请精简文字或名单后再保存。",
         "The record is too large (about {kb} KB, the limit is {limit_kb} KB, photos aside); "
