@@ -22,7 +22,7 @@ from app.domain.records import (
     Wish,
 )
 from app.store.columns import Codec, Damaged
-from app.store.errors import IntegrityError
+from app.store.errors import IntegrityError, StoreError
 from app.store.tables import (
     ConsentRow,
     HouseholdRow,
@@ -165,4 +165,4 @@ def mapping_for(type_name: str) -> RecordMapping:
     try:
         return MAPPINGS[type_name]
     except KeyError:
-        raise ValueError(f"未知的记录类型：{type_name!r}") from None
+        raise StoreError("store.unknown_type", type=type_name) from None

@@ -396,6 +396,7 @@ ERRORS: dict[str, tuple[str, str]] = {
         "The field {column} of record {record_type}/{record_id} fails its integrity check "
         "(damaged or tampered with).",
     ),
+    "store.unknown_type": ("未知的记录类型：{type!r}", "Unknown record type: {type!r}"),
     "store.not_found": (
         "找不到记录 {record_type}/{record_id}。",
         "There is no record {record_type}/{record_id}.",
