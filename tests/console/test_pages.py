@@ -65,6 +65,8 @@ def test_the_audit_log_filters_by_action_and_actor(signed_in) -> None:
     assert len(rows) == 1 and "共 1 条" in only.text
     nobody = client.get("/console/audit?actor=nobody&since=2020-01-01&until=2020-01-02")
     assert "共 0 条" in nobody.text
+    reads = client.get("/console/audit?action=report_read").text
+    assert "演示supervisor（控制台）" in reads  # the reader by name, not by id
 
 
 def test_organisations_are_managed_through_forms(ctx, signed_in) -> None:

@@ -48,10 +48,25 @@ def open_page(browser: Browser, size: tuple[int, int]) -> tuple[Page, list[str]]
     return page, problems
 
 
+def fonts_of(page: Page, selector: str) -> set[str]:
+    """The fonts Chromium drew an element's text with (DevTools protocol)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    used = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    cdp.detach()
+    return {font["familyName"] for font in used}
+
+
 def check(page: Page, name: str, problems: list[str], status: int = 200) -> Path:
-    """The page fits its width, broke no rule, and is photographed (full page); a page
-    answered with `status` (a form shown again with its error: 422) says so in the log."""
+    """The page fits its width, broke no rule, draws its Chinese in a CJK font (the test
+    machine has none of its own: the bundled one), and is photographed (full page); a
+    page answered with `status` (a form shown again with its error: 422) says so."""
     problems[:] = [p for p in problems if f"status of {status} " not in p]
+    for selector in ("a.brand", "h1", "footer"):
+        assert "Noto Sans CJK SC" in fonts_of(page, selector), f"{name}: {selector} in tofu"
     width = page.viewport_size["width"]  # type: ignore[index]
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= width, f"{name} is {overflow} px wide on a {width} px screen"

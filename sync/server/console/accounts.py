@@ -76,6 +76,12 @@ class ConsoleRole(StrEnum):
 
 
 SECOND_FACTOR_ROLES = frozenset({ConsoleRole.ADMIN, ConsoleRole.SUPERVISOR})
+CONSOLE_ACTOR = "console:"  # the audit log's actor for a console account: this and its id
+
+
+def actor_of(user_id: str) -> str:
+    """The audit log's name for a console account (apart from workers' ids and "cli")."""
+    return CONSOLE_ACTOR + user_id
 
 
 class AccountRefused(BadRequest):
@@ -106,6 +112,10 @@ class Account:
     areas: tuple[str, ...]
     organisation_id: str | None
     has_second_factor: bool
+
+    @property
+    def actor(self) -> str:
+        return actor_of(self.id)
 
 
 @dataclass(frozen=True)
@@ -299,7 +309,7 @@ def _refuse(ctx: ServerContext, client: str, user_id: str | None, now: datetime)
                 .where(col(ConsoleUser.id) == user_id)
                 .values(failed_logins=0, locked_until=now + timedelta(minutes=LOCK_MINUTES))
             )
-            audit.record(s, "console_user_locked", actor=user_id, client=client)
+            audit.record(s, "console_user_locked", actor=actor_of(user_id), client=client)
 
 
 def _locked_message(until: datetime) -> str:
@@ -342,7 +352,7 @@ def sign_in(ctx: ServerContext, username: str, password: str, *, client: str) ->
         s.execute(delete(ConsoleSession).where(col(ConsoleSession.expires_at) < now))
         signed = _new_session(s, row, pending, now)
         if not pending:
-            audit.record(s, "console_signed_in", actor=row.id, client=client)
+            audit.record(s, "console_signed_in", actor=actor_of(row.id), client=client)
     return signed
 
 
@@ -397,7 +407,9 @@ def pass_second_factor(ctx: ServerContext, token: str, code: str, *, client: str
             delete(ConsoleSession).where(col(ConsoleSession.token_hash) == pending.token_hash)
         )
         signed = _new_session(s, row, False, now)
-        audit.record(s, "console_signed_in", actor=row.id, client=client, second_factor=True)
+        audit.record(
+            s, "console_signed_in", actor=actor_of(row.id), client=client, second_factor=True
+        )
     return signed
 
 
@@ -457,7 +469,7 @@ def sign_out(ctx: ServerContext, token: str, *, everywhere: bool = False) -> Non
             return
         if everywhere:
             s.execute(delete(ConsoleSession).where(col(ConsoleSession.user_id) == row.user_id))
-            audit.record(s, "console_signed_out_everywhere", actor=row.user_id)
+            audit.record(s, "console_signed_out_everywhere", actor=actor_of(row.user_id))
         else:
             s.delete(row)
 

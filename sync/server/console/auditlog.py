@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
+from sync.server.console.accounts import CONSOLE_ACTOR
 from sync.server.context import ServerContext
-from sync.server.tables import AuditEntry
+from sync.server.tables import AuditEntry, ConsoleUser, Worker
 
 PAGE_SIZE = 50
 
@@ -32,6 +33,27 @@ class AuditPage:
     page: int
     pages: int
     actions: list[str]  # every action in the log, for the filter's choices
+    actors: dict[str, str]  # the page's actors by what the log holds, as people read them
+
+
+SHELL_ACTORS = {"cli": "县级服务器命令行", "demo": "演示数据"}
+
+
+def actor_names(session: Session, actors: set[str]) -> dict[str, str]:
+    """Who each actor is: a console account's or a worker's name, or the shell."""
+    named = {a: SHELL_ACTORS[a] for a in actors if a in SHELL_ACTORS}
+    console = {a.removeprefix(CONSOLE_ACTOR): a for a in actors if a.startswith(CONSOLE_ACTOR)}
+    for user_id, name in session.execute(
+        select(col(ConsoleUser.id), col(ConsoleUser.name)).where(
+            col(ConsoleUser.id).in_(list(console))
+        )
+    ):
+        named[console[user_id]] = f"{name}（控制台）"
+    for worker_id, name in session.execute(
+        select(col(Worker.id), col(Worker.name)).where(col(Worker.id).in_(actors))
+    ):
+        named[worker_id] = name
+    return named
 
 
 def search(ctx: ServerContext, asked: AuditFilter) -> AuditPage:
@@ -62,4 +84,5 @@ def search(ctx: ServerContext, asked: AuditFilter) -> AuditPage:
             )
         )
         actions = sorted(s.exec(select(AuditEntry.action).distinct()))
-    return AuditPage(entries, total, page, pages, actions)
+        actors = actor_names(s, {e.actor for e in entries})
+    return AuditPage(entries, total, page, pages, actions, actors)

@@ -77,6 +77,12 @@ def _levels(code: str) -> list[str]:
     return [code[:n] for n in (6, 9, 12) if n <= len(code)]
 
 
+def _area_keys(code: str) -> list[str]:
+    """How the areas table may key the levels of `code` (short or padded to 12 digits)."""
+    levels = _levels(code)
+    return [*levels, *(c.ljust(12, "0") for c in levels)]
+
+
 def area_name(code: str, names: dict[str, str]) -> str:
     """A scope code's name: from the server's areas, else the county's, else the code."""
     return names.get(code.ljust(12, "0")) or names.get(code) or COUNTIES.get(code) or code
@@ -178,11 +184,7 @@ def household_file(ctx: ServerContext, household_id: str, *, actor: str) -> Hous
         ).all()
         names = {
             a.code: a.name
-            for a in s.exec(
-                select(Area).where(
-                    col(Area.code).in_([c.ljust(12, "0") for c in _levels(row.area_code)])
-                )
-            )
+            for a in s.exec(select(Area).where(col(Area.code).in_(_area_keys(row.area_code))))
         }
     household = json.loads(row.data)
     members: list[MemberRow] = []

@@ -19,7 +19,7 @@ PeriodText = Annotated[str, Query(max_length=16)]
 
 
 def _actor(request: Request) -> str:
-    return f"console:{request.state.session.account.id}"
+    return request.state.session.account.actor
 
 
 @router.get("/coverage", name="coverage")

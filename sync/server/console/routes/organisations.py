@@ -22,7 +22,7 @@ NEED_LABELS = {need: label(need) for need in NeedArea}
 
 
 def _who(request: Request) -> str:
-    return f"console:{request.state.session.account.id}"
+    return request.state.session.account.actor
 
 
 def _form_page(
