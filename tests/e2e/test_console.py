@@ -6,7 +6,6 @@ inside their box), breaks no content-security rule, and is photographed."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -65,6 +64,7 @@ def check(page: Page, name: str, problems: list[str], status: int = 200) -> Path
     machine has none of its own: the bundled one), and is photographed (full page); a
     page answered with `status` (a form shown again with its error: 422) says so."""
     problems[:] = [p for p in problems if f"status of {status} " not in p]
+    page.evaluate("document.fonts.ready.then(() => true)")  # the first page fetches the font
     for selector in ("a.brand", "h1", "footer"):
         assert "Noto Sans CJK SC" in fonts_of(page, selector), f"{name}: {selector} in tofu"
     width = page.viewport_size["width"]  # type: ignore[index]
@@ -114,6 +114,11 @@ def test_a_supervisor_walks_coverage_and_the_audit_log(browser: Browser, county,
     expect(page.get_by_role("heading", name="家庭档案")).to_be_visible()
     expect(page.get_by_text("330702********").first).to_be_visible()
     check(page, "household", problems)
+    page.emulate_media(media="print")  # printed: no menu, no buttons, the tables whole
+    expect(page.get_by_role("navigation", name="主菜单")).to_be_hidden()
+    expect(page.get_by_role("button", name="退出")).to_be_hidden()
+    expect(page.get_by_role("heading", name="家庭档案")).to_be_visible()
+    page.emulate_media(media="screen")
     nav.get_by_role("link", name="审计日志").click()
     expect(page.get_by_role("heading", name="审计日志")).to_be_visible()
     page.locator("select[name=action]").select_option("household_read")
@@ -145,6 +150,5 @@ def test_an_admin_registers_an_organisation(browser: Browser, county, size) -> N
     page.get_by_label("统一社会信用代码").fill(code)
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("link", name=name)).to_be_visible()
-    time.sleep(0.3)  # the web font swaps in
     check(page, "organisations", problems)
     page.context.close()
