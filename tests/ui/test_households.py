@@ -127,6 +127,19 @@ def test_a_name_with_an_emoji_is_refused_with_the_reason(ws: Workspace) -> None:
     assert vm.errors == {"head_name": "姓名不能包含表情符号或图形符号"}
 
 
+def test_in_english_the_domain_s_refusals_are_said_in_english(ws: Workspace) -> None:
+    """The domain raises codes, so the English form says its refusals in English (before,
+    the domain's Chinese sentences reached the English screen as they were)."""
+    valid = make_id_number("330702", TODAY.replace(year=1960), 5)
+    broken = valid[:-1] + ("1" if valid[-1] != "1" else "2")
+    vm = NewHouseholdVM(ws, head_name="钱多多", address="1号", id_number=broken, lang="en")
+    assert vm.save() is None
+    assert vm.errors == {"id_number": "The ID number's check digit is wrong"}
+    vm = NewHouseholdVM(ws, village="330702102203", head_name="钱多多😀", address="1号", lang="en")
+    assert vm.save() is None
+    assert vm.errors == {"head_name": "A name cannot contain emoji or pictographs"}
+
+
 def test_the_search_box_clears_with_one_tap(data_dir: Path, clock: Clock) -> None:
     async def go() -> None:
         client = await Client(data_dir, clock=clock).start()
