@@ -59,7 +59,7 @@ def test_the_audit_log_filters_by_action_and_actor(signed_in) -> None:
     client = signed_in["supervisor"]
     client.get(f"/console/coverage/330702?period={PERIOD}")
     everything = client.get("/console/audit")
-    assert "console_user_added" in everything.text and "report_read" in everything.text
+    assert "新增控制台账户" in everything.text and "查看报表" in everything.text
     only = client.get("/console/audit?action=organisation_added")
     rows = re.findall(r"<tr>\s*<td>", only.text)
     assert len(rows) == 1 and "共 1 条" in only.text

@@ -123,7 +123,7 @@ def test_a_supervisor_walks_coverage_and_the_audit_log(browser: Browser, county,
     expect(page.get_by_role("heading", name="审计日志")).to_be_visible()
     page.locator("select[name=action]").select_option("household_read")
     page.get_by_role("button", name="筛选").click()
-    expect(page.get_by_text("household_read").nth(1)).to_be_visible()
+    expect(page.get_by_role("cell", name="查看家庭档案").first).to_be_visible()
     check(page, "audit", problems)
     page.get_by_role("button", name="退出").click()
     expect(page.get_by_text("您已退出登录。")).to_be_visible()
