@@ -18,7 +18,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import flet as ft
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from app.ui.viewmodels.workspace import Workspace
 
 log = logging.getLogger("doorstep.ui")
+Fitted = TypeVar("Fitted", bound=ft.BaseControl)
 
 IDLE_CHECK_S = 5.0
 RARE_FONTS_AFTER_S = 1.0  # the first screen is drawn before the large fallback fonts load
@@ -107,6 +108,7 @@ class Shell:
         self.sync_bar: Any = None
         self.stack: list[Screen] = []
         self._idle_task: Any = None
+        self._theme_scale = 1.0  # the text size the page's theme was made for
         self._tasks: set[asyncio.Task[Any]] = set()
         self.closed = False
 
@@ -165,9 +167,10 @@ class Shell:
             self.page.views.append(self.fit_text(screen.build_view()))
         self.page.update()
 
-    def fit_text(self, control: ft.View) -> ft.View:
-        """Apply the device's text size (大字, 适老化) to a view; `w.update` does the same for
-        each part a screen updates."""
+    def fit_text(self, control: Fitted) -> Fitted:
+        """Apply the device's text size (大字, 适老化) to a view or dialog, and to the
+        navigation's labels (the theme); `w.update` does the same for each part a screen
+        updates."""
         if self.settings.large_text:
             w.set_text_scale(self.page, w.LARGE_TEXT)
         elif w.text_scale(self.page) is not None:
@@ -175,7 +178,14 @@ class Shell:
         factor = w.text_scale(self.page)
         if factor is not None:
             w.enlarge(control, factor)
+            if self._theme_scale != factor:
+                self._theme_scale = factor
+                self.page.theme = w.theme(factor)
         return control
+
+    def show_dialog(self, dialog: ft.DialogControl) -> None:
+        """Show a dialog (or snackbar) with its text at the device's size."""
+        self.page.show_dialog(self.fit_text(dialog))
 
     def screen(self, route: str, **params: Any) -> Screen:
         """A new screen for the route named `route` (see `ROUTES`), built with `params`."""
@@ -324,7 +334,7 @@ class Shell:
     def snack(self, message: str, *, error: bool = False) -> None:
         if not message:
             return
-        self.page.show_dialog(
+        self.show_dialog(
             ft.SnackBar(
                 content=ft.Text(message, size=17),
                 bgcolor=ft.Colors.RED_700 if error else None,

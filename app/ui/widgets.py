@@ -50,6 +50,8 @@ Handler = Callable[..., Any]
 LARGE_TEXT = 1.25  # 大字（适老化）: every text this much larger
 _SCALE = "_doorstep_text_scale"  # on a page: the factor its texts are drawn at, once set
 _DEFAULT_TEXT = 14.0  # Flutter's size for a Text that names none
+_DIALOG_TITLE = 24.0  # Flutter's size for a dialog's title that names none
+NAV_LABEL = 12  # the navigation bar's and rail's labels (Material 3's own size)
 _BASE = "_doorstep_base_"  # where a control remembers its own size before scaling
 
 
@@ -63,6 +65,14 @@ def enlarge(root: object, factor: float) -> None:
         if id(obj) in seen:
             continue
         seen.add(id(obj))
+        if (
+            isinstance(obj, ft.AlertDialog)
+            and isinstance(obj.title, ft.Text)
+            and getattr(obj.title, _BASE + "size", None) is None
+            and obj.title.size is None
+        ):
+            # A dialog draws a title that names no size larger than other text.
+            object.__setattr__(obj.title, _BASE + "size", _DIALOG_TITLE)
         if isinstance(obj, ft.Text):
             _scale(obj, "size", factor, _DEFAULT_TEXT)
         elif isinstance(obj, ft.TextField | ft.Dropdown):
@@ -129,14 +139,16 @@ def update(*controls: ft.BaseControl | None) -> None:
             log.debug("update dropped: %s is no longer on the page", type(control).__name__)
 
 
-def style(size: int = TEXT, **kw: Any) -> ft.TextStyle:
+def style(size: float = TEXT, **kw: Any) -> ft.TextStyle:
     """A text style in the bundled CJK font and its fallbacks (styles replace the theme's)."""
     return ft.TextStyle(size=size, font_family=FONT, font_family_fallback=list(RARE_FONTS), **kw)
 
 
-def theme() -> ft.Theme:
+def theme(text_scale: float = 1.0) -> ft.Theme:
     """The app's theme: every Material text style in the bundled fonts, standard (touch)
-    density, and icon buttons (back arrow included) of at least TOUCH_MIN px."""
+    density, and icon buttons (back arrow included) of at least TOUCH_MIN px. The
+    navigation's labels, which are no Text of ours, are drawn at `text_scale` (大字)."""
+    nav_label = style(round(NAV_LABEL * text_scale, 1))
     roles = [f.name for f in fields(ft.TextTheme) if not f.name.startswith("_")]
     in_our_fonts = {
         role: ft.TextStyle(font_family=FONT, font_family_fallback=list(RARE_FONTS))
@@ -147,6 +159,10 @@ def theme() -> ft.Theme:
         text_theme=ft.TextTheme(**in_our_fonts),
         color_scheme_seed=ft.Colors.TEAL,
         visual_density=ft.VisualDensity.STANDARD,
+        navigation_bar_theme=ft.NavigationBarTheme(label_text_style=nav_label),
+        navigation_rail_theme=ft.NavigationRailTheme(
+            selected_label_text_style=nav_label, unselected_label_text_style=nav_label
+        ),
         icon_button_theme=ft.IconButtonTheme(
             style=ft.ButtonStyle(padding=(TOUCH_MIN - ICON) // 2, icon_size=ICON)
         ),

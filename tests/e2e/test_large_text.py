@@ -1,6 +1,6 @@
 """大字（适老化） in Chromium: every main screen with the larger text, at 800 and 1440 px,
 shot to tests/screenshots/ for a person to look at; the navigation and the main buttons
-stay reachable."""
+stay reachable; dialogs and the navigation's labels are drawn larger too."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from app.ui.viewmodels.device import DeviceSettings
 from tests.e2e.conftest import (
@@ -67,3 +67,36 @@ def test_every_screen_with_large_text(
     for path in shots:
         assert path.stat().st_size > 10_000, path
     page.close()
+
+
+def _drawn(page: Page, wide: bool) -> tuple[float, float]:
+    """As drawn: the height of the rail's 设置 destination (0 on a tablet, whose bar keeps
+    its height) and of the wipe dialog's title."""
+    nav(page, "设置")
+    rail = 0.0
+    if wide:
+        box = page.get_by_role("button", name=re.compile("^设置\\s")).first.bounding_box()
+        assert box is not None
+        rail = box["height"]
+    go(page, "button", "清除本设备数据")
+    title = page.get_by_text("清除本设备的全部数据？").first
+    title.wait_for()
+    box = title.bounding_box()
+    assert box is not None
+    return rail, box["height"]
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["800x1280", "1440x900"])
+def test_dialogs_and_navigation_labels_are_larger(
+    browser: Browser, server: Server, large_text: Server, size: tuple[int, int]
+) -> None:
+    drawn = {}
+    for name, running in (("normal", server), ("large", large_text)):
+        page = open_app(browser, running.url, size)
+        unlock(page)
+        drawn[name] = _drawn(page, wide=size == WIDE)
+        shoot(page, f"{name}-10-dialog")
+        page.close()
+    (rail, title), (large_rail, large_title) = drawn["normal"], drawn["large"]
+    assert large_title >= 1.15 * title, drawn
+    assert large_rail >= rail + 4 if size == WIDE else large_rail == rail == 0, drawn

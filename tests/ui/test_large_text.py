@@ -94,3 +94,32 @@ def test_the_setting_turns_large_text_on_and_off(data_dir: Path, clock: Clock) -
         assert _sizes(client) == [(t, s or 14.0) for t, s in normal]
 
     asyncio.run(go())
+
+
+def test_navigation_labels_dialogs_and_messages_are_large_too(data_dir: Path, clock: Clock) -> None:
+    """The bar's and rail's labels (drawn from the theme) and every dialog and snackbar
+    follow 大字; turning it off brings the labels back to their own size."""
+    DeviceSettings(large_text=True).save(data_dir)
+
+    async def go() -> None:
+        client = await Client(data_dir, clock=clock).start()
+        await client.unlock(PIN)
+        theme = client.page.theme
+        assert theme is not None and theme.navigation_bar_theme is not None
+        large = round(w.NAV_LABEL * w.LARGE_TEXT, 1)
+        assert theme.navigation_bar_theme.label_text_style.size == large  # type: ignore[union-attr]
+        assert theme.navigation_rail_theme is not None
+        assert theme.navigation_rail_theme.unselected_label_text_style.size == large  # type: ignore[union-attr]
+        await client.tab("设置")
+        await client.click("清除本设备数据")
+        assert client.has_text("清除本设备的全部数据？")
+        assert _all_large(client) == []
+        await client.type("PIN", "000000")
+        await client.click("确认清除")
+        assert client.snacks() and _all_large(client) == []
+        await client.click("标准")
+        theme = client.page.theme
+        assert theme is not None and theme.navigation_bar_theme is not None
+        assert theme.navigation_bar_theme.label_text_style.size == w.NAV_LABEL  # type: ignore[union-attr]
+
+    asyncio.run(go())

@@ -251,7 +251,7 @@ class ConsentScreen(Screen):
                 ),
             ],
         )
-        self.shell.page.show_dialog(dialog)
+        self.shell.show_dialog(dialog)
 
     # --- the form -----------------------------------------------------------------------
 

@@ -93,7 +93,7 @@ def open_camera(shell: Host, on_photo: Callable[[bytes], None]) -> None:
             w.button(shell.t("media.shoot"), shell.handler(take), icon=ft.Icons.CAMERA_ALT),
         ],
     )
-    shell.page.show_dialog(dialog)
+    shell.show_dialog(dialog)
     shell.background(start())
 
 

@@ -57,7 +57,7 @@ def note_dialog(
                 icon=ft.Icons.IMAGE,
             ),
         ]
-    shell.page.show_dialog(
+    shell.show_dialog(
         ft.AlertDialog(
             modal=True,
             title=ft.Text(title, size=w.TITLE, weight=ft.FontWeight.BOLD),

@@ -199,7 +199,7 @@ class SettingsScreen(Screen):
             else:
                 self.shell.snack(self.vm.message, error=True)
 
-        self.shell.page.show_dialog(
+        self.shell.show_dialog(
             ft.AlertDialog(
                 modal=True,
                 title=ft.Text(self.t("settings.wipe_title")),

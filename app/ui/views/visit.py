@@ -280,7 +280,7 @@ class NewVisitScreen(Screen):
             self.vm.saved = True  # nothing more is kept from this form
             self.shell.pop()
 
-        self.shell.page.show_dialog(
+        self.shell.show_dialog(
             ft.AlertDialog(
                 modal=True,
                 title=ft.Text(self.t("draft.cancel_title")),
@@ -320,7 +320,7 @@ class NewVisitScreen(Screen):
             confirm_text=self.t("common.confirm"),
             on_change=self.act(self._date_picked),
         )
-        self.shell.page.show_dialog(picker)
+        self.shell.show_dialog(picker)
 
     def _date_picked(self, e: Any) -> None:
         picked = e.control.value
@@ -583,7 +583,7 @@ def offer_kept_visits(shell: Host) -> None:
                 spacing=4,
             )
         )
-    shell.page.show_dialog(
+    shell.show_dialog(
         ft.AlertDialog(
             modal=True,
             title=ft.Text(shell.t("draft.offer_title")),
