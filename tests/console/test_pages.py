@@ -96,3 +96,20 @@ def test_organisations_are_managed_through_forms(ctx, signed_in) -> None:
     assert "磐安县慈善超市" not in [o.name for o in list_organisations(ctx)]
     listed = admin.get("/console/organisations?all=true").text
     assert "磐安县慈善超市" in listed and "已停用" in listed
+
+
+def test_an_admin_adds_a_charity_account_in_the_console(server, county, signed_in) -> None:
+    from tests.console.conftest import PASSWORD, browser, log_in
+
+    admin = signed_in["admin"]
+    form = {"username": "li.charity", "name": "李四", "role": "charity", "areas": "",
+            "organisation": county.organisation_id, "password": "short"}  # fmt: skip
+    form["csrf"] = csrf_of(admin.get("/console/accounts/new").text)
+    refused = admin.post("/console/accounts", data=form)
+    assert refused.status_code == 422 and "至少10" in refused.text
+    assert 'value="li.charity"' in refused.text and "short" not in refused.text
+    made = admin.post("/console/accounts", data={**form, "password": PASSWORD})
+    assert made.status_code == 303
+    listed = admin.get("/console/accounts").text
+    assert "li.charity" in listed and "婺城区慈善总会" in listed
+    assert log_in(browser(server), "li.charity").status_code == 303

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.assets import ASSETS_DIR
 from sync.server.console.access import authorise
-from sync.server.console.routes import audit, auth, coverage, organisations, wishes
+from sync.server.console.routes import audit, auth, coverage, organisations, users, wishes
 from sync.server.console.web import PREFIX, STATIC_DIR, SecurityHeaders, install_error_pages
 
 
@@ -28,6 +28,7 @@ def install(app: FastAPI) -> None:
     for feature in (
         auth.router,
         organisations.router,
+        users.router,
         coverage.router,
         audit.router,
         wishes.router,
@@ -35,7 +36,7 @@ def install(app: FastAPI) -> None:
         router.include_router(feature)
     app.include_router(router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console_static")
-    # The bundled CJK font, for a browser with none of its own (fetched only then).
+    # The bundled CJK font, for a browser with no CJK font of its own (see console.css).
     app.mount(f"{PREFIX}/fonts", StaticFiles(directory=ASSETS_DIR / "fonts"), name="console_fonts")
     install_error_pages(app)
     app.add_middleware(SecurityHeaders)
