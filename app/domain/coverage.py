@@ -83,16 +83,6 @@ class Breakdown(StrEnum):
     CATEGORY = "category"
 
 
-BREAKDOWN_NAMES: dict[Breakdown, str] = {
-    Breakdown.COUNTY: "县（市、区）",
-    Breakdown.TOWNSHIP: "乡镇（街道）",
-    Breakdown.VILLAGE: "村（社区）",
-    Breakdown.WORKER: "责任人",
-    Breakdown.TEAM: "队伍",
-    Breakdown.CATEGORY: "类别",
-}
-
-
 class InvalidBreakdown(DoorstepError, ValueError):
     """A breakdown is one of county, township, village, worker, team, category."""
 
@@ -112,35 +102,19 @@ def parse_breakdown(value: str | Breakdown | None) -> Breakdown | None:
 
 @dataclass(frozen=True, slots=True)
 class Measure:
-    """What a report counts: its code, title and the JSON keys and headers of its figures."""
+    """What a report counts: its code and the JSON keys of its figures.
+
+    The words people read (title, headers) are the UI catalogue's, by `code`
+    (`app.ui.catalogue.measure_label`).
+    """
 
     code: str
-    title: str
     count_key: str
-    count_label: str
     total_key: str | None = None  # None for a plain count with no rate
-    total_label: str = ""
-    rate_label: str = ""
 
 
-COVERAGE = Measure(
-    "visit_coverage",
-    "在册对象探访关爱率",
-    "covered",
-    "已探访户数",
-    "due",
-    "应探访户数",
-    "探访关爱率",
-)
-MAJOR_EVENT_RESPONSE = Measure(
-    "major_event_response",
-    "重大变故响应率",
-    "answered",
-    "按时上门数",
-    "events",
-    "重大变故数",
-    "响应率",
-)
+COVERAGE = Measure("visit_coverage", "covered", "due")
+MAJOR_EVENT_RESPONSE = Measure("major_event_response", "answered", "events")
 
 
 @dataclass(frozen=True, slots=True)
@@ -522,10 +496,9 @@ def sort_keys(by: Breakdown | None, keys: Iterable[str]) -> list[str]:
 
 def row_name(by: Breakdown | None, key: str, names: Mapping[str, str] | None) -> str:
     """A row's display name: from `names` (areas by 6/9/12-digit code, workers by id,
-    teams and categories by code as the UI's catalogue names them), else the code."""
+    teams, categories and UNASSIGNED by code as the UI's catalogue names them), else the
+    code."""
     names = names or {}
-    if key == UNASSIGNED:
-        return "未指定"
     if key in names:
         return names[key]
     if by in (Breakdown.COUNTY, Breakdown.TOWNSHIP, Breakdown.VILLAGE):

@@ -36,28 +36,10 @@ from app.domain.coverage import (
 from app.domain.errors import DoorstepError
 from app.domain.policy import VisitPolicy
 
-NEEDS_FULFILMENT = Measure(
-    "reasonable_needs_fulfilled",
-    "困难群众合理需求兑现率",
-    "fulfilled",
-    "已兑现数",
-    "reasonable",
-    "合理需求数",
-    "兑现率",
-)
-WISHES_FULFILLED = Measure("wishes_fulfilled", "微心愿化解数量", "fulfilled", "已圆梦数")
-SERVICE_COVERAGE = Measure(
-    "service_project_coverage",
-    "服务项目在册困难群众覆盖率",
-    "served",
-    "受益户数",
-    "registered",
-    "在册户数",
-    "覆盖率",
-)
-CHARITIES_INVOLVED = Measure(
-    "charities_involved", "参与帮扶的慈善力量", "charities", "慈善组织和爱心人士数"
-)
+NEEDS_FULFILMENT = Measure("reasonable_needs_fulfilled", "fulfilled", "reasonable")
+WISHES_FULFILLED = Measure("wishes_fulfilled", "fulfilled")
+SERVICE_COVERAGE = Measure("service_project_coverage", "served", "registered")
+CHARITIES_INVOLVED = Measure("charities_involved", "charities")
 
 CLAIMED_STATES = frozenset({WishState.CLAIMED, WishState.FULFILLED})
 
@@ -247,10 +229,6 @@ class Status(StrEnum):
     MET = "met"  # 达标
     NOT_MET = "not_met"  # 未达标
     NO_DATA = "no_data"  # 暂无数据
-
-
-STATUS_NAMES = {Status.MET: "达标", Status.NOT_MET: "未达标", Status.NO_DATA: "暂无数据"}
-SOURCE_NAMES = {Source.MEASURED: "系统统计", Source.ENTERED: "民政局填报"}
 
 
 class IndicatorSpec(BaseModel):

@@ -1,4 +1,8 @@
-"""Reports as plain tables (title, Chinese headers, rows): the one layout CSV and XLSX share."""
+"""Reports as plain tables (title, Chinese headers, rows): the one layout CSV and XLSX share.
+
+Exports are in Chinese: the measures', breakdowns', statuses' and sources' words are the
+UI catalogue's zh-CN ones (`app.ui.catalogue`), the rest of the layout's words are here.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +13,17 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from app.domain.coverage import BREAKDOWN_NAMES, UNASSIGNED, Breakdown, Report
-from app.domain.indicators import (
-    CHARITIES_INVOLVED,
-    SOURCE_NAMES,
-    STATUS_NAMES,
-    IndicatorResult,
-    Status,
-    format_number,
-)
+from app.domain.coverage import UNASSIGNED, Breakdown, Report
+from app.domain.indicators import CHARITIES_INVOLVED, IndicatorResult, Status, format_number
 from app.domain.records import Person
 from app.reports.masking import mask_name, masked_id
+from app.ui.catalogue import label, measure_label, text
 
 TOTAL_LABEL = "合计"
 STATUS_FILLS = {
-    STATUS_NAMES[Status.MET]: "C6EFCE",
-    STATUS_NAMES[Status.NOT_MET]: "FFC7CE",
-    STATUS_NAMES[Status.NO_DATA]: "EDEDED",
+    label(Status.MET): "C6EFCE",
+    label(Status.NOT_MET): "FFC7CE",
+    label(Status.NO_DATA): "EDEDED",
 }
 
 
@@ -81,7 +79,7 @@ def period_label(report: Report) -> str:
 
 
 def breakdown_sheet(by: Breakdown | None) -> str:
-    return "总体" if by is None else f"按{BREAKDOWN_NAMES[by]}"
+    return "总体" if by is None else f"按{label(by)}"
 
 
 KEY_HEADERS: dict[Breakdown, str] = {
@@ -98,12 +96,13 @@ def report_table(report: Report, names: Mapping[str, str] | None = None) -> Tabl
     """A report's breakdown rows with a 合计 line; `names` renames rows (code or id → name)."""
     names = names or {}
     m = report.measure
-    figures = [Column(m.count_label or m.title, Kind.COUNT, 14)]
+    title = measure_label(m.code)
+    figures = [Column(measure_label(m.code, "count"), Kind.COUNT, 14)]
     if m.total_key is not None:
         figures = [
-            Column(m.total_label, Kind.COUNT, 14),
-            Column(m.count_label, Kind.COUNT, 14),
-            Column(m.rate_label, Kind.RATE, 12),
+            Column(measure_label(m.code, "total"), Kind.COUNT, 14),
+            Column(measure_label(m.code, "count"), Kind.COUNT, 14),
+            Column(measure_label(m.code, "rate"), Kind.RATE, 12),
         ]
 
     def figures_of(tally: Any) -> tuple[Any, ...]:
@@ -116,7 +115,7 @@ def report_table(report: Report, names: Mapping[str, str] | None = None) -> Tabl
         columns = (Column("范围", Kind.TEXT, 16), *figures)
         return Table(
             breakdown_sheet(None),
-            f"{m.title}台账",
+            f"{title}台账",
             subtitle,
             columns,
             total=(TOTAL_LABEL, *figures_of(report.overall)),
@@ -124,14 +123,14 @@ def report_table(report: Report, names: Mapping[str, str] | None = None) -> Tabl
     columns = (
         Column("序号", Kind.COUNT, 6),
         Column(KEY_HEADERS[report.by], Kind.TEXT, 16),
-        Column(BREAKDOWN_NAMES[report.by], Kind.TEXT, 24),
+        Column(label(report.by), Kind.TEXT, 24),
         *figures,
     )
     rows = [
         (
             i,
             "" if row.key == UNASSIGNED else row.key,
-            names.get(row.key, row.name),
+            text("reports.unassigned") if row.key == UNASSIGNED else names.get(row.key, row.name),
             *figures_of(row.tally),
         )
         for i, row in enumerate(report.rows, 1)
@@ -143,8 +142,8 @@ def report_table(report: Report, names: Mapping[str, str] | None = None) -> Tabl
         note = "注：各行按名称去重计数，合计为全部去重后的数量，各行之和可能大于合计。"
     return Table(
         breakdown_sheet(report.by),
-        f"{m.title}台账",
-        f"{subtitle}　分组：{BREAKDOWN_NAMES[report.by]}",
+        f"{title}台账",
+        f"{subtitle}　分组：{label(report.by)}",
         columns,
         rows,
         (TOTAL_LABEL, "", "", *figures_of(report.overall)),
@@ -164,9 +163,9 @@ def overdue_table(
         Column("序号", Kind.COUNT, 6),
         Column("户主姓名", Kind.TEXT, 10),
         Column("身份证号", Kind.TEXT, 22),
-        Column("乡镇（街道）", Kind.TEXT, 16),
-        Column("村（社区）", Kind.TEXT, 18),
-        Column("责任人", Kind.TEXT, 12),
+        Column(label(Breakdown.TOWNSHIP), Kind.TEXT, 16),
+        Column(label(Breakdown.VILLAGE), Kind.TEXT, 18),
+        Column(label(Breakdown.WORKER), Kind.TEXT, 12),
         Column("最近一次有效探访", Kind.DATE, 16),
         Column("户编号", Kind.TEXT, 38),
     )
@@ -188,7 +187,7 @@ def overdue_table(
         )
     return Table(
         "逾期未探访名单",
-        f"{report.measure.title}逾期未探访名单",
+        f"{measure_label(report.measure.code)}逾期未探访名单",
         f"统计期：{period_label(report)}　共{len(rows)}户　姓名、身份证号已脱敏",
         columns,
         rows,
@@ -217,8 +216,8 @@ def indicators_table(results: Sequence[IndicatorResult], year: int) -> Table:
             r.spec.unit,
             *(r.spec.target_text(y) for y in years),
             r.value,
-            SOURCE_NAMES[r.spec.source],
-            STATUS_NAMES[r.status],
+            label(r.spec.source),
+            label(r.status),
         )
         for r in results
     ]

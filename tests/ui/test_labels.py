@@ -10,11 +10,22 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from app.domain import codes
+from app.domain import codes, coverage, indicators
 from app.domain.areas import COUNTIES
+from app.domain.coverage import UNASSIGNED, Breakdown, Measure
+from app.domain.indicators import Source, Status
 from app.domain.policy import Urgency
 from app.ui import widgets as w
-from app.ui.catalogue import CODE_LABELS, UI, all_text, label, text
+from app.ui.catalogue import (
+    CODE_LABELS,
+    MEASURE_WORDS,
+    UI,
+    all_text,
+    code_names,
+    label,
+    measure_label,
+    text,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FONT = ROOT / "assets" / "fonts" / "NotoSansSC-Regular.otf"
@@ -30,7 +41,9 @@ ENUMS = [
 ]
 
 
-@pytest.mark.parametrize("enum", [*ENUMS, Urgency], ids=lambda e: e.__name__)
+@pytest.mark.parametrize(
+    "enum", [*ENUMS, Urgency, Breakdown, Status, Source], ids=lambda e: e.__name__
+)
 def test_every_code_has_chinese_and_english(enum: type[StrEnum]) -> None:
     table = CODE_LABELS.get(enum)
     assert table is not None, f"{enum.__name__} has no labels"
@@ -38,6 +51,24 @@ def test_every_code_has_chinese_and_english(enum: type[StrEnum]) -> None:
     for zh, en in table.values():
         assert zh and en and zh != en
     assert label(next(iter(enum)), "zh") != label(next(iter(enum)), "en")
+
+
+def test_every_measure_has_its_words_in_both_languages() -> None:
+    measures = {
+        v.code: v
+        for module in (coverage, indicators)
+        for v in vars(module).values()
+        if isinstance(v, Measure)
+    }.values()
+    assert len(measures) == 6 and set(MEASURE_WORDS) == {m.code for m in measures}
+    for m in measures:
+        parts = {"title", "count"} | ({"total", "rate"} if m.total_key else set())
+        assert set(MEASURE_WORDS[m.code]) == parts, m.code
+        for part in parts:
+            zh, en = measure_label(m.code, part, "zh"), measure_label(m.code, part, "en")
+            assert zh and en and zh != en and not re.search(r"[\u4e00-\u9fff]", en)
+    assert measure_label("visit_coverage") == "在册对象探访关爱率"
+    assert (code_names("zh")[UNASSIGNED], code_names("en")[UNASSIGNED]) == ("未指定", "Unassigned")
 
 
 def test_placeholders_match_between_languages() -> None:

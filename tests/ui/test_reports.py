@@ -243,6 +243,18 @@ def test_indicator_statuses(hand: Workspace) -> None:
     assert vm.year == 2023 and [line.code for line in vm.indicators] == ["charities_involved"]
 
 
+def test_indicators_and_rows_are_named_in_the_chosen_language(hand: Workspace) -> None:
+    names = {line.code: line.name for line in ReportsVM(hand).indicators}
+    assert names["visit_coverage"] == "在册对象探访关爱率"
+    assert names["charities_involved"] == "参与帮扶的慈善力量"
+    vm = ReportsVM(hand, "en")
+    names = {line.code: line.name for line in vm.indicators}
+    assert names["visit_coverage"] == "Visit coverage of registered households"
+    assert names["wishes_fulfilled"] == "Micro-wishes fulfilled"
+    assert names["charities_involved"] == "Charities involved"
+    assert [(x.code, x.name) for x in vm.teams()] == [("grid_worker", "Grid worker")]
+
+
 def test_rows_by_worker_and_team_follow_the_staff_the_server_sent(hand: Workspace) -> None:
     vm = ReportsVM(hand)
     # Before any sync: no staff, every household counts under its last visitor.

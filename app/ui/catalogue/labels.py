@@ -30,6 +30,8 @@ from app.domain.codes import (
     WishState,
 )
 from app.domain.consent import ConsentStatus
+from app.domain.coverage import UNASSIGNED, Breakdown
+from app.domain.indicators import Source, Status
 from app.domain.policy import Urgency
 
 LANGUAGES = ("zh", "en")
@@ -177,6 +179,63 @@ CODE_LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         "due_soon": ("即将到期", "Due soon"),
         "due": ("本期待探访", "Due this period"),
         "done": ("本期已探访", "Visited this period"),
+    },
+    Breakdown: {
+        "county": ("县（市、区）", "County"),
+        "township": ("乡镇（街道）", "Township"),
+        "village": ("村（社区）", "Village"),
+        "worker": ("责任人", "Responsible worker"),
+        "team": ("队伍", "Team"),
+        "category": ("类别", "Category"),
+    },
+    Status: {
+        "met": ("达标", "Met"),
+        "not_met": ("未达标", "Not met"),
+        "no_data": ("暂无数据", "No data"),
+    },
+    Source: {
+        "measured": ("系统统计", "Measured by the app"),
+        "entered": ("民政局填报", "Entered by the bureau"),
+    },
+}
+
+# What a report measures (app.domain.coverage.Measure, by code): its title, and the
+# headers of its figures — "count", and for a rate "total" and "rate".
+MEASURE_WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "visit_coverage": {
+        "title": ("在册对象探访关爱率", "Visit coverage of registered households"),
+        "count": ("已探访户数", "Households visited"),
+        "total": ("应探访户数", "Households due"),
+        "rate": ("探访关爱率", "Coverage"),
+    },
+    "major_event_response": {
+        "title": ("重大变故响应率", "Response to major adverse events"),
+        "count": ("按时上门数", "Home visits in time"),
+        "total": ("重大变故数", "Major adverse events"),
+        "rate": ("响应率", "Response rate"),
+    },
+    "reasonable_needs_fulfilled": {
+        "title": ("困难群众合理需求兑现率", "Reasonable needs fulfilled"),
+        "count": ("已兑现数", "Needs fulfilled"),
+        "total": ("合理需求数", "Reasonable needs"),
+        "rate": ("兑现率", "Fulfilment rate"),
+    },
+    "wishes_fulfilled": {
+        "title": ("微心愿化解数量", "Micro-wishes fulfilled"),
+        "count": ("已圆梦数", "Wishes fulfilled"),
+    },
+    "service_project_coverage": {
+        "title": (
+            "服务项目在册困难群众覆盖率",
+            "Service projects' coverage of registered households",
+        ),
+        "count": ("受益户数", "Households served"),
+        "total": ("在册户数", "Registered households"),
+        "rate": ("覆盖率", "Coverage"),
+    },
+    "charities_involved": {
+        "title": ("参与帮扶的慈善力量", "Charities involved"),
+        "count": ("慈善组织和爱心人士数", "Charities and donors"),
     },
 }
 
@@ -839,9 +898,7 @@ UI: dict[str, tuple[str, str]] = {
         "已下载：{name}（在浏览器的“下载”中）",
         "Downloaded: {name} (in the browser's downloads)",
     ),
-    "reports.status.met": ("达标", "Met"),
-    "reports.status.not_met": ("未达标", "Not met"),
-    "reports.status.no_data": ("暂无数据", "No data"),
+    "reports.unassigned": ("未指定", "Unassigned"),
     # settings
     "settings.title": ("设置", "Settings"),
     "settings.account": ("当前账户", "Signed in"),
@@ -934,8 +991,18 @@ def relation_label(relation: str, lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def code_names(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
-    """The teams and categories by code, as report rows name them (`names` of the reports)."""
-    return {code.value: label(code, lang) for enum in (Team, Category) for code in enum}
+    """The teams and categories by code, and the row of households with none (UNASSIGNED),
+    as report rows name them (`names` of the reports)."""
+    names = {code.value: label(code, lang) for enum in (Team, Category) for code in enum}
+    names[UNASSIGNED] = text("reports.unassigned", lang)
+    return names
+
+
+def measure_label(code: str, part: str = "title", lang: str = DEFAULT_LANGUAGE) -> str:
+    """A measure's title (`part` "title") or the header of its "count", "total" or "rate"
+    figure, in `lang`; KeyError for a measure or part the catalogue does not hold."""
+    pair = MEASURE_WORDS[code][part]
+    return pair[1] if lang == "en" else pair[0]
 
 
 def field_label(name: str, lang: str = DEFAULT_LANGUAGE) -> str:

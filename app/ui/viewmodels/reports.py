@@ -45,7 +45,7 @@ from app.reports.files import write_file
 from app.reports.masking import household_heads
 from app.reports.tables import indicators_table, overdue_table, report_table
 from app.reports.xlsx import tables_xlsx
-from app.ui.catalogue import code_names, label, text
+from app.ui.catalogue import code_names, label, measure_label, text
 from app.ui.viewmodels.today import reason_label
 from app.ui.viewmodels.workspace import Workspace
 
@@ -278,7 +278,7 @@ class ReportsVM:
         lines = [
             IndicatorLine(
                 r.spec.code,
-                r.spec.name,
+                measure_label(r.spec.code, lang=self.lang),
                 r.spec.unit,
                 r.value,
                 r.spec.target_text(self.year),
@@ -291,7 +291,7 @@ class ReportsVM:
         lines.append(
             IndicatorLine(
                 CHARITIES_INVOLVED.code,
-                CHARITIES_INVOLVED.title,
+                measure_label(CHARITIES_INVOLVED.code, lang=self.lang),
                 text("reports.unit_count", self.lang),
                 float(charities.overall.count),
                 "",

@@ -14,6 +14,7 @@ import flet as ft
 
 from app.domain.indicators import Status, format_number
 from app.ui import widgets as w
+from app.ui.catalogue import label
 from app.ui.viewmodels.reports import AreaLine, IndicatorLine, OverdueLine, PeriodKind, ReportsVM
 from app.ui.views.base import Host, Screen
 
@@ -306,7 +307,7 @@ class ReportsScreen(Screen):
             if line.target_text
             else self.t("reports.no_target")
         )
-        status = self.t(f"reports.status.{line.status.value}")
+        status = label(line.status, self.shell.lang)
         return ft.Semantics(
             label=f"{line.name}：{value}，{target}，{status}",
             container=True,

@@ -31,7 +31,7 @@ from sync.server.tables import Area, RecordRow
 
 OVERDUE_SHOWN = 200  # the overdue list on one page; the exports hold every household
 CHILD_LEVEL = {6: Breakdown.TOWNSHIP, 9: Breakdown.VILLAGE}
-LEVEL_NAMES = {6: "县（市、区）", 9: "乡镇（街道）", 12: "村（社区）"}
+LEVEL = {6: Breakdown.COUNTY, 9: Breakdown.TOWNSHIP, 12: Breakdown.VILLAGE}
 
 
 def current_quarter(today: date | None = None) -> str:
@@ -130,7 +130,7 @@ def coverage_level(
     return CoverageLevel(
         code=code,
         name=area_name(code, names),
-        level=LEVEL_NAMES[len(code)],
+        level=label(LEVEL[len(code)]),
         period=report.period,
         window=period.window,
         as_of=day,
