@@ -13,8 +13,6 @@ client wipes the worker's sandbox (`Sandbox.wipe_store`) and raises `DeviceRevok
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -29,10 +27,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.domain.staff import Staff
 from app.memory import collector_paused
-from app.store import replica
+from app.store.repositories.sync_state import PullState
 from app.store.sandbox import Sandbox
 from app.store.store import LAST_SYNC_META, STAFF_DIGEST_META, Mutation, Store
-from sync.enrolment import SECRET_CERT, SECRET_KEY, SECRET_SERVER, SECRET_WORKER
+from sync import replica
 from sync.errors import DeviceRevoked, NotEnrolled, SyncError
 from sync.photos import PhotoQueue
 from sync.protocol import (
@@ -131,14 +129,13 @@ class SyncClient:
         wall_ms: Callable[[], int] | None = None,
     ) -> None:
         self.store = store
-        key = store.secret(SECRET_KEY)
-        enrolled_url = store.secret(SECRET_SERVER)
-        worker = store.secret(SECRET_WORKER)
-        if not key or not enrolled_url or not worker:
+        with store.unit_of_work() as uow:
+            enrolment = uow.sync_state.enrolment()
+        if enrolment is None:
             raise NotEnrolled()
-        self.worker = json.loads(worker)
-        self.url = check_url(server_url or os.environ.get(SERVER_URL_ENV) or enrolled_url)
-        self._cert = store.secret(SECRET_CERT)
+        self.worker = enrolment.worker
+        self.url = check_url(server_url or os.environ.get(SERVER_URL_ENV) or enrolment.server_url)
+        self._cert = enrolment.cert_pem
         self._transport = transport
         self.attempts = attempts
         self.backoff_s = backoff_s
@@ -146,9 +143,9 @@ class SyncClient:
         self.page_size = page_size
         self.batch_size = batch_size
         self.auth = DeviceSignature(
-            Ed25519PrivateKey.from_private_bytes(base64.b64decode(key)),
+            Ed25519PrivateKey.from_private_bytes(enrolment.signing_key),
             store.device_id,
-            self.worker["id"],
+            enrolment.worker.id,
             attempts=attempts,
             wall_ms=wall_ms,
         )
@@ -233,12 +230,12 @@ class SyncClient:
             if progress:
                 progress(SyncProgress("push", done, max(total, done)))
 
-    def _pull_target(self, state: replica.SyncState) -> str:
+    def _pull_target(self, state: PullState) -> str:
         backfill = state.backfill
         if backfill:
             return (
-                f"/v1/pull?after={backfill['cursor']}&limit={self.page_size}"
-                f"&areas={','.join(backfill['areas'])}&until={backfill['until']}"
+                f"/v1/pull?after={backfill.cursor}&limit={self.page_size}"
+                f"&areas={','.join(backfill.areas)}&until={backfill.until}"
             )
         digest = self.store.meta(STAFF_DIGEST_META) or ""
         return f"/v1/pull?after={state.cursor}&limit={self.page_size}&staff={digest}"
@@ -253,7 +250,7 @@ class SyncClient:
         with collector_paused(), ThreadPoolExecutor(max_workers=1) as fetcher:
             ahead: tuple[str, Future[PullPage]] | None = None
             while True:
-                state = replica.sync_state(self.store)
+                state = replica.pull_state(self.store)
                 target = self._pull_target(state)
                 if ahead is not None and ahead[0] == target:
                     page = ahead[1].result()
@@ -262,7 +259,7 @@ class SyncClient:
                         ahead[1].cancel()
                     page = self._page(client, target)
                 ahead = None
-                steady = not state.backfill and sorted(page.scope) == state.scope
+                steady = not state.backfill and tuple(sorted(page.scope)) == state.scope
                 if page.more and steady:
                     following = self._pull_target(state.after(page.cursor))
                     ahead = (following, fetcher.submit(self._page, client, following))
@@ -275,7 +272,7 @@ class SyncClient:
                     progress(SyncProgress("pull", self._report.pulled))
                 if result.scope_changed or state.backfill or page.more:
                     continue
-                if replica.sync_state(self.store).backfill:
+                if replica.pull_state(self.store).backfill:
                     continue
                 return
 

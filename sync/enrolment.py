@@ -4,7 +4,8 @@
 and the certificate fingerprint to pin) and creates the sandbox; identity, scope, staff and
 the county's recovery key come from the server (`sync.protocol.EnrollResponse`). The
 device's Ed25519 signing key, the server address and the pinned certificate are sealed in
-the store; after that, unlocking needs no network.
+the store (`uow.sync_state.enrol`, in one unit of work with the area names, the staff and
+the push watermark); after that, unlocking needs no network.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.domain.staff import Staff
-from app.store import replica
 from app.store.errors import SandboxError
 from app.store.keystore import Keystore, default_keystore
+from app.store.repositories.sync_state import EnrolledWorker, Enrolment
 from app.store.sandbox import Sandbox, validate_pin
 from app.store.store import AREA_NAMES_META, Store
 from sync.errors import CertificateMismatch, EnrollmentFailed
@@ -36,11 +37,6 @@ from sync.transport import (
     read_answer,
     send,
 )
-
-SECRET_KEY = "sync.signing_key"
-SECRET_SERVER = "sync.server_url"
-SECRET_CERT = "sync.cert_pem"
-SECRET_WORKER = "sync.worker"
 
 
 @dataclass(frozen=True)
@@ -124,22 +120,26 @@ def enroll(
     store = Store(sandbox.db_path, key, device_id=answer.device_id, worker_id=answer.worker.id)
     try:
         store.clock.observe(answer.server_hlc)
-        store.set_meta(AREA_NAMES_META, json.dumps(answer.area_names, ensure_ascii=False))
-        store.set_meta(replica.WATERMARK, str(answer.watermark))
-        store.set_staff(Staff.from_json(m.model_dump() for m in answer.staff))
         private = signing_key.private_bytes(
             serialization.Encoding.Raw,
             serialization.PrivateFormat.Raw,
             serialization.NoEncryption(),
         )
-        secrets = {
-            SECRET_KEY: base64.b64encode(private).decode(),
-            SECRET_SERVER: url,
-            SECRET_WORKER: answer.worker.model_dump_json(),
-        }
-        if cert_pem:
-            secrets[SECRET_CERT] = cert_pem
-        store.set_secrets(secrets)
+        with store.unit_of_work() as uow:
+            uow.settings.set_meta(
+                AREA_NAMES_META, json.dumps(answer.area_names, ensure_ascii=False)
+            )
+            uow.sync_state.set_watermark(answer.watermark)
+            uow.staff.put(Staff.from_json(m.model_dump() for m in answer.staff))
+            uow.sync_state.enrol(
+                Enrolment(
+                    signing_key=private,
+                    server_url=url,
+                    worker=EnrolledWorker.from_json(answer.worker.model_dump()),
+                    cert_pem=cert_pem,
+                )
+            )
+            uow.commit()
     finally:
         store.close()
     return sandbox

@@ -18,13 +18,13 @@ from collections.abc import Callable
 
 import httpx
 
-from app.store import replica
+from app.domain.records import MAX_PHOTO_BYTES
 from app.store.errors import IntegrityError, NotFound
 from app.store.store import Store
+from sync import replica
 from sync.errors import MalformedAnswer, RequestRefused, ServerFailed, ServerUnreachable
 from sync.protocol import (
     HEADER_CONTENT_SHA256,
-    MAX_PHOTO_BYTES,
     MAX_PHOTO_BYTES_PER_SYNC,
     MAX_PHOTOS_PER_SYNC,
     PhotoReceipt,

@@ -17,7 +17,7 @@ Guarantees
    ``applied``, ``merged`` (combined with concurrent edits of other fields),
    ``conflict`` (a concurrent edit of the same field was overwritten and logged for a
    coordinator), ``rejected`` with a one-sentence reason, or ``renumber`` (above).
-   A rule a mutation breaks, a record over ``MAX_RECORD_BYTES`` or a value the database
+   A rule a mutation breaks, a record over ``app.domain.records.MAX_RECORD_BYTES`` or a value the database
    refuses (the batch is then applied again with each mutation in a savepoint of its
    own) rejects that mutation alone. Rejections go to the device's dead-letter list with
    the server's copy of the record; later mutations go on.
@@ -64,9 +64,9 @@ Endpoints (all under ``/v1``)
 - ``GET /conflicts``, ``POST /conflicts/{id}/revert`` — coordinators review conflicts.
 - ``POST /wishes/{id}/publish``, ``POST /wishes/{id}/claim`` — server-only transitions.
 - ``PUT /photos/{id}?record_id=ID`` — one photo or drawn signature, the body its bytes
-  (``Content-Type: image/jpeg`` or ``image/png``, checked against the magic bytes; at most
-  ``MAX_PHOTO_BYTES``, else 413) with its SHA-256 in ``Doorstep-Content-SHA256`` (a
-  mismatch is 400 ``hash_mismatch``) → ``PhotoReceipt``. Idempotent: the same id with the
+  (``Content-Type: image/jpeg`` or ``image/png``, checked against the magic bytes; at
+  most ``app.domain.records.MAX_PHOTO_BYTES``, else 413) with its SHA-256 in
+  ``Doorstep-Content-SHA256`` (a mismatch is 400 ``hash_mismatch``) → ``PhotoReceipt``. Idempotent: the same id with the
   same bytes is 200 again and changes nothing; other bytes under a stored id are 409
   ``photo_exists``. The record must be on the server and in the caller's scope, else 409
   ``record_not_synced`` (the same answer for both, so nothing leaks; the device retries
@@ -84,8 +84,10 @@ server HLC each round trip and the server clamps device stamps more than five mi
 ahead of its own clock.
 
 On the device: ``sync.transport`` (trust, the signature as an ``httpx.Auth`` flow, retries,
-the error table), ``sync.enrolment``, ``sync.client`` (push, then pull) and
-``sync.photos`` (the photo queue). Every answer is validated once, as it arrives, into
+the error table), ``sync.enrolment``, ``sync.client`` (push, then pull), ``sync.replica``
+(what a page or an answer changes, each one unit of work on the store, whose SQL is the
+store's ``uow.replication`` and whose cursor, scope and watermark are ``uow.sync_state``)
+and ``sync.photos`` (the photo queue). The clock is ``app.domain.clock``. Every answer is validated once, as it arrives, into
 the models below; one that is not (``MalformedAnswer``: "服务器发来的数据有误…") stops
 the sync and changes nothing.
 
@@ -102,7 +104,6 @@ lacks queues it for download; records evicted from the device take their photos 
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -121,12 +122,8 @@ HEADER_SERVER_TIME = "Doorstep-Server-Time"
 HEADER_CONTENT_SHA256 = "Doorstep-Content-SHA256"
 
 MAX_BATCH = 500
-# A record as stored and sent, in compact UTF-8 JSON (photos travel apart): larger ones are
-# refused on the device before they are queued, and rejected by the server.
-MAX_RECORD_BYTES = 64 * 1024
 DEFAULT_PAGE = 2000
 MAX_PAGE = 5000
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS_PER_SYNC = 200
 MAX_PHOTO_BYTES_PER_SYNC = 50 * 1024 * 1024
 
@@ -328,12 +325,6 @@ class PhotoReceipt(Wire):
     sha256: str
     size: int
     duplicate: bool = False
-
-
-def record_bytes(record: dict[str, Any]) -> int:
-    """The size of a record as the server stores and sends it (compact UTF-8 JSON), which
-    `MAX_RECORD_BYTES` bounds."""
-    return len(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def photo_type(content: bytes) -> str | None:

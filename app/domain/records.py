@@ -12,6 +12,7 @@ the server's merge (`sync.merge`) all take them from here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -606,3 +607,20 @@ class Referral(Record):
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.type_name: cls for cls in (Household, Person, Visit, Need, ConsentEvent, Wish, Referral)
 }
+
+
+# A record as stored and sent, in compact UTF-8 JSON (photos travel apart): larger ones are
+# refused on the device before they are queued, and rejected by the server.
+MAX_RECORD_BYTES = 64 * 1024
+# A photo or drawn signature as sent (raw image bytes): larger ones are refused on the device
+# before they are kept, and by the server.
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+
+# The record fields that name a photo (visits, wishes; consent evidence; need fulfilment).
+PHOTO_FIELDS = ("photo_id", "evidence_photo_id", "fulfilment_photo_id")
+
+
+def record_bytes(record: dict[str, Any]) -> int:
+    """The size of a record as the server stores and sends it (compact UTF-8 JSON), which
+    `MAX_RECORD_BYTES` bounds."""
+    return len(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode())

@@ -13,10 +13,6 @@ from app.store.store import LAST_SYNC_META, Store
 if TYPE_CHECKING:
     from sync.client import SyncClient
 
-# Sealed key of the enrolled address: sync.client.SECRET_SERVER, not imported from there
-# (the client brings httpx with it, and the sync bar needs only the address).
-SERVER_SECRET = "sync.server_url"
-
 
 class SyncState:
     """The sync side of one unlocked store."""
@@ -50,7 +46,8 @@ class SyncState:
         it cannot be read)."""
         try:
             with self._store.unit_of_work() as uow:
-                return uow.settings.secret(SERVER_SECRET) or ""
+                enrolment = uow.sync_state.enrolment()
+            return enrolment.server_url if enrolment is not None else ""
         except Exception:
             return ""
 
@@ -58,11 +55,12 @@ class SyncState:
         with self._store.unit_of_work() as uow:
             return uow.records.dead_letters()
 
-    def conflicts(self) -> list[dict[str, Any]]:
-        """Conflicts the server resolved against this device and nobody has looked at."""
-        from app.store import replica  # with sync.merge: imported when first needed
-
-        return replica.local_conflicts(self._store)
+    def conflicts(self, state: str = "open") -> list[dict[str, Any]]:
+        """Conflicts the server resolved against this device (``details``: field, kept,
+        lost): those nobody has looked at, or those closed as `state` (kept_local,
+        kept_server)."""
+        with self._store.unit_of_work() as uow:
+            return uow.replication.conflicts(state)
 
     def record(self, record_type: type[Record], record_id: str) -> Record:
         """The record as stored here; StoreError if it is not (or cannot be read)."""
@@ -72,12 +70,15 @@ class SyncState:
     def resolve_conflict(self, conflict_id: str, *, keep_mine: bool) -> None:
         """Close a conflict: the server's value kept, or this device's put back (the
         caller has asked the server to revert first)."""
-        from app.store import replica
-
-        replica.resolve_conflict(self._store, conflict_id, keep_mine=keep_mine)
+        with self._store.unit_of_work() as uow:
+            uow.replication.close_conflict(conflict_id, keep_mine=keep_mine)
+            uow.commit()
 
     def resolve_dead_letter(self, seq: int, *, retry: bool) -> None:
-        """Drop a refused change (the server's copy stays), or queue it again."""
-        from app.store import replica
-
-        replica.resolve_dead_letter(self._store, seq, retry=retry)
+        """Drop a refused change (the server's copy stays), or queue it again as a new
+        mutation (a new sequence number, so the server does not take it for a replay)."""
+        with self._store.unit_of_work() as uow:
+            uow.replication.drop_dead_letter(
+                seq, requeue_hlc=self._store.clock.now() if retry else None
+            )
+            uow.commit()

@@ -74,7 +74,7 @@ class IllegalEdit(StoreError):
 
 
 class PhotoTooLarge(IllegalEdit):
-    """A photo larger than the server takes (`sync.protocol.MAX_PHOTO_BYTES`): refused
+    """A photo larger than the server takes (`app.domain.records.MAX_PHOTO_BYTES`): refused
     before it is kept, so it never waits to be uploaded for ever."""
 
     def __init__(self, limit: int) -> None:
@@ -82,7 +82,7 @@ class PhotoTooLarge(IllegalEdit):
 
 
 class RecordTooLarge(IllegalEdit):
-    """A record too large to sync (`sync.protocol.MAX_RECORD_BYTES`): refused before queuing."""
+    """A record too large to sync (`app.domain.records.MAX_RECORD_BYTES`): refused before queuing."""
 
     def __init__(self, size: int, limit: int) -> None:
         self.size = size

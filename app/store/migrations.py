@@ -228,7 +228,7 @@ V4 = [
 
 # Version 5: photo sync (sync.client): whether the server holds each photo. Photos taken
 # before it have not been uploaded; the photos named by records received before it are
-# looked for once (replica.want_referenced_photos), unless the store holds no record yet.
+# looked for once (sync.replica.want_referenced_photos), unless the store holds no record yet.
 _RECORD_TABLES = ("households", "persons", "visits", "needs", "consents", "wishes", "referrals")
 V5 = [
     "ALTER TABLE photos ADD COLUMN uploaded BOOLEAN NOT NULL DEFAULT 0",

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, select
 
+from app.domain.clock import HybridClock
 from app.domain.coverage import VisitFact
 from app.domain.records import Record, Writer
 from app.domain.staff import Staff
@@ -30,7 +31,6 @@ from app.store.records import mapping_for
 from app.store.repositories.records import Mutation, Progress, check_size, writer_at
 from app.store.repositories.settings import META
 from app.store.unit_of_work import HLC_META, UnitOfWork
-from sync.hlc import HybridClock
 
 log = logging.getLogger("doorstep.store")
 
@@ -132,18 +132,12 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """A connection in a unit of work committed on leaving the block: for app/store's
-        replica until its SQL moves into a repository."""
+        """A connection in a unit of work committed on leaving the block, for tests and
+        benchmarks that write rows as they stand (a forged mutation, a damaged value);
+        nothing in app/ or sync/ writes SQL outside a repository."""
         with self.unit_of_work() as uow:
             yield uow.connection
             uow.commit()
-
-    @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        """A connection in a unit of work that only reads: for app/store's replica until
-        its SQL moves into a repository."""
-        with self.unit_of_work() as uow:
-            yield uow.connection
 
     def close(self) -> None:
         """Lock: forget the key and close every connection."""
@@ -172,7 +166,7 @@ class Store:
 
     def writer(self) -> Writer:
         """This device as the writer of new records: dated at the latest now, with the
-        clock tolerance the server grants (sync.hlc.MAX_DRIFT_MS)."""
+        clock tolerance the server grants (app.domain.clock.MAX_DRIFT_MS)."""
         return writer_at(self.wall_ms())
 
     # --- settings -------------------------------------------------------------------

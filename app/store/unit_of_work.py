@@ -20,8 +20,10 @@ from app.store.repositories.drafts import DraftRepository
 from app.store.repositories.logs import LogRepository
 from app.store.repositories.photos import PhotoRepository
 from app.store.repositories.records import RecordRepository
+from app.store.repositories.replication import ReplicationRepository
 from app.store.repositories.settings import SettingsRepository
 from app.store.repositories.staff import StaffRepository
+from app.store.repositories.sync_state import SyncStateRepository
 
 if TYPE_CHECKING:
     from app.store.store import Store
@@ -47,6 +49,8 @@ class UnitOfWork:
         self.settings = SettingsRepository(connection)
         self.staff = StaffRepository(self.settings)
         self.drafts = DraftRepository(connection)
+        self.sync_state = SyncStateRepository(self.settings)
+        self.replication = ReplicationRepository(connection, store)
 
     def commit(self) -> None:
         """Keep everything written so far, with the clock; the unit of work is then done."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from sync.hlc import HybridClock
+from app.domain.clock import HybridClock
 from sync.server.db import Database
 from sync.server.settings import Settings
 from sync.server.tables import ServerMeta

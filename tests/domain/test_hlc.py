@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.hlc import MAX_DRIFT_MS, ZERO, HybridClock, Stamp, clamp, is_stamp
+from app.domain.clock import MAX_DRIFT_MS, ZERO, HybridClock, Stamp, clamp, is_stamp
 
 NOW_MS = 1_774_000_000_000  # March 2026
 NODE = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"

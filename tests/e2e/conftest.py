@@ -38,9 +38,9 @@ from app.domain.codes import (
 )
 from app.domain.identity import make_id_number
 from app.domain.records import ConsentEvent, Household, Need, Person, Visit, Wish
-from app.store import replica
 from app.store.sandbox import open_store
 from app.store.store import Store
+from sync import replica
 from sync.protocol import MutationAnswer
 from tests.ui.builders import PIN, make_roster, make_sandbox
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.domain.records import Household, Person, Visit
-from app.store import replica
+from app.store.store import Store
 from sync.client import SyncClient
 from sync.server.tables import MutationLog, RecordRow
 from tests.sync.conftest import VILLAGE_A, Device, copied, push_payload, signed
@@ -120,10 +120,15 @@ def test_a_log_written_before_digests_tells_a_retry_by_the_mutation_id(ctx, make
     assert signed(device, "POST", "/v1/push", reused).json()["answers"][0]["status"] == "renumber"
 
 
+def watermark(store: Store) -> int:
+    with store.unit_of_work() as uow:
+        return uow.sync_state.watermark()
+
+
 def test_enrolment_and_every_push_answer_carry_the_watermark(make_device):
     device = make_device()
-    assert device.store.meta(replica.WATERMARK) == "0"
+    assert watermark(device.store) == 0
     h = household(VILLAGE_A)
     device.store.add_many([h, visit(h, device.worker_id)])
     SyncClient(device.store, device.url).sync()
-    assert device.store.meta(replica.WATERMARK) == "2"
+    assert watermark(device.store) == 2

@@ -38,7 +38,7 @@ def test_enrolment_gives_identity_scope_and_escrow_and_unlocks_offline(ctx, serv
     raw = key.raw
     store = Store(again.db_path, key, device_id=again.info.device_id, worker_id=worker.id)
     client = SyncClient(store)
-    assert client.url == server.url and client.worker["areas"] == [VILLAGE_A]
+    assert client.url == server.url and client.worker.areas == (VILLAGE_A,)
     store.close()
     # The county's recovery key re-opens the sandbox with a new PIN.
     private = admin.recovery_private_key(ctx)

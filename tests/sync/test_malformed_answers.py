@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from app.domain.records import Household
-from app.store import replica
 from app.store.sandbox import list_sandboxes
+from sync import replica
 from sync.client import SyncClient
 from sync.enrolment import enroll
 from sync.errors import MalformedAnswer
@@ -124,7 +124,7 @@ def test_a_malformed_page_stops_the_pull_in_one_sentence(make_device, server, re
         SyncClient(reader.store, liar.url, attempts=1).sync()
     assert liar.rewritten == 1
     assert reader.store.load_all(Household) == []
-    assert replica.sync_state(reader.store).cursor == 0
+    assert replica.pull_state(reader.store).cursor == 0
     assert reader.sync().pulled == 1, "the next sync from the real server pulls the record"
 
 

@@ -244,7 +244,7 @@ def _target_of(world: World, log) -> WishState:  # type: ignore[no-untyped-def]
 def test_devices_converge_with_the_server(ctx, server, tmp_path, ops):
     world = setup_world(ctx, server, tmp_path)
     for device in world.devices:
-        device.worker_area = device.client().worker["areas"][0]
+        device.worker_area = device.client().worker.areas[0]
         device.sent = {}
     for op in ops:
         before = {d.store.device_id: {m.seq for m in d.store.pending()} for d in world.devices}

@@ -11,7 +11,8 @@ from app.domain.codes import ConsentAction, WishState
 from app.domain.consent import state_for
 from app.domain.records import ConsentEvent, Household, Referral, Visit, Wish
 from app.domain.wishes import transition
-from app.store import replica
+from app.services.sync import SyncState
+from sync import replica
 from sync.errors import SyncError
 from sync.server.services import admin
 from sync.server.tables import MutationLog, RecordRow
@@ -104,7 +105,7 @@ def test_a_moved_worker_loses_the_old_village_and_gets_the_new_one(ctx, make_dev
     assert report.evicted == 2
     assert {h.id for h in device.store.load_all(Household)} == {new.id}
     assert device.store.counts()["visit"] == 1
-    assert replica.sync_state(device.store).scope == [VILLAGE_B]
+    assert replica.pull_state(device.store).scope == (VILLAGE_B,)
 
 
 def test_a_household_that_moves_away_is_evicted_with_its_records(ctx, make_device):
@@ -157,7 +158,7 @@ def test_an_edit_that_lost_is_restored_from_the_server_even_without_a_newer_chan
     a.sync()
     b.sync()  # B's older concurrent edit loses: B must show A's value afterwards
     assert b.store.get(Household, h.id).notes == "A后改"
-    assert replica.local_conflicts(b.store)[0]["details"]["lost"] == "B先改"
+    assert SyncState(b.store).conflicts()[0]["details"]["lost"] == "B先改"
 
 
 def test_a_wish_transition_that_is_no_longer_legal_is_rejected_and_rolled_back(make_device):
@@ -270,7 +271,7 @@ def test_an_interrupted_pull_resumes_from_its_last_page(make_device):
     with pytest.raises(SyncError):
         reader.client(transport=cut, page_size=2, attempts=1).sync()
     pulled_before = reader.store.counts()["visit"] + reader.store.counts()["household"]
-    assert pulled_before == 6 and replica.sync_state(reader.store).cursor > 0
+    assert pulled_before == 6 and replica.pull_state(reader.store).cursor > 0
     report = reader.client(page_size=2).sync()
     assert report.pulled == 4  # only what was left, nothing twice
     assert reader.store.counts()["visit"] == 9

@@ -4,16 +4,16 @@ and Today says so plainly while the device has never synced (views over a Sessio
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import flet as ft
 
+from app.store.repositories.sync_state import EnrolledWorker, Enrolment
 from app.store.sandbox import Sandbox, open_store
 from app.store.store import LAST_SYNC_META
-from app.ui.viewmodels.workspace import WORKER_SECRET, Workspace
+from app.ui.viewmodels.workspace import Workspace
 from sync.client import SyncProgress, SyncReport
 from sync.errors import ServerUnreachable
 from tests.ui.builders import PIN, make_roster, seed_profile
@@ -27,12 +27,10 @@ def enroll(data_dir: Path, server: str, code: str, pin: str) -> Sandbox:
     store = open_store(sandbox, key)
     try:
         seed_profile(store, role="worker")
-        store.set_secrets(
-            {
-                WORKER_SECRET: json.dumps({"name": "新网格员", "role": "worker"}),
-                "sync.server_url": server,
-            }
-        )
+        with store.unit_of_work() as uow:
+            worker = EnrolledWorker(store.worker_id, "新网格员", "worker")
+            uow.sync_state.enrol(Enrolment(bytes(32), server, worker))
+            uow.commit()
     finally:
         store.close()
     return sandbox

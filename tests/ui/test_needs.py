@@ -10,12 +10,11 @@ from pathlib import Path
 import flet as ft
 
 from app.domain.codes import NeedArea, NeedStatus, Role, WishState
-from app.domain.records import Household, Need, Wish
+from app.domain.records import MAX_PHOTO_BYTES, Household, Need, Wish
 from app.domain.wishes import DEVICE_CREATE_STATES
 from app.store.sandbox import list_sandboxes, open_store
 from app.ui.viewmodels.needs import NeedsVM, WishesVM
 from app.ui.viewmodels.workspace import Workspace
-from sync.protocol import MAX_PHOTO_BYTES
 from tests.ui.builders import PIN
 from tests.ui.conftest import TODAY, Clock, ouyang
 from tests.ui.harness import Client, label_of

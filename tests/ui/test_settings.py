@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 from app.store.keystore import secret_entry
+from app.store.repositories.sync_state import EnrolledWorker, Enrolment
 from app.store.sandbox import list_sandboxes
 from app.store.store import AREA_NAMES_META
 from app.ui.viewmodels.device import DeviceSettings
 from app.ui.viewmodels.settings import SettingsVM
-from app.ui.viewmodels.workspace import SCOPE_META, Workspace
+from app.ui.viewmodels.workspace import Workspace
 from tests.ui.builders import PIN
 from tests.ui.conftest import Clock
 
@@ -83,9 +84,12 @@ def test_wipe_needs_the_pin_then_removes_every_worker(ws: Workspace, data_dir: P
 
 
 def test_areas_by_name_and_the_enrolled_server_shown(ws: Workspace, data_dir: Path) -> None:
-    ws.store.set_meta(SCOPE_META, json.dumps(["330702102", "330703101201"]))
+    with ws.store.unit_of_work() as uow:
+        uow.sync_state.set_scope(["330702102", "330703101201"])
+        worker = EnrolledWorker(ws.store.worker_id, "王网格", "worker")
+        uow.sync_state.enrol(Enrolment(bytes(32), "https://county.example.cn", worker))
+        uow.commit()
     ws.store.set_meta(AREA_NAMES_META, json.dumps({"330702102": "安地镇"}, ensure_ascii=False))
-    ws.store.set_secrets({"sync.server_url": "https://county.example.cn"})
     ws.reload()
     vm = _vm(ws, data_dir)
     assert vm.areas() == "安地镇、金东区 330703101201"

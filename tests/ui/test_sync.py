@@ -9,11 +9,12 @@ from typing import Any
 
 from app.domain.codes import Role, WishState
 from app.domain.records import Household, Wish
-from app.store import replica
+from app.services.sync import SyncState
 from app.store.store import LAST_SYNC_META, Store
 from app.ui.viewmodels.sync import SyncProblemsVM, SyncVM
 from app.ui.viewmodels.visit import NewVisitVM
 from app.ui.viewmodels.workspace import Workspace
+from sync import replica
 from sync.client import SyncProgress, SyncReport
 from sync.errors import ServerUnreachable
 from sync.protocol import MutationAnswer
@@ -140,7 +141,7 @@ def test_conflicts_keep_either_value(ws: Workspace) -> None:
     )
     assert vm.keep_mine(problem.key)
     assert fake.reverted == ["c-1"] and vm.problems() == []
-    assert replica.local_conflicts(ws.store, "kept_local")[0]["id"] == "c-1"
+    assert SyncState(ws.store).conflicts("kept_local")[0]["id"] == "c-1"
 
 
 def test_only_a_coordinator_resolves(ws: Workspace) -> None:

@@ -7,8 +7,8 @@ import asyncio
 from pathlib import Path
 
 from app.domain.records import Household
-from app.store import replica
 from app.store.sandbox import list_sandboxes, open_store
+from sync import replica
 from sync.protocol import MutationAnswer
 from tests.ui.builders import PIN
 from tests.ui.conftest import Clock

@@ -6,11 +6,10 @@ from datetime import date
 from pathlib import Path
 
 from app.domain.codes import NeedArea, VisitKind, VisitMode, VisitOutcome, WishState
-from app.domain.records import Need, Visit, Wish
+from app.domain.records import MAX_PHOTO_BYTES, Need, Visit, Wish
 from app.store.sandbox import list_sandboxes, open_store
 from app.ui.viewmodels.visit import NewVisitVM, kept_visits
 from app.ui.viewmodels.workspace import Workspace
-from sync.protocol import MAX_PHOTO_BYTES
 from tests.ui.builders import PIN
 from tests.ui.conftest import NOW, Clock, ouyang
 

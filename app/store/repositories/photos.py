@@ -7,9 +7,9 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, insert, select, text, update
 
 from app.domain.ids import new_id
+from app.domain.records import MAX_PHOTO_BYTES
 from app.store.errors import IntegrityError, NotFound, PhotoTooLarge
 from app.store.tables import PhotoRow
-from sync.protocol import MAX_PHOTO_BYTES
 
 PHOTOS = PhotoRow.__table__  # type: ignore[attr-defined]
 # A photo row with no content waits for its download (sync.client); the sealed column

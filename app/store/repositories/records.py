@@ -13,23 +13,24 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, func, insert, select, update
 
 from app.domain import identity
+from app.domain.clock import MAX_DRIFT_MS
 from app.domain.ids import new_id
 from app.domain.records import (
     BOOKKEEPING,
     DEVICE,
+    MAX_RECORD_BYTES,
     Household,
     IllegalChange,
     Record,
     Writer,
     check_in_household,
     problem,
+    record_bytes,
 )
 from app.store.errors import IllegalEdit, IntegrityError, NotFound, RecordTooLarge
 from app.store.records import MAPPINGS, TYPE_ORDER, RecordMapping, mapping_for
 from app.store.repositories.logs import LogRepository
 from app.store.tables import OutboxRow
-from sync.hlc import MAX_DRIFT_MS
-from sync.protocol import MAX_RECORD_BYTES, record_bytes
 
 if TYPE_CHECKING:
     from app.store.store import Store
@@ -97,7 +98,7 @@ def _record(value: R) -> R:
 
 def writer_at(wall_ms: int) -> Writer:
     """This device as the writer of new records at wall time `wall_ms`: dated at the latest
-    now, with the clock tolerance the server grants (sync.hlc.MAX_DRIFT_MS)."""
+    now, with the clock tolerance the server grants (app.domain.clock.MAX_DRIFT_MS)."""
     return Writer(latest=datetime.fromtimestamp((wall_ms + MAX_DRIFT_MS) / 1000, UTC))
 
 

@@ -26,6 +26,9 @@ class SettingsRepository:
         self._conn.execute(delete(META).where(META.c.key == key))
         self._conn.execute(insert(META).values(key=key, value=value))
 
+    def delete_meta(self, key: str) -> None:
+        self._conn.execute(delete(META).where(META.c.key == key))
+
     def secret(self, key: str) -> str | None:
         """A sealed value; IntegrityError when it does not open as text."""
         value = self._conn.execute(select(SECRETS.c.value).where(SECRETS.c.key == key)).scalar()

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from app.domain.codes import CareKind, NeedArea, VisitKind, VisitMode, VisitOutcome
 from app.domain.dates import DateError, parse_date
 from app.domain.ids import new_id
-from app.domain.records import GeoPoint, Need, Record, Visit, Wish, head_of
+from app.domain.records import MAX_PHOTO_BYTES, GeoPoint, Need, Record, Visit, Wish, head_of
 from app.domain.wishes import OPEN_STATES, InvalidWishValue, parse_wish_value
 from app.services.photos import Photo
 from app.store.errors import IntegrityError
@@ -25,7 +25,6 @@ from app.ui.catalogue import label, message, text
 from app.ui.viewmodels.consent import CONSENT_FORM
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.workspace import Workspace
-from sync.protocol import MAX_PHOTO_BYTES
 
 SURVEY_AREAS = tuple(NeedArea)
 

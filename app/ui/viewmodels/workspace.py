@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from app.assets import load_visit_policy
 from app.domain.areas import COUNTIES, in_scope
@@ -34,14 +33,13 @@ from app.services.reports import Reports
 from app.services.sync import SyncState
 from app.services.visits import Visits
 from app.store import facts
-from app.store.errors import StoreError
+from app.store.errors import IntegrityError, StoreError
+from app.store.repositories.sync_state import EnrolledWorker
 from app.store.sandbox import Sandbox
 from app.store.search import SearchIndex
 from app.store.store import AREA_NAMES_META, LAST_SYNC_META, Store
 
 COORDINATING_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ADMIN})
-WORKER_SECRET = "sync.worker"  # written by sync.client.enroll
-SCOPE_META = "sync.scope"  # the scope of the last pull (app.store.replica)
 
 
 @dataclass(frozen=True)
@@ -63,22 +61,19 @@ class Profile:
     def of(cls, sandbox: Sandbox, store: Store) -> Profile:
         """From the enrolment the sync client sealed in the store (role, team, areas), with
         the scope the server last sent; a standalone sandbox uses its meta or defaults."""
-        worker: dict[str, Any] = {}
         try:
-            worker = json.loads(store.secret(WORKER_SECRET) or "{}")
-        except ValueError:
-            worker = {}
-        team = str(worker.get("team") or store.meta("team") or Team.GRID_WORKER.value)
-        role = str(worker.get("role") or store.meta("role") or Role.WORKER.value)
-        try:
-            scopes = json.loads(store.meta(SCOPE_META) or "null")
-        except ValueError:
-            scopes = None
-        if not scopes:
-            scopes = worker.get("areas") or (store.meta("scope") or "").split(",")
+            with store.unit_of_work() as uow:
+                enrolment = uow.sync_state.enrolment()
+                pulled = uow.sync_state.pull_state().scope
+        except IntegrityError:
+            enrolment, pulled = None, None
+        worker = enrolment.worker if enrolment is not None else EnrolledWorker("")
+        team = worker.team or store.meta("team") or Team.GRID_WORKER.value
+        role = worker.role or store.meta("role") or Role.WORKER.value
+        scopes = list(pulled or worker.areas) or (store.meta("scope") or "").split(",")
         return cls(
             worker_id=store.worker_id,
-            name=str(worker.get("name") or sandbox.worker_name),
+            name=worker.name or sandbox.worker_name,
             team=Team(team) if team in Team._value2member_map_ else Team.GRID_WORKER,
             role=Role(role) if role in Role._value2member_map_ else Role.WORKER,
             scopes=tuple(str(s).strip() for s in scopes if str(s).strip()),
@@ -224,7 +219,8 @@ class Workspace:
         """Enrolled with a county server and no sync has completed yet: the households of
         my areas have not been downloaded."""
         try:
-            enrolled = self.store.secret(WORKER_SECRET) is not None
+            with self.store.unit_of_work() as uow:
+                enrolled = uow.sync_state.enrolment() is not None
             return enrolled and not self.store.meta(LAST_SYNC_META)
         except StoreError:
             return False

@@ -19,7 +19,8 @@ from sqlmodel import Session, col
 
 from app.domain.areas import in_scope
 from app.domain.ids import is_record_id
-from sync.protocol import MAX_PHOTO_BYTES, PHOTO_MAGIC, PhotoReceipt, photo_type
+from app.domain.records import MAX_PHOTO_BYTES
+from sync.protocol import PHOTO_MAGIC, PhotoReceipt, photo_type
 from sync.server.auth import Caller
 from sync.server.context import ServerContext
 from sync.server.errors import (

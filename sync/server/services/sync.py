@@ -22,19 +22,17 @@ from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
 from app.domain.areas import in_scope
+from app.domain.clock import Stamp, clamp
 from app.domain.ids import new_id
-from app.domain.records import RECORD_TYPES
+from app.domain.records import MAX_RECORD_BYTES, RECORD_TYPES, record_bytes
 from app.ui.catalogue import message
 from sync import merge
-from sync.hlc import Stamp, clamp
 from sync.protocol import (
-    MAX_RECORD_BYTES,
     ConflictInfo,
     MutationAnswer,
     MutationIn,
     PushRequest,
     PushResponse,
-    record_bytes,
 )
 from sync.server.auth import Caller
 from sync.server.context import ServerContext, set_meta, wall_ms
