@@ -4,8 +4,13 @@ Every write goes through a unit of work (app/store/unit_of_work.py): one SQLite 
 in which the repositories (app/store/repositories/) write records with their outbox
 mutations, photos, settings and logs, kept together by `commit()` with the persisted HLC,
 so a crash keeps all of it or none. Reads that meet a damaged value raise IntegrityError
-naming the record; `load_all(..., skip_damaged=True)` reads the rest. The read methods
-here are shorthands for a unit of work that only reads.
+naming the record; `load_all(..., skip_damaged=True)` reads the rest.
+
+The read methods here are shorthands for a unit of work that only reads; the few write
+methods (`add`, `add_many`, `update`, `set_meta`, `set_secrets`, `set_staff`, and the photo
+queue's `mark_photo_uploaded` / `put_downloaded_photo`) are each a unit of work of their
+own, for a caller that writes one thing alone. A use case that writes several things
+together (a visit and its photo) opens one unit of work (app/services).
 """
 
 from __future__ import annotations
@@ -129,15 +134,6 @@ class Store:
                     uow.rollback()
         if uow.committed and uow.records.queued:
             self._queued()
-
-    @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """A connection in a unit of work committed on leaving the block, for tests and
-        benchmarks that write rows as they stand (a forged mutation, a damaged value);
-        nothing in app/ or sync/ writes SQL outside a repository."""
-        with self.unit_of_work() as uow:
-            yield uow.connection
-            uow.commit()
 
     def close(self) -> None:
         """Lock: forget the key and close every connection."""
