@@ -421,7 +421,7 @@ class ConsoleLoginFailure(ServerModel, table=True):
 class BoardWish(ServerModel, table=True):
     """A published wish as the public board (`/wishes`) shows it: the published minimum of
     DOMAIN.md and nothing else — title, need area, value, township (never the village) and a
-    story screened for the household's personal data. Its status is the wish record's state."""
+    story screened for the household's personal data, and the wish's state."""
 
     __tablename__ = "board_wishes"
     wish_id: str = Field(primary_key=True)
@@ -432,6 +432,9 @@ class BoardWish(ServerModel, table=True):
     story: str
     published_by: str
     published_at: datetime = Field(index=True)
+    # The wish record's state, kept by the change feed at every write of the wish
+    # (`Feed.replace`), so the board filters and counts without parsing record JSON.
+    state: str = Field(default="published", index=True)
 
 
 class WishClaim(ServerModel, table=True):

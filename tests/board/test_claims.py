@@ -3,6 +3,7 @@ claim released after the contact days reappearing on the board."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from datetime import date, timedelta
@@ -11,7 +12,9 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from sync import merge
 from sync.server.context import ServerContext
+from sync.server.services.feed import Feed
 from sync.server.services.review import release_stale_claims
 from sync.server.tables import BoardAttempt, RecordRow, WishClaim
 from tests.board.seed import claim, claim_form, seed_board, wish_state
@@ -168,3 +171,30 @@ def test_a_claim_with_no_contact_is_released_back_to_the_board(
     holders = [c.donor_name for c in claims_of(ctx, wish_id) if c.holding]
     assert holders == ["另一位爱心人士"]
     assert "已释放" in browser.get(f"/wishes/claim/{code.group(1)}").text
+
+
+def test_a_fulfilled_wish_shows_as_fulfilled_and_the_code_says_thank_you(
+    ctx: ServerContext, browser: httpx.Client
+) -> None:
+    wish_id = seed_board(ctx, 2).wish_ids[0]
+    done = claim(browser, wish_id)
+    code = CODE.search(done.text)
+    assert code
+    # Fulfilment comes from a device's push: a change written through the feed.
+    with ctx.db.writing() as s:
+        feed = Feed(s)
+        row = feed.get(wish_id)
+        assert row is not None
+        before = json.loads(row.data)
+        outcome = merge.server_write(
+            "wish",
+            before,
+            row.stamps,
+            {"state": "fulfilled", "fulfilled_on": before["claimed_on"]},
+            hlc=ctx.clock.now(),
+            seq=feed.last + 1,
+        )
+        feed.replace(row, outcome.data, outcome.stamps)
+        feed.close()
+    assert "圆梦" in browser.get(f"/wishes/{wish_id}").text
+    assert "感谢您的爱心" in browser.get(f"/wishes/claim/{code.group(1)}").text

@@ -12,7 +12,7 @@ from tests.sync.conftest import free_port
 
 def test_the_demo_server_publishes_demo_wishes_to_the_board(tmp_path: Path) -> None:
     said: list[str] = []
-    plan = DemoPlan(tmp_path, households=60, server_port=free_port())
+    plan = DemoPlan(tmp_path, server_port=free_port())  # the demo's 300 households
     ctx = start_server(plan, said.append)
     try:
         [line] = [s for s in said if s.startswith("发布演示心愿")]

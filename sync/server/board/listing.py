@@ -1,7 +1,7 @@
 """The board's read side: a page of published wishes with filters, and one wish's card.
 
-Only `board_wishes` (the published minimum) and the wish record's state are read; the
-township's name comes from `areas`. Nothing else about a household can reach a card.
+Only `board_wishes` (the published minimum and the wish's state) is read; the township's
+name comes from `areas`. Nothing else about a household can reach a card.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from app.domain.codes import NeedArea, WishState
 from app.ui.catalogue import label
 from sync.server.context import ServerContext
-from sync.server.tables import Area, BoardWish, JsonText, RecordRow
+from sync.server.tables import Area, BoardWish
 
 PAGE_SIZE = 20
 # Value bands a donor filters by (the policy caps a wish at 500 元 by default).
@@ -84,14 +84,8 @@ class BoardPage:
     townships: list[tuple[str, str]]
 
 
-def _state() -> Any:
-    return JsonText(col(RecordRow.data), "state")
-
-
 def _visible(query: Any, chosen: BoardFilter) -> Any:
-    query = query.join(RecordRow, col(RecordRow.id) == col(BoardWish.wish_id)).where(
-        _state().in_(SHOWN_STATES)
-    )
+    query = query.where(col(BoardWish.state).in_(SHOWN_STATES))
     if chosen.township:
         query = query.where(col(BoardWish.township_code) == chosen.township)
     if chosen.need_area:
@@ -109,7 +103,7 @@ def _names(session: Session, codes: set[str]) -> dict[str, str]:
     return {a.code: a.name for a in rows}
 
 
-def _card(row: BoardWish, state: str, names: dict[str, str]) -> BoardCard:
+def _card(row: BoardWish, names: dict[str, str]) -> BoardCard:
     return BoardCard(
         wish_id=row.wish_id,
         title=row.title,
@@ -117,7 +111,7 @@ def _card(row: BoardWish, state: str, names: dict[str, str]) -> BoardCard:
         value_yuan=row.value_yuan,
         township=names.get(row.township_code, row.township_code),
         story=row.story,
-        state=state,
+        state=row.state,
     )
 
 
@@ -130,21 +124,25 @@ def board_page(ctx: ServerContext, chosen: BoardFilter) -> BoardPage:
         )
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(chosen.page, pages)
-        rows = s.execute(
-            _visible(select(BoardWish, _state()), chosen)
-            .order_by(col(BoardWish.published_at).desc(), col(BoardWish.wish_id))
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-        ).all()
+        rows = (
+            s.execute(
+                _visible(select(BoardWish), chosen)
+                .order_by(col(BoardWish.published_at).desc(), col(BoardWish.wish_id))
+                .limit(PAGE_SIZE)
+                .offset((page - 1) * PAGE_SIZE)
+            )
+            .scalars()
+            .all()
+        )
         township_codes = {
             str(c)
             for c in s.execute(
                 _visible(select(col(BoardWish.township_code)).distinct(), BoardFilter())
             ).scalars()
         }
-        names = _names(s, township_codes | {r.township_code for r, _ in rows})
+        names = _names(s, township_codes | {r.township_code for r in rows})
     return BoardPage(
-        cards=[_card(row, state, names) for row, state in rows],
+        cards=[_card(row, names) for row in rows],
         total=total,
         page=page,
         pages=pages,
@@ -155,12 +153,15 @@ def board_page(ctx: ServerContext, chosen: BoardFilter) -> BoardPage:
 def board_card(ctx: ServerContext, wish_id: str) -> BoardCard | None:
     """One wish of the board, or None when it is not (or no longer) shown."""
     with ctx.db.reading() as s:
-        found = s.execute(
-            _visible(select(BoardWish, _state()), BoardFilter()).where(
-                col(BoardWish.wish_id) == wish_id[:64]
+        found = (
+            s.execute(
+                _visible(select(BoardWish), BoardFilter()).where(
+                    col(BoardWish.wish_id) == wish_id[:64]
+                )
             )
-        ).first()
+            .scalars()
+            .first()
+        )
         if found is None:
             return None
-        row, state = found
-        return _card(row, state, _names(s, {row.township_code}))
+        return _card(found, _names(s, {found.township_code}))

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from sync import merge
 from sync.server.db import current_seq
-from sync.server.tables import Counter, Move, RecordRow
+from sync.server.tables import BoardWish, Counter, Move, RecordRow
 
 
 def dumps(data: dict[str, Any]) -> str:
@@ -127,6 +127,13 @@ class Feed:
         row.seq = self.next()
         row.area_code = data["area_code"]
         self.session.add(row)
+        if row.type == "wish":
+            # A wish on the public board shows its state there (published, claimed, 圆梦).
+            self.session.execute(
+                update(BoardWish)
+                .where(col(BoardWish.wish_id) == row.id)
+                .values(state=str(data.get("state", "")))
+            )
         if row.area_code != old_area:
             self.session.add(
                 Move(seq=row.seq, record_type=row.type, record_id=row.id, from_area=old_area)
