@@ -16,7 +16,8 @@ Guarantees
 2. **An answer for every mutation, and a queue that never sticks.** Each mutation is
    ``applied``, ``merged`` (combined with concurrent edits of other fields),
    ``conflict`` (a concurrent edit of the same field was overwritten and logged for a
-   coordinator), ``rejected`` with a one-sentence reason, or ``renumber`` (above).
+   coordinator), ``rejected`` with a one-sentence reason (and, to a device that sends
+   ``Doorstep-Reason-Codes: 1``, its code and parameters), or ``renumber`` (above).
    A rule a mutation breaks, a record over ``app.domain.records.MAX_RECORD_BYTES`` or a value the database
    refuses (the batch is then applied again with each mutation in a savepoint of its
    own) rejects that mutation alone. Rejections go to the device's dead-letter list with
@@ -120,6 +121,9 @@ HEADER_NONCE = "Doorstep-Nonce"
 HEADER_SIGNATURE = "Doorstep-Signature"
 HEADER_SERVER_TIME = "Doorstep-Server-Time"
 HEADER_CONTENT_SHA256 = "Doorstep-Content-SHA256"
+# A device that reads a rejection's code and parameters sends "1": only then does a push
+# answer carry them (an older device refuses fields it does not know).
+HEADER_REASON_CODES = "Doorstep-Reason-Codes"
 
 MAX_BATCH = 500
 DEFAULT_PAGE = 2000
@@ -231,6 +235,15 @@ class MutationAnswer(Wire):
     seq: int
     status: AnswerStatus
     reason: str = ""
+    code: str = Field(
+        default="",
+        description="a rejection's reason as a code (sync.merge.Rejected), for the device to "
+        "say in its language; sent only to a device that asks (HEADER_REASON_CODES), "
+        "absent from older servers and from answers replayed from the log",
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="the values the code's sentence is built from"
+    )
     server_seq: int = 0
     duplicate: bool = False
     conflicts: list[ConflictInfo] = Field(default_factory=list)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 
 import pytest
 
+from app.domain.errors import DoorstepError
+from app.ui.catalogue import message
+from sync.protocol import HEADER_REASON_CODES, PushResponse
 from tests.sync.conftest import raw_client, signed
 
 
@@ -144,3 +148,47 @@ def test_unknown_paths_and_methods_are_json_errors(server):
             },
         )
         check_error(response, 410, "code_unusable")
+
+
+def test_a_rejection_carries_its_code_only_to_a_device_that_asks(device):
+    """An older device refuses fields it does not know: without Doorstep-Reason-Codes the
+    answer has exactly the fields it had; with it, the code and parameters the device says
+    in its language. A batch sent again is answered from the log, by its sentence alone."""
+    spaceship = {
+        "seq": 1,
+        "mutation_id": "m1",
+        "record_id": "r1",
+        "record_type": "spaceship",
+        "kind": "create",
+        "hlc": device.store.clock.now(),
+        "payload": {},
+    }
+    plain = signed(device, "POST", "/v1/push", {"mutations": [spaceship]})
+    assert plain.status_code == 200, plain.text
+    (answer,) = plain.json()["answers"]
+    assert set(answer) == {
+        "seq",
+        "status",
+        "reason",
+        "server_seq",
+        "duplicate",
+        "conflicts",
+        "record",
+    }
+    assert answer["status"] == "rejected" and "spaceship" in answer["reason"]
+
+    spaceship |= {"seq": 2, "mutation_id": "m2", "record_id": "r2"}
+    asked = {HEADER_REASON_CODES: "1"}
+    coded = signed(device, "POST", "/v1/push", {"mutations": [spaceship]}, headers=asked)
+    (answer,) = PushResponse.model_validate_json(coded.content).answers
+    assert (answer.status, answer.code, answer.params) == (
+        "rejected",
+        "push.unknown_type",
+        {"type": "spaceship"},
+    )
+    said = message(DoorstepError(answer.code, **answer.params), "en")
+    assert "spaceship" in said and not re.search(r"[\u4e00-\u9fff]", said)
+
+    again = signed(device, "POST", "/v1/push", {"mutations": [spaceship]}, headers=asked)
+    (answer,) = PushResponse.model_validate_json(again.content).answers
+    assert answer.duplicate and answer.code == "" and "spaceship" in answer.reason

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, Query, Response
+from fastapi import Depends, Header, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from sync.protocol import DEFAULT_PAGE, MAX_PAGE, PullPage, PushRequest, PushResponse
+from sync.protocol import (
+    DEFAULT_PAGE,
+    HEADER_REASON_CODES,
+    MAX_PAGE,
+    PullPage,
+    PushRequest,
+    PushResponse,
+)
 from sync.server.auth import Caller, authenticated, context
 from sync.server.context import ServerContext
 from sync.server.errors import BadRequest
@@ -20,9 +27,13 @@ async def push(
     body: PushRequest,
     caller: Caller = Depends(authenticated),
     ctx: ServerContext = Depends(context),
-) -> PushResponse:
-    """Apply a batch of mutations exactly once; one answer per mutation."""
-    return await run_in_threadpool(service.push, ctx, caller, body)
+    reason_codes: str = Header("", alias=HEADER_REASON_CODES, max_length=4),
+) -> Response:
+    """Apply a batch of mutations exactly once; one answer per mutation. A rejection's
+    code and parameters go only to a device that asks for them (`HEADER_REASON_CODES`)."""
+    answer = await run_in_threadpool(service.push, ctx, caller, body)
+    lean = None if reason_codes == "1" else {"answers": {"__all__": {"code", "params"}}}
+    return Response(answer.model_dump_json(exclude=lean), media_type="application/json")
 
 
 @router.get("/v1/pull", response_model=PullPage)

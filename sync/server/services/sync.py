@@ -205,7 +205,9 @@ def _apply(
         with feed.savepoint() if alone else contextlib.nullcontext():
             answer = _merge(ctx, s, feed, caller, m, existing)
     except merge.Rejected as exc:
-        answer = MutationAnswer(seq=m.seq, status="rejected", reason=message(exc))
+        answer = MutationAnswer(
+            seq=m.seq, status="rejected", reason=message(exc), code=exc.code, params=exc.params
+        )
     except DBAPIError as exc:
         if not alone or not refused_by_database(exc):
             raise
