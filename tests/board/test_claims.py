@@ -198,3 +198,27 @@ def test_a_fulfilled_wish_shows_as_fulfilled_and_the_code_says_thank_you(
         feed.close()
     assert "圆梦" in browser.get(f"/wishes/{wish_id}").text
     assert "感谢您的爱心" in browser.get(f"/wishes/claim/{code.group(1)}").text
+
+
+def test_charity_staff_claim_in_their_organisations_name(
+    ctx: ServerContext, server: ThreadServer
+) -> None:
+    from tests.console.conftest import browser as console_browser
+    from tests.console.conftest import csrf_of, log_in, make_accounts
+
+    wish_id = seed_board(ctx, 2).wish_ids[0]
+    made = make_accounts(ctx)
+    with console_browser(server) as charity:
+        assert log_in(charity, made.usernames["charity"]).status_code == 303
+        form = charity.get(f"/console/wishes/{wish_id}/claim")
+        assert form.status_code == 200 and "婺城区慈善总会" in form.text
+        url = f"/console/wishes/{wish_id}/claim"
+        bad = charity.post(url, data={"csrf": csrf_of(form.text), "phone": "1", "delivery": "x"})
+        assert bad.status_code == 400 and "联系电话不是有效的号码" in bad.text
+        done = charity.post(
+            url, data={"csrf": csrf_of(form.text), "phone": "0579-82000000", "delivery": "上门送达"}
+        )
+        assert done.status_code == 200 and "认领码" in done.text
+    [held] = claims_of(ctx, wish_id)
+    assert held.organisation_id == made.organisation_id
+    assert wish_state(ctx, wish_id)["claimed_by"] == "婺城区慈善总会"

@@ -56,6 +56,7 @@ ADMIN = frozenset({ConsoleRole.ADMIN})
 DESK = frozenset({ConsoleRole.SUPERVISOR, ConsoleRole.COORDINATOR})
 OVERSIGHT = frozenset({ConsoleRole.SUPERVISOR, ConsoleRole.ADMIN})
 COORDINATORS = frozenset({ConsoleRole.COORDINATOR})
+CHARITY = frozenset({ConsoleRole.CHARITY})
 
 ACCESS: dict[str, Access] = {
     "console_static": PUBLIC,
@@ -83,6 +84,9 @@ ACCESS: dict[str, Access] = {
     "wishes_approved": Access(COORDINATORS),
     "wish_publish_form": Access(COORDINATORS, Scope.WISH),
     "wish_publish": Access(COORDINATORS, Scope.WISH),
+    # A board wish is public: any charity account may claim it for its organisation.
+    "wish_claim_form": Access(CHARITY),
+    "wish_claim": Access(CHARITY),
 }
 
 

@@ -1,5 +1,6 @@
 """Coordinators publish approved wishes in their areas to the public board (发布心愿); the
-story is screened by `sync.server.board.publishing` and a refusal says why."""
+story is screened by `sync.server.board.publishing` and a refusal says why. Charity staff
+claim a board wish in their organisation's name (`sync.server.board.claims`)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from starlette.concurrency import run_in_threadpool
 from app.domain.codes import NeedArea, WishState
 from app.domain.wishes import STORY_MAX_CHARS
 from app.ui.catalogue import label
-from sync.server.board import publishing
+from sync.server.board import claims, listing, publishing
 from sync.server.console.access import PageNotFound, server_context
 from sync.server.console.web import render, see_other
 from sync.server.errors import Conflict, NotFound
+from sync.server.services import organisations
 
 router = APIRouter()
 NEEDS = [(a.value, label(a)) for a in NeedArea]
@@ -96,3 +98,70 @@ async def publish(
     except (NotFound, Conflict) as exc:
         return _form(request, wish, need=need, story=story, errors=[exc.message], status=409)
     return see_other("/console/wishes?published=1")
+
+
+@router.get("/wishes/{wish_id}/claim", name="wish_claim_form")
+async def claim_form(request: Request, wish_id: str) -> Response:
+    """Charity staff claim a board wish in their organisation's name (认领)."""
+    ctx = server_context(request)
+    card = await run_in_threadpool(listing.board_card, ctx, wish_id)
+    if card is None:
+        return _not_on_board(request)
+    org = await run_in_threadpool(
+        organisations.find_organisation, ctx, request.state.session.account.organisation_id
+    )
+    return _claim_page(request, card, org.name)
+
+
+def _not_on_board(request: Request) -> Response:
+    """The board shows no such wish (never published, withdrawn, or no wish at all)."""
+    return render(
+        request,
+        "error.html",
+        410,
+        title="心愿不在平台上",
+        message="这个心愿不在微心愿平台上或已撤下。",
+    )
+
+
+def _claim_page(
+    request: Request,
+    card: listing.BoardCard,
+    organisation: str,
+    *,
+    error: str = "",
+    code: str = "",
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "wish_claim.html",
+        status,
+        title="以机构名义认领",
+        card=card,
+        organisation=organisation,
+        error=error,
+        code=code,
+    )
+
+
+@router.post("/wishes/{wish_id}/claim", name="wish_claim")
+async def claim(
+    request: Request,
+    wish_id: str,
+    phone: Annotated[str, Form(max_length=2000)] = "",
+    delivery: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    ctx = server_context(request)
+    account = request.state.session.account
+    card = await run_in_threadpool(listing.board_card, ctx, wish_id)
+    if card is None:
+        return _not_on_board(request)
+    org = await run_in_threadpool(organisations.find_organisation, ctx, account.organisation_id)
+    try:
+        donor = claims.parse_donor(org.name, phone, delivery, org.id)
+        code = await run_in_threadpool(claims.claim, ctx, card.wish_id, donor)
+    except claims.ClaimRefused as refused:
+        fresh = await run_in_threadpool(listing.board_card, ctx, wish_id) or card
+        return _claim_page(request, fresh, org.name, error=refused.sentence, status=refused.status)
+    return _claim_page(request, card, org.name, code=code)
