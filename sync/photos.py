@@ -1,8 +1,11 @@
 """The photo queue: photos travel beside the records, not in the outbox (照片同步).
 
-A photo on the device is queued up (taken here, its bytes sealed in the store, the server
-has not said 200), queued down (a record here names it and the device lacks its bytes) or
-synced (held here and on the server).
+A photo on the device is in one state of the queue (`PhotoState`, as PowerSync's
+attachment queue): queued up (taken here, its bytes sealed in the store, the server has not
+said 200), queued down (a record here names it and the device lacks its bytes), synced
+(held here and on the server) or archived (no record here names it any more: its record
+was refused and dropped, or names another photo now; it is neither sent nor asked for, and
+goes back in the queue if a record names it again).
 
 `PhotoQueue.upload` PUTs each queued-up photo after the push (so its record is on the
 server) and marks it synced only after the server's receipt, so a lost answer costs one
@@ -50,8 +53,16 @@ class PhotoQueue:
         counts = self.store.photo_counts()
         return counts["upload"] + counts["download"]
 
+    def archive_unnamed(self) -> int:
+        """Archive the photos no record here names any more; how many."""
+        with self.store.unit_of_work() as uow:
+            archived = uow.photos.archive(uow.replication.unnamed_photos())
+            uow.commit()
+        return archived
+
     def upload(self, client: httpx.Client) -> None:
         """PUT each queued-up photo the server would take; one it refuses stays queued."""
+        self.archive_unnamed()
         for photo_id, record_id in self.store.photos_to_upload():
             try:
                 content, _ = self.store.get_photo(photo_id)
@@ -78,6 +89,7 @@ class PhotoQueue:
         `MAX_PHOTO_BYTES_PER_SYNC` bytes; one the server cannot give yet (not uploaded), or
         that arrives damaged, is asked for at a later sync."""
         replica.want_referenced_photos(self.store)
+        self.archive_unnamed()
         received = 0
         for photo_id in self.store.photos_to_download(MAX_PHOTOS_PER_SYNC):
             if received >= MAX_PHOTO_BYTES_PER_SYNC:

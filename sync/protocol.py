@@ -96,7 +96,8 @@ Photos
 ------
 Photos travel beside the records, not in the outbox: a record names its photo by id
 (``photo_id``, ``evidence_photo_id``, ``fulfilment_photo_id``). The device keeps each
-photo sealed in its store with an ``uploaded`` flag, set only after the server's 200, so
+photo sealed in its store, in a queue (``sync.photos``: queued up, queued down, synced,
+archived when no record names it any more), synced only after the server's 200, so
 a lost answer means one harmless PUT more, never a lost or doubled photo. A failed
 upload or download leaves the photo queued and does not fail the record sync; the sync
 summary counts the photos still waiting. A pulled record that names a photo the device

@@ -268,13 +268,25 @@ def _signatures_as_png(conn: Connection) -> None:
         conn.execute(
             update(photos)
             .where(photos.c.id == photo_id)
-            .values(content=png, mime=signature.PNG_MIME, uploaded=False)
+            .values(content=png, mime=signature.PNG_MIME)
         )
+        conn.execute(text("UPDATE photos SET uploaded = 0 WHERE id = :id"), {"id": photo_id})
 
 
 V7: list[Step] = [_signatures_as_png]
 
-MIGRATIONS: list[Sequence[Step]] = [V1, V2, V3, V4, V5, V6, V7]
+# Version 8: the photo queue's states (sync/photos.py) instead of the `uploaded` flag: a photo
+# with no content waits to come down, one not uploaded waits to go up, the rest are synced.
+V8 = [
+    "ALTER TABLE photos ADD COLUMN state VARCHAR NOT NULL DEFAULT 'queued_up'",
+    "UPDATE photos SET state = CASE WHEN content IS NULL THEN 'queued_down'"
+    " WHEN uploaded THEN 'synced' ELSE 'queued_up' END",
+    "CREATE INDEX ix_photos_state ON photos (state)",
+    "DROP INDEX ix_photos_uploaded",
+    "ALTER TABLE photos DROP COLUMN uploaded",
+]
+
+MIGRATIONS: list[Sequence[Step]] = [V1, V2, V3, V4, V5, V6, V7, V8]
 LATEST = len(MIGRATIONS)
 
 

@@ -91,8 +91,10 @@ class ReferralRow(RecordRow, table=True):
 class PhotoRow(SQLModel, table=True):
     """Photos and drawn signatures, sealed like every other personal value.
 
-    `uploaded`: the server holds it (taken here and uploaded, or downloaded). A row with no
-    `content` is a photo a pulled record names and the device has not downloaded yet.
+    `state` is where the photo stands in the photo queue (sync/photos.py): ``queued_up``
+    (taken here, the server does not hold it yet), ``queued_down`` (a record here names it
+    and it has no `content` yet), ``synced`` (here and on the server) or ``archived`` (no
+    record here names it any more: neither sent nor asked for).
     """
 
     __tablename__ = "photos"
@@ -100,7 +102,7 @@ class PhotoRow(SQLModel, table=True):
     record_id: str = Field(index=True)
     mime: str = "image/jpeg"
     content: bytes | None = Field(default=None, sa_type=SealedBytes("photos", "content"))
-    uploaded: bool = Field(default=False, index=True)
+    state: str = Field(default="queued_up", index=True)
 
 
 class OutboxRow(SQLModel, table=True):

@@ -92,3 +92,20 @@ def test_a_database_from_a_newer_app_is_refused(v1_sandbox: Sandbox) -> None:
     engine.dispose()
     with refused(SandboxError, "升级"):
         open_store(v1_sandbox, v1_sandbox.unlock("123456"))
+
+
+def test_photo_states_come_from_the_upload_flag(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'v7.db'}")
+    with engine.begin() as conn:
+        migrations.migrate(conn, target=7)
+        conn.execute(
+            text(
+                "INSERT INTO photos (id, record_id, mime, content, uploaded) VALUES "
+                "('up', 'r', 'image/jpeg', x'00', 0), ('both', 'r', 'image/jpeg', x'00', 1), "
+                "('down', 'r', '', NULL, 1)"
+            )
+        )
+        migrations.migrate(conn)
+        states = dict(conn.execute(text("SELECT id, state FROM photos")).all())
+    engine.dispose()
+    assert states == {"up": "queued_up", "both": "synced", "down": "queued_down"}

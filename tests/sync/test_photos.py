@@ -34,6 +34,7 @@ from tests.sync.conftest import (
     new_device,
     signed,
 )
+from tests.sync.forge import forge
 from tests.sync.proxy import Fault, Proxy
 from tests.sync.records import consent, household, person, visit
 
@@ -156,9 +157,11 @@ def test_a_photo_for_a_record_outside_the_scope_or_not_synced_is_refused(ctx, ma
     assert theirs.json() == unknown.json()  # the same answer: nothing about the record leaks
     assert theirs.json()["code"] == "record_not_synced"
     assert len(server_photos(ctx)) == 1
-    # On a device: a photo whose record the server does not hold stays queued, and the
-    # record sync still completes.
-    attach_photo(a.store, "01a21fb6-0000-7000-8000-0000000000ac", jpeg())
+    # On a device: a photo whose record the server does not hold (written here, not queued)
+    # stays queued, and the record sync still completes.
+    local = visit(a.store.load_all(Household)[0], a.worker_id)
+    photo_id = attach_photo(a.store, local.id, jpeg())
+    a.store.add_many([local.model_copy(update={"photo_id": photo_id})], queue=False)
     report = a.sync()
     assert (report.photos_up, report.photos_pending) == (0, 1)
     assert report.one_line().endswith("待传 1 张。")
@@ -204,7 +207,7 @@ def test_an_oversized_photo_is_413_with_a_json_error(ctx, make_device) -> None:
     assert response.status_code == 413
     assert response.json()["code"] == "too_large" and response.json()["message"]
     # A device keeps such a photo queued and says so; the records still sync.
-    attach_photo(a.store, v.id, big)
+    visit_with_photo(a, big)
     report = a.sync()
     assert (report.photos_up, report.photos_pending) == (0, 1)
 
@@ -325,3 +328,29 @@ def test_a_drawn_signature_reaches_the_server_as_png(ctx, make_device) -> None:
     [stored] = server_photos(ctx)
     assert (stored.id, stored.record_id, stored.mime) == (photo_id, event.id, "image/png")
     assert bytes(stored.content) == drawn
+
+
+def test_a_photo_no_record_names_is_archived_never_sent_nor_counted(ctx, make_device) -> None:
+    a = make_device()
+    h = household(VILLAGE_A)
+    a.store.add(h)
+    a.sync()
+    refused = visit(h, a.worker_id)
+    photo_id = attach_photo(a.store, refused.id, jpeg())
+    gps = {"lat": 29.1, "lon": 119.6, "accuracy_m": float("inf")}  # the server refuses it
+    forge(
+        a.store,
+        "visit",
+        refused.id,
+        "create",
+        refused.content() | {"photo_id": photo_id, "gps": gps},
+    )
+    report = a.sync()
+    assert (report.rejected, report.photos_up, report.photos_pending) == (1, 0, 0)
+    assert server_photos(ctx) == []
+    with a.store.unit_of_work() as uow:
+        assert uow.photos.counts() == {"upload": 0, "download": 0}
+        assert uow.replication.unnamed_photos() == []  # archived: out of the queue
+    assert a.store.get_photo(photo_id)[0][:3] == b"\xff\xd8\xff", "kept, sealed, on the device"
+    kept = visit_with_photo(a, jpeg())
+    assert a.sync().photos_up == 1 and kept.photo_id != photo_id

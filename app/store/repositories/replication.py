@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, delete, insert, not_, or_, select, update
 
 from app.domain.ids import new_id
-from app.domain.records import PHOTO_FIELDS
+from app.domain.records import PHOTO_FIELDS, RECORD_TYPES
 from app.store.columns import Sealed
 from app.store.records import MAPPINGS, TYPE_ORDER
 from app.store.tables import ConflictRow, OutboxRow, PhotoRow
@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 CONFLICTS = ConflictRow.__table__  # type: ignore[attr-defined]
 PHOTOS = PhotoRow.__table__  # type: ignore[attr-defined]
+
+# The record types that can name a photo.
+PHOTO_RECORD_TYPES = tuple(
+    name for name, cls in RECORD_TYPES.items() if set(PHOTO_FIELDS) & set(cls.model_fields)
+)
 
 # A pulled record as written: (record type, its JSON, the server's sequence).
 Pulled = tuple[str, dict[str, Any], int]
@@ -140,12 +145,45 @@ class ReplicationRepository:
         self._want_photos([p for data in records for p in _photos_named(data)])
 
     def _want_photos(self, wanted: list[tuple[str, str]]) -> None:
+        """New photos queue down; an archived one named again goes back in the queue (up
+        if its bytes are here: the server answers an upload it holds with 200 again)."""
         if wanted:
             self._conn.exec_driver_sql(
-                "INSERT OR IGNORE INTO photos (id, record_id, mime, content, uploaded) "
-                "VALUES (?, ?, '', NULL, 1)",
+                "INSERT OR IGNORE INTO photos (id, record_id, mime, content, state) "
+                "VALUES (?, ?, '', NULL, 'queued_down')",
                 wanted,
             )
+            self._conn.exec_driver_sql(
+                "UPDATE photos SET state = CASE WHEN content IS NULL THEN 'queued_down'"
+                " ELSE 'queued_up' END WHERE id = ? AND state = 'archived'",
+                [(photo_id,) for photo_id, _ in wanted],
+            )
+
+    def unnamed_photos(self) -> list[str]:
+        """Photos in the queue that no record here names any more: the record they belong
+        to is gone (refused and dropped) or names another photo now. A record whose value
+        fails to open keeps its photo."""
+        photos = self._conn.execute(
+            select(PHOTOS.c.id, PHOTOS.c.record_id).where(PHOTOS.c.state != "archived")
+        ).all()
+        owners: dict[str, set[str]] = {}
+        for photo_id, record_id in photos:
+            owners.setdefault(record_id, set()).add(photo_id)
+        named: set[str] = set()
+        record_ids = sorted(owners)
+        for type_name in PHOTO_RECORD_TYPES:
+            table = MAPPINGS[type_name].table
+            for start in range(0, len(record_ids), 1000):
+                chunk = record_ids[start : start + 1000]
+                rows = self._conn.execute(
+                    select(table.c.id, table.c.details).where(table.c.id.in_(chunk))
+                )
+                for record_id, details in rows:
+                    if not isinstance(details, dict):
+                        named |= owners[record_id]
+                        continue
+                    named |= {str(details.get(f)) for f in PHOTO_FIELDS} & owners[record_id]
+        return sorted(photo_id for photo_id, _ in photos if photo_id not in named)
 
     def drop_photos(self, record_ids: list[str]) -> None:
         """Delete the photos of these records (evicted from the device)."""
