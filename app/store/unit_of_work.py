@@ -12,10 +12,9 @@ is persisted with each commit. A unit of work that only reads needs no commit.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import Connection, RootTransaction
 
+from app.store.repositories.context import StoreContext
 from app.store.repositories.drafts import DraftRepository
 from app.store.repositories.logs import LogRepository
 from app.store.repositories.photos import PhotoRepository
@@ -24,9 +23,6 @@ from app.store.repositories.replication import ReplicationRepository
 from app.store.repositories.settings import SettingsRepository
 from app.store.repositories.staff import StaffRepository
 from app.store.repositories.sync_state import SyncStateRepository
-
-if TYPE_CHECKING:
-    from app.store.store import Store
 
 HLC_META = "hlc"  # meta key: the clock's last stamp, persisted with every commit
 
@@ -38,7 +34,7 @@ class UnitOfWork:
     outside app/store writes SQL.
     """
 
-    def __init__(self, store: Store, connection: Connection, transaction: RootTransaction):
+    def __init__(self, store: StoreContext, connection: Connection, transaction: RootTransaction):
         self.connection = connection
         self._store = store
         self._transaction = transaction

@@ -3,17 +3,15 @@ charity made from this device (share log, written with the referral that disclos
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from app.domain.consent import disclosure
 from app.domain.ids import new_id
 from app.domain.records import Record
+from app.store.repositories.context import StoreContext
 from app.store.tables import AccessLogRow, ShareLogRow
-
-if TYPE_CHECKING:
-    from app.store.store import Store
 
 SHARES = ShareLogRow.__table__  # type: ignore[attr-defined]
 ACCESS = AccessLogRow.__table__  # type: ignore[attr-defined]
@@ -22,7 +20,7 @@ ACCESS = AccessLogRow.__table__  # type: ignore[attr-defined]
 class LogRepository:
     """The access log and the share log."""
 
-    def __init__(self, conn: Connection, store: Store) -> None:
+    def __init__(self, conn: Connection, store: StoreContext) -> None:
         self._conn = conn
         self._store = store
 

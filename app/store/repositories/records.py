@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, func, insert, select, update
@@ -29,11 +29,9 @@ from app.domain.records import (
 )
 from app.store.errors import IllegalEdit, IntegrityError, NotFound, RecordTooLarge
 from app.store.records import MAPPINGS, TYPE_ORDER, RecordMapping, mapping_for
+from app.store.repositories.context import StoreContext
 from app.store.repositories.logs import LogRepository
 from app.store.tables import OutboxRow
-
-if TYPE_CHECKING:
-    from app.store.store import Store
 
 R = TypeVar("R", bound=Record)
 
@@ -130,7 +128,7 @@ class RecordRepository:
     `queued` tells whether a write queued changes for sync.
     """
 
-    def __init__(self, conn: Connection, store: Store, logs: LogRepository) -> None:
+    def __init__(self, conn: Connection, store: StoreContext, logs: LogRepository) -> None:
         self._conn = conn
         self._store = store
         self._logs = logs

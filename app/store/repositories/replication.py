@@ -10,7 +10,7 @@ names a photo the device lacks queues that photo for download (an empty row in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, delete, insert, not_, or_, select, update
 
@@ -18,10 +18,8 @@ from app.domain.ids import new_id
 from app.domain.records import PHOTO_FIELDS, RECORD_TYPES
 from app.store.columns import Sealed
 from app.store.records import MAPPINGS, TYPE_ORDER
+from app.store.repositories.context import StoreContext
 from app.store.tables import ConflictRow, OutboxRow, PhotoRow
-
-if TYPE_CHECKING:
-    from app.store.store import Store
 
 OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 CONFLICTS = ConflictRow.__table__  # type: ignore[attr-defined]
@@ -39,7 +37,7 @@ Pulled = tuple[str, dict[str, Any], int]
 class ReplicationRepository:
     """Replication's reads and writes on one unit of work's connection."""
 
-    def __init__(self, conn: Connection, store: Store) -> None:
+    def __init__(self, conn: Connection, store: StoreContext) -> None:
         self._conn = conn
         self._store = store
 
