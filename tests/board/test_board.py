@@ -37,12 +37,15 @@ def test_first_page_is_small_plain_html_with_the_published_minimum(
     page = browser.get("/wishes")
     assert page.status_code == 200
     css = browser.get("/wishes/static/board.css")
-    assert css.status_code == 200
-    # Everything the first page loads: the HTML and its one stylesheet (system fonts).
-    assert len(page.content) + len(css.content) <= 100 * 1024
+    fonts = browser.get("/console/static/fonts.css")
+    assert css.status_code == fonts.status_code == 200
+    # Everything the first page loads on a phone: the HTML and its two stylesheets (the
+    # phone's own CJK font).
+    assert len(page.content) + len(css.content) + len(fonts.content) <= 100 * 1024
     assert "<script" not in page.text
-    # System fonts first; the bundled face only where a browser has no CJK font at all.
-    assert css.text.count("@font-face") == 1 and "unicode-range" in css.text
+    # The system's CJK fonts first; the bundled face only where a browser has none at all.
+    assert fonts.text.count("@font-face") == 1 and "unicode-range" in fonts.text
+    assert fonts.text.index('local("Noto Sans CJK SC")') < fonts.text.index("url(")
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert page.headers["cache-control"] == "no-store"
     assert f"共 {len(seeded.wish_ids)} 个心愿" in page.text

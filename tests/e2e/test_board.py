@@ -72,6 +72,7 @@ def test_a_donor_claims_a_wish_from_the_board(browser: Browser, board, size) -> 
     assert {u.split("?")[0].removeprefix(server.url) for u in fetched} <= {
         "/wishes",
         "/wishes/static/board.css",
+        "/console/static/fonts.css",
         "/console/static/icon.svg",
         "/console/fonts/NotoSansSC-Regular.otf",
     }
