@@ -19,12 +19,12 @@ from app.domain.wishes import IllegalTransition, PersonalValues, story_problems
 from app.domain.wishes import transition as wish_transition
 from app.ui.catalogue import message
 from sync.server.context import ServerContext, set_meta
-from sync.server.errors import BadRequest, NotFound
+from sync.server.errors import BadRequest
 from sync.server.errors import Conflict as ConflictError
 from sync.server.scope import in_scope
 from sync.server.services import audit
 from sync.server.services.feed import Feed
-from sync.server.services.review import write_wish
+from sync.server.services.review import wish_row, write_wish
 from sync.server.tables import Area, BoardWish, JsonText, RecordRow
 
 
@@ -96,13 +96,7 @@ def publish(
     today = today or date.today()
     with ctx.db.writing() as s:
         feed = Feed(s)
-        row = feed.get(wish_id)
-        if (
-            row is None
-            or row.type != "wish"
-            or (areas is not None and not in_scope(row.area_code, areas))
-        ):
-            raise NotFound("找不到此心愿。")
+        row = wish_row(feed, wish_id, areas)
         wish = Wish.from_stored(row.data)
         public_story = (wish.description if story is None else story).strip()
         try:

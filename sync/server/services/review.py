@@ -115,13 +115,7 @@ def _change_wish(
     """Apply a server-made change to one wish as a new change every device receives."""
     with ctx.db.writing() as s:
         feed = Feed(s)
-        row = feed.get(wish_id)
-        if (
-            row is None
-            or row.type != "wish"
-            or (areas is not None and not in_scope(row.area_code, areas))
-        ):
-            raise NotFound("找不到此心愿。")
+        row = wish_row(feed, wish_id, areas)
         try:
             changed = change(Wish.from_stored(row.data))
         except IllegalTransition as exc:
@@ -131,6 +125,19 @@ def _change_wish(
         audit.record(s, action, actor=actor, wish=wish_id)
         set_meta(s, "hlc", ctx.clock.last)
         return data
+
+
+def wish_row(feed: Feed, wish_id: str, areas: tuple[str, ...] | None) -> RecordRow:
+    """The stored wish `wish_id` within `areas` (None: anywhere); `NotFound` otherwise, the
+    same answer for a wish outside the scope as for one that does not exist."""
+    row = feed.get(wish_id)
+    if (
+        row is None
+        or row.type != "wish"
+        or (areas is not None and not in_scope(row.area_code, areas))
+    ):
+        raise NotFound("找不到此心愿。")
+    return row
 
 
 def write_wish(ctx: ServerContext, feed: Feed, row: RecordRow, changed: Wish) -> dict[str, object]:
