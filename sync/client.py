@@ -35,6 +35,7 @@ from sync.errors import DeviceRevoked, NotEnrolled, SyncError
 from sync.photos import PhotoQueue
 from sync.protocol import (
     DEFAULT_PAGE,
+    HEADER_REASON_CODES,
     MAX_BATCH,
     ConflictOut,
     MutationIn,
@@ -215,7 +216,13 @@ class SyncClient:
             request = PushRequest.model_construct(
                 mutations=[_wire(m) for m in batch], client_hlc=self.store.clock.last
             )
-            response = send(client, "POST", "/v1/push", request.model_dump_json().encode())
+            response = send(
+                client,
+                "POST",
+                "/v1/push",
+                request.model_dump_json().encode(),
+                headers={HEADER_REASON_CODES: "1"},  # rejections said in the chosen language
+            )
             answer = read_answer(response, PushResponse)
             self.store.clock.observe(answer.server_hlc)
             result = replica.apply_answers(self.store, batch, answer.answers, answer.watermark)

@@ -135,7 +135,9 @@ def apply_answers(
                 renumber = True
                 continue
             if answer.status == "rejected":
-                replication.dead_letter(mutation.seq, answer.reason or REJECTED)
+                replication.dead_letter(
+                    mutation.seq, answer.reason or REJECTED, answer.code, answer.params
+                )
                 result.rejected += 1
             else:
                 replication.sent(mutation.seq)

@@ -12,7 +12,9 @@ raises when none is given (`default_code`).
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, ClassVar, Self
 
 
 class DoorstepError(Exception):
@@ -30,3 +32,33 @@ class DoorstepError(Exception):
         """An error of this type saying what `other` says (same code and parameters): a
         layer re-raising a lower layer's refusal under its own type."""
         return cls(other.code, **other.params)
+
+    def wire_params(self) -> dict[str, Any]:
+        """The parameters as JSON can carry them: a nested error as ``{"code", "params"}``,
+        a code (StrEnum) as its value, a list item by item, anything else as text."""
+        return {name: _wire(value) for name, value in self.params.items()}
+
+    @classmethod
+    def from_wire(cls, code: str, params: Mapping[str, Any]) -> DoorstepError:
+        """The error `wire_params` described (its nested errors rebuilt)."""
+        return cls(code, **{name: _unwire(value) for name, value in params.items()})
+
+
+def _wire(value: Any) -> Any:
+    if isinstance(value, DoorstepError):
+        return {"code": value.code, "params": value.wire_params()}
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [_wire(item) for item in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _unwire(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"code", "params"}:
+        return DoorstepError.from_wire(str(value["code"]), value["params"] or {})
+    if isinstance(value, list):
+        return [_unwire(item) for item in value]
+    return value

@@ -286,7 +286,11 @@ V8 = [
     "ALTER TABLE photos DROP COLUMN uploaded",
 ]
 
-MIGRATIONS: list[Sequence[Step]] = [V1, V2, V3, V4, V5, V6, V7, V8]
+# Version 9: a dead letter keeps the rejection's code and parameters (sealed JSON), so the
+# dead-letter list says it in the chosen language.
+V9 = ["ALTER TABLE outbox ADD COLUMN refusal BLOB"]
+
+MIGRATIONS: list[Sequence[Step]] = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
 LATEST = len(MIGRATIONS)
 
 

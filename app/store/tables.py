@@ -121,6 +121,10 @@ class OutboxRow(SQLModel, table=True):
     state: str = Field(default="pending", index=True)  # pending | dead
     payload: Any = Field(default=None, sa_type=Sealed("outbox", "payload", "json"))
     reason: str | None = Field(default=None, sa_type=Sealed("outbox", "reason"))
+    # a rejection's code and parameters ({"code", "params"}) when the server sent them
+    refusal: dict[str, Any] | None = Field(
+        default=None, sa_type=Sealed("outbox", "refusal", "json")
+    )
 
 
 class ShareLogRow(SQLModel, table=True):

@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 
 from app.domain.codes import ConsentAction, WishState
 from app.domain.consent import state_for
+from app.domain.errors import DoorstepError
 from app.domain.records import ConsentEvent, Household, Referral, Visit, Wish
 from app.domain.wishes import transition
 from app.services.sync import SyncState
+from app.ui.catalogue import message
 from sync import replica
 from sync.errors import SyncError
 from sync.server.services import admin
@@ -236,7 +238,16 @@ def test_withdrawal_wins_and_blocks_a_referral_that_arrives_after_it(ctx, make_d
     a.store.add(referral)  # made offline while A still saw the grant
     b.sync()
     report = a.sync()
-    assert report.rejected == 1 and "同意" in (a.store.dead_letters()[0].reason or "")
+    (dead,) = a.store.dead_letters()
+    assert report.rejected == 1 and "同意" in (dead.reason or "")
+    # The code and parameters came too (the device asks for them): said in English, the
+    # consent problem nested in them as well (the recipient and purpose are as recorded).
+    refusal = DoorstepError.from_wire(dead.reason_code, dead.reason_params)
+    assert refusal.code == "push.referral_consent" and message(refusal, "zh") == dead.reason
+    assert message(refusal, "en") == (
+        f"No consent to share information with “{grant.recipient}” ({grant.purpose}); "
+        "the referral was not accepted."
+    )
     for device in (a, b):
         device.sync()
         events = device.store.load_all(ConsentEvent)

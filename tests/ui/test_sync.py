@@ -210,6 +210,18 @@ def test_only_a_change_that_can_go_through_later_is_offered_again(ws: Workspace)
     assert problem.actions == ("keep_server", "retry")
 
 
+def test_a_rejection_with_its_code_is_said_in_the_chosen_language(ws: Workspace) -> None:
+    _edit_address(ws, "岩头村3组90号")
+    sent = ws.store.pending()
+    answer = MutationAnswer(
+        seq=sent[0].seq, status="rejected", reason="所属家庭不存在。", code="push.no_household"
+    )
+    replica.apply_answers(ws.store, sent, [answer])
+    for lang, said in (("zh", "所属家庭不存在。"), ("en", "Its household does not exist.")):
+        (problem,) = SyncProblemsVM(ws, lang=lang, syncer=lambda w, u: FakeSyncer()).problems()
+        assert (problem.theirs, problem.actions) == (said, ("keep_server", "retry"))
+
+
 def test_a_resolved_problem_clears_the_sync_result_line(ws: Workspace) -> None:
     _rejected_wish(ws, "不允许")
     bar = SyncVM(ws, syncer=lambda w, u: FakeSyncer())

@@ -5,7 +5,7 @@ work keeps both or neither."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -64,7 +64,9 @@ class Mutation:
     hlc: str
     payload: dict[str, Any]
     state: str = "pending"
-    reason: str | None = None
+    reason: str | None = None  # the server's sentence, in Chinese
+    reason_code: str = ""  # the same as a code, from a server that sends it
+    reason_params: dict[str, Any] = field(default_factory=dict)
 
 
 def _check(
@@ -102,6 +104,7 @@ def writer_at(wall_ms: int) -> Writer:
 
 def _mutation(row: Any) -> Mutation:
     payload = row["payload"]
+    refusal = row["refusal"] if isinstance(row["refusal"], dict) else {}
     if not isinstance(payload, dict):
         raise IntegrityError("outbox", str(row["seq"]), "payload")
     return Mutation(
@@ -116,6 +119,8 @@ def _mutation(row: Any) -> Mutation:
         payload=payload,
         state=row["state"],
         reason=row["reason"] if isinstance(row["reason"], str) else None,
+        reason_code=str(refusal.get("code", "")),
+        reason_params=dict(refusal.get("params") or {}),
     )
 
 

@@ -195,10 +195,16 @@ class ReplicationRepository:
         """The server has this mutation: it leaves the outbox."""
         self._conn.execute(delete(OUTBOX).where(OUTBOX.c.seq == seq))
 
-    def dead_letter(self, seq: int, reason: str) -> None:
-        """The server rejected this mutation: it waits in the dead-letter list."""
+    def dead_letter(
+        self, seq: int, reason: str, code: str = "", params: dict[str, Any] | None = None
+    ) -> None:
+        """The server rejected this mutation: it waits in the dead-letter list with the
+        server's sentence and, from a server that sends them, its code and parameters."""
+        refusal = {"code": code, "params": params or {}} if code else None
         self._conn.execute(
-            update(OUTBOX).where(OUTBOX.c.seq == seq).values(state="dead", reason=reason)
+            update(OUTBOX)
+            .where(OUTBOX.c.seq == seq)
+            .values(state="dead", reason=reason, refusal=refusal)
         )
 
     def add_conflict(

@@ -26,6 +26,7 @@ from app.domain.codes import (
     ReferralStatus,
     WishState,
 )
+from app.domain.errors import DoorstepError
 from app.domain.records import (
     RECORD_TYPES,
     ConsentEvent,
@@ -36,7 +37,7 @@ from app.domain.records import (
     Wish,
 )
 from app.store.errors import StoreError
-from app.ui.catalogue import CODE_LABELS, field_label, label, text
+from app.ui.catalogue import CODE_LABELS, field_label, label, message, text
 from app.ui.viewmodels.errors import UserError, user_message
 from app.ui.viewmodels.workspace import Workspace
 
@@ -214,6 +215,8 @@ class Problem:
 
 # Rejections that can go through later, once the server holds what the change needs (its
 # household, its person, the worker's scope): only these are offered to be sent again.
+# By code, or, from a server that sends no code, by words of its sentence.
+RETRYABLE_CODES = frozenset({"push.no_household", "push.not_there", "push.no_person"})
 RETRYABLE = ("所属家庭不存在", "记录不存在或不在您的负责范围内", "所涉及的家庭成员不存在")
 _QUOTED_CODE = re.compile(r"「([a-z_]+)」")
 # The codes a field holds, where a code alone would be ambiguous.
@@ -257,8 +260,14 @@ class SyncProblemsVM:
         for m in self.dead:
             household_id, record = self._describe(m.record_type, m.record_id, m.payload)
             field, mine = self._change(m.kind, m.payload)
-            reason = self._words(m.reason or text("sync.refused", self.lang))
-            retry = any(fragment in reason for fragment in RETRYABLE)
+            if m.reason_code:
+                reason = self._words(
+                    message(DoorstepError.from_wire(m.reason_code, m.reason_params), self.lang)
+                )
+                retry = m.reason_code in RETRYABLE_CODES
+            else:  # from a server that sends its sentence alone
+                reason = self._words(m.reason or text("sync.refused", self.lang))
+                retry = any(fragment in reason for fragment in RETRYABLE)
             out.append(
                 Problem(
                     key=f"dead:{m.seq}",

@@ -206,7 +206,11 @@ def _apply(
             answer = _merge(ctx, s, feed, caller, m, existing)
     except merge.Rejected as exc:
         answer = MutationAnswer(
-            seq=m.seq, status="rejected", reason=message(exc), code=exc.code, params=exc.params
+            seq=m.seq,
+            status="rejected",
+            reason=message(exc),
+            code=exc.code,
+            params=exc.wire_params(),
         )
     except DBAPIError as exc:
         if not alone or not refused_by_database(exc):
