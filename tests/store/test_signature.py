@@ -57,10 +57,11 @@ def test_the_upgrade_converts_kept_svg_signatures(new_sandbox) -> None:  # type:
     paper = attach_photo(store, "consent-2", b"\xff\xd8\xff\xe0 a photographed form", "image/jpeg")
     store.close()
     db = sqlite3.connect(sandbox.db_path)
-    db.executescript(  # the photos table as version 6 left it
+    db.executescript(  # the photos and outbox tables as version 6 left them
         "DROP INDEX ix_photos_state; ALTER TABLE photos DROP COLUMN state;"
         " ALTER TABLE photos ADD COLUMN uploaded BOOLEAN NOT NULL DEFAULT 0;"
-        " CREATE INDEX ix_photos_uploaded ON photos (uploaded); PRAGMA user_version = 6;"
+        " CREATE INDEX ix_photos_uploaded ON photos (uploaded);"
+        " ALTER TABLE outbox DROP COLUMN refusal; PRAGMA user_version = 6;"
     )
     db.close()
 
