@@ -272,13 +272,13 @@ def device_change_pin(data_dir: DataDir, worker: WorkerOpt = None) -> None:
 @device_app.command("status", help="各类记录数量、待同步和被拒绝的更改。")
 def device_status(data_dir: DataDir, worker: WorkerOpt = None) -> None:
     """Counts per record type and the changes waiting for sync."""
-    from app.store.store import LAST_SYNC_META
+    from app.services.sync import SyncState
 
     with unlocked(data_dir, worker) as (sandbox, store):
         counts = store.counts()
         outbox = store.outbox_counts()
         photos = store.photo_counts()
-        last_sync = store.meta(LAST_SYNC_META) or "从未同步"
+        last_sync = SyncState(store).last_sync() or "从未同步"
     typer.echo(f"账户：{sandbox.worker_name}（设备 {sandbox.info.device_id}）")
     for type_name, n in counts.items():
         typer.echo(f"  {type_name:<10} {n}")

@@ -29,7 +29,7 @@ from app.domain.staff import Staff
 from app.memory import collector_paused
 from app.store.repositories.sync_state import PullState
 from app.store.sandbox import Sandbox
-from app.store.store import LAST_SYNC_META, STAFF_DIGEST_META, Mutation, Store
+from app.store.store import Mutation, Store
 from sync import replica
 from sync.errors import DeviceRevoked, NotEnrolled, SyncError
 from sync.photos import PhotoQueue
@@ -195,7 +195,9 @@ class SyncClient:
         report.photos_up, report.photos_down = photos.uploaded, photos.downloaded
         report.photos_pending = photos.waiting()
         report.seconds = time.perf_counter() - started
-        self.store.set_meta(LAST_SYNC_META, datetime.now().isoformat(timespec="seconds"))
+        with self.store.unit_of_work() as uow:
+            uow.sync_state.set_last_sync(datetime.now().isoformat(timespec="seconds"))
+            uow.commit()
         return report
 
     @staticmethod
@@ -244,7 +246,8 @@ class SyncClient:
                 f"/v1/pull?after={backfill.cursor}&limit={self.page_size}"
                 f"&areas={','.join(backfill.areas)}&until={backfill.until}"
             )
-        digest = self.store.meta(STAFF_DIGEST_META) or ""
+        with self.store.unit_of_work() as uow:
+            digest = uow.staff.digest()
         return f"/v1/pull?after={state.cursor}&limit={self.page_size}&staff={digest}"
 
     def _page(self, client: httpx.Client, target: str) -> PullPage:
@@ -285,11 +288,13 @@ class SyncClient:
 
     def _keep_staff(self, page: PullPage) -> None:
         """The staff of this worker's scope, sent on the last page when they changed, so
-        that reports pick 责任人 as the server does."""
+        that reports pick 责任人 as the server does; kept with their digest in one unit of
+        work, so the digest never names a staff list the store does not hold."""
         if page.staff is None:
             return
-        self.store.set_staff(Staff.from_json(m.model_dump() for m in page.staff))
-        self.store.set_meta(STAFF_DIGEST_META, page.staff_digest)
+        with self.store.unit_of_work() as uow:
+            uow.staff.put(Staff.from_json(m.model_dump() for m in page.staff), page.staff_digest)
+            uow.commit()
 
     # --- review (coordinators, online) -------------------------------------------------
 

@@ -11,7 +11,6 @@ the push watermark); after that, unlocking needs no network.
 from __future__ import annotations
 
 import base64
-import json
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from app.store.errors import SandboxError
 from app.store.keystore import Keystore, default_keystore
 from app.store.repositories.sync_state import EnrolledWorker, Enrolment
 from app.store.sandbox import Sandbox, validate_pin
-from app.store.store import AREA_NAMES_META, Store
+from app.store.store import Store
 from sync.errors import CertificateMismatch, EnrollmentFailed
 from sync.protocol import EnrollRequest, EnrollResponse
 from sync.transport import (
@@ -126,9 +125,7 @@ def enroll(
             serialization.NoEncryption(),
         )
         with store.unit_of_work() as uow:
-            uow.settings.set_meta(
-                AREA_NAMES_META, json.dumps(answer.area_names, ensure_ascii=False)
-            )
+            uow.sync_state.set_area_names(answer.area_names)
             uow.sync_state.set_watermark(answer.watermark)
             uow.staff.put(Staff.from_json(m.model_dump() for m in answer.staff))
             uow.sync_state.enrol(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from app.domain.coverage import VisitFact
 from app.domain.records import Need, Person, Referral, Wish
 from app.domain.staff import Staff
-from app.store.store import LAST_SYNC_META, Store
+from app.store.store import Store
 
 EXPORT_ACTION = "export_report"  # the access log's action for a report exported to a file
 
@@ -63,7 +63,8 @@ class Reports:
 
     def last_sync(self) -> str | None:
         """When the last complete sync ended (ISO local time), if ever."""
-        return self._store.meta(LAST_SYNC_META)
+        with self._store.unit_of_work() as uow:
+            return uow.sync_state.last_sync()
 
     def log_export(self) -> None:
         """An export carries personal data (masked): the access log records it."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.domain.records import Record
 from app.store.repositories.records import Mutation
-from app.store.store import LAST_SYNC_META, Store
+from app.store.store import Store
 
 if TYPE_CHECKING:
     from sync.client import SyncClient
@@ -39,7 +39,7 @@ class SyncState:
     def last_sync(self) -> str:
         """When the last complete sync ended (ISO local time), "" if never."""
         with self._store.unit_of_work() as uow:
-            return uow.settings.meta(LAST_SYNC_META) or ""
+            return uow.sync_state.last_sync() or ""
 
     def server_address(self) -> str:
         """The address this device was enrolled with ("" for a standalone sandbox, or when

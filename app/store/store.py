@@ -42,17 +42,7 @@ log = logging.getLogger("doorstep.store")
 R = TypeVar("R", bound=Record)
 T = TypeVar("T")
 
-# Meta key: local time of the last sync whose push and pull both completed.
-LAST_SYNC_META = "last_sync_at"
-# Meta key: JSON map of area code -> name, received at enrolment (names are not personal).
-AREA_NAMES_META = "area_names"
-# Meta key: digest of the staff last received (the server resends them when it differs).
-STAFF_DIGEST_META = "staff_digest"
-
 __all__ = [
-    "AREA_NAMES_META",
-    "LAST_SYNC_META",
-    "STAFF_DIGEST_META",
     "Mutation",
     "Store",
     "UnitOfWork",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.domain.records import Household, Visit
+from app.domain.staff import Staff, StaffMember
 from app.store.store import Store
 from tests.store.helpers import household_with_members, visit_for
 
@@ -61,3 +62,39 @@ def test_queued_listeners_hear_of_committed_changes_only(store: Store) -> None:
         uow.records.add(household)
         uow.commit()
     assert heard == ["queued"]
+
+
+def test_the_staff_and_their_digest_are_kept_together_or_not_at_all(store: Store) -> None:
+    staff = Staff((StaffMember("w1", "王五", "worker", "grid_worker", True, ("330702102",)),))
+    with pytest.raises(RuntimeError), store.unit_of_work() as uow:
+        uow.staff.put(staff, "digest-1")
+        raise RuntimeError("the sync died between the staff and the digest")
+    with store.unit_of_work() as uow:
+        assert uow.staff.get() == Staff() and uow.staff.digest() == ""
+        uow.staff.put(staff, "digest-1")
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.staff.get().names == {"w1": "王五"} and uow.staff.digest() == "digest-1"
+
+
+def test_sync_state_reads_and_writes_the_keys_stores_already_hold(store: Store) -> None:
+    """No migration: the typed accessors use the meta keys earlier versions wrote."""
+    store.set_meta("last_sync_at", "2026-11-20T10:00:00")
+    store.set_meta("area_names", '{"330702102": "安地镇"}')
+    store.set_meta("staff_digest", "abc")
+    with store.unit_of_work() as uow:
+        assert uow.sync_state.last_sync() == "2026-11-20T10:00:00"
+        assert uow.sync_state.area_names() == {"330702102": "安地镇"}
+        assert uow.staff.digest() == "abc"
+        uow.sync_state.set_area_names({"330702": "婺城区"})
+        uow.commit()
+    assert store.meta("area_names") == '{"330702": "婺城区"}'
+
+
+def test_area_names_that_do_not_read_as_a_map_are_none(store: Store) -> None:
+    with store.unit_of_work() as uow:
+        assert uow.sync_state.last_sync() is None and uow.sync_state.area_names() == {}
+    for damaged in ("not json", '["330702102"]'):
+        store.set_meta("area_names", damaged)
+        with store.unit_of_work() as uow:
+            assert uow.sync_state.area_names() == {}

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-import json
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from app.store.sandbox import Sandbox
-from app.store.store import AREA_NAMES_META, Store
+from app.store.store import Store
 from sync.client import SyncClient
 from sync.enrolment import enroll
 from sync.errors import DeviceRevoked, EnrollmentFailed, InsecureServer
@@ -65,7 +64,8 @@ def test_enrolment_brings_the_names_of_the_workers_areas(ctx, server, tmp_path):
         tmp_path, server.url, admin.issue_code(ctx, worker.id).code, PIN, scrypt_n=2**10
     )
     store = Store(sandbox.db_path, sandbox.unlock(PIN), device_id=sandbox.info.device_id)
-    names = json.loads(store.meta(AREA_NAMES_META) or "{}")
+    with store.unit_of_work() as uow:
+        names = uow.sync_state.area_names()
     store.close()
     assert names[VILLAGE_A] == "岩头村"
     assert names["330702"] == "婺城区" and names["330702102"] == "安地镇"

@@ -13,7 +13,7 @@ from app.domain.calendar import Period
 from app.domain.codes import Category, Team, VisitMode, VisitOutcome
 from app.domain.coverage import Breakdown
 from app.domain.records import Record
-from app.store.store import STAFF_DIGEST_META
+from app.store.store import Store
 from app.ui.viewmodels.reports import ReportsVM
 from app.ui.viewmodels.workspace import Workspace
 from sync.server.services import admin, exchange, reports
@@ -124,15 +124,20 @@ def test_staff_ride_on_the_last_pull_page_only_when_they_changed(ctx, make_devic
     come along only when the server's differ from the digest the device holds."""
     device = make_device(areas=[VILLAGE_A], name="欧阳明月")
     device.sync()
-    digest = device.store.meta(STAFF_DIGEST_META)
+    digest = _digest(device.store)
     assert digest
 
     quiet = device.sync()
     assert quiet.round_trips == 1  # nothing to push: one pull page, no staff request
-    assert device.store.meta(STAFF_DIGEST_META) == digest
+    assert _digest(device.store) == digest
 
     newcomer = _worker(ctx, "新来的协理员", Team.COORDINATOR, [VILLAGE_A])
     changed = device.sync()
     assert changed.round_trips == 1
     assert newcomer in device.store.staff().names
-    assert device.store.meta(STAFF_DIGEST_META) != digest
+    assert _digest(device.store) != digest
+
+
+def _digest(store: Store) -> str:
+    with store.unit_of_work() as uow:
+        return uow.staff.digest()

@@ -12,7 +12,6 @@ import flet as ft
 
 from app.store.repositories.sync_state import EnrolledWorker, Enrolment
 from app.store.sandbox import Sandbox, open_store
-from app.store.store import LAST_SYNC_META
 from app.ui.viewmodels.workspace import Workspace
 from sync.client import SyncProgress, SyncReport
 from sync.errors import ServerUnreachable
@@ -53,7 +52,9 @@ class CountyServer:
             if progress:
                 progress(step)
         self.ws.store.add_many(records, queue=False)
-        self.ws.store.set_meta(LAST_SYNC_META, "2026-05-20T10:31:00")
+        with self.ws.store.unit_of_work() as uow:
+            uow.sync_state.set_last_sync("2026-05-20T10:31:00")
+            uow.commit()
         return SyncReport(pulled=len(records))
 
 

@@ -21,7 +21,6 @@ from app.domain.indicators import Status, TargetList
 from app.domain.records import Household, Person, Visit, Wish
 from app.domain.staff import Staff, StaffMember
 from app.store.sandbox import list_sandboxes, open_store
-from app.store.store import LAST_SYNC_META
 from app.ui.viewmodels.reports import PeriodKind, Progress, ReportsVM, period_code, urgency
 from app.ui.viewmodels.workspace import Workspace
 from app.ui.views.reports import STATUS_COLOURS, ReportsScreen, rate_text
@@ -284,7 +283,9 @@ def test_rows_by_worker_and_team_follow_the_staff_the_server_sent(hand: Workspac
 def test_freshness(ws: Workspace) -> None:
     vm = ReportsVM(ws)
     assert vm.freshness() == "尚未同步，仅含本机数据"
-    ws.store.set_meta(LAST_SYNC_META, "2026-05-19T08:05:00")
+    with ws.store.unit_of_work() as uow:
+        uow.sync_state.set_last_sync("2026-05-19T08:05:00")
+        uow.commit()
     assert vm.freshness() == "数据截至 2026-05-19 08:05"
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from app.store.keystore import secret_entry
 from app.store.repositories.sync_state import EnrolledWorker, Enrolment
 from app.store.sandbox import list_sandboxes
-from app.store.store import AREA_NAMES_META
 from app.ui.viewmodels.device import DeviceSettings
 from app.ui.viewmodels.settings import SettingsVM
 from app.ui.viewmodels.workspace import Workspace
@@ -88,8 +87,8 @@ def test_areas_by_name_and_the_enrolled_server_shown(ws: Workspace, data_dir: Pa
         uow.sync_state.set_scope(["330702102", "330703101201"])
         worker = EnrolledWorker(ws.store.worker_id, "王网格", "worker")
         uow.sync_state.enrol(Enrolment(bytes(32), "https://county.example.cn", worker))
+        uow.sync_state.set_area_names({"330702102": "安地镇"})
         uow.commit()
-    ws.store.set_meta(AREA_NAMES_META, json.dumps({"330702102": "安地镇"}, ensure_ascii=False))
     ws.reload()
     vm = _vm(ws, data_dir)
     assert vm.areas() == "安地镇、金东区 330703101201"

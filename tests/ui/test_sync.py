@@ -10,7 +10,7 @@ from typing import Any
 from app.domain.codes import Role, WishState
 from app.domain.records import Household, Wish
 from app.services.sync import SyncState
-from app.store.store import LAST_SYNC_META, Store
+from app.store.store import Store
 from app.ui.viewmodels.sync import SyncProblemsVM, SyncVM
 from app.ui.viewmodels.visit import NewVisitVM
 from app.ui.viewmodels.workspace import Workspace
@@ -36,7 +36,9 @@ class FakeSyncer:
         if self.fail:
             raise self.fail
         if self.store is not None:  # like sync.client.SyncClient after a completed sync
-            self.store.set_meta(LAST_SYNC_META, "2026-05-20T10:30:00")
+            with self.store.unit_of_work() as uow:
+                uow.sync_state.set_last_sync("2026-05-20T10:30:00")
+                uow.commit()
         return SyncReport(pushed=2, pulled=40)
 
     def revert_conflict(self, conflict_id: str) -> None:

@@ -1,6 +1,7 @@
 """The staff of the worker's scope (app.domain.staff), sealed among the secrets: the server
-sends them at enrolment and after a pull when they changed. Staff names are personal, so
-they are not in the plaintext meta."""
+sends them at enrolment and after a pull when they changed, with a digest the device sends
+back so the server resends them only when they differ. Staff names are personal, so they
+are not in the plaintext meta (the digest is)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from app.store.errors import IntegrityError
 from app.store.repositories.settings import SettingsRepository
 
 STAFF_SECRET = "reports.staff"  # sealed secret key: JSON list of the staff
+DIGEST_META = "staff_digest"  # meta key: the digest of the staff last received
 
 
 class StaffRepository:
@@ -29,5 +31,13 @@ class StaffRepository:
         except (ValueError, TypeError, KeyError):
             raise IntegrityError("secrets", STAFF_SECRET, "value") from None
 
-    def put(self, staff: Staff) -> None:
+    def digest(self) -> str:
+        """The digest the server sent with the staff last kept ("" if none)."""
+        return self._settings.meta(DIGEST_META) or ""
+
+    def put(self, staff: Staff, digest: str | None = None) -> None:
+        """Keep the staff and, when given, the digest the server sent with them (in the
+        same unit of work, so the two never disagree)."""
         self._settings.set_secrets({STAFF_SECRET: json.dumps(staff.to_json(), ensure_ascii=False)})
+        if digest is not None:
+            self._settings.set_meta(DIGEST_META, digest)

@@ -1,5 +1,6 @@
 """What sync keeps in the store, typed: the device's enrolment (sealed), where the pull
-stands, the push watermark, and whether older records were searched for their photos.
+stands, the push watermark, whether older records were searched for their photos, when
+the last sync completed, and the names of the areas the county sent at enrolment.
 
 The keys below are this module's alone; sync (sync/) and the UI read and write these
 values through `SyncStateRepository` (``uow.sync_state``), never by key.
@@ -26,6 +27,8 @@ BACKFILL = "sync.backfill"
 # Set once the records held before photos synced have been searched for their photos
 # (also by store migration V5 on an empty store).
 PHOTOS_SCANNED = "sync.photos_scanned"
+LAST_SYNC = "last_sync_at"  # local time (ISO) of the last sync whose push and pull completed
+AREA_NAMES = "area_names"  # JSON map of area code -> name (names are not personal)
 
 
 @dataclass(frozen=True)
@@ -168,3 +171,27 @@ class SyncStateRepository:
 
     def mark_photos_scanned(self) -> None:
         self._settings.set_meta(PHOTOS_SCANNED, "1")
+
+    # --- the last sync ---
+
+    def last_sync(self) -> str | None:
+        """When the last sync whose push and pull both completed ended (ISO local time),
+        None if never."""
+        return self._settings.meta(LAST_SYNC) or None
+
+    def set_last_sync(self, at: str) -> None:
+        self._settings.set_meta(LAST_SYNC, at)
+
+    # --- reference data ---
+
+    def area_names(self) -> dict[str, str]:
+        """Area code -> name (village, township or county) as the county sent them at
+        enrolment; empty before, or when the value does not read as such a map."""
+        try:
+            names = json.loads(self._settings.meta(AREA_NAMES) or "{}")
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
+
+    def set_area_names(self, names: dict[str, str]) -> None:
+        self._settings.set_meta(AREA_NAMES, json.dumps(names, ensure_ascii=False))

@@ -7,7 +7,6 @@ forgets the data key) and drops the roster and the search index with it.
 from __future__ import annotations
 
 import gc
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from app.store.errors import IntegrityError, StoreError
 from app.store.repositories.sync_state import EnrolledWorker
 from app.store.sandbox import Sandbox
 from app.store.search import SearchIndex
-from app.store.store import AREA_NAMES_META, LAST_SYNC_META, Store
+from app.store.store import Store
 
 COORDINATING_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ADMIN})
 
@@ -220,8 +219,7 @@ class Workspace:
         my areas have not been downloaded."""
         try:
             with self.store.unit_of_work() as uow:
-                enrolled = uow.sync_state.enrolment() is not None
-            return enrolled and not self.store.meta(LAST_SYNC_META)
+                return uow.sync_state.enrolment() is not None and uow.sync_state.last_sync() is None
         except StoreError:
             return False
 
@@ -259,11 +257,8 @@ class Workspace:
         self._statuses.pop(household_id, None)
 
     def _load_area_names(self) -> dict[str, str]:
-        try:
-            names = json.loads(self.store.meta(AREA_NAMES_META) or "{}")
-        except ValueError:
-            names = {}
-        return {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
+        with self.store.unit_of_work() as uow:
+            return uow.sync_state.area_names()
 
     def area_name(self, code: str) -> str:
         """The area's name as the county sent it (village, township or county), else the
