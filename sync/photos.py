@@ -80,7 +80,9 @@ class PhotoQueue:
                 continue
             except _STOP:
                 return
-            self.store.mark_photo_uploaded(photo_id)
+            with self.store.unit_of_work() as uow:
+                uow.photos.mark_uploaded(photo_id)
+                uow.commit()
             self.uploaded += 1
             self._moved()
 
@@ -109,7 +111,10 @@ class PhotoQueue:
                 continue
             content, mime = photo
             received += len(content)
-            if self.store.put_downloaded_photo(photo_id, content, mime):
+            with self.store.unit_of_work() as uow:
+                kept = uow.photos.put_downloaded(photo_id, content, mime)
+                uow.commit()
+            if kept:  # False: no record wants it any more (evicted meanwhile)
                 self.downloaded += 1
                 self._moved()
 

@@ -360,7 +360,9 @@ class Sandbox:
             worker_id=self.info.worker_id or self.info.sandbox_id,
         )
         try:
-            store.set_secrets({NAME_SECRET: name})
+            with store.unit_of_work() as uow:
+                uow.settings.set_secrets({NAME_SECRET: name})
+                uow.commit()
         finally:
             store.close()
         _tighten(self.path)
@@ -596,7 +598,9 @@ def open_store(sandbox: Sandbox, key: DataKey) -> Store:
     _tighten(sandbox.path)
     legacy = sandbox.info.worker_name
     if legacy:  # a format-1 keys.json: the name moves into the store, then out of keys.json
-        store.set_secrets({NAME_SECRET: legacy})
+        with store.unit_of_work() as uow:
+            uow.settings.set_secrets({NAME_SECRET: legacy})
+            uow.commit()
         sandbox.reload()  # another Sandbox object may have upgraded the file meanwhile
         sandbox.info.worker_name = ""
         sandbox._save()

@@ -7,9 +7,8 @@ so a crash keeps all of it or none. Reads that meet a damaged value raise Integr
 naming the record; `load_all(..., skip_damaged=True)` reads the rest.
 
 The read methods here are shorthands for a unit of work that only reads; the few write
-methods (`add`, `add_many`, `update`, `set_meta`, `set_secrets`, `set_staff`, and the photo
-queue's `mark_photo_uploaded` / `put_downloaded_photo`) are each a unit of work of their
-own, for a caller that writes one thing alone. A use case that writes several things
+methods (`add`, `add_many`, `update`, `set_meta`) are each a unit of work of their own, for
+a caller that writes one thing alone. A use case that writes several things
 together (a visit and its photo) opens one unit of work (app/services).
 """
 
@@ -171,21 +170,10 @@ class Store:
         with self.unit_of_work() as uow:
             return uow.settings.secret(key)
 
-    def set_secrets(self, values: dict[str, str]) -> None:
-        """Store sealed credentials, all in one transaction."""
-        with self.unit_of_work() as uow:
-            uow.settings.set_secrets(values)
-            uow.commit()
-
     def staff(self) -> Staff:
         """The staff of the worker's scope as the server last sent them (none before)."""
         with self.unit_of_work() as uow:
             return uow.staff.get()
-
-    def set_staff(self, staff: Staff) -> None:
-        with self.unit_of_work() as uow:
-            uow.staff.put(staff)
-            uow.commit()
 
     # --- writes of records alone (a use case writes through a unit of work) ------------
 
@@ -332,22 +320,10 @@ class Store:
         with self.unit_of_work() as uow:
             return uow.photos.to_upload()
 
-    def mark_photo_uploaded(self, photo_id: str) -> None:
-        with self.unit_of_work() as uow:
-            uow.photos.mark_uploaded(photo_id)
-            uow.commit()
-
     def photos_to_download(self, limit: int) -> list[str]:
         """Ids of photos that records here name and the device lacks (see PhotoRepository)."""
         with self.unit_of_work() as uow:
             return uow.photos.to_download(limit)
-
-    def put_downloaded_photo(self, photo_id: str, content: bytes, mime: str) -> bool:
-        """Fill in a photo waiting for download; False if it is no longer wanted (evicted)."""
-        with self.unit_of_work() as uow:
-            done = uow.photos.put_downloaded(photo_id, content, mime)
-            uow.commit()
-        return done
 
     def photo_counts(self) -> dict[str, int]:
         """Photos waiting to go up (taken here) and to come down (named by records here)."""

@@ -178,7 +178,9 @@ def device_side(ctx: ServerContext, tmp: Path, records: list[Record], period, as
     store = open_store(sandbox, key)
     try:
         store.add_many(records, queue=False)
-        store.set_staff(Staff.from_json(sent))
+        with store.unit_of_work() as uow:
+            uow.staff.put(Staff.from_json(sent))
+            uow.commit()
         staff = store.staff()
         households = store.load_all(Household)
         caseload = Caseload(

@@ -154,7 +154,9 @@ def test_evidence_only_on_this_device_is_said_until_uploaded(ws: Workspace) -> N
     household = HouseholdVM(ws, ouyang(ws))
     assert household.evidence_waiting() == 1
 
-    ws.store.mark_photo_uploaded(event.evidence_photo_id)  # what a sync does once it is up
+    with ws.store.unit_of_work() as uow:  # what a sync does once it is up
+        uow.photos.mark_uploaded(event.evidence_photo_id)
+        uow.commit()
     vm.load()
     assert "仅在本设备" not in vm.history()[0].detail
     assert HouseholdVM(ws, ouyang(ws)).evidence_waiting() == 0

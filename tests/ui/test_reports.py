@@ -261,15 +261,17 @@ def test_rows_by_worker_and_team_follow_the_staff_the_server_sent(hand: Workspac
     assert [(x.code, x.name, x.due, x.covered) for x in vm.workers()] == [("w1", "w1", 3, 1)]
     assert [(x.code, x.name) for x in vm.teams()] == [("grid_worker", "网格员")]
     assert vm.names()[hand.profile.worker_id] == hand.profile.name  # the device's own worker
-    hand.store.set_staff(
-        Staff(
-            (
-                StaffMember("r2", "乙", "worker", "volunteer", True, (VILLAGE,)),
-                StaffMember("r1", "甲", "coordinator", "coordinator", True, (VILLAGE[:9],)),
-                StaffMember("r0", "丙", "worker", "coordinator", False, (VILLAGE,)),
+    with hand.store.unit_of_work() as uow:
+        uow.staff.put(
+            Staff(
+                (
+                    StaffMember("r2", "乙", "worker", "volunteer", True, (VILLAGE,)),
+                    StaffMember("r1", "甲", "coordinator", "coordinator", True, (VILLAGE[:9],)),
+                    StaffMember("r0", "丙", "worker", "coordinator", False, (VILLAGE,)),
+                )
             )
         )
-    )
+        uow.commit()
     vm.reload()
     assert vm.staff_known
     assert [(x.code, x.name, x.due, x.covered) for x in vm.workers()] == [("r2", "乙", 3, 1)]
