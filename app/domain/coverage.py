@@ -49,6 +49,7 @@ from app.domain.codes import (
     CONTACT_OUTCOMES,
     Category,
     Frequency,
+    PersonFlag,
     ServedClass,
     Team,
     VisitMode,
@@ -616,17 +617,19 @@ def may_be_due(
         if counted:
             firsts[frequency] = counted[0]
     members: dict[str, list[MemberLike]] = defaultdict(list)
+    flags: dict[str, list[PersonFlag]] = defaultdict(list)
     for person in persons:
         if member_on(person, until):
             members[person.household_id].append(person)
+            flags[person.household_id].extend(person.flags)
     kinds: dict[tuple[Any, ...], tuple[date | None, bool]] = {}
     kept: list[HouseholdLike] = []
     starts: dict[str, date] = {}
     weekly: set[str] = set()
     for household in households:
-        own = members.get(household.id, [])
-        codes = (*household.categories, *(f for p in own for f in p.flags))
+        codes = (*household.categories, *flags.get(household.id, ()))
         if codes not in kinds:
+            own = members.get(household.id, [])
             requirement = requirement_for(policy, household, own, until)
             kinds[codes] = (
                 (firsts.get(requirement.frequency), requirement.frequency == Frequency.WEEKLY)
