@@ -13,6 +13,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from sync.protocol import PROTOCOL_VERSION
 from sync.server import board, console, errors
+from sync.server.console.web import SecurityHeaders
 from sync.server.context import ServerContext
 from sync.server.middleware import RequestGate
 from sync.server.routers import admin, enroll, photos, reports, review, staff
@@ -113,4 +114,8 @@ def create_app(settings: Settings | None = None, *, ctx: ServerContext | None = 
         unsigned_per_minute=settings.unsigned_per_minute,
     )
     app.add_middleware(errors.ContainFailures)
+    # Outside even that: the web pages' security headers reach every answer under their
+    # prefixes, a contained failure's 500 and the gate's refusals included.
+    app.add_middleware(SecurityHeaders, prefix=console.PREFIX)
+    app.add_middleware(SecurityHeaders, prefix=board.PREFIX)
     return app

@@ -8,6 +8,7 @@ import json
 import time
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from sync.server.console import accounts, totp
@@ -218,6 +219,23 @@ def test_security_headers_on_every_console_answer(signed_in) -> None:
         assert answer.headers["referrer-policy"] == "same-origin"
     assert answers[3].headers["cache-control"] == "no-store"
     assert "x-frame-options" not in anonymous.get("/health").headers  # the API is unchanged
+
+
+def test_a_failing_page_keeps_the_security_headers(ctx, signed_in) -> None:
+    """A page that fails (here: the audit log it must write to is gone) is answered 500 by
+    the outermost middleware, and that answer still cannot be framed or run a script."""
+    with ctx.db.small_write() as s:
+        member = s.exec(
+            select(RecordRow).where(
+                col(RecordRow.type) == "person", col(RecordRow.area_code).startswith(TOWNSHIP)
+            )
+        ).first()
+        s.exec(text("DROP TABLE audit_log"))
+    answer = signed_in["coordinator"].get(f"/console/households/{member.household_id}")
+    assert answer.status_code == 500
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    assert answer.headers["cache-control"] == "no-store"
 
 
 def test_no_page_loads_anything_from_elsewhere(signed_in) -> None:

@@ -16,11 +16,10 @@ from fastapi.staticfiles import StaticFiles
 
 from sync.server.board.routes import router
 from sync.server.board.web import PREFIX, STATIC_DIR
-from sync.server.console.web import SecurityHeaders
 
 
 def install(app: FastAPI) -> None:
-    """Add the board's pages, its stylesheet and its security headers to the server."""
+    """Add the board's pages and its stylesheet to the server (its security headers are the
+    outermost middleware: `sync.server.app`)."""
     app.include_router(router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="board_static")
-    app.add_middleware(SecurityHeaders, prefix=PREFIX)

@@ -18,11 +18,12 @@ from fastapi.staticfiles import StaticFiles
 from app.assets import ASSETS_DIR
 from sync.server.console.access import authorise
 from sync.server.console.routes import audit, auth, coverage, organisations, users, wishes
-from sync.server.console.web import PREFIX, STATIC_DIR, SecurityHeaders, install_error_pages
+from sync.server.console.web import PREFIX, STATIC_DIR, install_error_pages
 
 
 def install(app: FastAPI) -> None:
-    """Add the console's routes, static files, headers and error pages to the server."""
+    """Add the console's routes, static files and error pages to the server (its security
+    headers are the outermost middleware: `sync.server.app`)."""
     router = APIRouter(prefix=PREFIX, dependencies=[Depends(authorise)], include_in_schema=False)
     router.add_api_route("", auth.home, methods=["GET"], name="home")
     for feature in (
@@ -39,4 +40,3 @@ def install(app: FastAPI) -> None:
     # The bundled CJK font, for a browser with no CJK font of its own (see console.css).
     app.mount(f"{PREFIX}/fonts", StaticFiles(directory=ASSETS_DIR / "fonts"), name="console_fonts")
     install_error_pages(app)
-    app.add_middleware(SecurityHeaders)
