@@ -13,6 +13,7 @@ client wipes the worker's sandbox (`Sandbox.wipe_store`) and raises `DeviceRevok
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -24,8 +25,14 @@ from typing import cast
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
 
+from app.domain.codes import COORDINATING_ROLES
+from app.domain.projects import ProjectBook
+from app.domain.recipients import OrganisationRef
+from app.domain.shares import CountyShare
 from app.domain.staff import Staff
+from app.domain.wishes import DonorContact
 from app.memory import collector_paused
 from app.store.repositories.sync_state import PullState
 from app.store.sandbox import Sandbox
@@ -38,6 +45,7 @@ from sync.protocol import (
     HEADER_REASON_CODES,
     MAX_BATCH,
     ConflictOut,
+    DonorList,
     MutationIn,
     MutationKind,
     PullPage,
@@ -188,6 +196,8 @@ class SyncClient:
                 photos.upload(client)
                 self._pull(client, progress)
                 photos.download(client)
+                if self.worker.role in COORDINATING_ROLES:
+                    self._keep_donors(client)
         finally:
             report.round_trips = self._traffic.round_trips
             report.bytes_sent = self._traffic.bytes_sent
@@ -248,7 +258,13 @@ class SyncClient:
             )
         with self.store.unit_of_work() as uow:
             digest = uow.staff.digest()
-        return f"/v1/pull?after={state.cursor}&limit={self.page_size}&staff={digest}"
+            organisations, projects = uow.organisations.digest(), uow.projects.digest()
+            shares, held = uow.county_shares.held()
+        return (
+            f"/v1/pull?after={state.cursor}&limit={self.page_size}&staff={digest}"
+            f"&organisations={organisations}&projects={projects}"
+            f"&shares={shares}&shares_held={held}"
+        )
 
     def _page(self, client: httpx.Client, target: str) -> PullPage:
         return read_answer(send(client, "GET", target), PullPage)
@@ -276,11 +292,14 @@ class SyncClient:
                 self.store.clock.observe(page.server_hlc)
                 result = replica.apply_page(self.store, page, backfill=bool(state.backfill))
                 self._keep_staff(page)
+                self._keep_organisations(page)
+                self._keep_projects(page)
+                self._keep_shares(page)
                 self._report.pulled += result.pulled
                 self._report.evicted += result.evicted
                 if progress:
                     progress(SyncProgress("pull", self._report.pulled))
-                if result.scope_changed or state.backfill or page.more:
+                if result.scope_changed or state.backfill or page.more or page.shares_more:
                     continue
                 if replica.pull_state(self.store).backfill:
                     continue
@@ -294,6 +313,53 @@ class SyncClient:
             return
         with self.store.unit_of_work() as uow:
             uow.staff.put(Staff.from_json(m.model_dump() for m in page.staff), page.staff_digest)
+            uow.commit()
+
+    def _keep_organisations(self, page: PullPage) -> None:
+        """The organisations serving this worker's scope, sent on the last page when they
+        changed: what the consent and referral forms choose recipients from, offline."""
+        if page.organisations is None:
+            return
+        found = []
+        for info in page.organisations:
+            with contextlib.suppress(ValueError):  # a kind this version does not know
+                found.append(OrganisationRef.from_json(info.model_dump()))
+        with self.store.unit_of_work() as uow:
+            uow.organisations.put(found, page.organisations_digest)
+            uow.commit()
+
+    def _keep_donors(self, client: httpx.Client) -> None:
+        """The donors of the claimed wishes in this coordinator's scope, in place of the
+        ones held (sealed in the store: personal data)."""
+        answer = read_answer(send(client, "GET", "/v1/wishes/donors"), DonorList)
+        with self.store.unit_of_work() as uow:
+            uow.donors.put(DonorContact.from_json(d.model_dump()) for d in answer.donors)
+            uow.commit()
+
+    def _keep_projects(self, page: PullPage) -> None:
+        """The service projects and organisations of this worker's scope, sent on the last
+        page when they changed (reference data for matching needs and recording
+        deliveries); a book this version cannot read is left unkept (and asked for again)."""
+        if page.projects is None:
+            return
+        try:
+            book = ProjectBook.model_validate(page.projects)
+        except ValidationError:
+            return
+        with self.store.unit_of_work() as uow:
+            uow.projects.put(book, page.projects_digest)
+            uow.commit()
+
+    def _keep_shares(self, page: PullPage) -> None:
+        """The county's share log of this scope's households logged since the cursor held,
+        sent on the last page (sealed: it says who was referred to whom); kept with the
+        cursor they reach in one unit of work. Several pages when much was logged
+        (`shares_more`: the pull asks again from the new cursor)."""
+        if page.shares_cursor is None or (not page.shares and not page.shares_reset):
+            return
+        shares = [CountyShare.from_json(s.model_dump()) for s in page.shares or ()]
+        with self.store.unit_of_work() as uow:
+            uow.county_shares.keep(shares, page.shares_cursor, reset=page.shares_reset)
             uow.commit()
 
     # --- review (coordinators, online) -------------------------------------------------

@@ -7,6 +7,9 @@
   concurrent writes are decided by HLC, ties by device id (the stamp's node), and the
   value that lost is returned as an `Overwrite` for the conflict log.
 - Consent state is folded from the events (``app.domain.consent``); withdrawal wins.
+- A consent granted from a device names a purpose of the list (``ConsentEvent.check_create``,
+  as on the device); one typed before the list loads and may be withdrawn, but is not
+  granted anew.
 - Wish state is compare-and-set: a transition applies only from the state it was made
   in and only if legal for a device; publish and claim are made by the server alone.
 - What may be created and what may change after creation are rules of the record types
@@ -22,17 +25,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from functools import cache
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from app.domain.codes import ReferralDirection, WishState
-from app.domain.consent import ShareNotAllowed, check_share, state_for
+from app.domain.consent import ShareNotAllowed, check_share, state_for, under_14
 from app.domain.errors import DoorstepError
+from app.domain.recipients import OrganisationRef
 from app.domain.records import (
     BOOKKEEPING,
-    DEVICE,
     RECORD_TYPES,
     SERVER,
     ConsentEvent,
@@ -40,6 +44,7 @@ from app.domain.records import (
     Record,
     Writer,
     check_in_household,
+    field_problem,
     problem,
 )
 
@@ -108,6 +113,37 @@ def _check_edit(
         raise Rejected.like(exc) from None
 
 
+def _as_read(record_type: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The changed `fields` as their types read them (JSON values: a date as its ISO text),
+    or Rejected naming the field: the rules (`Record.check_edit`) then see the values they
+    expect whatever a tampered app sent, so a number or a malformed text for a date rejects
+    that change with its reason, never fails the batch. A name that is no field stays as
+    sent, for the record's validation to refuse."""
+    out = dict(fields)
+    for name, value in fields.items():
+        adapter = _field_type(record_type, name)
+        if adapter is None:
+            continue
+        try:
+            out[name] = adapter.dump_python(adapter.validate_python(value), mode="json")
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in (name, *first.get("loc", ())))
+            raise Rejected("record.invalid_at", where=where, problem=field_problem(first)) from None
+    return out
+
+
+@cache
+def _field_type(record_type: str, name: str) -> TypeAdapter[Any] | None:
+    """The type (with its bounds) of one field of a record type, None for no such field."""
+    field = _model(record_type).model_fields.get(name)
+    if field is None:
+        return None
+    if not field.metadata:
+        return TypeAdapter(field.annotation)
+    return TypeAdapter(Annotated[(field.annotation, *field.metadata)])  # type: ignore[valid-type]
+
+
 def create(
     record_type: str,
     record_id: str,
@@ -171,8 +207,14 @@ def update(
     base_seq: int,
     seq: int,
     device_id: str,
+    reviewer: bool = False,
+    latest: datetime | None = None,
+    worker_id: str | None = None,
 ) -> Outcome:
-    """Per-field last-writer-wins for the fields a device changed."""
+    """Per-field last-writer-wins for the fields a device changed; `reviewer`: the device's
+    worker is a coordinator (or above), who may decide on 主动发现 households (as
+    `worker_id`, the signed device's worker, when given); nothing may be dated after
+    `latest` (the server's clock plus its tolerance), as on create."""
     if record_type == "wish" and "state" in fields:
         raise Rejected("push.wish_state_by_transition")
     return _merge_fields(
@@ -184,7 +226,7 @@ def update(
         base_seq=base_seq,
         seq=seq,
         device=device_id,
-        writer=DEVICE,
+        writer=Writer(reviewer=reviewer, latest=latest, worker_id=worker_id),
     )
 
 
@@ -201,6 +243,7 @@ def _merge_fields(
     writer: Writer,
     force: bool = False,
 ) -> Outcome:
+    fields = _as_read(record_type, fields)
     _check_edit(record_type, data, fields, writer)
     new_data = dict(data)
     new_stamps = {k: list(v) for k, v in stamps.items()}
@@ -247,8 +290,11 @@ def transition(
     seq: int,
     device_id: str,
     on_server: bool = False,
+    latest: datetime | None = None,
 ) -> Outcome:
-    """A wish state change, compare-and-set on the state it was made from."""
+    """A wish state change, compare-and-set on the state it was made from; the days it
+    carries are not after `latest` (a device's change: the server's clock plus its
+    tolerance)."""
     try:
         source, target = WishState(payload["from"]), WishState(payload["to"])
     except (KeyError, ValueError):
@@ -269,7 +315,7 @@ def transition(
         base_seq=0,
         seq=seq,
         device=device_id,
-        writer=SERVER if on_server else DEVICE,
+        writer=SERVER if on_server else Writer(latest=latest),
         force=True,
     )
 
@@ -298,19 +344,35 @@ def server_write(
     )
 
 
-def check_referral(referral: dict[str, Any], consent_events: list[dict[str, Any]], on: Any) -> None:
-    """A referral to a charity needs a current consent covering its data categories."""
+def check_referral(
+    referral: dict[str, Any],
+    consent_events: list[dict[str, Any]],
+    on: date,
+    *,
+    recipient: OrganisationRef | None,
+    birth_date: date | None = None,
+) -> None:
+    """A referral to a charity names an active organisation of the county's list
+    (`recipient`, looked up by the id it names; None when there is none) and needs
+    a consent in force on `on` covering that organisation (or a class it belongs to), its
+    purpose and its data categories — given by a guardian for a person under 14."""
     if referral.get("direction") != ReferralDirection.TO_CHARITY.value:
         return
+    if recipient is None:
+        raise Rejected("push.referral_recipient")
+    if not recipient.active:
+        raise Rejected("push.referral_recipient_inactive", name=recipient.name)
     events = [ConsentEvent.from_stored(e) for e in consent_events]
     try:
         check_share(
             events,
             referral["person_id"],
-            referral["recipient"],
+            recipient.recipient,
             referral["purpose"],
             referral.get("data_categories") or [],
             on,
+            under_14=under_14(birth_date, on),
+            recipient_name=recipient.name,
         )
     except ShareNotAllowed as exc:
         raise Rejected("push.referral_consent", problem=exc) from None

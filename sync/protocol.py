@@ -28,6 +28,8 @@ Guarantees
    interrupted pull resumes at the last page. Only records whose area lies in the
    worker's areas (a 6-digit county, 9-digit township or 12-digit village code) are
    sent; when the scope shrinks or a household moves away the device evicts the rest.
+   One exception: a township's festival list (``campaign``, nothing personal) also
+   reaches the devices of its villages, whose households on it arrive as usual.
 4. **No silent overwrite.** Merge rules live in ``sync.merge``: visits and consent events
    are insert-only; household, person and other mutable records merge per field by HLC
    (ties broken by device id) and every overwritten concurrent value is kept as a
@@ -54,14 +56,33 @@ Endpoints (all under ``/v1``)
 - ``POST /enroll`` — one-time code + device public key → device id, worker, scope, the
   county's X25519 recovery key, server HLC. Codes expire and work once.
 - ``POST /push`` — ``PushRequest`` → ``PushResponse`` (one ``MutationAnswer`` each).
-- ``GET /pull?after=SEQ&limit=N[&areas=CODE,...&until=SEQ][&staff=DIGEST]`` →
+- ``GET /pull?after=SEQ&limit=N[&areas=CODE,...&until=SEQ][&staff=DIGEST][&organisations=DIGEST]``
+  ``[&projects=DIGEST][&shares=CURSOR&shares_held=N]`` →
   ``PullPage``: changes (type, seq, full record), evictions, next cursor, whether more
   follows, server HLC and the worker's current scope. ``areas``/``until`` backfill areas
   added to a scope. The last page of the steady feed carries ``staff_digest``, and
   ``staff`` (the workers whose areas overlap the caller's scope, so that the device's
   reports pick each household's 责任人 as the server's do) only when that digest differs
   from the request's ``staff``: no extra round trip. The device keeps them sealed.
+  Likewise ``organisations_digest`` and ``organisations`` (those serving an area of the
+  scope, inactive ones too: name, kind, credit code, areas, need areas, active) against the
+  request's ``organisations``: reference data the consent and referral forms choose from.
+  A device that sends ``projects=DIGEST`` (possibly empty) gets ``projects_digest`` on
+  that page too, and ``projects`` (the service projects and organisations serving its
+  scope, `app.domain.projects.ProjectBook`: reference data, nothing personal) when the
+  digest differs; an older device that does not ask is sent neither.
+  A device that sends ``shares=CURSOR&shares_held=N`` gets the county's share log (each
+  view or export of a person's data by a charity's console user, of the households in its
+  scope) on that page the same way, incrementally: ``shares_cursor`` always, and
+  ``shares`` (``ShareEntry``, oldest first, at most ``SHARES_PAGE``) only when entries
+  after ``CURSOR`` were logged; ``shares_more`` when more follow (the device asks again,
+  from the new cursor). ``N`` is how many entries the device holds: when the server counts
+  another number of entries up to ``CURSOR`` in the scope (the scope changed, or an entry
+  committed late behind the cursor), the page starts again from the beginning with
+  ``shares_reset`` and the device drops what it held. A quiet sync costs nothing more.
 - ``GET /staff`` → ``StaffList``: the same staff list, on its own.
+- ``GET /shares`` → ``ShareList``: the share log whole (at most ``SHARES_MAX``, newest
+  first), for devices that do not ask for it on the pull.
 - ``GET /conflicts``, ``POST /conflicts/{id}/revert`` — coordinators review conflicts.
 - ``POST /wishes/{id}/publish``, ``POST /wishes/{id}/claim`` — server-only transitions.
 - ``PUT /photos/{id}?record_id=ID`` — one photo or drawn signature, the body its bytes
@@ -69,9 +90,9 @@ Endpoints (all under ``/v1``)
   most ``app.domain.records.MAX_PHOTO_BYTES``, else 413) with its SHA-256 in
   ``Doorstep-Content-SHA256`` (a mismatch is 400 ``hash_mismatch``) → ``PhotoReceipt``. Idempotent: the same id with the
   same bytes is 200 again and changes nothing; other bytes under a stored id are 409
-  ``photo_exists``. The record must be on the server and in the caller's scope, else 409
-  ``record_not_synced`` (the same answer for both, so nothing leaks; the device retries
-  at its next sync).
+  ``photo_exists``. The record must be on the server, in the caller's scope, and name the
+  photo in a field this device wrote, else 409 ``record_not_synced`` (the same answer for
+  all, so nothing leaks; the device retries at its next sync).
 - ``GET /photos/{id}`` → the bytes, with ``Content-Type`` and ``Doorstep-Content-SHA256``;
   404 unless the photo's record lies in the caller's scope. Every read is audit-logged.
 - Admin: workers, scope, enrolment codes (QR PNG), device revocation. A revoked device
@@ -106,11 +127,13 @@ lacks queues it for download; records evicted from the device take their photos 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.domain.records import SHORT_TEXT_MAX_CHARS
+from app.domain.codes import DiscoveryReview
+from app.domain.records import NOTE_MAX_CHARS, SHORT_TEXT_MAX_CHARS
 
 PROTOCOL_VERSION = 1
 
@@ -168,6 +191,19 @@ class StaffInfo(Wire):
     team: str
     active: bool = True
     areas: list[str]
+
+
+class OrganisationInfo(Wire):
+    """An organisation serving the device's scope (`app.domain.recipients.OrganisationRef`):
+    reference data, nothing personal (no contact)."""
+
+    id: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=40)
+    credit_code: str = Field(max_length=18)
+    areas: list[str] = Field(max_length=2000)
+    need_areas: list[str] = Field(max_length=20)
+    active: bool = True
 
 
 class StaffList(Wire):
@@ -275,6 +311,40 @@ class Eviction(Wire):
     s: int
 
 
+class ShareInfo(Wire):
+    """One time a charity's console user saw or exported a person's data (the county's
+    share log, `app.domain.shares.CountyShare`)."""
+
+    at: str = Field(max_length=40)
+    organisation: str = Field(max_length=200)
+    action: str = Field(max_length=20)
+    purpose: str = Field(max_length=SHORT_TEXT_MAX_CHARS)
+    data_categories: list[str] = Field(max_length=16)
+    household_id: str = Field(max_length=64)
+    person_id: str = Field(max_length=64)
+
+
+class ShareList(Wire):
+    """``GET /v1/shares``: the county's share log of the households in the caller's scope,
+    newest first (at most `SHARES_MAX`)."""
+
+    shares: list[ShareInfo]
+
+
+SHARES_MAX = 1000  # the newest entries `GET /v1/shares` sends a device that asks there
+
+
+class ShareEntry(ShareInfo):
+    """One entry of the share log as it rides on a pull page: with the server's number for
+    it (its order, and the cursor) and the area code it was logged under."""
+
+    id: int = Field(ge=1, le=2**62)
+    area_code: str = Field(max_length=12)
+
+
+SHARES_PAGE = 500  # share log entries at most on one pull page
+
+
 class PullPage(Wire):
     changes: list[Change]
     evictions: list[Eviction]
@@ -286,6 +356,21 @@ class PullPage(Wire):
     # themselves unless the request's `staff` digest matched.
     staff_digest: str = ""
     staff: list[StaffInfo] | None = None
+    # The same for the organisations serving the scope (reference data for the consent
+    # and referral forms), against the request's `organisations` digest.
+    organisations_digest: str = ""
+    organisations: list[OrganisationInfo] | None = None
+    # The same for the service projects of the scope, to a device that asked for them
+    # (a `ProjectBook` as JSON: the device parses it, and keeps its old one if it cannot).
+    projects_digest: str = ""
+    projects: dict[str, Any] | None = None
+    # The county's share log after the request's `shares` cursor, to a device that asked
+    # for it: the cursor to send next, the entries (oldest first), whether more follow,
+    # and whether the device drops what it held first (`shares_reset`).
+    shares_cursor: int | None = None
+    shares: list[ShareEntry] | None = Field(default=None, max_length=SHARES_PAGE)
+    shares_more: bool = False
+    shares_reset: bool = False
 
 
 class ConflictOut(Wire):
@@ -301,6 +386,44 @@ class ConflictOut(Wire):
     lost_device: str
     state: str
     area_code: str
+
+
+class FoundOut(Wire):
+    """A 主动发现 household awaiting a coordinator's decision (GET /v1/discoveries)."""
+
+    household_id: str
+    area_code: str
+    address: str
+    head: str
+    found_by: str
+    by_charity: bool
+    found_on: date | None = None
+    why: str
+    review: str  # "" (awaiting) or "applying"
+    match: str | None = None  # the registered household its ID numbers point to
+
+
+class Decision(Wire):
+    """A coordinator's decision on a 主动发现 household (POST /v1/discoveries/{id})."""
+
+    review: DiscoveryReview
+    reason: str = Field(default="", max_length=NOTE_MAX_CHARS)
+
+
+class DonorInfo(Wire):
+    """The donor of a claimed wish (personal data: only to coordinators in its scope)."""
+
+    wish_id: str = Field(max_length=64)
+    name: str = Field(max_length=100)
+    phone: str = Field(max_length=20)
+    delivery: str = Field(default="", max_length=200)
+    organisation: str = Field(default="", max_length=100)
+
+
+class DonorList(Wire):
+    """``GET /v1/wishes/donors``: the donors of the claimed wishes in the caller's scope."""
+
+    donors: list[DonorInfo]
 
 
 class WishAction(Wire):

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain.records import PHOTO_FIELDS, RECORD_TYPES
+from app.domain.campaigns import visible_in
+from app.domain.records import PHOTO_FIELDS, RECORD_TYPES, Campaign
 from app.store.records import MAPPINGS
 from app.store.repositories.replication import Pulled, ReplicationRepository
 from app.store.repositories.sync_state import Backfill, PullState
@@ -69,7 +70,8 @@ def _write(replication: ReplicationRepository, items: Iterable[Pulled]) -> int:
 
 def _in_scope(page: PullPage, scope: list[str]) -> list[Pulled]:
     """The page's records whose area lies in `scope` (defence in depth: the server sends
-    no other), of the types this device keeps."""
+    no other), of the types this device keeps; a festival list of a township reaches the
+    devices of its villages too (`app.domain.campaigns.visible_in`)."""
     allowed: dict[str, bool] = {}
     items: list[Pulled] = []
     for change in page.changes:
@@ -78,7 +80,10 @@ def _in_scope(page: PullPage, scope: list[str]) -> list[Pulled]:
             raise MalformedAnswer()
         if area not in allowed:
             allowed[area] = any(area.startswith(code) for code in scope)
-        if allowed[area] and change.t in RECORD_TYPES:
+        if change.t == Campaign.type_name:
+            if visible_in(area, scope):
+                items.append((change.t, change.r, change.s))
+        elif allowed[area] and change.t in RECORD_TYPES:
             items.append((change.t, change.r, change.s))
     return items
 

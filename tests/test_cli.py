@@ -27,6 +27,7 @@ from app.domain.codes import (
     DataCategory,
     NeedArea,
     PersonFlag,
+    RegisterStatus,
     Team,
 )
 from app.domain.identity import make_id_number, mask_id_number
@@ -144,9 +145,11 @@ def device(
 
 
 def sample_records() -> list[Record]:
-    """One household with everything that hangs off it, valid by construction."""
+    """One household with everything that hangs off it, valid by construction: reported
+    (主动发现), as a device creates and so imports one."""
     hh = Household(
         area_code=VILLAGE,
+        register_status=RegisterStatus.REPORTED,
         address="岩头村3组18号",
         phone="0579-82345678",
         categories=[Category.TEKUN],
@@ -192,7 +195,7 @@ def sample_records() -> list[Record]:
         person_id=old.id,
         action=ConsentAction.GRANT,
         recipient="金华市慈善总会",
-        purpose="生活帮扶",
+        purpose="charity_help",
         data_categories=[DataCategory.IDENTITY, DataCategory.NEEDS],
         method=ConsentMethod.VERBAL,
         witness="村委会 陈建国",
@@ -212,7 +215,7 @@ def sample_records() -> list[Record]:
         household_id=hh.id,
         person_id=old.id,
         recipient="金华市慈善总会",
-        purpose="生活帮扶",
+        purpose="charity_help",
         data_categories=[DataCategory.IDENTITY],
         referred_on=date(2026, 3, 6),
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from app.demo import texts
+from app.demo.charities import Answer, Charity, CharityChooser
 from app.demo.families import Family
 from app.demo.randomness import DemoRandom, Weighted
 from app.demo.workers import DemoWorker, VillageTeam
@@ -26,6 +27,7 @@ from app.domain.codes import (
     ReferralDirection,
     ReferralStatus,
     RegisterStatus,
+    SharePurpose,
     VisitKind,
     VisitMode,
     VisitOutcome,
@@ -63,13 +65,16 @@ _STATUS_BY_AGE: tuple[tuple[int, Weighted[NeedStatus]], ...] = (
 
 D = DataCategory
 _BASE_SHARING = (D.IDENTITY, D.CONTACT, D.NEEDS)
+# What a referral to a charity needs consent for, by need area: charity help in general
+# (对接慈善帮扶资源, which also lets a project the need is matched to see the person), with
+# the data the area needs.
 _SHARING: dict[NeedArea, tuple[str, tuple[DataCategory, ...]]] = {
-    A.LIVING: ("生活帮扶", (*_BASE_SHARING, D.ASSISTANCE)),
-    A.EDUCATION: ("助学帮扶", (*_BASE_SHARING, D.ASSISTANCE)),
-    A.MEDICAL: ("医疗救助对接", (*_BASE_SHARING, D.HEALTH)),
-    A.HOUSING: ("安居帮扶", (*_BASE_SHARING, D.ASSISTANCE)),
-    A.EMPLOYMENT: ("就业帮扶", _BASE_SHARING),
-    A.CARE: ("居家养老服务", (*_BASE_SHARING, D.HEALTH)),
+    A.LIVING: (SharePurpose.CHARITY_HELP, (*_BASE_SHARING, D.ASSISTANCE)),
+    A.EDUCATION: (SharePurpose.CHARITY_HELP, (*_BASE_SHARING, D.ASSISTANCE)),
+    A.MEDICAL: (SharePurpose.CHARITY_HELP, (*_BASE_SHARING, D.HEALTH)),
+    A.HOUSING: (SharePurpose.CHARITY_HELP, (*_BASE_SHARING, D.ASSISTANCE)),
+    A.EMPLOYMENT: (SharePurpose.CHARITY_HELP, _BASE_SHARING),
+    A.CARE: (SharePurpose.CHARITY_HELP, (*_BASE_SHARING, D.HEALTH)),
 }
 _METHODS = Weighted(
     {ConsentMethod.SIGNATURE: 55, ConsentMethod.PAPER: 25, ConsentMethod.VERBAL: 20}
@@ -232,9 +237,12 @@ class WishPlanner:
 class AssistanceWriter:
     """Writes one household's needs, wishes, consents and referrals after its visits."""
 
-    def __init__(self, rng: DemoRandom, today: date) -> None:
+    def __init__(
+        self, rng: DemoRandom, today: date, charities: CharityChooser | None = None
+    ) -> None:
         self.rng = rng
         self.today = today
+        self.charities = charities or CharityChooser((), 0)
 
     def write(
         self,
@@ -306,6 +314,8 @@ class AssistanceWriter:
         status = next(w for limit, w in _STATUS_BY_AGE if age < limit).pick(rng)
         wording = rng.choice(texts.NEEDS[area])
         charities = [r for r in wording.resources if r.charity]
+        if status == S.MATCHED and charities and self.charities.refers_matched():
+            status = S.REFERRED  # the demo charities' inboxes: more open referrals
         if status == S.REFERRED and not charities:
             status = S.MATCHED
         reason = wording.unreasonable if status == S.UNREASONABLE else ""
@@ -334,6 +344,10 @@ class AssistanceWriter:
                 fulfilled_on = max(fulfilled_on, referral_day)
         subject = self._subject(area)
         recipient = self._place.fill(resource.name) if resource else ""
+        charity: Charity | None = None
+        if referral_day is not None and self.charities:
+            charity = self.charities.pick(area)
+            recipient = charity.name
         need = Need(
             id=rng.record_id(visit.visited_at),
             area_code=self._hh.area_code,
@@ -354,8 +368,9 @@ class AssistanceWriter:
         self._out.needs.append(need)
         if referral_day is not None:
             purpose, categories = _SHARING[area]
-            grant = self._grant_on(subject, visit, recipient, purpose, categories)
-            self._referral(need, subject, grant, referral_day)
+            consent_to = self.charities.consent_ref(charity) if charity else recipient
+            grant = self._grant_on(subject, visit, consent_to, purpose, categories)
+            self._referral(need, subject, grant, referral_day, charity)
 
     # -- consent and referral -------------------------------------------------------------
 
@@ -427,7 +442,9 @@ class AssistanceWriter:
             return ""
         return self._family.oldest_adult(on).name
 
-    def _referral(self, need: Need, subject: int, grant: ConsentEvent, day: date) -> None:
+    def _referral(
+        self, need: Need, subject: int, grant: ConsentEvent, day: date, charity: Charity | None
+    ) -> None:
         rng = self.rng
         if need.status == S.FULFILLED:
             status, completed = ReferralStatus.COMPLETED, need.fulfilled_on
@@ -438,6 +455,11 @@ class AssistanceWriter:
         else:
             status, completed = ReferralStatus.ACCEPTED, None
         categories = [c for c in grant.data_categories if c != D.CONTACT or rng.chance(0.7)]
+        answer = Answer()
+        if charity is not None:
+            answer = self.charities.answer(
+                charity, need.area, status, day, completed, need.fulfilment_note, self.today
+            )
         referral = Referral(
             id=rng.record_id(datetime.combine(day, grant.occurred_at.time())),
             area_code=self._hh.area_code,
@@ -445,7 +467,7 @@ class AssistanceWriter:
             household_id=self._hh.id,
             person_id=self._persons[subject].id,
             direction=ReferralDirection.TO_CHARITY,
-            recipient=grant.recipient,
+            recipient=charity.id if charity else grant.recipient,
             purpose=grant.purpose,
             data_categories=categories,
             need_id=need.id,
@@ -453,6 +475,12 @@ class AssistanceWriter:
             referred_on=day,
             completed_on=completed,
             note=texts.REFERRAL_NOTES[status],
+            answered_on=answer.answered_on,
+            answered_by=answer.answered_by,
+            decline_reason=answer.decline_reason,
+            service=answer.service,
+            service_on=answer.service_on,
+            value_yuan=answer.value_yuan,
         )
         self._out.referrals.append(referral)
         key = (grant.person_id, grant.recipient, grant.purpose)

@@ -7,7 +7,7 @@ through its pydantic model, so it passes the same validation as data entered in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -22,6 +22,7 @@ from app.demo.areas import (
     village_name,
 )
 from app.demo.assistance import AssistanceWriter, Place, WishPlan, WishPlanner
+from app.demo.charities import Charity, CharityChooser
 from app.demo.families import CHILD_PROFILES, Family, FamilyBuilder, MajorEvent, Member
 from app.demo.randomness import DemoRandom, start_of
 from app.demo.visits import LAPSED_SHARE, HistoryWriter, VisitPlan, lapse_day
@@ -83,15 +84,20 @@ def generate(
     today: date,
     scope: list[str] | None = None,
     policy: VisitPolicy | None = None,
+    charities: Sequence[Charity] = (),
 ) -> DemoData:
     """`households` demo households in `scope` (county, township or village codes; default
     the nine Jinhua counties), with a year of history up to `today` under `policy` (default:
-    assets/policy/visit_policy.json). Raises InvalidDemoRequest for a scope outside Jinhua."""
+    assets/policy/visit_policy.json). Referrals to a charity go to `charities` by id
+    (app.demo.charities; free-text names without them). Raises InvalidDemoRequest for a
+    scope outside Jinhua."""
     if households < 0:
         raise InvalidDemoRequest("演示家庭数不能为负数")
     scopes = normalise_scope(scope)
     with collector_paused():
-        return _Generator(seed, today, policy or load_visit_policy()).run(households, scopes)
+        return _Generator(seed, today, policy or load_visit_policy(), charities).run(
+            households, scopes
+        )
 
 
 def normalise_scope(scope: list[str] | None) -> list[str]:
@@ -124,7 +130,9 @@ class _Register:
 class _Generator:
     """One run: the seeded random source and the writers that share it."""
 
-    def __init__(self, seed: int, today: date, policy: VisitPolicy) -> None:
+    def __init__(
+        self, seed: int, today: date, policy: VisitPolicy, charities: Sequence[Charity] = ()
+    ) -> None:
         self.rng = DemoRandom(seed)
         self.today = today
         self.policy = policy
@@ -133,7 +141,7 @@ class _Generator:
         self.families = FamilyBuilder(self.rng, today, issued=set())
         self.wish_planner = WishPlanner(self.rng, today, policy.wish_value_cap_yuan)
         self.history = HistoryWriter(self.rng, today)
-        self.assistance = AssistanceWriter(self.rng, today)
+        self.assistance = AssistanceWriter(self.rng, today, CharityChooser(charities, seed))
 
     def run(self, households: int, scopes: list[str]) -> DemoData:
         plan = self._villages(households, scopes)

@@ -21,6 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.demo.charities import DEMO_CHARITIES, Charity
+
 if TYPE_CHECKING:
     from sync.server.context import ServerContext
 
@@ -33,9 +35,27 @@ DEMO_CONSOLE_PASSWORD = "demo-console-2026"
 DEMO_CONSOLE_ACCOUNTS = (
     ("demo-supervisor", "supervisor", "县级督导"),
     ("demo-coordinator", "coordinator", "安地镇协调员"),
-    ("demo-charity", "charity", "慈善总会工作人员"),
+    *((c.username, "charity", c.shown) for c in DEMO_CHARITIES),
 )
-DEMO_CHARITY = ("婺城区慈善总会（演示）", "51330702MJ8806125M")  # name, 统一社会信用代码
+# The other owners of the demo's service projects (app/demo/projects.py): name, kind, code.
+DEMO_PROJECT_OWNERS = {
+    "social_work": ("婺城区阳光社工服务中心（演示）", "social_work", "52330702MJ88061304"),
+    "market": ("安地镇幸福超市（演示）", "charity_supermarket", "53330702MJ88061402"),
+}
+# What each login shows first, as the demo prints it.
+DEMO_CONSOLE_TOURS = {
+    "demo-supervisor": "覆盖率逐级下钻、指标、台账、各机构的信息披露记录",
+    "demo-coordinator": "待核实家庭（含慈善组织的反向转介）、超期未答复的转介",
+    **{c.username: f"{c.name}的转介收件箱（各种状态）、反向转介" for c in DEMO_CHARITIES},
+}
+# 反向转介 the demo charities send at the first start: (charity username, name, situation,
+# need areas); each becomes a 主动发现 household in the coordinator's queue.
+DEMO_CHARITY_REPORTS = (
+    ("demo-charity", "应雪琴", "独自抚养两个孩子，丈夫今年病故，无固定收入，房租已拖欠两个月。",
+     ["living", "education"]),
+    ("demo-charity2", "楼志明", "七十八岁独居老人，腿脚不便，社工探访时发现家中缺粮、无人照料。",
+     ["care", "living"]),
+)  # fmt: skip
 
 
 class DemoFailed(RuntimeError):
@@ -97,10 +117,16 @@ def start_server(plan: DemoPlan, say: Callable[[str], None]) -> object:
         Settings(database_url=f"sqlite:///{db_file}", public_url=plan.server_url)
     )
     admin.recovery_public_key(ctx)
+    charities = demo_charities(ctx)
     if first_time:
         say(f"生成演示数据：{plan.households} 户（婺城区安地镇）…")
         exchange.load_demo(
-            ctx, plan.households, seed=plan.seed, today=date.today(), scope=[DEMO_TOWNSHIP]
+            ctx,
+            plan.households,
+            seed=plan.seed,
+            today=date.today(),
+            scope=[DEMO_TOWNSHIP],
+            charities=charities,
         )
         worker = admin.create_worker(
             ctx, DEMO_WORKER, "coordinator", "coordinator", [DEMO_TOWNSHIP]
@@ -108,7 +134,13 @@ def start_server(plan: DemoPlan, say: Callable[[str], None]) -> object:
         (plan.data_dir / "demo-worker.txt").write_text(worker.id, encoding="utf-8")
         published = publishing.publish_approved(ctx, (DEMO_TOWNSHIP,), actor="demo")
         say(f"发布演示心愿到微心愿平台：{published} 个")
-    demo_console_accounts(ctx)
+    demo_console_accounts(ctx, charities)
+    if first_time:
+        demo_charity_reports(ctx, charities)
+        made, delivered = demo_library(ctx, charities[0].id)
+        say(f"登记演示服务项目：{made} 个，服务记录 {delivered} 条")
+        listed, visited = demo_festival_list(ctx, worker.id)
+        say(f"生成演示节日走访清单：{listed} 户，已走访 {visited} 户")
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(ctx=ctx), host="127.0.0.1", port=plan.server_port, log_level="warning"
@@ -124,28 +156,98 @@ def start_server(plan: DemoPlan, say: Callable[[str], None]) -> object:
     return ctx
 
 
-def demo_console_accounts(ctx: ServerContext) -> None:
-    """The demo charity and the console's demo accounts, made once (a demo directory from
-    before the console gets them at its next start)."""
-    from sync.server.console import accounts
-    from sync.server.errors import NotFound
+def demo_library(ctx: ServerContext, charity_id: str, today: date | None = None) -> tuple[int, int]:
+    """The demo's service projects (a social-work agency's and a charity supermarket's
+    beside the demo charity's), with deliveries to the township's households this year."""
+    from sync.server.services import organisations, projects
+
+    owners = {"charity": charity_id}
+    for key, (name, kind, credit_code) in DEMO_PROJECT_OWNERS.items():
+        owners[key] = organisations.add_organisation(
+            ctx,
+            organisations.OrganisationInput(name, kind, credit_code, ["330702"], ["care"]),
+            actor="demo",
+        ).id
+    return projects.load_demo_library(ctx, owners, [DEMO_TOWNSHIP], today=today or date.today())
+
+
+def demo_festival_list(
+    ctx: ServerContext, coordinator_id: str, today: date | None = None
+) -> tuple[int, int]:
+    """The township's last 重阳节 list (app.demo.campaigns) made by the demo coordinator,
+    with its visits; returns (households on it, visited)."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from app.assets import load_visit_policy
+    from app.demo.campaigns import demo_campaign
+    from app.domain.records import Household, Person
+    from sync.server.services.exchange import load_records
+    from sync.server.services.staff import read_staff
+    from sync.server.tables import RecordRow
+
+    with ctx.db.reading() as s:
+        rows = s.execute(
+            select(col(RecordRow.type), col(RecordRow.data)).where(
+                col(RecordRow.type).in_(("household", "person")),
+                col(RecordRow.area_code).startswith(DEMO_TOWNSHIP),
+            )
+        ).all()
+        staff = read_staff(s)
+    made = demo_campaign(
+        DEMO_TOWNSHIP,
+        [Household.from_stored(d) for t, d in rows if t == "household"],
+        [Person.from_stored(d) for t, d in rows if t == "person"],
+        staff,
+        coordinator_id,
+        today=today or date.today(),
+        elderly_age=load_visit_policy().elderly_age,
+    )
+    if made is None:
+        return 0, 0
+    load_records(ctx, [made.campaign, *made.visits, *made.assignments], actor="demo")
+    return len(made.assignments), len(made.visits)
+
+
+def demo_charities(ctx: ServerContext) -> list[Charity]:
+    """The demo's charities (app.demo.charities), registered once and found by their credit
+    code at every later start; created before the households, which are referred to them."""
     from sync.server.services import organisations
 
-    try:
-        accounts.find_account(ctx, DEMO_CONSOLE_ACCOUNTS[0][0])
-        return
-    except NotFound:
-        pass
-    name, credit_code = DEMO_CHARITY
-    charity = organisations.add_organisation(
-        ctx,
-        organisations.OrganisationInput(
-            name, "charity", credit_code, ["330702"], ["living", "care", "wish"], "0579-80000000"
-        ),
-        actor="demo",
-    )
+    known = {o.credit_code: o for o in organisations.list_organisations(ctx)}
+    out = []
+    for spec in DEMO_CHARITIES:
+        org = known.get(spec.credit_code) or organisations.add_organisation(
+            ctx,
+            organisations.OrganisationInput(
+                spec.name,
+                spec.kind.value,
+                spec.credit_code,
+                ["330702"],
+                [a.value for a in spec.need_areas],
+                spec.contact,
+            ),
+            actor="demo",
+        )
+        out.append(Charity(org.id, org.name, org.kind, org.need_areas))
+    return out
+
+
+def demo_console_accounts(ctx: ServerContext, charities: list[Charity] | None = None) -> None:
+    """The console's demo accounts, each made once (a demo directory from before the
+    console, or before the second charity, gets the missing ones at its next start)."""
+    from sync.server.console import accounts
+    from sync.server.errors import NotFound
+
+    charities = charities if charities is not None else demo_charities(ctx)
+    organisation = {spec.username: c.id for spec, c in zip(DEMO_CHARITIES, charities, strict=True)}
     scope = {"supervisor": ["330702"], "coordinator": [DEMO_TOWNSHIP], "charity": []}
     for username, role, shown in DEMO_CONSOLE_ACCOUNTS:
+        try:
+            accounts.find_account(ctx, username)
+            continue
+        except NotFound:
+            pass
         accounts.add_account(
             ctx,
             username=username,
@@ -153,9 +255,42 @@ def demo_console_accounts(ctx: ServerContext) -> None:
             role=role,
             password=DEMO_CONSOLE_PASSWORD,
             areas=scope[role],
-            organisation=charity.id if role == "charity" else None,
+            organisation=organisation.get(username),
             actor="demo",
         )
+
+
+def demo_charity_reports(ctx: ServerContext, charities: list[Charity]) -> int:
+    """The demo charities' 反向转介, sent through the console's own service: 主动发现
+    households waiting in the coordinator's queue. Returns how many were sent."""
+    from app.domain.identity import make_id_number
+    from sync.server.console import accounts
+    from sync.server.services import charity_reports
+
+    organisation = {spec.username: c.id for spec, c in zip(DEMO_CHARITIES, charities, strict=True)}
+    sent = 0
+    for i, (username, name, situation, needs) in enumerate(DEMO_CHARITY_REPORTS):
+        org_id = organisation[username]
+        villages = [
+            code
+            for code, _ in charity_reports.villages_served(ctx, org_id)
+            if code.startswith(DEMO_TOWNSHIP)
+        ]
+        if not villages:
+            continue
+        born = date(1948, 3, 12) if "care" in needs else date(1986, 9, 3)
+        form = charity_reports.ReportForm(
+            name=name,
+            id_number=make_id_number(DEMO_TOWNSHIP[:6], born, 601 + i),
+            phone=f"1390579{6100 + i:04d}",
+            village=villages[(3 * i + 1) % len(villages)],
+            situation=situation,
+            need_areas=list(needs),
+        )
+        account = accounts.find_account(ctx, username)
+        charity_reports.submit(ctx, org_id, account.id, form)
+        sent += 1
+    return sent
 
 
 def enrol_device(plan: DemoPlan, ctx: object, say: Callable[[str], None]) -> Path:
@@ -202,6 +337,7 @@ def run_demo(plan: DemoPlan, say: Callable[[str], None] = print) -> None:
     say(f"  网页控制台：{plan.server_url}/console")
     for username, _, shown in DEMO_CONSOLE_ACCOUNTS:
         say(f"    {shown}：用户名 {username}　密码 {DEMO_CONSOLE_PASSWORD}")
+        say(f"      看：{DEMO_CONSOLE_TOURS[username]}")
     say(f"  微心愿平台（公开，无需登录）：{plan.server_url}/wishes")
     say(f"  入户走访 App：{plan.app_url}")
     say(f"  演示账户：{DEMO_WORKER}　PIN：{DEMO_PIN}")

@@ -337,8 +337,8 @@ class SharingPurpose:
 
 
 WISH_SHARING = SharingPurpose(
-    "助联体成员慈善组织", "微心愿发布与认领", ("identity", "needs")
-)  # fmt: skip
+    "class:alliance_member", "wish", ("identity", "needs")
+)  # fmt: skip  # 助联体成员单位, 微心愿发布 (SharePurpose.WISH)
 REFERRAL_NOTES = {
     "sent": "已提交转介材料，等待对方回复",
     "accepted": "对方已受理，近期上门评估",

@@ -70,6 +70,95 @@ class PersonFlag(StrEnum):
     DISABLED_CARE = "disabled_care"  # 失能
 
 
+class LeaveReason(StrEnum):
+    """Why a member left the household (the leave is kept in the history, the member too)."""
+
+    DIED = "died"  # 去世
+    MOVED_OUT = "moved_out"  # 迁出
+    MARRIED_OUT = "married_out"  # 嫁出（婚出）
+
+
+class MajorEventKind(StrEnum):
+    """The kind of a 重大变故 (major adverse event)."""
+
+    ILLNESS = "illness"  # 重大疾病
+    ACCIDENT = "accident"  # 意外事故
+    BREADWINNER_DIED = "breadwinner_died"  # 主要劳动力（顶梁柱）去世
+    DISASTER = "disaster"  # 自然灾害
+    JOB_LOSS = "job_loss"  # 失业
+
+
+class SchoolStage(StrEnum):
+    """Where a child is in school (就学阶段)."""
+
+    PRESCHOOL = "preschool"  # 学前
+    PRIMARY = "primary"  # 小学
+    JUNIOR = "junior"  # 初中
+    SENIOR = "senior"  # 高中
+    VOCATIONAL = "vocational"  # 中职
+    HIGHER = "higher"  # 大学
+    OUT_OF_SCHOOL = "out_of_school"  # 失学辍学
+
+
+class EmploymentAbility(StrEnum):
+    """就业能力: what work a member could take up."""
+
+    FULL = "full"  # 有劳动能力
+    PARTIAL = "partial"  # 部分劳动能力
+    NONE = "none"  # 无劳动能力
+
+
+class EmploymentWish(StrEnum):
+    """就业意愿: whether a member wants work (the seed's 就业帮扶)."""
+
+    WANTS_WORK = "wants_work"  # 有就业意愿
+    WANTS_TRAINING = "wants_training"  # 希望参加技能培训
+    NO_WISH = "no_wish"  # 暂无就业意愿
+
+
+class RegisterField(StrEnum):
+    """What a register change (`RegisterChange`) changed: a field of a household or of a
+    member, by the field's name, or a member added."""
+
+    ADDRESS = "address"
+    PHONE = "phone"
+    NOTES = "notes"
+    MEMBER_ADDED = "member_added"
+    NAME = "name"
+    ID_NUMBER = "id_number"
+    RELATION = "relation"
+    LIVES_ALONE = "lives_alone"
+    FLAGS = "flags"
+    SCHOOL_STAGE = "school_stage"
+    EMPLOYMENT_ABILITY = "employment_ability"
+    EMPLOYMENT_WISH = "employment_wish"
+    HEALTH_NOTE = "health_note"
+    LEFT_ON = "left_on"
+    LEFT_REASON = "left_reason"
+    MAJOR_EVENT_DATE = "major_event_date"
+    MAJOR_EVENT_KIND = "major_event_kind"
+    MAJOR_EVENT_NOTE = "major_event_note"
+    MAJOR_EVENT_RECORDED_ON = "major_event_recorded_on"
+
+
+class Festival(StrEnum):
+    """The festival days of the seed's 集中帮扶 (节日走访): 元旦春节 is a window, the others a day."""
+
+    NEW_YEAR_SPRING = "new_year_spring"  # 元旦春节 (1 January to 元宵节)
+    CHILDRENS_DAY = "childrens_day"  # 儿童节 (1 June)
+    DOUBLE_NINTH = "double_ninth"  # 重阳节 (农历九月初九)
+    DISABILITY_DAY = "disability_day"  # 全国助残日 (the third Sunday of May)
+    CHARITY_DAY = "charity_day"  # 中华慈善日 (5 September)
+
+
+class CampaignGroup(StrEnum):
+    """Whom a festival list (节日走访清单) picks: 老 / 幼 / 残."""
+
+    ELDERLY = "elderly"  # 老: a member of the list's elderly age or older
+    CHILD = "child"  # 幼: a member under the list's child age
+    DISABLED = "disabled"  # 残: a member with 重度残疾 or 失能
+
+
 class Team(StrEnum):
     """The five teams who visit (五支队伍)."""
 
@@ -87,12 +176,25 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+# Coordinators and above: they review, publish wishes and see the donors of claimed ones.
+COORDINATING_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ADMIN})
+
+
 class RegisterStatus(StrEnum):
     """Where a household stands with the register."""
 
     REGISTERED = "registered"  # on the register
     REPORTED = "reported"  # 主动发现: found by a worker, awaiting confirmation
     LEFT = "left"  # left the register (date kept)
+    MERGED = "merged"  # 主动发现 found on the register: merged into that household
+
+
+class DiscoveryReview(StrEnum):
+    """A coordinator's decision on a 主动发现 household (`app.domain.discovery`)."""
+
+    APPLYING = "applying"  # an assistance application was started (still reported)
+    CONFIRMED = "confirmed"  # put on the register, or merged into the roster household
+    DISMISSED = "dismissed"  # not taken up, with a reason
 
 
 class NeedArea(StrEnum):
@@ -181,6 +283,17 @@ class DataCategory(StrEnum):
     ASSISTANCE = "assistance"  # categories, income
     HEALTH = "health"
     NEEDS = "needs"
+
+
+class SharePurpose(StrEnum):
+    """Why a person's data is shared with a charity (共享目的): a consent names one of these
+    (PIPL art. 23: a specific purpose), and a referral names its consent's purpose."""
+
+    CHARITY_HELP = "charity_help"  # 对接慈善帮扶资源 (the consent form's default)
+    ASSISTANCE_REFERRAL = "assistance_referral"  # 救助帮扶转介
+    WISH = "wish"  # 微心愿发布
+    SERVICE_PROJECT = "service_project"  # 服务项目对接
+    CARE_VISIT = "care_visit"  # 探访关爱服务
 
 
 class ReferralDirection(StrEnum):

@@ -2,6 +2,9 @@
 
 A withdrawal wins over every grant it is concurrent with; a later grant that saw the
 withdrawal (it lists the withdrawal in `seen`) grants again. Never last-writer-wins.
+Consents are told apart by person, recipient and purpose — the purpose by
+`app.domain.purposes.purpose_key`, so one typed before the list in the list's wording is
+the listed purpose.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from typing import Any
 
 from app.domain.codes import ConsentAction, DataCategory, ReferralDirection
 from app.domain.errors import DoorstepError
+from app.domain.identity import age_on
+from app.domain.purposes import purpose_key
+from app.domain.recipients import Recipient
 from app.domain.records import ConsentEvent
 
 
@@ -55,10 +61,12 @@ class ConsentState:
 
 
 def fold(events: list[ConsentEvent]) -> list[ConsentState]:
-    """One state per (person, recipient, purpose), from events in any order."""
+    """One state per (person, recipient, purpose), from events in any order; the state's
+    purpose is the key consents are told apart by (`purpose_key`)."""
     groups: dict[tuple[str, str, str], list[ConsentEvent]] = {}
     for event in events:
-        groups.setdefault((event.person_id, event.recipient, event.purpose), []).append(event)
+        key = (event.person_id, event.recipient, purpose_key(event.purpose))
+        groups.setdefault(key, []).append(event)
     states = []
     for (person_id, recipient, purpose), group in sorted(groups.items()):
         group.sort(key=lambda e: (e.occurred_at, e.created_hlc, e.id))
@@ -78,14 +86,24 @@ def fold(events: list[ConsentEvent]) -> list[ConsentState]:
 def state_for(
     events: list[ConsentEvent], person_id: str, recipient: str, purpose: str
 ) -> ConsentState:
+    key = purpose_key(purpose)
     for state in fold(events):
-        if (state.person_id, state.recipient, state.purpose) == (person_id, recipient, purpose):
+        if (state.person_id, state.recipient, state.purpose) == (person_id, recipient, key):
             return state
-    return ConsentState(person_id, recipient, purpose, False, None, ())
+    return ConsentState(person_id, recipient, key, False, None, ())
+
+
+GUARDIAN_AGE = 14  # under this age a guardian consents for the child (PIPL art. 31)
+
+
+def under_14(birth_date: date | None, on: date) -> bool:
+    """Under 14 on `on`, by birth date (unknown: not known to be a child)."""
+    return birth_date is not None and age_on(birth_date, on) < GUARDIAN_AGE
 
 
 class ShareNotAllowed(DoorstepError, PermissionError):
-    """No current consent covers sharing this data with this recipient for this purpose."""
+    """No current consent covers sharing this data with this recipient for this purpose;
+    the code says what is missing (`check_share`)."""
 
     default_code = "consent.not_granted"
 
@@ -93,28 +111,65 @@ class ShareNotAllowed(DoorstepError, PermissionError):
 def check_share(
     events: list[ConsentEvent],
     person_id: str,
-    recipient: str,
+    recipient: Recipient | str,
     purpose: str,
     categories: list[DataCategory],
     on: date,
+    *,
+    under_14: bool = False,
+    recipient_name: str = "",
 ) -> ConsentEvent:
-    """The grant that allows the share, or ShareNotAllowed with the reason."""
-    state = state_for(events, person_id, recipient, purpose)
-    if not state.granted or state.grant is None:
-        raise ShareNotAllowed("consent.not_granted", recipient=recipient, purpose=purpose)
-    if not state.covers(categories, on):
-        raise ShareNotAllowed("consent.not_covered")
-    return state.grant
+    """The grant that allows the share, or ShareNotAllowed naming what is missing.
+
+    A grant to the recipient itself or to a class it belongs to (`Recipient.refs`) covers
+    it when it is in force on `on`, names every category asked for, and — for a person
+    under 14 on `on` — was given by a guardian (PIPL art. 31). Refused, the code says the
+    nearest miss: ``consent.guardian_missing``, ``consent.not_covered`` (with the
+    ``missing`` categories), ``consent.expired`` (with ``until``), ``consent.withdrawn``,
+    else ``consent.not_granted``. `recipient_name` is how the sentence names the recipient
+    (its reference when not given)."""
+    who = recipient if isinstance(recipient, Recipient) else Recipient(recipient)
+    wanted = set(categories)
+    states = [state_for(events, person_id, ref, purpose) for ref in who.refs()]
+    grants = [s.grant for s in states if s.grant and s.status(on) == ConsentStatus.GRANTED]
+    covering = [g for g in grants if wanted <= set(g.data_categories)]
+    for grant in covering:
+        if not under_14 or grant.guardian_name:
+            return grant
+    if covering:
+        raise ShareNotAllowed("consent.guardian_missing")
+    if grants:
+        missing = min(
+            (
+                [c for c in DataCategory if c in wanted and c not in g.data_categories]
+                for g in grants
+            ),
+            key=len,
+        )
+        raise ShareNotAllowed("consent.not_covered", missing=missing)
+    expired = [
+        s.grant.valid_until for s in states if s.grant and s.status(on) == ConsentStatus.EXPIRED
+    ]
+    if expired:
+        raise ShareNotAllowed("consent.expired", until=max(d for d in expired if d).isoformat())
+    if any(s.status(on) == ConsentStatus.WITHDRAWN for s in states):
+        raise ShareNotAllowed(
+            "consent.withdrawn", recipient=recipient_name or who.ref, purpose=purpose
+        )
+    raise ShareNotAllowed(
+        "consent.not_granted", recipient=recipient_name or who.ref, purpose=purpose
+    )
 
 
 def seen_for_new_event(
     events: list[ConsentEvent], person_id: str, recipient: str, purpose: str
 ) -> list[str]:
     """The `seen` list a new event for this person, recipient and purpose should carry."""
+    key = purpose_key(purpose)
     return [
         e.id
         for e in events
-        if (e.person_id, e.recipient, e.purpose) == (person_id, recipient, purpose)
+        if (e.person_id, e.recipient, purpose_key(e.purpose)) == (person_id, recipient, key)
     ]
 
 

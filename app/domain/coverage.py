@@ -60,13 +60,15 @@ from app.domain.policy import (
     Requirement,
     VisitLike,
     VisitPolicy,
+    categories_on,
     major_event_deadline,
+    member_flags,
     member_on,
-    members_on,
     qualifies,
-    requirement_for,
+    requirement_of,
+    visit_codes,
 )
-from app.domain.records import Need, Referral, Wish
+from app.domain.records import Delivery, Need, Referral, Wish
 from app.domain.summaries import HouseholdLike, MemberLike
 
 REGISTERED_ONLY: frozenset[ServedClass] = frozenset({ServedClass.REGISTERED})
@@ -194,6 +196,7 @@ _CONTACT: dict[str, bool] = {o.value: o in CONTACT_OUTCOMES for o in VisitOutcom
 
 
 _MODES: dict[str, VisitMode] = {m.value: m for m in VisitMode}
+_OUTCOMES: dict[str, VisitOutcome] = {o.value: o for o in VisitOutcome}
 
 
 def visit_mode(code: str) -> VisitMode:
@@ -217,6 +220,7 @@ class VisitFact(NamedTuple):
     team: str
     id: str = ""
     amends_visit_id: str | None = None
+    outcome: VisitOutcome | None = None  # read by the warnings ("nobody home" in a row)
 
     @classmethod
     def of(
@@ -240,6 +244,7 @@ class VisitFact(NamedTuple):
             team,
             id,
             amends_visit_id,
+            _OUTCOMES[outcome],
         )
 
 
@@ -373,6 +378,7 @@ class Caseload:
         wishes: Iterable[Wish] = (),
         referrals: Iterable[Referral] = (),
         *,
+        deliveries: Iterable[Delivery] = (),
         responsible: Mapping[str, str] | None = None,
         worker_teams: Mapping[str, str] | None = None,
         digests: Mapping[str, VisitDigest] | None = None,
@@ -414,6 +420,7 @@ class Caseload:
         self.needs = list(needs)
         self.wishes = list(wishes)
         self.referrals = list(referrals)
+        self.deliveries = list(deliveries)
 
     def missed(self, item: OverdueHousehold) -> int:
         """How many of an overdue household's counted windows hold no qualifying visit
@@ -553,12 +560,11 @@ def assess(
         household = case.household
         if not case.served(classes) or not household.area_code.startswith(within):
             continue
-        members = members_on(case.members, until)
-        codes = (*household.categories, *(f for p in members for f in p.flags))
+        codes = visit_codes(policy, household, case.members, until)
         if codes in requirements:
             requirement = requirements[codes]
         else:
-            requirement = requirements[codes] = requirement_for(policy, household, members, until)
+            requirement = requirements[codes] = requirement_of(policy, codes)
         if requirement is None:
             continue
         register = (
@@ -616,21 +622,18 @@ def may_be_due(
         counted = [w.start for w in windows_ending_in(frequency, period.window) if w.end <= until]
         if counted:
             firsts[frequency] = counted[0]
-    members: dict[str, list[MemberLike]] = defaultdict(list)
     flags: dict[str, list[PersonFlag]] = defaultdict(list)
     for person in persons:
         if member_on(person, until):
-            members[person.household_id].append(person)
-            flags[person.household_id].extend(person.flags)
+            flags[person.household_id].extend(member_flags(policy, person, until))
     kinds: dict[tuple[Any, ...], tuple[date | None, bool]] = {}
     kept: list[HouseholdLike] = []
     starts: dict[str, date] = {}
     weekly: set[str] = set()
     for household in households:
-        codes = (*household.categories, *flags.get(household.id, ()))
+        codes = (*categories_on(policy, household, until), *flags.get(household.id, ()))
         if codes not in kinds:
-            own = members.get(household.id, [])
-            requirement = requirement_for(policy, household, own, until)
+            requirement = requirement_of(policy, codes)
             kinds[codes] = (
                 (firsts.get(requirement.frequency), requirement.frequency == Frequency.WEEKLY)
                 if requirement
@@ -755,20 +758,22 @@ def major_event_response(
     by: str | Breakdown | None = None,
     classes: Collection[ServedClass] | None = None,
     names: Mapping[str, str] | None = None,
+    within: str = "",
 ) -> Report:
     """重大变故响应率: events starting in the period answered by a home visit in time.
 
-    An event starts on its date, or on the day it was recorded if later; it is answered
-    when someone was met at home between the event's date and the policy's deadline.
-    Events of households not on the register when the event started, and of members who
-    had left the household by then, are left out.
+    An event is a member's recorded 重大变故 date (`major_event_deadline`). It starts on
+    its date, or on the day it was recorded if later; it is answered when someone was met
+    at home between the event's date and the policy's deadline. Events of households not
+    on the register when the event started, and of members who had left the household by
+    then, are left out. `within` keeps the households whose area code starts with it.
     """
     period = as_period(period)
     window = period.window
     breakdown = parse_breakdown(by)
     tallies = Tallies(breakdown)
     for case in caseload.cases.values():
-        if not case.served(classes):
+        if not case.served(classes) or not case.household.area_code.startswith(within):
             continue
         for person in case.members:
             deadline = major_event_deadline(policy, person)

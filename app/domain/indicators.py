@@ -1,8 +1,11 @@
 """The 2024–2026 target list (三年目标清单) and the indicators the app measures itself.
 
-Four of the twenty indicators come from the data — 在册对象探访关爱率, 困难群众合理需求兑现率,
-服务项目在册困难群众覆盖率, 微心愿化解数量 — and the rest are entered by the bureau. The
-list, its units and its targets live in assets/policy/indicators.json.
+Eight of the twenty indicators come from the data — 在册对象探访关爱率, 困难群众合理需求兑现率,
+服务项目在册困难群众覆盖率, 微心愿化解数量, and from the service-project library (慈善帮扶项目库)
+救助帮扶类服务项目累计数, 引入慈善资源开展救助帮扶项目数量, 救助帮扶类公益创投项目 and
+慈善组织累计数 — and the rest are entered by the bureau. The device and the server compute
+them with the same functions here (`measured_values`). The list, its units and its targets
+live in assets/policy/indicators.json.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ from app.domain.coverage import (
     sort_keys,
 )
 from app.domain.errors import DoorstepError
+from app.domain.organisations import OrganisationKind
 from app.domain.policy import VisitPolicy
+from app.domain.projects import FundingSource, ProjectBook
 
 NEEDS_FULFILMENT = Measure("reasonable_needs_fulfilled", "fulfilled", "reasonable")
 WISHES_FULFILLED = Measure("wishes_fulfilled", "fulfilled")
@@ -84,19 +89,31 @@ def needs_fulfilment(
 ) -> Report:
     """困难群众合理需求兑现率: of the needs raised in the period and assessed reasonable, the share fulfilled.
 
-    A need still awaiting assessment is in neither figure; a reasonable need fulfilled
-    after the period still counts as fulfilled, so past periods can only improve.
+    A need is fulfilled (兑现) when it is marked so, when a service project's delivery
+    answers it, or when a charity completed a referral made for it. A need still awaiting
+    assessment is in neither figure; a reasonable need fulfilled after the period still
+    counts as fulfilled, so past periods can only improve.
     """
     period = as_period(period)
     window = period.window
     breakdown = parse_breakdown(by)
     tallies = Tallies(breakdown)
+    met = met_elsewhere(caseload)
     for need, case, area in _households_of(caseload, caseload.needs, classes):
         if need.raised_on not in window or need.reasonable is not True:
             continue
         keys = caseload.keys(case, area, breakdown, classes) if breakdown else ()
-        tallies.add(keys, int(need.status == NeedStatus.FULFILLED))
+        tallies.add(keys, int(need.status == NeedStatus.FULFILLED or need.id in met))
     return _report(NEEDS_FULFILMENT, period, window, tallies, names)
+
+
+def met_elsewhere(caseload: Caseload) -> set[str]:
+    """The needs answered by a project's delivery or by a referral a charity completed."""
+    met = {d.need_id for d in caseload.deliveries if d.need_id}
+    met.update(
+        r.need_id for r in caseload.referrals if r.need_id and r.status == ReferralStatus.COMPLETED
+    )
+    return met
 
 
 def wishes_fulfilled(
@@ -128,30 +145,12 @@ def service_coverage(
     classes: Collection[ServedClass] | None = REGISTERED_ONLY,
     names: Mapping[str, str] | None = None,
 ) -> Report:
-    """服务项目在册困难群众覆盖率, until service projects exist in the data.
-
-    Of the registered households on the register at the end of the period, the share
-    that received in the period a fulfilled need, a fulfilled wish or a completed referral.
-    """
+    """服务项目在册困难群众覆盖率: of the registered households on the register at the end of
+    the period, the share that received at least one service-project delivery in it."""
     period = as_period(period)
     window = period.window
     breakdown = parse_breakdown(by)
-    served: set[str] = set()
-    served.update(
-        n.household_id
-        for n in caseload.needs
-        if n.status == NeedStatus.FULFILLED and n.fulfilled_on in window
-    )
-    served.update(
-        w.household_id
-        for w in caseload.wishes
-        if w.state == WishState.FULFILLED and w.fulfilled_on in window
-    )
-    served.update(
-        r.household_id
-        for r in caseload.referrals
-        if r.status == ReferralStatus.COMPLETED and r.completed_on in window
-    )
+    served = {d.household_id for d in caseload.deliveries if d.delivered_on in window}
     tallies = Tallies(breakdown)
     for hid, case in caseload.cases.items():
         household = case.household
@@ -249,14 +248,56 @@ class IndicatorSpec(BaseModel):
         return "" if target is None else f"{self.direction.symbol}{format_number(target)}"
 
 
+# The indicators counted from the service-project library and the organisations.
+SERVICE_PROJECTS = Measure("service_projects", "projects")  # 救助帮扶类服务项目累计数
+# 引入慈善资源开展救助帮扶项目数量
+CHARITY_RESOURCE_PROJECTS = Measure("charity_resource_projects", "projects")
+VENTURE_PROJECTS = Measure("venture_philanthropy_projects", "projects")  # 救助帮扶类公益创投项目
+CHARITIES = Measure("charities", "organisations")  # 慈善组织累计数
+
+# The project library's counts (`library_counts`).
+LIBRARY_CODES = (
+    SERVICE_PROJECTS.code,
+    CHARITY_RESOURCE_PROJECTS.code,
+    VENTURE_PROJECTS.code,
+    CHARITIES.code,
+)
 MEASURED_CODES = frozenset(
     {
         COVERAGE.code,
         NEEDS_FULFILMENT.code,
         SERVICE_COVERAGE.code,
         WISHES_FULFILLED.code,
+        *LIBRARY_CODES,
     }
 )
+
+
+def library_counts(book: ProjectBook, period: Period | str) -> dict[str, float]:
+    """The four counts of the project library for a period (usually a year):
+
+    - 救助帮扶类服务项目累计数: projects registered that started by the period's end
+      (cumulative: a project that has ended still counts; one stopped — registered in
+      error or abandoned — does not);
+    - 引入慈善资源开展救助帮扶项目数量: projects running in the period funded by charity
+      itself (慈善募捐, 慈善信托, 专项基金);
+    - 救助帮扶类公益创投项目: projects running in the period funded by 公益创投;
+    - 慈善组织累计数: active organisations of the charity kind registered by the period's end.
+    """
+    window = as_period(period).window
+    started = [p for p in book.projects if p.active and p.starts_on <= window.end]
+    running = [p for p in book.projects if p.running_in(window)]
+    return {
+        SERVICE_PROJECTS.code: float(len(started)),
+        CHARITY_RESOURCE_PROJECTS.code: float(sum(p.charity_resource for p in running)),
+        VENTURE_PROJECTS.code: float(sum(p.funding == FundingSource.VENTURE for p in running)),
+        CHARITIES.code: float(
+            sum(
+                o.active and o.kind == OrganisationKind.CHARITY and o.registered_on <= window.end
+                for o in book.organisations
+            )
+        ),
+    }
 
 
 class TargetList(BaseModel):
@@ -386,20 +427,62 @@ def percent(tally: Tally) -> float | None:
 
 
 def measured_values(
-    caseload: Caseload, year: int, *, policy: VisitPolicy, as_of: date | None = None
+    caseload: Caseload,
+    year: int,
+    *,
+    policy: VisitPolicy,
+    as_of: date | None = None,
+    book: ProjectBook | None = None,
 ) -> dict[str, float | None]:
-    """The four measured indicators for a calendar year, rates in percent.
+    """The measured indicators for a calendar year, rates in percent: the device and the
+    server call this one function over the same kinds of records and the project book of
+    the areas reported on.
 
     `as_of` limits coverage to the windows ended by that day (a year still in progress).
+    Without a `book` (a device the server has not yet sent one) the four counts of the
+    project library are unknown (None: 暂无数据), not 0.
     """
     period = Period.of_year(year)
-    visits = coverage(caseload, period, policy=policy, as_of=as_of)
+    tallies = {COVERAGE.code: coverage(caseload, period, policy=policy, as_of=as_of).overall}
+    tallies.update({code: r.overall for code, r in activity_reports(caseload, period).items()})
+    return measured_from(tallies, period, book)
+
+
+ACTIVITY_MEASURES = (NEEDS_FULFILMENT, SERVICE_COVERAGE, WISHES_FULFILLED)
+
+
+def activity_reports(
+    caseload: Caseload,
+    period: Period | str,
+    *,
+    by: str | Breakdown | None = None,
+    names: Mapping[str, str] | None = None,
+) -> dict[str, Report]:
+    """The measured indicators other than coverage and the library's counts — needs
+    fulfilled, service-project coverage, wishes fulfilled — by code: counted from the
+    caseload's households, needs, referrals, deliveries and wishes (not its visits)."""
     return {
-        COVERAGE.code: percent(visits.overall),
-        NEEDS_FULFILMENT.code: percent(needs_fulfilment(caseload, period).overall),
-        SERVICE_COVERAGE.code: percent(service_coverage(caseload, period).overall),
-        WISHES_FULFILLED.code: float(wishes_fulfilled(caseload, period).overall.count),
+        NEEDS_FULFILMENT.code: needs_fulfilment(caseload, period, by=by, names=names),
+        SERVICE_COVERAGE.code: service_coverage(caseload, period, by=by, names=names),
+        WISHES_FULFILLED.code: wishes_fulfilled(caseload, period, by=by, names=names),
     }
+
+
+def measured_from(
+    tallies: Mapping[str, Tally], period: Period | str, book: ProjectBook | None
+) -> dict[str, float | None]:
+    """The measured values from the tallies of coverage and `activity_reports` (by code;
+    rates in percent, the wishes a count) and the project book's counts for `period`
+    (unknown without a book). The county server adds its tallies up from its areas'."""
+    out: dict[str, float | None] = {COVERAGE.code: percent(tallies[COVERAGE.code])}
+    for measure in ACTIVITY_MEASURES:
+        tally = tallies[measure.code]
+        out[measure.code] = percent(tally) if measure.total_key else float(tally.count)
+    if book is not None:
+        out.update(library_counts(book, period))
+    else:
+        out.update(dict.fromkeys(LIBRARY_CODES))
+    return out
 
 
 def indicator_year(text: str | int) -> int:

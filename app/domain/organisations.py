@@ -22,6 +22,9 @@ class OrganisationKind(StrEnum):
     VOLUNTEER = "volunteer"  # 志愿服务组织
     CHARITY_SUPERMARKET = "charity_supermarket"  # 幸福超市 / 慈善超市
     ALLIANCE_MEMBER = "alliance_member"  # 助联体成员单位
+    # 小特帮扶服务队: volunteers who deliver; a coordinator assigns one a claimed wish to
+    # carry the gift from the donor to the household.
+    DELIVERY_TEAM = "delivery_team"
 
 
 class InvalidOrganisation(DoorstepError, ValueError):

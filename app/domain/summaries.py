@@ -18,9 +18,17 @@ from typing import Literal, NamedTuple, Protocol
 from app.domain import identity
 from app.domain.codes import Category, PersonFlag, RegisterStatus
 
+# The household field holding the day it entered each monitored category that expires
+# (近3年退出救助, 2年内申请未通过, 1年内临时救助): the policy's `categories_on` reads them.
+CATEGORY_SINCE: dict[Category, str] = {
+    Category.EXITED: "exited_on",
+    Category.REJECTED: "rejected_on",
+    Category.TEMPORARY_AID: "temporary_aid_on",
+}
+
 
 class HouseholdLike(Protocol):
-    """What the visit rules and reports read of a household (户)."""
+    """What the visit rules, the warnings and reports read of a household (户)."""
 
     @property
     def id(self) -> str: ...
@@ -34,15 +42,30 @@ class HouseholdLike(Protocol):
     def registered_on(self) -> date | None: ...
     @property
     def left_on(self) -> date | None: ...
+    @property
+    def exited_on(self) -> date | None: ...
+    @property
+    def rejected_on(self) -> date | None: ...
+    @property
+    def temporary_aid_on(self) -> date | None: ...
+    @property
+    def annual_income_yuan(self) -> int | None: ...
     def on_register(self, on: date) -> bool: ...
 
 
 class MemberLike(Protocol):
     """What the visit rules and reports read of a household member: the flags that set the
-    visit frequency, the day the member left (if they did) and a major event's days."""
+    visit frequency, what derives 高龄独居 (birth date, living alone), the day the member
+    left (if they did) and a major event's days."""
 
     @property
+    def id(self) -> str: ...
+    @property
     def household_id(self) -> str: ...
+    @property
+    def birth_date(self) -> date | None: ...
+    @property
+    def lives_alone(self) -> bool: ...
     @property
     def flags(self) -> Sequence[PersonFlag]: ...
     @property
@@ -54,9 +77,10 @@ class MemberLike(Protocol):
 
 
 def on_register(household: HouseholdLike, on: date) -> bool:
-    """On the register at the end of day `on` (reported households are not yet): the one
+    """On the register at the end of day `on` (reported households are not yet, merged ones
+    are counted as the household they were merged into): the one
     definition `Household.on_register` and every summary's use."""
-    if household.register_status == RegisterStatus.REPORTED:
+    if household.register_status in (RegisterStatus.REPORTED, RegisterStatus.MERGED):
         return False
     if household.registered_on is not None and household.registered_on > on:
         return False
@@ -64,8 +88,9 @@ def on_register(household: HouseholdLike, on: date) -> bool:
 
 
 class HouseholdSummary(NamedTuple):
-    """A household as the lists and the visit rules read it: no phone, notes, income or
-    location. A tuple, so that building thousands at unlock stays cheap."""
+    """A household as the lists, the visit rules and the warnings read it: no phone, notes
+    or location (the income, for the uplift warning). A tuple, so that building thousands
+    at unlock stays cheap."""
 
     id: str
     area_code: str
@@ -74,6 +99,10 @@ class HouseholdSummary(NamedTuple):
     register_status: RegisterStatus
     registered_on: date | None
     left_on: date | None
+    exited_on: date | None = None
+    rejected_on: date | None = None
+    temporary_aid_on: date | None = None
+    annual_income_yuan: int | None = None
 
     def on_register(self, on: date) -> bool:
         return on_register(self, on)

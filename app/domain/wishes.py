@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from app.domain.codes import WishState
+from app.domain.codes import NeedArea, WishState
 from app.domain.errors import DoorstepError
 
 if TYPE_CHECKING:
@@ -33,8 +33,11 @@ TRANSITIONS: dict[WishState, frozenset[WishState]] = {
 
 OPEN_STATES = frozenset({S.COLLECTED, S.APPROVED, S.PUBLISHED, S.CLAIMED})
 
-# Only the county server publishes and records claims; devices collect, review, fulfil.
+# Only the county server records claims and releases them; devices collect, review, fulfil
+# and ask for an approved wish to be published (the server screens the story and does the
+# compare-and-set when the request reaches it: `DEVICE_PUBLISHES_FROM`).
 SERVER_ONLY = frozenset({S.PUBLISHED, S.CLAIMED})
+DEVICE_PUBLISHES_FROM = S.APPROVED
 
 
 def _reachable_by_device(start: WishState) -> frozenset[WishState]:
@@ -69,7 +72,8 @@ def check_transition(current: WishState, target: WishState, *, on_server: bool) 
         return WishCheck(
             False, IllegalTransition("wish.transition", current=current, target=target)
         )
-    if target in SERVER_ONLY and not on_server:
+    device_publishes = target == S.PUBLISHED and current == DEVICE_PUBLISHES_FROM
+    if target in SERVER_ONLY and not on_server and not device_publishes:
         return WishCheck(False, IllegalTransition("wish.server_only"))
     return WishCheck(True)
 
@@ -174,6 +178,31 @@ def record_contact(wish: Wish, on: date) -> Wish:
     return type(wish).edited({**wish.model_dump(), "contacted_on": on}, ["contacted_on"])
 
 
+def record_handover(wish: Wish, on: date, note: str = "") -> Wish:
+    """The donor handed the gift over (交接): the claim is kept; 圆梦 is recorded apart,
+    with what was given and a photo. A handover implies the contact."""
+    if wish.state != S.CLAIMED:
+        raise IllegalTransition("wish.contact_not_claimed", state=wish.state)
+    changes: dict[str, object] = {"handed_over_on": on, "handover_note": note}
+    if wish.contacted_on is None:
+        changes["contacted_on"] = on
+    return type(wish).edited({**wish.model_dump(), **changes}, list(changes))
+
+
+def assign_delivery_team(wish: Wish, team_id: str, team_name: str) -> Wish:
+    """A claimed wish given to a 小特帮扶服务队 to deliver (a coordinator, on the console):
+    only while it is claimed; assigning another team replaces the first."""
+    if wish.state != S.CLAIMED:
+        raise IllegalTransition("wish.assign_not_claimed", state=wish.state)
+    changes = {"delivery_team": team_name, "delivery_team_id": team_id}
+    return type(wish).edited({**wish.model_dump(), **changes}, list(changes))
+
+
+# Fields a device writes only while the wish is claimed: the contact and the handover
+# race with the server's release of a claim, and lose to it (the push is refused).
+CLAIM_FOLLOW_UP_FIELDS = frozenset({"contacted_on", "handed_over_on", "handover_note"})
+
+
 STORY_MAX_CHARS = 200
 _NOT_DIGIT = re.compile(r"[^0-9xX]")
 
@@ -212,3 +241,62 @@ def story_problems(text: str, personal: PersonalValues) -> list[DoorstepError]:
     if any(p and re.sub(r"\s", "", p) in squeezed for p in personal.places):
         problems.append(DoorstepError("wish_story.address"))
     return problems
+
+
+def publish_request(
+    wish: Wish,
+    *,
+    need_area: NeedArea,
+    story: str,
+    publicity_consent: bool,
+    personal: PersonalValues,
+    on: date,
+) -> Wish:
+    """An approved wish as a device asks for it to be published (发布): its public need
+    area, story and the household's separate consent to show its photos. Refused with the
+    first reason the story may not be published (`story_problems`), the same rule the
+    server applies again when the request reaches it."""
+    story = story.strip()
+    problems = story_problems(f"{wish.title}\n{story}", personal)
+    if problems:
+        raise problems[0]
+    return transition(
+        wish,
+        S.PUBLISHED,
+        on=on,
+        need_area=need_area,
+        story=story,
+        publicity_consent=publicity_consent,
+    )
+
+
+@dataclass(frozen=True)
+class DonorContact:
+    """Who claimed a wish from the board and how to reach them (认领人联系方式): personal
+    data of the donor, sent only to coordinators' devices in the wish's scope, kept sealed
+    and shown masked until a deliberate tap."""
+
+    wish_id: str
+    name: str
+    phone: str
+    delivery: str  # how the donor will deliver (送达方式), as they typed it
+    organisation: str = ""  # the organisation a console account claimed for
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "wish_id": self.wish_id,
+            "name": self.name,
+            "phone": self.phone,
+            "delivery": self.delivery,
+            "organisation": self.organisation,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, str]) -> DonorContact:
+        return cls(
+            str(data["wish_id"]),
+            str(data["name"]),
+            str(data["phone"]),
+            str(data.get("delivery", "")),
+            str(data.get("organisation", "")),
+        )

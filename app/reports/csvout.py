@@ -48,6 +48,9 @@ def overdue_csv(
     return table_csv(overdue_table(report, heads, names))
 
 
-def indicators_csv(results: Sequence[IndicatorResult], year: int) -> bytes:
-    """The target list with targets, values and status as CSV."""
-    return table_csv(indicators_table(results, year))
+def indicators_csv(
+    results: Sequence[IndicatorResult], year: int, notes: Mapping[str, str] | None = None
+) -> bytes:
+    """The target list with targets, values and status (and `notes`, the bureau's
+    annotations, when given) as CSV."""
+    return table_csv(indicators_table(results, year, notes))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.domain.coverage import Report
@@ -19,6 +19,13 @@ def report_json(report: Report) -> bytes:
     return _dump(report.to_json())
 
 
-def indicators_json(results: Sequence[IndicatorResult], year: int) -> bytes:
-    """`{"year": 2026, "indicators": [...]}` in the target list's order."""
-    return _dump({"year": year, "indicators": [r.to_json() for r in results]})
+def indicators_json(
+    results: Sequence[IndicatorResult], year: int, notes: Mapping[str, str] | None = None
+) -> bytes:
+    """`{"year": 2026, "indicators": [...]}` in the target list's order; with `notes` (the
+    bureau's annotations by code) each indicator has a "note" (null when it has none)."""
+    indicators = [
+        r.to_json() | ({"note": notes.get(r.spec.code)} if notes is not None else {})
+        for r in results
+    ]
+    return _dump({"year": year, "indicators": indicators})

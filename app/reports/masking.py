@@ -35,6 +35,9 @@ _FREE_TEXT = (
     "cancel_reason",
     "note",
 )
+# A register change's values masked as their field is (`_masked_change`); a leave or event
+# date and a code stay as they are.
+_MASKED_AS_IS = (*_NAME_FIELDS, "id_number", "birth_date", "phone", "address")
 # Where a `*` is never valid (ID number, phone, date) and the exact shapes masking
 # leaves (张*明, 岩头村***, ***): a line holding one comes from a masked export.
 _NEVER_STARRED = ("id_number", "phone", "birth_date")
@@ -85,8 +88,26 @@ def mask_record(data: dict[str, Any]) -> dict[str, Any]:
             out[key] = MASKED_TEXT
     if out.get("gps"):
         out["gps"] = None
+    if out.get("type") == "register_change" or {"field", "before", "after"} <= set(out):
+        out.update(_masked_change(out))
     head = {k: out[k] for k in ("type", "id") if k in out}
     return head | {MASKED_KEY: True} | out
+
+
+def _masked_change(change: dict[str, Any]) -> dict[str, Any]:
+    """A register change's values (登记变更: a field's value before and after, as text) masked
+    as that field is masked on its own record; a member added is named by `after`."""
+    field = "name" if change.get("field") == "member_added" else str(change.get("field") or "")
+    masked = {}
+    for key in ("before", "after"):
+        value = change.get(key)
+        if not isinstance(value, str) or not value:
+            continue
+        if field in _MASKED_AS_IS:
+            masked[key] = mask_record({field: value})[field]
+        elif field in _FREE_TEXT:
+            masked[key] = MASKED_TEXT
+    return masked
 
 
 def full_export_notice(out: object) -> str:

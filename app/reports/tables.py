@@ -16,6 +16,7 @@ from typing import Any
 from app.domain.coverage import UNASSIGNED, Breakdown, Report
 from app.domain.indicators import CHARITIES_INVOLVED, IndicatorResult, Status, format_number
 from app.domain.records import Person
+from app.domain.warnings import HouseholdWarning, WarningKind, WarningRow
 from app.reports.masking import mask_name, masked_id
 from app.ui.catalogue import label, measure_label, text
 
@@ -195,8 +196,86 @@ def overdue_table(
     )
 
 
-def indicators_table(results: Sequence[IndicatorResult], year: int) -> Table:
-    """The target list for `year`: each indicator's targets, its value and whether it is met."""
+AREA_DIGITS: dict[Breakdown, int] = {
+    Breakdown.COUNTY: 6,
+    Breakdown.TOWNSHIP: 9,
+    Breakdown.VILLAGE: 12,
+}
+
+
+def warnings_table(
+    overall: WarningRow, rows: Sequence[WarningRow], by: Breakdown, today: date
+) -> Table:
+    """The warnings (预警) counted per area of `by` and per kind, with a 合计 line."""
+    kinds = [Column(label(kind), Kind.COUNT, 14) for kind in WarningKind]
+    columns = (
+        Column("序号", Kind.COUNT, 6),
+        Column(KEY_HEADERS[by], Kind.TEXT, 16),
+        Column(label(by), Kind.TEXT, 24),
+        Column("预警合计", Kind.COUNT, 10),
+        *kinds,
+    )
+
+    def figures(row: WarningRow) -> tuple[int, ...]:
+        return (row.total, *(row.counts.get(kind, 0) for kind in WarningKind))
+
+    return Table(
+        "预警统计",
+        "预警统计",
+        f"统计日：{today.isoformat()}　分组：{label(by)}",
+        columns,
+        [(i, row.key, row.name, *figures(row)) for i, row in enumerate(rows, 1)],
+        (TOTAL_LABEL, "", "", *figures(overall)),
+        "注：预警按户（重大变故按人、合理需求按条）计，一户可有多条预警。",
+    )
+
+
+def warning_list_table(
+    warnings: Sequence[HouseholdWarning],
+    heads: Mapping[str, Person] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Table:
+    """Every warning with its household (the head's name and ID number masked)."""
+    heads = heads or {}
+    names = names or {}
+    columns = (
+        Column("序号", Kind.COUNT, 6),
+        Column("预警", Kind.TEXT, 18),
+        Column("户主姓名", Kind.TEXT, 10),
+        Column("身份证号", Kind.TEXT, 22),
+        Column(label(Breakdown.VILLAGE), Kind.TEXT, 18),
+        Column("起始日期", Kind.DATE, 14),
+        Column("户编号", Kind.TEXT, 38),
+    )
+    rows = []
+    for i, item in enumerate(warnings, 1):
+        head = heads.get(item.household_id)
+        rows.append(
+            (
+                i,
+                label(item.kind),
+                mask_name(head.name) if head else "",
+                masked_id(head.id_number) if head else "",
+                names.get(item.area_code, item.area_code),
+                item.since,
+                item.household_id,
+            )
+        )
+    return Table(
+        "预警名单",
+        "预警名单",
+        f"共{len(rows)}条　姓名、身份证号已脱敏",
+        columns,
+        rows,
+        note="“起始日期”为空表示该预警没有确定的起始日（如标记与记录不符）。",
+    )
+
+
+def indicators_table(
+    results: Sequence[IndicatorResult], year: int, notes: Mapping[str, str] | None = None
+) -> Table:
+    """The target list for `year`: each indicator's targets, its value and whether it is met;
+    with `notes` (the bureau's annotations by indicator code, on the server) a 批注 column."""
     years = sorted({y for r in results for y in r.spec.targets})
     columns = (
         Column("序号", Kind.COUNT, 6),
@@ -207,6 +286,7 @@ def indicators_table(results: Sequence[IndicatorResult], year: int) -> Table:
         Column(f"{year}年实际值", Kind.NUMBER, 13),
         Column("数据来源", Kind.TEXT, 11),
         Column("完成情况", Kind.TEXT, 10, STATUS_FILLS),
+        *((Column("批注", Kind.TEXT, 40),) if notes is not None else ()),
     )
     rows = [
         (
@@ -218,6 +298,7 @@ def indicators_table(results: Sequence[IndicatorResult], year: int) -> Table:
             r.value,
             label(r.spec.source),
             label(r.status),
+            *((notes.get(r.spec.code, ""),) if notes is not None else ()),
         )
         for r in results
     ]

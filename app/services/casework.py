@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from app.domain.codes import NeedStatus
 from app.domain.records import Need, Wish
 from app.services.photos import Photo, with_photo
 from app.store.store import Store
@@ -22,6 +23,12 @@ class Casework:
         """Every readable need (damaged ones are left out)."""
         with self._store.unit_of_work() as uow:
             return uow.records.load_all(Need, skip_damaged=True)
+
+    def reasonable_needs(self) -> list[Need]:
+        """The readable needs assessed reasonable and not acted on since (the warnings'
+        need rule reads them): found by their plain status, so only they are opened."""
+        with self._store.unit_of_work() as uow:
+            return uow.records.load_all(Need, status=NeedStatus.REASONABLE, skip_damaged=True)
 
     def wishes(self) -> list[Wish]:
         """Every readable wish (damaged ones are left out)."""

@@ -1,11 +1,12 @@
-"""Households: a household's records for its screen, registering a new one, looking people
-up by ID number, and showing an ID number in full (logged)."""
+"""Households: a household's records for its screen, reporting a new one (主动发现), looking
+people up by ID number, and showing an ID number in full (logged)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from app.domain.records import ConsentEvent, Household, Need, Person, Visit, Wish
+from app.domain.shares import CountyShare
 from app.store.errors import StoreError
 from app.store.store import Store
 
@@ -53,8 +54,25 @@ class Households:
                 consents=r.load_all(ConsentEvent, household_id=household_id),
             )
 
-    def register(self, household: Household, head: Person) -> tuple[Household, Person]:
-        """A new household and its head, written together (or neither)."""
+    def county_shares(
+        self, household_id: str, limit: int | None = None, offset: int = 0
+    ) -> list[CountyShare]:
+        """The county's share log of the household (charities' views and exports of its
+        members' data) as the syncs brought it, newest first: `limit` entries from
+        `offset`, or all of them."""
+        with self._store.unit_of_work() as uow:
+            return uow.county_shares.for_household(household_id, limit, offset)
+
+    def county_share_count(self, household_id: str) -> int:
+        """How many entries the household's share log holds."""
+        with self._store.unit_of_work() as uow:
+            return uow.county_shares.count(household_id)
+
+    def report(self, household: Household, head: Person) -> tuple[Household, Person]:
+        """A household found in the field (主动发现) and its head, written together (or
+        neither). It is `reported`: only the county's roster, or a coordinator's confirmation
+        (`app.services.discoveries`), puts a household on the register — the store refuses
+        any other (`Household.check_create`, again by the server at push)."""
         with self._store.unit_of_work() as uow:
             saved_household, saved_head = uow.records.add_many([household, head])
             uow.commit()

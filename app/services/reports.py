@@ -1,12 +1,13 @@
-"""What the device's reports read (the caseload's visits, needs, wishes and referrals, and
-the staff), when the data was last synced, and the access log entry of an export."""
+"""What the device's reports read (the caseload's visits, needs, wishes, referrals and
+deliveries, the staff and the project book), when the data was last synced, and the access log entry of an export."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from app.domain.coverage import VisitFact
-from app.domain.records import Need, Person, Referral, Wish
+from app.domain.projects import ProjectBook
+from app.domain.records import Delivery, Need, Person, Referral, Wish
 from app.domain.staff import Staff
 from app.store.store import Store
 
@@ -22,6 +23,10 @@ class CaseRecords:
     needs: list[Need]
     wishes: list[Wish]
     referrals: list[Referral]
+    deliveries: list[Delivery]
+    # The service projects and organisations of the worker's scope; None until the server
+    # has sent them (the project counts are then unknown, not 0).
+    book: ProjectBook | None
 
 
 class Reports:
@@ -53,6 +58,12 @@ class Reports:
                     for x in r.load_all(Referral, skip_damaged=True)
                     if x.household_id in household_ids
                 ],
+                deliveries=[
+                    d
+                    for d in r.load_all(Delivery, skip_damaged=True)
+                    if d.household_id in household_ids
+                ],
+                book=uow.projects.get() if uow.projects.digest() else None,
             )
 
     def persons(self, household_ids: set[str]) -> list[Person]:

@@ -19,6 +19,7 @@ class SyncState:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._server_address: str | None = None  # read once: see `server_address`
 
     def client(self, server_url: str | None) -> SyncClient:
         """The sync client for this store (optionally at an overriding address); ImportError
@@ -43,13 +44,17 @@ class SyncState:
 
     def server_address(self) -> str:
         """The address this device was enrolled with ("" for a standalone sandbox, or when
-        it cannot be read)."""
-        try:
-            with self._store.unit_of_work() as uow:
-                enrolment = uow.sync_state.enrolment()
-            return enrolment.server_url if enrolment is not None else ""
-        except Exception:
-            return ""
+        it cannot be read). A store is enrolled once, before it is first opened
+        (`sync.enrolment`), so the address is read (decrypted) once, not on every redraw of
+        the sync bar; an address that could not be read is asked again next time."""
+        if self._server_address is None:
+            try:
+                with self._store.unit_of_work() as uow:
+                    enrolment = uow.sync_state.enrolment()
+            except Exception:
+                return ""
+            self._server_address = enrolment.server_url if enrolment is not None else ""
+        return self._server_address
 
     def dead_letters(self) -> list[Mutation]:
         with self._store.unit_of_work() as uow:

@@ -32,7 +32,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import Connection, delete, func, insert, literal_column, select
 
-from app.domain.codes import Category, PersonFlag, RegisterStatus
+from app.domain.codes import Category, PersonFlag, RegisterStatus, VisitOutcome
 from app.domain.coverage import VisitFact, visit_mode
 from app.domain.summaries import HouseholdSummary, MemberSummary
 from app.memory import collector_paused
@@ -42,7 +42,7 @@ from app.store.tables import SnapshotRow, TouchedRow
 
 SNAPSHOTS = SnapshotRow.__table__  # type: ignore[attr-defined]
 TOUCHED = TouchedRow.__table__  # type: ignore[attr-defined]
-FORMAT = 1
+FORMAT = 2  # 2: households carry the monitored categories' days and the income
 REFRESH_AFTER = 500  # touched rows read on top of a snapshot before it is rewritten
 CHUNK = 500  # ids per IN (...) list
 ROWID = "_rowid"  # the row's SQLite rowid, as read with it
@@ -61,6 +61,7 @@ def _iso(value: date | None) -> str | None:
 _CATEGORIES = {c.value: c for c in Category}
 _FLAGS = {f.value: f for f in PersonFlag}
 _STATUSES = {s.value: s for s in RegisterStatus}
+_OUTCOMES = {o.value: o for o in VisitOutcome}
 
 
 # --- the three kinds of summary ------------------------------------------------------------
@@ -101,12 +102,17 @@ def _household_of_row(row: dict[str, Any]) -> HouseholdSummary | None:
             row["register_status"],
             details.get("registered_on"),
             details.get("left_on"),
+            details.get("exited_on"),
+            details.get("rejected_on"),
+            details.get("temporary_aid_on"),
+            details.get("annual_income_yuan"),
         ]
     )
 
 
 def _household(item: list[Any]) -> HouseholdSummary:
-    hid, area, address, categories, status, registered_on, left_on = item
+    hid, area, address, categories, status, registered_on, left_on, *more = item
+    exited, rejected, temporary, income = more
     return HouseholdSummary(
         hid,
         area,
@@ -115,6 +121,10 @@ def _household(item: list[Any]) -> HouseholdSummary:
         _STATUSES[status],
         _day(registered_on),
         _day(left_on),
+        _day(exited),
+        _day(rejected),
+        _day(temporary),
+        income if isinstance(income, int) else None,
     )
 
 
@@ -127,6 +137,10 @@ def _household_list(h: HouseholdSummary) -> list[Any]:
         h.register_status.value,
         _iso(h.registered_on),
         _iso(h.left_on),
+        _iso(h.exited_on),
+        _iso(h.rejected_on),
+        _iso(h.temporary_aid_on),
+        h.annual_income_yuan,
     ]
 
 
@@ -207,9 +221,17 @@ def _visit_of_row(row: dict[str, Any]) -> VisitFact | None:
 
 
 def _visit(item: list[Any]) -> VisitFact:
-    hid, at, mode, contact, worker, team, vid, amends = item
+    hid, at, mode, contact, worker, team, vid, amends, outcome = item
     return VisitFact(
-        hid, datetime.fromisoformat(at), visit_mode(mode), contact, worker, team, vid, amends
+        hid,
+        datetime.fromisoformat(at),
+        visit_mode(mode),
+        contact,
+        worker,
+        team,
+        vid,
+        amends,
+        _OUTCOMES.get(outcome),
     )
 
 
@@ -223,6 +245,7 @@ def _visit_list(f: VisitFact) -> list[Any]:
         f.team,
         f.id,
         f.amends_visit_id,
+        f.outcome.value if f.outcome is not None else None,
     ]
 
 

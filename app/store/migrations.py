@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select, text, update
 
 from app.store import signature
 from app.store.errors import SandboxError
-from app.store.tables import PhotoRow
+from app.store.tables import CampaignAssignmentRow, PhotoRow
 
 # A step is a SQL statement, or a function for what SQL alone cannot do (sealed values).
 Step = str | Callable[[Connection], None]
@@ -290,7 +290,136 @@ V8 = [
 # dead-letter list says it in the chosen language.
 V9 = ["ALTER TABLE outbox ADD COLUMN refusal BLOB"]
 
-MIGRATIONS: list[Sequence[Step]] = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
+# Version 10: register changes (登记变更, app.domain.records.RegisterChange): who changed
+# which field of a household or member, when, from what to what; sealed like every record.
+V10 = [
+    "CREATE TABLE register_changes ("
+    "id VARCHAR NOT NULL, "
+    "area_code VARCHAR NOT NULL, "
+    "created_hlc VARCHAR NOT NULL, "
+    "updated_hlc VARCHAR NOT NULL, "
+    "author_worker_id VARCHAR NOT NULL, "
+    "device_id VARCHAR NOT NULL, "
+    "server_seq INTEGER NOT NULL, "
+    "household_id VARCHAR NOT NULL, "
+    "details BLOB NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_register_changes_area_code ON register_changes (area_code)",
+    "CREATE INDEX ix_register_changes_household_id ON register_changes (household_id)",
+]
+
+# Version 11: deliveries of service projects to households (项目服务记录), sealed.
+V11 = [
+    "CREATE TABLE deliveries ("
+    "id VARCHAR NOT NULL, "
+    "area_code VARCHAR NOT NULL, "
+    "created_hlc VARCHAR NOT NULL, "
+    "updated_hlc VARCHAR NOT NULL, "
+    "author_worker_id VARCHAR NOT NULL, "
+    "device_id VARCHAR NOT NULL, "
+    "server_seq INTEGER NOT NULL, "
+    "household_id VARCHAR NOT NULL, "
+    "details BLOB NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_deliveries_area_code ON deliveries (area_code)",
+    "CREATE INDEX ix_deliveries_household_id ON deliveries (household_id)",
+]
+
+# Version 12: the county's share log in a table of its own, filled incrementally by the pull
+# (sync.client), in place of the sealed list among the secrets (capped, sent whole each
+# sync): the next sync sends it from its start.
+V12 = [
+    "CREATE TABLE county_shares ("
+    "id INTEGER NOT NULL, "
+    "household_id VARCHAR NOT NULL, "
+    "details BLOB NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_county_shares_household_id ON county_shares (household_id)",
+    "DELETE FROM secrets WHERE key = 'county.shares'",
+]
+
+# Version 13: festival lists (节日走访清单) and their households, sealed.
+V13 = [
+    "CREATE TABLE campaigns ("
+    "id VARCHAR NOT NULL, "
+    "area_code VARCHAR NOT NULL, "
+    "created_hlc VARCHAR NOT NULL, "
+    "updated_hlc VARCHAR NOT NULL, "
+    "author_worker_id VARCHAR NOT NULL, "
+    "device_id VARCHAR NOT NULL, "
+    "server_seq INTEGER NOT NULL, "
+    "details BLOB NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_campaigns_area_code ON campaigns (area_code)",
+    "CREATE TABLE campaign_assignments ("
+    "id VARCHAR NOT NULL, "
+    "area_code VARCHAR NOT NULL, "
+    "created_hlc VARCHAR NOT NULL, "
+    "updated_hlc VARCHAR NOT NULL, "
+    "author_worker_id VARCHAR NOT NULL, "
+    "device_id VARCHAR NOT NULL, "
+    "server_seq INTEGER NOT NULL, "
+    "household_id VARCHAR NOT NULL, "
+    "campaign_id VARCHAR NOT NULL, "
+    "details BLOB NOT NULL, "
+    "PRIMARY KEY (id)"
+    ")",
+    "CREATE INDEX ix_campaign_assignments_area_code ON campaign_assignments (area_code)",
+    "CREATE INDEX ix_campaign_assignments_household_id ON campaign_assignments (household_id)",
+    "CREATE INDEX ix_campaign_assignments_campaign_id ON campaign_assignments (campaign_id)",
+]
+
+
+def _assignment_columns(conn: Connection) -> None:
+    """Version 14: who visits a household on a festival list, and the visit that delivered,
+    as plain columns (ids, as a record's foreign keys are), read from the sealed details,
+    so that Today counts a worker's households still to visit without opening them."""
+    table = CampaignAssignmentRow.__table__  # type: ignore[attr-defined]
+    for record_id, details in conn.execute(select(table.c.id, table.c.details)).all():
+        if not isinstance(details, dict):
+            continue  # damaged: the record reads as damaged, as before
+        conn.execute(
+            update(table)
+            .where(table.c.id == record_id)
+            .values(worker_id=str(details.get("worker_id") or ""), visit_id=details.get("visit_id"))
+        )
+
+
+V14: list[Step] = [
+    "ALTER TABLE campaign_assignments ADD COLUMN worker_id VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE campaign_assignments ADD COLUMN visit_id VARCHAR",
+    "CREATE INDEX ix_campaign_assignments_worker_id ON campaign_assignments (worker_id)",
+    _assignment_columns,
+]
+
+# Version 15: a household taken off a festival list (its day, plain like the visit's id), so
+# that Today's count of households still to visit leaves it out without opening any. No
+# place was ever removed before: the column starts empty.
+V15: list[Step] = [
+    "ALTER TABLE campaign_assignments ADD COLUMN removed_on VARCHAR",
+]
+
+MIGRATIONS: list[Sequence[Step]] = [
+    V1,
+    V2,
+    V3,
+    V4,
+    V5,
+    V6,
+    V7,
+    V8,
+    V9,
+    V10,
+    V11,
+    V12,
+    V13,
+    V14,
+    V15,
+]
 LATEST = len(MIGRATIONS)
 
 

@@ -12,23 +12,31 @@ from sqlalchemy import RowMapping, Table
 from app.domain import identity
 from app.domain.records import (
     BOOKKEEPING,
+    Campaign,
+    CampaignAssignment,
     ConsentEvent,
+    Delivery,
     Household,
     Need,
     Person,
     Record,
     Referral,
+    RegisterChange,
     Visit,
     Wish,
 )
 from app.store.columns import Codec, Damaged
 from app.store.errors import IntegrityError, StoreError
 from app.store.tables import (
+    CampaignAssignmentRow,
+    CampaignRow,
     ConsentRow,
+    DeliveryRow,
     HouseholdRow,
     NeedRow,
     PersonRow,
     ReferralRow,
+    RegisterChangeRow,
     VisitRow,
     WishRow,
 )
@@ -154,11 +162,35 @@ MAPPINGS: dict[str, RecordMapping] = {
             ReferralRow.__table__,  # type: ignore[attr-defined]
             plain=("household_id", "person_id", "direction", "status"),
         ),
+        RecordMapping(
+            RegisterChange,
+            RegisterChangeRow.__table__,  # type: ignore[attr-defined]
+            plain=("household_id",),
+        ),
+        RecordMapping(Delivery, DeliveryRow.__table__, plain=("household_id",)),  # type: ignore[attr-defined]
+        RecordMapping(Campaign, CampaignRow.__table__, plain=()),  # type: ignore[attr-defined]
+        RecordMapping(
+            CampaignAssignment,
+            CampaignAssignmentRow.__table__,  # type: ignore[attr-defined]
+            plain=("household_id", "campaign_id", "worker_id", "visit_id", "removed_on"),
+        ),
     )
 }
 
 # Parents before children: the order records are written, exported and synced in.
-TYPE_ORDER = ("household", "person", "visit", "need", "consent", "wish", "referral")
+TYPE_ORDER = (
+    "household",
+    "person",
+    "visit",
+    "need",
+    "consent",
+    "wish",
+    "referral",
+    "register_change",
+    "delivery",
+    "campaign",
+    "campaign_assignment",
+)
 
 
 def mapping_for(type_name: str) -> RecordMapping:

@@ -88,6 +88,39 @@ class ReferralRow(RecordRow, table=True):
     details: Any = Field(default=None, sa_type=Sealed("referrals", "details", "json"))
 
 
+class RegisterChangeRow(RecordRow, table=True):
+    __tablename__ = "register_changes"
+    household_id: str = Field(index=True)
+    details: Any = Field(default=None, sa_type=Sealed("register_changes", "details", "json"))
+
+
+class DeliveryRow(RecordRow, table=True):
+    """项目服务记录: which project helped the household, how and for how much, all sealed."""
+
+    __tablename__ = "deliveries"
+    household_id: str = Field(index=True)
+    details: Any = Field(default=None, sa_type=Sealed("deliveries", "details", "json"))
+
+
+class CampaignRow(RecordRow, table=True):
+    """节日走访清单: its festival, rules and name in the sealed details."""
+
+    __tablename__ = "campaigns"
+    details: Any = Field(default=None, sa_type=Sealed("campaigns", "details", "json"))
+
+
+class CampaignAssignmentRow(RecordRow, table=True):
+    """A household on a festival list: who visits it and what was delivered, sealed."""
+
+    __tablename__ = "campaign_assignments"
+    household_id: str = Field(index=True)
+    campaign_id: str = Field(index=True)
+    worker_id: str = Field(index=True)  # who visits (a worker's id)
+    visit_id: str | None = None  # the visit that delivered (none: still to visit)
+    removed_on: str | None = None  # taken off the list (ISO day; none: on it)
+    details: Any = Field(default=None, sa_type=Sealed("campaign_assignments", "details", "json"))
+
+
 class PhotoRow(SQLModel, table=True):
     """Photos and drawn signatures, sealed like every other personal value.
 
@@ -135,6 +168,17 @@ class ShareLogRow(SQLModel, table=True):
     person_id: str = Field(index=True)
     hlc: str
     details: Any = Field(default=None, sa_type=Sealed("share_log", "details", "json"))
+
+
+class CountyShareRow(SQLModel, table=True):
+    """The county's share log of this device's scope as the server sent it (each view or
+    export of a person's data by a charity's console user): the server's number for the
+    entry, the household it concerns, the rest sealed (it says who was referred to whom)."""
+
+    __tablename__ = "county_shares"
+    id: int = Field(primary_key=True)  # the server's number: the log's order and cursor
+    household_id: str = Field(index=True)
+    details: Any = Field(default=None, sa_type=Sealed("county_shares", "details", "json"))
 
 
 class AccessLogRow(SQLModel, table=True):

@@ -15,9 +15,13 @@ from __future__ import annotations
 from sqlalchemy import Connection, RootTransaction
 
 from app.store.repositories.context import StoreContext
+from app.store.repositories.county_shares import CountyShareRepository
+from app.store.repositories.donors import DonorRepository
 from app.store.repositories.drafts import DraftRepository
 from app.store.repositories.logs import LogRepository
+from app.store.repositories.organisations import OrganisationRepository
 from app.store.repositories.photos import PhotoRepository
+from app.store.repositories.projects import ProjectBookRepository
 from app.store.repositories.records import RecordRepository
 from app.store.repositories.replication import ReplicationRepository
 from app.store.repositories.settings import SettingsRepository
@@ -44,6 +48,10 @@ class UnitOfWork:
         self.photos = PhotoRepository(connection)
         self.settings = SettingsRepository(connection)
         self.staff = StaffRepository(self.settings)
+        self.organisations = OrganisationRepository(self.settings)
+        self.donors = DonorRepository(self.settings)
+        self.projects = ProjectBookRepository(self.settings)
+        self.county_shares = CountyShareRepository(connection, self.settings)
         self.drafts = DraftRepository(connection)
         self.sync_state = SyncStateRepository(self.settings)
         self.replication = ReplicationRepository(connection, store)

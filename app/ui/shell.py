@@ -62,9 +62,15 @@ ROUTES: dict[str, Route] = {
     "today": Route("app.ui.views.today", "TodayScreen"),
     "households": Route("app.ui.views.households", "HouseholdsScreen"),
     "household-new": Route("app.ui.views.households", "NewHouseholdScreen"),
+    "discoveries": Route("app.ui.views.discoveries", "DiscoveriesScreen"),
+    "campaigns": Route("app.ui.views.campaigns", "CampaignsScreen"),
+    "campaign-new": Route("app.ui.views.campaigns", "CampaignFormScreen"),
+    "campaign": Route("app.ui.views.campaigns", "CampaignScreen"),  # campaign_id
     "household": Route("app.ui.views.household", "HouseholdScreen"),  # household_id
+    "household-edit": Route("app.ui.views.register", "HouseholdEditScreen"),  # household_id
     "visit-new": Route("app.ui.views.visit", "NewVisitScreen"),  # household_id, kind
     "consent": Route("app.ui.views.consent", "ConsentScreen"),  # household_id
+    "referral": Route("app.ui.views.referral", "ReferralScreen"),  # household_id, need_id
     "needs": Route("app.ui.views.needs", "NeedsScreen"),
     "wishes": Route("app.ui.views.needs", "WishesScreen"),
     "reports": Route("app.ui.views.reports", "ReportsScreen"),
@@ -331,7 +337,9 @@ class Shell:
 
     # --- messages and handlers --------------------------------------------------------
 
-    def snack(self, message: str, *, error: bool = False) -> None:
+    def snack(self, message: str, *, error: bool = False, seconds: int | None = None) -> None:
+        """A message at the bottom: 4 s, errors 6 s, or `seconds` for one worth reading
+        twice (a file name to find again)."""
         if not message:
             return
         self.show_dialog(
@@ -339,7 +347,7 @@ class Shell:
                 content=ft.Text(message, size=17),
                 bgcolor=ft.Colors.RED_700 if error else None,
                 show_close_icon=True,
-                duration=ft.Duration(seconds=6 if error else 4),
+                duration=ft.Duration(seconds=seconds or (6 if error else 4)),
             )
         )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import fields, is_dataclass
-from typing import Any
+from typing import Any, cast
 
 import flet as ft
 
@@ -77,6 +77,13 @@ def enlarge(root: object, factor: float) -> None:
             _scale(obj, "size", factor, _DEFAULT_TEXT)
         elif isinstance(obj, ft.TextField | ft.Dropdown):
             _scale(obj, "text_size", factor, TEXT)
+            if factor != 1.0:
+                # The label (inline and floating: Flutter draws it at 0.75 when it
+                # floats) and the hint name no size of their own: give them the field's,
+                # which the TextStyle branch then scales like every other.
+                for attr in ("label_style", "hint_style"):
+                    if getattr(obj, attr, None) is None:
+                        setattr(obj, attr, style(TEXT))
         elif isinstance(obj, ft.TextStyle) and obj.size is not None:
             _scale(obj, "size", factor, TEXT)
         for f in fields(obj):  # type: ignore[arg-type]
@@ -195,8 +202,10 @@ def button(
     width: float | None = None,
     disabled: bool = False,
     color: str | None = None,
+    url: str | None = None,
 ) -> ft.Control:
-    """A big labelled button; `kind` is filled, tonal, outlined or text."""
+    """A big labelled button; `kind` is filled, tonal, outlined or text; with `url` it
+    opens it (a tel: link dials)."""
     cls = {
         "filled": ft.FilledButton,
         "tonal": ft.FilledTonalButton,
@@ -217,6 +226,7 @@ def button(
         width=width,
         disabled=disabled,
         style=look,
+        url=url,
     )
 
 
@@ -240,21 +250,34 @@ def choice_group(
     *,
     multi: bool = False,
 ) -> ft.Row:
-    """A row of big toggle buttons: one choice, or several when `multi`."""
+    """A row of big toggle buttons: one choice, or several when `multi`.
+
+    A tap restyles the same buttons rather than making new ones, so a second quick tap
+    (sent before the first one's change reached the screen) still finds its button; and
+    each button's state is told to screen readers (selected: aria-current)."""
     options = list(options)
     chosen = set(selected)
-    row = ft.Row(wrap=True, spacing=8, run_spacing=8)
+    buttons = {
+        value: cast(ft.FilledButton, button(text, lambda _e, v=value: pick(v)))
+        for value, text in options
+    }
+    cells = {value: ft.Semantics(content=b) for value, b in buttons.items()}
+    row = ft.Row(list(cells.values()), wrap=True, spacing=8, run_spacing=8)
 
     def render() -> None:
-        row.controls = [
-            button(
-                text,
-                lambda _e, v=value: pick(v),
-                kind="filled" if value in chosen else "outlined",
-                icon=ft.Icons.CHECK if value in chosen else None,
-            )
-            for value, text in options
-        ]
+        for value, chosen_button in buttons.items():
+            on = value in chosen
+            cells[value].selected = on
+            chosen_button.icon = ft.Icons.CHECK if on else None
+            look = chosen_button.style
+            assert look is not None
+            # Not chosen: drawn as an outlined button (no fill, a border, primary text; no
+            # shadow, which would show through the missing fill as grey).
+            look.bgcolor = None if on else ft.Colors.TRANSPARENT
+            look.color = None if on else ft.Colors.PRIMARY
+            look.side = None if on else ft.BorderSide(1, ft.Colors.OUTLINE)
+            look.elevation = None if on else 0
+            look.shadow_color = None if on else ft.Colors.TRANSPARENT
 
     def pick(value: str) -> None:
         if multi:

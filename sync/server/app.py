@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -13,10 +13,20 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from sync.protocol import PROTOCOL_VERSION
 from sync.server import board, console, errors
+from sync.server.console.coverage import keep_summaries
 from sync.server.console.web import SecurityHeaders
 from sync.server.context import ServerContext
 from sync.server.middleware import RequestGate
-from sync.server.routers import admin, enroll, photos, reports, review, staff
+from sync.server.routers import (
+    admin,
+    discovery,
+    enroll,
+    photos,
+    reports,
+    review,
+    shares,
+    staff,
+)
 from sync.server.routers import sync as sync_routes
 from sync.server.services.review import release_stale_claims
 from sync.server.settings import Settings
@@ -26,18 +36,29 @@ log = logging.getLogger("doorstep.server")
 RELEASE_EVERY_S = 3600.0  # how often the running server releases claims with no contact
 
 
-class ClaimReleaser:
-    """Releases stale wish claims at startup and then every `every_s` seconds, in a thread.
+class Ticker:
+    """Runs `work(ctx)` at startup and then every `every_s` seconds, in a thread named
+    `name`.
 
-    Each run is one short write transaction; `stop()` wakes the thread and waits for a
-    run in progress to finish. A failed run is logged and tried again at the next tick.
+    Each run is short write transactions of its own; `stop()` wakes the thread and waits
+    for a run in progress to finish. A failed run is logged (as `what`) and tried again at
+    the next tick.
     """
 
-    def __init__(self, ctx: ServerContext, every_s: float = RELEASE_EVERY_S) -> None:
+    def __init__(
+        self,
+        ctx: ServerContext,
+        name: str,
+        every_s: float,
+        work: Callable[[ServerContext], object],
+        what: str,
+    ) -> None:
         self.ctx = ctx
         self.every_s = every_s
+        self.work = work
+        self.what = what
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="claim-releaser", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -50,12 +71,16 @@ class ClaimReleaser:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                released = release_stale_claims(self.ctx)
-                if released:
-                    log.info("released %d wish claims with no contact in time", len(released))
+                self.work(self.ctx)
             except Exception as exc:  # the database may be briefly away: try again next time
-                errors.log_failure(exc, "releasing stale wish claims")
+                errors.log_failure(exc, self.what)
             self._stop.wait(self.every_s)
+
+
+def _release_claims(ctx: ServerContext) -> None:
+    released = release_stale_claims(ctx)
+    if released:
+        log.info("released %d wish claims with no contact in time", len(released))
 
 
 def create_app(settings: Settings | None = None, *, ctx: ServerContext | None = None) -> FastAPI:
@@ -66,12 +91,32 @@ def create_app(settings: Settings | None = None, *, ctx: ServerContext | None = 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        releaser = ClaimReleaser(server_ctx)
-        releaser.start()
+        tickers = [
+            Ticker(
+                server_ctx,
+                "claim-releaser",
+                RELEASE_EVERY_S,
+                _release_claims,
+                "releasing stale wish claims",
+            )
+        ]
+        if settings.summary_refresh_s > 0:
+            tickers.append(
+                Ticker(
+                    server_ctx,
+                    "summary-keeper",
+                    settings.summary_refresh_s,
+                    keep_summaries,
+                    "computing the desk pages' summaries ahead",
+                )
+            )
+        for ticker in tickers:
+            ticker.start()
         try:
             yield
         finally:
-            await asyncio.to_thread(releaser.stop)
+            for ticker in tickers:
+                await asyncio.to_thread(ticker.stop)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -89,7 +134,9 @@ def create_app(settings: Settings | None = None, *, ctx: ServerContext | None = 
         sync_routes.router,
         photos.router,
         staff.router,
+        shares.router,
         review.router,
+        discovery.router,
         admin.router,
         reports.router,
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -23,7 +23,7 @@ import typer
 
 if TYPE_CHECKING:
     from sync.server.context import ServerContext
-    from sync.server.services.reports import Export
+    from sync.server.services.reports import Export, ReportFormat
 
 server_app = typer.Typer(
     name="server",
@@ -88,8 +88,13 @@ def explain(exc: Exception) -> None:
 
     from app.reports.files import ExportExists
     from sync.server.errors import ApiError
+    from sync.server.sealing import SealBroken, ServerKeyMissing
     from sync.server.services.roster import RosterRefused
 
+    if isinstance(exc, ServerKeyMissing):
+        fail(str(exc))
+    if isinstance(exc, SealBroken):
+        fail("服务器密钥与数据库中加密保存的内容不匹配：请使用原来的服务器密钥。")
     if isinstance(exc, RosterRefused):
         typer.echo(str(exc), err=True)
         for line in exc.lines():
@@ -398,7 +403,7 @@ def add_org(
             "--kind",
             help="charity（慈善组织）、social_work（社工机构）、caring_company（爱心企业）、"
             "volunteer（志愿服务组织）、charity_supermarket（幸福超市/慈善超市）、"
-            "alliance_member（助联体成员单位）",
+            "alliance_member（助联体成员单位）、delivery_team（小特帮扶服务队）",
         ),
     ],
     credit_code: Annotated[str, typer.Option("--credit-code", help="统一社会信用代码（18位）")],
@@ -442,6 +447,57 @@ def deactivate_org(
 
     org = organisations.set_active(open_context(db), organisation, False)
     typer.echo(f"机构「{org.name}」已停用。")
+
+
+@server_app.command("add-project")
+@friendly
+def add_project(
+    name: Annotated[str, typer.Option("--name", help="项目名称")],
+    organisation: Annotated[
+        str, typer.Option("--organisation", help="实施机构编号或统一社会信用代码")
+    ],
+    need: Annotated[
+        list[str], typer.Option("--need", help="帮扶的需求领域：living、education…，可多次")
+    ],
+    area: Annotated[list[str], typer.Option("--area", help="服务区划：6、9 或 12 位代码，可多次")],
+    starts: Annotated[str, typer.Option("--starts", help="开始日期 YYYY-MM-DD")],
+    funding: Annotated[
+        str,
+        typer.Option(
+            "--funding",
+            help="purchased_service（财政购买服务）、venture（公益创投）、fundraising（慈善募捐）、"
+            "trust（慈善信托）、special_fund（专项基金）、welfare_lottery（福彩公益金）",
+        ),
+    ],
+    ends: Annotated[str, typer.Option("--ends", help="结束日期 YYYY-MM-DD（长期项目不填）")] = "",
+    budget: Annotated[str, typer.Option("--budget", help="预算（元）")] = "0",
+    capacity: Annotated[str, typer.Option("--capacity", help="可服务户数")] = "0",
+    brand: Annotated[bool, typer.Option("--brand", help="品牌项目（一县一品）")] = False,
+    db: DbOption = None,
+) -> None:
+    """登记慈善帮扶项目库的服务项目，打印其编号。"""
+    from sync.server.services import organisations, projects
+
+    ctx = open_context(db)
+    owner = organisations.find_organisation(ctx, organisation)
+    entered = projects.ProjectInput(
+        name, owner.id, need, area, starts, ends, funding, budget, capacity, brand
+    )
+    typer.echo(projects.add_project(ctx, entered).id)
+
+
+@server_app.command("list-projects")
+@friendly
+def list_projects(
+    all_: Annotated[bool, typer.Option("--all", help="包括已停止的项目")] = False,
+    db: DbOption = None,
+) -> None:
+    """列出服务项目：编号、资金来源、起止日期、实施机构、名称（每行一个，制表符分隔）。"""
+    from sync.server.services import projects
+
+    for p in projects.list_projects(open_context(db), include_inactive=all_):
+        period = f"{p.starts_on}~{p.ends_on or ''}"
+        typer.echo("\t".join([p.id, p.funding.value, period, p.organisation_name, p.name]))
 
 
 @server_app.command("add-user")
@@ -489,7 +545,7 @@ def add_user(
 
 report_app = typer.Typer(
     name="report",
-    help="报表：在册对象探访关爱率、三年目标清单完成情况（JSON / CSV / XLSX）。",
+    help="报表：在册对象探访关爱率、重大变故响应率、预警、三年目标清单完成情况、节日走访清单（JSON / CSV / XLSX）。",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -528,16 +584,39 @@ def _emit(export: Export, out: Path | None) -> None:
         typer.echo(export.body, nl=False)
 
 
+PeriodOption = Annotated[
+    str, typer.Option("--period", help="统计期：2026-11、2026-Q4、2026-H2 或 2026")
+]
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help="分组：county、township、village、worker、team 或 category"),
+]
+
+
+def _report(
+    db: str | None,
+    admin_id: str | None,
+    fmt: str,
+    out: Path | None,
+    export: Callable[[ServerContext, ReportFormat, str, Sequence[str] | None], Export],
+) -> None:
+    """What every report command does: open the database, act as the admin (scoped to their
+    areas) or the county's shell, read the format, then write `export(ctx, format, actor,
+    areas)` to the file or the screen. A command checks its own options before (--as-of)
+    and inside `export` (the period, the grouping), in the order it always did."""
+    from sync.server.services import reports
+
+    ctx = open_context(db)
+    who = acting(ctx, admin_id)
+    form = reports.parse_format(fmt)
+    _emit(export(ctx, form, who["actor"], who["scope"]), out)
+
+
 @report_app.command("coverage")
 @friendly
 def report_coverage(
-    period: Annotated[
-        str, typer.Option("--period", help="统计期：2026-11、2026-Q4、2026-H2 或 2026")
-    ],
-    by: Annotated[
-        str | None,
-        typer.Option("--by", help="分组：county、township、village、worker、team 或 category"),
-    ] = None,
+    period: PeriodOption,
+    by: ByOption = None,
     fmt: FormatOption = "json",
     out: OutOption = None,
     as_of: AsOfOption = None,
@@ -548,14 +627,81 @@ def report_coverage(
     from sync.server.services import reports
 
     day = _as_of(as_of)
-    ctx = open_context(db)
-    who = acting(ctx, admin_id)
-    form = reports.parse_format(fmt)
-    asked, breakdown = reports.report_period(period), reports.report_breakdown(by)
-    export = reports.coverage_export(
-        ctx, asked, breakdown, form, as_of=day, actor=who["actor"], areas=who["scope"]
+    _report(
+        db,
+        admin_id,
+        fmt,
+        out,
+        lambda ctx, form, actor, areas: reports.coverage_export(
+            ctx,
+            reports.report_period(period),
+            reports.report_breakdown(by),
+            form,
+            as_of=day,
+            actor=actor,
+            areas=areas,
+        ),
     )
-    _emit(export, out)
+
+
+@report_app.command("major-events")
+@friendly
+def report_major_events(
+    period: PeriodOption,
+    by: ByOption = None,
+    fmt: FormatOption = "json",
+    out: OutOption = None,
+    db: DbOption = None,
+    admin_id: AdminOption = None,
+) -> None:
+    """重大变故响应率：统计期内发生（或登记）的重大变故数、按时上门数、响应率及分组明细（xlsx 含全部分组）。"""
+    from sync.server.services import reports
+
+    _report(
+        db,
+        admin_id,
+        fmt,
+        out,
+        lambda ctx, form, actor, areas: reports.major_events_export(
+            ctx,
+            reports.report_period(period),
+            reports.report_breakdown(by),
+            form,
+            actor=actor,
+            areas=areas,
+        ),
+    )
+
+
+@report_app.command("warnings")
+@friendly
+def report_warnings(
+    by: Annotated[str, typer.Option("--by", help="分组：county、township 或 village")] = "village",
+    fmt: FormatOption = "json",
+    out: OutOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    admin_id: AdminOption = None,
+) -> None:
+    """预警：连续无人在家、合理需求久未处理、重大变故超时、收入低于提低线、长期未探访、标记与记录不符，按区划分组计数（xlsx 含预警名单，姓名脱敏）。"""
+    from app.domain.coverage import Breakdown
+    from sync.server.services import reports
+
+    day = _as_of(as_of)
+    _report(
+        db,
+        admin_id,
+        fmt,
+        out,
+        lambda ctx, form, actor, areas: reports.warnings_export(
+            ctx,
+            reports.report_breakdown(by) or Breakdown.VILLAGE,
+            form,
+            today=day,
+            actor=actor,
+            areas=areas,
+        ),
+    )
 
 
 @report_app.command("indicators")
@@ -572,13 +718,42 @@ def report_indicators(
     from sync.server.services import reports
 
     day = _as_of(as_of)
-    ctx = open_context(db)
-    who = acting(ctx, admin_id)
-    form, number = reports.parse_format(fmt), reports.report_year(year)
-    export = reports.indicators_export(
-        ctx, number, form, as_of=day, actor=who["actor"], areas=who["scope"]
+    _report(
+        db,
+        admin_id,
+        fmt,
+        out,
+        lambda ctx, form, actor, areas: reports.indicators_export(
+            ctx, reports.report_year(year), form, as_of=day, actor=actor, areas=areas
+        ),
     )
-    _emit(export, out)
+
+
+@report_app.command("campaigns")
+@friendly
+def report_campaigns(
+    year: Annotated[str | None, typer.Option("--year", help="只看某年度的清单，如 2026")] = None,
+    fmt: FormatOption = "json",
+    out: OutOption = None,
+    db: DbOption = None,
+    admin_id: AdminOption = None,
+) -> None:
+    """节日走访清单：每份清单的走访对象、已走访、待走访户数，按村（社区）分列，及送达物资价值（元）。"""
+    from sync.server.services import reports
+
+    _report(
+        db,
+        admin_id,
+        fmt,
+        out,
+        lambda ctx, form, actor, areas: reports.campaigns_export(
+            ctx,
+            form,
+            year=reports.report_year(year) if year is not None else None,
+            areas=areas,
+            actor=actor,
+        ),
+    )
 
 
 @server_app.command("set-indicator")

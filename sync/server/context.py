@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from app.domain.clock import HybridClock
 from sync.server.db import Database
+from sync.server.sealing import seal_plain_totp_secrets
 from sync.server.settings import Settings
 from sync.server.tables import ServerMeta
 
@@ -52,6 +53,7 @@ class ServerContext:
         db = Database(settings.database_url, pool_size=settings.db_pool_size)
         if migrate:
             db.upgrade()
+            seal_plain_totp_secrets(db, settings)
         with db.reading() as session:
             last = get_meta(session, "hlc") or ""
         return cls(db, settings, ServerClock(last))

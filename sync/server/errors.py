@@ -1,8 +1,10 @@
 """API errors: each a class with an HTTP status, a stable code and one sentence.
 
 Every error the server answers, its own or the framework's, is JSON
-``{"code": ..., "message": ...}``; nothing answers a bare 500 page. An unexpected failure
-is logged by type, code and place only (`log_failure`): never personal data.
+``{"code": ..., "message": ...}`` for the API; a browser's page (under /console or /wishes)
+gets a plain Chinese page with a way back instead (`browser_page`), also when the request
+gate refuses the address or the app fails. Nothing answers a bare 500 page. An unexpected
+failure is logged by type, code and place only (`log_failure`): never personal data.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -106,6 +108,47 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"code": code, "message": message}, status_code=status)
 
 
+# The web pages' prefixes, each with its site, stylesheet and way back (the console's and the
+# board's own web modules name the same prefixes; they import this module, not the reverse).
+_WEB_PAGES = (
+    ("/console", "入户走访 · 县级平台", "/console/static/console.css", "返回首页"),
+    ("/wishes", "金华微心愿 · 爱心认领", "/wishes/static/board.css", "返回心愿列表"),
+)
+_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · {site}</title>
+<link rel="stylesheet" href="{css}">
+</head>
+<body>
+<header class="top"><a class="brand" href="{back}">{site}</a></header>
+<main>
+<h1>{title}</h1>
+<p class="notice" role="alert">{sentence}</p>
+<p><a class="back" href="{back}">{back_text}</a></p>
+</main>
+</body>
+</html>
+"""
+BAD_ADDRESS = "网页地址无效，请返回后重新打开。"
+FAILED = "服务器出了点问题，请稍后重试。"
+
+
+def browser_page(path: str, status: int, sentence: str) -> Response | None:
+    """A plain Chinese page for a browser's address under /console or /wishes (the
+    sentence, a link back), or None for any other path (the API answers JSON)."""
+    for prefix, site, css, back_text in _WEB_PAGES:
+        if path == prefix or path.startswith(prefix + "/"):
+            title = "页面无法打开" if status < 500 else "出错了"
+            body = _PAGE.format(
+                title=title, site=site, css=css, sentence=sentence, back=prefix, back_text=back_text
+            )
+            return HTMLResponse(body, status_code=status)
+    return None
+
+
 _STATUS_CODES = {
     400: ("bad_request", "请求无效。"),
     401: ("unauthorized", "请求未通过身份验证。"),
@@ -185,5 +228,7 @@ class ContainFailures:
         except Exception as exc:
             log_failure(exc, f"{scope.get('method', '')} {scope.get('path', '')}")
             if not started:
-                response = error_response(500, "internal", "服务器内部错误，请稍后重试。")
+                response = browser_page(scope.get("path", ""), 500, FAILED) or error_response(
+                    500, "internal", "服务器内部错误，请稍后重试。"
+                )
                 await response(scope, receive, send)

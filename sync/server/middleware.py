@@ -14,7 +14,8 @@ signed costs the server almost nothing:
    caller and `UNSIGNED_INFLATE_BYTES` for the one unsigned route (enrolment).
 
 Every answer carries the server's protocol version and time. Errors are JSON
-``{"code", "message"}`` like the app's own.
+``{"code", "message"}`` like the app's own, except a web page's address (under /console or
+/wishes), refused with a plain Chinese page (`errors.browser_page`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sync.protocol import HEADER_PROTOCOL, HEADER_SERVER_TIME, PROTOCOL_VERSION
 from sync.server.auth import check_headers, verify
 from sync.server.context import ServerContext
 from sync.server.errors import (
+    BAD_ADDRESS,
     ApiError,
     BadEncoding,
     BadRequest,
@@ -41,6 +43,7 @@ from sync.server.errors import (
     TooLarge,
     UnsupportedEncoding,
     VersionMismatch,
+    browser_page,
 )
 
 UNSIGNED_PATHS = frozenset({"/v1/enroll"})  # every other /v1 route is signed by a device
@@ -143,7 +146,11 @@ class RequestGate:
         try:
             scope, receive = await self._admit(scope, receive)
         except ApiError as exc:
-            await send_error(send, exc.status, exc.code, exc.message)
+            page = browser_page(scope["path"], exc.status, BAD_ADDRESS)
+            if page is not None:  # only the address's NUL refuses a web page here
+                await page(scope, receive, send_with_version)
+            else:
+                await send_error(send, exc.status, exc.code, exc.message)
             return
         except _Disconnected:
             return

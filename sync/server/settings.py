@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     signature_window_s: int = 300
     max_drift_ms: int = 5 * 60 * 1000
     db_pool_size: int = 20
+    # The console's desk pages add up per-area summaries; a thread computes those of the
+    # desk accounts' areas ahead (at startup, then this often: a new day's, and the areas
+    # whose records changed). 0: only when a page asks.
+    summary_refresh_s: float = 600.0
     # Unauthenticated requests (enrolment, refused signatures) a client address may make
     # a minute; past it the server answers 429 without reading the body.
     unsigned_per_minute: int = 60
@@ -32,3 +36,8 @@ class Settings(BaseSettings):
     # Console passwords: argon2id cost (argon2-cffi's defaults, RFC 9106's second profile).
     password_memory_kib: int = 65536
     password_time_cost: int = 3
+    # The server's own key for secrets it keeps in the database (console TOTP secrets;
+    # `sync.server.sealing`): 32 random bytes in base64, or a file holding them. Neither: a
+    # file beside a SQLite database; PostgreSQL needs one (the same in every process).
+    secret_key: str = ""
+    secret_key_file: str = ""

@@ -8,7 +8,7 @@ dumps it, kept as text so a pull sends it without parsing; ``stamps`` holds per-
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -159,9 +159,24 @@ REPORT_COLUMNS: dict[str, tuple[str, str]] = {
     "household_status": ("household", "register_status"),
     "household_registered_on": ("household", "registered_on"),
     "household_left_on": ("household", "left_on"),
+    "household_exited_on": ("household", "exited_on"),
+    "household_rejected_on": ("household", "rejected_on"),
+    "household_temporary_aid_on": ("household", "temporary_aid_on"),
     "person_flags": ("person", "flags"),  # JSON array text
     "person_left_on": ("person", "left_on"),
+    "referral_recipient": ("referral", "recipient"),  # an organisation's id: its inbox
+    "person_birth_date": ("person", "birth_date"),
+    "person_lives_alone": ("person", "lives_alone"),  # 'true' on PostgreSQL, '1' on SQLite
+    "person_event_date": ("person", "major_event_date"),
+    "person_event_recorded_on": ("person", "major_event_recorded_on"),
+    "need_project": ("need", "project_id"),  # the project a need is matched to (匹配项目)
 }
+# The members whose facts can change a visit rule or count as 重大变故: with a flag, living
+# alone (高龄独居 is derived), or with a major event's date.
+PERSON_FACTS_WHERE = (
+    "type = 'person' AND (person_flags <> '[]' OR person_lives_alone IN ('true', '1') "
+    "OR person_event_date IS NOT NULL)"
+)
 
 
 def report_column_expression(record_type: str, key: str) -> Any:
@@ -213,16 +228,70 @@ Index(
         "household_status",
         "household_registered_on",
         "household_left_on",
+        "household_exited_on",
+        "household_rejected_on",
+        "household_temporary_aid_on",
     ],
     postgresql_where=text("type = 'household'"),
     sqlite_where=text("type = 'household'"),
 )
+# A person's facts the reports read, carried in the person indexes so those reads never
+# touch the table (PostgreSQL; SQLite has no included columns).
+PERSON_FACT_COLUMNS = [
+    "person_flags",
+    "person_left_on",
+    "person_birth_date",
+    "person_lives_alone",
+    "person_event_date",
+    "person_event_recorded_on",
+    "id",
+]
 Index(
-    "ix_records_person_flags",
+    "ix_records_person_facts",
     _records.c.household_id,
-    postgresql_include=["person_flags", "person_left_on"],
-    postgresql_where=text("type = 'person' AND person_flags <> '[]'"),
-    sqlite_where=text("type = 'person' AND person_flags <> '[]'"),
+    postgresql_include=PERSON_FACT_COLUMNS,
+    postgresql_where=text(PERSON_FACTS_WHERE),
+    sqlite_where=text(PERSON_FACTS_WHERE),
+)
+# A report over a few areas (the console's per-area summaries, a village's page) reads
+# their part of these, led by `area_code`, instead of the whole county's.
+Index(
+    "ix_records_person_area",
+    _records.c.area_code,
+    _records.c.household_id,
+    postgresql_include=PERSON_FACT_COLUMNS,
+    postgresql_where=text("type = 'person'"),
+    sqlite_where=text("type = 'person'"),
+)
+Index(
+    "ix_records_visit_area",
+    _records.c.area_code,
+    _records.c.visit_at,
+    postgresql_include=[
+        "household_id",
+        "visit_mode",
+        "visit_outcome",
+        "visit_worker",
+        "visit_team",
+        "visit_amends",
+        "id",
+    ],
+    postgresql_where=text("type = 'visit'"),
+    sqlite_where=text("type = 'visit'"),
+)
+Index(
+    "ix_records_referral_recipient",
+    _records.c.referral_recipient,
+    _records.c.seq,
+    postgresql_where=text("type = 'referral'"),
+    sqlite_where=text("type = 'referral'"),
+)
+Index(
+    "ix_records_need_project",
+    _records.c.need_project,
+    _records.c.seq,
+    postgresql_where=text("type = 'need'"),
+    sqlite_where=text("type = 'need'"),
 )
 
 
@@ -236,6 +305,26 @@ class Move(ServerModel, table=True):
     record_type: str
     record_id: str = Field(index=True)
     from_area: str = Field(index=True)
+
+
+class AreaSummary(ServerModel, table=True):
+    """A report's figures for one area (the exact `area_code` of its records: a village as
+    a rule), one period and one day counted to, kept while the area's change-feed head —
+    the highest `seq` of its records and of the moves out of it — is the one it was
+    computed at (`head`) and the computation's `version` is the server's."""
+
+    __tablename__ = "area_summaries"
+    report: str = Field(primary_key=True)  # coverage | warnings
+    period: str = Field(primary_key=True)  # the period's label; "" for the warnings
+    as_of: str = Field(primary_key=True)  # the ISO day counted to; "" for a whole period
+    area_code: str = Field(primary_key=True)
+    head: int = Field(sa_type=BigInteger)
+    # The highest `seq` of the record types the report reads (and of their moves out), at
+    # computation: a change of another type (a wish released) moves `head` but not this.
+    source_head: int | None = Field(default=None, sa_type=BigInteger)
+    version: str
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the report's JSON
+    computed_at: datetime
 
 
 class Counter(ServerModel, table=True):
@@ -337,6 +426,36 @@ class IndicatorValue(ServerModel, table=True):
     value: float = Field(sa_type=Float)
     entered_by: str
     entered_at: datetime
+    evidence: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class IndicatorEntry(ServerModel, table=True):
+    """One entry of a bureau value, kept for good: who entered it when, the value before
+    (None: the first) and after, and its evidence note (佐证说明)."""
+
+    __tablename__ = "indicator_entries"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str
+    year: int = Field(index=True)
+    value: float = Field(sa_type=Float)
+    previous: float | None = Field(default=None, sa_type=Float)
+    evidence: str = Field(sa_column=Column(Text, nullable=False))
+    entered_by: str
+    entered_at: datetime
+
+
+class IndicatorNote(ServerModel, table=True):
+    """The bureau's annotation (批注) of a computed indicator for a year, kept for good: the
+    latest is shown beside the figure, never in its place; older ones are its history."""
+
+    __tablename__ = "indicator_notes"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str
+    year: int = Field(index=True)
+    note: str = Field(sa_column=Column(Text, nullable=False))
+    written_by: str  # the actor (console:<account id>)
+    writer: str  # their name when they wrote it
+    written_at: datetime
 
 
 class ServerMeta(ServerModel, table=True):
@@ -369,6 +488,28 @@ class OrganisationArea(ServerModel, table=True):
     __tablename__ = "organisation_areas"
     organisation_id: str = Field(primary_key=True, foreign_key="organisations.id")
     code: str = Field(primary_key=True)
+
+
+class ServiceProjectRow(ServerModel, table=True):
+    """A service project of the library (慈善帮扶项目库; `app.domain.projects`): server-owned
+    reference data, nothing personal. `need_areas` holds NeedArea codes, `areas` the scope
+    codes it serves (a handful: read whole, filtered in Python)."""
+
+    __tablename__ = "service_projects"
+    id: str = Field(primary_key=True)
+    name: str
+    organisation_id: str = Field(foreign_key="organisations.id", index=True)
+    need_areas: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    areas: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    starts_on: date
+    ends_on: date | None = None
+    funding: str = Field(index=True)
+    budget_yuan: int = Field(default=0, sa_type=BigInteger)
+    capacity: int = 0
+    brand: bool = False
+    active: bool = True
+    created_at: datetime
+    updated_at: datetime
 
 
 class ConsoleUser(ServerModel, table=True):
@@ -464,3 +605,43 @@ class BoardAttempt(ServerModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(index=True)
     at: datetime = Field(index=True)
+
+
+class DisclosureEntry(ServerModel, table=True):
+    """One time a charity's console user saw (a referral's page) or exported a person's
+    data (GB/T 35273 §9.2): the organisation, the user, the purpose and the data categories
+    shown, the person and when. Ids and codes only, nothing personal; never changed."""
+
+    __tablename__ = "disclosures"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    organisation_id: str = Field(index=True)
+    user_id: str
+    action: str  # viewed | exported
+    referral_id: str = Field(index=True)  # the referral, or the need matched to a project
+    household_id: str = Field(index=True)
+    person_id: str
+    area_code: str
+    purpose: str
+    categories: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class CharityReport(ServerModel, table=True):
+    """反向转介: a person charity staff reported in the console as possibly qualifying for
+    assistance, exactly as they sent it: what the charity may read again, beside the outcome
+    of the referral it became (`referral_id`, hanging off the 主动发现 `household_id`). The
+    charity's pages read this row and the referral's status, never the records themselves."""
+
+    __tablename__ = "charity_reports"
+    id: str = Field(primary_key=True)
+    organisation_id: str = Field(foreign_key="organisations.id", index=True)
+    submitted_by: str  # the console account's id
+    submitted_at: datetime
+    name: str
+    id_number: str
+    phone: str
+    area_code: str
+    situation: str = Field(sa_column=Column(Text, nullable=False))
+    need_areas: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    household_id: str = Field(index=True)
+    referral_id: str

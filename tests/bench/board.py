@@ -11,6 +11,10 @@ request at a time, it times:
 
 and counts the first page's bytes: the HTML and its one stylesheet as sent (gzip'd, as a
 browser asks) and as HTML. Prints p50 / p95 in ms, then one JSON line with all of them.
+
+Then the donors' load on PostgreSQL (`tests.bench.donors`: `--donors` donors at once, 200 by
+default, browsing and claiming over `--donor-wishes` wishes through `--workers` API
+processes; 0 errors and exactly one winner per wish or the run fails); `--donors 0` skips it.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from sync.server.board import publishing
 from sync.server.context import ServerContext
 from sync.server.services import exchange
 from sync.server.settings import Settings
+from tests.bench import donors
 from tests.bench.console import ok, start_server, timed
 from tests.board.seed import ITEMS, OTHER_TOWNSHIP, TOWNSHIP
 from tests.sync.conftest import free_port
@@ -74,6 +79,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 requests a page, not 100")
     parser.add_argument("--wishes", type=int, default=5000, help="published wishes (5,000)")
     parser.add_argument("--db", default="", help="a database URL (default: a new SQLite file)")
+    parser.add_argument("--donors", type=int, default=200, help="donors at once (0: skip)")
+    parser.add_argument("--donor-wishes", type=int, default=50, help="wishes they fight over")
+    parser.add_argument("--workers", type=int, default=2, help="API processes for the donors")
     args = parser.parse_args()
     runs = 20 if args.quick else 100
     folder = Path(tempfile.mkdtemp(prefix="bench-board-"))
@@ -110,6 +118,10 @@ def main() -> None:
         if isinstance(figures, dict):
             print(f"{name:28} p50 {figures['p50_ms']:8.1f} ms   p95 {figures['p95_ms']:8.1f} ms")
     print(json.dumps(result, ensure_ascii=False))
+    if args.donors:
+        load = donors.run(args.donors, args.donor_wishes, args.workers)
+        donors.report(load)
+        donors.check(load)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 from pypinyin import lazy_pinyin
 
 from app.demo.generator import generate
+from app.domain.codes import RegisterStatus
 from app.domain.ids import new_id
 from app.domain.records import Household, Person, Record, Visit
 from app.store.crypto import PlaintextCodec
@@ -120,7 +121,20 @@ def workload(households: int, visits: int, seed: int) -> Workload:
     while len(out) < visits and history:
         more = history[: visits - len(out)]
         out += [v.model_copy(update={"id": new_id()}) for v in more]
-    return Workload(list(data.households), list(data.persons), out)
+    # Written queued, as a device's own records: a device creates households reported
+    # (主动发现) — the register's come from the roster — so they are written as such (the
+    # same fields and sizes otherwise).
+    households = [
+        h.model_copy(
+            update={
+                "register_status": RegisterStatus.REPORTED,
+                "registered_on": None,
+                "left_on": None,
+            }
+        )
+        for h in data.households
+    ]
+    return Workload(households, list(data.persons), out)
 
 
 def _new_store(mode: str, root: Path) -> tuple[Sandbox | None, Store]:

@@ -43,9 +43,12 @@ def test_first_page_is_small_plain_html_with_the_published_minimum(
     # phone's own CJK font).
     assert len(page.content) + len(css.content) + len(fonts.content) <= 100 * 1024
     assert "<script" not in page.text
-    # The system's CJK fonts first; the bundled face only where a browser has none at all.
-    assert fonts.text.count("@font-face") == 1 and "unicode-range" in fonts.text
-    assert fonts.text.index('local("Noto Sans CJK SC")') < fonts.text.index("url(")
+    # The system's CJK fonts first; the bundled face only where a browser has none at all;
+    # the rare-character face (CJK Extensions A and B) only for a page showing one of them.
+    faces = fonts.text.split("@font-face")[1:]
+    assert len(faces) == 2 and all("unicode-range" in face for face in faces)
+    assert faces[0].index('local("Noto Sans CJK SC")') < faces[0].index("url(")
+    assert "U+20000-2FA1F" in faces[1] and "U+4E00" not in faces[1]
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert page.headers["cache-control"] == "no-store"
     assert f"共 {len(seeded.wish_ids)} 个心愿" in page.text

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from sync.server.console import accounts
 from sync.server.context import ServerContext
 from sync.server.services import exchange
 from sync.server.services.organisations import OrganisationInput, add_organisation
+from sync.server.services.projects import ProjectInput
 from sync.server.settings import Settings
 from tests.sync.conftest import ThreadServer, db_url, server
 
@@ -29,11 +31,18 @@ CSRF_INPUT = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 @pytest.fixture
-def ctx(db_url: str) -> Iterator[ServerContext]:
+def ctx(db_url: str, tmp_path: Path) -> Iterator[ServerContext]:
     """The server's context with a cheap argon2 cost (the default costs ~0.6 s a hash on
-    the test machine; `test_passwords_are_argon2id_at_the_default_cost` checks it)."""
+    the test machine; `test_passwords_are_argon2id_at_the_default_cost` checks it) and its
+    key in a file of the test's own (PostgreSQL has no database file to keep it beside)."""
     context = ServerContext.open(
-        Settings(database_url=db_url, password_memory_kib=1024, password_time_cost=1)
+        Settings(
+            database_url=db_url,
+            password_memory_kib=1024,
+            password_time_cost=1,
+            secret_key_file=str(tmp_path / "server.key"),
+            summary_refresh_s=0,  # the desk pages compute their summaries as they are read
+        )
     )
     yield context
     context.db.dispose()
@@ -74,6 +83,24 @@ def county(ctx: ServerContext) -> Accounts:
     return make_accounts(ctx)
 
 
+def project_input(organisation_id: str, **changes: object) -> ProjectInput:
+    """A valid service project of `organisation_id`, with `changes`."""
+    values: dict[str, object] = dict(
+        name="安地镇困难老人助餐服务",
+        organisation_id=organisation_id,
+        need_areas=["living", "care"],
+        areas=[TOWNSHIP],
+        starts_on="2026-01-01",
+        ends_on="2026-12-31",
+        funding="fundraising",
+        budget_yuan="200000",
+        capacity="120",
+        brand=True,
+    )
+    values.update(changes)
+    return ProjectInput(**values)  # type: ignore[arg-type]
+
+
 def browser(srv: ThreadServer) -> httpx.Client:
     return httpx.Client(base_url=srv.url, timeout=20, follow_redirects=False)
 
@@ -106,3 +133,27 @@ def signed_in(server: ThreadServer, county: Accounts) -> Iterator[dict[str, http
     yield clients
     for client in clients.values():
         client.close()
+
+
+def charity_reports_of(ctx: ServerContext, organisation_id: str) -> dict[str, str]:
+    """One report back to civil affairs (反向转介) by the demo charity (keyed by its id) and
+    one by another charity serving the other county (key "other")."""
+    from sync.server.services import charity_reports
+
+    other = add_organisation(
+        ctx,
+        OrganisationInput(
+            "金东区爱心联合会", "volunteer", "91330703MA2H7Q8R0R", ["330702"], ["care"]
+        ),
+    )
+    made = {}
+    for org, village, number in (
+        (organisation_id, charity_reports.villages_served(ctx, organisation_id)[0][0],
+         "330702195503120021"),
+        (other.id, charity_reports.villages_served(ctx, other.id)[0][0], "330702201506010037"),
+    ):  # fmt: skip
+        form = charity_reports.ReportForm(
+            "王秀英", number, "13905791234", village, "独居，行动不便", ["living"]
+        )
+        made[org] = charity_reports.submit(ctx, org, "test", form)
+    return {organisation_id: made[organisation_id], "other": made[other.id]}

@@ -12,8 +12,20 @@ from sqlmodel import col, select
 from sync.server.app import create_app
 from sync.server.console import access
 from sync.server.console.access import ACCESS, Scope
+from sync.server.services.organisations import OrganisationInput, add_organisation
+from sync.server.services.projects import add_project
 from sync.server.tables import RecordRow
-from tests.console.conftest import OTHER_TOWNSHIP, TOWNSHIP, browser, csrf_of, log_in
+from tests.console.conftest import (
+    OTHER_TOWNSHIP,
+    TOWNSHIP,
+    browser,
+    charity_reports_of,
+    csrf_of,
+    log_in,
+    project_input,
+)
+from tests.console.matching import matched_need
+from tests.console.referring import stored_referral
 
 ROLES = ("anonymous", "admin", "supervisor", "coordinator", "charity")
 
@@ -68,18 +80,41 @@ def _allowed(answer: httpx.Response) -> bool:
 
 def test_every_route_for_every_role_in_and_out_of_scope(ctx, server, county, signed_in) -> None:
     app = create_app(ctx.settings, ctx=ctx)
+    other = add_organisation(
+        ctx,
+        OrganisationInput(
+            "金东区社工服务中心", "social_work", "52330703MJ00000008", ["330703"], []
+        ),
+    )
+    reports = charity_reports_of(ctx, county.organisation_id)
+    # The charity account's own organisation's project (another's reads as absent:
+    # tests/console/test_projects.py).
+    project = add_project(ctx, project_input(county.organisation_id))
+    # A need matched to that project, and one matched to another organisation's project
+    # (reached through the charity's own project's address, it reads as absent).
+    theirs = add_project(ctx, project_input(other.id, areas=["330702"]))
+    matched = matched_need(ctx, project.id, county.organisation_id, TOWNSHIP).need.id
+    unmatched = matched_need(ctx, theirs.id, other.id, TOWNSHIP, skip=1).need.id
     params = {
         True: {
+            "referral_id": stored_referral(ctx, county.organisation_id, TOWNSHIP),
+            "project_id": project.id,
+            "need_id": matched,
             "area": TOWNSHIP,
             "household_id": _record_in(ctx, TOWNSHIP),
             "wish_id": _record_in(ctx, TOWNSHIP, "wish"),
             "organisation_id": county.organisation_id,
+            "report_id": reports[county.organisation_id],
         },
         False: {
+            "referral_id": stored_referral(ctx, other.id, TOWNSHIP),
+            "project_id": project.id,
+            "need_id": unmatched,
             "area": OTHER_TOWNSHIP,
             "household_id": _record_in(ctx, OTHER_TOWNSHIP),
             "wish_id": _record_in(ctx, OTHER_TOWNSHIP, "wish"),
             "organisation_id": county.organisation_id,
+            "report_id": reports["other"],
         },
     }
     csrf = {

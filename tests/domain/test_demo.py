@@ -424,3 +424,42 @@ def test_referrals_to_charities_are_covered_by_consent_on_their_day(demo: DemoDa
         assert need.raised_on <= referral.referred_on
         if referral.status == ReferralStatus.COMPLETED:
             assert referral.completed_on is not None
+
+
+def test_with_charities_referrals_go_to_them_by_id_consented_and_answered() -> None:
+    """Given the demo charities' ids, the same seed gives the same county; every referral to
+    a charity names one of them, is covered on its day by a consent to it or to its class,
+    and carries the answer its status needs."""
+    from app.demo.charities import DEMO_CHARITIES, Charity
+    from app.domain.recipients import Recipient
+
+    charities = [
+        Charity(str(uuid.UUID(int=i + 1)), s.name, s.kind, s.need_areas)
+        for i, s in enumerate(DEMO_CHARITIES)
+    ]
+    by_id = {c.id: c for c in charities}
+    first = generate(200, seed=5, today=TODAY, scope=["330702102"], charities=charities)
+    again = generate(200, seed=5, today=TODAY, scope=["330702102"], charities=charities)
+    assert fingerprint(first) == fingerprint(again)
+    to_charity = [r for r in first.referrals if r.direction == ReferralDirection.TO_CHARITY]
+    assert {r.recipient for r in to_charity} == set(by_id)
+    assert any(c.recipient.startswith("class:") for c in first.consents)
+    needs = {n.id: n for n in first.needs}
+    for r in to_charity:
+        charity = by_id[r.recipient]
+        known = [c for c in first.consents if c.occurred_at.date() <= r.referred_on]
+        recipient = Recipient.organisation(charity.id, charity.kind)
+        consent.check_share(
+            known, r.person_id, recipient, r.purpose, list(r.data_categories), r.referred_on
+        )
+        if r.status == ReferralStatus.SENT:
+            assert (r.answered_on, r.answered_by) == (None, "")
+        else:
+            assert r.answered_by == charity.name
+            assert r.answered_on is not None and r.referred_on <= r.answered_on <= TODAY
+        if r.status == ReferralStatus.DECLINED:
+            assert r.decline_reason
+        if r.status == ReferralStatus.COMPLETED:
+            assert r.service and r.service_on == r.completed_on and r.value_yuan is not None
+            need = needs[r.need_id or ""]
+            assert (need.status, need.resource) == (NeedStatus.FULFILLED, charity.name)

@@ -79,6 +79,7 @@ def test_kinds_are_stable_codes() -> None:
         "volunteer",
         "charity_supermarket",
         "alliance_member",
+        "delivery_team",
     ]
     assert parse_kind(" social_work ") is OrganisationKind.SOCIAL_WORK
     with refused(InvalidOrganisation, "charity"):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from app.domain.codes import DataCategory, ReferralDirection, Team, WishState
+from app.domain.codes import DataCategory, ReferralDirection, RegisterStatus, Team, WishState
 from app.domain.ids import new_id
 from app.domain.records import (
     DEVICE,
@@ -48,12 +48,11 @@ def referral(**fields: Any) -> Referral:
         area_code=AREA,
         household_id=HOUSEHOLD,
         person_id=new_id(),
-        direction=ReferralDirection.TO_CIVIL_AFFAIRS,
         recipient="安地镇社会事务办",
         purpose="可能符合低保条件",
         data_categories=[DataCategory.IDENTITY],
         referred_on=date(2026, 3, 1),
-        **fields,
+        **{"direction": ReferralDirection.TO_CIVIL_AFFAIRS, **fields},
     )
 
 
@@ -123,7 +122,30 @@ def test_a_referral_keeps_what_it_shares_with_whom_and_why() -> None:
             Referral.check_edit(before, change, DEVICE)
         with pytest.raises(IllegalChange):  # the server's own writes too
             Referral.check_edit(before, change, SERVER)
-    Referral.check_edit(before, {"status": "accepted", "note": "已受理"}, DEVICE)
+    Referral.check_edit(before, {"note": "已电话告知"}, DEVICE)
+
+
+def test_the_charitys_answer_is_the_servers_alone() -> None:
+    before = referral(direction=ReferralDirection.TO_CHARITY).content()
+    for change in (
+        {"status": "accepted"},
+        {"answered_by": "婺城区慈善总会"},
+        {"service": "送米面油"},
+        {"completed_on": "2026-03-02"},
+    ):
+        with pytest.raises(IllegalChange):
+            Referral.check_edit(before, change, DEVICE)
+        Referral.check_edit(before, change, SERVER)
+    to_charity = ReferralDirection.TO_CHARITY
+    referral(direction=to_charity).check_create(DEVICE)
+    with pytest.raises(IllegalChange):
+        referral(direction=to_charity, status="accepted").check_create(DEVICE)
+    with pytest.raises(IllegalChange):
+        referral(direction=to_charity, service="送米面油").check_create(DEVICE)
+    referral(direction=to_charity, status="completed", service="送米面油").check_create(SERVER)
+    # A referral back to civil affairs is answered on the government side, devices included.
+    back = referral().content()
+    Referral.check_edit(back, {"status": "accepted"}, DEVICE)
 
 
 def test_a_device_creates_wishes_only_in_its_own_states_and_unclaimed() -> None:
@@ -158,7 +180,11 @@ def stamp(ms: int) -> str:
 @pytest.mark.parametrize(
     ("record", "field", "value"),
     [
-        (Household(area_code=AREA, address="1号"), "notes", "记" * 2001),
+        (
+            Household(area_code=AREA, address="1号", register_status=RegisterStatus.REPORTED),
+            "notes",
+            "记" * 2001,
+        ),
         (wish(), "claimed_by", "某爱心企业"),
         (wish(), "value_yuan", float("inf")),
         (referral(), "note", "记" * 2001),

@@ -79,6 +79,10 @@ def test_every_record_type_is_registered_under_its_code() -> None:
         "consent",
         "wish",
         "referral",
+        "register_change",
+        "delivery",
+        "campaign",
+        "campaign_assignment",
     }
 
 

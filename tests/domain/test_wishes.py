@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from app.domain.codes import WishState
+from app.domain.codes import NeedArea, WishState
+from app.domain.errors import DoorstepError
 from app.domain.ids import new_id
 from app.domain.policy import VisitPolicy
 from app.domain.records import Wish
@@ -18,8 +19,12 @@ from app.domain.wishes import (
     SERVER_ONLY,
     TRANSITIONS,
     IllegalTransition,
+    PersonalValues,
     check_transition,
     claim_expired,
+    publish_request,
+    record_contact,
+    record_handover,
     review_problems,
     transition,
 )
@@ -76,13 +81,20 @@ def test_on_the_server_exactly_the_legal_transitions_pass(
 @pytest.mark.parametrize(("current", "target"), ALL_PAIRS)
 def test_on_a_device_server_only_states_are_refused(current: WishState, target: WishState) -> None:
     check = check_transition(current, target, on_server=False)
-    assert check.ok == ((current, target) in LEGAL and target not in SERVER_ONLY)
+    device_publishes = (current, target) == (S.APPROVED, S.PUBLISHED)
+    assert check.ok == (
+        (current, target) in LEGAL and (target not in SERVER_ONLY or device_publishes)
+    )
 
 
-def test_publishing_and_claiming_are_the_server_only_steps() -> None:
+def test_claiming_and_releasing_are_the_server_only_steps() -> None:
+    """A device asks for an approved wish to be published (the server screens the story
+    and does the compare-and-set at push); claims and their release stay the server's."""
     assert {S.PUBLISHED, S.CLAIMED} == SERVER_ONLY
-    problem = check_transition(S.APPROVED, S.PUBLISHED, on_server=False).problem
-    assert problem is not None and said(problem) == "只有县级平台可以发布心愿或登记认领"
+    assert check_transition(S.APPROVED, S.PUBLISHED, on_server=False).ok
+    for current, target in [(S.PUBLISHED, S.CLAIMED), (S.CLAIMED, S.PUBLISHED)]:
+        problem = check_transition(current, target, on_server=False).problem
+        assert problem is not None and said(problem).startswith("只有县级平台可以登记或释放认领")
 
 
 @pytest.mark.parametrize("final", [S.REJECTED, S.FULFILLED, S.CANCELLED])
@@ -126,11 +138,57 @@ def test_claim_needs_a_claimer_and_records_the_day() -> None:
     assert (claimed.claimed_by, claimed.claimed_on) == ("金华市慈善总会", DAY)
 
 
-def test_a_device_cannot_publish_or_claim() -> None:
-    with refused(IllegalTransition, "县级平台"):
-        transition(wish(S.APPROVED), S.PUBLISHED, on=DAY)
+def test_a_device_cannot_claim_or_release() -> None:
     with refused(IllegalTransition, "县级平台"):
         transition(wish(S.PUBLISHED), S.CLAIMED, on=DAY, claimed_by="某爱心企业")
+    claimed = wish(S.CLAIMED, claimed_by="某爱心企业", claimed_on=date(2026, 3, 20))
+    with refused(IllegalTransition, "县级平台"):
+        transition(claimed, S.PUBLISHED, on=DAY)
+
+
+HOME = PersonalValues(
+    names=("王秀英",), id_numbers=("330702194001021237",), phones=("13900000000",),
+    places=("岩头村", "岩头村8号"),
+)  # fmt: skip
+
+
+def test_a_device_asks_to_publish_an_approved_wish_with_its_public_story() -> None:
+    asked = publish_request(
+        wish(S.APPROVED), need_area=NeedArea.EDUCATION, story=" 孩子上学需要一个书包。 ",
+        publicity_consent=True, personal=HOME, on=DAY,
+    )  # fmt: skip
+    assert (asked.state, asked.need_area, asked.story, asked.publicity_consent) == (
+        S.PUBLISHED, NeedArea.EDUCATION, "孩子上学需要一个书包。", True,
+    )  # fmt: skip
+    for story, why in [
+        ("王秀英想要书包", "姓名"),
+        ("电话 139-0000-0000", "电话号码"),
+        ("身份证 330702 19400102 1237", "身份证号"),
+        ("家住岩头村8号", "住址或村名"),
+        ("书" * 200, "不能超过 200 个字"),
+    ]:
+        with refused(DoorstepError, why):
+            publish_request(
+                wish(S.APPROVED), need_area=NeedArea.WISH, story=story,
+                publicity_consent=False, personal=HOME, on=DAY,
+            )  # fmt: skip
+    with refused(IllegalTransition, "心愿状态不能从"):
+        publish_request(
+            wish(S.PUBLISHED), need_area=NeedArea.WISH, story="",
+            publicity_consent=False, personal=HOME, on=DAY,
+        )  # fmt: skip
+
+
+def test_the_handover_keeps_the_claim_and_implies_the_contact() -> None:
+    claimed = wish(S.CLAIMED, claimed_by="某爱心企业", claimed_on=date(2026, 3, 20))
+    handed = record_handover(claimed, date(2026, 3, 24), "爱心企业送到家中")
+    assert (handed.state, handed.contacted_on, handed.handed_over_on) == (
+        S.CLAIMED, date(2026, 3, 24), date(2026, 3, 24),
+    )  # fmt: skip
+    contacted = record_contact(claimed, date(2026, 3, 21))
+    assert record_handover(contacted, date(2026, 3, 24)).contacted_on == date(2026, 3, 21)
+    with refused(IllegalTransition, "只有已认领的心愿可以登记联系"):
+        record_handover(wish(S.PUBLISHED), DAY)
 
 
 def test_releasing_a_claim_clears_the_claimer() -> None:

@@ -8,6 +8,7 @@ button with their text. Never `playwright install`: it would download a browser.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import re
 import socket
@@ -215,6 +216,47 @@ class Server:
     process: subprocess.Popen[bytes]
 
 
+# The app servers running now, whose logs a failed test's report shows.
+LIVE_SERVERS: list[Server] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed browser test's report ends with the app servers' logs: an error the app
+    showed for a few seconds and logged (without values) is then on record in CI."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.failed:
+        for number, tab in enumerate(OPEN_TABS):
+            report.sections.append(
+                (f"tab {number} at failure", _what_tab_shows(tab, item.name, number))
+            )
+        for running in LIVE_SERVERS:
+            log = running.data_dir / "server.log"
+            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log.exists() else ""
+            report.sections.append((f"app server log ({running.data_dir.name})", tail))
+
+
+_LABELS = """() => Array.from(document.querySelectorAll("[aria-label], flt-semantics[role]"))
+  .map(el => (el.getAttribute("role") || el.tagName.toLowerCase()) + ": "
+    + (el.getAttribute("aria-label") || el.textContent || "").slice(0, 80))
+  .filter(line => !line.endsWith(": ")).slice(0, 120).join("\\n")"""
+
+
+def _what_tab_shows(tab: Page, test: str, number: int) -> str:
+    """A failed test's open tab: its size, its semantics labels (what a screen reader would
+    read: the screen it was on) and a screenshot in tests/screenshots."""
+    try:
+        if tab.is_closed():
+            return "closed"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SCREENSHOTS / f"failed-{re.sub(r'[^A-Za-z0-9_-]', '_', test)}-{number}.png"
+        tab.screenshot(path=str(shot), timeout=10_000)
+        return f"{tab.viewport_size} {shot.name}\n{tab.evaluate(_LABELS)}"
+    except PlaywrightError as exc:
+        return f"could not read the tab: {str(exc).splitlines()[0]}"
+
+
 def start_server(data_dir: Path, env: dict[str, str] | None = None) -> Server:
     port = free_port()
     env = dict(os.environ if env is None else env, PYTHONPATH=str(ROOT))
@@ -232,7 +274,9 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None) -> Server:
             raise RuntimeError(f"app server exited: {(data_dir / 'server.log').read_text()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return Server(f"http://127.0.0.1:{port}/", data_dir, process)
+                running = Server(f"http://127.0.0.1:{port}/", data_dir, process)
+                LIVE_SERVERS.append(running)
+                return running
         except OSError:
             time.sleep(0.2)
     process.kill()
@@ -240,6 +284,8 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None) -> Server:
 
 
 def stop_server(server: Server) -> None:
+    if server in LIVE_SERVERS:
+        LIVE_SERVERS.remove(server)
     server.process.terminate()
     try:
         server.process.wait(timeout=10)
@@ -267,12 +313,28 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+# The tabs a test opened: closed when it ends (see `close_tabs`).
+OPEN_TABS: list[Page] = []
+
+
+@pytest.fixture(autouse=True)
+def close_tabs() -> Iterator[None]:
+    """Close every tab a test opened when it ends. A Flutter tab left open keeps drawing
+    and keeps its app session (timers, sync) alive on the app server, so tabs piling up
+    over a module's tests slowed the later ones until their waits ran out."""
+    yield
+    while OPEN_TABS:
+        with contextlib.suppress(PlaywrightError):  # already closed with its browser
+            OPEN_TABS.pop().close()
+
+
 def open_app(
     browser: Browser, url: str, size: tuple[int, int] = NARROW, field: str = "PIN"
 ) -> Page:
     """A new tab on the app with Flutter's semantics tree turned on, at the start screen
     (whose secret field is labelled `field`: PIN, or 口令 where there is no keystore)."""
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    OPEN_TABS.append(page)
     page.set_default_timeout(20_000)
     page.goto(url)
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
@@ -294,28 +356,57 @@ def settle(page: Page) -> None:
 
 def go(page: Page, role: str, name: object) -> None:
     """Tap a tab or button that opens another screen, and wait for it to settle."""
-    page.get_by_role(role, name=name).first.click()  # type: ignore[arg-type]
+    target = page.get_by_role(role, name=name).first  # type: ignore[arg-type]
+    into_view(page, target)
+    target.click()
     settle(page)
+
+
+def into_view(page: Page, target: Locator) -> None:
+    """Wheel the screen until `target` is inside the window. Playwright's own scrolling
+    moves the semantics tree, not what Flutter draws, so its click on a control below the
+    window lands on whatever Flutter draws there (a tap lost, or the wrong control)."""
+    size = page.viewport_size or {"width": 800, "height": 1280}
+    for _ in range(20):
+        box = target.bounding_box()
+        if box is None or (box["y"] >= 0 and box["y"] + box["height"] <= size["height"]):
+            return
+        page.mouse.move(size["width"] / 2, size["height"] * 0.6)
+        offset = box["y"] + box["height"] / 2 - size["height"] / 2
+        page.mouse.wheel(0, max(-600.0, min(600.0, offset)))
+        page.wait_for_timeout(250)
 
 
 def fill(page: Page, label: str, value: str) -> None:
     """Type into a labelled field. Flutter sets up its editing element when the field
     takes focus and may replace the DOM input then, so check that the text took, and
     find the field again if it was replaced."""
+    # A focused, empty field adds its hint to the label: match the label's start.
+    labelled = page.get_by_label(re.compile(rf"^{re.escape(label)}(\s|$)"))
+    scroll_to(page, labelled)  # not on this screen at all: say so, not "could not type"
+    last_error = "the text did not take"
     for attempt in range(5):
         try:
-            # A focused, empty field adds its hint to the label: match the label's start.
-            field = scroll_to(page, page.get_by_label(re.compile(rf"^{re.escape(label)}(\s|$)")))
+            found = scroll_to(page, labelled)
+            # Two inputs so labelled while Flutter swaps in its editing element: the newer.
+            field = found.last if found.count() > 1 else found
             if attempt:
+                # The last try's text may have taken late: typing it again would append.
+                if field.input_value(timeout=5_000) == value:
+                    return
                 field.focus(timeout=5_000)
                 page.wait_for_timeout(300)
             field.fill(value, timeout=5_000)
-            page.wait_for_timeout(400)
-            if field.input_value(timeout=5_000) == value:
-                return
-        except (PlaywrightError, AssertionError):
+            # Under load the field can read its text back a few seconds late; retyping
+            # before then appends ("oyxloyxl…"), so wait for it rather than retry at once.
+            expect(field).to_have_value(value, timeout=8_000)
+            return
+        except (PlaywrightError, AssertionError) as exc:
+            last_error = str(exc).splitlines()[0]
             page.wait_for_timeout(500)
-    raise AssertionError(f"could not type into {label!r}")
+    raise AssertionError(
+        f"could not type into {label!r} ({labelled.count()} fields so labelled): {last_error}"
+    )
 
 
 def scroll_to(page: Page, locator: Locator, *, steps: int = 12) -> Locator:
@@ -357,24 +448,52 @@ def nav(page: Page, destination: str) -> None:
     A tap that lands while the previous screen is still settling can be lost, so tap
     again until the destination's title shows."""
     heading = page.get_by_role("heading", name=TITLES[destination], exact=True)
-    for _ in range(4):
+    deadline = time.monotonic() + 45
+    while True:
         tab = page.get_by_role("tab", name=destination, exact=True)
-        if tab.count():
-            tab.click()
-        else:
-            # A rail destination reads "家庭 第 2 个标签，共 6 个".
-            page.get_by_role("button", name=re.compile(f"^{destination}\\s")).first.click()
+        with contextlib.suppress(PlaywrightError):
+            if tab.count():
+                tab.click(timeout=5_000)
+            else:
+                # A rail destination reads "家庭 第 2 个标签，共 6 个".
+                rail = page.get_by_role("button", name=re.compile(f"^{destination}\\s")).first
+                rail.click(timeout=5_000)
         try:
             heading.wait_for(timeout=5_000)
             break
         except PlaywrightError:
-            continue
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{destination} did not open") from None
     settle(page)
 
 
 def tap(page: Page, role: str, name: object) -> None:
     """Scroll to a control and tap it."""
-    scroll_to(page, page.get_by_role(role, name=name)).first.click()  # type: ignore[arg-type]
+    target = scroll_to(page, page.get_by_role(role, name=name)).first  # type: ignore[arg-type]
+    into_view(page, target)
+    target.click()
+
+
+def choose(page: Page, name: str | re.Pattern[str], *, on: bool = True) -> None:
+    """Make a choice button (one of a row of toggles) chosen, or with `on=False` not
+    chosen, and wait until the app shows it so (screen readers are told a choice's state:
+    aria-current). A tap sent while the screen was still changing from the one before can
+    be lost, so tap again while the state has not changed."""
+    exact = isinstance(name, str)
+    button = page.get_by_role("button", name=name, exact=exact)  # type: ignore[arg-type]
+    # The choice's cell: the innermost node with a state around the button.
+    cell = page.locator("flt-semantics[aria-current]").filter(has=button).last
+    want = "true" if on else "false"
+    scroll_to(page, button)
+    for _ in range(3):
+        if cell.get_attribute("aria-current") == want:
+            return
+        into_view(page, button.first)
+        button.first.click()
+        with contextlib.suppress(AssertionError):
+            expect(cell).to_have_attribute("aria-current", want, timeout=10_000)
+    if cell.get_attribute("aria-current") != want:
+        raise AssertionError(f"the choice {name!r} did not become {'chosen' if on else 'unchosen'}")
 
 
 def unlock(page: Page, pin: str = PIN) -> None:

@@ -16,7 +16,17 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from app.store.sandbox import list_sandboxes, open_store
 from app.store.transfer import export_records
-from tests.e2e.conftest import Server, fill, go, nav, open_app, scroll_to, tap, unlock
+from tests.e2e.conftest import (
+    Server,
+    choose,
+    fill,
+    go,
+    nav,
+    open_app,
+    scroll_to,
+    tap,
+    unlock,
+)
 from tests.ui.builders import PIN
 
 pytestmark = pytest.mark.browser
@@ -44,8 +54,8 @@ def test_visit_consent_and_export(browser: Browser, server: Server, tmp_path: Pa
 
     # A care visit with a need.
     go(page, "button", "新增探访")
-    page.get_by_role("button", name="见到本人").click()
-    page.get_by_role("button", name="精神慰藉").click()
+    choose(page, "见到本人")
+    choose(page, "精神慰藉")
     fill(page, "情况记录", "老伴刚去世，情绪低落，已安慰")
     page.get_by_role("button", name="添加需求").click()
     fill(page, "需求说明", "丧葬费用有困难")
@@ -67,7 +77,7 @@ def test_visit_consent_and_export(browser: Browser, server: Server, tmp_path: Pa
     fill(page, "搜索", "欧阳")
     go(page, "button", OPEN_OUYANG)
     go(page, "button", "信息共享同意")
-    tap(page, "button", "口头同意（有见证人）")
+    choose(page, "口头同意（有见证人）")
     fill(page, "见证人", "村委会主任李明")
     tap(page, "button", "记录同意")
     # She already consented to 金华市慈善总会 (the seed): the new grant is listed first.

@@ -77,7 +77,9 @@ def _drawn(page: Page, name: str, boxed: str) -> bool:
 def test_a_name_from_each_block_is_drawn_not_boxed(
     browser: Browser, rare_names: Server, size: tuple[int, int]
 ) -> None:
-    page = open_app(browser, rare_names.url, size)
+    # Tall enough for all seven lines below the list's header (a coordinator's 待核实家庭
+    # button included): a line below the fold cannot be photographed.
+    page = open_app(browser, rare_names.url, (size[0], max(size[1], 1280)))
     unlock(page)
     nav(page, "家庭")
     page.get_by_role("button", name=f"打开{TWIN}家").wait_for()

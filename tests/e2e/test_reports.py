@@ -25,12 +25,12 @@ def test_reports_download_and_period_taps(
     unlock(page)
     nav(page, "统计")
     last_month = page.get_by_role("group", name=re.compile(r"统计期间 上月（\d{4}-\d{2}）"))
-    expect(last_month).to_be_visible()
+    expect(last_month).to_be_visible(timeout=15_000)  # the screen's first build is the slowest
     for label in ("按季度", "按年", "按月"):  # straight after opening, as people tap
         page.get_by_role("button", name=label).click()
     check_layout(page, "reports after period taps")  # no error panel, no placeholder
     page.get_by_role("button", name="按月").click()  # a tap mid-rebuild may be lost
-    expect(last_month).to_be_visible()
+    expect(last_month).to_be_visible(timeout=15_000)
     # 下一期: the last button of the period card (Flutter folds the arrows' tooltips
     # into the card's label).
     progress = page.get_by_text(re.compile(r"^本月（.*）进度（本期未结束）"))
@@ -41,11 +41,11 @@ def test_reports_download_and_period_taps(
             break
         except PlaywrightError:
             continue
-    expect(progress).to_be_visible()
+    expect(progress).to_be_visible(timeout=15_000)
     shoot(page, "16-reports-this-month")
     with page.expect_download() as download:
         page.get_by_role("button", name="导出 Excel").first.click()
-    expect(page.get_by_text(re.compile("^已下载："))).to_be_visible()  # the snack lasts 4 s
+    expect(page.get_by_text(re.compile("^已下载："))).to_be_visible()  # the snack lasts 10 s
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
     assert saved.suffix == ".xlsx" and saved.name.startswith("探访关爱统计-")

@@ -17,6 +17,7 @@ from tests.e2e.conftest import (
     NARROW,
     WIDE,
     Server,
+    choose,
     fill,
     go,
     nav,
@@ -77,7 +78,7 @@ def test_bad_dates_then_a_saved_visit_counts_at_once(
     before = _pending(page)
     _open_ouyang(page)
     go(page, "button", "新增探访")
-    tap(page, "button", "无人在家")
+    choose(page, "无人在家")
     page.get_by_label("选择日期", exact=True).click()
     page.get_by_role("button", name="确定").wait_for()
     shoot(page, "19-visit-date-picker")
@@ -107,7 +108,7 @@ def test_a_half_filled_visit_comes_back_after_the_tab_closed(
     unlock(page)
     _open_ouyang(page)
     go(page, "button", "新增探访")
-    tap(page, "button", "见到本人")
+    choose(page, "见到本人")
     fill(page, "情况记录", f"说到一半被叫走 {size[0]}")
     page.close()
 
@@ -119,8 +120,11 @@ def test_a_half_filled_visit_comes_back_after_the_tab_closed(
     expect(page.get_by_text(re.compile("^已恢复 .* 未保存的内容"))).to_be_visible()
     shoot(page, "23-visit-draft-restored")
     # A multiline field's text is not in the accessibility tree: saving it shows it was kept.
-    tap(page, "button", "精神慰藉")
+    choose(page, "精神慰藉")
     go(page, "button", "保存")
+    # Wait for the save itself before closing the tab: the visit form has no 新增探访
+    # either, so its absence proved nothing.
+    expect(page.get_by_text(re.compile("^探访已保存")).first).to_be_attached()
     expect(page.get_by_role("button", name="新增探访")).to_have_count(0)
     page.close()
 

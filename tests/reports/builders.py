@@ -21,7 +21,7 @@ from app.domain.codes import (
 )
 from app.domain.coverage import Report, coverage_report
 from app.domain.policy import VisitPolicy
-from app.domain.records import Household, Need, Person, Referral, Visit, Wish
+from app.domain.records import Delivery, Household, Need, Person, Referral, Visit, Wish
 from app.ui.catalogue import code_names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,6 +163,30 @@ def referral(
         referred_on=referred,
         status=status,
         completed_on=completed,
+    )
+
+
+PROJECT_ID = "01a24400-0000-7000-8000-000000000001"  # a service project of the library
+
+
+def delivery(
+    h: Household,
+    day: date,
+    *,
+    need_id: str | None = None,
+    project_id: str = PROJECT_ID,
+    area: NeedArea = NeedArea.LIVING,
+    value: int = 200,
+) -> Delivery:
+    return Delivery(
+        household_id=h.id,
+        area_code=h.area_code,
+        project_id=project_id,
+        need_id=need_id,
+        area=area,
+        delivered_on=day,
+        service="上门助餐",
+        value_yuan=value,
     )
 
 

@@ -11,6 +11,7 @@ from app.assets import load_target_list
 from app.domain.codes import Category, NeedStatus, ReferralStatus, WishState
 from app.domain.coverage import Caseload, Tally
 from app.domain.indicators import (
+    LIBRARY_CODES,
     Direction,
     IndicatorSpec,
     InvalidIndicatorInput,
@@ -26,12 +27,14 @@ from app.domain.indicators import (
     service_coverage,
     wishes_fulfilled,
 )
+from app.domain.projects import ProjectBook
 from tests.reports.builders import (
     ANDI_OTHER,
     NAMES,
     POLICY,
     ROOT,
     YANTOU,
+    delivery,
     household,
     member,
     need,
@@ -58,6 +61,8 @@ def caseload() -> Caseload:
     h4 (东村, 低保边缘): referral completed Oct 15 (not November). Wish still claimed
        (by 爱心人士乙 on Nov 25).
     u (东村, 低收入, an uplift household): wish fulfilled Nov 11.
+    Service-project deliveries: h1 Nov 15 (answering the need matched on Nov 3), h3 Oct 28
+    (not November), h4 Nov 30 (the period's last day), u Nov 5 (not registered).
     """
     h1 = household(Category.DIBAO, area=YANTOU)
     h2 = household(Category.TEKUN, area=YANTOU)
@@ -106,6 +111,12 @@ def caseload() -> Caseload:
             D(2026, 10, 15),
         ),
     ]
+    deliveries = [
+        delivery(h1, D(2026, 11, 15), need_id=needs[1].id),
+        delivery(h3, D(2026, 10, 28)),
+        delivery(h4, D(2026, 11, 30)),
+        delivery(u, D(2026, 11, 5)),
+    ]
     return Caseload(
         [h1, h2, h3, h4, u],
         list(people.values()),
@@ -113,6 +124,7 @@ def caseload() -> Caseload:
         needs,
         wishes,
         referrals,
+        deliveries=deliveries,
     )
 
 
@@ -120,9 +132,10 @@ def test_reasonable_needs_fulfilled_counts_needs_raised_in_the_period(caseload):
     report = needs_fulfilment(caseload, "2026-11", by="village")
     # Raised in Nov and assessed reasonable: reasonable, matched, two fulfilled = 4 (the
     # unreasonable and the unassessed ones are out, the October one is another period).
-    # Fulfilled: 2 (one of them after the period, still the November cohort's). 2/4 = 0.5
-    assert report.to_json()["overall"] == {"reasonable": 4, "fulfilled": 2, "rate": 0.5}
-    assert [(r.key, r.tally) for r in report.rows] == [(YANTOU, Tally(2, 4))]
+    # Fulfilled: the two marked so (one after the period, still the November cohort's) and
+    # the matched one a project's delivery answered on Nov 15: 3/4 = 0.75.
+    assert report.to_json()["overall"] == {"reasonable": 4, "fulfilled": 3, "rate": 0.75}
+    assert [(r.key, r.tally) for r in report.rows] == [(YANTOU, Tally(3, 4))]
     # October: one reasonable need, fulfilled → 1/1.
     assert needs_fulfilment(caseload, "2026-10").overall == Tally(1, 1)
 
@@ -138,13 +151,12 @@ def test_wishes_fulfilled_in_the_period(caseload):
 def test_service_coverage_over_registered_households(caseload):
     report = service_coverage(caseload, "2026-11", by="village")
     # Registered households on the register on Nov 30: h1, h2, h3, h4 (u is uplift) = 4.
-    # Helped in November: h1 (need fulfilled Nov 12, referral completed Nov 18), h2
-    # (wish Nov 20); not h3 (wish in October), not h4 (referral completed in October).
-    # 2/4 = 0.5; 岩头村 2/2, 东村 0/2.
+    # With a project delivery in November: h1 (Nov 15), h4 (Nov 30); not h2 (a wish is not
+    # a project's service), not h3 (October). 2/4 = 0.5; 岩头村 1/2, 东村 1/2.
     assert report.to_json()["overall"] == {"registered": 4, "served": 2, "rate": 0.5}
     assert [(r.key, r.tally) for r in report.rows] == [
-        (YANTOU, Tally(2, 2)),
-        (ANDI_OTHER, Tally(0, 2)),
+        (YANTOU, Tally(1, 2)),
+        (ANDI_OTHER, Tally(1, 2)),
     ]
 
 
@@ -159,7 +171,7 @@ def test_charities_involved_counts_distinct_names(caseload):
 
 def test_other_indicators_take_the_same_breakdowns(caseload):
     report = needs_fulfilment(caseload, "2026-11", by="category", names=NAMES)
-    assert [(r.key, r.name, r.tally) for r in report.rows] == [("dibao", "低保", Tally(2, 4))]
+    assert [(r.key, r.name, r.tally) for r in report.rows] == [("dibao", "低保", Tally(3, 4))]
 
 
 def test_the_target_list_has_the_twenty_indicators_of_the_annex():
@@ -172,6 +184,10 @@ def test_the_target_list_has_the_twenty_indicators_of_the_annex():
         "reasonable_needs_fulfilled",
         "service_project_coverage",
         "wishes_fulfilled",
+        "service_projects",
+        "charity_resource_projects",
+        "venture_philanthropy_projects",
+        "charities",
     }
     wishes = targets.get("wishes_fulfilled")
     assert (wishes.name, wishes.unit, wishes.targets) == (
@@ -190,8 +206,9 @@ def test_evaluate_compares_each_value_with_the_year_target():
         "reasonable_needs_fulfilled": 89.5,  # target ≥90 in 2026
         "service_project_coverage": None,
         "wishes_fulfilled": 5000.0,  # exactly the 2026 target
+        "charities": 120.0,  # 2026: ≥140
     }
-    entered = {"dibao_standard": 15600.0, "charities": 120.0}  # 2026: ≥15000, ≥140
+    entered = {"dibao_standard": 15600.0}  # 2026: ≥15000
     results = {r.spec.code: r for r in evaluate(targets, 2026, measured, entered)}
     assert len(results) == 20
     assert results["visit_coverage"].status == Status.MET
@@ -249,7 +266,7 @@ def test_directions_at_most_and_exactly():
         (2027, {}, "2027"),
         (2026, {"no_such_indicator": 1.0}, "没有指标"),
         (2026, {"visit_coverage": 100.0}, "由系统统计"),
-        (2026, {"charities": -1.0}, "负数"),
+        (2026, {"large_funds": -1.0}, "负数"),
     ],
 )
 def test_bad_indicator_input_is_refused(year, entered, message):
@@ -259,7 +276,7 @@ def test_bad_indicator_input_is_refused(year, entered, message):
 
 def test_a_bureau_indicator_cannot_be_passed_as_measured():
     with refused(InvalidIndicatorInput, "民政局填报"):
-        evaluate(load_target_list(), 2026, {"charities": 3.0}, {})
+        evaluate(load_target_list(), 2026, {"large_funds": 3.0}, {})
 
 
 @pytest.mark.parametrize("text", ["20x6", "26", "", "3000"])
@@ -279,15 +296,26 @@ def test_measured_values_for_a_year(caseload):
     # Coverage 2026: h2 (特困, monthly) is due in all twelve months but visited only in
     # November; h4 (低保边缘) and h1 (低保) are due at four quarter ends, never visited;
     # h3 (孤儿, monthly) is never visited. due 4, covered 0 → 0%.
-    # Needs raised in 2026: the five reasonable ones (Oct and Nov), 3 fulfilled → 60%.
-    # Service coverage 2026: h1, h2, h3 (wish Oct 30), h4 (referral Oct 15) of 4 → 100%.
-    # Wishes fulfilled in 2026: h2, h3, u → 3.
+    # Needs raised in 2026: the five reasonable ones (Oct and Nov), 3 fulfilled and one
+    # answered by a delivery → 80%.
+    # Service coverage 2026: deliveries to h1, h3 (Oct 28), h4 of 4 → 75%.
+    # Wishes fulfilled in 2026: h2, h3, u → 3. No project book yet: the library's four
+    # counts are unknown (暂无数据), not 0.
     assert values == {
         "visit_coverage": 0.0,
-        "reasonable_needs_fulfilled": 60.0,
-        "service_project_coverage": 100.0,
+        "reasonable_needs_fulfilled": 80.0,
+        "service_project_coverage": 75.0,
         "wishes_fulfilled": 3.0,
+        "service_projects": None,
+        "charity_resource_projects": None,
+        "venture_philanthropy_projects": None,
+        "charities": None,
     }
+
+
+def test_an_empty_project_book_counts_the_library_as_zero(caseload):
+    values = measured_values(caseload, 2026, policy=POLICY, book=ProjectBook())
+    assert {code: values[code] for code in LIBRARY_CODES} == dict.fromkeys(LIBRARY_CODES, 0.0)
 
 
 def test_a_county_may_ship_its_own_target_list(tmp_path: Path):

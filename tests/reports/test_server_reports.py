@@ -203,7 +203,16 @@ def test_bad_periods_breakdowns_and_formats_are_one_sentence(db_url, args, words
 
 
 def test_a_bureau_value_shows_in_the_target_list_with_its_status(db_url, county, tmp_path):  # noqa: F811
-    saved = run(db_url, "set-indicator", "--year", "2026", "--code", "charities", "--value", "150")
+    saved = run(
+        db_url,
+        "set-indicator",
+        "--year",
+        "2026",
+        "--code",
+        "organisations_in_unions",
+        "--value",
+        "150",
+    )
     assert saved.exit_code == 0, saved.output
     values = tmp_path / "values.csv"
     values.write_text("code,year,value\ncharity_model_branches,2026,120\nsocial_donations,2025,3.5\n", encoding="utf-8")  # fmt: skip
@@ -214,7 +223,7 @@ def test_a_bureau_value_shows_in_the_target_list_with_its_status(db_url, county,
     body = json.loads(result.stdout)
     assert body["year"] == 2026 and len(body["indicators"]) == 20
     got = {i["code"]: (i["value"], i["target"], i["status"]) for i in body["indicators"]}
-    assert got["charities"] == (150.0, 140, "met")
+    assert got["organisations_in_unions"] == (150.0, 150, "met")
     assert got["charity_model_branches"] == (120.0, 160, "not_met")
     assert got["social_donations"] == (None, 3.6, "no_data")  # entered for 2025, not 2026
     assert got["dibao_standard"] == (None, 15000, "no_data")
@@ -226,7 +235,11 @@ def test_a_bureau_value_shows_in_the_target_list_with_its_status(db_url, county,
     as_file = run(db_url, "report", "indicators", "--year", "2026", "--format", "xlsx", "--out", str(xlsx))  # fmt: skip
     assert as_file.exit_code == 0
     sheet = openpyxl.load_workbook(xlsx)["目标清单"]
-    statuses = [row[-1] for row in sheet.iter_rows(min_row=4, values_only=True)]
+    header = next(r for r in sheet.iter_rows(values_only=True) if "完成情况" in r)
+    status, note = header.index("完成情况"), header.index("批注")
+    rows = [r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0] is not None]
+    statuses = [row[status] for row in rows]
+    assert note == status + 1 and all(row[note] is None for row in rows)  # nothing annotated
     assert statuses.count("达标") >= 1 and "未达标" in statuses and "暂无数据" in statuses
 
 
@@ -235,10 +248,10 @@ def test_a_bureau_value_shows_in_the_target_list_with_its_status(db_url, county,
     [
         (("--year", "2026", "--code", "no_such", "--value", "1"), "没有指标"),
         (("--year", "2026", "--code", "visit_coverage", "--value", "99"), "系统统计"),
-        (("--year", "2026", "--code", "charities", "--value", "-3"), "负数"),
-        (("--year", "2026", "--code", "charities", "--value", "many"), "数字"),
-        (("--year", "2031", "--code", "charities", "--value", "1"), "2031"),
-        (("--year", "2026", "--code", "charities"), "--value"),
+        (("--year", "2026", "--code", "large_funds", "--value", "-3"), "负数"),
+        (("--year", "2026", "--code", "large_funds", "--value", "many"), "数字"),
+        (("--year", "2031", "--code", "large_funds", "--value", "1"), "2031"),
+        (("--year", "2026", "--code", "large_funds"), "--value"),
     ],
 )
 def test_set_indicator_refuses_what_the_list_cannot_take(db_url, args, words):  # noqa: F811
@@ -248,11 +261,11 @@ def test_set_indicator_refuses_what_the_list_cannot_take(db_url, args, words):  
 
 def test_a_csv_with_one_bad_row_saves_nothing(db_url, ctx, tmp_path):  # noqa: F811
     values = tmp_path / "values.csv"
-    values.write_text("code,year,value\ncharities,2026,150\nvisit_coverage,2026,100\n", encoding="utf-8")  # fmt: skip
+    values.write_text("code,year,value\nlarge_funds,2026,150\nvisit_coverage,2026,100\n", encoding="utf-8")  # fmt: skip
     result = run(db_url, "set-indicator", "--csv", str(values))
     assert result.exit_code == 1 and "第 3 行" in result.stderr
     report = json.loads(run(db_url, "report", "indicators", "--year", "2026").stdout)
-    assert {i["code"]: i["value"] for i in report["indicators"]}["charities"] is None
+    assert {i["code"]: i["value"] for i in report["indicators"]}["large_funds"] is None
 
 
 # --- HTTP ------------------------------------------------------------------------------------

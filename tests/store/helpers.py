@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from app.domain.codes import Category, Team
+from app.domain.codes import Category, RegisterStatus, Team
 from app.domain.identity import make_id_number
 from app.domain.records import Household, Person, Visit
 from app.store.store import Store
@@ -15,8 +15,10 @@ VILLAGE = "330702102201"
 def household_with_members(
     n: int = 2, *, village: str = VILLAGE, seq: int = 0
 ) -> tuple[Household, list[Person]]:
+    # A device reports the households it creates (主动发现); the roster's arrive by sync.
     household = Household(
         area_code=village,
+        register_status=RegisterStatus.REPORTED,
         address=f"岩头村{seq % 9 + 1}组{seq + 10}号",
         phone=f"1381234{seq % 10000:04d}",
         categories=[Category.DIBAO],

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from app.domain.codes import RegisterStatus
 from app.domain.records import Household
 from app.store.errors import LockedOut, SandboxError, TryLater, WrongPin
 from app.store.keystore import DevelopmentKeystore, KeystoreUnavailable
@@ -82,7 +83,13 @@ def test_a_used_sandbox_is_0700_and_every_file_0600_wal_included(
     data_dir = tmp_path / "device"
     sandbox, key = Sandbox.create(data_dir, NAME, TEST_PIN, scrypt_n=FAST_SCRYPT_N)
     store = open_store(sandbox, key)
-    store.add(Household(area_code="330702102201", address="岩头村1组1号"))
+    store.add(
+        Household(
+            area_code="330702102201",
+            address="岩头村1组1号",
+            register_status=RegisterStatus.REPORTED,
+        )
+    )
     wal, shm = sandbox.path / "store.db-wal", sandbox.path / "store.db-shm"
     assert wal.exists() and shm.exists(), "the store is open in WAL mode"
     files = [p for p in sandbox.path.iterdir() if p.is_file()]

@@ -176,7 +176,7 @@ def _grant(household_id: str, area_code: str, person_id: str) -> ConsentEvent:
         person_id=person_id,
         action=ConsentAction.GRANT,
         recipient="金华市慈善总会",
-        purpose="助学帮扶",
+        purpose="charity_help",
         data_categories=[DataCategory.IDENTITY],
         method=ConsentMethod.VERBAL,
         witness="李四",

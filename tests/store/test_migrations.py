@@ -7,13 +7,15 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 
-from app.domain.records import Household, Person
+from app.domain.codes import RegisterStatus
+from app.domain.records import CampaignAssignment, Household, Person
 from app.store import migrations
 from app.store.errors import SandboxError
 from app.store.sandbox import Sandbox, open_store
-from app.store.tables import metadata
+from app.store.store import Store
+from app.store.tables import CampaignAssignmentRow, metadata
 from tests.fixtures.make_store_v1 import HOUSEHOLD_ID, PERSON_ID
 from tests.said import refused
 
@@ -54,7 +56,13 @@ def test_version_1_database_opens_and_reads(v1_sandbox: Sandbox) -> None:
     pending = store.pending()
     assert [m.record_id for m in pending] == [HOUSEHOLD_ID]
     assert pending[0].reason is None
-    store.add(Household(area_code="330702102201", address="岩头村2组9号"))
+    store.add(
+        Household(
+            area_code="330702102201",
+            address="岩头村2组9号",
+            register_status=RegisterStatus.REPORTED,
+        )
+    )
     store.close()
     assert (
         sqlite3.connect(v1_sandbox.db_path).execute("PRAGMA user_version").fetchone()[0]
@@ -109,3 +117,51 @@ def test_photo_states_come_from_the_upload_flag(tmp_path: Path) -> None:
         states = dict(conn.execute(text("SELECT id, state FROM photos")).all())
     engine.dispose()
     assert states == {"up": "queued_up", "both": "synced", "down": "queued_down"}
+
+
+def test_a_festival_lists_households_get_who_visits_as_plain_columns(store: Store) -> None:
+    """Version 14 reads who visits and the visit that delivered out of the sealed details
+    of the places written by version 13, so Today counts them without opening any."""
+    table = CampaignAssignmentRow.__table__  # type: ignore[attr-defined]
+    written_by_13 = [
+        ("01936b2a-0000-7000-8000-000000000001", "w-li", None),
+        ("01936b2a-0000-7000-8000-000000000002", "w-li", "01936b2a-0000-7000-8000-00000000000a"),
+        ("01936b2a-0000-7000-8000-000000000003", "w-wang", None),
+    ]
+    with store.unit_of_work() as uow:
+        for record_id, worker, visit in written_by_13:
+            details = {
+                "_row": record_id,
+                "worker_id": worker,
+                "visit_id": visit,
+                "visited_on": "2026-10-17" if visit else None,
+                "groups": ["elderly"],
+                "delivered": ["米"] if visit else [],
+                "delivered_value_yuan": None,
+            }
+            uow.connection.execute(
+                insert(table).values(
+                    id=record_id,
+                    area_code="330702102201",
+                    created_hlc="",
+                    updated_hlc="",
+                    author_worker_id="w-li",
+                    device_id="d",
+                    server_seq=1,
+                    household_id="01936b2a-0000-7000-8000-0000000000f1",
+                    campaign_id="01936b2a-0000-7000-8000-0000000000c1",
+                    worker_id="",  # as the ALTER TABLE of version 14 leaves them
+                    visit_id=None,
+                    details=details,
+                )
+            )
+        migrations._assignment_columns(uow.connection)
+        uow.commit()
+    with store.unit_of_work() as uow:
+        waiting = {
+            worker: uow.records.count_where("campaign_assignment", worker_id=worker, visit_id=None)
+            for worker in ("w-li", "w-wang", "")
+        }
+    assert waiting == {"w-li": 1, "w-wang": 1, "": 0}
+    done = store.get(CampaignAssignment, written_by_13[1][0])
+    assert (done.worker_id, done.visit_id, done.delivered) == ("w-li", written_by_13[1][2], ["米"])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.domain.codes import RegisterStatus
 from app.domain.records import Household
 from app.store.crypto import generate_recovery_keypair
 from app.store.errors import Locked, LockedOut, SandboxError, TryLater, WrongPin
@@ -43,7 +44,13 @@ def test_wrong_pin_is_refused_and_counts_down(new_sandbox) -> None:
 def test_change_pin_rewraps_without_reencrypting(new_sandbox) -> None:
     sandbox, key = new_sandbox()
     store = open_store(sandbox, key)
-    household = store.add(Household(area_code="330702102201", address="岩头村1组1号"))
+    household = store.add(
+        Household(
+            area_code="330702102201",
+            address="岩头村1组1号",
+            register_status=RegisterStatus.REPORTED,
+        )
+    )
     store.close()
     db_before = sandbox.db_path.read_bytes()
 
@@ -72,13 +79,25 @@ def test_weak_pins_are_refused(new_sandbox, bad: str) -> None:
 def test_lock_drops_the_key(new_sandbox) -> None:
     sandbox, key = new_sandbox()
     store = open_store(sandbox, key)
-    store.add(Household(area_code="330702102201", address="岩头村1组1号"))
+    store.add(
+        Household(
+            area_code="330702102201",
+            address="岩头村1组1号",
+            register_status=RegisterStatus.REPORTED,
+        )
+    )
     store.close()
     assert key.raw == b""
     with pytest.raises(Locked):
         store.load_all(Household)
     with pytest.raises(Locked):
-        store.add(Household(area_code="330702102201", address="岩头村1组2号"))
+        store.add(
+            Household(
+                area_code="330702102201",
+                address="岩头村1组2号",
+                register_status=RegisterStatus.REPORTED,
+            )
+        )
     again = open_store(sandbox, sandbox.unlock(TEST_PIN))
     assert len(again.load_all(Household)) == 1
     again.close()
@@ -165,7 +184,13 @@ def test_escrow_recovers_a_locked_out_sandbox(tmp_path: Path) -> None:
     clock = FakeClock()
     sandbox, key = Sandbox.create(tmp_path, "王网格", TEST_PIN, scrypt_n=FAST_SCRYPT_N)
     store = open_store(sandbox, key)
-    household = store.add(Household(area_code="330702102201", address="岩头村1组1号"))
+    household = store.add(
+        Household(
+            area_code="330702102201",
+            address="岩头村1组1号",
+            register_status=RegisterStatus.REPORTED,
+        )
+    )
     store.close()
     sandbox = _reopen(sandbox, clock)
     sandbox.escrow_to(sandbox.unlock(TEST_PIN), public)

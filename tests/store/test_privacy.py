@@ -12,8 +12,27 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from app.demo.generator import generate
-from app.domain.codes import ConsentAction, ConsentMethod, DataCategory
-from app.domain.records import ConsentEvent, Household, Person, Record, Referral, Visit, Wish
+from app.domain.codes import (
+    CampaignGroup,
+    ConsentAction,
+    ConsentMethod,
+    DataCategory,
+    Festival,
+    ReferralStatus,
+    RegisterStatus,
+    SharePurpose,
+)
+from app.domain.records import (
+    Campaign,
+    CampaignAssignment,
+    ConsentEvent,
+    Household,
+    Person,
+    Record,
+    Referral,
+    Visit,
+    Wish,
+)
 from app.domain.wishes import DEVICE_CREATE_STATES
 from app.store import facts
 from app.store.sandbox import Sandbox, open_store
@@ -73,12 +92,17 @@ def test_no_personal_data_on_disk(tmp_path: Path) -> None:
     store: Store = open_store(sandbox, key)
     demo = generate(40, seed=7, today=date(2026, 11, 28), scope=["330702102"])
     records = list(demo.records())
-    # Published and claimed wishes come from the server; everything else is queued as made here.
+    # Households on the register (the roster's), published and claimed wishes, and
+    # referrals a charity has answered, come from the server; the rest is queued as made here.
     from_server = {
-        r.id for r in records if isinstance(r, Wish) and r.state not in DEVICE_CREATE_STATES
+        r.id
+        for r in records
+        if (isinstance(r, Wish) and r.state not in DEVICE_CREATE_STATES)
+        or (isinstance(r, Referral) and r.status != ReferralStatus.SENT)
+        or (isinstance(r, Household) and r.register_status != RegisterStatus.REPORTED)
     }
-    store.add_many([r for r in records if r.id not in from_server])
     store.add_many([r for r in records if r.id in from_server], queue=False)
+    store.add_many([r for r in records if r.id not in from_server])
 
     # Edits through the repositories, as the app makes them.
     edited: list[Record] = []
@@ -103,7 +127,9 @@ def test_no_personal_data_on_disk(tmp_path: Path) -> None:
 
     attach_photo(store, visit.id, "签名：陈秀英".encode() * 10, "image/png")
     # A referral to a charity: its share goes to the sealed share log.
-    purpose = f"为{members[0].name}申请助医"
+    # The purpose is one of the listed codes (nothing personal); the referral's note is not.
+    purpose = SharePurpose.ASSISTANCE_REFERRAL.value
+    referral_note = f"为{members[0].name}申请助医"
     grant = ConsentEvent(
         area_code=new_household.area_code,
         household_id=new_household.id,
@@ -126,14 +152,41 @@ def test_no_personal_data_on_disk(tmp_path: Path) -> None:
             purpose=purpose,
             data_categories=[DataCategory.HEALTH],
             referred_on=date(2026, 11, 28),
+            note=referral_note,
         )
     )
     assert [s["details"]["purpose"] for s in store.share_log(members[0].id)] == [purpose]
+    # A festival list, a household on it and what a visit delivered there.
+    campaign = Campaign(
+        area_code=new_household.area_code[:9] + "000",
+        festival=Festival.DOUBLE_NINTH,
+        year=2026,
+        name="重阳节走访慰问",
+        groups=[CampaignGroup.ELDERLY],
+        created_by="w",
+        created_on=date(2026, 10, 1),
+        note="陈秀英家需带轮椅",
+    )
+    place = CampaignAssignment(
+        area_code=new_household.area_code,
+        household_id=new_household.id,
+        campaign_id=campaign.id,
+        worker_id="w",
+        groups=[CampaignGroup.ELDERLY],
+    )
+    store.add_many([campaign, place])
+    delivered = ["九阳豆浆机一台", "羊毛护膝两副"]
+    store.update(
+        place.model_copy(
+            update={"visit_id": visit.id, "visited_on": date(2026, 10, 17), "delivered": delivered}
+        )
+    )
     store.settle_summaries()  # the summary snapshots hold names and addresses too
     assert store.summaries(facts.PERSONS)
 
     secrets = secrets_of([*records, *edited, new_household, *members, visit])
-    secrets.update({"13900001111", "独居老人反映冬季取暖困难", "签名：陈秀英", purpose})
+    secrets.update({"13900001111", "独居老人反映冬季取暖困难", "签名：陈秀英", referral_note})
+    secrets.update({*delivered, "陈秀英家需带轮椅"})
     assert len(secrets) > 300
 
     assert leaks(data_dir, secrets) == [], "personal data readable while the store is open"
@@ -145,4 +198,5 @@ def test_no_personal_data_on_disk(tmp_path: Path) -> None:
     assert len(reopened.load_all(Household)) == 41
     assert len(reopened.load_all(Person)) == len(demo.persons) + 3
     assert len(reopened.load_all(Visit)) == len(demo.visits) + 1
+    assert reopened.load_all(CampaignAssignment)[0].delivered == delivered
     reopened.close()

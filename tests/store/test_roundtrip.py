@@ -81,7 +81,8 @@ CHARS = st.sampled_from("岩头村\n\r\t\u2028\u2029\x85\x00\\\"'😀 \u3000") |
 TEXT = st.just("") | st.text(CHARS, max_size=20)
 SHORT = st.text(CHARS, max_size=12)
 NONEMPTY = SHORT.filter(lambda s: s.strip() != "")
-DAYS = st.dates(min_value=date(2020, 1, 1), max_value=date(2026, 12, 31))
+# Days already past: a device refuses a need, wish or referral dated after its today.
+DAYS = st.dates(min_value=date(2020, 1, 1), max_value=date(2026, 11, 30))
 # Up to yesterday: a device refuses a visit dated ahead of its clock.
 TIMES = st.datetimes(
     min_value=datetime(2020, 1, 1),
@@ -105,20 +106,16 @@ def lists_of(codes: Any, max_size: int = 4) -> st.SearchStrategy[list[Any]]:
 
 @st.composite
 def households(draw: st.DrawFn) -> Household:
-    status = draw(st.sampled_from(list(RegisterStatus)))
-    registered_on = draw(st.none() | DAYS)
-    left_on = None
-    if status == RegisterStatus.LEFT:
-        left_on = draw(DAYS.filter(lambda d: registered_on is None or d >= registered_on))
+    # What a device may create (and so import): a household reported (主动发现), undecided
+    # and off the register — the roster's households, and a decision on one, arrive by
+    # sync — as wishes only in device states.
     return Household(
         id=draw(IDS),
         area_code=draw(AREAS),
         address=draw(SHORT),
         phone=draw(PHONES),
         categories=draw(lists_of(Category)),
-        register_status=status,
-        registered_on=registered_on,
-        left_on=left_on,
+        register_status=RegisterStatus.REPORTED,
         annual_income_yuan=draw(st.none() | st.integers(min_value=0, max_value=10**7)),
         notes=draw(TEXT),
         gps=draw(GPS),
@@ -138,7 +135,10 @@ def persons(draw: st.DrawFn, hh: Household) -> Person:
         fields["birth_date"] = draw(st.none() | DAYS)
         fields["gender"] = draw(st.sampled_from([None, "M", "F"]))
     if PersonFlag.MAJOR_EVENT in flags:
-        fields["major_event_date"] = draw(DAYS)
+        # Never after the importing device's today (a 重大变故 is not recorded ahead).
+        fields["major_event_date"] = draw(
+            st.dates(min_value=date(2020, 1, 1), max_value=date(2025, 12, 31))
+        )
         fields["major_event_recorded_on"] = draw(st.none() | DAYS)
         fields["major_event_note"] = draw(TEXT)
     return Person(
@@ -209,7 +209,7 @@ def consents(draw: st.DrawFn, hh: Household, who: Person, earlier: list[str]) ->
         person_id=who.id,
         action=action,
         recipient=draw(st.sampled_from(["金华市慈善总会", "助联体成员慈善组织"])),
-        purpose=draw(st.sampled_from(["助学帮扶", "医疗救助"])),
+        purpose=draw(st.sampled_from(["charity_help", "wish", "对接慈善帮扶资源"])),
         data_categories=draw(
             st.lists(st.sampled_from(list(DataCategory)), min_size=int(grant), unique=True)
         ),
@@ -245,16 +245,21 @@ def wishes(draw: st.DrawFn, hh: Household, people: list[Person]) -> Wish:
 
 @st.composite
 def referrals(draw: st.DrawFn, hh: Household, who: Person) -> Referral:
+    direction = draw(st.sampled_from(list(ReferralDirection)))
+    # A device sends a referral to a charity as "sent"; the charity's answer is the server's.
+    statuses = (
+        [ReferralStatus.SENT] if direction == ReferralDirection.TO_CHARITY else list(ReferralStatus)
+    )
     return Referral(
         id=draw(IDS),
         area_code=hh.area_code,
         household_id=hh.id,
         person_id=who.id,
-        direction=draw(st.sampled_from(list(ReferralDirection))),
+        direction=direction,
         recipient=draw(NONEMPTY),
         purpose=draw(SHORT),
         data_categories=draw(lists_of(DataCategory)),
-        status=draw(st.sampled_from(list(ReferralStatus))),
+        status=draw(st.sampled_from(statuses)),
         referred_on=draw(DAYS),
         note=draw(TEXT),
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app.domain.codes import RegisterStatus
 from app.domain.identity import make_id_number
 from app.domain.records import Household, Person
 from app.store.sandbox import Sandbox
@@ -29,7 +30,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def _household(area: str = VILLAGE_A) -> Household:
-    return Household(area_code=area, address="幸福村3组12号")
+    return Household(
+        area_code=area, address="幸福村3组12号", register_status=RegisterStatus.REPORTED
+    )
 
 
 _sequence = iter(range(100, 999))

@@ -91,7 +91,7 @@ def test_server_export_is_masked_unless_full_new_0600_and_never_overwrites(db, t
     assert result.exit_code == 0 and "已遮蔽" in result.stdout and result.stderr == ""
     assert masked.stat().st_mode & 0o777 == 0o600
     text = masked.read_text(encoding="utf-8")
-    assert "王秀英" not in text and "330702195503120021" not in text and "1955" not in text
+    assert "王秀英" not in text and "330702194503120027" not in text and "1945" not in text
     assert all(json.loads(line)["masked"] is True for line in text.splitlines())
 
     full = tmp_path / "full.jsonl"
@@ -176,3 +176,69 @@ def test_run_serves_the_api(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_report_campaigns_counts_each_list_by_village_with_the_devices_progress(db):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from app.demo.launch import DEMO_TOWNSHIP, demo_festival_list
+    from app.domain.campaigns import delivered_yuan, progress
+    from app.domain.records import CampaignAssignment
+    from sync.server.context import ServerContext
+    from sync.server.services import admin, exchange
+    from sync.server.settings import Settings
+    from sync.server.tables import RecordRow
+
+    ctx = ServerContext.open(Settings(database_url=db))
+    today = date(2026, 11, 20)
+    exchange.load_demo(ctx, 150, seed=2, today=today, scope=[DEMO_TOWNSHIP, "330702001"])
+    me = admin.create_worker(ctx, "协调员", "coordinator", "coordinator", [DEMO_TOWNSHIP])
+    listed, visited = demo_festival_list(ctx, me.id, today)
+    with ctx.db.reading() as s:
+        rows = s.execute(
+            select(RecordRow.data).where(RecordRow.type == "campaign_assignment")
+        ).scalars()
+        places = [CampaignAssignment.from_stored(d) for d in rows]
+    village = sorted({p.area_code for p in places})[0]
+    boss = admin.create_worker(ctx, "村管理员", "admin", "civil_affairs", [village])
+    elsewhere = admin.create_worker(ctx, "他镇管理员", "admin", "civil_affairs", ["330702001"])
+
+    shown = invoke(db, "report", "campaigns")
+    assert shown.exit_code == 0, shown.output
+    (one,) = json.loads(shown.stdout)["lists"]
+    whole = progress(places)
+    assert (one["assigned"], one["visited"], one["remaining"]) == (
+        whole.assigned, whole.visited, whole.remaining,
+    )  # fmt: skip
+    assert (one["assigned"], one["visited"]) == (listed, visited) and 0 < visited < listed
+    assert one["delivered_yuan"] == delivered_yuan(places) > 0
+    assert (
+        one["name"] == "2026年重阳节走访慰问高龄老人" and one["area_code"] == DEMO_TOWNSHIP + "000"
+    )
+    villages = {v["code"]: v for v in one["villages"]}
+    assert sum(v["assigned"] for v in villages.values()) == listed
+    ours = [p for p in places if p.area_code == village]
+    assert villages[village]["remaining"] == progress(ours).remaining
+    assert villages[village]["name"] and villages[village]["name"] != village
+
+    table = invoke(db, "report", "campaigns", "--format", "csv")
+    assert table.exit_code == 0
+    lines = table.stdout.lstrip("\ufeff").splitlines()
+    assert "待走访户数" in lines[0] and "送达物资价值（元）" in lines[0]
+    assert len(lines) == 1 + 1 + len(villages) + 1  # header, 小计, villages, 合计
+    assert lines[-1].startswith("合计") and lines[-1].endswith(
+        f",{listed},{visited},{listed - visited},{delivered_yuan(places)}"
+    )
+
+    scoped = invoke(db, "report", "campaigns", "--admin", boss.id)
+    assert scoped.exit_code == 0, scoped.output
+    (mine,) = json.loads(scoped.stdout)["lists"]  # the township's list, over my village only
+    assert [v["code"] for v in mine["villages"]] == [village]
+    assert mine["assigned"] == len(ours)
+    other = invoke(db, "report", "campaigns", "--admin", elsewhere.id)
+    assert json.loads(other.stdout)["lists"] == []
+    assert json.loads(invoke(db, "report", "campaigns", "--year", "2025").stdout)["lists"] == []
+    bad = invoke(db, "report", "campaigns", "--format", "pdf")
+    assert bad.exit_code == 1 and bad.stderr.count("\n") == 1

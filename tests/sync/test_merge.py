@@ -127,19 +127,35 @@ def test_wish_transitions_are_compare_and_set() -> None:
             {"from": "collected", "to": "rejected", "fields": {"reject_reason": "超标"}},
             hlc=stamp(3, B), seq=3, device_id=B,
         )  # fmt: skip
+    # A device may ask for an approved wish to be published (the push screens it); it may
+    # not claim a published one: claims are the county platform's.
+    asked = merge.transition(
+        approved.data, approved.stamps, {"from": "approved", "to": "published"},
+        hlc=stamp(3, B), seq=3, device_id=B,
+    )  # fmt: skip
+    assert asked.data["state"] == "published"
     with refused(merge.Rejected, "县级平台"):
         merge.transition(
-            approved.data, approved.stamps, {"from": "approved", "to": "published"},
-            hlc=stamp(3, B), seq=3, device_id=B,
+            asked.data, asked.stamps,
+            {"from": "published", "to": "claimed", "fields": {"claimed_by": "某人"}},
+            hlc=stamp(4, B), seq=4, device_id=B,
         )  # fmt: skip
 
 
 def test_invalid_merged_record_is_rejected_with_a_reason() -> None:
     base = created(household("330702102201"))
-    with refused(merge.Rejected, "退出"):
+    # A household's place on the register is the roster's or a reviewer's decision on a
+    # reported one: a (worker's) device's change is refused…
+    with refused(merge.Rejected, "只有协理员"):
         merge.update(
             "household", base.data, base.stamps, {"register_status": "left"},
             hlc=stamp(2, A), base_seq=1, seq=2, device_id=A,
+        )  # fmt: skip
+    # …and the server's own write must still make a valid record: left needs its date.
+    with refused(merge.Rejected, "退出"):
+        merge.server_write(
+            "household", base.data, base.stamps, {"register_status": "left"},
+            hlc=stamp(2, A), seq=2,
         )  # fmt: skip
 
 

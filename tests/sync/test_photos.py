@@ -317,7 +317,7 @@ def test_a_drawn_signature_reaches_the_server_as_png(ctx, make_device) -> None:
     a = make_device(areas=[VILLAGE_A])
     h = household(VILLAGE_A)
     p = person(h)
-    event = consent(h, p, ConsentAction.GRANT)
+    event = consent(h, p, ConsentAction.GRANT, by=a.worker_id)
     drawn = signature_png([[(10.0, 10.0), (60.0, 40.0), (120.0, 20.0)]], 600, 200)
     with a.store.unit_of_work() as uow:
         photo_id = uow.photos.attach(event.id, drawn, "image/png")

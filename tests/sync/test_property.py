@@ -131,7 +131,7 @@ def apply(world: World, op: tuple) -> None:  # type: ignore[type-arg]
         p = next(x for x in store.load_all(RECORD_TYPES["person"]) if x.id == person_id)
         seen = [e.id for e in store.load_all(ConsentEvent) if e.person_id == person_id]
         action = ConsentAction.GRANT if op[3] else ConsentAction.WITHDRAW
-        world.consents.append(store.add(consent(h, p, action, seen=seen)).id)
+        world.consents.append(store.add(consent(h, p, action, seen=seen, by=device.worker_id)).id)
     elif kind == "wish":
         current = store.get(Wish, world.wishes[op[2]])
         target = op[3]

@@ -26,7 +26,7 @@ from tests.sync.conftest import (
     push_payload,
     signed,
 )
-from tests.sync.records import consent, household, person, visit, wish
+from tests.sync.records import consent, household, organisation, person, visit, wish
 
 
 def server_count(ctx, record_type: str | None = None) -> int:
@@ -184,7 +184,7 @@ def test_a_wish_transition_that_is_no_longer_legal_is_rejected_and_rolled_back(m
     assert b.store.pending() == []
 
 
-def test_publish_and_claim_happen_on_the_server_only(ctx, make_device):
+def test_a_worker_cannot_publish_and_claims_happen_on_the_server_only(ctx, make_device):
     a = make_device()
     lead = make_device(role="coordinator")
     h = household(VILLAGE_A)
@@ -206,7 +206,7 @@ def test_publish_and_claim_happen_on_the_server_only(ctx, make_device):
         ]
     }
     [answer] = signed(a, "POST", "/v1/push", forged).json()["answers"]
-    assert answer["status"] == "rejected" and "县级平台" in answer["reason"]
+    assert answer["status"] == "rejected" and "协理员" in answer["reason"]
     assert signed(a, "POST", f"/v1/wishes/{w.id}/publish", {}).status_code == 403
     published = signed(lead, "POST", f"/v1/wishes/{w.id}/publish", {})
     assert published.status_code == 200, published.text
@@ -219,12 +219,15 @@ def test_publish_and_claim_happen_on_the_server_only(ctx, make_device):
 def test_withdrawal_wins_and_blocks_a_referral_that_arrives_after_it(ctx, make_device):
     a = make_device()
     b = make_device()
+    charity = organisation(ctx)
     h = household(VILLAGE_A)
     p = person(h)
-    grant = consent(h, p, ConsentAction.GRANT)
+    grant = consent(h, p, ConsentAction.GRANT, recipient=charity.ref, by=a.worker_id)
     a.store.add_many([h, p, grant])
     a.sync(), b.sync()
-    withdrawal = consent(h, p, ConsentAction.WITHDRAW, seen=[grant.id])
+    withdrawal = consent(
+        h, p, ConsentAction.WITHDRAW, seen=[grant.id], recipient=charity.ref, by=b.worker_id
+    )
     b.store.add(withdrawal)
     referral = Referral(
         area_code=VILLAGE_A,
@@ -241,19 +244,19 @@ def test_withdrawal_wins_and_blocks_a_referral_that_arrives_after_it(ctx, make_d
     (dead,) = a.store.dead_letters()
     assert report.rejected == 1 and "同意" in (dead.reason or "")
     # The code and parameters came too (the device asks for them): said in English, the
-    # consent problem nested in them as well (the recipient and purpose are as recorded).
+    # consent problem nested in them as well (the recipient as recorded, the purpose by
+    # its label).
     refusal = DoorstepError.from_wire(dead.reason_code, dead.reason_params)
     assert refusal.code == "push.referral_consent" and message(refusal, "zh") == dead.reason
     assert message(refusal, "en") == (
-        f"No consent to share information with “{grant.recipient}” ({grant.purpose}); "
-        "the referral was not accepted."
+        f"Consent to share information with “{charity.name}” (Publishing a micro-wish) has been "
+        "withdrawn; the referral was not accepted."
     )
     for device in (a, b):
         device.sync()
         events = device.store.load_all(ConsentEvent)
         assert not state_for(events, p.id, grant.recipient, grant.purpose).granted
         assert device.store.counts()["referral"] == 0
-    _ = ctx
 
 
 def test_stamps_from_the_future_are_clamped_and_clocks_advance_from_the_server(ctx, make_device):

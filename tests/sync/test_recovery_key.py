@@ -20,6 +20,7 @@ from sync.server.cli import server_app
 from sync.server.context import get_meta
 from sync.server.services import admin, audit
 from tests.sync.conftest import PIN, VILLAGE_A
+from tests.sync.records import household
 
 NEW_PIN = "135790"
 runner = CliRunner()
@@ -51,7 +52,7 @@ def test_the_key_moves_offline_and_still_recovers_a_locked_out_device(
     ctx, make_device, tmp_path, doorstep, cli_env
 ):
     device = make_device()
-    h = device.store.add(Household(area_code=VILLAGE_A, address="岩头村5号"))
+    h = device.store.add(household(VILLAGE_A, "岩头村5号"))
     device.store.close()
     public = admin.recovery_public_key(ctx)
     private = admin.recovery_private_key(ctx)

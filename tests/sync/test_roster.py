@@ -260,7 +260,25 @@ def test_the_templates_are_written_with_no_cell_that_runs(tmp_path, monkeypatch)
 def household_rows(n: int, village: str = "330702102201") -> list[tuple[str, ...]]:
     """`n` one-person households of one village, keys H001…"""
     return [
-        (f"H{i:03d}", village, f"甲村{i}号", "", "低保", "", "", f"住户{i}", "", "", "", "", "")
+        (
+            f"H{i:03d}",
+            village,
+            f"甲村{i}号",
+            "",
+            "低保",
+            "",
+            "",
+            f"住户{i}",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        )
         for i in range(1, n + 1)
     ]
 
@@ -346,3 +364,46 @@ def test_a_dry_run_reports_what_would_change_and_writes_nothing(ctx, tmp_path):
     real = roster.import_roster(ctx, path)
     assert real.one_line() == rehearsal.one_line().removeprefix("试运行（未写入）：")
     assert len(records(ctx, "household")) == 3
+
+
+def dated_row(key: str, categories: str, exited: str = "", event: str = "", name: str = "张三"):  # type: ignore[no-untyped-def]
+    return (
+        key, "330702102201", "甲村1号", "", categories, "", "", name, "", "", "", "", "",
+        exited, "", "", event,
+    )  # fmt: skip
+
+
+def test_exit_and_major_event_dates_come_from_the_roster_or_the_import_day(ctx, tmp_path):
+    """The roster's 退出救助日期 and 重大变故日期 are kept; a category that expires with no date
+    gets the import day, and a later import keeps that first day; an event brought by the
+    roster is recorded on the import day, so its three days start then."""
+    first = write_csv(
+        tmp_path / "first.csv",
+        [
+            dated_row("H1", "近3年退出救助", exited="2024-07-01", event="2026-11-20"),
+            dated_row("H2", "临时救助、申请未通过", name="李四"),
+        ],
+    )
+    roster.import_roster(ctx, first, today=date(2026, 12, 1))
+    by_address = {h["categories"][0]: h for h in records(ctx, "household")}
+    assert by_address["exited"]["exited_on"] == "2024-07-01"
+    assert by_address["temporary_aid"]["temporary_aid_on"] == "2026-12-01"
+    assert by_address["temporary_aid"]["rejected_on"] == "2026-12-01"
+    [zhang] = [p for p in records(ctx, "person") if p["name"] == "张三"]
+    assert (zhang["major_event_date"], zhang["major_event_recorded_on"]) == (
+        "2026-11-20",
+        "2026-12-01",
+    )
+    again = roster.import_roster(ctx, first, today=date(2027, 1, 5))
+    assert again.unchanged == 4
+    temporary = next(h for h in records(ctx, "household") if "temporary_aid" in h["categories"])
+    assert temporary["temporary_aid_on"] == "2026-12-01"
+
+
+def test_a_bad_exit_date_is_a_bad_row(ctx, tmp_path):
+    path = write_csv(tmp_path / "bad.csv", [dated_row("H1", "近3年退出救助", exited="2024-13-01")])
+    with pytest.raises(roster.RosterInvalid) as refused:
+        roster.import_roster(ctx, path)
+    assert refused.value.lines() == [
+        "第 2 行：退出救助日期「2024-13-01」不是有效日期（如 2024-05-01）"
+    ]

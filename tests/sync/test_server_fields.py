@@ -1,4 +1,4 @@
-"""Fields only the server writes (a wish's claim, contact and release) cannot be set by a
+"""Fields only the server writes (a wish's claim and its release) cannot be set by a
 device: its store refuses the change before queuing it, and a tampered app's change is
 rejected whole by the server, with a reason, and lands in its dead letters."""
 
@@ -25,7 +25,6 @@ A = "0190a000-0000-7000-8000-00000000000a"
 SERVER_ONLY = {
     "claimed_by": "某捐赠人",
     "claimed_on": "2026-03-05",
-    "contacted_on": "2026-03-06",
     "released_on": "2026-03-07",
 }
 
@@ -70,13 +69,33 @@ def test_a_device_transition_cannot_carry_a_server_field() -> None:
     payload = {
         "from": "claimed",
         "to": "fulfilled",
-        "fields": {"fulfilled_on": "2026-03-10", "contacted_on": "2026-03-03"},
+        "fields": {"fulfilled_on": "2026-03-10", "claimed_on": "2026-03-01"},
     }
-    with refused(merge.Rejected, "contacted_on"):
+    with refused(merge.Rejected, "claimed_on"):
         merge.transition(held.data, held.stamps, payload, hlc=stamp(2000), seq=3, device_id=A)
     payload["fields"] = {"fulfilled_on": "2026-03-10"}
     done = merge.transition(held.data, held.stamps, payload, hlc=stamp(2000), seq=3, device_id=A)
-    assert done.data["state"] == "fulfilled" and done.data["contacted_on"] is None
+    assert done.data["state"] == "fulfilled" and done.data["claimed_on"] == "2026-03-02"
+
+
+def test_a_device_records_the_contact_only_while_the_wish_is_claimed() -> None:
+    held = claimed()
+    contact = {"contacted_on": "2026-03-03", "handed_over_on": "2026-03-05"}
+    done = merge.update(
+        "wish", held.data, held.stamps, contact, hlc=stamp(2000), base_seq=2, seq=3, device_id=A
+    )
+    assert (done.data["contacted_on"], done.data["handed_over_on"]) == ("2026-03-03", "2026-03-05")
+    # Released meanwhile (back on the board): the late contact loses to the release.
+    released = merge.server_write(
+        "wish", held.data, held.stamps,
+        {"state": "published", "claimed_by": "", "claimed_on": None, "released_on": "2026-03-10"},
+        hlc=stamp(3000), seq=3,
+    )  # fmt: skip
+    with refused(merge.Rejected, "只有已认领的心愿可以登记联系"):
+        merge.update(
+            "wish", released.data, released.stamps, {"contacted_on": "2026-03-11"},
+            hlc=stamp(4000), base_seq=3, seq=4, device_id=A,
+        )  # fmt: skip
 
 
 def test_the_server_still_writes_them() -> None:
@@ -135,23 +154,23 @@ def test_a_device_that_forges_a_claim_gets_a_dead_letter_and_the_servers_copy(ct
     assert a.store.get(Wish, w.id).claimed_by == "金华市慈善总会"
     assert a.store.pending() == []
 
-    # A fulfilment that backdates a contact: refused on the device, rejected on the server.
+    # A fulfilment that backdates the claim: refused on the device, rejected on the server.
     fulfilled = transition(
-        a.store.get(Wish, w.id), S.FULFILLED, on=date(2026, 3, 20), contacted_on=date(2026, 3, 2)
+        a.store.get(Wish, w.id), S.FULFILLED, on=date(2026, 3, 20), claimed_on=date(2026, 3, 2)
     )
-    with refused(IllegalEdit, "contacted_on"):
+    with refused(IllegalEdit, "claimed_on"):
         a.store.update(fulfilled)
     forged = {
         "from": "claimed",
         "to": "fulfilled",
-        "fields": {"fulfilled_on": "2026-03-20", "contacted_on": "2026-03-02"},
+        "fields": {"fulfilled_on": "2026-03-20", "claimed_on": "2026-03-02"},
     }
     forge(a.store, "wish", w.id, "transition", forged)
     report = a.sync()
     assert report.rejected == 1
-    assert "contacted_on" in (a.store.dead_letters()[-1].reason or "")
+    assert "claimed_on" in (a.store.dead_letters()[-1].reason or "")
     server = stored(ctx, w.id)
-    assert (server["state"], server["contacted_on"]) == ("claimed", None)
+    assert (server["state"], server["claimed_on"]) == ("claimed", date.today().isoformat())
     # Without the forged field the same fulfilment goes through.
     a.store.update(transition(a.store.get(Wish, w.id), S.FULFILLED, on=date(2026, 3, 20)))
     assert a.sync().rejected == 0

@@ -11,22 +11,26 @@ from app.domain.consent import disclosure
 from app.domain.records import Person, Referral
 from sync.server.services import audit
 from tests.sync.conftest import VILLAGE_A
-from tests.sync.records import consent, household, person
+from tests.sync.records import consent, household, organisation, person
 
 SHARE = {
-    "recipient": "金华市慈善总会",
-    "purpose": "微心愿对接",
+    "recipient": "0192a000-0000-7000-8000-000000000001",
+    "purpose": "wish",  # 微心愿发布
     "data_categories": ["identity", "needs"],
 }
 
 
-def referral(p: Person, direction: ReferralDirection = ReferralDirection.TO_CHARITY) -> Referral:
+def referral(
+    p: Person,
+    direction: ReferralDirection = ReferralDirection.TO_CHARITY,
+    recipient: str = SHARE["recipient"],
+) -> Referral:
     return Referral(
         area_code=p.area_code,
         household_id=p.household_id,
         person_id=p.id,
         direction=direction,
-        recipient=SHARE["recipient"],
+        recipient=recipient,
         purpose=SHARE["purpose"],
         data_categories=[DataCategory.IDENTITY, DataCategory.NEEDS],
         referred_on=date(2026, 3, 2),
@@ -35,18 +39,24 @@ def referral(p: Person, direction: ReferralDirection = ReferralDirection.TO_CHAR
 
 def test_a_referral_to_a_charity_is_logged_as_a_share_on_both_sides(ctx, make_device):
     device = make_device()
+    charity = organisation(ctx).ref
     h = household(VILLAGE_A)
     p = person(h, "欧阳春花")
-    device.store.add_many([h, p, consent(h, p, ConsentAction.GRANT)])
-    to_charity = device.store.add(referral(p))
+    device.store.add_many(
+        [h, p, consent(h, p, ConsentAction.GRANT, recipient=charity, by=device.worker_id)]
+    )
+    to_charity = device.store.add(referral(p, recipient=charity))
     back = device.store.add(referral(p, ReferralDirection.TO_CIVIL_AFFAIRS))
     device.store.update(to_charity.model_copy(update={"note": "已电话告知"}))
 
     [logged] = device.store.share_log(p.id)
-    expected = {**SHARE, "referral_id": to_charity.id, "person_id": p.id, "on": "2026-03-02"}
+    expected = {
+        **SHARE, "recipient": charity, "referral_id": to_charity.id, "person_id": p.id,
+        "on": "2026-03-02",
+    }  # fmt: skip
     assert logged["details"] == expected
     stored = b"".join(f.read_bytes() for f in device.sandbox.path.rglob("*") if f.is_file())
-    assert SHARE["recipient"].encode() not in stored  # sealed like any personal value
+    assert charity.encode() not in stored  # sealed like any personal value
 
     report = device.sync()
     assert report.rejected == 0

@@ -120,8 +120,9 @@ def test_reports_vm_rows_by_worker_and_team_equal_the_servers(ctx, make_device) 
 
 
 def test_staff_ride_on_the_last_pull_page_only_when_they_changed(ctx, make_device) -> None:
-    """No extra round trip: a sync with nothing new is one push-less pull, and the staff
-    come along only when the server's differ from the digest the device holds."""
+    """No extra round trip: a sync with nothing new is one push-less pull (the county's
+    share log rides on it too), and the staff come along only when the server's differ from
+    the digest the device holds."""
     device = make_device(areas=[VILLAGE_A], name="欧阳明月")
     device.sync()
     digest = _digest(device.store)

@@ -176,9 +176,15 @@ def test_nested_errors_record_types_and_fields_are_said_in_the_same_language() -
     edit = IllegalChange("change.insert_only", record="visit")
     assert message(edit) == "探访记录保存后不可修改，请新增一条更正记录。"
     assert message(edit, "en").startswith("A visit cannot change once saved")
-    wrapped = DoorstepError("push.referral_consent", problem=DoorstepError("consent.not_covered"))
-    assert message(wrapped) == "同意已过期或不包含所需的数据类别，转介未被接受。"
-    assert message(wrapped, "en").startswith("The consent has expired")
+    missing = DoorstepError("consent.not_covered", missing=["health", "id_number"])
+    wrapped = DoorstepError("push.referral_consent", problem=missing)
+    assert message(wrapped) == "同意不包含所需的数据类别：健康状况、身份证号，转介未被接受。"
+    assert message(wrapped, "en").startswith(
+        "The consent does not cover the data categories needed: Health, "
+    )
+    # Across the wire the categories come back as plain codes, and are said the same way.
+    again = DoorstepError.from_wire(wrapped.code, wrapped.wire_params())
+    assert message(again) == message(wrapped)
 
 
 def test_an_unknown_code_or_a_missing_parameter_is_said_by_the_fallback() -> None:

@@ -14,6 +14,7 @@ from app.domain.codes import PersonFlag, Team, VisitMode, VisitOutcome
 from app.domain.identity import make_id_number
 from app.domain.policy import Urgency
 from app.domain.records import NOTE_MAX_CHARS, Household, Person, Visit
+from app.domain.shares import CountyShare
 from app.services.households import REVEAL_ACTION
 from app.store.sandbox import list_sandboxes, open_store
 from app.ui.viewmodels.consent import ConsentVM
@@ -77,7 +78,7 @@ def test_consent_state_per_recipient(ws: Workspace) -> None:
     assert consent.grant() is not None
     lines = HouseholdVM(ws, household).consent_lines()
     assert [(c.person, c.recipient, c.granted) for c in lines] == [
-        ("欧阳秀兰", "助联体成员慈善组织", True)
+        ("欧阳秀兰", "全体助联体成员单位", True)
     ]
     assert lines[0].state == "已同意（至 2027-05-20）"
 
@@ -263,5 +264,51 @@ def test_back_from_a_saved_visit_the_household_shows_it_first_and_still_works(
         assert not client.has_text(long_note)
         await client.click("展开全文")
         assert client.has_text(long_note)
+
+    asyncio.run(go())
+
+
+def test_the_share_log_shows_ten_at_a_time_newest_first(data_dir: Path, clock: Clock) -> None:
+    """共享记录 on the household screen: the newest ten of a long log, then 显示更多 for
+    the next ten, until the oldest shows."""
+    sandbox = list_sandboxes(data_dir)[0]
+    store = open_store(sandbox, sandbox.unlock(PIN))
+    try:
+        [household] = [h for h in store.load_all(Household) if h.address == "岩头村3组88号"]
+        [head] = [p for p in store.load_all(Person) if p.household_id == household.id][:1]
+        shares = [
+            CountyShare(
+                at=f"2026-04-{n:02d}T09:00:00+00:00",
+                organisation=f"第{n}号慈善会",
+                action="viewed",
+                purpose="wish",
+                data_categories=("identity",),
+                household_id=household.id,
+                person_id=head.id,
+                id=n,
+            )
+            for n in range(1, 24)
+        ]
+        with store.unit_of_work() as uow:
+            uow.county_shares.keep(shares, 23)
+            uow.commit()
+    finally:
+        store.close()
+
+    async def go() -> None:
+        client = await Client(data_dir, clock=clock).start()
+        await client.unlock(PIN)
+        await client.tab("家庭")
+        await client.type("搜索", "oyxl")
+        await client.click("打开欧阳秀兰家")
+        assert client.has_text("2026-04-23 第23号慈善会 查看")
+        assert not client.has_text("第13号慈善会")
+        assert client.has_text("微心愿发布")
+        await client.click("显示更多（还有 13 条）")
+        assert client.has_text("第4号慈善会")
+        assert not client.has_text("第3号慈善会")
+        await client.click("显示更多（还有 3 条）")
+        assert client.has_text("2026-04-01 第1号慈善会 查看")
+        assert not client.has_text("显示更多（还有")
 
     asyncio.run(go())

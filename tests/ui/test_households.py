@@ -6,13 +6,18 @@ import asyncio
 from pathlib import Path
 
 import flet as ft
+import pytest
 from pypinyin import lazy_pinyin
 
 from app.domain.codes import Category, RegisterStatus
 from app.domain.identity import make_id_number
 from app.domain.records import Household, Person
+from app.store.errors import IllegalEdit
+from app.store.transfer import ImportFailed, import_records, record_line
+from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.households import PAGE, HouseholdsVM, NewHouseholdVM
 from app.ui.viewmodels.workspace import Workspace
+from tests.said import said
 from tests.ui.builders import PIN
 from tests.ui.conftest import TODAY, Clock, ouyang
 from tests.ui.harness import Client
@@ -113,6 +118,45 @@ def test_report_saves_a_reported_household_that_search_finds(ws: Workspace) -> N
     listing.set_query("qdd")
     assert [(line.title, line.reported) for line in listing.lines] == [("钱多多", True)]
     assert ws.store.outbox_counts()["pending"] == 2
+
+
+def test_the_device_never_puts_a_household_on_the_register(ws: Workspace, tmp_path: Path) -> None:
+    """Only the county's roster, or a coordinator's confirmation, makes a household 在册: a
+    household made here on the register is refused in one sentence, nothing saved or
+    queued — through the service, the store and an imported file — and a household's place
+    on the register is not changed by an edit."""
+    queued = ws.store.outbox_counts()["pending"]
+    refusal = (
+        "设备上新建的家庭只能作为主动发现（待确认）上报；纳入在册以县里的花名册或协理员的确认为准。"
+    )
+    for fields in ({}, {"register_status": RegisterStatus.REGISTERED},
+                   {"register_status": RegisterStatus.REPORTED, "registered_on": TODAY}):  # fmt: skip
+        h = Household(area_code="330702102203", address="上坞村2组2号", **fields)  # type: ignore[arg-type]
+        head = Person(area_code=h.area_code, household_id=h.id, name="钱多多")
+        with pytest.raises(IllegalEdit) as caught:
+            ws.households.report(h, head)
+        assert user_message(caught.value) == refusal
+        assert ws.store.existing_ids("household", {h.id}) == set()
+    line = record_line(Household(area_code="330702102203", address="上坞村2组3号"))
+    (tmp_path / "in.jsonl").write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as failed:
+        import_records(ws.store, tmp_path / "in.jsonl")
+    [bad] = failed.value.errors
+    assert bad.line == 1 and said(bad.problem) == refusal
+    assert ws.store.outbox_counts()["pending"] == queued
+    # A coordinator's device edits a roster household's address, never its place on the register.
+    assert ws.profile.is_coordinator
+    on_roster = ws.households.get(ouyang(ws))
+    assert on_roster.register_status == RegisterStatus.REGISTERED
+    for change in ({"register_status": RegisterStatus.LEFT, "left_on": TODAY},
+                   {"registered_on": TODAY}):  # fmt: skip
+        with pytest.raises(IllegalEdit) as caught:
+            ws.store.update(on_roster.model_copy(update=change))
+        assert (
+            user_message(caught.value)
+            == "在册状态及在册、退出日期以县里的花名册为准，设备上不能修改。"
+        )
+    assert ws.store.outbox_counts()["pending"] == queued
 
 
 def test_without_a_query_households_come_in_pinyin_order(ws: Workspace) -> None:

@@ -12,9 +12,11 @@ from fontTools.ttLib import TTFont
 
 from app.domain import codes, coverage, indicators
 from app.domain.areas import COUNTIES
+from app.domain.codes import SharePurpose
 from app.domain.coverage import UNASSIGNED, Breakdown, Measure
 from app.domain.indicators import Source, Status
 from app.domain.policy import Urgency
+from app.domain.purposes import WORDINGS
 from app.ui import widgets as w
 from app.ui.catalogue import (
     CODE_LABELS,
@@ -24,6 +26,7 @@ from app.ui.catalogue import (
     code_names,
     label,
     measure_label,
+    purpose_label,
     text,
 )
 
@@ -60,7 +63,7 @@ def test_every_measure_has_its_words_in_both_languages() -> None:
         for v in vars(module).values()
         if isinstance(v, Measure)
     }.values()
-    assert len(measures) == 6 and set(MEASURE_WORDS) == {m.code for m in measures}
+    assert len(measures) == 10 and set(MEASURE_WORDS) == {m.code for m in measures}
     for m in measures:
         parts = {"title", "count"} | ({"total", "rate"} if m.total_key else set())
         assert set(MEASURE_WORDS[m.code]) == parts, m.code
@@ -86,7 +89,7 @@ def _keys_used_by_the_ui() -> set[str]:
         used.update(re.findall(r"""(?:\bt|\btext)\(\s*["']([a-z_]+\.[a-z_.]+)["']""", source))
         used.update(
             re.findall(
-                r"""["']((?:start|sync|today|households|newhh|household|visit|consent|needs|wishes|settings|common|form|media|nav|error|record|gender)\.[a-z_]+)["']""",
+                r"""["']((?:start|sync|today|households|newhh|household|visit|consent|needs|wishes|settings|common|form|media|nav|error|record|gender|referral|recipient)\.[a-z_]+)["']""",
                 source,
             )
         )
@@ -105,6 +108,7 @@ def _keys_used_by_the_ui() -> set[str]:
             "evidence",
             "guardian",
         ],
+        "referral.": ["person", "recipient", "purpose", "categories"],
         "newhh.": ["village", "address", "head_name", "id_number"],
         "visit.": ["visited_on", "outcome", "care", "wish_title", "wish_value", "need"],
         "record.": ["household", "person", "visit", "need", "consent", "wish", "referral"],
@@ -172,3 +176,14 @@ def test_every_bundled_font_has_its_licence_beside_it() -> None:
     for font, (licence, phrase) in licences.items():
         assert (fonts / font).is_file()
         assert phrase in (fonts / licence).read_text(encoding="utf-8"), licence
+
+
+def test_a_purpose_typed_in_a_listed_purposes_words_reads_as_that_purpose() -> None:
+    """Each listed purpose's words as typed before the list (app.domain.purposes) are its
+    label; anything else typed reads as 其他：… (the county's own words as they are)."""
+    assert {word: label(p) for word, p in WORDINGS.items()} == {w: w for w in WORDINGS}
+    assert set(WORDINGS.values()) == set(SharePurpose)
+    assert purpose_label("wish") == purpose_label("微心愿发布") == "微心愿发布"
+    assert purpose_label("wish", "en") == "Publishing a micro-wish"
+    assert purpose_label("助学帮扶") == "其他：助学帮扶"
+    assert purpose_label("项目服务：助医", typed=False) == "项目服务：助医"

@@ -28,13 +28,23 @@ def _sizes(client: Client) -> list[tuple[str, float | None]]:
 
 def _all_large(client: Client) -> list[str]:
     """The texts of the screen not drawn at LARGE_TEXT × their own size."""
-    return [
+    texts = [
         f"{c.value!r} at {c.size}"
         for c in client.controls()
         if isinstance(c, ft.Text)
         and c.value
         and c.size != round(getattr(c, "_doorstep_base_size", 0) * w.LARGE_TEXT, 1)
     ]
+    # A field's label (inline, and floating above it) and its hint grow with it.
+    large = round(w.TEXT * w.LARGE_TEXT, 1)
+    labels = [
+        f"{type(c).__name__} {c.label!r}'s {attr} at {style.size if style else None}"
+        for c in client.controls()
+        if isinstance(c, ft.TextField | ft.Dropdown) and c.label
+        for attr in ("label_style", "hint_style")
+        if (style := getattr(c, attr)) is None or (style.size or 0) < large
+    ]
+    return texts + labels
 
 
 async def _visit_every_screen(client: Client, wide: bool) -> dict[str, list[str]]:
@@ -51,7 +61,7 @@ async def _visit_every_screen(client: Client, wide: bool) -> dict[str, list[str]
         small[client.top().route or tab] = _all_large(client)
     await client.click("打开欧阳秀兰家")
     small["/household"] = _all_large(client)
-    for action in ("新增探访", "敲门问需求", "信息共享同意"):
+    for action in ("新增探访", "敲门问需求", "信息共享同意", "转介"):
         await client.click(action)
         small[f"{client.top().route} {action}"] = _all_large(client)
         client.shell.pop()
@@ -74,7 +84,7 @@ def test_every_screen_builds_with_large_text(
         await client.unlock(PIN)
         small = await _visit_every_screen(client, wide=size[0] >= 900)
         assert {route: texts for route, texts in small.items() if texts} == {}
-        assert len(small) == 12
+        assert len(small) == 13
 
     asyncio.run(go())
 

@@ -219,6 +219,9 @@ def test_drill_down_to_the_households_of_a_village(ws: Workspace) -> None:
 
 
 def test_indicator_statuses(hand: Workspace) -> None:
+    from app.domain.indicators import LIBRARY_CODES
+    from app.domain.projects import ProjectBook
+
     base = load_target_list().model_dump()
     for spec in base["indicators"]:
         if spec["code"] == "wishes_fulfilled":
@@ -227,11 +230,25 @@ def test_indicator_statuses(hand: Workspace) -> None:
     statuses = {line.code: line.status for line in vm.indicators}
     assert statuses == {
         "reasonable_needs_fulfilled": Status.NO_DATA,  # no need assessed
-        "service_project_coverage": Status.NOT_MET,  # 1 of 3 households served, target 90%
+        "service_project_coverage": Status.NOT_MET,  # no project delivery, target 90%
         "wishes_fulfilled": Status.MET,
         "visit_coverage": Status.NOT_MET,
         "charities_involved": Status.MET,
+        # The server has sent this device no project book yet: unknown, not 0.
+        "service_projects": Status.NO_DATA,
+        "charity_resource_projects": Status.NO_DATA,
+        "venture_philanthropy_projects": Status.NO_DATA,
+        "charities": Status.NO_DATA,
     }
+    # Once the server has said its scope has no project (an empty book, with its digest),
+    # none are counted: below every target.
+    with hand.store.unit_of_work() as uow:
+        uow.projects.put(ProjectBook(), "digest-of-an-empty-book")
+        uow.commit()
+    statuses = {line.code: line.status for line in ReportsVM(hand, targets=vm.targets).indicators}
+    assert {code: statuses[code] for code in LIBRARY_CODES} == dict.fromkeys(
+        LIBRARY_CODES, Status.NOT_MET
+    )
     wishes = next(line for line in vm.indicators if line.code == "wishes_fulfilled")
     assert wishes.value == 1 and wishes.target_text == "≥1"
     assert STATUS_COLOURS[Status.MET] == ft.Colors.GREEN_700
@@ -296,8 +313,10 @@ def test_export_writes_a_masked_workbook(hand: Workspace, tmp_path: Path) -> Non
     path = vm.export()
     assert path.parent == tmp_path / "exports" and path.suffix == ".xlsx"
     book = load_workbook(path)
-    # county, township, village, worker, team, category, overdue, indicators
-    assert len(book.sheetnames) == 8
+    # county, township, village, worker, team, category, overdue, 重大变故响应率 by village,
+    # the warnings by village and their list, indicators
+    assert len(book.sheetnames) == 11
+    assert book.sheetnames[7:10] == ["重大变故响应率", "预警统计", "预警名单"]
     cells = [str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row]
     assert "王*" in cells and "李*" in cells and "王三" not in cells
     chosen = vm.export(tmp_path / "mine.xlsx")

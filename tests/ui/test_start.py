@@ -223,3 +223,35 @@ def test_with_a_keystore_the_pad_takes_digits_only(data_dir: Path, clock: Clock)
     assert vm.keystore is not None and not vm.passphrase and not vm.enrol_passphrase
     vm.set_pin("12ab34")
     assert vm.pin == "1234"
+
+
+def test_a_photo_or_file_of_the_enrolment_qr_code_fills_the_form(
+    tmp_path: Path, clock: Clock
+) -> None:
+    """The county's QR code (the PNG `doorstep server enrol --qr` saves, or a photo of
+    it) fills the code and the empty server address; another QR code, or a picture
+    with none, says why in one sentence and changes nothing."""
+    import io
+
+    import segno
+    from PIL import Image
+
+    from sync.server.services import admin
+
+    qr = "doorstep:enroll?code=QRCD-1234&server=https://county.example.cn:8443&pin=sha256:ab12"
+    vm = _vm(tmp_path, clock)
+    vm.start_enrolling()
+    assert vm.read_code_image(admin.qr_png(qr)) is None
+    assert (vm.code, vm.server_url) == (qr, "https://county.example.cn:8443")
+
+    vm.code, vm.server_url = "", ""
+    other = io.BytesIO()
+    segno.make("https://example.com/not-an-enrolment").save(other, kind="png", scale=6)
+    assert vm.read_code_image(other.getvalue()) == (
+        "这个二维码不是登记二维码（应以 doorstep:enroll? 开头），请向县级管理员索取。"
+    )
+    blank = io.BytesIO()
+    Image.new("RGB", (320, 240), (200, 200, 200)).save(blank, "JPEG")
+    assert vm.read_code_image(blank.getvalue()).startswith("图中没有找到可识别的二维码")  # type: ignore[union-attr]
+    assert vm.read_code_image(b"%PDF-1.4 not an image") == "无法识别：文件不是 JPEG 或 PNG 图片。"
+    assert (vm.code, vm.server_url) == ("", "")

@@ -69,6 +69,7 @@ def test_every_screen_builds_and_is_labelled(
             ("新增探访", "/visit-new"),
             ("敲门问需求", "/visit-new"),
             ("信息共享同意", "/consent"),
+            ("转介", "/referral"),
         ):
             await client.click(action)
             assert client.top().route == route and _unlabelled(client) == [], route

@@ -4,8 +4,8 @@ work keeps both or neither."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -14,6 +14,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from app.domain import identity
 from app.domain.clock import MAX_DRIFT_MS
+from app.domain.codes import RegisterStatus
 from app.domain.ids import new_id
 from app.domain.records import (
     BOOKKEEPING,
@@ -185,7 +186,9 @@ class RecordRepository:
         if isinstance(record, Household):
             areas[record.id] = record.area_code
             return
-        household_id = getattr(record, "household_id", "")
+        household_id = getattr(record, "household_id", None)
+        if household_id is None:  # a festival list hangs off no household
+            return
         if household_id not in areas:
             table = mapping_for("household").table
             query = select(table.c.area_code).where(table.c.id == household_id)
@@ -197,8 +200,9 @@ class RecordRepository:
         except IllegalChange as exc:
             raise IllegalEdit.like(exc) from None
 
-    def update(self, record: R) -> R:
-        """Write the changed fields of `record` and queue them; unchanged = no-op."""
+    def update(self, record: R, writer: Writer = DEVICE) -> R:
+        """Write the changed fields of `record` and queue them; unchanged = no-op. The
+        `writer` is this device (a reviewer's for a decision on a 主动发现 household)."""
         mapping = mapping_for(_record(record).type_name)
         current, base_seq = self._get_row(mapping, record.id)
         if current is None:
@@ -208,7 +212,9 @@ class RecordRepository:
         self.queued = True
         if not changed:
             return current  # type: ignore[return-value]
-        _check(record, lambda r: type(r).check_edit(before, changed, DEVICE), changed)
+        if writer.latest is None and not writer.server:
+            writer = replace(writer, latest=writer_at(self._store.wall_ms()).latest)
+        _check(record, lambda r: type(r).check_edit(before, changed, writer), changed)
         stamped = record.model_copy(
             update={k: getattr(current, k) for k in BOOKKEEPING}
             | {"updated_hlc": self._store.clock.now()}
@@ -315,13 +321,17 @@ class RecordRepository:
         record_type: type[R],
         *,
         household_id: str | None = None,
+        status: str | None = None,
         skip_damaged: bool = False,
         damaged: list[IntegrityError] | None = None,
     ) -> list[R]:
-        """Every record of a type (or of one household); damaged ones raise or are skipped
-        (and appended to `damaged`)."""
+        """Every record of a type (or of one household, or in one `status` of a type whose
+        status is a plain column); damaged ones raise or are skipped (and appended to
+        `damaged`)."""
         mapping = mapping_for(record_type.type_name)
         query = select(mapping.table)
+        if status is not None:
+            query = query.where(mapping.table.c.status == status)
         if household_id is not None:
             key = (
                 mapping.table.c.id
@@ -338,6 +348,39 @@ class RecordRepository:
                     raise
                 if damaged is not None:
                     damaged.append(exc)
+        return out
+
+    def count_where(
+        self,
+        type_name: str,
+        *,
+        excluding: Mapping[str, Collection[str]] | None = None,
+        **plain: str | None,
+    ) -> int:
+        """How many records of a type have these values in plain columns (None: no value)
+        and none of the `excluding` values, counted without opening any (e.g. a worker's
+        households still to visit, leaving out the lists that ended)."""
+        table = mapping_for(type_name).table
+        query = select(func.count()).select_from(table)
+        for name, value in plain.items():
+            column = table.c[name]
+            query = query.where(column.is_(None) if value is None else column == value)
+        for name, values in (excluding or {}).items():
+            if values:
+                query = query.where(table.c[name].not_in(sorted(values)))
+        return int(self._conn.execute(query).scalar_one())
+
+    def households_with_status(self, status: RegisterStatus) -> list[Household]:
+        """The readable households of one register status (a plain column: no household of
+        another status is decrypted), e.g. the reported ones of the 主动发现 queue."""
+        mapping = mapping_for("household")
+        query = select(mapping.table).where(mapping.table.c.register_status == status.value)
+        out: list[Household] = []
+        for row in self._conn.execute(query).mappings():
+            try:
+                out.append(mapping.from_row(row))  # type: ignore[arg-type]
+            except IntegrityError:
+                continue
         return out
 
     def with_blind_index(self, kind: str, value: str) -> list[str]:
@@ -366,6 +409,15 @@ class RecordRepository:
             select(OUTBOX).where(OUTBOX.c.state == "pending").order_by(OUTBOX.c.seq).limit(limit)
         ).mappings()
         return [_mutation(r) for r in rows]
+
+    def pending_ids(self, record_type: str) -> set[str]:
+        """The records of `record_type` with a change still waiting to be pushed."""
+        rows = self._conn.execute(
+            select(OUTBOX.c.record_id)
+            .where(OUTBOX.c.state == "pending", OUTBOX.c.record_type == record_type)
+            .distinct()
+        )
+        return {str(r[0]) for r in rows}
 
     def dead_letters(self) -> list[Mutation]:
         """Changes the server refused for good, oldest first."""

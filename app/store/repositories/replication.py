@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, not_, or_, select, update
 
+from app.domain.campaigns import township_lists_of
 from app.domain.ids import new_id
 from app.domain.records import PHOTO_FIELDS, RECORD_TYPES
 from app.store.columns import Sealed
@@ -127,9 +128,13 @@ class ReplicationRepository:
     def evict_outside(self, scope: list[str]) -> int:
         """Delete every record whose area is outside `scope` (its plaintext area code)."""
         count = 0
+        townships = township_lists_of(scope)
         for mapping in MAPPINGS.values():
             table = mapping.table
-            keep = or_(*[table.c.area_code.like(f"{code}%") for code in scope]) if scope else None
+            kept = [table.c.area_code.like(f"{code}%") for code in scope]
+            if mapping.type_name == "campaign" and townships:
+                kept.append(table.c.area_code.in_(townships))  # `campaigns.visible_in`
+            keep = or_(*kept) if scope else None
             leaving = select(table.c.id) if keep is None else select(table.c.id).where(not_(keep))
             self._conn.execute(delete(PHOTOS).where(PHOTOS.c.record_id.in_(leaving)))
             query = delete(table) if keep is None else delete(table).where(not_(keep))

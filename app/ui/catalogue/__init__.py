@@ -18,6 +18,7 @@ from app.ui.catalogue.labels import (
     field_label,
     label,
     measure_label,
+    purpose_label,
     relation_label,
     text,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "label",
     "measure_label",
     "message",
+    "purpose_label",
     "relation_label",
     "text",
 ]

@@ -3,7 +3,7 @@
 An error carries a code and parameters (`app.domain.errors.DoorstepError`); `message`
 turns it into the sentence in the chosen language. A parameter that is itself an error is
 said in the same language; a format spec names how a parameter is said: ``{state:label}``
-by the code's label, ``{items:list}`` each item joined by "；", ``{record:record}`` by the record type's name, ``{kind:keystore}`` by the keystore's, ``{field:field}`` by
+by the code's label, ``{items:list}`` each item joined by "；", ``{missing:categories}`` each data category by its label, ``{record:record}`` by the record type's name, ``{kind:keystore}`` by the keystore's, ``{field:field}`` by
 the field's name. A code with no sentence, or a sentence missing a parameter, is said by
 the fallback naming the code, never by a traceback.
 """
@@ -14,8 +14,9 @@ import string
 from enum import StrEnum
 from typing import Any
 
+from app.domain.codes import DataCategory
 from app.domain.errors import DoorstepError
-from app.ui.catalogue.labels import DEFAULT_LANGUAGE, field_label, label
+from app.ui.catalogue.labels import DEFAULT_LANGUAGE, field_label, label, purpose_label
 
 # Record types by `Record.type_name`, as error sentences name them.
 RECORD_NAMES: dict[str, tuple[str, str]] = {
@@ -26,6 +27,10 @@ RECORD_NAMES: dict[str, tuple[str, str]] = {
     "consent": ("同意记录", "consent record"),
     "wish": ("心愿", "wish"),
     "referral": ("转介", "referral"),
+    "register_change": ("登记变更", "register change"),
+    "delivery": ("项目服务记录", "project delivery"),
+    "campaign": ("节日走访清单", "festival list"),
+    "campaign_assignment": ("节日走访对象", "household on a festival list"),
 }
 
 # Keystores by `Keystore.kind` (app.store.keystore), as sentences name them.
@@ -99,6 +104,180 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     # organisations (app.domain.organisations)
     "organisation.invalid": ("机构信息无效", "The organisation's details are not valid"),
+    # service projects (app.domain.projects) and their deliveries (records.Delivery)
+    "project.invalid": ("项目信息无效", "The project's details are not valid"),
+    "project.id": ("项目编号无效", "Not a valid project id"),
+    "project.name_length": (
+        "项目名称应为2到{max}个字",
+        "A project's name has 2 to {max} characters",
+    ),
+    "project.area": ("服务区划无效：{problem}", "Not a valid area served: {problem}"),
+    "project.period": (
+        "项目结束日期不能早于开始日期",
+        "A project cannot end before it starts",
+    ),
+    "project.field": (
+        "项目的「{field:field}」填写有误",
+        "The project's {field:field} is not valid",
+    ),
+    "project.unknown": (
+        "找不到这个服务项目（可能尚未同步）",
+        "That service project is not known here (perhaps not synced yet)",
+    ),
+    "project.not_for_area": (
+        "该项目不提供此领域的帮扶",
+        "That project does not help in this need area",
+    ),
+    "project.not_running": (
+        "该项目在 {day} 不在实施期内",
+        "The project is not running on {day}",
+    ),
+    "campaign.invalid": ("节日走访清单有误", "The festival list is not valid"),
+    "campaign.year_range": (
+        "年份应在 {first} 至 {last} 年之间",
+        "The year must be between {first} and {last}",
+    ),
+    "campaign.area_level": (
+        "节日走访清单应覆盖一个乡镇（街道）或一个村（社区）",
+        "A festival list covers one township or one village",
+    ),
+    "campaign.villages_of_village": (
+        "覆盖一个村（社区）的清单不能再选择村",
+        "A list of one village cannot name villages",
+    ),
+    "campaign.village_outside": (
+        "村（社区）{village} 不在该乡镇（街道）内",
+        "Village {village} is not in the list's township",
+    ),
+    "campaign.village_twice": ("同一个村（社区）选了两次", "A village is named twice"),
+    "campaign.group_twice": ("同一类对象选了两次", "A group is named twice"),
+    "campaign.groups_missing": (
+        "请至少选择一类对象（老、幼、残）",
+        "Choose at least one group (elderly, children, disabled)",
+    ),
+    "campaign.elderly_age": (
+        "老年人年龄应在 {low} 至 {high} 岁之间",
+        "The elderly age must be between {low} and {high}",
+    ),
+    "campaign.child_age": (
+        "儿童年龄应在 {low} 至 {high} 岁之间",
+        "The child age must be between {low} and {high}",
+    ),
+    "campaign.name_missing": ("请填写清单名称", "Enter a name for the list"),
+    "campaign.name_too_long": (
+        "清单名称最多 {limit} 个字",
+        "A list's name has at most {limit} characters",
+    ),
+    "campaign.item_too_long": (
+        "每件物品最多 {limit} 个字",
+        "Each item has at most {limit} characters",
+    ),
+    "campaign.too_many_items": (
+        "送达物品最多填写 {limit} 项",
+        "At most {limit} items can be recorded",
+    ),
+    "campaign.items_missing": (
+        "请填写送达的物品",
+        "Enter what was delivered",
+    ),
+    "campaign.value_number": (
+        "价值应为整数（元）",
+        "The value must be a whole number of yuan",
+    ),
+    "campaign.value_too_large": (
+        "价值不能超过 {limit} 元",
+        "The value cannot exceed {limit} yuan",
+    ),
+    "campaign.visit_day_missing": (
+        "走访记录和走访日期应同时填写",
+        "A visit and its day go together",
+    ),
+    "campaign.delivered_without_visit": (
+        "尚未走访的家庭不能记录送达物品",
+        "Deliveries are recorded with a visit",
+    ),
+    "campaign.create_visited": (
+        "新加入清单的家庭应为未走访",
+        "A household joins a list not yet visited",
+    ),
+    "campaign.other_worker": (
+        "只能以本人名义建立清单",
+        "A list is made in the name of this device's worker",
+    ),
+    "campaign.in_future": ("日期不能晚于今天", "The date cannot be after today"),
+    "campaign.coordinator_only": (
+        "只有救助协理员（协调员）可以建立清单或调整走访人员",
+        "Only a coordinator can make a list or change who visits",
+    ),
+    "campaign.closed": (
+        "此清单已结束，不能再更改",
+        "This list is closed and can no longer change",
+    ),
+    "campaign.removed": (
+        "该家庭已移出清单，不能再更改",
+        "The household was taken off the list and can no longer change",
+    ),
+    "campaign.remove_visited": (
+        "已走访的家庭不能移出清单",
+        "A household already visited cannot be taken off the list",
+    ),
+    "campaign.not_closed": (
+        "此清单尚未结束，无需重新开启",
+        "This list is not closed; there is nothing to reopen",
+    ),
+    "campaign.not_removed": (
+        "该家庭仍在清单中，无需放回",
+        "The household is still on the list; there is nothing to put back",
+    ),
+    "campaign.restore_mismatch": (
+        "放回的家庭与被移出的记录不一致",
+        "The household put back does not match the place taken off",
+    ),
+    "campaign.restore_day_missing": (
+        "放回清单应同时记录被移出的记录和放回日期",
+        "Putting a household back names the place taken off and the day",
+    ),
+    "campaign.removed_by_other": (
+        "只能以本人名义移出家庭",
+        "A household is taken off in the name of this device's worker",
+    ),
+    "campaign.removal_reason_missing": (
+        "请填写移出清单的原因",
+        "Say why the household leaves the list",
+    ),
+    "campaign.removal_reason_too_long": (
+        "移出原因最多 {limit} 个字",
+        "The reason is at most {limit} characters",
+    ),
+    "campaign.not_qualifying": (
+        "该家庭不符合此清单的条件",
+        "The household does not meet the list's rule",
+    ),
+    "campaign.no_campaign": ("节日走访清单不存在", "The festival list does not exist"),
+    "campaign.not_covered": (
+        "该家庭不在清单覆盖的区域内",
+        "The household is not in the list's area",
+    ),
+    "campaign.already_listed": (
+        "该家庭已在此清单中",
+        "The household is already on this list",
+    ),
+    "campaign.worker_not_there": (
+        "被指派的工作人员不负责此家庭所在的区域",
+        "The assigned worker does not serve the household's area",
+    ),
+    "campaign.no_visit": (
+        "送达记录所属的探访不存在或不是此家庭的",
+        "The delivery's visit does not exist or is another household's",
+    ),
+    "campaign.not_assigned": (
+        "该家庭不在此节日走访清单中",
+        "The household is not on this festival list",
+    ),
+    "delivery.in_future": (
+        "服务日期不能晚于今天",
+        "A delivery cannot be dated after today",
+    ),
     "organisation.kind": (
         "机构类型「{raw}」无效，可选：{known}",
         "“{raw}” is not a kind of organisation; one of: {known}",
@@ -156,12 +335,24 @@ ERRORS: dict[str, tuple[str, str]] = {
     "date.future": ("{when} 晚于今天，不能选择", "{when} is after today"),
     # consent (app.domain.consent)
     "consent.not_granted": (
-        "未取得向「{recipient}」共享信息（{purpose}）的同意",
-        "No consent to share information with “{recipient}” ({purpose})",
+        "未取得向「{recipient}」共享信息（{purpose:purpose}）的同意",
+        "No consent to share information with “{recipient}” ({purpose:purpose})",
     ),
     "consent.not_covered": (
-        "同意已过期或不包含所需的数据类别",
-        "The consent has expired or does not cover the data categories needed",
+        "同意不包含所需的数据类别：{missing:categories}",
+        "The consent does not cover the data categories needed: {missing:categories}",
+    ),
+    "consent.expired": (
+        "同意已于 {until} 过期，需要重新取得同意",
+        "The consent expired on {until}; it has to be given again",
+    ),
+    "consent.withdrawn": (
+        "向「{recipient}」共享信息（{purpose:purpose}）的同意已撤回",
+        "Consent to share information with “{recipient}” ({purpose:purpose}) has been withdrawn",
+    ),
+    "consent.guardian_missing": (
+        "未满14周岁，需要由监护人作出同意",
+        "The person is under 14: a guardian has to give the consent",
     ),
     # wishes (app.domain.wishes)
     "wish.transition": (
@@ -169,8 +360,17 @@ ERRORS: dict[str, tuple[str, str]] = {
         "A wish cannot go from “{current:label}” to “{target:label}”",
     ),
     "wish.server_only": (
-        "只有县级平台可以发布心愿或登记认领",
-        "Only the county platform publishes wishes or records claims",
+        "只有县级平台可以登记或释放认领；设备只能申请发布已审核通过的心愿",
+        "Only the county platform records or releases claims; a device can only ask for an "
+        "approved wish to be published",
+    ),
+    "wish.assign_not_claimed": (
+        "只有已认领的心愿可以指派小特帮扶服务队，当前状态为「{state:label}」",
+        "Only a claimed wish can be given to a delivery team; this one is “{state:label}”",
+    ),
+    "wish.publish_coordinator": (
+        "只有协理员及以上角色可以发布心愿",
+        "Only coordinators (and above) can publish a wish",
     ),
     "wish.reject_reason": ("驳回心愿需要填写理由", "Rejecting a wish needs a reason"),
     "wish.claimed_by": (
@@ -193,6 +393,32 @@ ERRORS: dict[str, tuple[str, str]] = {
     "wish.over_cap": (
         "心愿金额 {value} 元超过上限 {cap} 元",
         "The wish's value of {value} yuan is over the cap of {cap} yuan",
+    ),
+    # referrals to a charity (app.domain.referrals)
+    "referral.transition": (
+        "转介不能从「{current}」变为「{target}」",
+        "A referral cannot go from “{current:label}” to “{target:label}”",
+    ),
+    "referral.recipient_unknown": (
+        "请从机构名录中选择转介对象（名录在同步后更新）",
+        "Choose the recipient from the list of organisations (updated at each sync)",
+    ),
+    "referral.recipient_inactive": (
+        "机构「{name}」已停用，不能再向其转介",
+        "“{name}” is no longer active: referrals to it cannot be made",
+    ),
+    "referral.decline_reason": ("婉拒转介需要填写理由", "Declining a referral needs a reason"),
+    "referral.service_missing": (
+        "完成转介需要填写提供的服务",
+        "Completing a referral needs the service provided",
+    ),
+    "referral.service_ahead": (
+        "服务日期不能晚于今天",
+        "The service date cannot be later than today",
+    ),
+    "referral.not_to_charity": (
+        "只有转介给机构的转介可以由机构答复",
+        "Only a referral to an organisation is answered by an organisation",
     ),
     "wish.open_in_household": ("该家庭已有未完成的心愿", "This household already has an open wish"),
     "wish_story.too_long": (
@@ -245,6 +471,61 @@ ERRORS: dict[str, tuple[str, str]] = {
         "退出在册日期不能早于纳入日期",
         "The date it left the register cannot be before the date it joined",
     ),
+    "discovery.reviewed_on_missing": (
+        "处理主动发现的家庭需要填写处理日期",
+        "A decision on a reported household needs its date",
+    ),
+    "discovery.reason_missing": (
+        "排除主动发现的家庭需要填写理由",
+        "Dismissing a reported household needs a reason",
+    ),
+    "discovery.merge_inconsistent": (
+        "并入在册家庭的记录必须指明另一户在册家庭，且已确认",
+        "A merged household names another registered household and is confirmed",
+    ),
+    "discovery.still_reported": (
+        "申请中或已排除的家庭仍是主动发现（待确认）状态",
+        "A household with an application started or dismissed is still reported",
+    ),
+    "discovery.confirmed_reported": (
+        "已确认的家庭应已纳入在册或并入在册家庭",
+        "A confirmed household is on the register or merged into one",
+    ),
+    "discovery.create_decided": (
+        "设备只能上报待确认的主动发现家庭，确认、申请或排除是之后的处理。",
+        "A device reports a household undecided: confirming, applying or dismissing comes later.",
+    ),
+    "discovery.create_registered": (
+        "设备上新建的家庭只能作为主动发现（待确认）上报；纳入在册以县里的花名册或协理员的确认为准。",
+        "A household created on a device is reported (found in the field); only the county roster "
+        "or a coordinator's confirmation puts it on the register.",
+    ),
+    "discovery.roster_only": (
+        "在册状态及在册、退出日期以县里的花名册为准，设备上不能修改。",
+        "A household's register status and dates are the county roster's; "
+        "a device does not change them.",
+    ),
+    "discovery.register_unconfirmed": (
+        "主动发现的家庭只有经协理员确认才能纳入在册。",
+        "A reported household goes on the register only by a coordinator's confirmation.",
+    ),
+    "discovery.reviewer_only": (
+        "只有协理员（或以上）可以确认、排除主动发现的家庭或为其发起救助申请。",
+        "Only a coordinator (or above) confirms, dismisses or starts an application "
+        "for a reported household.",
+    ),
+    "discovery.other_reviewer": (
+        "主动发现家庭的处理人须是本设备登记的工作人员。",
+        "The reviewer of a reported household must be the worker enrolled on this device.",
+    ),
+    "discovery.decided": (
+        "这户家庭已经处理过（已确认或已排除），不能再次处理。",
+        "This household has already been decided (confirmed or dismissed).",
+    ),
+    "discovery.not_found": (
+        "找不到这户待确认的主动发现家庭。",
+        "No such reported household awaits a decision.",
+    ),
     "household.left_on_missing": (
         "已退出在册的家庭需要填写退出日期",
         "A household that left the register needs the date it left",
@@ -258,6 +539,34 @@ ERRORS: dict[str, tuple[str, str]] = {
         "标记重大变故时需要填写变故日期",
         "A major adverse event needs its date",
     ),
+    "person.left_on_missing": (
+        "成员离开需要填写离开日期",
+        "A member who left needs the date they left",
+    ),
+    "person.left_before_birth": (
+        "离开（去世）日期不能早于出生日期",
+        "The date a member left or died cannot be before their birth",
+    ),
+    "person.left_in_future": (
+        "离开（去世）日期不能晚于今天",
+        "The date a member left or died cannot be after today",
+    ),
+    "person.major_event_in_future": (
+        "重大变故日期不能晚于今天",
+        "A major adverse event cannot be dated after today",
+    ),
+    "person.id_number_taken": (
+        "该身份证号已属于本辖区的另一位在册成员，请核对",
+        "Another member in this area already has this ID number; check it",
+    ),
+    "register_change.in_future": (
+        "登记变更时间不能晚于现在。",
+        "A register change cannot be dated after now.",
+    ),
+    "register_change.other_worker": (
+        "登记变更的修改人须是本设备登记的工作人员。",
+        "A register change's worker must be the worker enrolled on this device.",
+    ),
     "need.reason_missing": ("评估为不合理时需要填写理由", "An unreasonable need needs a reason"),
     "need.fulfilled_on_missing": (
         "兑现的需求需要填写兑现日期",
@@ -267,7 +576,28 @@ ERRORS: dict[str, tuple[str, str]] = {
         "同意共享时需要选择数据类别",
         "A consent to share needs its data categories",
     ),
+    "consent.purpose_unlisted": (
+        "同意的共享目的须从列表中选择（如救助帮扶转介、微心愿发布），此项同意未被接受。",
+        "A consent's purpose has to be one of the list (such as a referral for assistance); "
+        "the consent was not accepted.",
+    ),
+    "consent.in_future": (
+        "同意的时间不能晚于现在。",
+        "A consent cannot be dated after now.",
+    ),
+    "consent.other_worker": (
+        "同意记录的记录人须是本设备登记的工作人员。",
+        "A consent's recorder must be the worker enrolled on this device.",
+    ),
     "consent.witness_missing": ("口头同意需要填写见证人", "A verbal consent needs a witness"),
+    "record.day_out_of_range": (
+        "日期须在 {earliest} 至 {latest} 之间。",
+        "A date has to be between {earliest} and {latest}.",
+    ),
+    "record.day_in_future": (
+        "{field:field}不能晚于今天。",
+        "“{field:field}” cannot be after today.",
+    ),
     "change.illegal": ("此修改不符合记录的规则。", "This change breaks the record's rules."),
     "change.server_fills": (
         "字段「{field}」只能由县级平台填写。",
@@ -470,6 +800,30 @@ ERRORS: dict[str, tuple[str, str]] = {
         "{keystore:keystore} holds no key for this account; ask the county administrator "
         "to recover it with the escrow key.",
     ),
+    "scan.not_an_image": (
+        "无法识别：文件不是 JPEG 或 PNG 图片。",
+        "Cannot read it: the file is not a JPEG or PNG image.",
+    ),
+    "scan.corrupt_image": (
+        "无法识别：图片文件已损坏。",
+        "Cannot read it: the image file is damaged.",
+    ),
+    "scan.unsupported_jpeg": (
+        "无法识别这种 JPEG（渐进式等），请改用截图（PNG）或普通照片。",
+        "Cannot read this kind of JPEG (progressive or similar); use a screenshot (PNG) or an ordinary photo.",
+    ),
+    "scan.interlaced_png": (
+        "无法识别隔行扫描的 PNG，请改用普通截图。",
+        "Cannot read an interlaced PNG; use an ordinary screenshot.",
+    ),
+    "scan.image_too_large": (
+        "图片太大（超过 1600 万像素），请截取二维码部分后再试。",
+        "The image is too large (over 16 megapixels); crop it to the QR code and try again.",
+    ),
+    "scan.unreadable_code": (
+        "图中没有找到可识别的二维码：请让二维码占满画面大半、对好焦、避免反光后再试。",
+        "No readable QR code in the picture: fill most of the frame with the code, focus, avoid glare and try again.",
+    ),
     "photo.too_large": (
         "照片太大（超过 {mb} MB），请重新拍摄或选择较小的照片。",
         "The photo is too large (over {mb} MB); take it again or choose a smaller one.",
@@ -531,6 +885,15 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Someone else has handled the wish: it is now “{current:label}” and can no longer "
         "go from “{source:label}” to “{target:label}”.",
     ),
+    "push.referral_recipient": (
+        "转介对象不是县级平台登记的机构，转介未被接受。",
+        "The referral's recipient is not an organisation on the county's list; "
+        "the referral was not accepted.",
+    ),
+    "push.referral_recipient_inactive": (
+        "机构「{name}」已停用，转介未被接受。",
+        "“{name}” is no longer active; the referral was not accepted.",
+    ),
     "push.referral_consent": (
         "{problem}，转介未被接受。",
         "{problem}; the referral was not accepted.",
@@ -559,6 +922,18 @@ ERRORS: dict[str, tuple[str, str]] = {
         "The record's area is outside your areas.",
     ),
     "push.no_household": ("所属家庭不存在。", "Its household does not exist."),
+    "push.no_project": (
+        "所涉及的服务项目不存在、已停用或不提供此领域的帮扶。",
+        "The service project it names does not exist, is stopped or does not help in this area.",
+    ),
+    "push.no_need": (
+        "所涉及的需求不存在或不属于该家庭。",
+        "The need it names does not exist or is not the household's.",
+    ),
+    "push.no_visit": (
+        "所涉及的探访记录不存在或不属于该家庭。",
+        "The visit it names does not exist or is not the household's.",
+    ),
     "push.no_person": (
         "所涉及的家庭成员不存在或不属于该家庭。",
         "The member it names does not exist or is not in the household.",
@@ -586,6 +961,13 @@ def record_name(type_name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return type_name if pair is None else _pick(pair, lang)
 
 
+def _category_label(code: Any, lang: str) -> str:
+    try:
+        return label(DataCategory(str(code)), lang)
+    except ValueError:
+        return str(code)
+
+
 class _Sentence(string.Formatter):
     """str.format, saying nested errors, codes, record types and fields in `lang`."""
 
@@ -598,8 +980,13 @@ class _Sentence(string.Formatter):
         if format_spec == "list":
             sep = "; " if self.lang == "en" else "；"
             return sep.join(self.format_field(item, "") for item in value)
+        if format_spec == "categories":
+            sep = ", " if self.lang == "en" else "、"
+            return sep.join(_category_label(c, self.lang) for c in value)
         if format_spec == "label":
             return label(value, self.lang) if isinstance(value, StrEnum) else str(value)
+        if format_spec == "purpose":
+            return purpose_label(str(value), self.lang)
         if format_spec == "keystore":
             return keystore_name(str(value), self.lang)
         if format_spec == "record":

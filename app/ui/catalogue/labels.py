@@ -9,20 +9,30 @@ from __future__ import annotations
 from enum import StrEnum
 
 from app.domain.codes import (
+    CampaignGroup,
     CareKind,
     Category,
     ConsentAction,
     ConsentMethod,
     DataCategory,
+    DiscoveryReview,
+    EmploymentAbility,
+    EmploymentWish,
+    Festival,
     Frequency,
+    LeaveReason,
+    MajorEventKind,
     NeedArea,
     NeedStatus,
     PersonFlag,
     ReferralDirection,
     ReferralStatus,
+    RegisterField,
     RegisterStatus,
     Role,
+    SchoolStage,
     ServedClass,
+    SharePurpose,
     Team,
     VisitKind,
     VisitMode,
@@ -31,8 +41,13 @@ from app.domain.codes import (
 )
 from app.domain.consent import ConsentStatus
 from app.domain.coverage import UNASSIGNED, Breakdown
+from app.domain.help import HelpKind, Sector
 from app.domain.indicators import Source, Status
+from app.domain.organisations import OrganisationKind
 from app.domain.policy import Urgency
+from app.domain.projects import FundingSource
+from app.domain.purposes import purpose_of
+from app.domain.warnings import WarningKind
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -65,6 +80,70 @@ CODE_LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         "severe_disability": ("重度残疾", "Severe disability"),
         "disabled_care": ("失能", "Needs care (disabled)"),
     },
+    LeaveReason: {
+        "died": ("去世", "Died"),
+        "moved_out": ("迁出", "Moved out"),
+        "married_out": ("婚嫁迁出", "Married out"),
+    },
+    Festival: {
+        "new_year_spring": ("元旦春节", "New Year and Spring Festival"),
+        "childrens_day": ("儿童节", "Children's Day"),
+        "double_ninth": ("重阳节", "Double Ninth Festival"),
+        "disability_day": ("全国助残日", "National Day of Helping the Disabled"),
+        "charity_day": ("中华慈善日", "China Charity Day"),
+    },
+    CampaignGroup: {
+        "elderly": ("老", "Elderly"),
+        "child": ("幼", "Children"),
+        "disabled": ("残", "Disabled"),
+    },
+    MajorEventKind: {
+        "illness": ("重大疾病", "Serious illness"),
+        "accident": ("意外事故", "Accident"),
+        "breadwinner_died": ("主要劳动力去世", "Death of the breadwinner"),
+        "disaster": ("自然灾害", "Disaster"),
+        "job_loss": ("失业", "Job loss"),
+    },
+    SchoolStage: {
+        "preschool": ("学前", "Preschool"),
+        "primary": ("小学", "Primary school"),
+        "junior": ("初中", "Junior secondary"),
+        "senior": ("高中", "Senior secondary"),
+        "vocational": ("中职", "Vocational school"),
+        "higher": ("大学", "Higher education"),
+        "out_of_school": ("失学辍学", "Out of school"),
+    },
+    EmploymentAbility: {
+        "full": ("有劳动能力", "Able to work"),
+        "partial": ("部分劳动能力", "Partly able to work"),
+        "none": ("无劳动能力", "Unable to work"),
+    },
+    EmploymentWish: {
+        "wants_work": ("有就业意愿", "Wants work"),
+        "wants_training": ("希望参加技能培训", "Wants training"),
+        "no_wish": ("暂无就业意愿", "No wish to work now"),
+    },
+    RegisterField: {
+        "address": ("住址", "Address"),
+        "phone": ("电话", "Phone"),
+        "notes": ("备注", "Notes"),
+        "member_added": ("新增成员", "Member added"),
+        "name": ("姓名", "Name"),
+        "id_number": ("身份证号", "ID number"),
+        "relation": ("与户主关系", "Relation"),
+        "lives_alone": ("独居", "Lives alone"),
+        "flags": ("照护标记", "Care flags"),
+        "school_stage": ("就学阶段", "School stage"),
+        "employment_ability": ("就业能力", "Employment ability"),
+        "employment_wish": ("就业意愿", "Employment wish"),
+        "health_note": ("健康状况", "Health"),
+        "left_on": ("离开日期", "Left on"),
+        "left_reason": ("离开原因", "Reason for leaving"),
+        "major_event_date": ("重大变故日期", "Major event date"),
+        "major_event_kind": ("重大变故类型", "Major event kind"),
+        "major_event_note": ("重大变故说明", "Major event note"),
+        "major_event_recorded_on": ("重大变故登记日期", "Major event recorded on"),
+    },
     Team: {
         "civil_affairs": ("民政干部", "Civil-affairs cadre"),
         "coordinator": ("救助协理员", "Assistance coordinator"),
@@ -82,6 +161,12 @@ CODE_LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         "registered": ("在册", "On the register"),
         "reported": ("主动发现（待确认）", "Reported, awaiting confirmation"),
         "left": ("已退出", "Left the register"),
+        "merged": ("已并入在册家庭", "Merged into a registered household"),
+    },
+    DiscoveryReview: {
+        "applying": ("救助申请中", "Assistance application started"),
+        "confirmed": ("已确认", "Confirmed"),
+        "dismissed": ("已排除", "Dismissed"),
     },
     NeedArea: {
         "living": ("生活保障", "Living"),
@@ -156,9 +241,25 @@ CODE_LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         "health": ("健康状况", "Health"),
         "needs": ("需求信息", "Needs"),
     },
+    SharePurpose: {
+        "charity_help": ("对接慈善帮扶资源", "Matching charity help"),
+        "assistance_referral": ("救助帮扶转介", "Referral for assistance"),
+        "wish": ("微心愿发布", "Publishing a micro-wish"),
+        "service_project": ("服务项目对接", "Matching a service project"),
+        "care_visit": ("探访关爱服务", "Care visits"),
+    },
     ReferralDirection: {
         "to_charity": ("转介至慈善组织", "To a charity"),
         "to_civil_affairs": ("转回民政", "Back to civil affairs"),
+    },
+    OrganisationKind: {
+        "charity": ("慈善组织", "Charity"),
+        "social_work": ("社工机构", "Social-work agency"),
+        "caring_company": ("爱心企业", "Caring company"),
+        "volunteer": ("志愿服务组织", "Volunteer group"),
+        "charity_supermarket": ("幸福超市 / 慈善超市", "Charity supermarket"),
+        "alliance_member": ("助联体成员单位", "Assistance-alliance member"),
+        "delivery_team": ("小特帮扶服务队", "Delivery volunteers (小特帮扶服务队)"),
     },
     ReferralStatus: {
         "sent": ("已转介", "Sent"),
@@ -180,6 +281,14 @@ CODE_LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         "due": ("本期待探访", "Due this period"),
         "done": ("本期已探访", "Visited this period"),
     },
+    WarningKind: {
+        "major_event_late": ("重大变故超时未上门", "Major event: home visit late"),
+        "nobody_home": ("连续无人在家", "Nobody home again and again"),
+        "long_unvisited": ("长期未探访", "Not visited for a long time"),
+        "need_idle": ("合理需求久未处理", "Reasonable need waiting"),
+        "uplift_income": ("收入低于提低线", "Income under the uplift line"),
+        "flag_contradicted": ("标记与记录不符", "Flag contradicts the record"),
+    },
     Breakdown: {
         "county": ("县（市、区）", "County"),
         "township": ("乡镇（街道）", "Township"),
@@ -192,6 +301,24 @@ CODE_LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         "met": ("达标", "Met"),
         "not_met": ("未达标", "Not met"),
         "no_data": ("暂无数据", "No data"),
+    },
+    FundingSource: {
+        "purchased_service": ("财政购买服务", "Government-purchased service"),
+        "venture": ("公益创投", "Venture philanthropy"),
+        "fundraising": ("慈善募捐", "Charitable fundraising"),
+        "trust": ("慈善信托", "Charitable trust"),
+        "special_fund": ("专项基金", "Special fund"),
+        "welfare_lottery": ("福彩公益金", "Welfare lottery fund"),
+    },
+    Sector: {
+        "government": ("政府救助", "Government"),
+        "charity": ("慈善帮扶", "Charity"),
+    },
+    HelpKind: {
+        "delivery": ("项目服务", "Project service"),
+        "wish": ("微心愿圆梦", "Wish fulfilled"),
+        "referral": ("转介帮扶", "Referral completed"),
+        "need": ("需求兑现", "Need met"),
     },
     Source: {
         "measured": ("系统统计", "Measured by the app"),
@@ -232,6 +359,25 @@ MEASURE_WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "count": ("受益户数", "Households served"),
         "total": ("在册户数", "Registered households"),
         "rate": ("覆盖率", "Coverage"),
+    },
+    "service_projects": {
+        "title": ("救助帮扶类服务项目累计数", "Assistance service projects (cumulative)"),
+        "count": ("项目数", "Projects"),
+    },
+    "charity_resource_projects": {
+        "title": (
+            "引入慈善资源开展救助帮扶项目数量",
+            "Projects funded by charitable resources",
+        ),
+        "count": ("项目数", "Projects"),
+    },
+    "venture_philanthropy_projects": {
+        "title": ("救助帮扶类公益创投项目", "Venture philanthropy projects"),
+        "count": ("项目数", "Projects"),
+    },
+    "charities": {
+        "title": ("慈善组织累计数", "Charitable organisations (cumulative)"),
+        "count": ("机构数", "Organisations"),
     },
     "charities_involved": {
         "title": ("参与帮扶的慈善力量", "Charities involved"),
@@ -284,6 +430,7 @@ UI: dict[str, tuple[str, str]] = {
     "record.consent": ("信息共享同意", "Consent"),
     "record.wish": ("微心愿", "Wish"),
     "record.referral": ("转介", "Referral"),
+    "record.delivery": ("项目服务记录", "Project delivery"),
     # record fields, as sync problems name them
     "field.address": ("住址", "Address"),
     "field.phone": ("电话", "Phone"),
@@ -321,6 +468,7 @@ UI: dict[str, tuple[str, str]] = {
     "field.fulfilment_note": ("兑现情况", "What was done"),
     "field.fulfilment_photo_id": ("兑现照片", "Fulfilment photo"),
     "field.gender": ("性别", "Gender"),
+    "field.handed_over_on": ("交接日期", "Handed over on"),
     "field.gps": ("位置", "Location"),
     "field.guardian_name": ("监护人", "Guardian"),
     "field.health_note": ("健康状况", "Health"),
@@ -354,6 +502,16 @@ UI: dict[str, tuple[str, str]] = {
     "field.title": ("标题", "Title"),
     "field.valid_until": ("有效期至", "Valid until"),
     "field.value_yuan": ("金额（元）", "Value (yuan)"),
+    "field.service": ("服务内容", "Service given"),
+    "field.delivered_on": ("服务日期", "Date of service"),
+    "field.project_id": ("服务项目", "Service project"),
+    "field.need_areas": ("需求领域", "Need areas"),
+    "field.areas": ("服务区划", "Areas served"),
+    "field.funding": ("资金来源", "Funding source"),
+    "field.budget_yuan": ("预算（元）", "Budget (yuan)"),
+    "field.capacity": ("可服务户数", "Households it can serve"),
+    "field.starts_on": ("开始日期", "Start date"),
+    "field.ends_on": ("结束日期", "End date"),
     "field.visit_id": ("对应探访", "Visit"),
     "field.visited_at": ("探访时间", "Visited at"),
     "field.witness": ("见证人", "Witness"),
@@ -380,12 +538,25 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "start.code_hint": ("登记码，或二维码中的文字", "The code, or the QR code's text"),
     "start.qr_hint": (
-        "有登记二维码时：用手机相机或扫码工具读出文字（以 doorstep:enroll? 开头），粘贴到"
-        "“登记码”，服务器地址会自动填好。本应用暂不能直接扫码。",
-        "With an enrolment QR code: read its text with a camera or scanner app (it starts "
-        "with doorstep:enroll?) and paste it as the code; the server address fills itself. "
-        "This app cannot scan QR codes itself yet.",
+        "有登记二维码时：点“扫描二维码”对准它，或“选择二维码图片”打开收到的图片；"
+        "也可把二维码中的文字（以 doorstep:enroll? 开头）粘贴到“登记码”。服务器地址会自动填好。",
+        "With an enrolment QR code: tap Scan QR code and point the camera at it, or Choose QR "
+        "image to open the picture you were sent; or paste its text (it starts with "
+        "doorstep:enroll?) as the code. The server address fills itself.",
     ),
+    "start.scan_qr": ("扫描二维码", "Scan QR code"),
+    "start.choose_qr": ("选择二维码图片", "Choose QR image"),
+    "start.qr_not_enrolment": (
+        "这个二维码不是登记二维码（应以 doorstep:enroll? 开头），请向县级管理员索取。",
+        "This QR code is not an enrolment code (it should start with doorstep:enroll?); ask the county administrator for one.",
+    ),
+    "media.scan_title": ("扫描登记二维码", "Scan the enrolment QR code"),
+    "media.scan_hint": (
+        "把二维码放在取景框中间，保持稳定；识别到后自动关闭。",
+        "Hold the QR code steady in the middle of the frame; this closes by itself once it reads it.",
+    ),
+    "media.scan_shoot": ("拍照识别", "Shoot and read"),
+    "media.scan_reading": ("正在识别…", "Reading…"),
     "start.new_pin": ("设置 PIN（至少 6 位数字）", "New PIN (6 digits or more)"),
     "start.new_pin_again": ("再次输入 PIN", "New PIN again"),
     "start.hello_passphrase": ("{name}，请输入口令", "{name}, enter your passphrase"),
@@ -447,6 +618,115 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "sync.resolved": ("已处理。", "Resolved."),
     # today
+    "household.campaign": ("节日走访：{name} · {status}", "Festival visit: {name} · {status}"),
+    "campaigns.title": ("节日走访", "Festival visits"),
+    "campaigns.hint": (
+        "元旦春节、儿童节、重阳节、全国助残日、中华慈善日，对“老、幼、残”困难群众集中走访帮扶。",
+        "On the festival days, visit the elderly, children and disabled households together.",
+    ),
+    "campaigns.new": ("新建节日走访清单", "New festival list"),
+    "campaigns.none": ("尚无节日走访清单。", "No festival lists yet."),
+    "campaigns.mine": ("我的待走访家庭", "My households to visit"),
+    "campaigns.mine_none": ("暂无分配给我的待走访家庭。", "No household is waiting for me."),
+    "campaigns.mine_waiting": (
+        "节日走访：我有 {n} 户待走访",
+        "Festival visits: {n} households waiting for me",
+    ),
+    "campaigns.open_list": ("打开清单 {name}", "Open list {name}"),
+    "campaigns.line_progress": (
+        "共 {assigned} 户 · 已走访 {visited} · 待走访 {remaining}",
+        "{assigned} households · {visited} visited · {remaining} to visit",
+    ),
+    "campaigns.progress": (
+        "共 {assigned} 户，已走访 {visited} 户，待走访 {remaining} 户",
+        "{assigned} households, {visited} visited, {remaining} still to visit",
+    ),
+    "campaigns.heading": (
+        "{festival}（{when}）· {area} · {groups}",
+        "{festival} ({when}) · {area} · {groups}",
+    ),
+    "campaigns.to_visit": ("待走访", "To visit"),
+    "campaigns.visited": ("已走访 {day}：{items}{value}", "Visited {day}: {items}{value}"),
+    "campaigns.value": ("（价值 {n} 元）", " (worth {n} yuan)"),
+    "campaigns.nothing_delivered": ("未送物品", "nothing delivered"),
+    "campaigns.household_elsewhere": (
+        "（不在本机范围的家庭）",
+        "(a household outside this device)",
+    ),
+    "campaigns.default_name": ("{year}年{festival}走访慰问", "{festival} {year} visits"),
+    "campaigns.count": ("按此规则选出 {n} 户", "This rule picks {n} households"),
+    "campaigns.none_picked": (
+        "此规则没有选出任何家庭，请调整后再保存",
+        "The rule picks no household; change it before saving",
+    ),
+    "campaigns.coordinators_only": (
+        "只有救助协理员（协调员）可以建立清单或调整走访人员",
+        "Only a coordinator can make a list or change who visits",
+    ),
+    "campaigns.saved": ("已建立清单，共 {n} 户。", "List saved with {n} households."),
+    "campaigns.reassigned": ("已调整走访人员。", "The visiting worker was changed."),
+    "campaigns.removed": ("已移出 {day}：{reason}", "Taken off {day}: {reason}"),
+    "campaigns.closed": ("已结束 {day}", "Closed {day}"),
+    "campaigns.not_visited_closed": ("未走访（清单已结束）", "Not visited (list closed)"),
+    "campaigns.renamed": ("已修改清单名称。", "The list was renamed."),
+    "campaigns.closed_now": ("清单已结束。", "The list is closed."),
+    "campaigns.removed_now": ("已将该家庭移出清单。", "The household was taken off the list."),
+    "campaigns.rename": ("修改名称", "Rename"),
+    "campaigns.close": ("结束清单", "Close the list"),
+    "campaigns.close_confirm": (
+        "确认结束（结束后不再更改，可重新开启）",
+        "Confirm: a closed list changes no more until reopened",
+    ),
+    "campaigns.reopen": ("重新开启清单", "Reopen the list"),
+    "campaigns.reopen_hint": (
+        "已结束的清单随时可以重新开启（不限节日期间），开启后可照常补充、移出、调整和登记走访。",
+        "A closed list can be reopened at any time, during the festival or after it; "
+        "then it takes changes and visits again.",
+    ),
+    "campaigns.reopened_now": ("清单已重新开启。", "The list is open again."),
+    "campaigns.removed_by": (
+        "已移出 {day}（{who}）：{reason}",
+        "Taken off {day} by {who}: {reason}",
+    ),
+    "campaigns.restored": ("{day} 由{who}放回清单", "Put back on {day} by {who}"),
+    "campaigns.restore": ("放回清单", "Put back on the list"),
+    "campaigns.restored_now": (
+        "已将该家庭放回清单。",
+        "The household is back on the list.",
+    ),
+    "campaigns.remove": ("移出清单", "Take off the list"),
+    "campaigns.remove_reason": ("移出原因", "Why it leaves the list"),
+    "campaigns.qualifying": ("新符合条件 {n} 户", "{n} households now qualify"),
+    "campaigns.add_qualifying": ("补充到清单", "Add them to the list"),
+    "campaigns.none_qualifying": (
+        "没有新符合条件的家庭。",
+        "No household newly qualifies.",
+    ),
+    "campaigns.added": ("已补充 {n} 户。", "{n} households added."),
+    "campaigns.festival": ("节日", "Festival"),
+    "campaigns.year": ("年份", "Year"),
+    "campaigns.area": ("范围（乡镇街道或村社区）", "Area (township or village)"),
+    "campaigns.villages": (
+        "只选部分村（社区）；不选则为全部",
+        "Only some villages; none chosen means all",
+    ),
+    "campaigns.groups": ("对象", "Who"),
+    "campaigns.elderly_age": ("老年人年龄（周岁及以上）", "Elderly from age"),
+    "campaigns.child_rule": (
+        "幼：未满 {n} 周岁；残：重度残疾或失能。年龄按节日当天计算。",
+        "Children: under {n}; disabled: severe disability or loss of self-care. "
+        "Ages on the festival's day.",
+    ),
+    "campaigns.name": ("清单名称", "List name"),
+    "campaigns.save": ("保存清单", "Save list"),
+    "campaigns.worker": ("走访人员", "Visiting worker"),
+    "campaigns.list_for": ("节日走访：{name}", "Festival visit: {name}"),
+    "campaigns.delivered_hint": (
+        "见到本人时，请填写送达的物品（用顿号分隔）和价值。",
+        "When the household was met, enter what was delivered and its value.",
+    ),
+    "visit.delivered_items": ("送达物品", "Items delivered"),
+    "visit.delivered_value": ("价值（元）", "Value (yuan)"),
     "today.title": ("首页", "Today"),
     "today.households": ("我负责的家庭", "My households"),
     "today.summary": (
@@ -463,6 +743,44 @@ UI: dict[str, tuple[str, str]] = {
     "today.all_done": ("没有逾期或即将到期的家庭。", "Nobody is overdue or due soon."),
     "today.open": ("打开{name}家", "Open {name}'s household"),
     "today.damaged": ("有 {n} 条记录已损坏，已跳过。", "{n} damaged records were skipped."),
+    "today.warnings": ("预警 {n} 条", "{n} warnings"),
+    "today.warnings_more": ("另有 {n} 条预警", "{n} more warnings"),
+    "today.referrals_late": ("转介超期未答复 {n} 条", "{n} referrals unanswered too long"),
+    "today.referrals_late_more": ("另有 {n} 条", "{n} more"),
+    "today.referral_late": (
+        "{who}转介至{to}：{day}转介，已 {n} 天未答复",
+        "{who} referred to {to} on {day}: unanswered for {n} days",
+    ),
+    "warn.major_event_late": (
+        "{who}的重大变故应在{due}前上门，至今未上门",
+        "{who}'s major event called for a home visit by {due}: nobody has been yet",
+    ),
+    "warn.nobody_home": (
+        "自{since}起连续 {n} 次无人在家",
+        "Nobody home {n} times in a row since {since}",
+    ),
+    "warn.long_unvisited": (
+        "连续 {n} 个探访周期（{frequency}）未探访",
+        "No visit in {n} whole visit windows ({frequency})",
+    ),
+    "warn.need_idle": (
+        "合理需求（{area}）{raised}提出，{n} 天未处理",
+        "Reasonable need ({area}) raised {raised}, {n} days without action",
+    ),
+    "warn.uplift_income": (
+        "监测对象，家庭年收入低于提低线（{n} 口之家 {line} 元），可核查是否纳入低收入家庭",
+        "Monitored household whose income is under the uplift line ({line} yuan for {n}): "
+        "check whether it is a low-income household",
+    ),
+    "warn.elderly_contradicted": (
+        "{who}记为高龄独居，但出生日期或居住情况不符，请核实",
+        "{who} is flagged as elderly living alone, but the birth date or living "
+        "arrangement says otherwise: please check",
+    ),
+    "warn.child_contradicted": (
+        "家庭有儿童类别，但成员中没有未满 18 周岁的人，请核实",
+        "The household holds a child's category but no member is under 18: please check",
+    ),
     # what is late and what is due next (Today, the household screen)
     "due.last.weekly": ("上周", "last week"),
     "due.this.weekly": ("本周", "this week"),
@@ -494,6 +812,42 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "due.weekday": ("周一,周二,周三,周四,周五,周六,周日", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
     # households
+    "households.discoveries": ("待核实家庭（{n}）", "Reported households to decide ({n})"),
+    "discoveries.title": ("主动发现待确认", "Reported households"),
+    "discoveries.hint": (
+        "网格员巡查发现或慈善组织转介的困难家庭。确认时按身份证号与在册名单比对：已在册的并入该户"
+        "（走访、需求和同意记录随之归入，同步后完成），不在册的纳入在册。",
+        "Households found on rounds or referred by charities. Confirming matches them against "
+        "the register by ID number: one already registered is merged into that household (its "
+        "visits, needs and consents go with it, at the next sync); any other goes on the register.",
+    ),
+    "discoveries.none": ("没有待确认的主动发现家庭。", "No reported household awaits a decision."),
+    "discoveries.no_head": ("（未填户主）", "(no head recorded)"),
+    "discoveries.by_charity": ("慈善组织转介：{name}", "Referred by a charity: {name}"),
+    "discoveries.a_charity": ("慈善组织", "a charity"),
+    "discoveries.a_worker": ("其他工作人员", "another worker"),
+    "discoveries.found_by": ("发现人", "Found by"),
+    "discoveries.found_on": ("发现日期", "Found on"),
+    "discoveries.village": ("村（社区）", "Village"),
+    "discoveries.why": ("原因", "Why"),
+    "discoveries.status": ("状态", "Status"),
+    "discoveries.match": (
+        "身份证号与本机在册家庭一致：确认后并入该户。",
+        "An ID number matches a registered household here: confirming merges into it.",
+    ),
+    "discoveries.confirm": ("确认纳入在册", "Confirm onto the register"),
+    "discoveries.confirm_merge": ("确认并入在册家庭", "Confirm and merge"),
+    "discoveries.apply": ("发起救助申请", "Start an application"),
+    "discoveries.dismiss": ("排除", "Dismiss"),
+    "discoveries.dismiss_title": ("排除这户家庭", "Dismiss this household"),
+    "discoveries.reason": ("排除理由", "Reason"),
+    "discoveries.done_confirmed": ("已确认。", "Confirmed."),
+    "discoveries.done_applying": ("已记录：发起救助申请。", "Recorded: application started."),
+    "discoveries.done_dismissed": ("已排除。", "Dismissed."),
+    "discoveries.coordinators_only": (
+        "只有协理员（或以上）可以处理主动发现的家庭。",
+        "Only a coordinator (or above) decides on reported households.",
+    ),
     "households.title": ("家庭", "Households"),
     "households.search": ("搜索", "Search"),
     "households.clear_search": ("清除搜索", "Clear search"),
@@ -565,6 +919,82 @@ UI: dict[str, tuple[str, str]] = {
     "household.no_consents": ("尚未记录任何同意。", "No consent recorded."),
     "household.timeline": ("探访记录", "Visits"),
     "household.no_visits": ("尚无探访记录。", "No visits yet."),
+    "household.edit": ("编辑家庭", "Edit household"),
+    "household.history": ("变更记录", "Changes"),
+    "household.help": ("已获帮扶", "Help received"),
+    "needs.projects": ("匹配项目", "Service projects"),
+    "needs.matched_project": ("已匹配：{name}", "Matched to {name}"),
+    "needs.match_to": ("匹配到 {name}", "Match to {name}"),
+    "needs.record_delivery": ("记录服务", "Record a delivery"),
+    "needs.delivery_title": ("记录项目服务 · {household}", "Record a delivery · {household}"),
+    "household.no_help": ("尚无帮扶记录。", "No help recorded yet."),
+    "household.help_total": (
+        "共 {n} 次，折合 {yuan} 元",
+        "{n} times, worth {yuan} yuan",
+    ),
+    "household.help_overlap": (
+        "{area}在 {month} 有多个来源的帮扶，请核实是否重复救助或过度帮扶",
+        "{area} was helped by more than one source in {month}: check for duplicate help",
+    ),
+    "household.help_value": ("{yuan} 元", "{yuan} yuan"),
+    "household.no_history": ("尚无变更记录。", "No changes yet."),
+    "household.history_by": ("{when} · {who}", "{when} · {who}"),
+    "edit.title": ("编辑家庭", "Edit household"),
+    "edit.hint": (
+        "每项修改单独保存，记录修改人和时间，联网后同步。",
+        "Each edit is saved on its own with who made it and when, and syncs when online.",
+    ),
+    "edit.household": ("家庭信息", "Household"),
+    "edit.address": ("住址", "Address"),
+    "edit.phone": ("电话", "Phone"),
+    "edit.notes": ("备注", "Notes"),
+    "edit.save_household": ("保存家庭信息", "Save household"),
+    "edit.members": ("家庭成员", "Members"),
+    "edit.open_member": ("编辑{name}", "Edit {name}"),
+    "edit.close_member": ("收起{name}", "Close {name}"),
+    "edit.left": ("已离开 {day} {reason}", "Left {day} {reason}"),
+    "edit.name": ("姓名", "Name"),
+    "edit.relation": ("与户主关系", "Relation to the head"),
+    "edit.lives_alone": ("独居", "Lives alone"),
+    "edit.care": ("残疾与照护", "Disability and care"),
+    "edit.school_stage": ("就学阶段", "School stage"),
+    "edit.employment_ability": ("就业能力", "Employment ability"),
+    "edit.employment_wish": ("就业意愿", "Employment wish"),
+    "edit.health_note": ("健康状况", "Health"),
+    "edit.leave": ("离开家庭（去世、迁出、婚嫁）", "Left the household (died, moved, married)"),
+    "edit.left_reason": ("离开原因", "Reason"),
+    "edit.left_on": ("离开（去世）日期", "Date left or died"),
+    "edit.major_event": ("重大变故", "Major adverse event"),
+    "edit.event_kind": ("变故类型", "Kind"),
+    "edit.event_date": ("变故日期", "Date of the event"),
+    "edit.event_note": ("变故说明", "What happened"),
+    "edit.date_hint": ("如 2026-05-20", "e.g. 2026-05-20"),
+    "edit.unset": ("未填", "Not set"),
+    "edit.save_member": ("保存{name}的信息", "Save {name}"),
+    "edit.add_member": ("新增成员", "Add a member"),
+    "edit.add_hint": (
+        "新生儿、返乡子女等：有身份证号时填写，系统会校验并查重。",
+        "A newborn, a son come back: enter the ID number if there is one; it is checked.",
+    ),
+    "edit.new_name": ("新成员姓名", "New member's name"),
+    "edit.new_id_number": ("新成员身份证号", "New member's ID number"),
+    "edit.birth_date": ("出生日期", "Birth date"),
+    "edit.gender": ("性别", "Gender"),
+    "edit.new_relation": ("新成员与户主关系", "New member's relation"),
+    "edit.relation_default": ("家庭成员", "member"),
+    "edit.add": ("添加成员", "Add member"),
+    "edit.member_added": ("已添加成员{name}。", "{name} was added."),
+    "edit.saved": ("已保存。", "Saved."),
+    "edit.unchanged": ("没有需要保存的修改。", "Nothing changed."),
+    "edit.name_required": ("请填写新成员的姓名。", "Enter the new member's name."),
+    "edit.bad_date": (
+        "「{field}」不是有效日期，请按 2026-05-20 的格式填写。",
+        "“{field}” is not a date: write it as 2026-05-20.",
+    ),
+    "edit.none": ("空", "none"),
+    "edit.yes": ("是", "yes"),
+    "edit.no": ("否", "no"),
+    "edit.someone": ("其他工作人员", "another worker"),
     # visit
     "consent.evidence_local": (
         "签名或同意书照片仅在本设备，尚未上传，请同步",
@@ -739,11 +1169,53 @@ UI: dict[str, tuple[str, str]] = {
     "consent.history": ("同意记录", "History"),
     "consent.no_history": ("暂无记录。", "Nothing recorded yet."),
     "consent.until": ("有效期至 {day}", "valid until {day}"),
-    "consent.default_recipient": (
-        "助联体成员慈善组织",
-        "Member charities of the assistance alliance",
+    "referral.title": ("转介至慈善力量", "Refer to a charity"),
+    "referral.explain": (
+        "转介只共享本人同意中包含的信息：请选择对象、目的和数据类别；同意未覆盖时不能转介。",
+        "A referral shares only what the person consented to: choose the organisation, the "
+        "purpose and the data; without a consent covering them it cannot be made.",
     ),
-    "consent.default_purpose": ("对接慈善帮扶资源", "Matching charity help"),
+    "referral.person": ("转介对象（本人）", "Person referred"),
+    "referral.recipient": ("接收机构", "Organisation"),
+    "referral.purpose": ("目的（须与同意一致）", "Purpose (as consented)"),
+    "referral.categories": ("共享的数据类别", "Data shared"),
+    "referral.note": ("备注", "Note"),
+    "referral.for_need": ("针对需求：{need}", "For the need: {need}"),
+    "referral.send": ("转介", "Refer"),
+    "referral.sent": (
+        "已转介，同步后送达机构。",
+        "Referred; it reaches the organisation at the next sync.",
+    ),
+    "referral.none_to_choose": (
+        "本机没有服务本村的机构：请先同步，或请县级平台登记机构。",
+        "No organisation serving this village is on this device: sync, or ask the county to "
+        "register one.",
+    ),
+    "referral.guardian_note": (
+        "未满14周岁：需由监护人作出的同意。",
+        "Under 14: the consent must be a guardian's.",
+    ),
+    "referral.declined_because": ("婉拒理由：{reason}", "Declined: {reason}"),
+    "referral.accepted_on": ("{day} 已接收", "Accepted on {day}"),
+    "referral.value": ("价值 {yuan} 元", "worth {yuan} yuan"),
+    "referral.overdue": ("超期未答复", "Unanswered too long"),
+    "household.refer": ("转介", "Refer"),
+    "household.referrals": ("转介", "Referrals"),
+    "household.no_referrals": ("尚无转介。", "No referral yet."),
+    "household.county_shares": ("共享记录", "Shared with charities"),
+    "household.no_county_shares": (
+        "尚无机构查看或导出本户成员的信息。",
+        "No organisation has seen or exported a member's data yet.",
+    ),
+    "share.viewed": ("查看", "viewed"),
+    "share.exported": ("导出", "exported"),
+    "recipient.class": ("全体{kind}", "All {kind}s"),
+    "recipient.inactive": ("{name}（已停用）", "{name} (no longer active)"),
+    "recipient.none_synced": (
+        "机构名录尚未同步到本机：同步后可选择具体机构。",
+        "The list of organisations has not reached this device yet: sync to choose one.",
+    ),
+    "purpose.other": ("其他：{text}", "Other: {text}"),
     # needs
     "needs.title": ("需求", "Needs"),
     "needs.search": ("搜索", "Search"),
@@ -770,6 +1242,43 @@ UI: dict[str, tuple[str, str]] = {
     "wishes.none": ("没有此状态的心愿。", "No wishes in this state."),
     "wishes.illegal": ("此心愿当前不能这样处理。", "This wish cannot move that way now."),
     "wishes.claimed_by": ("认领：{who}", "claimed by {who}"),
+    "wishes.board_pending": ("待发布", "Waiting to publish"),
+    "wishes.board_published": ("已发布", "Published"),
+    "wishes.contacted_on": ("{on} 已联系", "contacted {on}"),
+    "wishes.handed_over_on": ("{on} 已交接", "handed over {on}"),
+    "wishes.public": ("心愿墙上：{area} · {story}", "On the board: {area} · {story}"),
+    "wishes.delivery_team": ("小特帮扶服务队：{team}", "delivery team: {team}"),
+    "wishes.publish_coordinator_only": (
+        "只有协理员及以上角色可以发布心愿。",
+        "Only coordinators (and above) can publish a wish.",
+    ),
+    "wishes.publish": ("发布到心愿墙", "Publish to the board"),
+    "wishes.publish_title": ("发布心愿：{title}", "Publish the wish: {title}"),
+    "wishes.publish_confirm": ("确认发布", "Publish"),
+    "wishes.need_area": ("需求类别", "Need area"),
+    "wishes.story": ("公开的心愿故事", "The public story"),
+    "wishes.story_hint": (
+        "心愿墙对所有人公开：不要写家庭成员的姓名、身份证号、电话、住址或村名。",
+        "The board is public: no names, ID numbers, phones, address or village of the household.",
+    ),
+    "wishes.publicity_consent": (
+        "家庭已另行同意公开照片（宣传同意）",
+        "The household separately agreed to its photos being shown in public",
+    ),
+    "wishes.publish_queued": (
+        "已保存，同步后由县级平台发布。",
+        "Saved: the county platform publishes it at the next sync.",
+    ),
+    "wishes.refused": ("未能发布：{why}", "Not published: {why}"),
+    "wishes.donor": ("认领人：{name}", "Donor: {name}"),
+    "wishes.donor_org": ("（{org}）", " ({org})"),
+    "wishes.delivery": ("送达方式：{how}", "Delivery: {how}"),
+    "wishes.reveal_phone": ("显示认领人电话", "Show the donor's phone"),
+    "wishes.call": ("拨打 {phone}", "Call {phone}"),
+    "wishes.contact": ("登记已联系", "Record the contact"),
+    "wishes.handover": ("登记已交接", "Record the handover"),
+    "wishes.handover_title": ("登记交接：{title}", "Record the handover: {title}"),
+    "wishes.handover_note": ("交接情况（可选）", "How it was handed over (optional)"),
     "wishes.to.approved": ("审核通过", "Approve"),
     "wishes.to.rejected": ("驳回", "Reject"),
     "wishes.to.fulfilled": ("记录圆梦", "Record fulfilment"),
@@ -793,6 +1302,23 @@ UI: dict[str, tuple[str, str]] = {
     "wishes.note.fulfilled": ("送去了什么", "What was given"),
     "wishes.note.cancelled": ("取消理由", "Why it is cancelled"),
     # reports (统计, coordinators and supervisors)
+    "reports.response_line": (
+        "重大变故 {events} 起，按时上门 {answered} 起，响应率 {rate}",
+        "{events} major events, {answered} answered in time: {rate}",
+    ),
+    "reports.response_point": (
+        "{name}：重大变故 {events} 起，按时上门 {answered} 起，{rate}",
+        "{name}: {events} major events, {answered} in time, {rate}",
+    ),
+    "reports.response_note": (
+        "发生（或登记，取较晚者）在统计期内的重大变故，{n} 天内有人上门见到即为按时。",
+        "Events that happened (or were recorded, if later) in the period; answered in time "
+        "when someone was met at home within {n} days.",
+    ),
+    "reports.no_events": ("本期没有重大变故。", "No major events in this period."),
+    "reports.warnings_title": ("预警（今天，{area}）", "Warnings (today, {area})"),
+    "reports.warnings_point": ("{name}：预警 {n} 条", "{name}: {n} warnings"),
+    "reports.no_warnings": ("今天没有预警。", "No warnings today."),
     "reports.title": ("统计", "Reports"),
     "reports.period": ("统计期间", "Period"),
     "reports.kind.month": ("按月", "Month"),
@@ -958,6 +1484,16 @@ def label(code: StrEnum, lang: str = DEFAULT_LANGUAGE) -> str:
     if pair is None:
         return code.value
     return pair[1] if lang == "en" else pair[0]
+
+
+def purpose_label(value: str, lang: str = DEFAULT_LANGUAGE, *, typed: bool = True) -> str:
+    """A consent's or a referral's purpose as people read it: a listed purpose's label
+    (`app.domain.purposes`); other text — typed before the list — as 其他：…, or as it is
+    when not `typed` (the county's own words, such as a project's: 项目服务：…)."""
+    listed = purpose_of(value)
+    if listed is not None:
+        return label(listed, lang)
+    return text("purpose.other", lang, text=value) if typed else value
 
 
 def text(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:

@@ -1,7 +1,7 @@
 """Consent (信息共享同意): grant, withdraw, and the history of one household's consents.
 
-A grant names the recipient, the purpose, the data categories and a duration, and how it
-was given: a signature drawn on the screen, a photo of the signed paper form, or verbally
+A grant names the recipient, the purpose (one of the list: `SharePurpose`), the data
+categories and a duration, and how it was given: a signature drawn on the screen, a photo of the signed paper form, or verbally
 before a witness. A child under 14 is consented for by a guardian (PIPL art. 31).
 Withdrawal is one action, as easy as granting (art. 15); it stops future sharing at once.
 """
@@ -12,18 +12,28 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from app.domain.codes import ConsentAction, ConsentMethod, DataCategory
-from app.domain.consent import ConsentState, ConsentStatus, fold, seen_for_new_event
+from app.domain.codes import ConsentAction, ConsentMethod, DataCategory, SharePurpose
+from app.domain.consent import (
+    GUARDIAN_AGE,
+    ConsentState,
+    ConsentStatus,
+    fold,
+    seen_for_new_event,
+)
 from app.domain.ids import new_id
+from app.domain.organisations import OrganisationKind
+from app.domain.purposes import purpose_of
+from app.domain.recipients import class_ref
 from app.domain.records import HEAD_RELATION, ConsentEvent, Person
 from app.services.photos import Photo
 from app.store.errors import IntegrityError
 from app.store.signature import PNG_MIME, Point, signature_png
-from app.ui.catalogue import label, text
+from app.ui.catalogue import label, purpose_label, text
 from app.ui.viewmodels.errors import user_message
+from app.ui.viewmodels.recipients import RecipientList
 from app.ui.viewmodels.workspace import Workspace
 
-CHILD_AGE = 14
+CHILD_AGE = GUARDIAN_AGE
 CONSENT_FORM = "consent"  # the drafts key of the grant form (app/services/drafts.py)
 DURATIONS = (6, 12, 24, 0)  # months; 0 = until withdrawn
 
@@ -35,9 +45,11 @@ class HistoryLine:
     action: str
     granted: bool
     person: str
-    recipient: str
+    recipient: str  # the reference recorded (`app.domain.recipients`)
     purpose: str
     detail: str  # method, witness or guardian, categories, duration
+    recipient_name: str = ""  # how people read it
+    purpose_name: str = ""  # how people read the purpose (其他：… for typed text)
 
 
 @dataclass(frozen=True)
@@ -46,11 +58,13 @@ class StateLine:
 
     person_id: str
     person: str
-    recipient: str
+    recipient: str  # the reference recorded (`app.domain.recipients`)
     purpose: str
     status: ConsentStatus
     status_text: str  # consent_status_text(): 已同意（至 2027-06-30）, 已过期, 已撤回 …
     detail: str  # the data categories and the term of the grant in force
+    recipient_name: str = ""  # how people read it
+    purpose_name: str = ""  # how people read the purpose (其他：… for typed text)
 
     @property
     def granted(self) -> bool:
@@ -98,8 +112,11 @@ class ConsentVM:
             key=lambda p: (p.left_on is not None, p.relation != HEAD_RELATION),
         )  # those still in the household first, the head first among them
         self.person_id = person_id or (self.members[0].id if self.members else "")
-        self.recipient = text("consent.default_recipient", lang)
-        self.purpose = text("consent.default_purpose", lang)
+        self.recipients = RecipientList(
+            workspace.referrals.organisations(), self.household.area_code, lang, classes=True
+        )
+        self.recipient = class_ref(OrganisationKind.ALLIANCE_MEMBER)
+        self.purpose = SharePurpose.CHARITY_HELP.value
         self.categories: set[DataCategory] = {DataCategory.IDENTITY, DataCategory.NEEDS}
         self.duration_months = 12
         self.method = ConsentMethod.SIGNATURE
@@ -169,7 +186,13 @@ class ConsentVM:
 
     def _restore(self, f: dict[str, Any]) -> None:
         self.person_id = str(f["person_id"])
-        self.recipient, self.purpose = str(f["recipient"]), str(f["purpose"])
+        # A draft kept before purposes were chosen from the list held typed text: its
+        # listed purpose when it says one, else the form's default.
+        listed = purpose_of(str(f["purpose"]))
+        self.purpose = listed.value if listed is not None else self.purpose
+        # A draft kept before recipients were chosen from the list held typed text.
+        kept = str(f["recipient"])
+        self.recipient = kept if self.recipients.offers(kept) else self.recipient
         self.categories = {DataCategory(c) for c in f["categories"]}
         self.duration_months = int(f["duration"])
         self.method = ConsentMethod(f["method"])
@@ -191,6 +214,28 @@ class ConsentVM:
         person = self.person
         age = person.age_on(self.ws.today()) if person else None
         return age is not None and age < CHILD_AGE
+
+    def recipient_choices(self) -> list[tuple[str, str]]:
+        """What the consent may name: the 助联体 class, then the active organisations
+        serving the household's area (as the last sync sent them)."""
+        return self.recipients.choices
+
+    @property
+    def organisations_synced(self) -> bool:
+        return self.recipients.synced
+
+    def set_recipient(self, ref: str) -> None:
+        self.recipient = ref
+
+    def purpose_choices(self) -> list[tuple[str, str]]:
+        """The purposes a consent may name (共享目的), as (code, label)."""
+        return [(p.value, label(p, self.lang)) for p in SharePurpose]
+
+    def set_purpose(self, code: str) -> None:
+        self.purpose = code
+
+    def recipient_name(self, ref: str) -> str:
+        return self.recipients.name(ref)
 
     def set_person(self, person_id: str) -> None:
         self.person_id = person_id
@@ -229,10 +274,10 @@ class ConsentVM:
         errors: dict[str, str] = {}
         if self.person is None:
             errors["person"] = text("form.choose", self.lang)
-        if not self.recipient.strip():
-            errors["recipient"] = text("form.required", self.lang)
-        if not self.purpose.strip():
-            errors["purpose"] = text("form.required", self.lang)
+        if not self.recipients.offers(self.recipient):
+            errors["recipient"] = text("form.choose", self.lang)
+        if self.purpose not in set(SharePurpose):
+            errors["purpose"] = text("form.choose", self.lang)
         if not self.categories:
             errors["categories"] = text("form.choose_one", self.lang)
         if self.method == ConsentMethod.VERBAL and not self.witness.strip():
@@ -336,6 +381,8 @@ class ConsentVM:
                     status,
                     consent_status_text(s, today, self.lang),
                     detail,
+                    self.recipient_name(s.recipient),
+                    purpose_label(s.purpose, self.lang),
                 )
             )
         return sorted(lines, key=lambda line: not line.granted)
@@ -366,6 +413,8 @@ class ConsentVM:
                     recipient=e.recipient,
                     purpose=e.purpose,
                     detail=" · ".join(detail),
+                    recipient_name=self.recipient_name(e.recipient),
+                    purpose_name=purpose_label(e.purpose, self.lang),
                 )
             )
         return lines

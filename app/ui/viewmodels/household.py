@@ -11,17 +11,30 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.domain import identity
-from app.domain.codes import NeedStatus, PersonFlag, RegisterStatus, WishState
+from app.domain.codes import (
+    DataCategory,
+    NeedArea,
+    NeedStatus,
+    PersonFlag,
+    RegisterStatus,
+    WishState,
+)
 from app.domain.consent import ConsentStatus, fold
+from app.domain.help import Sector
 from app.domain.policy import Urgency, member_on, visit_status
 from app.domain.records import (
     HEAD_RELATION,
     head_of,
 )
 from app.domain.wishes import OPEN_STATES
-from app.ui.catalogue import label, text
+from app.store.errors import NotFound
+from app.ui.catalogue import label, purpose_label, text
+from app.ui.viewmodels.campaigns import place_status
 from app.ui.viewmodels.consent import consent_status_text, evidence_on_device
-from app.ui.viewmodels.today import due_words
+from app.ui.viewmodels.recipients import recipient_name
+from app.ui.viewmodels.referral import ReferralLine, referral_lines
+from app.ui.viewmodels.register import HistoryLine, history_lines
+from app.ui.viewmodels.today import due_words, warning_words
 from app.ui.viewmodels.workspace import Workspace
 
 CLOSED_NEEDS = frozenset({NeedStatus.FULFILLED, NeedStatus.CLOSED, NeedStatus.UNREASONABLE})
@@ -75,6 +88,23 @@ class WishLine:
 
 
 @dataclass(frozen=True)
+class HelpLine:
+    """One piece of help received (已获帮扶), flagged when its need area had help from
+    another source in the same month."""
+
+    record_id: str
+    on: str
+    sector: str
+    kind: str
+    area: str
+    source: str
+    what: str
+    value: str
+    flagged: bool
+    government: bool
+
+
+@dataclass(frozen=True)
 class ConsentLine:
     person_id: str
     person: str
@@ -84,6 +114,22 @@ class ConsentLine:
     state: str  # consent_status_text(): 已同意（至 2027-05-01）/ 已过期 / 已撤回 / 未同意
     categories: str
     events: int
+
+
+SHARE_ACTIONS = frozenset({"viewed", "exported"})
+CATEGORY_CODES = frozenset(c.value for c in DataCategory)
+
+
+@dataclass(frozen=True)
+class ShareLine:
+    """One disclosure to a charity of a member's data, as the household screen lists it."""
+
+    day: str
+    person: str
+    organisation: str
+    action: str  # 查看 / 导出
+    purpose: str
+    categories: str
 
 
 class HouseholdVM:
@@ -169,6 +215,30 @@ class HouseholdVM:
         return self.status.urgency if self.status else None
 
     # --- members and ID numbers --------------------------------------------------------
+
+    def warning_lines(self) -> list[str]:
+        """This household's warnings (预警) today, in words, most pressing first: the same
+        ones Today lists, from the same rules."""
+        today = self.ws.today()
+        mine = [w for w in self.ws.warnings() if w.household_id == self.household_id]
+        return [
+            warning_words(self.ws, w, today, self.lang)
+            for w in sorted(mine, key=lambda w: w.sort_key)
+        ]
+
+    def campaign_lines(self) -> list[str]:
+        """节日走访: the festival lists this household is on, each with its status (待走访,
+        or 已走访 with what was delivered)."""
+        out = []
+        for place in self.ws.campaigns.of_household(self.household_id):
+            try:
+                campaign = self.ws.campaigns.get(place.campaign_id)
+            except NotFound:  # the list has not arrived here yet
+                continue
+            name = campaign.name
+            status = place_status(place, self.lang, closed=campaign.closed_on is not None)
+            out.append(text("household.campaign", self.lang, name=name, status=status))
+        return out
 
     def member_lines(self) -> list[MemberLine]:
         today = self.ws.today()
@@ -285,6 +355,7 @@ class HouseholdVM:
 
     def consent_lines(self) -> list[ConsentLine]:
         names = {p.id: p.name for p in self.members}
+        organisations = self.ws.referrals.organisations()
         today = self.ws.today()
         lines = []
         for state in fold(self.consents):
@@ -298,8 +369,8 @@ class HouseholdVM:
                 ConsentLine(
                     person_id=state.person_id,
                     person=names.get(state.person_id, ""),
-                    recipient=state.recipient,
-                    purpose=state.purpose,
+                    recipient=recipient_name(state.recipient, organisations, self.lang),
+                    purpose=purpose_label(state.purpose, self.lang),
                     granted=granted,
                     state=consent_status_text(state, today, self.lang),
                     categories=cats,
@@ -307,6 +378,85 @@ class HouseholdVM:
                 )
             )
         return lines
+
+    def referral_lines(self) -> list[ReferralLine]:
+        """The household's referrals to charities with their answer and outcome (as the
+        last sync brought them), newest first; overdue ones flagged for coordinators."""
+        return referral_lines(
+            self.ws,
+            self.ws.referrals.of_household(self.household_id),
+            {p.id: p.name for p in self.members},
+            self.ws.referrals.organisations(),
+            self.lang,
+        )
+
+    def help_received(self) -> tuple[list[HelpLine], list[str], str]:
+        """The household's help, newest first (government and charity: project services,
+        wishes, referrals, needs met), the warnings for need areas helped by several sources
+        in one month (防止重复救助和过度帮扶), and the total."""
+        found = self.ws.help.received(self.household_id)
+        flagged = found.overlaps
+        lines = [
+            HelpLine(
+                record_id=i.record_id,
+                on=i.on.isoformat(),
+                sector=label(i.sector, self.lang),
+                kind=label(i.kind, self.lang),
+                area=label(i.area, self.lang) if i.area else "",
+                source=i.source,
+                what=i.what,
+                value=text("household.help_value", self.lang, yuan=f"{i.value_yuan:,}")
+                if i.value_yuan
+                else "",
+                flagged=i.area is not None and (i.area.value, i.month) in flagged,
+                government=i.sector == Sector.GOVERNMENT,
+            )
+            for i in found.items
+        ]
+        warnings = [
+            text(
+                "household.help_overlap",
+                self.lang,
+                area=label(NeedArea(area), self.lang),
+                month=f"{year}-{month:02d}",
+            )
+            for area, (year, month) in sorted(flagged, key=lambda f: (f[1], f[0]), reverse=True)
+        ]
+        total = (
+            text("household.help_total", self.lang, n=len(lines), yuan=f"{found.total_yuan:,}")
+            if lines
+            else ""
+        )
+        return lines, warnings, total
+
+    def share_lines(self, limit: int | None = None) -> list[ShareLine]:
+        """共享记录: each time a charity's console user saw or exported a member's data, as
+        the county logged it and the syncs brought it, newest first: the first `limit`
+        (the screen shows a page at a time), or all of them."""
+        names = {p.id: p.name for p in self.members}
+        return [
+            ShareLine(
+                day=s.at[:10],
+                person=names.get(s.person_id, ""),
+                organisation=s.organisation,
+                action=text(f"share.{s.action}", self.lang) if s.action in SHARE_ACTIONS else "",
+                purpose=purpose_label(s.purpose, self.lang, typed=False),
+                categories="、".join(
+                    label(DataCategory(c), self.lang)
+                    for c in s.data_categories
+                    if c in CATEGORY_CODES
+                ),
+            )
+            for s in self.ws.households.county_shares(self.household_id, limit)
+        ]
+
+    def share_count(self) -> int:
+        """How many entries the household's share log holds."""
+        return self.ws.households.county_share_count(self.household_id)
+
+    def history(self) -> list[HistoryLine]:
+        """The household's register changes (登记变更), newest first, personal values masked."""
+        return history_lines(self.ws, self.household_id, self.members, self.lang)
 
     @property
     def has_open_wish(self) -> bool:

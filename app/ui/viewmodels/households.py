@@ -118,6 +118,8 @@ class HouseholdsVM:
 
     def _line(self, household_id: str, matched: str) -> HouseholdLine | None:
         household = self.ws.roster.households[household_id]
+        if household.register_status == RegisterStatus.MERGED:
+            return None  # 主动发现 found on the register: listed as that household
         if self.category is not None and self.category not in household.categories:
             return None
         if self.village is not None and household.area_code != self.village:
@@ -155,6 +157,12 @@ class HouseholdsVM:
 
     def summary(self) -> str:
         return text("households.count", self.lang, n=len(self.lines))
+
+    def discoveries_link(self) -> str:
+        """For a coordinator, the label of the 主动发现 queue with its count; else ""."""
+        if not self.ws.profile.is_coordinator:
+            return ""
+        return text("households.discoveries", self.lang, n=len(self.ws.discoveries.queue()))
 
 
 @dataclass
@@ -272,7 +280,7 @@ class NewHouseholdVM:
             self.message = user_message(exc, self.lang)
             return None
         try:
-            saved_household, saved_head = self.ws.households.register(household, head)
+            saved_household, saved_head = self.ws.households.report(household, head)
         except Exception as exc:
             self.message = user_message(exc, self.lang)
             return None

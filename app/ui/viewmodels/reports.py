@@ -11,7 +11,7 @@ are the server's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -27,6 +27,7 @@ from app.domain.coverage import (
     Row,
     coverage,
     coverage_by,
+    major_event_response,
     row_name,
 )
 from app.domain.indicators import (
@@ -40,10 +41,18 @@ from app.domain.indicators import (
     evaluate,
     measured_values,
 )
+from app.domain.projects import ProjectBook
 from app.domain.staff import responsible_for
+from app.domain.warnings import WarningKind, WarningRow, count_by_area
 from app.reports.files import write_file
 from app.reports.masking import household_heads
-from app.reports.tables import indicators_table, overdue_table, report_table
+from app.reports.tables import (
+    indicators_table,
+    overdue_table,
+    report_table,
+    warning_list_table,
+    warnings_table,
+)
 from app.reports.xlsx import tables_xlsx
 from app.ui.catalogue import code_names, label, measure_label, text
 from app.ui.viewmodels.today import reason_label
@@ -141,6 +150,16 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
+class WarningLine:
+    """An area of the current drill-down level with its warnings (预警) today, by kind."""
+
+    code: str
+    name: str
+    total: int
+    counts: Mapping[WarningKind, int]
+
+
+@dataclass(frozen=True)
 class IndicatorLine:
     """A measured indicator for the year beside its target: met, not met or no data."""
 
@@ -172,8 +191,10 @@ class ReportsVM:
         self.path: list[str] = []  # county, township, village codes chosen so far
         self.overdue_shown = OVERDUE_PAGE
         self.staff_names: dict[str, str] = {}
+        self.book: ProjectBook | None = None
         self.caseload = self._caseload()
         self.reports: dict[Breakdown | None, Report] = {}
+        self.responses: dict[Breakdown | None, Report] = {}
         self.trend: list[TrendPoint] = []
         self.indicators: list[IndicatorLine] = []
         self._trend_for = ""
@@ -189,6 +210,7 @@ class ReportsVM:
         persons = [p for people in roster.members.values() for p in people]
         found = self.ws.reports.case_records(ids)
         self.staff_names = found.staff.names
+        self.book = found.book
         return Caseload(
             roster.households.values(),
             persons,
@@ -196,6 +218,7 @@ class ReportsVM:
             found.needs,
             found.wishes,
             found.referrals,
+            deliveries=found.deliveries,
             responsible=responsible_for(roster.households.values(), found.staff),
             worker_teams=found.staff.teams,
         )
@@ -241,6 +264,17 @@ class ReportsVM:
             within=self.within,
         )
         self.reports = dict(zip(BREAKDOWNS, reports, strict=True))
+        self.responses = {
+            by: major_event_response(
+                self.caseload,
+                self.period,
+                policy=self.ws.policy,
+                by=by,
+                names=self.names(),
+                within=self.within,
+            )
+            for by in (None, *LEVELS)
+        }
         self.progress = self._progress(today) if self.back == 0 else None
         self.overdue_shown = OVERDUE_PAGE
         last_month = period_code(PeriodKind.MONTH, today)
@@ -306,7 +340,9 @@ class ReportsVM:
         return text(key, self.lang)
 
     def _results(self, today: date) -> list[IndicatorResult]:
-        measured = measured_values(self.caseload, self.year, policy=self.ws.policy, as_of=today)
+        measured = measured_values(
+            self.caseload, self.year, policy=self.ws.policy, as_of=today, book=self.book
+        )
         listed = {i.code for i in self.targets.indicators}
         return evaluate(
             self.targets, self.year, {k: v for k, v in measured.items() if k in listed}, {}
@@ -407,6 +443,27 @@ class ReportsVM:
             for r in self.reports[self.level].rows
             if r.key.startswith(prefix)
         ]
+
+    def response(self) -> Row:
+        """重大变故响应率 of the area chosen, in the period (events answered in time / events)."""
+        return Row(self.within, self.scope_name(), self.responses[None].overall)
+
+    def response_areas(self) -> list[AreaLine]:
+        """重大变故响应率 of the areas of the current level inside the chosen area."""
+        if self.level is None:
+            return []
+        return [
+            AreaLine(r.key, r.name, r.tally.total or 0, r.tally.count, r.tally.rate)
+            for r in self.responses[self.level].rows
+        ]
+
+    def warnings_counted(self) -> tuple[WarningRow, list[WarningLine]]:
+        """The warnings today inside the chosen area: overall and per area of the current
+        level (per village at a village's own level), by kind."""
+        level = self.level or Breakdown.VILLAGE
+        inside = [w for w in self.ws.warnings() if w.area_code.startswith(self.within)]
+        overall, rows = count_by_area(inside, PREFIX[level], self.names())
+        return overall, [WarningLine(r.key, r.name, r.total, r.counts) for r in rows]
 
     def overdue(self) -> list[OverdueLine]:
         """The overdue households inside the chosen area, most urgent first: never visited,
@@ -523,8 +580,15 @@ class ReportsVM:
         ordered = [self.reports[b] for b in SHEETS]
         tables = [report_table(r, names) for r in ordered]
         tables.append(overdue_table(self.reports[None], household_heads(persons), names))
+        response = report_table(self.responses[Breakdown.VILLAGE], names)
+        tables.append(replace(response, sheet=measure_label("major_event_response")))
+        today = self.ws.today()
+        warnings = self.ws.warnings()
+        overall, rows = count_by_area(warnings, PREFIX[Breakdown.VILLAGE], names)
+        tables.append(warnings_table(overall, rows, Breakdown.VILLAGE, today))
+        tables.append(warning_list_table(warnings, household_heads(persons), names))
         if self.year in self.targets.years:
-            tables.append(indicators_table(self._results(self.ws.today()), self.year))
+            tables.append(indicators_table(self._results(today), self.year))
         return tables_xlsx(tables)
 
     def export(self, path: Path | str | None = None) -> Path:

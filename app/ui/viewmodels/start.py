@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
+from app.domain.errors import DoorstepError
 from app.domain.policy import VisitPolicy
 from app.store.errors import SandboxError, StoreError, TryLater
 from app.store.keystore import Keystore, default_keystore
@@ -221,6 +222,22 @@ class StartVM:
             server = query.get("server", [""])[0]
             if server and not self.server_url.strip():
                 self.server_url = server
+
+    def read_code_image(self, image: bytes) -> str | None:
+        """Fill the code (and an empty server address) from a photo or image file of the
+        enrolment QR code: None when it did, else the sentence saying why not. Safe to
+        run off the page's loop (it touches only this view-model's fields)."""
+        from app.scanning import read_qr
+
+        try:
+            found = read_qr(image).strip()
+        except DoorstepError as exc:
+            return user_message(exc, self.lang)
+        if not found.startswith(QR_PREFIX):
+            return text("start.qr_not_enrolment", self.lang)
+        self.errors.pop("code", None)
+        self.set_code(found)
+        return None
 
     def start_enrolling(self) -> None:
         self.enrolling, self.message, self.errors = True, "", {}

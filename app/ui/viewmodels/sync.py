@@ -33,15 +33,26 @@ from app.domain.records import (
     Household,
     Need,
     Person,
+    Referral,
     Visit,
     Wish,
 )
 from app.store.errors import StoreError
 from app.ui.catalogue import CODE_LABELS, field_label, label, message, text
 from app.ui.viewmodels.errors import UserError, user_message
+from app.ui.viewmodels.recipients import recipient_name
 from app.ui.viewmodels.workspace import Workspace
 
-RECORD_KEYS = ("household", "person", "visit", "need", "consent", "wish", "referral")
+RECORD_KEYS = (
+    "household",
+    "person",
+    "visit",
+    "need",
+    "consent",
+    "wish",
+    "referral",
+    "delivery",
+)
 
 
 class Syncer(Protocol):
@@ -314,7 +325,7 @@ class SyncProblemsVM:
             # Not on this device (a refused creation, a record that left the scope): what
             # the change itself carried still names it.
             sent = payload if isinstance(payload, dict) else {}
-            name = sent.get("title") or sent.get("name") or sent.get("recipient")
+            name = sent.get("title") or sent.get("name") or self._recipient(sent.get("recipient"))
             household_id = str(sent.get("household_id") or "")
             return household_id, f"{kind}「{name}」" if isinstance(name, str) and name else kind
         if isinstance(found, Household):
@@ -332,8 +343,16 @@ class SyncProblemsVM:
         if isinstance(found, Person):
             return household_id, f"{kind}「{found.name}」"
         if isinstance(found, ConsentEvent):
-            return household_id, f"{kind}（{found.recipient}）"
+            return household_id, f"{kind}（{self._recipient(found.recipient)}）"
+        if isinstance(found, Referral):
+            return household_id, f"{kind}「{self._recipient(found.recipient)}」"
         return household_id, kind
+
+    def _recipient(self, ref: Any) -> str:
+        """A recipient by its name (an organisation, a class), or as it was typed."""
+        if not isinstance(ref, str) or not ref:
+            return ""
+        return recipient_name(ref, self.ws.referrals.organisations(), self.lang)
 
     def _household(self, household_id: str) -> str:
         if not household_id:

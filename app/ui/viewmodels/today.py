@@ -7,16 +7,43 @@ earliest deadline first, then the longest since the last visit. Each line says w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from app.domain.calendar import Window, next_window, previous_window, window_containing
 from app.domain.codes import Category, Frequency, PersonFlag
-from app.domain.policy import URGENCY_ORDER, Urgency, VisitStatus
+from app.domain.policy import URGENCY_ORDER, Urgency, VisitStatus, members_on
+from app.domain.referrals import unanswered_of
+from app.domain.warnings import HouseholdWarning, WarningKind, uplift_line
 from app.ui.catalogue import label, text
+from app.ui.viewmodels.recipients import recipient_name
 from app.ui.viewmodels.workspace import Workspace
 
 SHOWN = (Urgency.MAJOR_EVENT, Urgency.OVERDUE, Urgency.DUE_SOON)
 PAGE = 30
+WARNINGS_PAGE = 5
+
+
+@dataclass(frozen=True)
+class WarningItem:
+    """A warning (预警) as Today lists it: whose household, what, and since when."""
+
+    household_id: str
+    kind: WarningKind
+    title: str  # the head of household's name
+    village: str
+    words: str  # what is wrong, in a sentence
+
+
+@dataclass(frozen=True)
+class LateReferral:
+    """A referral no organisation has answered in the policy's days, as a coordinator's
+    Today lists it: whose household, to whom, since when."""
+
+    household_id: str
+    referral_id: str
+    title: str  # the head of household's name
+    village: str
+    words: str  # who was referred to whom, on which day, how long unanswered
 
 
 @dataclass(frozen=True)
@@ -44,6 +71,12 @@ class TodayVM:
         self.counts: dict[Urgency, int] = {}
         self.total_households = 0
         self.shown = PAGE
+        self._warned: list[HouseholdWarning] = []
+        self._items: dict[int, WarningItem] = {}
+        self.warnings_shown = WARNINGS_PAGE
+        self.late_referrals: list[LateReferral] = []
+        self.late_referrals_shown = WARNINGS_PAGE
+        self.festival_line = ""
         self.load()
 
     def load(self) -> None:
@@ -71,6 +104,102 @@ class TodayVM:
         self.counts = {u: 0 for u in SHOWN}
         for item in items:
             self.counts[item.urgency] += 1
+        # The most pressing kind first (a late 重大变故), then the longest-standing.
+        self._warned = sorted(self.ws.warnings(), key=lambda w: w.sort_key)
+        self._items = {}
+        self.late_referrals = self._late_referrals(today)
+        self.festival_line = self._festival_line()
+
+    def _festival_line(self) -> str:
+        """节日走访: my households still to visit on festival lists ("" when there is no
+        list here and I make none)."""
+        waiting = self.ws.campaigns.waiting_for(self.ws.profile.worker_id)
+        if not waiting and not self.ws.profile.is_coordinator and not self.ws.campaigns.lists():
+            return ""
+        return text("campaigns.mine_waiting", self.lang, n=waiting)
+
+    def _late_referrals(self, today: date) -> list[LateReferral]:
+        """For a coordinator (or above): the referrals of my households unanswered past
+        the policy's days (`referral_answer_days`), the longest overdue first."""
+        if not self.ws.profile.is_coordinator:
+            return []
+        roster = self.ws.roster
+        mine = (
+            r for r in self.ws.referrals.awaiting_answer() if r.household_id in roster.households
+        )
+        late = unanswered_of(mine, self.ws.policy, today)
+        if not late:
+            return []
+        organisations = self.ws.referrals.organisations()
+        out = []
+        for r in late:
+            person = next(
+                (p.name for p in roster.members.get(r.household_id, []) if p.id == r.person_id),
+                "",
+            )
+            words = text(
+                "today.referral_late",
+                self.lang,
+                who=person,
+                to=recipient_name(r.recipient, organisations, self.lang),
+                day=day_words(r.referred_on, self.lang),
+                n=(today - r.referred_on).days,
+            )
+            out.append(
+                LateReferral(
+                    r.household_id,
+                    r.id,
+                    self.ws.household_title(r.household_id),
+                    self.ws.area_name(roster.households[r.household_id].area_code),
+                    words,
+                )
+            )
+        return out
+
+    def visible_late_referrals(self) -> list[LateReferral]:
+        return self.late_referrals[: self.late_referrals_shown]
+
+    @property
+    def more_late_referrals(self) -> int:
+        return max(len(self.late_referrals) - self.late_referrals_shown, 0)
+
+    def show_all_late_referrals(self) -> None:
+        self.late_referrals_shown = len(self.late_referrals)
+
+    @property
+    def warning_count(self) -> int:
+        return len(self._warned)
+
+    def warning_item(self, index: int) -> WarningItem:
+        """The `index`-th warning in list order, put in words when first shown."""
+        if index not in self._items:
+            self._items[index] = self._warning(self._warned[index], self.ws.today())
+        return self._items[index]
+
+    @property
+    def warnings(self) -> list[WarningItem]:
+        """Every warning, in words."""
+        return [self.warning_item(i) for i in range(len(self._warned))]
+
+    def _warning(self, warning: HouseholdWarning, today: date) -> WarningItem:
+        hid = warning.household_id
+        return WarningItem(
+            hid,
+            warning.kind,
+            self.ws.household_title(hid),
+            self.ws.area_name(self.ws.roster.households[hid].area_code),
+            warning_words(self.ws, warning, today, self.lang),
+        )
+
+    def visible_warnings(self) -> list[WarningItem]:
+        return [self.warning_item(i) for i in range(min(self.warnings_shown, self.warning_count))]
+
+    @property
+    def more_warnings(self) -> int:
+        return max(self.warning_count - self.warnings_shown, 0)
+
+    def show_all_warnings(self) -> None:
+        self.warnings_shown = self.warning_count
 
     def _why(self, reasons: tuple[str, ...], status: VisitStatus, today: date) -> str:
         who = "、".join(reason_label(code, self.lang) for code in reasons)
@@ -105,6 +234,41 @@ class TodayVM:
             soon=self.counts.get(Urgency.DUE_SOON, 0),
             total=self.total_households,
         )
+
+
+def warning_words(ws: Workspace, warning: HouseholdWarning, today: date, lang: str = "zh") -> str:
+    """A warning in one sentence, naming the member or need it is about."""
+    policy = ws.policy
+    person = next(
+        (p for p in ws.roster.members.get(warning.household_id, []) if p.id == warning.subject_id),
+        None,
+    )
+    who = person.name if person is not None else ""
+    since = day_words(warning.since, lang) if warning.since else ""
+    kind = warning.kind
+    if kind == WarningKind.MAJOR_EVENT_LATE and warning.since is not None:
+        due = day_words(warning.since - timedelta(days=1), lang)
+        return text("warn.major_event_late", lang, who=who, due=due)
+    if kind == WarningKind.NOBODY_HOME:
+        return text("warn.nobody_home", lang, since=since, n=policy.warnings.nobody_home_attempts)
+    if kind == WarningKind.LONG_UNVISITED:
+        status = ws.status(warning.household_id)
+        frequency = label(status.requirement.frequency, lang) if status else ""
+        n = policy.warnings.unvisited_windows
+        return text("warn.long_unvisited", lang, n=n, frequency=frequency)
+    if kind == WarningKind.NEED_IDLE:
+        need = ws.warned_needs.get(warning.subject_id or "")
+        area = label(need.area, lang) if need else ""
+        raised = day_words(need.raised_on, lang) if need else ""
+        days = (today - need.raised_on).days if need else policy.warnings.need_idle_days
+        return text("warn.need_idle", lang, area=area, raised=raised, n=days)
+    if kind == WarningKind.UPLIFT_INCOME:
+        size = len(members_on(ws.roster.members.get(warning.household_id, []), today))
+        line = f"{uplift_line(policy, size):,.0f}"
+        return text("warn.uplift_income", lang, n=max(size, 1), line=line)
+    if person is not None:
+        return text("warn.elderly_contradicted", lang, who=who)
+    return text("warn.child_contradicted", lang)
 
 
 def reason_label(code: str, lang: str = "zh") -> str:

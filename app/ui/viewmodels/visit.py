@@ -14,14 +14,24 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.domain.codes import CareKind, NeedArea, VisitKind, VisitMode, VisitOutcome
+from app.domain.campaigns import CampaignError, check_delivered, parse_items, parse_value
+from app.domain.codes import (
+    CONTACT_OUTCOMES,
+    CareKind,
+    NeedArea,
+    VisitKind,
+    VisitMode,
+    VisitOutcome,
+)
 from app.domain.dates import DateError, parse_date
 from app.domain.ids import new_id
 from app.domain.records import MAX_PHOTO_BYTES, GeoPoint, Need, Record, Visit, Wish, head_of
 from app.domain.wishes import OPEN_STATES, InvalidWishValue, parse_wish_value
+from app.services.campaigns import Delivered
 from app.services.photos import Photo
 from app.store.errors import IntegrityError
 from app.ui.catalogue import label, message, text
+from app.ui.viewmodels.campaigns import open_place
 from app.ui.viewmodels.consent import CONSENT_FORM
 from app.ui.viewmodels.errors import user_message
 from app.ui.viewmodels.workspace import Workspace
@@ -51,6 +61,8 @@ class NewVisitVM:
         self.household = workspace.households.get(household_id)
         self.members = workspace.households.members(household_id)
         self.kind = kind
+        # A household still to visit on a festival list: the visit records what it delivered.
+        self.place = open_place(workspace, household_id)
         self._clear()
         self._blank = self.draft()
         self._kept: dict[str, Any] | None = None
@@ -75,6 +87,8 @@ class NewVisitVM:
         self.wish_title = ""
         self.wish_value = ""
         self.wish_description = ""
+        self.delivered_items = ""
+        self.delivered_value = ""
         self.errors: dict[str, str] = {}
         self.message = ""
         self.restored: datetime | None = None  # when the draft this form resumed was kept
@@ -103,6 +117,7 @@ class NewVisitVM:
             "survey_step": self.survey_step,
             "survey_typed": self.survey_typed,
             "wish": [self.wish_title, self.wish_value, self.wish_description],
+            "delivered": [self.delivered_items, self.delivered_value],
         }
 
     def is_blank(self) -> bool:
@@ -144,12 +159,21 @@ class NewVisitVM:
             self.survey_step = int(f["survey_step"])
             self.survey_typed = str(f["survey_typed"])
             self.wish_title, self.wish_value, self.wish_description = map(str, f["wish"])
+            # A draft kept before festival lists has no delivery.
+            self.delivered_items, self.delivered_value = map(str, f.get("delivered", ["", ""]))
         except (KeyError, TypeError, ValueError):
             raise IntegrityError("drafts", kept.key, "content") from None
         self._date_problem()
         self.photo_lost = bool(f["photo"])
         self.restored = kept.saved_at
         self._kept = kept.content
+
+    @property
+    def campaign_title(self) -> str:
+        """The festival list this visit delivers for ("" when the household is on none)."""
+        if self.place is None:
+            return ""
+        return text("campaigns.list_for", self.lang, name=self.place[1].name)
 
     @property
     def title(self) -> str:
@@ -308,7 +332,25 @@ class NewVisitVM:
                 parse_wish_value(self.wish_value, self.ws.policy)
             except InvalidWishValue as exc:
                 errors["wish_value"] = message(exc, self.lang)
+        if self.place is not None:
+            try:
+                check_delivered(self.outcome == VisitOutcome.MET, self._items())
+            except CampaignError as exc:
+                errors["delivered_items"] = message(exc, self.lang)
+            try:
+                parse_value(self.delivered_value)
+            except CampaignError as exc:
+                errors["delivered_value"] = message(exc, self.lang)
         return errors
+
+    def _items(self) -> list[str]:
+        return parse_items(self.delivered_items)
+
+    def _delivered(self) -> Delivered | None:
+        """What the visit delivered for its festival list, when it reached someone."""
+        if self.place is None or self.outcome not in CONTACT_OUTCOMES:
+            return None
+        return Delivered(self.place[0].id, tuple(self._items()), parse_value(self.delivered_value))
 
     def field_name(self, key: str) -> str:
         return text("visit.need" if key.startswith("need.") else f"visit.{key}", self.lang)
@@ -324,7 +366,9 @@ class NewVisitVM:
         try:
             visit, records = self._records()
             photo = None if self.photo is None else Photo(self.photo, self.photo_mime)
-            saved_visit = self.ws.visits.save(visit, records, photo, self.draft_form)
+            saved_visit = self.ws.visits.save(
+                visit, records, photo, self.draft_form, self._delivered()
+            )
         except Exception as exc:
             self.message = user_message(exc, self.lang)
             return None

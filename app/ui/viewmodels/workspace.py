@@ -8,37 +8,44 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
 from app.assets import load_visit_policy
 from app.domain.areas import COUNTIES, in_scope
 from app.domain.codes import (
+    COORDINATING_ROLES,
     Role,
     Team,
     VisitMode,
 )
 from app.domain.coverage import VisitFact
 from app.domain.policy import VisitLike, VisitPolicy, VisitStatus, visit_status
-from app.domain.records import Household, Person, Visit, head_of
+from app.domain.records import Household, Need, Person, Visit, head_of
 from app.domain.summaries import HouseholdSummary, MemberSummary
+from app.domain.warnings import AttemptLike, HouseholdWarning, warnings_of
 from app.memory import collector_paused
+from app.services.campaigns import Campaigns
 from app.services.casework import Casework
 from app.services.consents import Consents
+from app.services.discoveries import Discoveries
 from app.services.drafts import Drafts
+from app.services.help import ProjectHelp
 from app.services.households import Households
+from app.services.referrals import Referrals
+from app.services.register import Register
 from app.services.reports import Reports
 from app.services.sync import SyncState
 from app.services.visits import Visits
+from app.services.wishes import Wishes
 from app.store import facts
 from app.store.errors import IntegrityError, StoreError
 from app.store.repositories.sync_state import EnrolledWorker
 from app.store.sandbox import Sandbox
 from app.store.search import SearchIndex
 from app.store.store import Store
-
-COORDINATING_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,13 @@ class Profile:
         )
 
 
+RECENT_VISITS = 20  # more than any policy's "nobody home" attempts, with corrections
+
+
+def _by_time(fact: VisitFact) -> tuple[datetime, str]:
+    return (fact.visited_at, fact.id)
+
+
 class Roster:
     """The households of my areas, held in memory for the Today and household lists (花名册).
 
@@ -93,7 +107,12 @@ class Roster:
         self.households: dict[str, HouseholdSummary] = {}
         self.members: dict[str, list[MemberSummary]] = {}
         self.visits: dict[str, list[VisitLike]] = {}
+        # The latest visits of each household whatever their outcome, corrections applied,
+        # as many as the warnings' "nobody home in a row" reads.
+        self.recent: dict[str, list[VisitFact]] = {}
         self.damaged: list[str] = []
+        self.version = 0  # counts the local changes put in since it was loaded
+        self.touched: set[str] = set()  # households changed here whose status is stale
 
     @classmethod
     def load(cls, store: Store, scopes: tuple[str, ...]) -> Roster:
@@ -117,27 +136,58 @@ class Roster:
         # Only the latest visit of each mode, reached or not, can change a visit status
         # (the rules look at the last qualifying visit and at any home contact since an
         # event), so that is all the roster keeps; tests check it against every visit.
+        # A visit replaced by a correction (修正) is left out, as coverage leaves it out.
         latest: dict[tuple[str, VisitMode, bool], VisitFact] = {}
-        for fact in store.visit_facts(set(roster.households), roster.damaged):
+        visit_facts = store.visit_facts(set(roster.households), roster.damaged)
+        amended = {f.amends_visit_id for f in visit_facts if f.amends_visit_id is not None}
+        recent: dict[str, list[VisitFact]] = {}
+        for fact in visit_facts:
+            if amended and fact.id in amended:
+                continue
             key = (fact.household_id, fact.mode, fact.is_contact)
             held = latest.get(key)
             if held is None or fact.visited_at > held.visited_at:
                 latest[key] = fact
+            recent.setdefault(fact.household_id, []).append(fact)
         for fact in latest.values():
             roster.visits.setdefault(fact.household_id, []).append(fact)
+        for hid, visits in recent.items():
+            visits.sort(key=_by_time)
+            roster.recent[hid] = visits[-RECENT_VISITS:]
         return roster
 
     # --- keeping it current after a local change ---------------------------------------
 
     def put_household(self, household: Household) -> None:
         self.households[household.id] = household.summary()
+        self.version += 1
+        self.touched.add(household.id)
 
     def put_person(self, person: Person) -> None:
+        self.version += 1
+        self.touched.add(person.household_id)
         people = self.members.setdefault(person.household_id, [])
         people[:] = [p for p in people if p.id != person.id] + [person.summary()]
 
     def add_visit(self, visit: Visit) -> None:
+        self.version += 1
+        self.touched.add(visit.household_id)
         self.visits.setdefault(visit.household_id, []).append(visit)
+        recent = self.recent.setdefault(visit.household_id, [])
+        recent.append(
+            VisitFact.of(
+                visit.household_id,
+                visit.visited_at,
+                visit.mode.value,
+                visit.outcome.value,
+                visit.worker_id,
+                visit.team.value,
+                visit.id,
+                visit.amends_visit_id,
+            )
+        )
+        recent.sort(key=_by_time)
+        del recent[:-RECENT_VISITS]
 
     def head(self, household_id: str) -> MemberSummary | None:
         """The head of household (户主) as `head_of` picks it."""
@@ -160,9 +210,15 @@ class Workspace:
         self.store = store
         # The use cases (app/services) the view-models call; none of them reads the store.
         self.households = Households(store)
+        self.help = ProjectHelp(store)
+        self.register = Register(store)
         self.visits = Visits(store)
         self.casework = Casework(store)
+        self.discoveries = Discoveries(store)
+        self.campaigns = Campaigns(store)
+        self.wishes = Wishes(store)
         self.consents = Consents(store)
+        self.referrals = Referrals(store)
         self.drafts = Drafts(store)
         self.reports = Reports(store)
         self.sync = SyncState(store)
@@ -172,8 +228,14 @@ class Workspace:
         self.clock = clock
         self.roster = Roster.load(store, self.profile.scopes)
         self._statuses: dict[str, VisitStatus | None] = {}
+        self._warnings: list[HouseholdWarning] | None = None
+        self._warnings_stamp: tuple[int, int, date] | None = None
+        self.warned_needs: dict[str, Need] = {}  # the needs the warnings name, by id
         self._search: SearchIndex | None = None
         self._search_lock = threading.Lock()
+        # Persons saved here while the name index is still being built (`reindex`).
+        self._unindexed: list[Person] = []
+        self._unindexed_lock = threading.Lock()
         self._area_names = self._load_area_names()
         self.last_activity = clock()
         self.locked = False
@@ -201,6 +263,7 @@ class Workspace:
             self.roster = Roster()
             self._search = None
             self._statuses.clear()
+            self._warnings = None
             self.locked = True
 
     def reload(self) -> None:
@@ -211,6 +274,7 @@ class Workspace:
         with self._search_lock:
             self.roster, self._search = roster, search
         self._statuses.clear()
+        self._warnings = None
         self._area_names = self._load_area_names()
 
     @property
@@ -229,15 +293,35 @@ class Workspace:
         """The name index, built on first use (or by `warm_up` in the background)."""
         with self._search_lock:
             if self._search is None:
-                self._search = SearchIndex.build(self.store)
+                built = SearchIndex.build(self.store)
+                with self._unindexed_lock:
+                    for person in self._unindexed:
+                        built.upsert(person)
+                    self._unindexed.clear()
+                    self._search = built
             return self._search
+
+    def reindex(self, person: Person) -> None:
+        """Keep the name index current after a local edit without waiting for it to be
+        built (it is built in the background after the unlock): a person saved meanwhile
+        is indexed as soon as it is."""
+        with self._unindexed_lock:
+            if self._search is not None:
+                self._search.upsert(person)
+            else:
+                self._unindexed.append(person)
 
     def warm_up(self) -> None:
         """Build the search index now, so the first search is instant."""
         self.search_index()
 
     def status(self, household_id: str) -> VisitStatus | None:
-        """When the household's next visit is due, under the policy, today."""
+        """When the household's next visit is due, under the policy, today (a household
+        changed here since — a member's 重大变故 recorded, say — is computed again)."""
+        if self.roster.touched:
+            for changed in self.roster.touched:
+                self._statuses.pop(changed, None)
+            self.roster.touched.clear()
         if household_id not in self._statuses:
             household = self.roster.households.get(household_id)
             self._statuses[household_id] = (
@@ -255,6 +339,34 @@ class Workspace:
 
     def forget_status(self, household_id: str) -> None:
         self._statuses.pop(household_id, None)
+        self._warnings = None
+
+    def warnings(self) -> list[HouseholdWarning]:
+        """The warnings (预警) of my households today, computed from the roster and the
+        needs awaiting action, kept until a change or a reload (`forget_status`)."""
+        today = self.today()
+        stamp = (id(self.roster), self.roster.version, today)
+        if self._warnings is None or self._warnings_stamp != stamp:
+            self._warnings_stamp = stamp
+            needs: dict[str, list[Need]] = {}
+            for need in self.casework.reasonable_needs():
+                if need.household_id in self.roster.households:
+                    needs.setdefault(need.household_id, []).append(need)
+            self.warned_needs = {n.id: n for group in needs.values() for n in group}
+            roster = self.roster
+            visits: dict[str, list[AttemptLike]] = {}
+            for hid, recent in roster.recent.items():
+                if len(recent) < RECENT_VISITS:
+                    visits[hid] = list(recent)  # every visit of the household
+                    continue
+                seen = {v.id for v in recent}
+                # Visits saved here are `Visit` records: they have an outcome too.
+                older = (v for v in roster.visits.get(hid, ()) if v.id not in seen)
+                visits[hid] = [*recent, *cast(Iterator[AttemptLike], older)]
+            self._warnings = warnings_of(
+                self.policy, roster.households.values(), roster.members, visits, needs, today
+            )
+        return self._warnings
 
     def _load_area_names(self) -> dict[str, str]:
         with self.store.unit_of_work() as uow:

@@ -103,7 +103,7 @@ class Host(Protocol):
 
     # --- messages and handlers --------------------------------------------------------
 
-    def snack(self, message: str, *, error: bool = False) -> None: ...
+    def snack(self, message: str, *, error: bool = False, seconds: int | None = None) -> None: ...
 
     def show_dialog(self, dialog: ft.DialogControl) -> None:
         """Show a dialog with its text at the device's size (大字)."""

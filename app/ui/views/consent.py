@@ -34,8 +34,6 @@ class ConsentScreen(Screen):
             return self.act(lambda e: setattr(vm, attr, e.control.value or ""))
 
         self.fields: dict[str, ft.TextField] = {
-            "recipient": w.text_field(self.t("consent.recipient"), vm.recipient, bind("recipient")),
-            "purpose": w.text_field(self.t("consent.purpose"), vm.purpose, bind("purpose")),
             "witness": w.text_field(self.t("consent.witness"), vm.witness, bind("witness")),
             "guardian": w.text_field(
                 self.t("consent.guardian"), vm.guardian_name, bind("guardian_name")
@@ -43,7 +41,7 @@ class ConsentScreen(Screen):
         }
         self.errors: dict[str, ft.Text] = {
             k: ft.Text("", color=ft.Colors.ERROR, size=w.SMALL, visible=False)
-            for k in ("person", "categories", "evidence")
+            for k in ("person", "recipient", "purpose", "categories", "evidence")
         }
         self.message = ft.Text("", color=ft.Colors.ERROR, size=w.TEXT, visible=False)
         self.canvas = cv.Canvas(
@@ -66,8 +64,6 @@ class ConsentScreen(Screen):
         """Throw the resumed draft away: the form shows its defaults again."""
         self.vm.discard_draft()
         values = {
-            "recipient": self.vm.recipient,
-            "purpose": self.vm.purpose,
             "witness": self.vm.witness,
             "guardian": self.vm.guardian_name,
         }
@@ -108,8 +104,14 @@ class ConsentScreen(Screen):
                     ),
                     self.errors["person"],
                     self.guardian_box,
-                    self.fields["recipient"],
-                    self.fields["purpose"],
+                    *self._recipients(),
+                    w.muted(self.t("consent.purpose")),
+                    w.choice_group(
+                        vm.purpose_choices(),
+                        [vm.purpose],
+                        self.act(lambda v, _on: vm.set_purpose(v)),
+                    ),
+                    self.errors["purpose"],
                     w.muted(self.t("consent.categories")),
                     w.choice_group(
                         [(c.value, label(c, lang)) for c in DataCategory],
@@ -144,6 +146,22 @@ class ConsentScreen(Screen):
             ft.Container(height=40),
         ]
 
+    def _recipients(self) -> list[ft.Control]:
+        """共享对象, chosen from the organisations the last sync sent (or the 助联体 class)."""
+        vm = self.vm
+        controls: list[ft.Control] = [
+            w.muted(self.t("consent.recipient")),
+            w.choice_group(
+                vm.recipient_choices(),
+                [vm.recipient],
+                self.act(lambda v, _on: vm.set_recipient(v)),
+            ),
+            self.errors["recipient"],
+        ]
+        if not vm.organisations_synced:
+            controls.append(w.muted(self.t("recipient.none_synced")))
+        return controls
+
     # --- state and history ----------------------------------------------------------------
 
     def _states(self) -> list[ft.Control]:
@@ -165,7 +183,7 @@ class ConsentScreen(Screen):
                 ],
                 vertical_alignment=ft.CrossAxisAlignment.CENTER,
             ),
-            w.body(f"{s.recipient} · {s.purpose}", size=w.SMALL),
+            w.body(f"{s.recipient_name} · {s.purpose_name}", size=w.SMALL),
         ]
         if s.detail:
             lines.append(w.muted(s.detail))
@@ -213,7 +231,7 @@ class ConsentScreen(Screen):
                             ],
                             wrap=True,
                         ),
-                        w.body(f"{h.recipient} · {h.purpose}", size=w.SMALL),
+                        w.body(f"{h.recipient_name} · {h.purpose_name}", size=w.SMALL),
                         *([w.muted(h.detail)] if h.detail else []),
                     ],
                     spacing=2,
@@ -238,7 +256,8 @@ class ConsentScreen(Screen):
             modal=True,
             title=ft.Text(self.t("consent.withdraw_title")),
             content=ft.Text(
-                self.t("consent.withdraw_body", person=s.person, recipient=s.recipient), size=w.TEXT
+                self.t("consent.withdraw_body", person=s.person, recipient=s.recipient_name),
+                size=w.TEXT,
             ),
             actions=[
                 w.button(
@@ -314,9 +333,11 @@ class ConsentScreen(Screen):
                 ),
             ]
         else:
+            # A node of its own: without one, the form's headings above it are read as
+            # the field's label (the form has no other text field to take them).
             self.method_box.controls = [
                 w.muted(self.t("consent.verbal_hint")),
-                self.fields["witness"],
+                ft.Semantics(content=self.fields["witness"], container=True),
             ]
 
     def _draw(self) -> None:

@@ -9,8 +9,10 @@ from app.ui import widgets as w
 from app.ui.catalogue import relation_label
 from app.ui.viewmodels.household import HouseholdVM, MemberLine, TimelineEntry
 from app.ui.views.base import Host, Screen
+from app.ui.views.referrals import referral_section
 
 TIMELINE_PAGE = 10  # visits built and sent at a time: the screen opens and returns quickly
+SHARES_PAGE = 10  # share log entries read and shown at a time (a household's log is unbounded)
 FOLD_CHARS = 120  # a longer note shows its start and 展开 in the timeline
 
 
@@ -22,6 +24,7 @@ class HouseholdScreen(Screen):
         assert shell.ws is not None
         self.vm = HouseholdVM(shell.ws, household_id, shell.lang)
         self.timeline_shown = TIMELINE_PAGE
+        self.shares_shown = SHARES_PAGE
         self.unfolded: set[str] = set()  # visits whose long note is shown whole
 
     def title(self) -> str:
@@ -71,6 +74,28 @@ class HouseholdScreen(Screen):
                 key="status",
             )
         )
+        for number, words in enumerate(vm.warning_lines()):
+            header.append(
+                ft.Row(
+                    [
+                        ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ERROR),
+                        w.body(words, color=ft.Colors.ERROR),
+                    ],
+                    wrap=True,
+                    key=f"warning-{number}",
+                )
+            )
+        for number, words in enumerate(vm.campaign_lines()):
+            header.append(
+                ft.Row(
+                    [
+                        ft.Icon(ft.Icons.EVENT_NOTE, color=ft.Colors.PRIMARY),
+                        w.body(words, color=ft.Colors.PRIMARY),
+                    ],
+                    wrap=True,
+                    key=f"campaign-{number}",
+                )
+            )
         actions = ft.Row(
             [
                 w.button(
@@ -88,6 +113,18 @@ class HouseholdScreen(Screen):
                     icon=ft.Icons.VERIFIED_USER,
                     kind="outlined",
                 ),
+                w.button(
+                    self.t("household.refer"),
+                    self.act(self._refer),
+                    icon=ft.Icons.SEND,
+                    kind="outlined",
+                ),
+                w.button(
+                    self.t("household.edit"),
+                    self.act(self._edit),
+                    icon=ft.Icons.EDIT_NOTE,
+                    kind="outlined",
+                ),
             ],
             wrap=True,
             spacing=10,
@@ -102,8 +139,16 @@ class HouseholdScreen(Screen):
             w.section(self.t("household.open_needs"), self._needs()),
             w.section(self.t("household.wishes"), self._wishes()),
             w.section(self.t("household.consents"), self._consents()),
+            w.section(
+                self.t("household.referrals"), referral_section(self, self.vm.referral_lines())
+            ),
+            w.section(self.t("household.county_shares"), self._shares()),
         ]
-        right = [w.section(self.t("household.timeline"), self._timeline())]
+        right = [
+            w.section(self.t("household.help"), self._help()),
+            w.section(self.t("household.timeline"), self._timeline()),
+            w.section(self.t("household.history"), self._history()),
+        ]
         return [
             *header,
             actions,
@@ -198,6 +243,30 @@ class HouseholdScreen(Screen):
             )
             for x in wishes
         ]
+
+    def _shares(self) -> list[ft.Control]:
+        """Who saw this household's data, when and why: newest first, a page at a time."""
+        lines = self.vm.share_lines(self.shares_shown)
+        if not lines:
+            return [w.muted(self.t("household.no_county_shares"))]
+        out: list[ft.Control] = [
+            ft.Column(
+                [
+                    w.body(f"{s.day} {s.organisation} {s.action} {s.person}", size=w.SMALL),
+                    w.muted(f"{s.purpose} · {s.categories}"),
+                ],
+                spacing=2,
+            )
+            for s in lines
+        ]
+        left = self.vm.share_count() - len(lines)
+        if left > 0:
+            out.append(
+                w.button(
+                    self.t("common.more", n=left), self.act(self._more_shares), kind="outlined"
+                )
+            )
+        return out
 
     def _consents(self) -> list[ft.Control]:
         lines = self.vm.consent_lines()
@@ -314,11 +383,93 @@ class HouseholdScreen(Screen):
         self.timeline_shown += TIMELINE_PAGE
         self.refresh()
 
+    def _more_shares(self) -> None:
+        self.shares_shown += SHARES_PAGE
+        self.refresh()
+
     def _new_visit(self) -> None:
         self.shell.open("visit-new", household_id=self.vm.household_id, kind=VisitKind.CARE)
 
     def _knock(self) -> None:
         self.shell.open("visit-new", household_id=self.vm.household_id, kind=VisitKind.KNOCK)
 
+    def _refer(self) -> None:
+        self.shell.open("referral", household_id=self.vm.household_id)
+
     def _consent(self) -> None:
         self.shell.open("consent", household_id=self.vm.household_id)
+
+    def _edit(self) -> None:
+        self.shell.open("household-edit", household_id=self.vm.household_id)
+
+    def _help(self) -> list[ft.Control]:
+        """已获帮扶: all help, government and charity, newest first; a need area helped by
+        several sources in one month is said first and its lines marked (重复救助?)."""
+        lines, warnings, total = self.vm.help_received()
+        if not lines:
+            return [w.muted(self.t("household.no_help"))]
+        out: list[ft.Control] = [w.muted(total)]
+        for warning in warnings:
+            out.append(
+                ft.Row(
+                    [
+                        ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ORANGE_800),
+                        ft.Text(warning, color=ft.Colors.ORANGE_900, expand=True),
+                    ],
+                    vertical_alignment=ft.CrossAxisAlignment.START,
+                )
+            )
+        for h in lines:
+            sector_colour = ft.Colors.BLUE_700 if h.government else ft.Colors.GREEN_700
+            out.append(
+                ft.Container(
+                    ft.Column(
+                        [
+                            ft.Row(
+                                [
+                                    w.pill(h.sector, sector_colour),
+                                    *([w.pill(h.area, ft.Colors.TEAL_700)] if h.area else []),
+                                    w.muted(f"{h.on} · {h.kind}"),
+                                    *(
+                                        [
+                                            ft.Icon(
+                                                ft.Icons.WARNING_AMBER, color=ft.Colors.ORANGE_800
+                                            )
+                                        ]
+                                        if h.flagged
+                                        else []
+                                    ),
+                                ],
+                                wrap=True,
+                            ),
+                            w.body(" · ".join(x for x in (h.source, h.what, h.value) if x)),
+                        ],
+                        spacing=2,
+                    ),
+                    border=ft.Border.only(
+                        left=ft.BorderSide(
+                            4, ft.Colors.ORANGE_700 if h.flagged else ft.Colors.TRANSPARENT
+                        )
+                    ),
+                    padding=ft.Padding.only(left=8),
+                    key=f"help-{h.record_id}",
+                )
+            )
+        return out
+
+    def _history(self) -> list[ft.Control]:
+        """Register changes (登记变更): who changed which field, when, from what to what."""
+        lines = self.vm.history()
+        if not lines:
+            return [w.muted(self.t("household.no_history"))]
+        return [
+            ft.Column(
+                [
+                    w.muted(self.t("household.history_by", when=h.when, who=h.who)),
+                    w.body(f"{h.what}：{h.change}", size=w.SMALL),
+                ],
+                spacing=2,
+                key=h.change_id,
+            )
+            for h in lines
+        ]

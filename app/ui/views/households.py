@@ -73,7 +73,21 @@ class HouseholdsScreen(Screen):
             on_change=self.act(self._overdue),
             label_style=w.style(),
         )
+        queue: list[ft.Control] = []
+        link = self.vm.discoveries_link()
+        if link:
+            queue.append(
+                w.left(
+                    w.button(
+                        link,
+                        self.act(lambda _e: self.shell.open("discoveries")),
+                        kind="tonal",
+                        icon=ft.Icons.FACT_CHECK_OUTLINED,
+                    )
+                )
+            )
         return [
+            *queue,
             ft.Row([self.search]),
             w.muted(self.t("households.search_hint")),
             ft.Row(

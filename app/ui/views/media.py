@@ -97,6 +97,90 @@ def open_camera(shell: Host, on_photo: Callable[[bytes], None]) -> None:
     shell.background(start())
 
 
+def open_scanner(
+    shell: Host, read: Callable[[bytes], str | None], on_read: Callable[[], None]
+) -> None:
+    """A dialog with the camera preview that reads a QR code. Where the platform streams
+    frames (Android), each frame is given to `read` in turn (off the page's loop: reading
+    takes a fraction of a second; frames arriving meanwhile are dropped) until it returns
+    None (read); elsewhere (a browser tab) the 拍照识别 button tries one photo at a time
+    and shows `read`'s reason when it fails. On success the dialog closes and `on_read`
+    runs."""
+    import asyncio
+
+    import flet_camera as fc
+
+    camera = fc.Camera(expand=True, preview_enabled=True)
+    status = w.muted(shell.t("media.camera_starting"))
+    state = {"busy": False, "done": False}
+
+    async def attempt(image: bytes) -> str | None:
+        if state["busy"] or state["done"]:
+            return ""  # a frame arriving while the last is still being read is dropped
+        state["busy"] = True
+        try:
+            reason = await asyncio.to_thread(read, image)
+        finally:
+            state["busy"] = False
+        if reason is None and not state["done"]:
+            state["done"] = True
+            shell.page.pop_dialog()
+            on_read()
+        return reason
+
+    async def frame(e: Any) -> None:
+        await attempt(bytes(e.bytes))
+
+    async def start() -> None:
+        try:
+            cameras = await camera.get_available_cameras()
+            if not cameras:
+                raise RuntimeError("no camera")
+            back = next(
+                (c for c in cameras if c.lens_direction == fc.CameraLensDirection.BACK), cameras[0]
+            )
+            await camera.initialize(back, fc.ResolutionPreset.MEDIUM, enable_audio=False)
+            status.value = shell.t("media.scan_hint")
+            if await camera.supports_image_streaming():
+                camera.on_stream_image = frame
+                w.update(camera)
+                await camera.start_image_stream()
+        except Exception:
+            status.value = shell.t("media.no_camera")
+        w.update(status)
+
+    async def shoot(_e: Any) -> None:
+        status.value = shell.t("media.scan_reading")
+        w.update(status)
+        try:
+            content = await camera.take_picture()
+        except Exception:
+            shell.snack(shell.t("media.no_camera"), error=True)
+            return
+        reason = await attempt(bytes(content))
+        if reason:
+            status.value = reason
+            w.update(status)
+
+    async def close(_e: Any) -> None:
+        state["done"] = True
+        shell.page.pop_dialog()
+
+    dialog = ft.AlertDialog(
+        modal=True,
+        title=ft.Text(shell.t("media.scan_title")),
+        content=ft.Container(ft.Column([camera, status]), width=480, height=380),
+        actions=[
+            w.button(shell.t("common.cancel"), shell.handler(close), kind="text"),
+            w.button(
+                shell.t("media.scan_shoot"), shell.handler(shoot), icon=ft.Icons.QR_CODE_SCANNER
+            ),
+        ],
+    )
+    shell.show_dialog(dialog)
+    shell.background(start())
+
+
 def photo_buttons(
     t: Callable[..., str], on_camera: Callable[..., Any], on_pick: Callable[..., Any]
 ) -> list[ft.Control]:

@@ -13,8 +13,9 @@ from typing import Any
 import flet as ft
 
 from app.domain.indicators import Status, format_number
+from app.domain.warnings import WarningKind
 from app.ui import widgets as w
-from app.ui.catalogue import label
+from app.ui.catalogue import label, measure_label
 from app.ui.viewmodels.reports import AreaLine, IndicatorLine, OverdueLine, PeriodKind, ReportsVM
 from app.ui.views.base import Host, Screen
 
@@ -75,6 +76,8 @@ class ReportsScreen(Screen):
             *progress,
             self._coverage(),
             self._overdue(),
+            self._response(),
+            self._warnings(),
             self._trend(),
             self._categories(),
             self._workers(),
@@ -254,6 +257,86 @@ class ReportsScreen(Screen):
             self.t("today.open", name=item.title),
         )
 
+    def _response(self) -> ft.Control:
+        """重大变故响应率 of the chosen area in the period, and of the areas below it."""
+        vm = self.vm
+        tally = vm.response().tally
+        summary = (
+            self.t(
+                "reports.response_line",
+                events=tally.total or 0,
+                answered=tally.count,
+                rate=rate_text(tally.rate),
+            )
+            if tally.total
+            else self.t("reports.no_events")
+        )
+        controls: list[ft.Control] = [
+            ft.Text(
+                rate_text(tally.rate),
+                size=28,
+                weight=ft.FontWeight.BOLD,
+                color=rate_colour(tally.rate),
+            ),
+            w.body(summary, size=w.SMALL),
+            w.muted(self.t("reports.response_note", n=vm.ws.policy.major_event_response_days)),
+        ]
+        controls += [
+            bar_line(
+                line.name,
+                line.rate,
+                self.t(
+                    "reports.response_point",
+                    name=line.name,
+                    events=line.due,
+                    answered=line.covered,
+                    rate=rate_text(line.rate),
+                ),
+            )
+            for line in vm.response_areas()
+        ]
+        return w.section(
+            vm.scoped(measure_label("major_event_response", lang=self.shell.lang)), controls
+        )
+
+    def _warnings(self) -> ft.Control:
+        """The warnings (预警) today inside the chosen area, per area of the level."""
+        overall, lines = self.vm.warnings_counted()
+        lang = self.shell.lang
+        kinds = "　".join(
+            f"{label(kind, lang)} {overall.counts.get(kind, 0)}"
+            for kind in WarningKind
+            if overall.counts.get(kind, 0)
+        )
+        controls: list[ft.Control] = [
+            ft.Text(self.t("today.warnings", n=overall.total), size=20, weight=ft.FontWeight.BOLD),
+            w.body(kinds or self.t("reports.no_warnings"), size=w.SMALL),
+        ]
+        for line in lines:
+            detail = "、".join(f"{label(kind, lang)} {n}" for kind, n in line.counts.items() if n)
+            controls.append(
+                ft.Semantics(
+                    label=self.t("reports.warnings_point", name=line.name, n=line.total),
+                    container=True,
+                    content=ft.Column(
+                        [
+                            ft.Row(
+                                [
+                                    ft.Text(
+                                        line.name, size=16, weight=ft.FontWeight.BOLD, expand=True
+                                    ),
+                                    ft.Text(str(line.total), size=16, weight=ft.FontWeight.BOLD),
+                                ]
+                            ),
+                            w.muted(detail),
+                        ],
+                        spacing=2,
+                    ),
+                )
+            )
+        title = self.t("reports.warnings_title", area=self.vm.scope_name())
+        return w.section(title, controls)
+
     def _trend(self) -> ft.Control:
         points = self.vm.trend
         chart = build_chart(lambda: line_chart(points), self.t("reports.trend_chart"))
@@ -370,7 +453,7 @@ class ReportsScreen(Screen):
         if page.web:
             await self.picker().save_file(file_name=name, src_bytes=self.vm.workbook())
             self.vm.log_export()
-            self.shell.snack(self.t("reports.downloaded", name=name))
+            self.shell.snack(self.t("reports.downloaded", name=name), seconds=10)
         elif page.platform is not None and page.platform.is_mobile():
             share = ft.ShareFile.from_bytes(self.vm.workbook(), mime_type=XLSX_MIME, name=name)
             await ft.Share().share_files([share], subject=name)
@@ -384,7 +467,9 @@ class ReportsScreen(Screen):
             )
             if not chosen:
                 return  # cancelled
-            self.shell.snack(self.t("reports.exported", path=str(self.vm.export(chosen))))
+            self.shell.snack(
+                self.t("reports.exported", path=str(self.vm.export(chosen))), seconds=10
+            )
 
     def picker(self) -> ft.FilePicker:
         if self._picker is None:

@@ -10,6 +10,7 @@ import flet as ft
 
 from app.ui import widgets as w
 from app.ui.viewmodels.start import StartVM
+from app.ui.views import media
 from app.ui.views.base import Host, Screen
 
 TICK_S = 1.0  # the wait's countdown step
@@ -32,6 +33,7 @@ class StartScreen(Screen):
         )
         self.vm.message = message
         self.busy = False
+        self._picker: dict[str, Any] = {}  # the file picker, made on first use
         self.pin_field = w.text_field(
             "PIN",
             on_change=self.act(self._typed),
@@ -227,6 +229,24 @@ class StartScreen(Screen):
             w.muted(self.t("start.enrol_hint")),
             server,
             code,
+            ft.Row(
+                [
+                    w.button(
+                        self.t("start.scan_qr"),
+                        self.act(self._scan_code),
+                        kind="outlined",
+                        icon=ft.Icons.QR_CODE_SCANNER,
+                    ),
+                    w.button(
+                        self.t("start.choose_qr"),
+                        self.act(self._choose_code_image),
+                        kind="outlined",
+                        icon=ft.Icons.IMAGE,
+                    ),
+                ],
+                wrap=True,
+                width=420,
+            ),
             w.muted(self.t("start.qr_hint")),
             field(f"start.new_{secret}", "new_pin", password=True, keyboard=keyboard),
             field(f"start.new_{secret}_again", "new_pin_again", password=True, keyboard=keyboard),
@@ -250,6 +270,18 @@ class StartScreen(Screen):
         if vm.accounts:
             out.append(w.button(self.t("common.back"), self.act(self._cancel_enrol), kind="text"))
         return out
+
+    def _scan_code(self) -> None:
+        media.open_scanner(self.shell, self.vm.read_code_image, self.refresh)
+
+    async def _choose_code_image(self) -> None:
+        chosen = await media.pick_image(self._picker)
+        if chosen is None:
+            return
+        reason = await asyncio.to_thread(self.vm.read_code_image, chosen[0])
+        if reason is not None:
+            self.vm.errors["code"] = reason
+        self.refresh()
 
     def _cancel_enrol(self) -> None:
         self.vm.cancel_enrolling()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import flet as ft
 
 from app.ui import widgets as w
 from app.ui.catalogue import label
-from app.ui.viewmodels.today import SHOWN, TodayItem, TodayVM
+from app.ui.viewmodels.today import SHOWN, LateReferral, TodayItem, TodayVM, WarningItem
 from app.ui.views.base import Host, Screen
+
+WARNING_COLOUR = ft.Colors.DEEP_ORANGE_800
+LATE_REFERRAL_COLOUR = ft.Colors.RED_700  # as the household screen's 超期未答复 pill
 
 
 class TodayScreen(Screen):
@@ -59,7 +64,22 @@ class TodayScreen(Screen):
                     border=ft.Border.all(1, ft.Colors.AMBER_700),
                 )
             )
-        elif not vm.items:
+        if vm.festival_line:
+            out.append(
+                w.left(
+                    w.button(
+                        vm.festival_line,
+                        self.act(lambda _e: self.shell.open("campaigns")),
+                        kind="tonal",
+                        icon=ft.Icons.EVENT_NOTE,
+                    )
+                )
+            )
+        if vm.warning_count:
+            out.append(self._warnings())
+        if vm.late_referrals:
+            out.append(self._late_referrals())
+        if not self.ws.never_synced and not vm.items:
             out.append(w.body(self.t("today.all_done")))
         out.extend(self._line(item) for item in vm.visible())
         if vm.has_more:
@@ -71,6 +91,94 @@ class TodayScreen(Screen):
                 )
             )
         return out
+
+    def _warnings(self) -> ft.Control:
+        """The warnings (预警): a bordered block above the visit list, a few lines at first."""
+        vm = self.vm
+        return self._alerts(
+            self.t("today.warnings", n=vm.warning_count),
+            [
+                self._alert_line(item, label(item.kind, self.shell.lang), WARNING_COLOUR)
+                for item in vm.visible_warnings()
+            ],
+            self.t("today.warnings_more", n=vm.more_warnings) if vm.more_warnings else "",
+            self._all_warnings,
+            WARNING_COLOUR,
+            ft.Colors.ORANGE_50,
+        )
+
+    def _late_referrals(self) -> ft.Control:
+        """A coordinator's referrals unanswered past the policy's days, a few at first."""
+        vm = self.vm
+        more = vm.more_late_referrals
+        return self._alerts(
+            self.t("today.referrals_late", n=len(vm.late_referrals)),
+            [
+                self._alert_line(item, self.t("referral.overdue"), LATE_REFERRAL_COLOUR)
+                for item in vm.visible_late_referrals()
+            ],
+            self.t("today.referrals_late_more", n=more) if more else "",
+            self._all_late_referrals,
+            LATE_REFERRAL_COLOUR,
+            ft.Colors.RED_50,
+        )
+
+    def _alerts(
+        self,
+        heading: str,
+        lines: list[ft.Control],
+        more: str,
+        show_all: Callable[[], None],
+        colour: str,
+        background: str,
+    ) -> ft.Control:
+        """A bordered block above the visit list: its heading, its lines and, when some
+        are held back, a button (`more`) that shows them all."""
+        column: list[ft.Control] = [
+            ft.Text(heading, size=18, weight=ft.FontWeight.BOLD, color=colour),
+            *lines,
+        ]
+        if more:
+            column.append(w.button(more, self.act(show_all), kind="outlined"))
+        return ft.Container(
+            ft.Column(column, spacing=6),
+            padding=12,
+            border_radius=12,
+            border=ft.Border.all(1, colour),
+            bgcolor=background,
+        )
+
+    def _alert_line(self, item: WarningItem | LateReferral, tag: str, colour: str) -> ft.Control:
+        """One household's line in an alert block: its tag, name, village and what is
+        wrong; a tap opens the household."""
+        return w.tappable(
+            ft.Column(
+                [
+                    ft.Row(
+                        [
+                            w.pill(tag, colour),
+                            ft.Text(item.title, size=16, weight=ft.FontWeight.BOLD),
+                            w.muted(item.village),
+                        ],
+                        wrap=True,
+                        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                    ),
+                    w.body(item.words, size=w.SMALL),
+                ],
+                spacing=4,
+                expand=True,
+            ),
+            self.act(lambda _e, h=item.household_id: self._open(h)),
+            self.t("today.open", name=item.title),
+        )
+
+    def _all_late_referrals(self) -> None:
+        self.vm.show_all_late_referrals()
+        self.refresh()
+
+    def _all_warnings(self) -> None:
+        self.vm.show_all_warnings()
+        self.refresh()
 
     def _count_tile(self, title: str, n: int, colour: str) -> ft.Control:
         return ft.Container(

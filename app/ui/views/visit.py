@@ -79,6 +79,19 @@ class NewVisitScreen(Screen):
                 bind("wish_description"),
                 multiline=True,
             ),
+            "delivered_items": w.text_field(
+                self.t("visit.delivered_items"),
+                vm.delivered_items,
+                bind("delivered_items"),
+                hint="大米一袋、食用油一桶",
+            ),
+            "delivered_value": w.text_field(
+                self.t("visit.delivered_value"),
+                vm.delivered_value,
+                bind("delivered_value"),
+                keyboard=ft.KeyboardType.NUMBER,
+                width=220,
+            ),
         }
         self.fields["visited_on"].error_max_lines = 3  # the reason a date is refused, whole
         self.errors: dict[str, ft.Text] = {
@@ -165,6 +178,17 @@ class NewVisitScreen(Screen):
                 ],
             )
         )
+        if vm.campaign_title:
+            out.append(
+                w.section(
+                    vm.campaign_title,
+                    [
+                        w.muted(self.t("campaigns.delivered_hint")),
+                        self.fields["delivered_items"],
+                        self.fields["delivered_value"],
+                    ],
+                )
+            )
         if vm.kind == VisitKind.KNOCK:
             self._fill_survey()
             out.append(w.section(self.t("visit.survey"), [self.survey_column]))

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from sync.server.board.routes import router
-from sync.server.board.web import PREFIX, STATIC_DIR
+from sync.server.board.web import PREFIX, STATIC_DIR, install_error_pages
 
 
 def install(app: FastAPI) -> None:
@@ -23,3 +23,4 @@ def install(app: FastAPI) -> None:
     outermost middleware: `sync.server.app`)."""
     app.include_router(router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="board_static")
+    install_error_pages(app)

@@ -1,21 +1,23 @@
 """The board's read side: a page of published wishes with filters, and one wish's card.
 
 Only `board_wishes` (the published minimum and the wish's state) is read; the township's
-name comes from `areas`. Nothing else about a household can reach a card.
+name comes from `areas`. Nothing else about a household can reach a card, but for one
+fulfilled wish the 圆梦 photo, when the household agreed to publicity (`fulfilment_photo`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.domain.codes import NeedArea, WishState
+from app.domain.records import Wish
 from app.ui.catalogue import label
 from sync.server.context import ServerContext
-from sync.server.tables import Area, BoardWish
+from sync.server.tables import Area, BoardWish, Photo, RecordRow
 
 PAGE_SIZE = 20
 # Value bands a donor filters by (the policy caps a wish at 500 元 by default).
@@ -65,6 +67,7 @@ class BoardCard:
     township: str
     story: str
     state: str
+    photo: bool = False  # a 圆梦 photo the household agreed to show (one wish's page only)
 
     @property
     def status(self) -> str:
@@ -164,4 +167,36 @@ def board_card(ctx: ServerContext, wish_id: str) -> BoardCard | None:
         )
         if found is None:
             return None
-        return _card(found, _names(s, {found.township_code}))
+        card = _card(found, _names(s, {found.township_code}))
+        if _fulfilment_photo(s, found) is None:
+            return card
+        return replace(card, photo=True)
+
+
+# A photo is served only as an image type a browser will not run (no SVG, no HTML).
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+
+
+def _fulfilment_photo(s: Session, listing: BoardWish) -> Photo | None:
+    """The 圆梦 photo of a board wish: only once fulfilled, only with the household's
+    separate consent to publicity, only the wish's own photo of a safe image type."""
+    if listing.state != WishState.FULFILLED.value:
+        return None
+    row = s.get(RecordRow, listing.wish_id)
+    if row is None:
+        return None
+    wish = Wish.from_stored(row.data)
+    if not wish.publicity_consent or not wish.photo_id:
+        return None
+    photo = s.get(Photo, wish.photo_id)
+    if photo is None or photo.record_id != wish.id or photo.mime not in PHOTO_TYPES:
+        return None
+    return photo
+
+
+def fulfilment_photo(ctx: ServerContext, wish_id: str) -> tuple[bytes, str] | None:
+    """The bytes and type of a board wish's 圆梦 photo (see `_fulfilment_photo`), or None."""
+    with ctx.db.reading() as s:
+        listing = s.get(BoardWish, wish_id[:64])
+        photo = _fulfilment_photo(s, listing) if listing is not None else None
+        return (bytes(photo.content), photo.mime) if photo is not None else None

@@ -99,32 +99,51 @@ def publish(
         row = wish_row(feed, wish_id, areas)
         wish = Wish.from_stored(row.data)
         public_story = (wish.description if story is None else story).strip()
-        try:
-            published = wish_transition(wish, WishState.PUBLISHED, on=today, on_server=True)
-        except IllegalTransition as exc:
-            raise ConflictError(message(exc)) from None
-        problems = story_problems(
-            f"{wish.title}\n{public_story}", personal_values(s, wish.household_id)
-        )
+        if wish.state != WishState.APPROVED:
+            moved = IllegalTransition(
+                "wish.transition", current=wish.state, target=WishState.PUBLISHED
+            )
+            raise ConflictError(message(moved))
+        problems = screen(s, wish.model_copy(update={"story": public_story}))
         if problems:
             raise StoryRefused(problems)
+        published = wish_transition(
+            wish,
+            WishState.PUBLISHED,
+            on=today,
+            on_server=True,
+            need_area=need_area,
+            story=public_story,
+        )
         data = write_wish(ctx, feed, row, published)
         feed.close()
-        s.merge(
-            BoardWish(
-                wish_id=wish.id,
-                township_code=row.area_code[:9],
-                need_area=need_area.value,
-                value_yuan=wish.value_yuan,
-                title=wish.title,
-                story=public_story,
-                published_by=actor,
-                published_at=datetime.now(UTC),
-            )
-        )
-        audit.record(s, "wish_published", actor=actor, wish=wish_id)
+        list_on_board(s, row.area_code, published, actor)
         set_meta(s, "hlc", ctx.clock.last)
         return data
+
+
+def screen(s: Session, wish: Wish) -> list[DoorstepError]:
+    """Why `wish`'s public title and story may not be published (too long, or naming its
+    household): the domain's rule over the household's values as the server holds them."""
+    return story_problems(f"{wish.title}\n{wish.story}", personal_values(s, wish.household_id))
+
+
+def list_on_board(s: Session, area_code: str, wish: Wish, actor: str) -> None:
+    """Put a published wish on the board with its published minimum (the township, never
+    the village), and audit who published it. Its story was screened (`screen`)."""
+    s.merge(
+        BoardWish(
+            wish_id=wish.id,
+            township_code=area_code[:9],
+            need_area=wish.need_area.value,
+            value_yuan=wish.value_yuan,
+            title=wish.title,
+            story=wish.story,
+            published_by=actor,
+            published_at=datetime.now(UTC),
+        )
+    )
+    audit.record(s, "wish_published", actor=actor, wish=wish.id)
 
 
 def approved_wishes(ctx: ServerContext, areas: tuple[str, ...], limit: int = 200) -> list[Approved]:

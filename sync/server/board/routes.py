@@ -2,6 +2,7 @@
 
 - `GET /wishes`: published wishes, filtered by township, need area and value band, paged;
 - `GET /wishes/{id}`: one wish and, while it is claimable, the claim form;
+- `GET /wishes/{id}/photo`: a fulfilled wish's 圆梦 photo, when the household agreed;
 - `POST /wishes/{id}/claim`: claim it (rate limits, honeypot, form token, then the claim);
 - `GET /wishes/claim/{code}`: where a claim stands, by the code shown once at claiming.
 """
@@ -9,9 +10,10 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.domain.codes import NeedArea
@@ -25,6 +27,7 @@ WishId = Annotated[str, Path(min_length=1, max_length=64)]
 NEED_AREAS = [(a.value, label(a)) for a in NeedArea]
 BANDS = [(key, text) for key, (_, _, text) in listing.VALUE_BANDS.items()]
 FIELD_MAX = 2000  # longer than any field allows: the form answers with its limit
+STALE_FORM = "表单已失效，请核对后再点一次“确认认领”。"
 
 
 def _ctx(request: Request) -> ServerContext:
@@ -86,6 +89,25 @@ def _wish_page(
     )
 
 
+@router.get("/{wish_id}/photo", name="board_wish_photo")
+async def wish_photo(request: Request, wish_id: WishId) -> Response:
+    """A fulfilled wish's 圆梦 photo, only with the household's consent to publicity."""
+    found = await run_in_threadpool(listing.fulfilment_photo, _ctx(request), wish_id)
+    if found is None:
+        return render(
+            request, "notice.html", 404, title="没有照片", sentence="这个心愿没有公开的照片。"
+        )
+    content, mime = found
+    return Response(content, media_type=mime)
+
+
+@router.get("/{wish_id}/claim", name="board_claim_again")
+async def claim_again(wish_id: WishId) -> Response:
+    """The claim form's address opened as a page (a reload, or a link shared from the
+    address bar after a refusal): the wish's own page, with its form."""
+    return RedirectResponse(f"{PREFIX}/{quote(wish_id, safe='')}", status_code=303)
+
+
 @router.get("/{wish_id}", name="board_wish")
 async def wish(request: Request, wish_id: WishId) -> Response:
     card = await run_in_threadpool(listing.board_card, _ctx(request), wish_id)
@@ -132,9 +154,12 @@ async def claim(
             sentence="找不到这个心愿，它可能已撤下。",
         )
     typed = {"name": name[:50], "phone": phone[:20], "delivery": delivery[:200]}
-    if website or not form_token_ok(request, token):
-        # A filled honeypot is a robot; a missing token is a form from elsewhere or stale.
-        return _wish_page(request, card, error="表单已失效，请刷新页面后重新填写。", status=403)
+    if website:  # a filled honeypot is a robot: nothing it typed is shown back
+        return _wish_page(request, card, error=STALE_FORM, status=403)
+    if not form_token_ok(request, token):
+        # A form from elsewhere, or one left open past its cookie (a messaging app's web
+        # view drops it): the page comes back with a fresh token and what was typed.
+        return _wish_page(request, card, error=STALE_FORM, status=403, typed=typed)
     try:
         donor = claims.parse_donor(name, phone, delivery)
         per_phone = ctx.settings.board_claims_per_phone_hour

@@ -17,7 +17,25 @@ from fastapi.staticfiles import StaticFiles
 
 from app.assets import ASSETS_DIR
 from sync.server.console.access import authorise
-from sync.server.console.routes import audit, auth, coverage, organisations, users, wishes
+from sync.server.console.routes import (
+    audit,
+    auth,
+    campaigns,
+    charity_reports,
+    coverage,
+    deliveries,
+    disclosures,
+    discoveries,
+    indicator_notes,
+    indicators,
+    ledgers,
+    organisations,
+    printing,
+    projects,
+    referrals,
+    users,
+    wishes,
+)
 from sync.server.console.web import PREFIX, STATIC_DIR, install_error_pages
 
 
@@ -29,10 +47,21 @@ def install(app: FastAPI) -> None:
     for feature in (
         auth.router,
         organisations.router,
+        projects.router,
+        deliveries.router,
         users.router,
         coverage.router,
         audit.router,
         wishes.router,
+        ledgers.router,
+        indicators.router,
+        indicator_notes.router,
+        printing.router,
+        referrals.router,
+        disclosures.router,
+        discoveries.router,
+        charity_reports.router,
+        campaigns.router,
     ):
         router.include_router(feature)
     app.include_router(router)

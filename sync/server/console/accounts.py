@@ -42,6 +42,7 @@ from app.ui.catalogue import message
 from sync.server.console import totp
 from sync.server.context import ServerContext
 from sync.server.errors import BadRequest, Conflict, NotFound
+from sync.server.sealing import seal, totp_place, unseal
 from sync.server.services import audit
 from sync.server.tables import ConsoleLoginFailure, ConsoleSession, ConsoleUser, Organisation
 
@@ -223,15 +224,19 @@ def add_account(
     secret = totp.new_secret() if second_factor else None
     with ctx.db.reading() as s:
         org_id = _organisation_for(s, kind, organisation)
+    user_id = new_id()
     row = ConsoleUser(
-        id=new_id(),
+        id=user_id,
         username=login,
         name=name.strip(),
         role=kind.value,
         areas=codes,
         organisation_id=org_id,
         password_hash=_hasher(ctx)[0].hash(password),
-        totp_secret=secret,
+        # Sealed with the server's key: a copy of the database does not give it away.
+        totp_secret=None
+        if secret is None
+        else seal(ctx.settings, secret, where=totp_place(user_id)),
         created_at=_now(),
     )
     try:
@@ -391,7 +396,8 @@ def pass_second_factor(ctx: ServerContext, token: str, code: str, *, client: str
         pending, row = found
     if row.locked_until is not None and _aware(row.locked_until) > now:
         raise SignInRefused(_locked_message(_aware(row.locked_until)))
-    step = totp.matching_step(row.totp_secret or "", code, now_s=now.timestamp())
+    secret = unseal(ctx.settings, row.totp_secret or "", where=totp_place(row.id))
+    step = totp.matching_step(secret, code, now_s=now.timestamp())
     if step is None or step <= row.totp_step:
         _refuse(ctx, client, row.id, now)
         raise SignInRefused("动态验证码不正确或已使用。")

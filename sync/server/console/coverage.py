@@ -1,6 +1,12 @@
 """The coverage drill-down the console shows (在册对象探访关爱率): county → township →
-village → household, each level with its overdue list, over the server's report service
-(`sync.server.services.reports`, the same numbers as the API and the exports).
+village → household, each level with its overdue list and its warnings (预警) counted
+beside coverage.
+
+The figures are sums over the areas' summaries (`sync.server.services.reports.summaries`):
+each village's coverage and warnings are computed by the report service's own functions
+(the domain's, as on the device) and kept until a record of the village changes, so a
+page reads the areas' change-feed heads, recomputes only the villages whose records moved
+and adds the rest up — a county's figure is its townships' sum, a township's its villages'.
 
 Names in the overdue lists are masked (张*明); a household's own page shows its members'
 names and masked ID numbers to a supervisor or coordinator whose areas hold it. Every
@@ -9,9 +15,12 @@ page read is written to the audit log, like every other report read.
 
 from __future__ import annotations
 
+import heapq
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice
 
 from sqlmodel import col, select
 
@@ -20,17 +29,27 @@ from app.domain.calendar import Period, Window
 from app.domain.codes import CONTACT_OUTCOMES, Category, PersonFlag, VisitMode, VisitOutcome
 from app.domain.coverage import Breakdown, Tally
 from app.domain.identity import mask_id_number
-from app.reports.masking import mask_name
+from app.domain.warnings import WarningKind
 from app.ui.catalogue import label
-from sync.server.console.access import PageNotFound
+from sync.server.console.access import DESK_AND_ADMIN, PageNotFound
 from sync.server.context import ServerContext
 from sync.server.services import audit
-from sync.server.services.reports import as_of_for, coverage_reports
-from sync.server.services.reports.read_model import overdue_heads
-from sync.server.tables import Area, RecordRow
+from sync.server.services.reports import as_of_for
+from sync.server.services.reports.read_model import area_names
+from sync.server.services.reports.summaries import (
+    Earlier,
+    add_up,
+    area_heads,
+    coverage_by_area,
+    keep_ahead,
+    outermost,
+    overdue_key,
+    warnings_by_area,
+)
+from sync.server.tables import Area, ConsoleUser, RecordRow
 
 OVERDUE_SHOWN = 200  # the overdue list on one page; the exports hold every household
-CHILD_LEVEL = {6: Breakdown.TOWNSHIP, 9: Breakdown.VILLAGE}
+CHILD_DIGITS = {6: 9, 9: 12}  # a county's rows are its townships, a township's its villages
 LEVEL = {6: Breakdown.COUNTY, 9: Breakdown.TOWNSHIP, 12: Breakdown.VILLAGE}
 
 
@@ -40,10 +59,20 @@ def current_quarter(today: date | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class WarningCount:
+    """One kind of warning and how many an area holds."""
+
+    kind: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
 class AreaRow:
     code: str
     name: str
     tally: Tally
+    warnings: int  # warnings (预警) today, every kind
 
 
 @dataclass(frozen=True)
@@ -57,7 +86,8 @@ class OverdueRow:
 
 @dataclass(frozen=True)
 class CoverageLevel:
-    """One level of the drill-down: the area, its tally, its children, its overdue list."""
+    """One level of the drill-down: the area, its tally, its children, its overdue list,
+    and its warnings today by kind (the children's add up to it)."""
 
     code: str
     name: str
@@ -70,6 +100,12 @@ class CoverageLevel:
     overdue: tuple[OverdueRow, ...]
     overdue_total: int
     trail: tuple[tuple[str, str], ...]  # (code, name) from the county down
+    warnings: tuple[WarningCount, ...] = ()
+    warnings_total: int = 0
+    warnings_on: date | None = None
+    # Today's figures are being computed: these are the earlier day's (`as_of` and
+    # `warnings_on` say which), computed at `updating.computed_at`.
+    updating: Earlier | None = None
 
 
 def _levels(code: str) -> list[str]:
@@ -88,34 +124,82 @@ def area_name(code: str, names: dict[str, str]) -> str:
     return names.get(code.ljust(12, "0")) or names.get(code) or COUNTIES.get(code) or code
 
 
+def place_names(ctx: ServerContext, codes: set[str] | list[str]) -> dict[str, str]:
+    """Each area code's name as the pages show it (its village or township), instead of
+    the code: `area_name` over the server's areas."""
+    with ctx.db.reading() as s:
+        names = area_names(s)
+    return {code: area_name(code, names) for code in codes}
+
+
 def _trail(code: str, names: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple((c, area_name(c, names)) for c in _levels(code))
 
 
 def coverage_level(
-    ctx: ServerContext, code: str, period: Period, *, actor: str, as_of: date | None = None
+    ctx: ServerContext,
+    code: str,
+    period: Period,
+    *,
+    actor: str,
+    as_of: date | None = None,
+    today: date | None = None,
 ) -> CoverageLevel:
     """Coverage of one area (a scope code already checked against the reader's areas) for
-    `period` (as `reports.report_period` reads it)."""
-    day = as_of_for(period, as_of)
-    child = CHILD_LEVEL.get(len(code))
+    `period` (as `reports.report_period` reads it), with the warnings on `today`."""
+    day = as_of_for(period, as_of, today)
+    warned_on = today or date.today()
     with ctx.db.reading() as s:
-        data = coverage_reports(s, period, [child], areas=(code,), as_of=day)
-        report = data.reports[0]
-        overdue = report.overdue or ()
-        shown = overdue[:OVERDUE_SHOWN]
-        heads = overdue_heads(s, [o.household_id for o in shown])
-    names = data.names
-    rows = tuple(AreaRow(r.key, r.name, r.tally) for r in report.rows)
+        feed_heads = area_heads(s, code)  # read once for both reports
+    # On a new day, the earlier day's figures (said as such) while today's are computed.
+    counted: list[Earlier] = []
+    warned_earlier: list[Earlier] = []
+    areas = coverage_by_area(
+        ctx, code, period, day, feed_heads, counted if day == date.today() else None
+    )
+    warned = warnings_by_area(
+        ctx, code, warned_on, feed_heads, warned_earlier if warned_on == date.today() else None
+    )
+    if counted:
+        day = counted[0].day
+    if warned_earlier:
+        warned_on = warned_earlier[0].day
+    updating = min(counted + warned_earlier, key=lambda e: e.computed_at, default=None)
+    digits = CHILD_DIGITS.get(len(code))
+    tallies: dict[str, list[Tally]] = {}
+    warnings: Counter[str] = Counter()
+    child_warnings: Counter[str] = Counter()
+    for area, summary in areas.items():
+        if digits:
+            tallies.setdefault(area[:digits], []).append(summary.tally)
+    for area, counts in warned.items():
+        total = sum(counts.values())
+        warnings.update(counts)
+        if digits and total:
+            child_warnings[area[:digits]] += total
+            tallies.setdefault(area[:digits], [])
+    overdue_lists = [
+        [(area, hid, last, head) for hid, last, head in summary.overdue]
+        for area, summary in areas.items()
+        if summary.overdue
+    ]
+    shown = list(islice(heapq.merge(*overdue_lists, key=overdue_key), OVERDUE_SHOWN))
+    with ctx.db.reading() as s:
+        names = area_names(s)
+    children = tuple(
+        AreaRow(child, area_name(child, names), add_up(rows), child_warnings[child])
+        for child, rows in sorted(tallies.items())
+        if any(t.total for t in rows) or child_warnings[child]
+    )
     listed = tuple(
         OverdueRow(
-            o.household_id,
-            o.area_code,
-            area_name(o.area_code, names),
-            mask_name(heads[o.household_id].name) if o.household_id in heads else "（无户主）",
-            o.last_visit,
+            hid,
+            area,
+            area_name(area, names),
+            head or "（无户主）",
+            date.fromisoformat(last) if last else None,
         )
-        for o in shown
+        for area, hid, last, head in shown
     )
     with ctx.db.small_write() as s:
         audit.record(
@@ -123,7 +207,7 @@ def coverage_level(
             "report_read",
             actor=actor,
             report="coverage_console",
-            period=report.period,
+            period=period.label,
             areas=[code],
             as_of=day.isoformat() if day else None,
         )
@@ -131,15 +215,36 @@ def coverage_level(
         code=code,
         name=area_name(code, names),
         level=label(LEVEL[len(code)]),
-        period=report.period,
+        period=period.label,
         window=period.window,
         as_of=day,
-        overall=report.overall,
-        children=rows,
+        overall=add_up(summary.tally for summary in areas.values()),
+        children=children,
         overdue=listed,
-        overdue_total=len(overdue),
+        overdue_total=sum(len(summary.overdue) for summary in areas.values()),
         trail=_trail(code, names),
+        warnings=tuple(
+            WarningCount(kind.value, label(kind), warnings[kind.value])
+            for kind in WarningKind
+            if warnings[kind.value]
+        ),
+        warnings_total=sum(warnings.values()),
+        warnings_on=warned_on,
+        updating=updating,
     )
+
+
+def keep_summaries(ctx: ServerContext) -> None:
+    """The server's summary keeper (`Settings.summary_refresh_s`): what the desk pages of
+    every supervisor's, admin's and coordinator's areas read first, computed ahead."""
+    with ctx.db.reading() as s:
+        areas = s.exec(
+            select(col(ConsoleUser.areas)).where(
+                col(ConsoleUser.role).in_([r.value for r in DESK_AND_ADMIN]),
+                col(ConsoleUser.active),
+            )
+        ).all()
+    keep_ahead(ctx, outermost(code for held in areas for code in held or ()))
 
 
 @dataclass(frozen=True)
@@ -172,6 +277,14 @@ class HouseholdFile:
 
 def household_file(ctx: ServerContext, household_id: str, *, actor: str) -> HouseholdFile:
     """A household in the reader's scope (checked by the caller); the read is audited."""
+    found = read_household(ctx, household_id)
+    with ctx.db.small_write() as s:
+        audit.record(s, "household_read", actor=actor, household_id=household_id)
+    return found
+
+
+def read_household(ctx: ServerContext, household_id: str) -> HouseholdFile:
+    """A household's file, not audited: the caller writes what it did with it."""
     with ctx.db.reading() as s:
         row = s.get(RecordRow, household_id)
         if row is None or row.type != "household":
@@ -212,8 +325,6 @@ def household_file(ctx: ServerContext, household_id: str, *, actor: str) -> Hous
             )
     members.sort(key=lambda m: (m.relation != "户主", m.name))
     visits.sort(key=lambda v: v.at, reverse=True)
-    with ctx.db.small_write() as s:
-        audit.record(s, "household_read", actor=actor, household_id=household_id)
     return HouseholdFile(
         id=household_id,
         area_code=row.area_code,

@@ -8,16 +8,20 @@ they are never cached.
 
 from __future__ import annotations
 
+import inspect
 from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.ui.catalogue import purpose_label
 from sync.server.console.access import (
     SESSION_COOKIE,
     CsrfRefused,
@@ -25,6 +29,7 @@ from sync.server.console.access import (
     LoginRequired,
     PageNotFound,
     SecondFactorRequired,
+    TooLarge,
 )
 from sync.server.console.accounts import SESSION_HOURS
 
@@ -70,8 +75,21 @@ def _day(value: date | None) -> str:
     return "从未" if value is None else value.isoformat()
 
 
+def _purpose(value: str) -> str:
+    """A referral's purpose as the inbox names it: a listed purpose's label, older typed
+    wording as typed."""
+    return purpose_label(value, typed=False)
+
+
+def _within(code: str, areas: list[str] | tuple[str, ...]) -> bool:
+    """An area code inside one of the account's areas (a level the account may open)."""
+    return any(code.startswith(area) for area in areas)
+
+
 templates.filters["percent"] = _percent
+templates.tests["within"] = _within
 templates.filters["day"] = _day
+templates.filters["purpose"] = _purpose
 
 
 def render(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -141,8 +159,44 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+HTTP_PAGES = {
+    404: ("找不到页面", "找不到您要的页面或记录。"),
+    405: ("无法处理", "此页面不接受这种请求。"),
+}
+
+
+def in_console(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
 def install_error_pages(app: FastAPI) -> None:
-    """The console's refusals as pages and redirects, not the API's JSON."""
+    """The console's refusals as pages and redirects, not the API's JSON; a console address
+    that does not exist gets the console's page too (the API and sync keep their JSON)."""
+    api_answer = app.exception_handlers[StarletteHTTPException]
+    api_invalid = app.exception_handlers[RequestValidationError]
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        page = HTTP_PAGES.get(exc.status_code)
+        if page is None or not in_console(request.url.path):
+            answer = api_answer(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        title, message = page
+        return render(request, "error.html", exc.status_code, title=title, message=message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if not in_console(request.url.path):
+            answer = api_invalid(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        if request.method == "POST":  # a form sent with a field past its limit
+            title, sentence = (
+                "表单内容有误",
+                "表单中有内容过长或格式不对，请返回上一页修改后再提交。",
+            )
+        else:
+            title, sentence = "地址有误", "地址中的参数无效（例如页码超出范围），请从菜单重新进入。"
+        return render(request, "error.html", 422, title=title, message=sentence)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
@@ -166,6 +220,10 @@ def install_error_pages(app: FastAPI) -> None:
         return render(
             request, "error.html", 404, title="找不到页面", message="找不到您要的页面或记录。"
         )
+
+    @app.exception_handler(TooLarge)
+    async def _too_large(request: Request, exc: TooLarge) -> Response:
+        return render(request, "error.html", 422, title="范围太大", message=exc.message)
 
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, _: CsrfRefused) -> Response:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from app.domain.codes import NeedArea, WishState
-from sync.protocol import ConflictOut, WishAction
+from sync.protocol import ConflictOut, DonorList, WishAction
 from sync.server.auth import Caller, context, require_role
 from sync.server.board import publishing
 from sync.server.context import ServerContext
@@ -48,6 +48,14 @@ class PublishWish(BaseModel):
     model_config = ConfigDict(extra="forbid")
     need_area: NeedArea = NeedArea.WISH
     story: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+@router.get("/v1/wishes/donors", response_model=DonorList)
+async def wish_donors(
+    caller: Caller = Depends(reviewer), ctx: ServerContext = Depends(context)
+) -> DonorList:
+    """The donors of the claimed wishes in the caller's scope (coordinators' devices)."""
+    return await run_in_threadpool(review.donors, ctx, caller)
 
 
 @router.post("/v1/wishes/{wish_id}/publish")

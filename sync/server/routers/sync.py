@@ -43,6 +43,18 @@ async def pull(
     areas: str = Query("", max_length=2000, description="comma-separated scope codes"),
     until: int | None = Query(None, ge=0, le=2**62),
     staff: str = Query("", max_length=64, description="digest of the staff the device holds"),
+    organisations: str = Query(
+        "", max_length=64, description="digest of the organisations the device holds"
+    ),
+    projects: str | None = Query(
+        None, max_length=64, description="digest of the service projects the device holds"
+    ),
+    shares: int | None = Query(
+        None, ge=0, le=2**62, description="the share log's cursor the device holds"
+    ),
+    shares_held: int = Query(
+        0, ge=0, le=2**62, description="how many share log entries the device holds"
+    ),
     caller: Caller = Depends(authenticated),
     ctx: ServerContext = Depends(context),
 ) -> Response:
@@ -59,5 +71,8 @@ async def pull(
         areas=codes or None,
         until=until,
         staff_digest=staff,
+        organisations_digest=organisations,
+        projects_digest=projects,
+        shares=None if shares is None else (shares, shares_held),
     )
     return Response(body, media_type="application/json")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -83,12 +83,20 @@ def load_demo(
     today: date | None = None,
     scope: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    charities: Sequence[Any] = (),
 ) -> DemoLoad:
-    """Generate the demo county (app.demo) and load its areas, workers and records."""
+    """Generate the demo county (app.demo) and load its areas, workers and records;
+    referrals to a charity go to `charities` (app.demo.charities.Charity, registered here)."""
     from app.demo.generator import InvalidDemoRequest, generate
 
     try:
-        demo: Any = generate(households, seed=seed, today=today or date.today(), scope=scope)
+        demo: Any = generate(
+            households,
+            seed=seed,
+            today=today or date.today(),
+            scope=scope,
+            charities=charities,
+        )
     except InvalidDemoRequest as exc:
         raise BadRequest(f"{exc}。".replace("。。", "。")) from None
     with ctx.db.small_write() as s:

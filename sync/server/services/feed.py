@@ -141,6 +141,21 @@ class Feed:
             if row.type == "household":
                 self._move_children(row.id, old_area, row.area_code)
 
+    def repoint(self, row: RecordRow, data: dict[str, Any]) -> None:
+        """`row` now hangs off another household (`data`'s household and area, set by the
+        server when a 主动发现 household merges into a registered one): a new change, and a
+        move for the devices of the area it left."""
+        old_area = row.area_code
+        row.data = dumps(data)
+        row.household_id = data["household_id"]
+        row.area_code = data["area_code"]
+        row.seq = self.next()
+        self.session.add(row)
+        if row.area_code != old_area:
+            self.session.add(
+                Move(seq=row.seq, record_type=row.type, record_id=row.id, from_area=old_area)
+            )
+
     def _move_children(self, household_id: str, old_area: str, new_area: str) -> None:
         self.session.flush()
         children = self.session.exec(

@@ -2,12 +2,18 @@
 
 Organisations are server-owned reference data that the county admin keeps (from the
 shell or the console); every change is audited. An organisation is never deleted: consent
-recipients and referrals will name it, so it is deactivated instead. (Sending them to
-devices as reference data waits for the sync restructuring, issue 11.)
+recipients and referrals will name it, so it is deactivated instead.
+
+Devices receive the organisations serving their scope as reference data (name, kind,
+credit code, areas, need areas, active; never the contact) on the last page of a pull,
+when they changed (`organisations_update`, like the staff); consents and referrals name
+one by its id (`app.domain.recipients`), which `recipient_of` reads back.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +31,7 @@ from app.domain.organisations import (
     parse_kind,
     parse_organisation_name,
 )
+from app.domain.recipients import OrganisationRef, organisation_id_of
 from app.ui.catalogue import message
 from sync.server.context import ServerContext
 from sync.server.errors import BadRequest, Conflict, NotFound
@@ -226,3 +233,53 @@ def set_active(
         action = "organisation_reactivated" if active else "organisation_deactivated"
         audit.record(s, action, actor=actor, organisation_id=row.id)
     return find_organisation(ctx, found.id)
+
+
+# --- reference data for devices -----------------------------------------------------------
+
+
+def _reference(row: Organisation, areas: Sequence[str]) -> OrganisationRef:
+    return OrganisationRef(
+        id=row.id,
+        name=row.name,
+        kind=OrganisationKind(row.kind),
+        credit_code=row.credit_code,
+        areas=tuple(sorted(areas)),
+        need_areas=tuple(str(n) for n in row.need_areas),
+        active=row.active,
+    )
+
+
+def recipient_of(session: Session, ref: str) -> OrganisationRef | None:
+    """The organisation a recipient reference (its id) names (active or not), or None
+    for any other reference or an id the county does not know."""
+    organisation_id = organisation_id_of(ref)
+    row = session.get(Organisation, organisation_id) if organisation_id else None
+    if row is None:
+        return None
+    return _reference(row, _areas_of(session, [row.id])[row.id])
+
+
+def _overlaps(areas: Sequence[str], scope: Sequence[str]) -> bool:
+    return any(a.startswith(code) or code.startswith(a) for a in areas for code in scope)
+
+
+def organisations_of_scope(session: Session, scope: Sequence[str]) -> list[OrganisationRef]:
+    """The organisations (inactive ones too, so that older consents still read by name)
+    serving an area that overlaps `scope`, by name (code points) then id."""
+    rows = list(session.exec(select(Organisation)))
+    areas = _areas_of(session, [r.id for r in rows])
+    found = [_reference(r, areas[r.id]) for r in rows if _overlaps(areas[r.id], scope)]
+    # Sorted here, not by the database: the digest must not depend on its collation.
+    return sorted(found, key=lambda o: (o.name, o.id))
+
+
+def organisations_update(session: Session, scope: Sequence[str], held: str) -> dict[str, object]:
+    """For the last page of a pull: the digest of the scope's organisations, and the
+    organisations themselves unless the device's `held` digest already matches."""
+    found = [o.to_json() for o in organisations_of_scope(session, scope)]
+    text = json.dumps(found, ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+    if digest == held:
+        return {"organisations_digest": digest}
+    return {"organisations_digest": digest, "organisations": found}

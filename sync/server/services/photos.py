@@ -3,15 +3,17 @@ download those of the records in their scope (`sync.protocol`, "Photos").
 
 An upload is idempotent on the photo id: the same bytes again change nothing, other
 bytes under a stored id are refused. A photo is only taken for a record the server
-holds in the caller's scope, and only shown to a caller whose scope holds that record
+holds in the caller's scope that names it, from the device that named it, and only shown to a caller whose scope holds that record
 now; anything else is answered as if the photo did not exist. Every read is audited.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +21,8 @@ from sqlmodel import Session, col
 
 from app.domain.areas import in_scope
 from app.domain.ids import is_record_id
-from app.domain.records import MAX_PHOTO_BYTES
+from app.domain.records import MAX_PHOTO_BYTES, PHOTO_FIELDS
+from sync import merge
 from sync.protocol import PHOTO_MAGIC, PhotoReceipt, photo_type
 from sync.server.auth import Caller
 from sync.server.context import ServerContext
@@ -83,9 +86,15 @@ def store(
     receipt = PhotoReceipt(id=photo_id, record_id=record_id, sha256=digest, size=len(content))
     with ctx.db.small_write() as s:
         record = s.execute(
-            select(col(RecordRow.area_code)).where(col(RecordRow.id) == record_id)
+            select(col(RecordRow.area_code), col(RecordRow.data), col(RecordRow.stamps)).where(
+                col(RecordRow.id) == record_id
+            )
         ).first()
-        if record is None or not in_scope(record[0], caller.areas):
+        if (
+            record is None
+            or not in_scope(record[0], caller.areas)
+            or not _named_by(json.loads(record[1]), record[2] or {}, photo_id, caller.device_id)
+        ):
             raise RecordNotSynced()
         if _same_as_stored(s, receipt):
             return receipt.model_copy(update={"duplicate": True})
@@ -112,6 +121,19 @@ def store(
         if _same_as_stored(s, receipt):
             return receipt.model_copy(update={"duplicate": True})
     raise PhotoExists()
+
+
+def _named_by(data: dict[str, Any], stamps: merge.Stamps, photo_id: str, device_id: str) -> bool:
+    """Whether the record names the photo (`PHOTO_FIELDS`) in a field this device wrote:
+    a photo is taken only from the device that named it, so another device of the scope,
+    having pulled the record before the photo came, cannot put other bytes under its id
+    (nor store photos no record names)."""
+    for name in PHOTO_FIELDS:
+        if data.get(name) == photo_id:
+            stamp = stamps.get(name) or stamps.get(merge.WHOLE_RECORD) or ["", 0, ""]
+            if stamp[2] == device_id:
+                return True
+    return False
 
 
 def _same_as_stored(s: Session, receipt: PhotoReceipt) -> bool:

@@ -18,7 +18,7 @@ from app.domain.wishes import IllegalTransition, claim_expired, record_contact, 
 from app.domain.wishes import transition as wish_transition
 from app.ui.catalogue import message
 from sync import merge
-from sync.protocol import ConflictOut
+from sync.protocol import ConflictOut, DonorInfo, DonorList
 from sync.server.auth import Caller
 from sync.server.context import ServerContext, set_meta
 from sync.server.errors import Conflict as ConflictError
@@ -26,7 +26,7 @@ from sync.server.errors import NotFound
 from sync.server.scope import area_filter, in_scope
 from sync.server.services import audit
 from sync.server.services.feed import Feed
-from sync.server.tables import Conflict, JsonText, RecordRow
+from sync.server.tables import Conflict, JsonText, Organisation, RecordRow, WishClaim
 
 S_CLAIMED = WishState.CLAIMED.value
 
@@ -184,6 +184,42 @@ def wish_contact(
         "wish_contacted",
         areas=areas,
     )
+
+
+def donors(ctx: ServerContext, caller: Caller) -> DonorList:
+    """The donors of the wishes claimed from the board in the caller's scope: whose claim
+    holds a wish still claimed. Audited (a donor's contact is personal data)."""
+    with ctx.db.reading() as s:
+        rows = s.execute(
+            select(WishClaim, Organisation.name)
+            .join(RecordRow, col(RecordRow.id) == col(WishClaim.holding))
+            .outerjoin(Organisation, col(Organisation.id) == col(WishClaim.organisation_id))
+            .where(
+                JsonText(col(RecordRow.data), "state") == S_CLAIMED,
+                area_filter(col(RecordRow.area_code), caller.areas),
+            )
+            .order_by(col(WishClaim.created_at))
+        ).all()
+    found = [
+        DonorInfo(
+            wish_id=claim.wish_id,
+            name=claim.donor_name,
+            phone=claim.donor_phone,
+            delivery=claim.delivery,
+            organisation=organisation or "",
+        )
+        for claim, organisation in rows
+    ]
+    if found:
+        with ctx.db.small_write() as s:
+            audit.record(
+                s,
+                "donors_read",
+                actor=caller.worker_id,
+                device_id=caller.device_id,
+                count=len(found),
+            )
+    return DonorList(donors=found)
 
 
 def release_stale_claims(

@@ -9,7 +9,9 @@ again changes nothing; a newer roster updates what changed, and households of th
 file's townships that are no longer listed are marked as having left the register on
 the import date (``register_status=left``, ``left_on``), and so are persons no longer
 listed in a household the file still lists (the person's ``left_on``; cleared again if a
-later roster lists them). An XLSX is read to its last row whatever size it declares.
+later roster lists them). An XLSX is read to its last row whatever size it declares. A 主动发现 household
+awaiting a decision whose member's ID number the roster lists is merged into the roster's
+household (`sync.server.services.discovery`).
 
 An import that would mark more than the policy's share (``roster_leavers_confirm_percent``,
 5 %) of a township's households as left is refused unless confirmed: a roster cut short
@@ -43,7 +45,7 @@ from app.reports.cells import csv_text, is_formula, set_cell
 from app.ui.catalogue import CODE_LABELS, message
 from sync import merge
 from sync.server.context import ServerContext, set_meta
-from sync.server.services import audit
+from sync.server.services import audit, discovery
 from sync.server.services.feed import Feed
 from sync.server.tables import Area, RecordRow, RosterKey
 
@@ -60,6 +62,16 @@ RELATION = "与户主关系"
 PERSON_PHONE = "个人电话"
 FLAGS = "特殊情况"
 LIVES_ALONE = "独居"
+EXITED_ON = "退出救助日期"
+REJECTED_ON = "申请未通过日期"
+TEMPORARY_AID_ON = "临时救助日期"
+MAJOR_EVENT_DATE = "重大变故日期"
+# The monitored categories that expire, each with the column of the day it was entered.
+CATEGORY_DATE_COLUMNS = {
+    Category.EXITED: ("exited_on", EXITED_ON),
+    Category.REJECTED: ("rejected_on", REJECTED_ON),
+    Category.TEMPORARY_AID: ("temporary_aid_on", TEMPORARY_AID_ON),
+}
 
 COLUMNS = (
     HOUSEHOLD_KEY,
@@ -75,15 +87,31 @@ COLUMNS = (
     PERSON_PHONE,
     FLAGS,
     LIVES_ALONE,
+    EXITED_ON,
+    REJECTED_ON,
+    TEMPORARY_AID_ON,
+    MAJOR_EVENT_DATE,
 )
 REQUIRED = (HOUSEHOLD_KEY, AREA, ADDRESS, NAME)
-HOUSEHOLD_COLUMNS = (AREA, ADDRESS, HOUSEHOLD_PHONE, CATEGORIES, REGISTERED_ON, INCOME)
+HOUSEHOLD_COLUMNS = (
+    AREA,
+    ADDRESS,
+    HOUSEHOLD_PHONE,
+    CATEGORIES,
+    REGISTERED_ON,
+    INCOME,
+    EXITED_ON,
+    REJECTED_ON,
+    TEMPORARY_AID_ON,
+)
 
 EXAMPLE_ROWS = (
     ("330702102201-0001", "330702102201", "岩头村3组12号", "0579-82345678", "低保、留守儿童",
-     "2023-05-01", "18000", "王秀英", "330702195503120021", "户主", "13905791234", "高龄独居", "是"),
+     "2023-05-01", "18000", "王秀英", "330702194503120027", "户主", "13905791234", "高龄独居", "是",
+     "", "", "", "2026-11-20"),
     ("330702102201-0001", "330702102201", "岩头村3组12号", "0579-82345678", "低保、留守儿童",
-     "2023-05-01", "18000", "王小明", "330702201506010037", "孙子", "", "", "否"),
+     "2023-05-01", "18000", "王小明", "330702201506010037", "孙子", "", "", "否",
+     "", "", "", ""),
 )  # fmt: skip
 
 _CATEGORY_WORDS = {label: code for code, (label, _) in CODE_LABELS[Category].items()} | {
@@ -158,6 +186,7 @@ class ImportReport:
     persons_created: int = 0
     persons_updated: int = 0
     persons_left: int = 0
+    reported_merged: int = 0  # 主动发现 households the roster lists by ID number: merged
     unchanged: int = 0
     left: list[str] = field(default_factory=list)  # household keys that left the register
     persons_gone: list[str] = field(default_factory=list)  # person keys no longer listed
@@ -170,7 +199,8 @@ class ImportReport:
             f"新增 {self.households_created} 户、{self.persons_created} 人；"
             f"更新 {self.households_updated} 户、{self.persons_updated} 人；"
             f"退出在册 {self.households_left} 户；人员退出 {self.persons_left} 人；"
-            f"未变 {self.unchanged} 条。"
+            + (f"主动发现并入在册 {self.reported_merged} 户；" if self.reported_merged else "")
+            + f"未变 {self.unchanged} 条。"
         )
 
     def over_limit(self) -> list[Leavers]:
@@ -310,6 +340,12 @@ def _parse_row(number: int, cells: dict[str, str]) -> _Row:
         "registered_on": _date(cells.get(REGISTERED_ON, ""), REGISTERED_ON),
         "annual_income_yuan": int(income) if income else None,
     }
+    # A category's day only when the file gives it: `_write` keeps the recorded one, or
+    # records the import day for a category the household newly holds.
+    for name, column in CATEGORY_DATE_COLUMNS.values():
+        day = _date(cells.get(column, ""), column)
+        if day is not None:
+            household[name] = day
     alone = cells.get(LIVES_ALONE, "")
     if alone not in ("", "是", "否"):
         raise ValueError(f"「{LIVES_ALONE}」应填“是”或“否”：{alone}")
@@ -324,6 +360,9 @@ def _parse_row(number: int, cells: dict[str, str]) -> _Row:
         ),
         "lives_alone": alone == "是",
     }
+    event = _date(cells.get(MAJOR_EVENT_DATE, ""), MAJOR_EVENT_DATE)
+    if event is not None:  # none in the file leaves an event a device recorded as it is
+        person["major_event_date"] = event
     key = cells[HOUSEHOLD_KEY]
     return _Row(number, key, household, id_number or f"{key}/{cells[NAME]}", person)
 
@@ -338,6 +377,11 @@ _FIELD_COLUMNS = {
     "id_number": ID_NUMBER,
     "relation": RELATION,
     "flags": FLAGS,
+    "exited_on": EXITED_ON,
+    "rejected_on": REJECTED_ON,
+    "temporary_aid_on": TEMPORARY_AID_ON,
+    "major_event_date": MAJOR_EVENT_DATE,
+    "major_event_recorded_on": MAJOR_EVENT_DATE,
 }
 
 
@@ -512,6 +556,7 @@ def _write(
         if row.household_key not in household_ids:
             content = dict(row.household)
             content.update(register_status=RegisterStatus.REGISTERED.value, left_on=None)
+            _date_categories(content, _current(s, feed, "household", row.household_key), tag)
             record_id, what = _upsert(s, feed, ctx, "household", row.household_key, content, tag)
             household_ids[row.household_key] = record_id
             _count(report, "households", what)
@@ -520,10 +565,12 @@ def _write(
             "area_code": row.household["area_code"],
             "left_on": None,
         }
+        _date_event(person, _current(s, feed, "person", row.person_key), tag)
         person_id, what = _upsert(s, feed, ctx, "person", row.person_key, person, tag)
         listed_persons.add(person_id)
         _count(report, "persons", what)
     _mark_persons_left(s, feed, ctx, set(household_ids.values()), listed_persons, tag, report)
+    report.reported_merged = discovery.merge_found_on_roster(ctx, s, feed)
     listed: dict[str, set[str]] = {}
     for row in rows:
         listed.setdefault(row.household["area_code"][:9], set()).add(row.household_key)
@@ -603,6 +650,34 @@ def _mark_persons_left(
             feed.replace(record, outcome.data, outcome.stamps)
             report.persons_left += 1
             report.persons_gone.append(key)
+
+
+def _current(s: Session, feed: Feed, kind: str, key: str) -> dict[str, Any]:
+    """The record a roster key names, as stored (empty if there is none yet)."""
+    link = _key_row(s, kind, key)
+    row = feed.get(link.record_id) if link else None
+    return json.loads(row.data) if row is not None else {}
+
+
+def _date_categories(content: dict[str, Any], current: dict[str, Any], tag: str) -> None:
+    """Each monitored category that expires, held without a day in the file, keeps the day
+    recorded when the household entered it, or gets the import day if it had none."""
+    held = set(content.get("categories", ()))
+    for category, (name, _) in CATEGORY_DATE_COLUMNS.items():
+        if category.value in held and not content.get(name):
+            content[name] = current.get(name) or tag
+
+
+def _date_event(person: dict[str, Any], current: dict[str, Any], tag: str) -> None:
+    """A major event's date the roster brings, new or changed, is recorded on the import
+    day: its three days to a home visit start then (DOMAIN.md)."""
+    event = person.get("major_event_date")
+    if event is None:
+        return
+    if current.get("major_event_date") == event and current.get("major_event_recorded_on"):
+        person["major_event_recorded_on"] = current["major_event_recorded_on"]
+    else:
+        person["major_event_recorded_on"] = max(event, tag)
 
 
 def _count(report: ImportReport, kind: str, what: str) -> None:

@@ -23,8 +23,18 @@ from sqlmodel import select as sm_select
 
 from app.domain.areas import in_scope
 from app.domain.clock import Stamp, clamp
+from app.domain.codes import RegisterStatus, WishState
+from app.domain.discovery import is_reviewer
 from app.domain.ids import new_id
-from app.domain.records import MAX_RECORD_BYTES, RECORD_TYPES, record_bytes
+from app.domain.records import (
+    MAX_RECORD_BYTES,
+    RECORD_TYPES,
+    InvalidRecord,
+    Person,
+    Wish,
+    check_unique_id_number,
+    record_bytes,
+)
 from app.ui.catalogue import message
 from sync import merge
 from sync.protocol import (
@@ -35,14 +45,25 @@ from sync.protocol import (
     PushResponse,
 )
 from sync.server.auth import Caller
+from sync.server.board import publishing
 from sync.server.context import ServerContext, set_meta, wall_ms
 from sync.server.db import current_seq, error_code, refused_by_database
 from sync.server.errors import Forbidden
 from sync.server.scope import area_filter
-from sync.server.services import audit
+from sync.server.services import audit, disclosures, discovery
+from sync.server.services import campaigns as campaign_checks
 from sync.server.services.feed import Feed, dumps
+from sync.server.services.organisations import organisations_update, recipient_of
+from sync.server.services.projects import book_update
 from sync.server.services.staff import staff_update
-from sync.server.tables import Conflict, Device, Move, MutationLog, RecordRow
+from sync.server.tables import (
+    Conflict,
+    Device,
+    Move,
+    MutationLog,
+    RecordRow,
+    ServiceProjectRow,
+)
 
 log = logging.getLogger("doorstep.server")
 
@@ -259,8 +280,8 @@ def _merge(
         raise merge.Rejected("push.unknown_type", type=m.record_type[:32])
     _check_size(m.payload)  # before the merge reads it: a huge list costs to validate
     hlc = _stamp(ctx, caller, m)
+    latest = datetime.fromtimestamp((wall_ms() + ctx.settings.max_drift_ms) / 1000, UTC)
     if m.kind == "create":
-        latest = datetime.fromtimestamp((wall_ms() + ctx.settings.max_drift_ms) / 1000, UTC)
         return _create(s, feed, caller, m, existing, hlc, latest)
     # Scope before existence: a record of another scope reads as no record at all.
     if (
@@ -274,7 +295,13 @@ def _merge(
         if m.record_type != "wish":
             raise merge.Rejected("push.transition_not_wish")
         outcome = merge.transition(
-            data, existing.stamps, m.payload, hlc=hlc, seq=feed.last + 1, device_id=caller.device_id
+            data,
+            existing.stamps,
+            m.payload,
+            hlc=hlc,
+            seq=feed.last + 1,
+            device_id=caller.device_id,
+            latest=latest,
         )
     else:
         fields = m.payload.get("fields")
@@ -289,7 +316,21 @@ def _merge(
             base_seq=m.base_seq,
             seq=feed.last + 1,
             device_id=caller.device_id,
+            reviewer=is_reviewer(caller.worker.role),
+            latest=latest,
+            worker_id=caller.worker_id,
         )
+        if m.record_type == "person" and "id_number" in fields:
+            _check_id_number(s, outcome.data)
+    if outcome.changed:
+        _check_links(feed, m.record_type, outcome.data, before=data)
+    if m.record_type in PROJECT_LINKED and outcome.changed:
+        _check_project(s, m.record_type, outcome.data)
+    if m.record_type == "campaign_assignment" and outcome.changed:
+        campaign_checks.check_assignment(
+            s, feed, outcome.data, new=False, before=data, worker_id=caller.worker_id
+        )
+    published = _publish_request(s, caller, data, outcome.data) if m.record_type == "wish" else None
     if outcome.data["area_code"] != existing.area_code and not in_scope(
         outcome.data["area_code"], caller.areas
     ):
@@ -298,6 +339,10 @@ def _merge(
     if outcome.changed or outcome.stamps != existing.stamps:
         feed.replace(existing, outcome.data, outcome.stamps)
         _log_share(s, caller, existing, outcome.data, data)
+        if m.record_type == "household":
+            discovery.settle(ctx, s, feed, existing, data)
+    if published is not None:
+        publishing.list_on_board(s, existing.area_code, published, caller.worker_id)
     conflicts = _log_conflicts(s, m.record_type, existing, outcome.overwrites)
     return MutationAnswer(
         seq=m.seq,
@@ -305,6 +350,24 @@ def _merge(
         server_seq=existing.seq,
         conflicts=conflicts,  # type: ignore[arg-type]
     )
+
+
+def _publish_request(
+    s: Session, caller: Caller, before: dict[str, Any], after: dict[str, Any]
+) -> Wish | None:
+    """A device's request to publish a wish (approved → published, merged as `after`):
+    only a coordinator's, and only with a story the screening lets through
+    (`publishing.screen`, refused with its first reason). None for any other change."""
+    published = WishState.PUBLISHED.value
+    if before["state"] == published or after["state"] != published:
+        return None
+    if not is_reviewer(caller.worker.role):
+        raise merge.Rejected("wish.publish_coordinator")
+    wish = Wish.from_stored(after)
+    problems = publishing.screen(s, wish)
+    if problems:
+        raise merge.Rejected(problems[0].code, **problems[0].params)
+    return wish
 
 
 def _create(
@@ -336,7 +399,11 @@ def _create(
     _check_size(data)
     if not in_scope(data["area_code"], caller.areas):
         raise merge.Rejected("push.out_of_scope")
-    if m.record_type != "household":
+    if m.record_type in campaign_checks.COORDINATED and not is_reviewer(caller.worker.role):
+        raise merge.Rejected("campaign.coordinator_only")
+    if m.record_type == "campaign":
+        pass  # a list hangs off no household: its area is in scope, its rules are checked
+    elif m.record_type != "household":
         parent = feed.get(data["household_id"])
         if parent is None or parent.type != "household":
             raise merge.Rejected("push.no_household")
@@ -346,11 +413,110 @@ def _create(
             person = feed.get(person_id)
             if person is None or person.type != "person" or person.household_id != parent.id:
                 raise merge.Rejected("push.no_person")
+        _check_links(feed, m.record_type, data)
         if m.record_type == "referral":
-            merge.check_referral(data, _consents(s, data["person_id"]), date.today())
+            birth = json.loads(person.data).get("birth_date") if person_id and person else None
+            merge.check_referral(
+                data,
+                _consents(s, data["person_id"]),
+                date.today(),
+                recipient=recipient_of(s, str(data.get("recipient") or "")),
+                birth_date=date.fromisoformat(birth) if birth else None,
+            )
+        if m.record_type == "person" and json.loads(parent.data).get("register_status") != (
+            RegisterStatus.REPORTED
+        ):
+            _check_id_number(s, data)
+        if m.record_type in PROJECT_LINKED:
+            _check_project(s, m.record_type, data)
+        if m.record_type == "campaign_assignment":
+            campaign_checks.check_assignment(s, feed, data, new=True, worker_id=caller.worker_id)
     row = feed.insert(m.record_type, data, outcome.stamps)
     _log_share(s, caller, row, data)
+    if m.record_type != "household":
+        discovery.follow_merge(feed, row)
     return MutationAnswer(seq=m.seq, status="applied", server_seq=row.seq)
+
+
+def _check_id_number(s: Session, data: dict[str, Any]) -> None:
+    """Rejected when the member's ID number is held by another live member of the county
+    (`app.domain.records.check_unique_id_number`, as the device checked its own store).
+    The head of a household reported by 主动发现 may be known already: the confirm queue
+    matches it against the register by ID number, so it is not refused here."""
+    number = data.get("id_number")
+    if not number or data.get("left_on"):
+        return
+    county = str(data["area_code"])[:6]
+    rows = s.execute(
+        select(col(RecordRow.data)).where(
+            col(RecordRow.type) == "person",
+            col(RecordRow.area_code).startswith(county),
+            col(RecordRow.data).contains(number),
+        )
+    ).scalars()
+    try:
+        check_unique_id_number(
+            Person.from_stored(data), (Person.from_stored(json.loads(r)) for r in rows)
+        )
+    except InvalidRecord as exc:
+        raise merge.Rejected.like(exc) from None
+
+
+# What a record names besides its household and member: a record of that type in the same
+# household. (A festival list's place names its visit too: `campaigns.check_assignment`.)
+LINKS: dict[str, str] = {
+    "visit_id": "visit",  # the visit a need was raised on
+    "amends_visit_id": "visit",  # the visit a correction replaces
+    "need_id": "need",  # a referral's or a delivery's need
+}
+
+
+def _check_links(
+    feed: Feed, record_type: str, data: dict[str, Any], before: dict[str, Any] | None = None
+) -> None:
+    """Rejected unless each record `data` names (`LINKS`; on an edit, those it changes) is
+    of its household: a correction replaces a visit of its own household only (the
+    reports drop the visit it names), a need is raised on a visit there."""
+    if record_type in ("household", "campaign", "campaign_assignment"):
+        return
+    for name, kind in LINKS.items():
+        linked = data.get(name)
+        if not linked or (before is not None and before.get(name) == linked):
+            continue
+        row = feed.get(str(linked))
+        if row is None or row.type != kind or row.household_id != data["household_id"]:
+            if kind == "visit":
+                raise merge.Rejected("push.no_visit")
+            raise merge.Rejected("push.no_need")
+
+
+# The record types that name a service project (a need matched to one, a delivery).
+PROJECT_LINKED = frozenset({"need", "delivery"})
+
+
+def _check_project(s: Session, record_type: str, data: dict[str, Any]) -> None:
+    """A need or delivery names a project that exists; a delivery's project is active, helps
+    in the delivery's need area and serves the household's area; a delivery's need (if
+    named) is a need of the same household."""
+    project_id = data.get("project_id")
+    if not project_id:
+        return
+    project = s.get(ServiceProjectRow, str(project_id)[:64])
+    if project is None:
+        raise merge.Rejected("push.no_project")
+    if record_type == "delivery":
+        area = data["area_code"]
+        if (
+            not project.active
+            or data.get("area") not in project.need_areas
+            or not any(area.startswith(code) for code in project.areas)
+        ):
+            raise merge.Rejected("push.no_project")
+        need_id = data.get("need_id")
+        if need_id:
+            need = s.get(RecordRow, str(need_id)[:64])
+            if need is None or need.type != "need" or need.household_id != data["household_id"]:
+                raise merge.Rejected("push.no_need")
 
 
 def _check_size(data: dict[str, Any]) -> None:
@@ -425,11 +591,17 @@ def pull(
     areas: list[str] | None = None,
     until: int | None = None,
     staff_digest: str = "",
+    organisations_digest: str = "",
+    projects_digest: str | None = None,
+    shares: tuple[int, int] | None = None,
 ) -> bytes:
     """One page of the feed as JSON bytes (a `PullPage`), built without re-parsing records.
 
     The last page of the steady feed also carries the staff of the caller's scope when
-    they differ from those of `staff_digest` (see services.staff)."""
+    they differ from those of `staff_digest` (see services.staff), and the organisations
+    serving it when they differ from those of `organisations_digest` (services.organisations);
+    to a device that sends its `shares` (cursor, entries held), the share log logged since
+    (services.disclosures.shares_update)."""
     requested = tuple(areas) if areas else caller.areas
     for code in requested:
         if not in_scope(code, caller.areas):
@@ -442,7 +614,7 @@ def pull(
             .where(
                 col(RecordRow.seq) > after,
                 col(RecordRow.seq) <= bound,
-                area_filter(col(RecordRow.area_code), requested),
+                campaign_checks.feed_filter(requested),
             )
             .order_by(col(RecordRow.seq))
             .limit(limit)
@@ -463,6 +635,12 @@ def pull(
         full = len(rows) == limit or len(moves) == limit
         last = not full and until is None and not areas
         staff = staff_update(s, caller.areas, staff_digest) if last else {}
+        if last:
+            staff |= organisations_update(s, caller.areas, organisations_digest)
+        if last and projects_digest is not None:
+            staff |= book_update(s, caller.areas, projects_digest)
+        if last and shares is not None:
+            staff |= disclosures.shares_update(s, caller.areas, *shares)
     items: list[tuple[int, str, Any]] = [(r[0], "c", r) for r in rows]
     items += [(m[0], "e", m) for m in moves]
     items.sort(key=lambda item: item[0])

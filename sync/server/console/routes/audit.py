@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.server.console import auditlog
 from sync.server.console.access import server_context
-from sync.server.console.labels import AUDIT_ACTIONS
+from sync.server.console.labels import AUDIT_ACTIONS, audit_detail
 from sync.server.console.web import render
 
 router = APIRouter()
@@ -36,5 +36,11 @@ async def audit_page(
     asked = auditlog.AuditFilter(action.strip(), actor.strip(), _day(since), _day(until), page)
     found = await run_in_threadpool(auditlog.search, server_context(request), asked)
     return render(
-        request, "audit.html", title="审计日志", asked=asked, found=found, actions=AUDIT_ACTIONS
+        request,
+        "audit.html",
+        title="审计日志",
+        asked=asked,
+        found=found,
+        actions=AUDIT_ACTIONS,
+        detail=audit_detail,
     )

@@ -37,7 +37,13 @@ def _safe_next(value: str) -> str:
 
 
 def _login_page(
-    request: Request, *, next_path: str = "", error: str = "", notice: str = "", status: int = 200
+    request: Request,
+    *,
+    next_path: str = "",
+    error: str = "",
+    notice: str = "",
+    username: str = "",
+    status: int = 200,
 ) -> Response:
     token = secrets.token_urlsafe(32)
     response = render(
@@ -49,6 +55,7 @@ def _login_page(
         next_path=next_path,
         error=error,
         notice=notice,
+        username=username,
     )
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
@@ -84,7 +91,10 @@ async def login(
             accounts.sign_in, ctx, username, password, client=_client(request)
         )
     except accounts.SignInRefused as exc:
-        return _login_page(request, next_path=next, error=exc.message, status=401)
+        # The user name stays as typed (a refused password is typed again, not the name).
+        return _login_page(
+            request, next_path=next, error=exc.message, username=username[:64], status=401
+        )
     old = request.cookies.get(SESSION_COOKIE)
     if old:  # whatever session the browser came with ends here (no fixation)
         await run_in_threadpool(accounts.sign_out, ctx, old)

@@ -12,6 +12,7 @@ from app.domain.areas import parse_scope_code
 from sync.server.console import coverage
 from sync.server.console.access import server_context
 from sync.server.console.web import PREFIX, render, see_other
+from sync.server.services import disclosures
 from sync.server.services.reports import InvalidReportRequest, report_period
 
 router = APIRouter()
@@ -29,7 +30,10 @@ async def coverage_home(request: Request, period: PeriodText = "") -> Response:
     query = f"?period={period}" if period else ""
     if len(areas) == 1:
         return see_other(f"{PREFIX}/coverage/{areas[0]}{query}")
-    return render(request, "coverage_areas.html", title="探访关爱率", areas=areas, query=query)
+    names = await run_in_threadpool(coverage.place_names, server_context(request), list(areas))
+    return render(
+        request, "coverage_areas.html", title="探访关爱率", areas=areas, names=names, query=query
+    )
 
 
 @router.get("/coverage/{area}", name="coverage_area")
@@ -60,7 +64,9 @@ async def coverage_area(request: Request, area: str, period: PeriodText = "") ->
 
 @router.get("/households/{household_id}", name="household")
 async def household(request: Request, household_id: str) -> Response:
+    ctx = server_context(request)
     found = await run_in_threadpool(
-        coverage.household_file, server_context(request), household_id, actor=_actor(request)
+        coverage.household_file, ctx, household_id, actor=_actor(request)
     )
-    return render(request, "household.html", title="家庭档案", household=found)
+    shares = await run_in_threadpool(disclosures.for_household, ctx, household_id)
+    return render(request, "household.html", title="家庭档案", household=found, lines=shares)

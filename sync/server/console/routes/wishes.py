@@ -5,6 +5,7 @@ claim a board wish in their organisation's name (`sync.server.board.claims`)."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -13,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from app.domain.codes import NeedArea, WishState
 from app.domain.wishes import STORY_MAX_CHARS
 from app.ui.catalogue import label
-from sync.server.board import claims, listing, publishing
+from sync.server.board import claimed, claims, listing, publishing
 from sync.server.console.access import PageNotFound, server_context
+from sync.server.console.coverage import place_names
 from sync.server.console.web import render, see_other
 from sync.server.errors import Conflict, NotFound
 from sync.server.services import organisations
@@ -26,12 +28,21 @@ NEEDS = [(a.value, label(a)) for a in NeedArea]
 @router.get("/wishes", name="wishes_approved")
 async def approved(request: Request, published: str = "") -> Response:
     areas = request.state.session.account.areas
-    found = await run_in_threadpool(publishing.approved_wishes, server_context(request), areas)
+    ctx = server_context(request)
+    found = await run_in_threadpool(publishing.approved_wishes, ctx, areas)
+    places = await run_in_threadpool(place_names, ctx, {w.area_code for w in found})
     notice = "心愿已发布到微心愿平台。" if published else ""
-    return render(request, "wishes_approved.html", title="发布心愿", wishes=found, notice=notice)
+    return render(
+        request,
+        "wishes_approved.html",
+        title="发布心愿",
+        wishes=found,
+        places=places,
+        notice=notice,
+    )
 
 
-def _form(
+async def _form(
     request: Request,
     wish: publishing.Approved,
     *,
@@ -46,6 +57,7 @@ def _form(
         status,
         title="发布心愿",
         wish=wish,
+        places=await run_in_threadpool(place_names, server_context(request), [wish.area_code]),
         needs=NEEDS,
         need=need,
         story=wish.story if story is None else story,
@@ -64,12 +76,59 @@ async def _approved(request: Request, wish_id: str) -> publishing.Approved:
     return wish
 
 
+@router.get("/wishes/claimed", name="wishes_claimed")
+async def claimed_wishes(request: Request, assigned: str = "", error: str = "") -> Response:
+    """Claimed wishes in the coordinator's areas, each with the donor and the teams that
+    may deliver it (小特帮扶服务队 serving its area)."""
+    ctx = server_context(request)
+    areas = request.state.session.account.areas
+    found = await run_in_threadpool(claimed.claimed_wishes, ctx, areas)
+    teams = {
+        code: await run_in_threadpool(claimed.teams_for, ctx, code)
+        for code in sorted({w.area_code for w in found})
+    }
+    places = await run_in_threadpool(place_names, ctx, set(teams))
+    return render(
+        request,
+        "wishes_claimed.html",
+        title="已认领心愿",
+        wishes=found,
+        teams=teams,
+        places=places,
+        notice="已指派小特帮扶服务队。" if assigned else "",
+        error=error[:200],
+    )
+
+
+@router.post("/wishes/{wish_id}/assign", name="wish_assign")
+async def assign(
+    request: Request, wish_id: str, team: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
+    """Give a claimed wish to a 小特帮扶服务队 to deliver (devices receive it at a pull)."""
+    account = request.state.session.account
+    try:
+        await run_in_threadpool(
+            lambda: claimed.assign(
+                server_context(request),
+                f"console:{account.username}",
+                wish_id,
+                team,
+                areas=account.areas,
+            )
+        )
+    except (NotFound, Conflict) as exc:
+        return see_other(f"/console/wishes/claimed?error={quote(exc.message)}")
+    return see_other("/console/wishes/claimed?assigned=1")
+
+
 @router.get("/wishes/{wish_id}/publish", name="wish_publish_form")
 async def publish_form(request: Request, wish_id: str) -> Response:
     wish = await _approved(request, wish_id)
     if wish.state != WishState.APPROVED:
-        return _form(request, wish, errors=["只有审核通过、尚未发布的心愿可以发布。"], status=409)
-    return _form(request, wish)
+        return await _form(
+            request, wish, errors=["只有审核通过、尚未发布的心愿可以发布。"], status=409
+        )
+    return await _form(request, wish)
 
 
 @router.post("/wishes/{wish_id}/publish", name="wish_publish")
@@ -94,9 +153,11 @@ async def publish(
             )
         )
     except publishing.StoryRefused as refused:
-        return _form(request, wish, need=need, story=story, errors=refused.problems, status=422)
+        return await _form(
+            request, wish, need=need, story=story, errors=refused.problems, status=422
+        )
     except (NotFound, Conflict) as exc:
-        return _form(request, wish, need=need, story=story, errors=[exc.message], status=409)
+        return await _form(request, wish, need=need, story=story, errors=[exc.message], status=409)
     return see_other("/console/wishes?published=1")
 
 

@@ -8,6 +8,7 @@ The numbers come from the same functions the device uses (`app.domain.coverage`,
 - `coverage`    — 在册对象探访关爱率: what to read for the domain, the overdue list, and
                   the coverage tree (county → township → village → household) pages show;
 - `indicators`  — the target list: measured values and the bureau's entered values;
+- `events`      — 重大变故响应率 and the warnings (预警), by the device's functions;
 - `exports`     — for a reader, audited: JSON, CSV or XLSX (`coverage_export`,
                   `indicators_export`) or the tree (`coverage_overview`).
 
@@ -20,6 +21,7 @@ report over HTTP covers the caller's areas (or one area inside them); the bureau
 entered values are city-wide and shown as entered. Every report read is audited.
 """
 
+from sync.server.services.reports.campaigns import campaign_progress, campaigns_export
 from sync.server.services.reports.coverage import (
     AreaCoverage,
     CoverageData,
@@ -34,6 +36,8 @@ from sync.server.services.reports.exports import (
     coverage_export,
     coverage_overview,
     indicators_export,
+    major_events_export,
+    warnings_export,
 )
 from sync.server.services.reports.indicators import (
     EnteredValue,
@@ -66,6 +70,8 @@ __all__ = [
     "OutOfScope",
     "ReportFormat",
     "as_of_for",
+    "campaign_progress",
+    "campaigns_export",
     "coverage_export",
     "coverage_overview",
     "coverage_reports",
@@ -73,6 +79,7 @@ __all__ = [
     "import_values",
     "indicator_results",
     "indicators_export",
+    "major_events_export",
     "overdue_heads",
     "parse_format",
     "report_breakdown",
@@ -80,4 +87,5 @@ __all__ = [
     "report_scope",
     "report_year",
     "set_indicator",
+    "warnings_export",
 ]

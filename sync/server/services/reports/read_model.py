@@ -12,11 +12,12 @@ Corrections (修正) are applied in SQL: an amended visit is never read.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
-from sqlalchemy import exists, func, literal_column, or_, select, text, true
+from sqlalchemy import and_, exists, false, func, literal_column, or_, select, text, true
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -32,21 +33,31 @@ from app.domain.codes import (
 )
 from app.domain.coverage import REGISTERED_ONLY, VisitDigest, VisitFact
 from app.domain.indicators import Source, TargetList
-from app.domain.records import Need, Person, Referral, Wish
-from app.domain.summaries import on_register
+from app.domain.records import Delivery, Need, Person, Referral, Wish, head_of
+from app.domain.summaries import MemberSummary, on_register
 from app.reports import household_heads
-from sync.server.scope import area_filter
-from sync.server.tables import Area, IndicatorValue, JsonText, RecordRow
+from sync.server.tables import PERSON_FACTS_WHERE, Area, IndicatorValue, JsonText, RecordRow
 
 RECORDS = RecordRow.__table__  # type: ignore[attr-defined]
 CHUNK = 1000  # ids per IN (...) list
 
 
 class HouseholdFacts:
-    """What coverage reads of a household (户, a `HouseholdLike`), built from report
-    columns without pydantic."""
+    """What coverage and the warnings read of a household (户, a `HouseholdLike`), built
+    from report columns without pydantic (the income only for the warnings)."""
 
-    __slots__ = ("area_code", "categories", "id", "left_on", "register_status", "registered_on")
+    __slots__ = (
+        "annual_income_yuan",
+        "area_code",
+        "categories",
+        "exited_on",
+        "id",
+        "left_on",
+        "register_status",
+        "registered_on",
+        "rejected_on",
+        "temporary_aid_on",
+    )
 
     def __init__(
         self,
@@ -56,6 +67,10 @@ class HouseholdFacts:
         register_status: RegisterStatus,
         registered_on: date | None,
         left_on: date | None,
+        exited_on: date | None = None,
+        rejected_on: date | None = None,
+        temporary_aid_on: date | None = None,
+        annual_income_yuan: int | None = None,
     ) -> None:
         self.id = id
         self.area_code = area_code
@@ -63,27 +78,51 @@ class HouseholdFacts:
         self.register_status = register_status
         self.registered_on = registered_on
         self.left_on = left_on
+        self.exited_on = exited_on
+        self.rejected_on = rejected_on
+        self.temporary_aid_on = temporary_aid_on
+        self.annual_income_yuan = annual_income_yuan
 
     def on_register(self, on: date) -> bool:
         return on_register(self, on)
 
 
 class PersonFacts:
-    """What coverage reads of a household member (a `MemberLike`): the flags that set the
-    visit frequency, and the day the member left the household (they no longer count
-    after it). The report columns hold no major event's days: 重大变故响应率 is not
-    computed from these rows."""
+    """What coverage, 重大变故响应率 and the warnings read of a household member (a
+    `MemberLike`): the flags, what derives 高龄独居 (birth date, living alone), the day the
+    member left the household (they no longer count after it) and a major event's days."""
 
-    __slots__ = ("flags", "household_id", "left_on")
-    major_event_date: ClassVar[date | None] = None
-    major_event_recorded_on: ClassVar[date | None] = None
+    __slots__ = (
+        "birth_date",
+        "flags",
+        "household_id",
+        "id",
+        "left_on",
+        "lives_alone",
+        "major_event_date",
+        "major_event_recorded_on",
+    )
 
     def __init__(
-        self, household_id: str, flags: list[PersonFlag], left_on: date | None = None
+        self,
+        household_id: str,
+        flags: list[PersonFlag],
+        left_on: date | None = None,
+        *,
+        id: str = "",
+        birth_date: date | None = None,
+        lives_alone: bool = False,
+        major_event_date: date | None = None,
+        major_event_recorded_on: date | None = None,
     ) -> None:
+        self.id = id
         self.household_id = household_id
         self.flags = flags
         self.left_on = left_on
+        self.birth_date = birth_date
+        self.lives_alone = lives_alone
+        self.major_event_date = major_event_date
+        self.major_event_recorded_on = major_event_recorded_on
 
 
 def area_names(session: Session) -> dict[str, str]:
@@ -99,7 +138,25 @@ def _of_type(type_name: str) -> Any:
 
 
 def _in_scope(areas: Sequence[str] | None) -> Any:
-    return text("1 = 1") if areas is None else area_filter(RECORDS.c.area_code, areas)
+    """SQL: the record's area lies in one of `areas` (None: anywhere) — its code starts
+    with one of them, said as a range too, so the planner reads the areas' part of an
+    index led by `area_code` whatever the database's collation."""
+    if areas is None:
+        return text("1 = 1")
+    c = RECORDS.c
+    return or_(
+        *(
+            and_(c.area_code >= code, c.area_code < code_after(code), c.area_code.like(f"{code}%"))
+            for code in areas
+            if code.isdigit()
+        ),
+        false(),
+    )
+
+
+def code_after(code: str) -> str:
+    """The first code after every code starting with `code` (digits): 330702 → 330703."""
+    return str(int(code) + 1).zfill(len(code))
 
 
 def _rows(session: Session, query: Any) -> list[tuple[Any, ...]]:
@@ -129,64 +186,112 @@ def _day(text_value: str | None) -> date | None:
 
 
 def read_households(
-    session: Session, areas: Sequence[str] | None, classes: Collection[Any] = REGISTERED_ONLY
+    session: Session,
+    areas: Sequence[str] | None,
+    classes: Collection[Any] | None = REGISTERED_ONLY,
+    *,
+    income: bool = False,
 ) -> list[HouseholdFacts]:
-    """Households in scope holding a category of `classes`, as light rows."""
+    """Households in scope holding a category of `classes` (None: every household), as
+    light rows; `income` reads the recorded yearly income too (from the record's JSON)."""
     c = RECORDS.c
-    # A prefilter on the JSON text; the categories parsed below decide.
-    held_codes = [code for code in Category if code.served_class in classes]
-    query = select(
+    columns = [
         c.id,
         c.area_code,
         c.household_categories,
         c.household_status,
         c.household_registered_on,
         c.household_left_on,
-    ).where(
-        _of_type("household"),
-        _in_scope(areas),
-        or_(*(c.household_categories.like(f'%"{code.value}"%') for code in held_codes)),
-    )
+        c.household_exited_on,
+        c.household_rejected_on,
+        c.household_temporary_aid_on,
+    ]
+    if income:
+        columns.append(JsonText(c.data, "annual_income_yuan"))
+    query = select(*columns).where(_of_type("household"), _in_scope(areas))
+    if classes is not None:
+        # A prefilter on the JSON text; the categories parsed below decide.
+        held_codes = [code for code in Category if code.served_class in classes]
+        query = query.where(
+            or_(*(c.household_categories.like(f'%"{code.value}"%') for code in held_codes))
+        )
     served: dict[str | None, list[Category] | None] = {}  # categories text -> list, if served
     statuses = {s.value: s for s in RegisterStatus}
     days: dict[str | None, date | None] = {None: None}  # few distinct register dates
     out: list[HouseholdFacts] = []
-    for hid, area, categories, status, registered_on, left_on in _rows(session, query):
+    for hid, area, categories, status, *dated in _rows(session, query):
         if categories not in served:
             held = [Category(code) for code in json.loads(categories or "[]")]
-            served[categories] = held if any(c.served_class in classes for c in held) else None
+            keep = classes is None or any(c.served_class in classes for c in held)
+            served[categories] = held if keep else None
         kept = served[categories]
         if kept is None:
             continue
-        held = kept
-        if registered_on not in days:
-            days[registered_on] = _day(registered_on)
-        if left_on not in days:
-            days[left_on] = _day(left_on)
+        for value in dated[:5]:
+            if value not in days:
+                days[value] = _day(value)
+        registered_on, left_on, exited, rejected, temporary = (days[v] for v in dated[:5])
+        yuan = int(dated[5]) if income and dated[5] is not None else None
         out.append(
-            HouseholdFacts(hid, area, held, statuses[status], days[registered_on], days[left_on])
+            HouseholdFacts(
+                hid,
+                area,
+                kept,
+                statuses[status],
+                registered_on,
+                left_on,
+                exited,
+                rejected,
+                temporary,
+                yuan,
+            )
         )
     return out
 
 
 def read_persons(
-    session: Session, areas: Sequence[str] | None, households: Collection[str]
+    session: Session,
+    areas: Sequence[str] | None,
+    households: Collection[str],
+    *,
+    everyone: bool = False,
 ) -> list[PersonFacts]:
-    """Members with flags (only flags change a visit requirement) of the given households,
-    with the day they left the household if they did."""
+    """Members of the given households whose facts can change a visit rule or count as a
+    重大变故 (a flag, living alone, an event's date; `everyone`: all members), with the
+    day they left the household if they did."""
     c = RECORDS.c
-    query = select(c.household_id, c.person_flags, c.person_left_on).where(
-        _of_type("person"), text("person_flags <> '[]'"), _in_scope(areas)
-    )
+    query = select(
+        c.household_id,
+        c.person_flags,
+        c.person_left_on,
+        c.id,
+        c.person_birth_date,
+        c.person_lives_alone,
+        c.person_event_date,
+        c.person_event_recorded_on,
+    ).where(_of_type("person"), _in_scope(areas))
+    if not everyone:
+        query = query.where(text(PERSON_FACTS_WHERE.removeprefix("type = 'person' AND ")))
     parsed: dict[str, list[PersonFlag]] = {}
     out: list[PersonFacts] = []
-    for hid, flags, left_on in _rows(session, query):
+    for hid, flags, left_on, pid, birth, alone, event, recorded in _rows(session, query):
         if hid not in households:
             continue
         held = parsed.get(flags)
         if held is None:
-            held = parsed[flags] = [PersonFlag(code) for code in json.loads(flags)]
-        out.append(PersonFacts(hid, held, _day(left_on)))
+            held = parsed[flags] = [PersonFlag(code) for code in json.loads(flags or "[]")]
+        out.append(
+            PersonFacts(
+                hid,
+                held,
+                _day(left_on),
+                id=pid,
+                birth_date=_day(birth),
+                lives_alone=alone in ("true", "1"),
+                major_event_date=_day(event),
+                major_event_recorded_on=_day(recorded),
+            )
+        )
     return out
 
 
@@ -412,6 +517,10 @@ def overdue_heads(session: Session, households: Sequence[str]) -> dict[str, Pers
             fields = json.loads(data)
             persons.append(
                 Person.model_construct(  # type: ignore[call-arg]  # partial on purpose: only what reports read
+                    # every field with a default factory given: pydantic inspects the
+                    # factory's signature on each call otherwise (most of the page's time)
+                    id=fields.get("id", ""),
+                    flags=[],
                     household_id=fields.get("household_id", ""),
                     name=fields.get("name", ""),
                     id_number=fields.get("id_number"),
@@ -421,10 +530,30 @@ def overdue_heads(session: Session, households: Sequence[str]) -> dict[str, Pers
     return household_heads(persons)
 
 
+def head_names(session: Session, households: Sequence[str]) -> dict[str, str]:
+    """The names of the given households' heads (户主), as `head_of` picks them, read as
+    three fields of each member (no pydantic: a page's overdue list reads hundreds)."""
+    c = RECORDS.c
+    members: dict[str, list[MemberSummary]] = defaultdict(list)
+    for chunk in _chunks(households):
+        query = select(
+            c.household_id, JsonText(c.data, "name"), JsonText(c.data, "relation"), c.person_left_on
+        ).where(_of_type("person"), c.household_id.in_(chunk))
+        for hid, name, relation, left_on in _rows(session, query):
+            members[hid].append(
+                MemberSummary("", "", hid, name or "", relation or "", *_NO_FACTS, _day(left_on))
+            )
+    return {hid: head.name for hid, people in members.items() if (head := head_of(people))}
+
+
+_NO_FACTS = (None, None, (), None, None, False)  # a MemberSummary's birth date … lives alone
+
+
 def read_needs(session: Session, areas: Sequence[str] | None) -> list[Need]:
     """Needs in scope, with only the fields the indicators read."""
     c = RECORDS.c
     query = select(
+        c.id,
         c.household_id,
         c.area_code,
         JsonText(c.data, "status"),
@@ -433,13 +562,14 @@ def read_needs(session: Session, areas: Sequence[str] | None) -> list[Need]:
     ).where(_of_type("need"), _in_scope(areas))
     return [
         Need.model_construct(  # type: ignore[call-arg]  # partial on purpose: only what reports read
+            id=need_id,
             household_id=hid,
             area_code=area,
             status=NeedStatus(status),
             raised_on=_day(raised),  # type: ignore[arg-type]
             fulfilled_on=_day(fulfilled),
         )
-        for hid, area, status, raised, fulfilled in session.execute(query)
+        for need_id, hid, area, status, raised, fulfilled in session.execute(query)
     ]
 
 
@@ -461,7 +591,11 @@ def read_referrals(session: Session, areas: Sequence[str] | None) -> list[Referr
     """Referrals in scope, with only the fields the indicators read."""
     c = RECORDS.c
     query = select(
-        c.household_id, c.area_code, JsonText(c.data, "status"), JsonText(c.data, "completed_on")
+        c.household_id,
+        c.area_code,
+        JsonText(c.data, "status"),
+        JsonText(c.data, "completed_on"),
+        JsonText(c.data, "need_id"),
     ).where(_of_type("referral"), _in_scope(areas))
     return [
         Referral.model_construct(  # type: ignore[call-arg]  # partial on purpose: only what reports read
@@ -469,8 +603,29 @@ def read_referrals(session: Session, areas: Sequence[str] | None) -> list[Referr
             area_code=area,
             status=ReferralStatus(status),
             completed_on=_day(completed),
+            need_id=need_id,
         )
-        for hid, area, status, completed in session.execute(query)
+        for hid, area, status, completed, need_id in session.execute(query)
+    ]
+
+
+def read_deliveries(session: Session, areas: Sequence[str] | None) -> list[Delivery]:
+    """Service-project deliveries in scope, with only the fields the indicators read."""
+    c = RECORDS.c
+    query = select(
+        c.household_id,
+        c.area_code,
+        JsonText(c.data, "delivered_on"),
+        JsonText(c.data, "need_id"),
+    ).where(_of_type("delivery"), _in_scope(areas))
+    return [
+        Delivery.model_construct(  # type: ignore[call-arg]  # partial on purpose: only what reports read
+            household_id=hid,
+            area_code=area,
+            delivered_on=_day(day),  # type: ignore[arg-type]
+            need_id=need_id,
+        )
+        for hid, area, day, need_id in session.execute(query)
     ]
 
 
