@@ -379,34 +379,54 @@ def into_view(page: Page, target: Locator) -> None:
 
 def fill(page: Page, label: str, value: str) -> None:
     """Type into a labelled field. Flutter sets up its editing element when the field
-    takes focus and may replace the DOM input then, so check that the text took, and
-    find the field again if it was replaced."""
+    takes focus and may replace the DOM input then, or write its own (older) text into
+    it, so focus first, let that happen, and check that the text took and stayed; find
+    the field again if it was replaced."""
     # A focused, empty field adds its hint to the label: match the label's start.
     labelled = page.get_by_label(re.compile(rf"^{re.escape(label)}(\s|$)"))
     scroll_to(page, labelled)  # not on this screen at all: say so, not "could not type"
     last_error = "the text did not take"
     for attempt in range(5):
         try:
-            found = scroll_to(page, labelled)
-            # Two inputs so labelled while Flutter swaps in its editing element: the newer.
-            field = found.last if found.count() > 1 else found
-            if attempt:
-                # The last try's text may have taken late: typing it again would append.
-                if field.input_value(timeout=5_000) == value:
-                    return
-                field.focus(timeout=5_000)
-                page.wait_for_timeout(300)
+            field = _newest(scroll_to(page, labelled))
+            # The last try's text may have taken late: typing it again would append.
+            if (
+                attempt
+                and field.input_value(timeout=5_000) == value
+                and _stays(page, labelled, value)
+            ):
+                return
+            field.focus(timeout=5_000)
+            page.wait_for_timeout(300)
             field.fill(value, timeout=5_000)
             # Under load the field can read its text back a few seconds late; retyping
             # before then appends ("oyxloyxl…"), so wait for it rather than retry at once.
             expect(field).to_have_value(value, timeout=8_000)
-            return
+            if _stays(page, labelled, value):
+                return
+            last_error = "the text was replaced after it took"
         except (PlaywrightError, AssertionError) as exc:
             last_error = str(exc).splitlines()[0]
-            page.wait_for_timeout(500)
+        page.wait_for_timeout(500)
     raise AssertionError(
         f"could not type into {label!r} ({labelled.count()} fields so labelled): {last_error}"
     )
+
+
+def _newest(found: Locator) -> Locator:
+    """Of two inputs so labelled while Flutter swaps in its editing element: the newer."""
+    return found.last if found.count() > 1 else found
+
+
+def _stays(page: Page, labelled: Locator, value: str) -> bool:
+    """Whether the field still reads `value` a moment after it took: Flutter answers a
+    field's focus by writing its own text into the input, later under load, and text
+    typed before that is wiped (and never reached the app)."""
+    page.wait_for_timeout(400)
+    try:
+        return _newest(labelled).input_value(timeout=5_000) == value
+    except PlaywrightError:
+        return False
 
 
 def scroll_to(page: Page, locator: Locator, *, steps: int = 12) -> Locator:
