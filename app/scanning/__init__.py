@@ -8,7 +8,8 @@ one too damaged to repair): both DoorstepErrors with a code the catalogue words.
 
 from __future__ import annotations
 
-from app.scanning.images import Grey, UnreadableImage, read_grey
+from app.scanning.decode import read_grey
+from app.scanning.images import Grey, UnreadableImage
 from app.scanning.symbol import UnreadableCode
 
 __all__ = ["UnreadableCode", "UnreadableImage", "read_qr", "read_qr_in"]

@@ -1,4 +1,5 @@
-"""Grey images from the bytes a camera or a file gives: JPEG (baseline) and PNG.
+"""What both image decoders share: the grey image they give, the refusal they raise, and
+the size they refuse (`app.scanning.decode` tells JPEG from PNG).
 
 A QR code needs brightness only, so both decoders give one byte per pixel (`Grey`).
 Anything else — another format, a progressive JPEG, an image too large to scan on a
@@ -33,18 +34,8 @@ class Grey:
             raise ValueError("pixel count does not match the size")
 
 
-def read_grey(data: bytes) -> Grey:
-    """The image in `data` (JPEG or PNG, told apart by their signatures) as grey."""
-    from app.scanning import jpeg, png
-
-    if data[:3] == b"\xff\xd8\xff":
-        return jpeg.read_grey(data)
-    if data[:8] == png.SIGNATURE:
-        return png.read_grey(data)
-    raise UnreadableImage("scan.not_an_image")
-
-
 def check_size(width: int, height: int) -> None:
+    """Refuse an image with no pixels, or more than `MAX_PIXELS`, before decoding it."""
     if width <= 0 or height <= 0:
         raise UnreadableImage("scan.corrupt_image")
     if width * height > MAX_PIXELS:

@@ -24,7 +24,7 @@ import segno
 from PIL import Image
 
 from app.scanning import read_qr
-from app.scanning.images import read_grey
+from app.scanning.decode import read_grey
 
 TEXT = (
     "doorstep:enroll?code=K7QM-2WXP-9HTD&server=https://county.jinhua.example.cn:8443&pin=sha256:"

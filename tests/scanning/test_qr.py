@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from PIL import Image, ImageFilter
 
 from app.scanning import UnreadableCode, UnreadableImage, read_qr, read_qr_in
-from app.scanning.images import Grey, read_grey
+from app.scanning.decode import read_grey
+from app.scanning.images import Grey
 from app.scanning.reedsolomon import TooManyErrors, correct, encode
 
 ENROL = (
