@@ -25,6 +25,7 @@ import time
 import zlib
 from collections import OrderedDict
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Match
@@ -147,7 +148,7 @@ class RequestGate:
             scope, receive = await self._admit(scope, receive)
         except ApiError as exc:
             page = browser_page(scope["path"], exc.status, BAD_ADDRESS)
-            if page is not None:  # only the address's NUL refuses a web page here
+            if page is not None:  # only a bad address refuses a web page here
                 await page(scope, receive, send_with_version)
             else:
                 await send_error(send, exc.status, exc.code, exc.message)
@@ -161,6 +162,8 @@ class RequestGate:
         target = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
         if b"%00" in target.lower() or b"\x00" in target:
             raise BadRequest("请求地址含有不允许的空字符。")
+        if not _utf8(target):
+            raise BadRequest("请求地址含有无法识别的字符编码。")
         path = scope["path"]
         if not path.startswith("/v1/") or not _routed(self.routes, scope):
             return scope, receive  # the router answers 404 / 405; meta routes take no body
@@ -277,3 +280,13 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replay
+
+
+def _utf8(target: bytes) -> bool:
+    """Whether an address, its %-escapes undone, is UTF-8 (%ff is not: the router would
+    read it as U+FFFD and answer "not found", a query as text it never sent)."""
+    try:
+        unquote_to_bytes(target).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

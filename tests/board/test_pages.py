@@ -44,7 +44,14 @@ def test_a_nul_in_the_address_or_a_failure_is_a_board_page_with_a_way_back(
     ctx: ServerContext, browser: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_board(ctx, 1)
-    for address in ("/wishes/%00", "/wishes?page=%00", "/wishes/claim/a%00"):
+    for address in (
+        "/wishes/%00",
+        "/wishes?page=%00",
+        "/wishes/claim/a%00",
+        "/wishes/%ff",
+        "/wishes?township=%ff%fe",
+        "/wishes/claim/%c3",
+    ):
         refused = browser.get(address)
         assert refused.status_code == 400, address
         page = board_page(refused)

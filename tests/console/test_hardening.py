@@ -109,17 +109,26 @@ def test_an_unknown_console_address_gets_the_console_page_and_the_api_its_json(
 
 
 def test_a_nul_in_a_console_address_is_a_page_with_a_way_back(signed_in) -> None:
-    """The request gate refuses a NUL in any address; a browser's gets a Chinese page."""
+    """The request gate refuses a NUL, or bytes that are not UTF-8 (%ff), in any address;
+    a browser's gets a Chinese page."""
     client = signed_in["supervisor"]
-    for url in ("/console/%00", "/console/households/a%00b", "/console/audit?page=%00"):
+    for url in (
+        "/console/%00",
+        "/console/households/a%00b",
+        "/console/audit?page=%00",
+        "/console/households/%ff",
+        "/console/households?q=%ff%fe",
+        "/console/audit?page=%c3",
+    ):
         refused = client.get(url)
         assert refused.status_code == 400, url
         assert refused.headers["content-type"].startswith("text/html"), url
         assert "网页地址无效" in refused.text and 'href="/console"' in refused.text
         assert '{"code"' not in refused.text
         assert refused.headers["x-frame-options"] == "DENY"
-    api = client.get("/v1/%00")
-    assert api.status_code == 400 and api.json()["code"] == "bad_request"
+    for url in ("/v1/%00", "/v1/%ff", "/v1/changes?since=%ff"):
+        api = client.get(url)
+        assert api.status_code == 400 and api.json()["code"] == "bad_request", url
 
 
 def test_a_page_that_fails_is_a_page_with_a_way_back(signed_in, monkeypatch) -> None:
