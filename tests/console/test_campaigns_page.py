@@ -6,6 +6,9 @@ charity staff and admins are refused (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from sqlalchemy import select
@@ -252,3 +255,38 @@ def test_a_supervisor_makes_a_village_list_and_charity_and_admin_cannot(
         assert signed_in[role].get("/console/campaigns/new").status_code == 403
         assert signed_in[role].post("/console/campaigns", data={}).status_code == 403
     assert signed_in["anonymous"].get("/console/campaigns/new").status_code == 303
+
+
+def test_the_same_list_sent_at_once_by_two_people_is_made_once(ctx, county, signed_in) -> None:  # type: ignore[no-untyped-def]
+    """A coordinator and a supervisor send the same list at the same moment: the write
+    lock is taken before the check for an open list, so one is made and the other told."""
+    senders = [signed_in["coordinator"], signed_in["supervisor"]]
+    tokens = [csrf_of(c.get("/console/campaigns/new").text) for c in senders]
+    start = threading.Barrier(len(senders))
+
+    def send(i: int, groups: list[str]) -> tuple[int, str]:
+        start.wait()
+        answer = senders[i].post(
+            "/console/campaigns",
+            data={
+                "csrf": tokens[i],
+                "festival": "double_ninth",
+                "year": "2026",
+                "area_code": TOWNSHIP + "000",
+                "groups": groups,
+                "elderly_age": "80",
+                "name": "",
+            },
+        )
+        return answer.status_code, answer.text
+
+    rounds = (["elderly"], ["elderly", "disabled"], ["elderly", "child"])  # three lists
+    for made, groups in enumerate(rounds, 1):
+        with ThreadPoolExecutor(len(senders)) as pool:
+            answers = sorted(pool.map(send, range(len(senders)), [groups] * len(senders)))
+        assert [status for status, _ in answers] == [303, 422], (
+            groups,
+            re.findall(r"class=\"(?:error|notice)[^>]*>([^<]*)", answers[0][1]),
+        )
+        assert "本范围已有相同的节日走访清单" in answers[1][1]
+        assert len(_stored(ctx, "campaign")) == made
