@@ -40,6 +40,7 @@ Fitted = TypeVar("Fitted", bound=ft.BaseControl)
 
 IDLE_CHECK_S = 5.0
 RARE_FONTS_AFTER_S = 1.0  # the first screen is drawn before the large fallback fonts load
+DIALOG_GONE_S = 2.0  # the longest a change of screen waits for a closing dialog to go
 REPORTS_DESTINATION = ("reports", ft.Icons.INSIGHTS_OUTLINED, ft.Icons.INSIGHTS, "nav.reports")
 
 
@@ -192,6 +193,42 @@ class Shell:
     def show_dialog(self, dialog: ft.DialogControl) -> None:
         """Show a dialog (or snackbar) with its text at the device's size."""
         self.page.show_dialog(self.fit_text(dialog))
+
+    def pop_dialog(self, then: Callable[[], None] | None = None) -> None:
+        """Close the dialog on top; `then` (a change of screen) runs once it is gone.
+
+        Not Flet's `page.pop_dialog` alone, for two reasons. It closes the topmost open
+        dialog even when that is a snackbar shown over a dialog, leaving the dialog up.
+        And a screen opened in the same tap (继续填写 on the unsaved-forms offer opens the
+        form) went above the dialog before Flutter took the dialog down: the dialog stayed
+        under the form and came back, stale, when the form was saved and closed. So the
+        screen changes only after Flutter reports the dialog dismissed (or after
+        `DIALOG_GONE_S`, when that report never comes, and the dialog is then let go)."""
+        stack = self.page._dialogs.controls  # Flet has no public handle on its dialog stack
+        dialog = next(
+            (d for d in reversed(stack) if d.open and not isinstance(d, ft.SnackBar)), None
+        )
+        if dialog is None:
+            if then is not None:
+                then()
+            return
+        dialog.open = False
+        dialog.update()
+        if then is not None:
+            self.page.run_task(self._after_dialog, dialog, self.handler(then))
+
+    async def _after_dialog(self, dialog: ft.DialogControl, then: Callable[[], None]) -> None:
+        dialogs = self.page._dialogs
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DIALOG_GONE_S
+        while dialog in dialogs.controls and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        if self.closed:
+            return  # the tab is gone
+        if dialog in dialogs.controls and not dialog.open:
+            dialogs.controls.remove(dialog)  # Flutter never said: let it go all the same
+            dialogs.update()
+        then()
 
     def screen(self, route: str, **params: Any) -> Screen:
         """A new screen for the route named `route` (see `ROUTES`), built with `params`."""

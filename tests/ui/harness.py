@@ -174,7 +174,18 @@ class Client:
         if props:
             self.session.apply_patch(control._i, props)
         await self.session.dispatch_event(control._i, name, None)
+        await self._dismiss_closed_dialogs()
         assert self.conn is not None and self.conn.crashes == [], self.conn.crashes
+
+    async def _dismiss_closed_dialogs(self) -> None:
+        """Report each dialog the handler closed as dismissed, as Flutter does once it has
+        taken it down, and let what waited for that (a change of screen) run."""
+        assert self.session is not None
+        closed = [d for d in self.page._dialogs.controls if not d.open]
+        for dialog in closed:
+            await self.session.dispatch_event(dialog._i, "dismiss", None)
+        if closed:
+            await asyncio.sleep(0.15)  # the shell looks for the dismissal every 50 ms
 
     async def click(self, label: str) -> None:
         await self.event(self.find(label), "click")

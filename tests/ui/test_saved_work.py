@@ -12,6 +12,7 @@ import pytest
 
 from app.domain.records import Household, Visit
 from app.store.sandbox import list_sandboxes, open_store
+from app.ui.shell import DIALOG_GONE_S
 from tests.ui.builders import PIN
 from tests.ui.conftest import Clock
 from tests.ui.harness import Client
@@ -179,5 +180,39 @@ def test_a_consent_form_left_by_the_auto_lock_is_offered_back(data_dir: Path, cl
         client.shell.lock()
         await _unlock(client)
         assert _offers(client) == []
+
+    run(go)
+
+
+def test_closing_a_dialog_skips_a_snackbar_and_changes_screen_only_once_it_is_gone(
+    data_dir: Path, clock: Clock
+) -> None:
+    """A snackbar shown over a dialog is not what 取消 closes; and a screen opened by the
+    tap that closes a dialog opens only once Flutter reports the dialog dismissed (opened
+    in the same tap, it went above the dialog, which came back when it closed)."""
+
+    async def go() -> None:
+        client = await Client(data_dir, clock=clock).start()
+        await _unlock(client)
+        shell = client.shell
+        assert shell is not None
+        asked = ft.AlertDialog(modal=True, title=ft.Text("问"))
+        shell.show_dialog(asked)
+        shell.snack("同步完成")
+        opened: list[str] = []
+        shell.pop_dialog(then=lambda: opened.append(client.top().route or ""))
+        snack = client.page._dialogs.controls[-1]
+        assert isinstance(snack, ft.SnackBar) and snack.open and not asked.open
+        await asyncio.sleep(0.2)
+        assert opened == []  # Flutter has not yet said the dialog is down
+        await client.session.dispatch_event(asked._i, "dismiss", None)  # type: ignore[union-attr]
+        await asyncio.sleep(0.15)
+        assert opened == ["/today"] and asked not in client.page._dialogs.controls
+        # When the report never comes, the screen changes all the same, and the dialog goes.
+        again = ft.AlertDialog(modal=True, title=ft.Text("再问"))
+        shell.show_dialog(again)
+        shell.pop_dialog(then=lambda: opened.append("later"))
+        await asyncio.sleep(DIALOG_GONE_S + 0.3)
+        assert opened[-1] == "later" and again not in client.page._dialogs.controls
 
     run(go)

@@ -244,7 +244,7 @@ class ConsentScreen(Screen):
 
     def _confirm_withdraw(self, s: StateLine) -> None:
         def confirm(_e: Any) -> None:
-            self.shell.page.pop_dialog()
+            self.shell.pop_dialog()
             event = self.vm.withdraw(s.person_id, s.recipient, s.purpose)
             if event is None:
                 self.shell.snack(self.vm.message, error=True)
@@ -262,7 +262,7 @@ class ConsentScreen(Screen):
             actions=[
                 w.button(
                     self.t("common.cancel"),
-                    self.act(lambda _e: self.shell.page.pop_dialog()),
+                    self.act(lambda _e: self.shell.pop_dialog()),
                     kind="text",
                 ),
                 w.button(

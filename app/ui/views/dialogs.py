@@ -40,7 +40,7 @@ def note_dialog(
             field.error = shell.t("needs.note_required")
             w.update(field)
             return
-        shell.page.pop_dialog()
+        shell.pop_dialog()
         on_ok(note, photo.get("content"))
 
     controls: list[ft.Control] = [field]
@@ -62,7 +62,7 @@ def note_dialog(
             actions=[
                 w.button(
                     shell.t("common.back"),
-                    shell.handler(lambda _e: shell.page.pop_dialog()),
+                    shell.handler(lambda _e: shell.pop_dialog()),
                     kind="text",
                 ),
                 w.button(confirm, shell.handler(ok)),
@@ -93,7 +93,7 @@ def delivery_dialog(
             problem.color = ft.Colors.ERROR
             w.update(problem)
             return
-        shell.page.pop_dialog()
+        shell.pop_dialog()
 
     shell.show_dialog(
         ft.AlertDialog(
@@ -107,7 +107,7 @@ def delivery_dialog(
             actions=[
                 w.button(
                     shell.t("common.back"),
-                    shell.handler(lambda _e: shell.page.pop_dialog()),
+                    shell.handler(lambda _e: shell.pop_dialog()),
                     kind="text",
                 ),
                 w.button(shell.t("needs.record_delivery"), shell.handler(ok)),

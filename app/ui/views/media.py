@@ -81,7 +81,7 @@ def open_camera(shell: Host, on_photo: Callable[[bytes], None]) -> None:
         except Exception:
             shell.snack(shell.t("media.no_camera"), error=True)
             return
-        shell.page.pop_dialog()
+        shell.pop_dialog()
         on_photo(bytes(content))
 
     dialog = ft.AlertDialog(
@@ -89,7 +89,7 @@ def open_camera(shell: Host, on_photo: Callable[[bytes], None]) -> None:
         title=ft.Text(shell.t("media.take_photo")),
         content=ft.Container(ft.Column([camera, status]), width=480, height=380),
         actions=[
-            w.button(shell.t("common.cancel"), lambda _e: shell.page.pop_dialog(), kind="text"),
+            w.button(shell.t("common.cancel"), lambda _e: shell.pop_dialog(), kind="text"),
             w.button(shell.t("media.shoot"), shell.handler(take), icon=ft.Icons.CAMERA_ALT),
         ],
     )
@@ -124,7 +124,7 @@ def open_scanner(
             state["busy"] = False
         if reason is None and not state["done"]:
             state["done"] = True
-            shell.page.pop_dialog()
+            shell.pop_dialog()
             on_read()
         return reason
 
@@ -164,7 +164,7 @@ def open_scanner(
 
     async def close(_e: Any) -> None:
         state["done"] = True
-        shell.page.pop_dialog()
+        shell.pop_dialog()
 
     dialog = ft.AlertDialog(
         modal=True,

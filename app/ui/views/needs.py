@@ -415,7 +415,7 @@ class WishesScreen(_Listing):
             ):
                 say(self.vm.message)
                 return
-            self.shell.page.pop_dialog()
+            self.shell.pop_dialog()
             self.shell.snack(self.t("wishes.publish_queued"))
             self.refresh()
 
@@ -447,7 +447,7 @@ class WishesScreen(_Listing):
                 actions=[
                     w.button(
                         self.t("common.back"),
-                        self.shell.handler(lambda _e: self.shell.page.pop_dialog()),
+                        self.shell.handler(lambda _e: self.shell.pop_dialog()),
                         kind="text",
                     ),
                     w.button(self.t("wishes.publish_confirm"), self.shell.handler(ok)),
@@ -466,7 +466,7 @@ class WishesScreen(_Listing):
         field = w.text_field(self.t("wishes.handover_note"), multiline=True, width=440)
 
         def ok(_e: Any) -> None:
-            self.shell.page.pop_dialog()
+            self.shell.pop_dialog()
             if not self.vm.record_handover(item.wish_id, field.value or ""):
                 self.shell.snack(self.vm.message, error=True)
             else:
@@ -485,7 +485,7 @@ class WishesScreen(_Listing):
                 actions=[
                     w.button(
                         self.t("common.back"),
-                        self.shell.handler(lambda _e: self.shell.page.pop_dialog()),
+                        self.shell.handler(lambda _e: self.shell.pop_dialog()),
                         kind="text",
                     ),
                     w.button(self.t("wishes.handover"), self.shell.handler(ok)),

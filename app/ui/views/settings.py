@@ -192,7 +192,7 @@ class SettingsScreen(Screen):
         pin = w.text_field("PIN", password=True, keyboard=ft.KeyboardType.NUMBER, width=300)
 
         def wipe(_e: Any) -> None:
-            self.shell.page.pop_dialog()
+            self.shell.pop_dialog()
             if self.vm.wipe_device(pin.value or ""):
                 self.shell.ws = None
                 self.shell.show_start(self.t("settings.wiped"))
@@ -209,7 +209,7 @@ class SettingsScreen(Screen):
                 actions=[
                     w.button(
                         self.t("common.cancel"),
-                        self.act(lambda _e: self.shell.page.pop_dialog()),
+                        self.act(lambda _e: self.shell.pop_dialog()),
                         kind="text",
                     ),
                     w.button(

@@ -299,10 +299,9 @@ class NewVisitScreen(Screen):
             return
 
         def give_up(_e: Any) -> None:
-            self.shell.page.pop_dialog()
             self.vm.discard_draft()
             self.vm.saved = True  # nothing more is kept from this form
-            self.shell.pop()
+            self.shell.pop_dialog(then=self.shell.pop)
 
         self.shell.show_dialog(
             ft.AlertDialog(
@@ -312,7 +311,7 @@ class NewVisitScreen(Screen):
                 actions=[
                     w.button(
                         self.t("draft.keep_filling"),
-                        self.shell.handler(lambda _e: self.shell.page.pop_dialog()),
+                        self.shell.handler(lambda _e: self.shell.pop_dialog()),
                         kind="text",
                     ),
                     w.button(
@@ -570,16 +569,17 @@ def offer_kept_visits(shell: Host) -> None:
         return
 
     def resume(k: KeptVisit) -> None:
-        shell.page.pop_dialog()
         if k.kind is None:
-            shell.open("consent", household_id=k.household_id)
+            shell.pop_dialog(then=lambda: shell.open("consent", household_id=k.household_id))
         else:
-            shell.open("visit-new", household_id=k.household_id, kind=k.kind)
+            kind = k.kind
+            shell.pop_dialog(
+                then=lambda: shell.open("visit-new", household_id=k.household_id, kind=kind)
+            )
 
     def throw_away(k: KeptVisit) -> None:
         discard_kept_visit(ws, k)
-        shell.page.pop_dialog()
-        offer_kept_visits(shell)
+        shell.pop_dialog(then=lambda: offer_kept_visits(shell))
 
     rows: list[ft.Control] = []
     for k in kept:
@@ -627,7 +627,7 @@ def offer_kept_visits(shell: Host) -> None:
             actions=[
                 w.button(
                     shell.t("draft.later"),
-                    shell.handler(lambda _e: shell.page.pop_dialog()),
+                    shell.handler(lambda _e: shell.pop_dialog()),
                     kind="text",
                 )
             ],
