@@ -385,11 +385,11 @@ def fill(page: Page, label: str, value: str) -> None:
     # A focused, empty field adds its hint to the label: match the label's start.
     labelled = page.get_by_label(re.compile(rf"^{re.escape(label)}(\s|$)"))
     scroll_to(page, labelled)  # not on this screen at all: say so, not "could not type"
-    last_error = "the text did not take"
+    tries: list[str] = []  # what went wrong with each try, for the failure's message
     for attempt in range(5):
         try:
             field = _newest(scroll_to(page, labelled))
-            # The last try's text may have taken late: typing it again would append.
+            # The last try's text may have taken late.
             if (
                 attempt
                 and field.input_value(timeout=5_000) == value
@@ -398,18 +398,24 @@ def fill(page: Page, label: str, value: str) -> None:
                 return
             field.focus(timeout=5_000)
             page.wait_for_timeout(300)
+            # Empty it first: Flutter keeps the text itself, and `fill` selecting what the
+            # input holds does not reach it, so a retry appended ("oyxloyxl…").
+            field.fill("", timeout=5_000)
+            expect(field).to_have_value("", timeout=5_000)
             field.fill(value, timeout=5_000)
-            # Under load the field can read its text back a few seconds late; retyping
-            # before then appends ("oyxloyxl…"), so wait for it rather than retry at once.
+            # Under load the field can read its text back a few seconds late.
             expect(field).to_have_value(value, timeout=8_000)
             if _stays(page, labelled, value):
                 return
-            last_error = "the text was replaced after it took"
+            tries.append(f"replaced after it took: {_newest(labelled).input_value()!r}")
         except (PlaywrightError, AssertionError) as exc:
-            last_error = str(exc).splitlines()[0]
+            lines = str(exc).splitlines()
+            actual = [x.strip() for x in lines if x.strip().startswith("Actual value")]
+            tries.append(" ".join(lines[:1] + actual[:1]))
         page.wait_for_timeout(500)
     raise AssertionError(
-        f"could not type into {label!r} ({labelled.count()} fields so labelled): {last_error}"
+        f"could not type into {label!r} ({labelled.count()} fields so labelled): "
+        + "; ".join(f"try {i}: {t}" for i, t in enumerate(tries, 1))
     )
 
 
