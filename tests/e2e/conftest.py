@@ -378,40 +378,37 @@ def into_view(page: Page, target: Locator) -> None:
 
 
 def fill(page: Page, label: str, value: str) -> None:
-    """Type into a labelled field. Flutter sets up its editing element when the field
-    takes focus and may replace the DOM input then, or write its own (older) text into
-    it, so focus first, let that happen, and check that the text took and stayed; find
-    the field again if it was replaced."""
+    """Type into a labelled field as a person does: focus it, select what it holds and
+    delete it, type, and check the text took and stayed.
+
+    Flutter edits a field's text either in the labelled input itself or in an editing
+    element of its own that takes the focus (the labelled input then reads "" however much
+    is typed), and it keeps the text itself: `Locator.fill`'s select-all does not reach
+    it, so a retry appended ("oyxloyxl…"). Keys go to whichever element has the focus, and
+    the text is read from both."""
     # A focused, empty field adds its hint to the label: match the label's start.
     labelled = page.get_by_label(re.compile(rf"^{re.escape(label)}(\s|$)"))
     scroll_to(page, labelled)  # not on this screen at all: say so, not "could not type"
-    tries: list[str] = []  # what went wrong with each try, for the failure's message
-    for attempt in range(5):
+    tries: list[str] = []  # what each try read back, for the failure's message
+    for _ in range(5):
         try:
             field = _newest(scroll_to(page, labelled))
-            # The last try's text may have taken late.
-            if (
-                attempt
-                and field.input_value(timeout=5_000) == value
-                and _stays(page, labelled, value)
-            ):
-                return
+            if value in _typed(page, field) and _stays(page, field, value):
+                return  # already there: the last try took, late
             field.focus(timeout=5_000)
-            page.wait_for_timeout(300)
-            # Empty it first: Flutter keeps the text itself, and `fill` selecting what the
-            # input holds does not reach it, so a retry appended ("oyxloyxl…").
-            field.fill("", timeout=5_000)
-            expect(field).to_have_value("", timeout=5_000)
-            field.fill(value, timeout=5_000)
-            # Under load the field can read its text back a few seconds late.
-            expect(field).to_have_value(value, timeout=8_000)
-            if _stays(page, labelled, value):
+            page.wait_for_timeout(300)  # Flutter sets up its editing when the field takes focus
+            page.keyboard.press("ControlOrMeta+A")
+            page.keyboard.press("Backspace")
+            if value:
+                page.keyboard.insert_text(value)
+            deadline = time.monotonic() + 8  # under load the text reads back seconds late
+            while value not in _typed(page, field) and time.monotonic() < deadline:
+                page.wait_for_timeout(200)
+            if _stays(page, field, value):
                 return
-            tries.append(f"replaced after it took: {_newest(labelled).input_value()!r}")
-        except (PlaywrightError, AssertionError) as exc:
-            lines = str(exc).splitlines()
-            actual = [x.strip() for x in lines if x.strip().startswith("Actual value")]
-            tries.append(" ".join(lines[:1] + actual[:1]))
+            tries.append(f"read back {_typed(page, field)!r}")
+        except PlaywrightError as exc:
+            tries.append(str(exc).splitlines()[0])
         page.wait_for_timeout(500)
     raise AssertionError(
         f"could not type into {label!r} ({labelled.count()} fields so labelled): "
@@ -424,13 +421,28 @@ def _newest(found: Locator) -> Locator:
     return found.last if found.count() > 1 else found
 
 
-def _stays(page: Page, labelled: Locator, value: str) -> bool:
+_FOCUSED_TEXT = """() => {
+    const e = document.activeElement;
+    return e && (e.tagName === "INPUT" || e.tagName === "TEXTAREA") ? e.value : null;
+}"""
+
+
+def _typed(page: Page, field: Locator) -> list[str]:
+    """The text of the labelled input, and of the element Flutter edits in if another."""
+    texts = [field.input_value(timeout=5_000)]
+    focused = page.evaluate(_FOCUSED_TEXT)
+    if focused is not None:
+        texts.append(focused)
+    return texts
+
+
+def _stays(page: Page, field: Locator, value: str) -> bool:
     """Whether the field still reads `value` a moment after it took: Flutter answers a
     field's focus by writing its own text into the input, later under load, and text
     typed before that is wiped (and never reached the app)."""
     page.wait_for_timeout(400)
     try:
-        return _newest(labelled).input_value(timeout=5_000) == value
+        return value in _typed(page, field)
     except PlaywrightError:
         return False
 
