@@ -88,19 +88,17 @@ def coverage_export(
         body = report_csv(report, data.names)
     else:
         body = report_xlsx(data.reports, names=data.names, heads=heads)
-    with ctx.db.small_write() as session:
-        audit.record(
-            session,
-            "report_read",
-            actor=actor,
-            device_id=device_id,
-            report="coverage",
-            period=report.period,
-            by=by.value if by else None,
-            format=form.value,
-            areas=list(areas) if areas is not None else None,
-            as_of=day.isoformat() if day else None,
-        )
+    _log_read(
+        ctx,
+        "coverage",
+        actor=actor,
+        device_id=device_id,
+        areas=areas,
+        period=report.period,
+        by=by.value if by else None,
+        format=form.value,
+        as_of=day.isoformat() if day else None,
+    )
     name = f"coverage-{report.period}{'-' + by.value if by else ''}.{form.value}"
     return Export(body, MEDIA_TYPES[form], name)
 
@@ -120,19 +118,17 @@ def coverage_overview(
     day = as_of_for(period, as_of)
     with collector_paused(), ctx.db.reading() as session:
         tree = coverage_tree(session, period, areas=areas, as_of=day)
-    with ctx.db.small_write() as session:
-        audit.record(
-            session,
-            "report_read",
-            actor=actor,
-            device_id=device_id,
-            report="coverage",
-            period=period.label,
-            by=None,
-            format="tree",
-            areas=list(areas) if areas is not None else None,
-            as_of=day.isoformat() if day else None,
-        )
+    _log_read(
+        ctx,
+        "coverage",
+        actor=actor,
+        device_id=device_id,
+        areas=areas,
+        period=period.label,
+        by=None,
+        format="tree",
+        as_of=day.isoformat() if day else None,
+    )
     return tree
 
 
@@ -158,18 +154,16 @@ def major_events_export(
         body = report_csv(report, names)
     else:
         body = report_xlsx(reports, names=names)
-    with ctx.db.small_write() as session:
-        audit.record(
-            session,
-            "report_read",
-            actor=actor,
-            device_id=device_id,
-            report="major_events",
-            period=report.period,
-            by=by.value if by else None,
-            format=form.value,
-            areas=list(areas) if areas is not None else None,
-        )
+    _log_read(
+        ctx,
+        "major_events",
+        actor=actor,
+        device_id=device_id,
+        areas=areas,
+        period=report.period,
+        by=by.value if by else None,
+        format=form.value,
+    )
     name = f"major-events-{report.period}{'-' + by.value if by else ''}.{form.value}"
     return Export(body, MEDIA_TYPES[form], name)
 
@@ -219,18 +213,16 @@ def warnings_export(
                 warning_list_table(data.warnings, heads, data.names),
             ]
         )
-    with ctx.db.small_write() as session:
-        audit.record(
-            session,
-            "report_read",
-            actor=actor,
-            device_id=device_id,
-            report="warnings",
-            by=by.value,
-            format=form.value,
-            areas=list(areas) if areas is not None else None,
-            as_of=day.isoformat(),
-        )
+    _log_read(
+        ctx,
+        "warnings",
+        actor=actor,
+        device_id=device_id,
+        areas=areas,
+        by=by.value,
+        format=form.value,
+        as_of=day.isoformat(),
+    )
     return Export(body, MEDIA_TYPES[form], f"warnings-{day.isoformat()}-{by.value}.{form.value}")
 
 
@@ -263,16 +255,37 @@ def indicators_export(
         ReportFormat.XLSX: lambda: indicators_xlsx(results, year, notes),
     }[form]
     body = render()
+    _log_read(
+        ctx,
+        "indicators",
+        actor=actor,
+        device_id=device_id,
+        areas=areas,
+        year=year,
+        format=form.value,
+        as_of=day.isoformat() if day else None,
+    )
+    return Export(body, MEDIA_TYPES[form], f"indicators-{year}.{form.value}")
+
+
+def _log_read(
+    ctx: ServerContext,
+    report: str,
+    *,
+    actor: str,
+    device_id: str,
+    areas: Sequence[str] | None,
+    **detail: object,
+) -> None:
+    """Log a report read (report_read): who, from which device, which report, over which
+    areas (None: the whole county), and what else names the figures read."""
     with ctx.db.small_write() as session:
         audit.record(
             session,
             "report_read",
             actor=actor,
             device_id=device_id,
-            report="indicators",
-            year=year,
-            format=form.value,
+            report=report,
             areas=list(areas) if areas is not None else None,
-            as_of=day.isoformat() if day else None,
+            **detail,
         )
-    return Export(body, MEDIA_TYPES[form], f"indicators-{year}.{form.value}")
